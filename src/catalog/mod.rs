@@ -1,0 +1,1 @@
+//! The app catalog (`assets/catalog/`). Not built yet: see README "Not finished".

@@ -1,0 +1,1 @@
+//! The deployment engine. Not built yet: see README "Not finished".

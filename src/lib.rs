@@ -1,0 +1,15 @@
+//! Proximity: a keyboard-driven terminal rack dashboard for Proxmox VE.
+//!
+//! The core (`pve`, `sim`, `store`, `catalog`, `deploy`, `term`, `inventory`) never imports
+//! ratatui or crossterm; only `ui` and the binary edge (`cli`) touch the terminal.
+
+pub mod catalog;
+pub mod cli;
+pub mod deploy;
+pub mod inventory;
+pub mod paths;
+pub mod pve;
+pub mod sim;
+pub mod store;
+pub mod term;
+pub mod ui;

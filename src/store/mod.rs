@@ -1,0 +1,1 @@
+//! sled-backed state behind a small trait: hosts (secrets encrypted), cache, settings.

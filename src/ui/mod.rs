@@ -1,0 +1,1 @@
+//! ratatui views. The only module (with the CLI edge) that imports the terminal.
