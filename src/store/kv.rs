@@ -96,10 +96,11 @@ impl SledKv {
         };
         perms::ensure_private_dir(dir).map_err(io_err)?;
         let db = sled::Config::new().path(dir).open().map_err(|source| {
-            // sled reports the advisory lock held by another process as a plain io error
-            // (WouldBlock); say what it means instead.
+            // sled reports the advisory lock held by another process as an `Other` io error
+            // whose only marker is its text; say what it means instead.
             if let sled::Error::Io(io) = &source
-                && io.kind() == std::io::ErrorKind::WouldBlock
+                && (io.kind() == std::io::ErrorKind::WouldBlock
+                    || io.to_string().starts_with("could not acquire lock"))
             {
                 return KvError::Locked { path: path.clone() };
             }
