@@ -79,9 +79,16 @@ pub enum KeySource {
 impl KeySource {
     /// `PROXIMITY_PASSPHRASE` if set, else `<data_dir>/secret.key`.
     pub fn from_env(data_dir: &Path) -> KeySource {
-        match std::env::var("PROXIMITY_PASSPHRASE") {
-            Ok(p) => KeySource::Passphrase(Secret::new(p)),
-            Err(_) => KeySource::KeyFile(data_dir.join("secret.key")),
+        KeySource::choose(std::env::var_os("PROXIMITY_PASSPHRASE"), data_dir)
+    }
+
+    /// The choice behind [`KeySource::from_env`], given the variable's value.
+    pub fn choose(passphrase: Option<std::ffi::OsString>, data_dir: &Path) -> KeySource {
+        match passphrase {
+            // A set but non-UTF-8 passphrase must not silently fall back to the key file;
+            // the lossy conversion is deterministic, so the same bytes give the same key.
+            Some(p) => KeySource::Passphrase(Secret::new(p.to_string_lossy().into_owned())),
+            None => KeySource::KeyFile(data_dir.join("secret.key")),
         }
     }
 }
@@ -296,6 +303,24 @@ mod tests {
         if tampered.ciphertext != a.ciphertext {
             assert_eq!(cipher.open(b"hosts/a/secret", &tampered), Err(OpenFailed));
         }
+    }
+
+    #[test]
+    fn key_source_choice() {
+        let dir = Path::new("/d");
+        assert!(matches!(
+            KeySource::choose(None, dir),
+            KeySource::KeyFile(p) if p == Path::new("/d/secret.key")
+        ));
+        match KeySource::choose(Some("pw".into()), dir) {
+            KeySource::Passphrase(p) => assert_eq!(p.expose(), "pw"),
+            other => panic!("unexpected {other:?}"),
+        }
+        // Set but empty stays a passphrase, so opening reports it instead of using a key file.
+        assert!(matches!(
+            KeySource::choose(Some("".into()), dir),
+            KeySource::Passphrase(_)
+        ));
     }
 
     #[test]

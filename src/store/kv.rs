@@ -185,10 +185,13 @@ impl KvStore for SledKv {
     }
 }
 
+/// Tree name -> ordered key/value map.
+type MemoryTrees = HashMap<String, BTreeMap<Vec<u8>, Vec<u8>>>;
+
 /// An in-memory store with the same semantics; nothing survives the value.
 #[derive(Default)]
 pub struct MemoryKv {
-    trees: Mutex<HashMap<String, BTreeMap<Vec<u8>, Vec<u8>>>>,
+    trees: Mutex<MemoryTrees>,
 }
 
 impl MemoryKv {
@@ -196,7 +199,7 @@ impl MemoryKv {
         MemoryKv::default()
     }
 
-    fn with<R>(&self, f: impl FnOnce(&mut HashMap<String, BTreeMap<Vec<u8>, Vec<u8>>>) -> R) -> R {
+    fn with<R>(&self, f: impl FnOnce(&mut MemoryTrees) -> R) -> R {
         // A panic while holding the lock cannot leave a half-written map (every closure does
         // a single map operation), so a poisoned lock is safe to keep using.
         let mut guard = self.trees.lock().unwrap_or_else(PoisonError::into_inner);

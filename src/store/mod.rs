@@ -14,7 +14,8 @@
 //! staler first frame, and sled flushes on its own every 500 ms.
 //!
 //! sled holds an exclusive lock on its directory: one proximity process per data dir. Within a
-//! process, [`Store`] is a cheap `Clone` shared by every task.
+//! process, [`Store`] is a cheap `Clone` shared by every task. Calls are synchronous and a
+//! flushing write waits for fsync: async callers on a hot path should use `spawn_blocking`.
 
 mod cache;
 mod crypto;
