@@ -30,6 +30,11 @@ pub enum KvError {
         "the database at {path} is in use by another proximity process (sled allows one writer per directory)"
     )]
     Locked { path: String },
+    #[error("cannot flush the database to disk: {source}")]
+    Flush {
+        #[source]
+        source: sled::Error,
+    },
     #[error("cannot restrict file modes under {path}: {source}")]
     Modes {
         path: String,
@@ -176,7 +181,9 @@ impl KvStore for SledKv {
 
     fn flush(&self) -> Result<(), KvError> {
         // Db::flush covers every tree: they share one page cache and log.
-        self.db.flush().map_err(|e| sled_err("*", e))?;
+        self.db
+            .flush()
+            .map_err(|source| KvError::Flush { source })?;
         // sled may have started a new segment or snapshot file since the last pass.
         perms::tighten_tree(&self.modes.dir).map_err(|source| KvError::Modes {
             path: self.modes.dir.display().to_string(),
