@@ -1,10 +1,11 @@
 //! The command line (clap). Every command exits non-zero with one clear line on error;
 //! `run` returns a `CliError` and `main` prints it once.
 
-pub mod connect;
+pub mod commands;
+pub mod console_raw;
 pub mod logging;
+pub mod tui;
 pub mod output;
-pub mod target;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -202,12 +203,56 @@ pub fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli, _paths: crate::paths::Paths) -> Result<ExitCode, CliError> {
+async fn run(cli: Cli, paths: crate::paths::Paths) -> Result<ExitCode, CliError> {
+    use crate::engine::PowerOp;
+    let host = cli.host.as_deref();
+    let conn = || commands::resolve_connection(host, &paths);
     match cli.command {
         Some(Command::Sim(args)) => crate::sim::run_cli(args)
             .await
             .map(|_| ExitCode::SUCCESS)
             .map_err(CliError::new),
-        _ => Err(CliError::new("this command is not built yet")),
+        Some(Command::Demo(args)) => tui::demo(args.nodes, args.guests, args.seed, &paths)
+            .await
+            .map_err(CliError::new),
+        None => tui::configured(host, &paths).await.map_err(CliError::new),
+        Some(Command::Hosts(HostsCommand::Add(args))) => commands::hosts_add(&paths, &args).await,
+        Some(Command::Hosts(HostsCommand::Ls(f))) => commands::hosts_ls(&paths, f.json),
+        Some(Command::Hosts(HostsCommand::Rm { name })) => commands::hosts_rm(&paths, &name),
+        Some(Command::Ls(f)) => commands::ls(&conn()?, f.json).await,
+        Some(Command::Nodes(f)) => commands::nodes(&conn()?, f.json).await,
+        Some(Command::Start(t)) => commands::power(&conn()?, &t.target, PowerOp::Start).await,
+        Some(Command::Stop(t)) => commands::power(&conn()?, &t.target, PowerOp::Stop).await,
+        Some(Command::Shutdown(t)) => commands::power(&conn()?, &t.target, PowerOp::Shutdown).await,
+        Some(Command::Reboot(t)) => commands::power(&conn()?, &t.target, PowerOp::Reboot).await,
+        Some(Command::Rm(args)) => commands::rm(&conn()?, &args).await,
+        Some(Command::Logs(args)) => commands::logs(&conn()?, &args).await,
+        Some(Command::Console(args)) => console_raw::run(&conn()?, &args.target).await,
+        Some(Command::Replay(args)) => replay(&args),
+        Some(Command::Completions { .. }) | Some(Command::SimShell(_)) => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// `COLSxROWS`, e.g. `80x24`.
+pub fn parse_size(text: &str) -> Result<(u16, u16), CliError> {
+    let bad = || CliError::new(format!("--size '{text}': expected COLSxROWS, e.g. 80x24"));
+    let (c, r) = text.split_once(['x', 'X']).ok_or_else(bad)?;
+    let cols: u16 = c.trim().parse().map_err(|_| bad())?;
+    let rows: u16 = r.trim().parse().map_err(|_| bad())?;
+    if cols == 0 || rows == 0 {
+        return Err(bad());
+    }
+    Ok((cols, rows))
+}
+
+fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
+    let size = args.size.as_deref().map(parse_size).transpose()?;
+    if args.dump {
+        let text = crate::term::replay_dump(&args.file, args.raw, size).map_err(CliError::new)?;
+        print!("{text}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    Err(CliError::new(
+        "interactive replay in the TUI is not finished yet; use --dump to print the final screen",
+    ))
 }
