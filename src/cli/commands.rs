@@ -140,7 +140,7 @@ pub async fn power(spec: &ConnSpec, target: &str, op: PowerOp) -> Result<ExitCod
     let upid = engine::ops::power(&client, &guest, op).await?;
     engine::ops::wait(&client, &upid).await?;
     println!(
-        "{} {} ({}): {} done",
+        "{} {} ({}): {} done  {upid}",
         if guest.kind == "lxc" { "CT" } else { "VM" },
         guest.vmid,
         sanitize_line(&guest.name),
@@ -154,7 +154,7 @@ pub async fn rm(spec: &ConnSpec, args: &RmArgs) -> Result<ExitCode, CliError> {
     let guest = engine::ops::find_guest(&client, &args.target).await?;
     let upid = engine::ops::delete(&client, &guest, args.force).await?;
     engine::ops::wait(&client, &upid).await?;
-    println!("CT {} ({}): deleted", guest.vmid, sanitize_line(&guest.name));
+    println!("CT {} ({}): deleted  {upid}", guest.vmid, sanitize_line(&guest.name));
     Ok(ExitCode::SUCCESS)
 }
 
