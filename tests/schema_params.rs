@@ -412,6 +412,20 @@ fn path_parameters_merge_with_request_parameters() {
 }
 
 #[test]
+fn array_parameters_take_one_form_value() {
+    let vzdump = "/nodes/pve1/vzdump";
+    assert_eq!(
+        check("POST", vzdump, &[("all", "1"), ("exclude-path", "/tmp/*")]),
+        Ok(())
+    );
+    let msg = single(
+        check("POST", vzdump, &[("all", "1"), ("exclude-path", "")]),
+        "exclude-path",
+    );
+    assert_eq!(msg, "type check ('array') failed");
+}
+
+#[test]
 fn unknown_endpoint_is_a_root_error() {
     let errs = errors("GET", "/foo", &[]);
     assert_eq!(errs["_root"], "Method 'GET /foo' not implemented");

@@ -53,25 +53,23 @@ impl RouteTable {
     }
 
     /// The endpoint index for `method` + concrete `path`, and the values of the template's
-    /// `{param}` segments (percent-decoded: clients may send UPIDs raw or encoded).
+    /// `{param}` segments. Like pve-http-server, the whole path is percent-decoded before it is
+    /// split (clients may send UPIDs raw or `encodeURIComponent`-ed).
     pub fn lookup(&self, method: &str, path: &str) -> Option<(usize, BTreeMap<String, String>)> {
-        let segs: Vec<&str> = segments(path).collect();
+        let decoded = percent_decode_str(path).decode_utf8_lossy();
+        let segs: Vec<&str> = segments(&decoded).collect();
         let mut bound = Vec::new();
         let index = walk(&self.root, &segs, method, &mut bound)?;
         let params = bound
             .into_iter()
-            .map(|(name, raw)| {
-                (
-                    name.to_string(),
-                    percent_decode_str(raw).decode_utf8_lossy().into_owned(),
-                )
-            })
+            .map(|(name, value)| (name.to_string(), value.to_string()))
             .collect();
         Some((index, params))
     }
 }
 
-/// Depth-first, literal child before the `{param}` child.
+/// Depth-first, literal child before the `{param}` child. A `{param}` segment matches
+/// RESTHandler's default component regex `\S+` (no whitespace).
 fn walk<'t, 'p>(
     node: &'t RouteNode,
     segs: &[&'p str],
@@ -87,6 +85,9 @@ fn walk<'t, 'p>(
         }
     }
     let (name, child) = node.param.as_ref()?;
+    if first.chars().any(char::is_whitespace) {
+        return None;
+    }
     bound.push((name.as_str(), first));
     match walk(child, rest, method, bound) {
         Some(found) => Some(found),
@@ -156,6 +157,10 @@ mod tests {
             .lookup("GET", &format!("/nodes/pve1/tasks/{enc}/status"))
             .unwrap();
         assert_eq!(p["upid"], upid);
+        assert!(
+            t.lookup("GET", "/nodes/pve%201/tasks/x/status").is_none(),
+            "params are \\S+"
+        );
     }
 
     #[test]

@@ -133,10 +133,12 @@ pub fn check_prop(value: Option<&str>, prop: &Prop, path: &str, errors: &mut Par
             add_error(errors, path, "type check ('object') failed");
             return;
         }
-        // A form-encoded array parameter arrives as one string per occurrence; this map keeps
-        // one string, so it is checked as a one-element array.
+        // RESTHandler's `normalize_legacy_param_formats` wraps a form-encoded scalar into a
+        // one-element array, but only a Perl-true one (`if (my $value = ...)`).
         Kind::Array => {
-            if let Some(items) = &prop.items {
+            if value.is_empty() || value == "0" {
+                add_error(errors, path, "type check ('array') failed");
+            } else if let Some(items) = &prop.items {
                 check_prop(Some(value), items, &format!("{path}[0]"), errors);
             }
             return;
