@@ -129,7 +129,7 @@ impl ApiSchema {
                 .insert(&method, &path, schema.endpoints.len())
                 .map_err(|e| SchemaError::Route {
                     endpoint: name.clone(),
-                    what: format!("{e:?}"),
+                    what: e.to_string(),
                 })?;
             schema.endpoints.push(Endpoint {
                 method,

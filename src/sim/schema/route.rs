@@ -21,9 +21,12 @@ pub struct RouteTable {
 }
 
 /// Why a template could not be added.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RouteError {
+    #[error("duplicate method definition")]
     Duplicate,
+    /// PVE's `register_method` dies with "found changed regex match name" in this case.
+    #[error("path parameter conflicts with '{{{existing}}}' at the same level")]
     ConflictingParam { existing: String },
 }
 
