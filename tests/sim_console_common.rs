@@ -181,6 +181,28 @@ impl Client {
         }
     }
 
+    /// Read until `needle` occurs `count` times (e.g. the PTY's echo of a typed line plus the
+    /// command's output, in whichever order they raced with the prompt).
+    pub async fn expect_count(&mut self, needle: &str, count: usize) {
+        loop {
+            let seen = self
+                .output
+                .windows(needle.len())
+                .filter(|w| *w == needle.as_bytes())
+                .count();
+            if seen >= count {
+                return;
+            }
+            match self.next_frame().await {
+                Some(bytes) => self.output.extend_from_slice(&bytes),
+                None => panic!(
+                    "connection ended before {count}x {needle:?}; output: {:?}",
+                    String::from_utf8_lossy(&self.output)
+                ),
+            }
+        }
+    }
+
     /// Read until the connection ends; returns everything received.
     pub async fn drain_to_end(&mut self) -> Vec<u8> {
         while let Some(bytes) = self.next_frame().await {

@@ -54,6 +54,7 @@ async fn a_slot_accepts_one_connection() {
     let addr = serve(hub.clone()).await;
     let grant = hub.open("root@pam", ct(100, "web1")).unwrap();
     let mut client = login(addr, &grant).await;
+    client.expect("# ").await;
     let status = raw_status_line(addr, grant.port, &grant.ticket, "root@pam").await;
     assert!(status.starts_with("HTTP/1.1 502 "), "{status}");
     // The first session is unaffected.
