@@ -39,7 +39,7 @@ pub fn connect_refused(port: u16) -> Response<Full<Bytes>> {
 }
 
 /// Check the upgrade request; `Ok(Sec-WebSocket-Accept)` or the response to send instead.
-pub fn check_upgrade<B>(req: &Request<B>, port: u16) -> Result<String, Response<Full<Bytes>>> {
+pub fn check_upgrade<B>(req: &Request<B>, port: u16) -> Result<String, Box<Response<Full<Bytes>>>> {
     let header = |name: header::HeaderName| {
         req.headers()
             .get(name)
@@ -54,27 +54,27 @@ pub fn check_upgrade<B>(req: &Request<B>, port: u16) -> Result<String, Response<
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json;charset=UTF-8"),
         );
-        return Err(resp);
+        return Err(Box::new(resp));
     };
     if !upgrade.eq_ignore_ascii_case("websocket") {
-        return Err(plain_error(
+        return Err(Box::new(plain_error(
             StatusCode::NOT_IMPLEMENTED,
             &format!("unable to upgrade to protocol '{}'", upgrade.to_lowercase()),
-        ));
+        )));
     }
     let version = header(header::SEC_WEBSOCKET_VERSION).unwrap_or_default();
     if version != "13" {
-        return Err(plain_error(
+        return Err(Box::new(plain_error(
             StatusCode::NOT_IMPLEMENTED,
             &format!("unsupported websocket-version '{version}'"),
-        ));
+        )));
     }
     match req.headers().get(header::SEC_WEBSOCKET_KEY) {
         Some(key) if !key.is_empty() => Ok(derive_accept_key(key.as_bytes())),
-        _ => Err(plain_error(
+        _ => Err(Box::new(plain_error(
             StatusCode::NOT_IMPLEMENTED,
             "missing websocket-key",
-        )),
+        ))),
     }
 }
 
@@ -136,4 +136,84 @@ fn plain_error(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
     resp.headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(headers: &[(&str, &str)]) -> Request<()> {
+        let mut builder = Request::get("/api2/json/nodes/pve/lxc/100/vncwebsocket");
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        builder.body(()).unwrap()
+    }
+
+    fn reason(resp: &Response<Full<Bytes>>) -> String {
+        let phrase = resp.extensions().get::<hyper::ext::ReasonPhrase>().unwrap();
+        String::from_utf8_lossy(phrase.as_bytes()).into_owned()
+    }
+
+    const UPGRADE: [(&str, &str); 3] = [
+        ("upgrade", "websocket"),
+        ("sec-websocket-version", "13"),
+        ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+    ];
+
+    #[test]
+    fn valid_upgrade_yields_the_rfc_accept_key() {
+        assert_eq!(
+            check_upgrade(&request(&UPGRADE), 5900).unwrap(),
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        );
+    }
+
+    #[test]
+    fn plain_get_is_the_handlers_port_answer() {
+        let resp = check_upgrade(&request(&[]), 5901).unwrap_err();
+        assert_eq!(resp.status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn bad_upgrades_are_501_with_pveproxy_messages() {
+        let cases: [(&[(&str, &str)], &str); 3] = [
+            (&[("upgrade", "h2c")], "unable to upgrade to protocol 'h2c'"),
+            (
+                &[("upgrade", "WebSocket"), ("sec-websocket-version", "8")],
+                "unsupported websocket-version '8'",
+            ),
+            (
+                &[("upgrade", "websocket"), ("sec-websocket-version", "13")],
+                "missing websocket-key",
+            ),
+        ];
+        for (headers, message) in cases {
+            let resp = check_upgrade(&request(headers), 5900).unwrap_err();
+            assert_eq!(resp.status(), StatusCode::NOT_IMPLEMENTED);
+            assert_eq!(reason(&resp), message);
+        }
+    }
+
+    #[test]
+    fn switching_protocols_echoes_the_subprotocol_verbatim() {
+        let mut headers = UPGRADE.to_vec();
+        headers.push(("sec-websocket-protocol", "binary, base64"));
+        let resp = switching_protocols(&request(&headers), "abc=");
+        assert_eq!(resp.status(), StatusCode::SWITCHING_PROTOCOLS);
+        let h = resp.headers();
+        assert_eq!(h["sec-websocket-protocol"], "binary, base64");
+        assert_eq!(h["connection"], "upgrade");
+        assert_eq!(h["upgrade"], "websocket");
+        assert_eq!(h["sec-websocket-accept"], "abc=");
+        let resp = switching_protocols(&request(&UPGRADE), "abc=");
+        assert!(resp.headers().get("sec-websocket-protocol").is_none());
+    }
+
+    #[test]
+    fn invalid_ticket_has_the_proxmox_reason_and_body() {
+        let resp = invalid_ticket();
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(reason(&resp), "permission denied - invalid PVEVNC ticket");
+    }
 }

@@ -259,7 +259,7 @@ impl ConsoleHub {
             // The API handler answers `{port}` to a plain GET; only upgrades reach termproxy.
             let accept = match handshake::check_upgrade(&req, port) {
                 Ok(accept) => accept,
-                Err(response) => return response,
+                Err(response) => return *response,
             };
             if slot.state != SlotState::Listening {
                 // termproxy accepts one connection, then its listener is gone.
