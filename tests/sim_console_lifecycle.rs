@@ -186,3 +186,33 @@ async fn plain_get_without_upgrade_returns_the_port() {
         "{response}"
     );
 }
+
+#[tokio::test]
+async fn orphan_holding_the_pty_is_killed_after_the_program_exits() {
+    // The leader exits at once; a child that ignores SIGHUP keeps the PTY open. The session
+    // must still end (grace period) and the orphan must be killed (SIGKILL after the hangup).
+    let hub = ConsoleHub::new(ConsoleConfig {
+        console_cmd: Some("trap '' HUP; sleep 1000 & echo \"PID $! .\"".into()),
+        ..ConsoleConfig::default()
+    });
+    let addr = serve(hub.clone()).await;
+    let grant = hub.open("root@pam", ct(100, "web1")).unwrap();
+    let mut client = login(addr, &grant).await;
+    client.expect(" .\r\n").await;
+    let text = String::from_utf8_lossy(&client.output).to_string();
+    let pid: i32 = text
+        .split("PID ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    client.drain_to_end().await;
+    assert_eq!(finished(grant).await, Ok(()));
+    assert!(
+        wait_gone(pid, Duration::from_secs(3)).await,
+        "pid {pid} leaked"
+    );
+}
