@@ -240,6 +240,12 @@ impl ConsoleHub {
 
     /// Verify the VNC ticket for (authid, path, port) and upgrade to a websocket.
     /// Mismatch: 401 `permission denied - invalid PVEVNC ticket`, no upgrade.
+    ///
+    /// Other answers, in pveproxy's order: no `Upgrade` header -> 200 `{"data":{"port":"N"}}`;
+    /// bad upgrade headers -> 501 (`unable to upgrade to protocol 'x'`, `unsupported
+    /// websocket-version 'v'`, `missing websocket-key`); slot timed out, finished or already
+    /// connected -> 502 `connect to 'localhost:N' failed: Connection refused`; else 101 and
+    /// the session runs on its own task until `finished` resolves.
     pub async fn upgrade(
         &self,
         req: hyper::Request<hyper::body::Incoming>,
@@ -247,7 +253,7 @@ impl ConsoleHub {
         port: u16,
         vncticket: &str,
     ) -> hyper::Response<Full<Bytes>> {
-        let plan = {
+        let (plan, id, accept) = {
             let mut slots = self.lock_slots();
             let Some(slot) = slots.by_port.get_mut(&port) else {
                 return handshake::invalid_ticket();
@@ -279,7 +285,6 @@ impl ConsoleHub {
             };
             (plan, slot.id, accept)
         };
-        let (plan, id, accept) = plan;
         let response = handshake::switching_protocols(&req, &accept);
         let slots = self.slots.clone();
         tokio::spawn(async move {
