@@ -294,20 +294,19 @@ pub(crate) fn find_mismatch(err: &(dyn std::error::Error + 'static)) -> Option<(
     None
 }
 
-/// True if a rustls error appears anywhere in the chain.
+/// True if a rustls error appears anywhere in the chain (looking inside nested io::Errors).
 pub(crate) fn is_tls_error(err: &(dyn std::error::Error + 'static)) -> bool {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = current {
         if e.downcast_ref::<rustls::Error>().is_some() {
             return true;
         }
-        if let Some(inner) = e
+        let payload = e
             .downcast_ref::<std::io::Error>()
             .and_then(|io| io.get_ref())
-        {
-            if inner.downcast_ref::<rustls::Error>().is_some() {
-                return true;
-            }
+            .map(|inner| inner as &(dyn std::error::Error + 'static));
+        if payload.is_some_and(is_tls_error) {
+            return true;
         }
         current = e.source();
     }
