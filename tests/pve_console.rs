@@ -66,6 +66,7 @@ fn fast() -> ConsoleOptions {
     }
 }
 
+#[allow(clippy::result_large_err)] // the callback signature is tungstenite's
 async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
     seen: Arc<Mutex<Upgrade>>,

@@ -1,33 +1,17 @@
 //! Cluster- and node-level endpoints: version, nodes, node status, cluster status,
-//! `/cluster/resources` (plus the allocation-lean `parse_resources` used by the rack
-//! refresh and its benchmark), next free vmid, and RRD graphs.
+//! `/cluster/resources` (decoded by `resources::parse_resources`), next free vmid, and RRD
+//! graphs.
 
 use serde::Deserialize;
 
 use super::client::{PveClient, seg};
 use super::error::{PveError, Result};
 use super::params::Params;
+use super::resources::parse_resources;
 use super::types::{
     Cf, ClusterResource, ClusterStatusEntry, NodeEntry, NodeStatus, ResourceFilter, RrdPoint,
     Timeframe, Version,
 };
-
-/// Parses a `GET /cluster/resources` response body (`{"data":[...]}`) into resources.
-///
-/// Straight from bytes to the final structs with borrowed-key field matching and tolerant
-/// visitors; no intermediate `serde_json::Value`.
-pub fn parse_resources(body: &[u8]) -> Result<Vec<ClusterResource>> {
-    #[derive(Deserialize)]
-    struct Envelope {
-        data: Vec<ClusterResource>,
-    }
-    serde_json::from_slice::<Envelope>(body)
-        .map(|e| e.data)
-        .map_err(|e| PveError::Decode {
-            path: "/cluster/resources".into(),
-            detail: e.to_string(),
-        })
-}
 
 /// `nextid` arrives as a string (`"101"`) although it is an integer.
 #[derive(Deserialize)]

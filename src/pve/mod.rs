@@ -36,6 +36,7 @@ mod guest_types;
 pub mod lenient;
 mod lxc;
 mod params;
+mod resources;
 mod storage;
 mod tasks;
 pub mod tls;
@@ -44,7 +45,6 @@ mod upid;
 
 pub use auth::LoginOutcome;
 pub use client::PveClient;
-pub use cluster::parse_resources;
 pub use config::{Auth, EndpointConfig, RetryPolicy};
 pub use console::{
     ConsoleOptions, ConsoleTarget, KEEPALIVE, TermproxyReader, TermproxyStream, TermproxyTicket,
@@ -54,6 +54,7 @@ pub use error::{PveError, Result};
 pub use guest_types::{GuestStatus, HaStatus, IpAddress, LxcConfig, LxcInterface, Snapshot};
 pub use lxc::{CloneOptions, DeleteOptions, LxcCreate, PowerAction};
 pub use params::Params;
+pub use resources::{parse_resources, parse_resources_reference};
 pub use storage::{Appliance, BackupMode, StorageContent, StorageEntry, Vzdump};
 pub use tasks::{TaskFilter, TaskListEntry, TaskLogLine, TaskLogPage, TaskStatus, exit_ok};
 pub use tls::{Fingerprint, TlsPolicy};
