@@ -487,3 +487,22 @@ fn client_is_send_sync_and_clone() {
     fn check<T: Send + Sync + Clone + 'static>() {}
     check::<PveClient>();
 }
+
+#[tokio::test]
+async fn concurrent_first_requests_log_in_once() {
+    let server = MockServer::start(|req| match req.path.as_str() {
+        "/access/ticket" => ticket_response(1),
+        "/version" if authorized(req, 1) => MockResponse::data(json!({"version":"9.1.3"})),
+        _ => MockResponse::empty(401, "No ticket"),
+    })
+    .await;
+    let client = PveClient::new(password_config(&server.url)).unwrap();
+    let calls = (0..8).map(|_| {
+        let c = client.clone();
+        tokio::spawn(async move { c.version().await })
+    });
+    for call in futures_util::future::join_all(calls).await {
+        call.unwrap().unwrap();
+    }
+    assert_eq!(server.count("POST", "/access/ticket"), 1);
+}

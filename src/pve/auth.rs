@@ -56,6 +56,21 @@ impl PveClient {
         self.password_login(&username, &password).await
     }
 
+    /// Logs in unless a ticket already exists (first request of many concurrent ones: only
+    /// one of them performs the login).
+    pub(crate) async fn ensure_logged_in(&self) -> Result<LoginOutcome> {
+        let (username, password) = match &self.inner.config.auth {
+            Auth::Token { .. } => return Ok(LoginOutcome::LoggedIn),
+            Auth::Password { username, password } => (username.clone(), password.clone()),
+        };
+        let _guard = self.inner.login_lock.lock().await;
+        match self.session() {
+            Session::Ticket(_) | Session::Token(_) => Ok(LoginOutcome::LoggedIn),
+            Session::PendingTfa { .. } => Ok(LoginOutcome::NeedTfa),
+            Session::None => self.password_login(&username, &password).await,
+        }
+    }
+
     /// Completes a pending login with a TOTP code (sent as `password=totp:<code>` together
     /// with the half ticket as `tfa-challenge`).
     pub async fn complete_tfa(&self, code: &str) -> Result<()> {

@@ -244,7 +244,7 @@ impl PveClient {
     async fn ready_session(&self) -> Result<Session> {
         match self.session() {
             Session::None => {
-                match self.login().await? {
+                match self.ensure_logged_in().await? {
                     super::auth::LoginOutcome::LoggedIn => {}
                     super::auth::LoginOutcome::NeedTfa => return Err(PveError::NeedTfa),
                 }
