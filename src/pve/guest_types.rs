@@ -165,6 +165,9 @@ pub struct LxcInterface {
     pub name: String,
     #[serde(default)]
     pub hwaddr: Option<String>,
+    /// Same MAC, newer key name.
+    #[serde(rename = "hardware-address", default)]
+    pub hardware_address: Option<String>,
     /// `10.0.0.5/24`
     #[serde(default)]
     pub inet: Option<String>,

@@ -401,6 +401,19 @@ impl PveClient {
             .await
     }
 
+    /// `POST /nodes/{node}/qemu/{vmid}/status/{action}` (same actions as LXC).
+    pub async fn qemu_power(&self, node: &str, vmid: u32, action: PowerAction) -> Result<Upid> {
+        self.post(
+            &format!(
+                "/nodes/{}/qemu/{vmid}/status/{}",
+                seg(node),
+                action.as_str()
+            ),
+            &Params::new(),
+        )
+        .await
+    }
+
     /// `GET /nodes/{node}/qemu/{vmid}/status/current`.
     pub async fn qemu_status(&self, node: &str, vmid: u32) -> Result<GuestStatus> {
         self.get(
