@@ -134,6 +134,15 @@ pub fn create(ctx: &Ctx, node: &str) -> ApiResult {
         return Err(ApiError::params(errors));
     }
 
+    // Like create_vm: the vmid check comes before any storage check.
+    ctx.sim.with(|m| {
+        m.node(node)?;
+        match m.guests.get(&vmid) {
+            Some(g) if restore && force && g.node == node && g.kind == GuestKind::Lxc => Ok(()),
+            Some(_) => m.check_vmid_unused(vmid),
+            None => Ok(()),
+        }
+    })?;
     let (root_storage, rootfs) = rootfs_spec(p.str("rootfs"), &storage, vmid)?;
     let def = storage_def(&root_storage)
         .ok_or_else(|| ApiError::die(format!("storage '{root_storage}' does not exist")))?;

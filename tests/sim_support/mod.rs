@@ -129,6 +129,19 @@ impl TestSim {
             .unwrap()
     }
 
+    /// Any unlocked guest of `kind` ("lxc"/"qemu") with `status`: (node, vmid).
+    pub async fn find_any(&self, kind: &str, status: &str) -> (String, u64) {
+        let all = self.get("/cluster/resources?type=vm").await;
+        let g = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["type"] == kind && g["status"] == status && g.get("lock").is_none())
+            .unwrap_or_else(|| panic!("no {status} {kind}"))
+            .clone();
+        (g["node"].as_str().unwrap().to_string(), g["vmid"].as_u64().unwrap())
+    }
+
     /// Raw HTTP/1.1 exchange (plain HTTP sims only), to see the exact status line.
     pub async fn raw(&self, request: &str) -> (String, String) {
         let mut s = tokio::net::TcpStream::connect(self.handle.addr()).await.unwrap();
