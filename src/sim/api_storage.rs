@@ -130,7 +130,7 @@ pub fn vzdump(ctx: &Ctx, node: &str) -> ApiResult {
         let id: u32 = part.parse().map_err(|_| {
             ApiError::param(
                 "vmid",
-                format!("invalid format - value does not look like a valid VM ID"),
+                "invalid format - value does not look like a valid VM ID",
             )
         })?;
         ids.push(id);

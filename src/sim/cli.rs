@@ -28,7 +28,7 @@ pub struct SimArgs {
     #[arg(long, overrides_with = "no_tls")]
     pub tls: bool,
     /// Serve plain HTTP.
-    #[arg(long = "no-tls")]
+    #[arg(long = "no-tls", overrides_with = "tls")]
     pub no_tls: bool,
     #[arg(long)]
     pub user: Option<String>,
@@ -127,4 +127,48 @@ pub async fn run_cli(args: SimArgs) -> Result<(), SimError> {
     terminated().await;
     handle.shutdown().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: SimArgs,
+    }
+
+    fn parse(argv: &[&str]) -> SimConfig {
+        let w =
+            Wrapper::try_parse_from(std::iter::once("sim").chain(argv.iter().copied())).unwrap();
+        w.args.to_config().unwrap()
+    }
+
+    #[test]
+    fn defaults_and_flags() {
+        let c = parse(&[]);
+        assert_eq!(c.listen, "127.0.0.1:8006".parse().unwrap());
+        assert!(c.tls);
+        assert_eq!(c.auth_failure_delay_ms, 3000);
+        let c = parse(&[
+            "--no-tls",
+            "--listen",
+            "127.0.0.1:0",
+            "--guests",
+            "5",
+            "--fail-rate",
+            "0.5",
+        ]);
+        assert!(!c.tls);
+        assert_eq!((c.listen.port(), c.guests, c.fail_rate), (0, 5, 0.5));
+        assert!(
+            parse(&["--no-tls", "--tls"]).tls,
+            "the last of --tls/--no-tls wins"
+        );
+        let w = Wrapper::try_parse_from(["sim", "--fail-rate", "2"]).unwrap();
+        assert!(w.args.to_config().is_err());
+    }
 }

@@ -222,7 +222,7 @@ pub async fn handle(
         Ok(p) => p,
         Err(e) => return http::error_response(&e),
     };
-    if !segs.first().is_some_and(|s| *s == "access") && sim.inject_fault() {
+    if segs.first() != Some(&"access") && sim.inject_fault() {
         return injected_fault(&method);
     }
     if let Err(e) = routes::check_uri_conflicts(&segs, &params) {

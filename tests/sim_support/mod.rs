@@ -50,7 +50,8 @@ pub struct Answer {
 
 impl Answer {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
     }
     pub fn data(&self) -> Value {
         self.json()["data"].clone()
@@ -67,14 +68,21 @@ impl TestSim {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let body = resp.text().await.expect("body");
-        Answer { status, body, headers }
+        Answer {
+            status,
+            body,
+            headers,
+        }
     }
 
     /// A request authenticated with the API token.
     pub async fn call(&self, method: &str, path: &str, form: &[(&str, &str)]) -> Answer {
         let url = format!("{}{}", self.base, path);
         let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut req = self.http.request(m.clone(), &url).header("Authorization", self.token_header());
+        let mut req = self
+            .http
+            .request(m.clone(), &url)
+            .header("Authorization", self.token_header());
         if m == reqwest::Method::GET || m == reqwest::Method::DELETE {
             req = req.query(form);
         } else {
@@ -93,14 +101,21 @@ impl TestSim {
     pub async fn login(&self) -> (String, String) {
         let info = &self.handle.info;
         let a = self
-            .send(self.http.post(format!("{}/access/ticket", self.base)).form(&[
-                ("username", info.user.as_str()),
-                ("password", info.password.as_str()),
-            ]))
+            .send(
+                self.http
+                    .post(format!("{}/access/ticket", self.base))
+                    .form(&[
+                        ("username", info.user.as_str()),
+                        ("password", info.password.as_str()),
+                    ]),
+            )
             .await;
         assert_eq!(a.status, 200, "{}", a.body);
         let d = a.data();
-        (d["ticket"].as_str().unwrap().to_string(), d["CSRFPreventionToken"].as_str().unwrap().to_string())
+        (
+            d["ticket"].as_str().unwrap().to_string(),
+            d["CSRFPreventionToken"].as_str().unwrap().to_string(),
+        )
     }
 
     /// Wait for a task to stop; returns its exit status.
@@ -139,12 +154,17 @@ impl TestSim {
             .find(|g| g["type"] == kind && g["status"] == status && g.get("lock").is_none())
             .unwrap_or_else(|| panic!("no {status} {kind}"))
             .clone();
-        (g["node"].as_str().unwrap().to_string(), g["vmid"].as_u64().unwrap())
+        (
+            g["node"].as_str().unwrap().to_string(),
+            g["vmid"].as_u64().unwrap(),
+        )
     }
 
     /// Raw HTTP/1.1 exchange (plain HTTP sims only), to see the exact status line.
     pub async fn raw(&self, request: &str) -> (String, String) {
-        let mut s = tokio::net::TcpStream::connect(self.handle.addr()).await.unwrap();
+        let mut s = tokio::net::TcpStream::connect(self.handle.addr())
+            .await
+            .unwrap();
         s.write_all(request.as_bytes()).await.unwrap();
         let mut out = Vec::new();
         let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out)).await;
