@@ -7,6 +7,7 @@
 //! `sim::start(SimConfig) -> SimHandle`, whose `info` is the one JSON line `proximity sim` prints.
 
 pub mod console;
+pub mod schema;
 pub mod shell;
 
 mod api_cluster;
