@@ -17,6 +17,14 @@ use super::http::{ApiError, ApiResult, ParamMap, Params, Reply};
 /// Clock skew Proxmox tolerates on ticket times.
 const TICKET_GRACE_S: i64 = 300;
 
+/// The `%08X` time of tickets and CSRF tokens: exactly 8 hex digits (no sign, no overflow).
+fn parse_hex_time(s: &str) -> Option<i64> {
+    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    i64::from_str_radix(s, 16).ok()
+}
+
 /// Who made a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Authn {
@@ -99,8 +107,8 @@ impl Auth {
         let (plain, sig) = ticket.rsplit_once("::")?;
         let rest = plain.strip_prefix("PVE:")?;
         let (data, time_hex) = rest.rsplit_once(':')?;
-        let time = i64::from_str_radix(time_hex, 16).ok()?;
-        if time_hex.len() != 8 || STANDARD.decode(sig).ok()? != self.mac(plain) {
+        let time = parse_hex_time(time_hex)?;
+        if STANDARD.decode(sig).ok()? != self.mac(plain) {
             return None;
         }
         let age = now as i64 - time;
@@ -121,7 +129,7 @@ impl Auth {
         let Some((time_hex, _)) = token.split_once(':') else {
             return false;
         };
-        let Ok(time) = i64::from_str_radix(time_hex, 16) else {
+        let Some(time) = parse_hex_time(time_hex) else {
             return false;
         };
         let age = now as i64 - time;
@@ -354,5 +362,7 @@ mod tests {
         let c = a.make_csrf("root@pam", 1_000_000);
         assert!(a.verify_csrf("root@pam", &c, 1_000_001));
         assert!(!a.verify_csrf("eve@pam", &c, 1_000_001));
+        assert!(!a.verify_csrf("root@pam", "-8000000000000000:x", 1_000_001));
+        assert_eq!(a.verify_ticket("PVE:root@pam:-FFFFFFF::AAAA", 1_000_001), None);
     }
 }
