@@ -12,10 +12,24 @@ async fn read_endpoints_match_the_schema() {
     let (qn, vm) = s.find_any("qemu", "running").await;
     // A finished task to look at.
     let stopped = s.find_guest("pve1", "lxc", "stopped").await;
-    let up = s.call("POST", &format!("/nodes/pve1/lxc/{stopped}/status/start"), &[]).await.data();
+    let up = s
+        .call(
+            "POST",
+            &format!("/nodes/pve1/lxc/{stopped}/status/start"),
+            &[],
+        )
+        .await
+        .data();
     let upid = urlencode(up.as_str().unwrap());
     s.wait_task(up.as_str().unwrap()).await;
-    let snap = s.call("POST", &format!("/nodes/pve1/lxc/{ct}/snapshot"), &[("snapname", "s1")]).await.data();
+    let snap = s
+        .call(
+            "POST",
+            &format!("/nodes/pve1/lxc/{ct}/snapshot"),
+            &[("snapname", "s1")],
+        )
+        .await
+        .data();
     s.wait_task(snap.as_str().unwrap()).await;
 
     let paths = [
@@ -58,13 +72,75 @@ async fn read_endpoints_match_the_schema() {
 async fn schema_rejects_bad_params() {
     let s = start().await;
     let ct = s.find_guest("pve1", "lxc", "stopped").await;
-    let bad = s.call("POST", &format!("/nodes/pve1/lxc/{ct}/status/start"), &[("skiplock", "yes")]).await;
+    let bad = s
+        .call(
+            "POST",
+            &format!("/nodes/pve1/lxc/{ct}/status/start"),
+            &[("skiplock", "yes")],
+        )
+        .await;
     assert_eq!(bad.status, 400);
-    assert_eq!(bad.json()["errors"]["skiplock"], "type check ('boolean') failed - got 'yes'");
+    assert_eq!(
+        bad.json()["errors"]["skiplock"],
+        "type check ('boolean') failed - got 'yes'"
+    );
     let extra = s.call("GET", "/nodes/pve1/lxc", &[("bogus", "1")]).await;
     assert_eq!(extra.status, 400, "{}", extra.body);
-    let dup = s.call("GET", &format!("/nodes/pve1/lxc/{ct}/config"), &[("node", "pve2")]).await;
+    let dup = s
+        .call(
+            "GET",
+            &format!("/nodes/pve1/lxc/{ct}/config"),
+            &[("node", "pve2")],
+        )
+        .await;
     assert_eq!(dup.status, 400);
-    assert_eq!(dup.json()["errors"]["node"], "duplicate parameter (already defined in URI) with conflicting values!");
+    assert_eq!(
+        dup.json()["errors"]["node"],
+        "duplicate parameter (already defined in URI) with conflicting values!"
+    );
+    s.handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn indexes_and_extra_reads() {
+    let s = start().await;
+    let root = s.get("/nodes/pve1").await;
+    assert!(
+        root.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["subdir"] == "lxc")
+    );
+    let ct = s.find_guest("pve1", "lxc", "running").await;
+    let st = s.get(&format!("/nodes/pve1/lxc/{ct}/status")).await;
+    assert!(
+        st.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["subdir"] == "current")
+    );
+    let (qn, vm) = s.find_any("qemu", "running").await;
+    let qc = s.get(&format!("/nodes/{qn}/qemu/{vm}/config")).await;
+    assert!(qc["scsi0"].as_str().unwrap().contains("size=32G"));
+    let snap = s
+        .call(
+            "POST",
+            &format!("/nodes/pve1/lxc/{ct}/snapshot"),
+            &[("snapname", "pre")],
+        )
+        .await
+        .data();
+    s.wait_task(snap.as_str().unwrap()).await;
+    let sc = s
+        .get(&format!("/nodes/pve1/lxc/{ct}/snapshot/pre/config"))
+        .await;
+    assert_eq!(
+        sc["hostname"],
+        s.get(&format!("/nodes/pve1/lxc/{ct}/config")).await["hostname"]
+    );
+    let ct_tasks = s.get("/cluster/tasks").await;
+    assert_eq!(ct_tasks[0]["type"], "vzsnapshot");
+    let gone = s.call("GET", "/nodes/pve9", &[]).await;
+    assert_eq!(gone.status, 500);
     s.handle.shutdown().await;
 }

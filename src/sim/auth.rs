@@ -363,6 +363,9 @@ mod tests {
         assert!(a.verify_csrf("root@pam", &c, 1_000_001));
         assert!(!a.verify_csrf("eve@pam", &c, 1_000_001));
         assert!(!a.verify_csrf("root@pam", "-8000000000000000:x", 1_000_001));
-        assert_eq!(a.verify_ticket("PVE:root@pam:-FFFFFFF::AAAA", 1_000_001), None);
+        assert_eq!(
+            a.verify_ticket("PVE:root@pam:-FFFFFFF::AAAA", 1_000_001),
+            None
+        );
     }
 }

@@ -108,10 +108,14 @@ pub fn digest(config: &BTreeMap<String, Value>) -> String {
     hex::encode(hash)[..40].to_string()
 }
 
-pub fn get(ctx: &Ctx, node: &str, vmid: u32) -> ApiResult {
-    let snapname = Params(ctx.params).str("snapshot").map(str::to_string);
+/// `GET .../config` (LXC and QEMU); `snap` comes from the `snapshot` param or the
+/// `snapshot/{name}/config` path.
+pub fn get(ctx: &Ctx, node: &str, kind: GuestKind, vmid: u32, snap: Option<&str>) -> ApiResult {
+    let snapname = snap
+        .or_else(|| ctx.params.get("snapshot").map(String::as_str))
+        .map(str::to_string);
     ctx.sim.with(|m| {
-        let g = m.guest(node, GuestKind::Lxc, vmid)?;
+        let g = m.guest(node, kind, vmid)?;
         let config = match &snapname {
             Some(name) => {
                 &g.snapshots

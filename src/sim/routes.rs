@@ -58,6 +58,14 @@ fn vmid(s: &str) -> Result<u32, ApiError> {
         .map_err(|_| ApiError::param("vmid", "value must have a maximum value of 999999999"))
 }
 
+fn index(subdirs: &[&str]) -> ApiResult {
+    let list: Vec<serde_json::Value> = subdirs
+        .iter()
+        .map(|s| serde_json::json!({"subdir": s}))
+        .collect();
+    Ok(Reply::ser(&list))
+}
+
 pub fn not_implemented(method: &str, rel: &str) -> ApiError {
     ApiError::not_implemented(format!("Method '{method} /{rel}' not implemented"))
 }
@@ -73,6 +81,51 @@ pub fn dispatch(ctx: &Ctx, method: &str, segs: &[&str], rel: &str) -> ApiResult 
         ("GET", ["cluster", "status"]) => api_cluster::cluster_status(ctx),
         ("GET", ["cluster", "resources"]) => api_cluster::resources(ctx),
         ("GET", ["cluster", "nextid"]) => api_cluster::nextid(ctx),
+        ("GET", ["cluster", "tasks"]) => tasks::cluster_list(ctx),
+        // Directory indexes (`[{subdir}]`, or `[{name}]` under guests), as the API tree has them.
+        ("GET", []) => index(&["access", "cluster", "nodes", "pools", "storage", "version"]),
+        ("GET", ["cluster"]) => {
+            index(&["log", "nextid", "options", "resources", "status", "tasks"])
+        }
+        ("GET", ["access"]) => index(&["domains", "ticket", "users"]),
+        ("GET", ["nodes", n]) => {
+            ctx.sim.with(|m| m.node(n).map(|_| ()))?;
+            index(&[
+                "aplinfo",
+                "lxc",
+                "qemu",
+                "rrddata",
+                "status",
+                "storage",
+                "tasks",
+                "termproxy",
+                "version",
+                "vzdump",
+            ])
+        }
+        ("GET", ["nodes", n, "lxc", id]) => {
+            ctx.sim.with(|m| m.guest(n, Lxc, vmid(id)?).map(|_| ()))?;
+            index(&[
+                "clone",
+                "config",
+                "interfaces",
+                "rrddata",
+                "snapshot",
+                "status",
+                "termproxy",
+                "vncwebsocket",
+            ])
+        }
+        ("GET", ["nodes", n, "lxc", id, "status"]) => {
+            ctx.sim.with(|m| m.guest(n, Lxc, vmid(id)?).map(|_| ()))?;
+            index(&[
+                "current", "reboot", "resume", "shutdown", "start", "stop", "suspend",
+            ])
+        }
+        ("GET", ["nodes", n, "qemu", id]) => {
+            ctx.sim.with(|m| m.guest(n, Qemu, vmid(id)?).map(|_| ()))?;
+            index(&["config", "rrddata", "status"])
+        }
         ("GET", ["nodes"]) => api_cluster::nodes(ctx),
         ("GET", ["nodes", n, "status"]) => api_cluster::node_status(ctx, n),
         ("GET", ["nodes", n, "version"]) => {
@@ -92,7 +145,10 @@ pub fn dispatch(ctx: &Ctx, method: &str, segs: &[&str], rel: &str) -> ApiResult 
             Some(p) => api_guest::power(ctx, n, Lxc, vmid(id)?, p),
             None => Err(not_implemented(method, rel)),
         },
-        ("GET", ["nodes", n, "lxc", id, "config"]) => lxc_config::get(ctx, n, vmid(id)?),
+        ("GET", ["nodes", n, "lxc", id, "config"]) => lxc_config::get(ctx, n, Lxc, vmid(id)?, None),
+        ("GET", ["nodes", n, "lxc", id, "snapshot", name, "config"]) => {
+            lxc_config::get(ctx, n, Lxc, vmid(id)?, Some(name))
+        }
         ("PUT", ["nodes", n, "lxc", id, "config"]) => lxc_config::put(ctx, n, vmid(id)?),
         ("GET", ["nodes", n, "lxc", id, "interfaces"]) => api_lxc::interfaces(ctx, n, vmid(id)?),
         ("POST", ["nodes", n, "lxc", id, "clone"]) => api_lxc::clone(ctx, n, vmid(id)?),
@@ -112,6 +168,9 @@ pub fn dispatch(ctx: &Ctx, method: &str, segs: &[&str], rel: &str) -> ApiResult 
         }
 
         ("GET", ["nodes", n, "qemu"]) => api_guest::list(ctx, n, Qemu),
+        ("GET", ["nodes", n, "qemu", id, "config"]) => {
+            lxc_config::get(ctx, n, Qemu, vmid(id)?, None)
+        }
         ("GET", ["nodes", n, "qemu", id, "status", "current"]) => {
             api_guest::current(ctx, n, Qemu, vmid(id)?)
         }

@@ -290,6 +290,27 @@ pub fn list(ctx: &Ctx, node: &str) -> ApiResult {
     })
 }
 
+/// `GET /cluster/tasks`: the most recent tasks of all nodes, newest first (running ones too).
+pub fn cluster_list(ctx: &Ctx) -> ApiResult {
+    ctx.sim.with(|m| {
+        let mut items: Vec<&Task> = m.tasks.iter().collect();
+        items.sort_by(|a, b| b.starttime.cmp(&a.starttime).then(b.pid.cmp(&a.pid)));
+        let rows: Vec<Value> = items
+            .into_iter()
+            .take(50)
+            .map(|t| {
+                let mut o = task_fields(t);
+                if let (Some(end), Some(st)) = (&t.endtime, &t.exitstatus) {
+                    o.insert("endtime".into(), json!(end));
+                    o.insert("status".into(), json!(st));
+                }
+                Value::Object(o)
+            })
+            .collect();
+        Ok(Reply::ser(&rows))
+    })
+}
+
 fn find<'m>(m: &'m Model, upid: &str) -> Result<&'m Task, ApiError> {
     if !valid_upid(upid) {
         return Err(ApiError::param("upid", "unable to parse worker upid"));
