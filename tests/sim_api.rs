@@ -244,3 +244,42 @@ async fn power_errors_and_forms() {
     );
     s.handle.shutdown().await;
 }
+
+#[tokio::test]
+async fn json_bodies_and_gzip() {
+    let s = start().await;
+    let ct = s.find_guest("pve1", "lxc", "stopped").await;
+    let put = s
+        .send(
+            s.http
+                .put(format!("{}/nodes/pve1/lxc/{ct}/config", s.base))
+                .header("Authorization", s.token_header())
+                .json(&serde_json::json!({"onboot": true, "cores": 3, "description": "from json"})),
+        )
+        .await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    let cfg = s.get(&format!("/nodes/pve1/lxc/{ct}/config")).await;
+    assert_eq!(
+        (cfg["onboot"].clone(), cfg["cores"].clone()),
+        (serde_json::json!(1), serde_json::json!(3))
+    );
+    // Big answers are gzipped when asked; small ones are not.
+    let req = |path: &str| {
+        format!(
+            "GET /api2/json{path} HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n",
+            s.token_header()
+        )
+    };
+    let (line, text) = s.raw(&req("/cluster/resources")).await;
+    assert_eq!(line, "HTTP/1.1 200 OK");
+    assert!(
+        text.to_lowercase().contains("content-encoding: gzip"),
+        "{}",
+        &text[..300.min(text.len())]
+    );
+    let (_, text) = s.raw(&req("/version")).await;
+    assert!(!text.to_lowercase().contains("content-encoding"));
+    // reqwest decodes it transparently.
+    assert!(s.get("/cluster/resources").await.as_array().unwrap().len() > 24);
+    s.handle.shutdown().await;
+}

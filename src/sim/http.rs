@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::header::{
-    CACHE_CONTROL, CONNECTION, CONTENT_TYPE, EXPIRES, HeaderValue, PRAGMA, SERVER,
+    CACHE_CONTROL, CONNECTION, CONTENT_ENCODING, CONTENT_TYPE, EXPIRES, HeaderValue, PRAGMA, SERVER,
 };
 use hyper::{Response, StatusCode};
 use percent_encoding::percent_decode_str;
@@ -145,8 +145,11 @@ fn base_headers(resp: &mut Resp) {
     }
 }
 
+/// Answers above this size are gzipped when the client accepts it (pve-http-server does so).
+const GZIP_MIN_BYTES: usize = 1024;
+
 /// 200 with the envelope; `total` only when truthy (Perl's `if $res->{total}`).
-pub fn ok_response(reply: &Reply) -> Resp {
+pub fn ok_response(reply: &Reply, accepts_gzip: bool) -> Resp {
     let mut body = Vec::with_capacity(reply.data.len() + 32);
     body.extend_from_slice(b"{\"data\":");
     body.extend_from_slice(&reply.data);
@@ -154,13 +157,45 @@ pub fn ok_response(reply: &Reply) -> Resp {
         body.extend_from_slice(format!(",\"total\":{total}").as_bytes());
     }
     body.push(b'}');
-    let mut resp = Response::new(Full::new(Bytes::from(body)));
+    let gzipped = if accepts_gzip && body.len() > GZIP_MIN_BYTES {
+        gzip(&body)
+    } else {
+        None
+    };
+    let is_gzip = gzipped.is_some();
+    let mut resp = Response::new(Full::new(Bytes::from(gzipped.unwrap_or(body))));
     base_headers(&mut resp);
     resp.headers_mut().insert(
         CONTENT_TYPE,
         HeaderValue::from_static("application/json;charset=UTF-8"),
     );
+    if is_gzip {
+        resp.headers_mut()
+            .insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
     resp
+}
+
+fn gzip(data: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(data.len() / 4),
+        flate2::Compression::fast(),
+    );
+    enc.write_all(data).ok()?;
+    enc.finish().ok()
+}
+
+/// Whether the request's `Accept-Encoding` lists gzip.
+pub fn accepts_gzip(headers: &hyper::HeaderMap) -> bool {
+    headers
+        .get_all(hyper::header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            v.split(',')
+                .any(|e| e.trim().split(';').next() == Some("gzip"))
+        })
 }
 
 /// Error answer: status, reason = first line of the message, JSON body unless empty.

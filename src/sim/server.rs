@@ -158,6 +158,7 @@ pub async fn handle(
         tokio::time::sleep(Duration::from_millis(sim.config.latency_ms)).await;
     }
     let method = req.method().as_str().to_string();
+    let gzip = http::accepts_gzip(req.headers());
     let path = percent_decode_str(req.uri().path())
         .decode_utf8_lossy()
         .into_owned();
@@ -200,11 +201,11 @@ pub async fn handle(
             }
             let clustername = sim.with(|m| m.cluster_name.clone());
             return match auth::login(&sim.auth, &params, clustername.as_deref()) {
-                Ok(reply) => http::ok_response(&reply),
+                Ok(reply) => http::ok_response(&reply, gzip),
                 Err(e) => delayed(&sim, e).await,
             };
         }
-        ("GET", ["access", "ticket"]) => return http::ok_response(&http::Reply::null()),
+        ("GET", ["access", "ticket"]) => return http::ok_response(&http::Reply::null(), gzip),
         _ => {}
     }
 
@@ -246,7 +247,7 @@ pub async fn handle(
                     sim.record_violation(format!("{method} {api_path}: {v}"));
                 }
             }
-            http::ok_response(&reply)
+            http::ok_response(&reply, gzip)
         }
         Err(e) => http::error_response(&e),
     }
