@@ -92,6 +92,12 @@ async fn login_failures_and_token_refusal() {
             "Permission check failed (URI '/access/ticket' not available with API token"
         )
     );
+    // The login screen's realm list needs no auth.
+    let domains = s
+        .send(s.http.get(format!("{}/access/domains", s.base)))
+        .await;
+    assert_eq!(domains.status, 200);
+    assert_eq!(domains.data()[0]["realm"], "pam");
     // Bare user + realm works.
     let info = &s.handle.info;
     let ok = s

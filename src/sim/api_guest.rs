@@ -149,7 +149,7 @@ pub fn power(ctx: &Ctx, node: &str, kind: GuestKind, vmid: u32, action: Power) -
     let label = kind.label();
     ctx.sim.with(|m| {
         let g = m.guest(node, kind, vmid)?;
-        if !skiplock && !matches!(action, Power::Stop) {
+        if !skiplock {
             check_lock(g)?;
         }
         match action {

@@ -66,6 +66,14 @@ fn index(subdirs: &[&str]) -> ApiResult {
     Ok(Reply::ser(&list))
 }
 
+/// `GET /access/domains` (auth-free: the login screen needs it).
+pub fn domains() -> Reply {
+    Reply::json(&serde_json::json!([
+        {"realm": "pam", "type": "pam", "comment": "Linux PAM standard authentication"},
+        {"realm": "pve", "type": "pve", "comment": "Proxmox VE authentication server"},
+    ]))
+}
+
 pub fn not_implemented(method: &str, rel: &str) -> ApiError {
     ApiError::not_implemented(format!("Method '{method} /{rel}' not implemented"))
 }
@@ -74,10 +82,6 @@ pub fn dispatch(ctx: &Ctx, method: &str, segs: &[&str], rel: &str) -> ApiResult 
     use GuestKind::{Lxc, Qemu};
     match (method, segs) {
         ("GET", ["version"]) => api_cluster::version(false),
-        ("GET", ["access", "domains"]) => Ok(Reply::json(&serde_json::json!([
-            {"realm": "pam", "type": "pam", "comment": "Linux PAM standard authentication"},
-            {"realm": "pve", "type": "pve", "comment": "Proxmox VE authentication server"},
-        ]))),
         ("GET", ["cluster", "status"]) => api_cluster::cluster_status(ctx),
         ("GET", ["cluster", "resources"]) => api_cluster::resources(ctx),
         ("GET", ["cluster", "nextid"]) => api_cluster::nextid(ctx),

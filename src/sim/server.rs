@@ -205,6 +205,7 @@ pub async fn handle(
                 Err(e) => delayed(&sim, e).await,
             };
         }
+        ("GET", ["access", "domains"]) => return http::ok_response(&routes::domains(), gzip),
         ("GET", ["access", "ticket"]) => return http::ok_response(&http::Reply::null(), gzip),
         _ => {}
     }
