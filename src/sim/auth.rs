@@ -63,7 +63,13 @@ impl Auth {
     ) -> Result<Self, String> {
         let (token_id, token_secret) = token
             .rsplit_once('=')
-            .ok_or_else(|| format!("token '{token}' is not of the form user@realm!id=secret"))?;
+            .filter(|(id, secret)| {
+                !secret.is_empty()
+                    && id
+                        .split_once('!')
+                        .is_some_and(|(u, n)| u.contains('@') && !n.is_empty())
+            })
+            .ok_or_else(|| "the API token is not of the form user@realm!id=secret".to_string())?;
         let totp = match totp_secret {
             None => None,
             Some(s) => {
@@ -354,6 +360,16 @@ mod tests {
             Some("root@pam!t=s3")
         );
         assert_eq!(a.check_token("root@pam!t=s3=wrong"), None);
+    }
+
+    #[test]
+    fn malformed_tokens_are_refused_at_start() {
+        for bad in ["nope", "root@pam=x", "root!t=x", "root@pam!t="] {
+            assert!(
+                Auth::new(vec![], "root@pam".into(), "pw".into(), bad, None, 60).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
