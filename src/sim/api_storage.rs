@@ -59,9 +59,7 @@ pub fn content(ctx: &Ctx, node: &str, storage: &str) -> ApiResult {
             }
             let mut o =
                 json!({"volid": v.volid, "content": v.content, "format": v.format, "size": v.size});
-            if v.content == "backup" {
-                o["ctime"] = json!(v.ctime);
-            }
+            o["ctime"] = json!(v.ctime);
             if let Some(id) = v.vmid {
                 o["vmid"] = json!(id);
             }

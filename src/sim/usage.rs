@@ -3,7 +3,7 @@
 //! few float operations each and RRD history is consistent with the live values.
 
 use super::clock::unit_of;
-use super::model::{Guest, Node};
+use super::model::{Guest, GuestKind, Node};
 
 /// Live usage of a guest at time `t` (epoch seconds, fractional for smooth motion).
 #[derive(Debug, Clone, Copy, Default)]
@@ -26,14 +26,15 @@ fn wave(seed: u64, salt: u64, t: f64, period: f64) -> f64 {
 
 pub fn guest(g: &Guest, seed: u64, t: f64) -> GuestUsage {
     let key = seed.wrapping_mul(1_000_003) ^ u64::from(g.vmid);
-    // Disk usage exists even for stopped guests (the volume is allocated).
-    let disk = (g.maxdisk() as f64 * (0.1 + 0.5 * unit_of(key ^ 0xD15C))) as u64;
+    // Proxmox measures a CT's disk usage only while it runs (statfs of the mounted rootfs),
+    // and never a VM's (no guest agent query): both report 0 otherwise.
     if !g.running || g.frozen {
-        return GuestUsage {
-            disk,
-            ..GuestUsage::default()
-        };
+        return GuestUsage::default();
     }
+    let disk = match g.kind {
+        GuestKind::Lxc => (g.maxdisk() as f64 * (0.1 + 0.5 * unit_of(key ^ 0xD15C))) as u64,
+        GuestKind::Qemu => 0,
+    };
     let busy = unit_of(key ^ 0xC0);
     let cores = g.cpus().max(1) as f64;
     let cpu = ((0.02 + 0.5 * busy * wave(key, 1, t, 300.0) + 0.05 * wave(key, 2, t, 17.0))
