@@ -394,3 +394,54 @@ async fn qemu_power_and_rrd() {
     assert_eq!(bad.status, 400);
     s.handle.shutdown().await;
 }
+
+#[tokio::test]
+async fn locks_are_held_while_tasks_run() {
+    let s = start_with(proximity::sim::SimConfig {
+        task_step_ms: 150,
+        ..config()
+    })
+    .await;
+    let create = s
+        .call(
+            "POST",
+            "/nodes/pve2/lxc",
+            &[
+                ("vmid", "4242"),
+                (
+                    "ostemplate",
+                    "local:vztmpl/alpine-3.20-default_20240908_amd64.tar.xz",
+                ),
+                ("rootfs", "local-lvm:2"),
+                ("start", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(create.status, 200, "{}", create.body);
+    let upid = create.data().as_str().unwrap().to_string();
+    let cur = s.get("/nodes/pve2/lxc/4242/status/current").await;
+    assert_eq!(
+        (cur["lock"].clone(), cur["status"].clone()),
+        (json!("create"), json!("stopped"))
+    );
+    let busy = s
+        .call("POST", "/nodes/pve2/lxc/4242/status/start", &[])
+        .await;
+    assert_eq!(busy.json()["message"], "CT 4242 is locked (create)\n");
+    let res = s.get("/cluster/resources?type=vm").await;
+    assert!(
+        res.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["vmid"] == 4242 && r["lock"] == "create")
+    );
+    assert_eq!(s.wait_task(&upid).await, "OK");
+    let cur = s.get("/nodes/pve2/lxc/4242/status/current").await;
+    assert!(cur.get("lock").is_none());
+    assert_eq!(cur["status"], "running", "start=1 starts it after creation");
+    assert_eq!(
+        s.get("/nodes/pve2/lxc/4242/config").await["ostype"],
+        "alpine"
+    );
+    s.handle.shutdown().await;
+}
