@@ -5,6 +5,11 @@
 //!
 //! Contract used by the CLI, `proximity demo` and the tests:
 //! `sim::start(SimConfig) -> SimHandle`, whose `info` is the one JSON line `proximity sim` prints.
+//!
+//! Map: `server` (TLS, hyper, the request pipeline) -> `auth` (tickets, CSRF, tokens, TFA) ->
+//! `routes` (the API tree) -> `api_*`, `lxc_*`, `aplinfo`, `rrd`, `tasks` (handlers) over
+//! `state` (shared `Sim`) and `model` (plain data, seeded by `seed`, persisted by `persist`);
+//! `usage` makes metrics move; `schema_check` validates against the real API schema.
 
 pub mod console;
 pub mod schema;
