@@ -95,7 +95,7 @@ pub async fn delete(client: &PveClient, guest: &GuestRef, force: bool) -> Result
         let stop = power(client, guest, PowerOp::Stop).await?;
         wait(client, &stop).await?;
     }
-    let opts = crate::pve::DeleteOptions { purge: true, destroy_unreferenced_disks: true, force: false };
+    let opts = crate::pve::DeleteOptions { purge: true, destroy_unreferenced_disks: Some(true), force: false };
     Ok(client.lxc_delete(&guest.node, guest.vmid, opts).await?)
 }
 

@@ -5,3 +5,6 @@
 pub fn sanitize_line(s: &str) -> String {
     s.chars().filter(|c| !c.is_control() || *c == '\t').collect()
 }
+pub fn replay_dump(_p: &std::path::Path, _raw: bool, _s: Option<(u16, u16)>) -> Result<String, String> {
+    Err("not yet".into())
+}

@@ -10,6 +10,10 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{CommandBuilder, NativePtySystem, PtySize, PtySystem};
 
+fn nz(v: u16) -> std::num::NonZero<u16> {
+    std::num::NonZero::new(v.max(1)).expect("max(1) is non-zero")
+}
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_proximity");
 
 /// A running `proximity sim` child and how to connect to it.
@@ -102,7 +106,7 @@ impl PtyApp {
         drop(pty.slave);
         let mut reader = pty.master.try_clone_reader().expect("reader");
         let writer = pty.master.take_writer().expect("writer");
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(nz(rows), nz(cols), 0)));
         let feed = screen.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
@@ -132,7 +136,7 @@ impl PtyApp {
             .resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
             .expect("resize");
         if let Ok(mut p) = self.screen.lock() {
-            p.screen_mut().set_size(rows, cols);
+            p.screen_mut().set_size(nz(rows), nz(cols));
         }
     }
 
