@@ -1,0 +1,377 @@
+//! A byte-stream pre-processor in front of `vt100::Parser` for what vt100 0.18 ignores:
+//! - character sets: `ESC ( 0` / `ESC ) 0` designations, SO/SI shifts, and DECSC/DECRC
+//!   (and `CSI ? 1049 h/l`) saving them; bytes drawn in DEC graphics are rewritten to the
+//!   UTF-8 box-drawing characters before vt100 sees them;
+//! - tab stops: HTS (`ESC H`), TBC (`CSI g`, `CSI 3 g`), CHT (`CSI I`), CBT (`CSI Z`); vt100
+//!   only knows fixed stops every 8 columns, so HT becomes a cursor-forward to our stop;
+//! - DECSTBM homing: xterm homes the cursor after `CSI t;b r`, vt100 leaves it at the top
+//!   margin, so a `CSI H` follows every DECSTBM (origin mode is honoured by vt100's CUP).
+//!
+//! It tracks just enough of the ECMA-48 state machine (ground, escape, CSI, strings) to
+//! know which bytes are text. vt100's own parser is stateful, so flushing the pending
+//! output in the middle of a sequence is harmless.
+
+use std::io::Write as _;
+
+use super::charset::Charset;
+
+/// What the filter needs from the screen behind it.
+pub(crate) trait Sink {
+    fn write(&mut self, bytes: &[u8]);
+    /// (row, col); col may equal the width while a wrap is pending.
+    fn cursor(&self) -> (u16, u16);
+    fn cols(&self) -> u16;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Ground,
+    Escape,
+    EscInter(u8),
+    Csi,
+    /// OSC, DCS, SOS, PM, APC: skipped until BEL or ST.
+    Str,
+    StrEsc,
+}
+
+const MAX_PARAMS: usize = 8;
+
+#[derive(Debug, Default, Clone)]
+struct CsiBuf {
+    private: u8,
+    inter: u8,
+    params: [u16; MAX_PARAMS],
+    n: usize,
+    has_digit: bool,
+}
+
+impl CsiBuf {
+    fn param(&self, i: usize) -> u16 {
+        if i < self.n { self.params[i] } else { 0 }
+    }
+}
+
+/// Bytes that end a run of plain text in the ground state.
+static GROUND_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    t[0x09] = true;
+    t[0x0e] = true;
+    t[0x0f] = true;
+    t[0x1b] = true;
+    t
+};
+
+#[derive(Debug, Clone)]
+pub(crate) struct Filter {
+    state: State,
+    csi: CsiBuf,
+    g: [Charset; 4],
+    gl: usize,
+    saved: ([Charset; 4], usize),
+    tabs: Vec<bool>,
+    out: Vec<u8>,
+}
+
+fn default_tabs(cols: u16) -> Vec<bool> {
+    (0..cols).map(|c| c != 0 && c % 8 == 0).collect()
+}
+
+impl Filter {
+    pub(crate) fn new(cols: u16) -> Filter {
+        Filter {
+            state: State::Ground,
+            csi: CsiBuf::default(),
+            g: [Charset::Ascii; 4],
+            gl: 0,
+            saved: ([Charset::Ascii; 4], 0),
+            tabs: default_tabs(cols),
+            out: Vec::with_capacity(4096),
+        }
+    }
+
+    /// New columns get the default stops; existing stops are kept, as xterm does.
+    pub(crate) fn resize(&mut self, cols: u16) {
+        let old = self.tabs.len();
+        let cols = usize::from(cols);
+        self.tabs.truncate(cols);
+        for c in old..cols {
+            self.tabs.push(c != 0 && c % 8 == 0);
+        }
+    }
+
+    /// The tab stops (columns), for tests and diagnostics.
+    #[cfg(test)]
+    pub(crate) fn tab_stops(&self) -> Vec<u16> {
+        (0..self.tabs.len())
+            .filter(|&c| self.tabs[c])
+            .filter_map(|c| u16::try_from(c).ok())
+            .collect()
+    }
+
+    pub(crate) fn feed(&mut self, input: &[u8], sink: &mut impl Sink) {
+        let n = input.len();
+        let mut i = 0;
+        // Start of the bytes not yet copied to `out`.
+        let mut run = 0;
+        while i < n {
+            match self.state {
+                State::Ground => {
+                    let cs = self.g[self.gl];
+                    if cs == Charset::Ascii {
+                        while i < n && !GROUND_STOP[usize::from(input[i])] {
+                            i += 1;
+                        }
+                    } else {
+                        while i < n && !GROUND_STOP[usize::from(input[i])] && !cs.remaps(input[i]) {
+                            i += 1;
+                        }
+                    }
+                    if i == n {
+                        break;
+                    }
+                    let b = input[i];
+                    match b {
+                        0x1b => self.state = State::Escape,
+                        0x0e => self.gl = 1,
+                        0x0f => self.gl = 0,
+                        0x09 => {
+                            self.out.extend_from_slice(&input[run..i]);
+                            run = i + 1;
+                            self.flush(sink);
+                            self.tab_forward(1, sink);
+                        }
+                        _ => {
+                            // A byte drawn from a non-ASCII set: replace it by its glyph.
+                            self.out.extend_from_slice(&input[run..i]);
+                            run = i + 1;
+                            let mut utf8 = [0u8; 4];
+                            self.out
+                                .extend_from_slice(cs.map(b).encode_utf8(&mut utf8).as_bytes());
+                        }
+                    }
+                    i += 1;
+                }
+                State::Escape => {
+                    let b = input[i];
+                    i += 1;
+                    if self.control_in_sequence(b) {
+                        continue;
+                    }
+                    self.state = State::Ground;
+                    match b {
+                        0x20..=0x2f => self.state = State::EscInter(b),
+                        b'[' => {
+                            self.csi = CsiBuf::default();
+                            self.state = State::Csi;
+                        }
+                        b']' | b'P' | b'X' | b'^' | b'_' => self.state = State::Str,
+                        b'7' => self.saved = (self.g, self.gl),
+                        b'8' => (self.g, self.gl) = self.saved,
+                        b'c' => self.reset(sink.cols()),
+                        b'H' => {
+                            self.out.extend_from_slice(&input[run..i]);
+                            run = i;
+                            self.flush(sink);
+                            let col = clamp_col(sink);
+                            if let Some(t) = self.tabs.get_mut(usize::from(col)) {
+                                *t = true;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                State::EscInter(inter) => {
+                    let b = input[i];
+                    i += 1;
+                    if self.control_in_sequence(b) {
+                        continue;
+                    }
+                    match b {
+                        0x20..=0x2f => {}
+                        0x30..=0x7e => {
+                            let slot = match inter {
+                                b'(' => Some(0),
+                                b')' => Some(1),
+                                b'*' => Some(2),
+                                b'+' => Some(3),
+                                _ => None,
+                            };
+                            if let Some(slot) = slot {
+                                self.g[slot] = Charset::from_final(b);
+                            }
+                            self.state = State::Ground;
+                        }
+                        _ => self.state = State::Ground,
+                    }
+                }
+                State::Csi => {
+                    let b = input[i];
+                    i += 1;
+                    if self.control_in_sequence(b) {
+                        continue;
+                    }
+                    match b {
+                        b'0'..=b'9' => {
+                            let c = &mut self.csi;
+                            if c.n == 0 {
+                                c.n = 1;
+                            }
+                            if c.n <= MAX_PARAMS {
+                                let p = &mut c.params[c.n - 1];
+                                *p = p.saturating_mul(10).saturating_add(u16::from(b - b'0'));
+                            }
+                            c.has_digit = true;
+                        }
+                        b';' | b':' => {
+                            let c = &mut self.csi;
+                            c.n = if c.n == 0 { 2 } else { c.n.saturating_add(1) };
+                        }
+                        b'<'..=b'?' => {
+                            if self.csi.n == 0 && !self.csi.has_digit {
+                                self.csi.private = b;
+                            }
+                        }
+                        0x20..=0x2f => self.csi.inter = b,
+                        0x40..=0x7e => {
+                            self.state = State::Ground;
+                            self.out.extend_from_slice(&input[run..i]);
+                            run = i;
+                            self.csi_final(b, sink);
+                        }
+                        _ => self.state = State::Ground,
+                    }
+                }
+                State::Str => {
+                    // Skip the string body quickly: only BEL, ESC, CAN and SUB matter.
+                    while i < n && !matches!(input[i], 0x07 | 0x1b | 0x18 | 0x1a) {
+                        i += 1;
+                    }
+                    if i == n {
+                        break;
+                    }
+                    let b = input[i];
+                    i += 1;
+                    self.state = if b == 0x1b {
+                        State::StrEsc
+                    } else {
+                        State::Ground
+                    };
+                }
+                State::StrEsc => {
+                    if input[i] == b'\\' {
+                        i += 1;
+                        self.state = State::Ground;
+                    } else {
+                        // ESC ended the string and starts a new sequence.
+                        self.state = State::Escape;
+                    }
+                }
+            }
+        }
+        self.out.extend_from_slice(&input[run..n]);
+        self.flush(sink);
+    }
+
+    /// C0 controls inside ESC/CSI: CAN and SUB abort, ESC restarts, SO/SI still shift
+    /// (xterm executes controls met inside a sequence). Returns true when consumed.
+    fn control_in_sequence(&mut self, b: u8) -> bool {
+        match b {
+            0x18 | 0x1a => self.state = State::Ground,
+            0x1b => self.state = State::Escape,
+            0x0e => self.gl = 1,
+            0x0f => self.gl = 0,
+            0x00..=0x1f => {}
+            _ => return false,
+        }
+        true
+    }
+
+    fn csi_final(&mut self, b: u8, sink: &mut impl Sink) {
+        let c = self.csi.clone();
+        let plain = c.private == 0 && c.inter == 0;
+        match b {
+            b'g' if plain => match c.param(0) {
+                0 => {
+                    self.flush(sink);
+                    let col = usize::from(clamp_col(sink));
+                    if let Some(t) = self.tabs.get_mut(col) {
+                        *t = false;
+                    }
+                }
+                3 => self.tabs.iter_mut().for_each(|t| *t = false),
+                _ => {}
+            },
+            b'r' if plain => self.out.extend_from_slice(b"\x1b[H"),
+            b'I' if plain => {
+                self.flush(sink);
+                self.tab_forward(c.param(0).max(1), sink);
+            }
+            b'Z' if plain => {
+                self.flush(sink);
+                self.tab_backward(c.param(0).max(1), sink);
+            }
+            b'h' | b'l' if c.private == b'?' && c.inter == 0 => {
+                if (0..c.n.min(MAX_PARAMS)).any(|k| c.params[k] == 1049) {
+                    if b == b'h' {
+                        self.saved = (self.g, self.gl);
+                    } else {
+                        (self.g, self.gl) = self.saved;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn tab_forward(&mut self, count: u16, sink: &mut impl Sink) {
+        let cur = clamp_col(sink);
+        let last = sink.cols().saturating_sub(1);
+        let mut col = cur;
+        for _ in 0..count {
+            let next = (usize::from(col) + 1..self.tabs.len()).find(|&c| self.tabs[c]);
+            col = next.and_then(|c| u16::try_from(c).ok()).unwrap_or(last);
+            if col >= last {
+                col = last;
+                break;
+            }
+        }
+        if col > cur {
+            let _ = write!(self.out, "\x1b[{}C", col - cur);
+            self.flush(sink);
+        }
+    }
+
+    fn tab_backward(&mut self, count: u16, sink: &mut impl Sink) {
+        let cur = clamp_col(sink);
+        let mut col = cur;
+        for _ in 0..count {
+            let prev = (0..usize::from(col)).rev().find(|&c| self.tabs[c]);
+            col = prev.and_then(|c| u16::try_from(c).ok()).unwrap_or(0);
+            if col == 0 {
+                break;
+            }
+        }
+        if col < cur {
+            let _ = write!(self.out, "\x1b[{}D", cur - col);
+            self.flush(sink);
+        }
+    }
+
+    fn reset(&mut self, cols: u16) {
+        self.g = [Charset::Ascii; 4];
+        self.gl = 0;
+        self.saved = ([Charset::Ascii; 4], 0);
+        self.tabs = default_tabs(cols);
+    }
+
+    fn flush(&mut self, sink: &mut impl Sink) {
+        if !self.out.is_empty() {
+            sink.write(&self.out);
+            self.out.clear();
+        }
+    }
+}
+
+fn clamp_col(sink: &impl Sink) -> u16 {
+    sink.cursor().1.min(sink.cols().saturating_sub(1))
+}
