@@ -81,7 +81,11 @@ fn run_fixture(path: &Path) -> Result<(), String> {
     let mut errors = Vec::new();
     if let Some(exp) = expected {
         if exp != got {
-            errors.push(format!("screen differs:\nexpected:\n{}\ngot:\n{}", show(&exp), show(&got)));
+            errors.push(format!(
+                "screen differs:\nexpected:\n{}\ngot:\n{}",
+                show(&exp),
+                show(&got)
+            ));
         }
     }
     for check in checks {
@@ -92,7 +96,11 @@ fn run_fixture(path: &Path) -> Result<(), String> {
         match kind {
             "cursor:" => {
                 if screen.cursor() != (row, col) {
-                    errors.push(format!("cursor: expected {:?}, got {:?}", (row, col), screen.cursor()));
+                    errors.push(format!(
+                        "cursor: expected {:?}, got {:?}",
+                        (row, col),
+                        screen.cursor()
+                    ));
                 }
             }
             "attr:" => {
@@ -114,14 +122,21 @@ fn run_fixture(path: &Path) -> Result<(), String> {
                         Some((k, _)) => panic!("unknown attr key {k}"),
                     };
                     if !ok {
-                        errors.push(format!("cell ({row},{col}) {:?}: expected {want}, got {cell:?}", cell.contents()));
+                        errors.push(format!(
+                            "cell ({row},{col}) {:?}: expected {want}, got {cell:?}",
+                            cell.contents()
+                        ));
                     }
                 }
             }
             other => panic!("unknown directive {other}"),
         }
     }
-    if errors.is_empty() { Ok(()) } else { Err(errors.join("\n")) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("\n"))
+    }
 }
 
 fn show(lines: &[String]) -> String {
@@ -141,8 +156,17 @@ fn fixtures_match_xterm() {
     let mut failures = Vec::new();
     for p in &paths {
         if let Err(e) = run_fixture(p) {
-            failures.push(format!("== {}\n{e}", p.file_name().unwrap_or_default().to_string_lossy()));
+            failures.push(format!(
+                "== {}\n{e}",
+                p.file_name().unwrap_or_default().to_string_lossy()
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} fixtures failed:\n{}", failures.len(), paths.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures failed:\n{}",
+        failures.len(),
+        paths.len(),
+        failures.join("\n")
+    );
 }

@@ -72,8 +72,14 @@ pub(crate) struct Filter {
     out: Vec<u8>,
 }
 
+/// Stops are kept for at least this many columns, so that (as in xterm, whose table is
+/// fixed) TBC also clears the stops of columns a later resize reveals.
+const MIN_TAB_COLUMNS: u16 = 512;
+
 fn default_tabs(cols: u16) -> Vec<bool> {
-    (0..cols).map(|c| c != 0 && c % 8 == 0).collect()
+    (0..cols.max(MIN_TAB_COLUMNS))
+        .map(|c| c != 0 && c % 8 == 0)
+        .collect()
 }
 
 impl Filter {
@@ -89,23 +95,13 @@ impl Filter {
         }
     }
 
-    /// New columns get the default stops; existing stops are kept, as xterm does.
+    /// Existing stops are kept; columns beyond the table get the default stops.
     pub(crate) fn resize(&mut self, cols: u16) {
         let old = self.tabs.len();
         let cols = usize::from(cols);
-        self.tabs.truncate(cols);
         for c in old..cols {
             self.tabs.push(c != 0 && c % 8 == 0);
         }
-    }
-
-    /// The tab stops (columns), for tests and diagnostics.
-    #[cfg(test)]
-    pub(crate) fn tab_stops(&self) -> Vec<u16> {
-        (0..self.tabs.len())
-            .filter(|&c| self.tabs[c])
-            .filter_map(|c| u16::try_from(c).ok())
-            .collect()
     }
 
     pub(crate) fn feed(&mut self, input: &[u8], sink: &mut impl Sink) {

@@ -304,12 +304,6 @@ impl Screen {
         self.set_scroll_offset(saved);
         out
     }
-
-    /// The tab stops (columns), for tests.
-    #[cfg(test)]
-    pub(crate) fn tab_stops(&self) -> Vec<u16> {
-        self.filter.tab_stops()
-    }
 }
 
 impl std::fmt::Debug for Screen {
