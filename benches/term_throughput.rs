@@ -29,7 +29,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u32 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) as u32
     }
     fn below(&mut self, n: u32) -> u32 {
@@ -38,8 +41,18 @@ impl Lcg {
 }
 
 const WORDS: [&str; 12] = [
-    "proxmox", "container", "backup", "jellyfin", "request", "storage", "node", "vmid", "ok",
-    "latency", "token", "sled",
+    "proxmox",
+    "container",
+    "backup",
+    "jellyfin",
+    "request",
+    "storage",
+    "node",
+    "vmid",
+    "ok",
+    "latency",
+    "token",
+    "sled",
 ];
 
 fn ls_color(out: &mut Vec<u8>, r: &mut Lcg) {
@@ -125,9 +138,22 @@ fn dialog_box(out: &mut Vec<u8>, r: &mut Lcg) {
     out.extend_from_slice(b"\x1b[44m\x1b[2J\x1b(0");
     write!(out, "\x1b[{top};20H\x1b[47;30ml{}k", "q".repeat(60)).ok();
     for i in 1..12 {
-        write!(out, "\x1b[{};20Hx\x1b(B Configure {} {:<42}\x1b(0x", top + i, WORDS[r.below(12) as usize], i).ok();
+        write!(
+            out,
+            "\x1b[{};20Hx\x1b(B Configure {} {:<42}\x1b(0x",
+            top + i,
+            WORDS[r.below(12) as usize],
+            i
+        )
+        .ok();
     }
-    write!(out, "\x1b[{};20Hm{}j\x1b(B\x1b[0m", top + 12, "q".repeat(60)).ok();
+    write!(
+        out,
+        "\x1b[{};20Hm{}j\x1b(B\x1b[0m",
+        top + 12,
+        "q".repeat(60)
+    )
+    .ok();
 }
 
 fn stream() -> Vec<u8> {
@@ -178,7 +204,9 @@ fn main() {
         .measurement_time(Duration::from_secs(10))
         .throughput(Throughput::Bytes(data.len() as u64));
     let mut buf = Buffer::empty(Rect::new(0, 0, COLS, ROWS));
-    g.bench_function("parse_render_160x45", |b| b.iter(|| black_box(feed_and_draw(&data, &mut buf))));
+    g.bench_function("parse_render_160x45", |b| {
+        b.iter(|| black_box(feed_and_draw(&data, &mut buf)))
+    });
     g.finish();
     c.final_summary();
 }

@@ -52,6 +52,18 @@ fn draws_colors_attributes_and_wide_characters() {
 }
 
 #[test]
+fn erased_cells_are_not_underlined() {
+    let mut s = Screen::new(6, 1);
+    s.process(b"\x1b[4;44mab\x1b[K");
+    let area = Rect::new(0, 0, 6, 1);
+    let mut buf = Buffer::empty(area);
+    TermWidget::new(&s, theme()).render(area, &mut buf);
+    assert_eq!(buf[(1, 0)].modifier, Modifier::UNDERLINED);
+    assert_eq!(buf[(3, 0)].modifier, Modifier::empty());
+    assert_eq!(buf[(3, 0)].bg, Color::Indexed(4));
+}
+
+#[test]
 fn cursor_follows_guest_and_hides() {
     let mut s = Screen::new(10, 3);
     s.process(b"\x1b[2;4H");

@@ -14,6 +14,7 @@
 use std::io::Write as _;
 
 use super::charset::Charset;
+use super::margins::{MarginTracker, blanked_rows, erase_rows};
 
 /// What the filter needs from the screen behind it.
 pub(crate) trait Sink {
@@ -21,6 +22,11 @@ pub(crate) trait Sink {
     /// (row, col); col may equal the width while a wrap is pending.
     fn cursor(&self) -> (u16, u16);
     fn cols(&self) -> u16;
+    fn rows(&self) -> u16;
+    /// Whether the alternate screen is shown.
+    fn alternate(&self) -> bool;
+    /// Whether the current SGR background is the default one.
+    fn bg_default(&self) -> bool;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +75,7 @@ pub(crate) struct Filter {
     gl: usize,
     saved: ([Charset; 4], usize),
     tabs: Vec<bool>,
+    margins: MarginTracker,
     out: Vec<u8>,
 }
 
@@ -83,7 +90,7 @@ fn default_tabs(cols: u16) -> Vec<bool> {
 }
 
 impl Filter {
-    pub(crate) fn new(cols: u16) -> Filter {
+    pub(crate) fn new(cols: u16, rows: u16) -> Filter {
         Filter {
             state: State::Ground,
             csi: CsiBuf::default(),
@@ -91,12 +98,14 @@ impl Filter {
             gl: 0,
             saved: ([Charset::Ascii; 4], 0),
             tabs: default_tabs(cols),
+            margins: MarginTracker::new(rows),
             out: Vec::with_capacity(4096),
         }
     }
 
     /// Existing stops are kept; columns beyond the table get the default stops.
-    pub(crate) fn resize(&mut self, cols: u16) {
+    pub(crate) fn resize(&mut self, cols: u16, rows: u16) {
+        self.margins.resize(rows);
         let old = self.tabs.len();
         let cols = usize::from(cols);
         for c in old..cols {
@@ -161,9 +170,20 @@ impl Filter {
                             self.state = State::Csi;
                         }
                         b']' | b'P' | b'X' | b'^' | b'_' => self.state = State::Str,
-                        b'7' => self.saved = (self.g, self.gl),
-                        b'8' => (self.g, self.gl) = self.saved,
-                        b'c' => self.reset(sink.cols()),
+                        b'7' | b'8' => {
+                            // The origin mode saved is the one of the grid shown now.
+                            self.out.extend_from_slice(&input[run..i - 1]);
+                            run = i - 1;
+                            self.flush(sink);
+                            if b == b'7' {
+                                self.saved = (self.g, self.gl);
+                                self.margins.save(sink.alternate());
+                            } else {
+                                (self.g, self.gl) = self.saved;
+                                self.margins.restore(sink.alternate());
+                            }
+                        }
+                        b'c' => self.reset(sink.cols(), sink.rows()),
                         b'H' => {
                             self.out.extend_from_slice(&input[run..i]);
                             run = i;
@@ -230,6 +250,11 @@ impl Filter {
                         0x20..=0x2f => self.csi.inter = b,
                         0x40..=0x7e => {
                             self.state = State::Ground;
+                            if matches!(b, b'r' | b'h' | b'l') {
+                                // These change state kept per grid: let vt100 catch up
+                                // first so `sink.alternate()` tells the grid they apply to.
+                                self.flush(sink);
+                            }
                             self.out.extend_from_slice(&input[run..i]);
                             run = i;
                             self.csi_final(b, sink);
@@ -297,7 +322,15 @@ impl Filter {
                 3 => self.tabs.iter_mut().for_each(|t| *t = false),
                 _ => {}
             },
-            b'r' if plain => self.out.extend_from_slice(b"\x1b[H"),
+            b'r' if plain => {
+                self.margins
+                    .set_region(sink.alternate(), c.param(0), c.param(1), sink.rows());
+                self.out.extend_from_slice(b"\x1b[H");
+            }
+            b'L' | b'M' | b'S' | b'T' if plain => {
+                self.flush(sink);
+                self.after_line_op(b, c.param(0), sink);
+            }
             b'I' if plain => {
                 self.flush(sink);
                 self.tab_forward(c.param(0).max(1), sink);
@@ -307,16 +340,49 @@ impl Filter {
                 self.tab_backward(c.param(0).max(1), sink);
             }
             b'h' | b'l' if c.private == b'?' && c.inter == 0 => {
-                if (0..c.n.min(MAX_PARAMS)).any(|k| c.params[k] == 1049) {
-                    if b == b'h' {
-                        self.saved = (self.g, self.gl);
-                    } else {
-                        (self.g, self.gl) = self.saved;
+                let set = b == b'h';
+                let mut alt = sink.alternate();
+                for &p in &c.params[..c.n.min(MAX_PARAMS)] {
+                    match p {
+                        6 => self.margins.set_origin(alt, set),
+                        47 => alt = set,
+                        1049 if set => {
+                            self.saved = (self.g, self.gl);
+                            self.margins.save(false);
+                            self.margins.clear_alt(sink.rows());
+                            alt = true;
+                        }
+                        1049 => {
+                            (self.g, self.gl) = self.saved;
+                            self.margins.restore(false);
+                            alt = false;
+                        }
+                        _ => {}
                     }
                 }
             }
             _ => {}
         }
+    }
+
+    /// After IL/DL/SU/SD: cursor to the left margin for IL/DL, and the blank lines they
+    /// brought in erased with the current background when it is not the default.
+    fn after_line_op(&mut self, op: u8, n: u16, sink: &mut impl Sink) {
+        let m = self.margins.get(sink.alternate());
+        let (row, col) = (sink.cursor().0, clamp_col(sink));
+        let Some(rows) = blanked_rows(op, n, row, &m) else {
+            return;
+        };
+        let col = if matches!(op, b'L' | b'M') {
+            self.out.push(b'\r');
+            0
+        } else {
+            col
+        };
+        if !sink.bg_default() {
+            erase_rows(&mut self.out, &m, rows, (row, col));
+        }
+        self.flush(sink);
     }
 
     fn tab_forward(&mut self, count: u16, sink: &mut impl Sink) {
@@ -353,7 +419,8 @@ impl Filter {
         }
     }
 
-    fn reset(&mut self, cols: u16) {
+    fn reset(&mut self, cols: u16, rows: u16) {
+        self.margins = MarginTracker::new(rows);
         self.g = [Charset::Ascii; 4];
         self.gl = 0;
         self.saved = ([Charset::Ascii; 4], 0);

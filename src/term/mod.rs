@@ -10,6 +10,7 @@
 mod charset;
 mod filter;
 pub mod keys;
+mod margins;
 pub mod mouse;
 pub mod record;
 pub mod sanitize;

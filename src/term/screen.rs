@@ -112,6 +112,18 @@ impl Sink for vt100::Parser<Hooks> {
     fn cols(&self) -> u16 {
         self.screen().size().1.get()
     }
+
+    fn rows(&self) -> u16 {
+        self.screen().size().0.get()
+    }
+
+    fn alternate(&self) -> bool {
+        self.screen().alternate_screen()
+    }
+
+    fn bg_default(&self) -> bool {
+        self.screen().bgcolor() == vt100::Color::Default
+    }
 }
 
 /// One console's terminal: feed it guest bytes, draw it, send back its replies.
@@ -134,7 +146,7 @@ impl Screen {
         let (cols, rows) = (nz(cols), nz(rows));
         Screen {
             parser: vt100::Parser::new_with_callbacks(rows, cols, scrollback, Hooks::default()),
-            filter: Filter::new(cols.get()),
+            filter: Filter::new(cols.get(), rows.get()),
         }
     }
 
@@ -146,7 +158,7 @@ impl Screen {
     pub fn resize(&mut self, cols: u16, rows: u16) {
         let (cols, rows) = (nz(cols), nz(rows));
         self.parser.set_size(rows, cols);
-        self.filter.resize(cols.get());
+        self.filter.resize(cols.get(), rows.get());
     }
 
     /// (cols, rows).

@@ -124,6 +124,11 @@ impl Widget for TermWidget<'_> {
                     continue;
                 };
                 let mut look = cell_look(cell, &self.style);
+                if !cell.has_contents() {
+                    // vt100 erases with every attribute; xterm's erase keeps only the
+                    // colors, so no underline runs along cleared space.
+                    look.2.remove(Modifier::UNDERLINED);
+                }
                 if let (Some(sel), Some(line)) = (self.selection, line)
                     && sel.contains_line(line, x)
                 {
