@@ -67,6 +67,20 @@ fn modes_follow_the_guest() {
         proximity::term::MouseProtocolEncoding::Sgr
     );
     assert!(!s.cursor_visible());
+    let up = proximity::term::KeyEvent::plain(proximity::term::KeyCode::Up);
+    assert_eq!(s.encode_key(&up), b"\x1bOA");
+    let click = proximity::term::MouseEvent {
+        kind: proximity::term::MouseKind::Press(proximity::term::MouseButton::Left),
+        col: 2,
+        row: 0,
+        mods: proximity::term::Modifiers::NONE,
+    };
+    assert_eq!(
+        s.encode_mouse(&click).as_deref(),
+        Some(&b"\x1b[<0;3;1M"[..])
+    );
+    s.process(b"\x1b[?1002l");
+    assert_eq!(s.encode_mouse(&click), None);
 }
 
 fn numbered(s: &mut Screen, n: usize) {

@@ -6,7 +6,8 @@
 use std::num::NonZeroU16;
 
 use super::filter::{Filter, Sink};
-use super::keys::KeyModes;
+use super::keys::{KeyEvent, KeyModes, encode_key};
+use super::mouse::{MouseEvent, encode_mouse};
 use super::sanitize::sanitize_line;
 
 /// Lines of history kept per console unless the caller asks otherwise.
@@ -213,6 +214,17 @@ impl Screen {
             application_cursor: s.application_cursor(),
             application_keypad: s.application_keypad(),
         }
+    }
+
+    /// The bytes for `key` in the guest's current modes.
+    pub fn encode_key(&self, key: &KeyEvent) -> Vec<u8> {
+        encode_key(key, &self.key_modes())
+    }
+
+    /// The report for `ev` in the guest's mouse mode, `None` when the guest does not
+    /// want it (the pane may then use the mouse itself: selection, scrolling).
+    pub fn encode_mouse(&self, ev: &MouseEvent) -> Option<Vec<u8>> {
+        encode_mouse(ev, self.mouse_mode(), self.mouse_encoding())
     }
 
     pub fn mouse_mode(&self) -> vt100::MouseProtocolMode {
