@@ -198,3 +198,37 @@ fn garbage_never_panics() {
     let _ = s.text_lines();
     let _ = s.take_replies();
 }
+
+fn snapshot(s: &Screen) -> Vec<(String, Vec<proximity::term::Color>)> {
+    let (cols, rows) = s.size();
+    (0..rows)
+        .map(|r| {
+            let bgs = (0..cols).map(|c| s.vt().cell(r, c).map(|x| x.bgcolor()).unwrap_or_default());
+            (s.row_text(r, 0, cols), bgs.collect())
+        })
+        .collect()
+}
+
+#[test]
+fn bce_and_margins_survive_any_chunking() {
+    let whole: &[u8] =
+        b"1\r\n2\r\n3\x1b[2;4r\x1b[44m\x1b[3;2H\x1b[L\x1b7\x1b[?1049h\x1b[2;3r\x1b[41m\x1b[T\
+        \x1b[?1049l\x1b8\x1b[4;1H\r\n\x1bDz\x1bE\x1b[m\tq";
+    let mut a = Screen::new(8, 5);
+    a.process(whole);
+    for cut in 1..whole.len() {
+        let mut b = Screen::new(8, 5);
+        b.process(&whole[..cut]);
+        b.process(&whole[cut..]);
+        assert_eq!(snapshot(&a), snapshot(&b), "cut at {cut}");
+    }
+    // Colored lines came in through IL and the scrolling line feeds.
+    let blue = proximity::term::Color::Idx(4);
+    assert!(
+        snapshot(&a)
+            .iter()
+            .filter(|(_, bgs)| bgs.iter().all(|c| *c == blue))
+            .count()
+            >= 2
+    );
+}

@@ -67,6 +67,16 @@ static GROUND_STOP: [bool; 256] = {
     t
 };
 
+/// The same plus LF, VT and FF: used while the background may be colored, when a line
+/// feed that scrolls must fill the new line with it (bce).
+static GROUND_STOP_LF: [bool; 256] = {
+    let mut t = GROUND_STOP;
+    t[0x0a] = true;
+    t[0x0b] = true;
+    t[0x0c] = true;
+    t
+};
+
 #[derive(Debug, Clone)]
 pub(crate) struct Filter {
     state: State,
@@ -76,6 +86,8 @@ pub(crate) struct Filter {
     saved: ([Charset; 4], usize),
     tabs: Vec<bool>,
     margins: MarginTracker,
+    /// The SGR background may not be the default (checked exactly at the next line feed).
+    bg_maybe: bool,
     out: Vec<u8>,
 }
 
@@ -99,6 +111,7 @@ impl Filter {
             saved: ([Charset::Ascii; 4], 0),
             tabs: default_tabs(cols),
             margins: MarginTracker::new(rows),
+            bg_maybe: false,
             out: Vec::with_capacity(4096),
         }
     }
@@ -122,12 +135,17 @@ impl Filter {
             match self.state {
                 State::Ground => {
                     let cs = self.g[self.gl];
+                    let stop = if self.bg_maybe {
+                        &GROUND_STOP_LF
+                    } else {
+                        &GROUND_STOP
+                    };
                     if cs == Charset::Ascii {
-                        while i < n && !GROUND_STOP[usize::from(input[i])] {
+                        while i < n && !stop[usize::from(input[i])] {
                             i += 1;
                         }
                     } else {
-                        while i < n && !GROUND_STOP[usize::from(input[i])] && !cs.remaps(input[i]) {
+                        while i < n && !stop[usize::from(input[i])] && !cs.remaps(input[i]) {
                             i += 1;
                         }
                     }
@@ -144,6 +162,11 @@ impl Filter {
                             run = i + 1;
                             self.flush(sink);
                             self.tab_forward(1, sink);
+                        }
+                        0x0a..=0x0c => {
+                            self.out.extend_from_slice(&input[run..i]);
+                            run = i + 1;
+                            self.line_feed(sink);
                         }
                         _ => {
                             // A byte drawn from a non-ASCII set: replace it by its glyph.
@@ -181,9 +204,22 @@ impl Filter {
                             } else {
                                 (self.g, self.gl) = self.saved;
                                 self.margins.restore(sink.alternate());
+                                // DECRC restores the saved SGR, background included.
+                                self.bg_maybe = true;
                             }
                         }
                         b'c' => self.reset(sink.cols(), sink.rows()),
+                        b'D' | b'E' => {
+                            // IND and NEL, which vt100 ignores: cancel the escape (CAN)
+                            // and do the line feed ourselves.
+                            self.out.extend_from_slice(&input[run..i - 1]);
+                            run = i;
+                            self.out.push(0x18);
+                            if b == b'E' {
+                                self.out.push(b'\r');
+                            }
+                            self.line_feed(sink);
+                        }
                         b'H' => {
                             self.out.extend_from_slice(&input[run..i]);
                             run = i;
@@ -327,6 +363,13 @@ impl Filter {
                     .set_region(sink.alternate(), c.param(0), c.param(1), sink.rows());
                 self.out.extend_from_slice(b"\x1b[H");
             }
+            b'm' if plain => {
+                // Any parameter that may set a background (or too many to tell).
+                let sets_bg = |p: u16| matches!(p, 40..=48 | 100..=107);
+                if c.n > MAX_PARAMS || c.params[..c.n].iter().any(|&p| sets_bg(p)) {
+                    self.bg_maybe = true;
+                }
+            }
             b'L' | b'M' | b'S' | b'T' if plain => {
                 self.flush(sink);
                 self.after_line_op(b, c.param(0), sink);
@@ -353,6 +396,7 @@ impl Filter {
                             alt = true;
                         }
                         1049 => {
+                            self.bg_maybe = true;
                             (self.g, self.gl) = self.saved;
                             self.margins.restore(false);
                             alt = false;
@@ -383,6 +427,20 @@ impl Filter {
             erase_rows(&mut self.out, &m, rows, (row, col));
         }
         self.flush(sink);
+    }
+
+    /// LF/VT/FF (and IND/NEL) while the background may be colored: when it scrolls the
+    /// region, erase the new bottom line with the background, as xterm does.
+    fn line_feed(&mut self, sink: &mut impl Sink) {
+        self.flush(sink);
+        self.bg_maybe = !sink.bg_default();
+        let m = self.margins.get(sink.alternate());
+        let scrolls = sink.cursor().0 == m.bottom;
+        self.out.push(b'\n');
+        if scrolls && self.bg_maybe {
+            // EL 2 does not move the cursor, and a line feed leaves the column alone.
+            self.out.extend_from_slice(b"\x1b[2K");
+        }
     }
 
     fn tab_forward(&mut self, count: u16, sink: &mut impl Sink) {
