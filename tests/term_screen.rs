@@ -32,6 +32,8 @@ fn title_bell_and_clipboard() {
     assert_eq!(s.title(), "hello world");
     s.process(b"\x1b]2;second\x1b\\");
     assert_eq!(s.title(), "second");
+    s.process(b"\x1b]2;a;b\x07");
+    assert_eq!(s.title(), "a;b");
     assert!(!s.take_bell());
     s.process(b"\x07");
     assert!(s.take_bell());

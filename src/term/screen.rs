@@ -43,6 +43,15 @@ impl vt100::Callbacks for Hooks {
         self.title = clean.chars().take(MAX_TITLE_CHARS).collect();
     }
 
+    /// vt100 splits OSC parameters on every `;`, so a title containing one arrives here.
+    fn unhandled_osc(&mut self, screen: &mut vt100::Screen, params: &[&[u8]]) {
+        if let [b"0" | b"2", rest @ ..] = params
+            && !rest.is_empty()
+        {
+            self.set_window_title(screen, &rest.join(&b';'));
+        }
+    }
+
     fn copy_to_clipboard(&mut self, _: &mut vt100::Screen, _ty: &[u8], data: &[u8]) {
         use base64::Engine as _;
         if data.len() > MAX_CLIPBOARD_B64 {
