@@ -12,8 +12,10 @@ STREAM="$OUT/stream.bin"
 
 echo "== ours: cargo bench --bench term_throughput"
 BENCH_TERM_STREAM_OUT="$STREAM" cargo bench --bench term_throughput 2>&1 | tee "$OUT/rust.txt"
-# criterion: "thrpt:  [low median high]" with units such as MiB/s or GiB/s.
-ours=$(awk '/thrpt:/ {
+# criterion: "thrpt:  [low median high]" with units such as MiB/s or GiB/s; the first
+# such line (a later one, under "change:", holds percentages against the previous run).
+ours=$(awk '!done && /thrpt:/ {
+    done = 1;
     gsub(/[\[\]]/, "");
     for (i = 1; i <= NF; i++) if ($i == "thrpt:") { v = $(i + 3); u = $(i + 4) }
   } END {
