@@ -188,6 +188,35 @@ fn feed_and_draw(data: &[u8], buf: &mut Buffer) -> usize {
     frames + 1
 }
 
+/// One pass of each part, to see where the time goes (`BENCH_TERM_QUICK=1`).
+fn quick(data: &[u8]) {
+    let mib = data.len() as f64 / (1 << 20) as f64;
+    let time = |name: &str, f: &mut dyn FnMut()| {
+        let t = std::time::Instant::now();
+        f();
+        let s = t.elapsed().as_secs_f64();
+        println!("{name:<28} {:>8.3} s {:>8.1} MiB/s", s, mib / s);
+    };
+    time("vt100 alone", &mut || {
+        let mut p = vt100::Parser::new(ROWS.try_into().unwrap(), COLS.try_into().unwrap(), 5000);
+        for chunk in data.chunks(CHUNK) {
+            p.process(chunk);
+        }
+        black_box(p.screen().cursor_position());
+    });
+    time("Screen (filter + vt100)", &mut || {
+        let mut s = Screen::new(COLS, ROWS);
+        for chunk in data.chunks(CHUNK) {
+            s.process(chunk);
+        }
+        black_box(s.cursor());
+    });
+    let mut buf = Buffer::empty(Rect::new(0, 0, COLS, ROWS));
+    time("parse + render", &mut || {
+        black_box(feed_and_draw(data, &mut buf));
+    });
+}
+
 fn main() {
     let data = stream();
     if let Some(path) = std::env::var_os("BENCH_TERM_STREAM_OUT") {
@@ -195,6 +224,10 @@ fn main() {
             eprintln!("cannot write {}: {e}", path.to_string_lossy());
             std::process::exit(1);
         }
+    }
+    if std::env::var_os("BENCH_TERM_QUICK").is_some() {
+        quick(&data);
+        return;
     }
     let mut c = Criterion::default().configure_from_args();
     let mut g = c.benchmark_group("term");
