@@ -12,6 +12,9 @@ fn answers_device_queries() {
     assert_eq!(s.take_replies(), b"\x1b[>1;10;0c\x1b[0n");
     s.process(b"\x1b[3;7Hab\x1b[6n");
     assert_eq!(s.take_replies(), b"\x1b[3;9R");
+    // In origin mode the row counts from the top margin (xterm).
+    s.process(b"\x1b[5;10r\x1b[?6h\x1b[2;3H\x1b[6n\x1b[?6n\x1b[?6l\x1b[r");
+    assert_eq!(s.take_replies(), b"\x1b[2;3R\x1b[?2;3;1R");
     s.process(b"\x1b[18t");
     assert_eq!(s.take_replies(), b"\x1b[8;24;80t");
     assert!(s.take_replies().is_empty());

@@ -27,6 +27,8 @@ pub(crate) trait Sink {
     fn alternate(&self) -> bool;
     /// Whether the current SGR background is the default one.
     fn bg_default(&self) -> bool;
+    /// Queue bytes to send back to the guest.
+    fn reply(&mut self, bytes: &[u8]);
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -362,6 +364,25 @@ impl Filter {
                 self.margins
                     .set_region(sink.alternate(), c.param(0), c.param(1), sink.rows());
                 self.out.extend_from_slice(b"\x1b[H");
+            }
+            // CPR and DECXCPR: answered here because in origin mode the row counts from
+            // the top margin, which only we know.
+            b'n' if c.inter == 0 && (c.private == 0 || c.private == b'?') && c.param(0) == 6 => {
+                self.flush(sink);
+                let m = self.margins.get(sink.alternate());
+                let row = sink.cursor().0;
+                let row = if m.origin {
+                    row.saturating_sub(m.top)
+                } else {
+                    row
+                };
+                let col = clamp_col(sink);
+                let reply = if c.private == b'?' {
+                    format!("\x1b[?{};{};1R", row + 1, col + 1)
+                } else {
+                    format!("\x1b[{};{}R", row + 1, col + 1)
+                };
+                sink.reply(reply.as_bytes());
             }
             b'm' if plain => {
                 // Any parameter that may set a background (or too many to tell).

@@ -77,16 +77,7 @@ impl vt100::Callbacks for Hooks {
             // DA2: terminal type 1 (VT220), firmware 10, no ROM cartridge.
             (Some(b'>'), 'c') if p0 == 0 => self.replies.extend_from_slice(b"\x1b[>1;10;0c"),
             (None, 'n') if p0 == 5 => self.replies.extend_from_slice(b"\x1b[0n"),
-            (None, 'n') if p0 == 6 => {
-                let (row, col) = clamped_cursor(screen);
-                let reply = format!("\x1b[{};{}R", row + 1, col + 1);
-                self.replies.extend_from_slice(reply.as_bytes());
-            }
-            (Some(b'?'), 'n') if p0 == 6 => {
-                let (row, col) = clamped_cursor(screen);
-                let reply = format!("\x1b[?{};{};1R", row + 1, col + 1);
-                self.replies.extend_from_slice(reply.as_bytes());
-            }
+            // CPR (`CSI 6 n`, `CSI ? 6 n`) is answered by the filter, which knows origin mode.
             // XTWINOPS 18: text area size in characters.
             (None, 't') if p0 == 18 => {
                 let (rows, cols) = screen.size();
@@ -133,6 +124,10 @@ impl Sink for vt100::Parser<Hooks> {
 
     fn bg_default(&self) -> bool {
         self.screen().bgcolor() == vt100::Color::Default
+    }
+
+    fn reply(&mut self, bytes: &[u8]) {
+        self.callbacks_mut().replies.extend_from_slice(bytes);
     }
 }
 
