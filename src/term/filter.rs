@@ -62,7 +62,6 @@ impl CsiBuf {
 /// Bytes that end a run of plain text in the ground state.
 static GROUND_STOP: [bool; 256] = {
     let mut t = [false; 256];
-    t[0x09] = true;
     t[0x0e] = true;
     t[0x0f] = true;
     t[0x1b] = true;
@@ -79,6 +78,19 @@ static GROUND_STOP_LF: [bool; 256] = {
     t
 };
 
+/// Tables with HT as a stop too: once the guest changed the tab stops, vt100's fixed
+/// every-8 tabs are wrong and HT becomes ours.
+static GROUND_STOP_TAB: [bool; 256] = {
+    let mut t = GROUND_STOP;
+    t[0x09] = true;
+    t
+};
+static GROUND_STOP_LF_TAB: [bool; 256] = {
+    let mut t = GROUND_STOP_LF;
+    t[0x09] = true;
+    t
+};
+
 #[derive(Debug, Clone)]
 pub(crate) struct Filter {
     state: State,
@@ -87,6 +99,8 @@ pub(crate) struct Filter {
     gl: usize,
     saved: ([Charset; 4], usize),
     tabs: Vec<bool>,
+    /// The stops are still every 8 columns: vt100's own HT is right.
+    tabs_default: bool,
     margins: MarginTracker,
     /// The SGR background may not be the default (checked exactly at the next line feed).
     bg_maybe: bool,
@@ -112,6 +126,7 @@ impl Filter {
             gl: 0,
             saved: ([Charset::Ascii; 4], 0),
             tabs: default_tabs(cols),
+            tabs_default: true,
             margins: MarginTracker::new(rows),
             bg_maybe: false,
             out: Vec::with_capacity(4096),
@@ -137,10 +152,11 @@ impl Filter {
             match self.state {
                 State::Ground => {
                     let cs = self.g[self.gl];
-                    let stop = if self.bg_maybe {
-                        &GROUND_STOP_LF
-                    } else {
-                        &GROUND_STOP
+                    let stop = match (self.bg_maybe, self.tabs_default) {
+                        (false, true) => &GROUND_STOP,
+                        (true, true) => &GROUND_STOP_LF,
+                        (false, false) => &GROUND_STOP_TAB,
+                        (true, false) => &GROUND_STOP_LF_TAB,
                     };
                     if cs == Charset::Ascii {
                         while i < n && !stop[usize::from(input[i])] {
@@ -230,6 +246,7 @@ impl Filter {
                             if let Some(t) = self.tabs.get_mut(usize::from(col)) {
                                 *t = true;
                             }
+                            self.tabs_default = false;
                         }
                         _ => {}
                     }
@@ -288,7 +305,7 @@ impl Filter {
                         0x20..=0x2f => self.csi.inter = b,
                         0x40..=0x7e => {
                             self.state = State::Ground;
-                            if matches!(b, b'r' | b'h' | b'l') {
+                            if self.csi_needs_grid(b) {
                                 // These change state kept per grid: let vt100 catch up
                                 // first so `sink.alternate()` tells the grid they apply to.
                                 self.flush(sink);
@@ -345,6 +362,23 @@ impl Filter {
         true
     }
 
+    /// Whether this CSI changes state vt100 keeps per grid (margins, origin mode, the
+    /// screen shown), so vt100 must catch up first to tell which grid it applies to.
+    fn csi_needs_grid(&self, b: u8) -> bool {
+        let c = &self.csi;
+        match b {
+            b'r' => c.private == 0 && c.inter == 0,
+            b'h' | b'l' => {
+                c.private == b'?'
+                    && c.inter == 0
+                    && c.params[..c.n.min(MAX_PARAMS)]
+                        .iter()
+                        .any(|p| matches!(p, 6 | 47 | 1049))
+            }
+            _ => false,
+        }
+    }
+
     fn csi_final(&mut self, b: u8, sink: &mut impl Sink) {
         let c = self.csi.clone();
         let plain = c.private == 0 && c.inter == 0;
@@ -356,8 +390,12 @@ impl Filter {
                     if let Some(t) = self.tabs.get_mut(col) {
                         *t = false;
                     }
+                    self.tabs_default = false;
                 }
-                3 => self.tabs.iter_mut().for_each(|t| *t = false),
+                3 => {
+                    self.tabs.iter_mut().for_each(|t| *t = false);
+                    self.tabs_default = false;
+                }
                 _ => {}
             },
             b'r' if plain => {
@@ -504,6 +542,7 @@ impl Filter {
         self.gl = 0;
         self.saved = ([Charset::Ascii; 4], 0);
         self.tabs = default_tabs(cols);
+        self.tabs_default = true;
     }
 
     fn flush(&mut self, sink: &mut impl Sink) {
