@@ -5,7 +5,10 @@
 //! - tab stops: HTS (`ESC H`), TBC (`CSI g`, `CSI 3 g`), CHT (`CSI I`), CBT (`CSI Z`); vt100
 //!   only knows fixed stops every 8 columns, so HT becomes a cursor-forward to our stop;
 //! - DECSTBM homing: xterm homes the cursor after `CSI t;b r`, vt100 leaves it at the top
-//!   margin, so a `CSI H` follows every DECSTBM (origin mode is honoured by vt100's CUP).
+//!   margin, so a `CSI H` follows every DECSTBM (origin mode is honoured by vt100's CUP);
+//! - bce: lines brought in by IL/DL/SU/SD and by scrolling line feeds take the current
+//!   background (see `margins`); IND/NEL (ignored by vt100) become line feeds;
+//! - cursor position reports, relative to the top margin in origin mode.
 //!
 //! It tracks just enough of the ECMA-48 state machine (ground, escape, CSI, strings) to
 //! know which bytes are text. vt100's own parser is stateful, so flushing the pending
