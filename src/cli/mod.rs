@@ -233,20 +233,12 @@ async fn run(cli: Cli, paths: crate::paths::Paths) -> Result<ExitCode, CliError>
     }
 }
 
-/// `COLSxROWS`, e.g. `80x24`.
-pub fn parse_size(text: &str) -> Result<(u16, u16), CliError> {
-    let bad = || CliError::new(format!("--size '{text}': expected COLSxROWS, e.g. 80x24"));
-    let (c, r) = text.split_once(['x', 'X']).ok_or_else(bad)?;
-    let cols: u16 = c.trim().parse().map_err(|_| bad())?;
-    let rows: u16 = r.trim().parse().map_err(|_| bad())?;
-    if cols == 0 || rows == 0 {
-        return Err(bad());
-    }
-    Ok((cols, rows))
-}
-
 fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
-    let size = args.size.as_deref().map(parse_size).transpose()?;
+    let size = args
+        .size
+        .as_deref()
+        .map(|s| crate::term::parse_size(s).map_err(|e| CliError::new(format!("--size: {e}"))))
+        .transpose()?;
     if args.dump {
         let text = crate::term::replay_dump(&args.file, args.raw, size).map_err(CliError::new)?;
         print!("{text}");
