@@ -3,7 +3,7 @@
 mod support_pve;
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use proximity::pve::{Auth, EndpointConfig, PveClient, PveError, TaskFilter, Upid};
@@ -94,12 +94,10 @@ async fn follow_yields_lines_as_they_are_written_until_the_task_stops() {
         t.exitstatus = Some("OK".into());
     });
 
-    let started = Instant::now();
     let first = stream.next().await.unwrap().unwrap();
     assert_eq!((first.n, first.t.as_str()), (1, "step 1"));
     // The first line arrived while the task was still running, not at the end.
     assert!(task.lock().unwrap().exitstatus.is_none());
-    assert!(started.elapsed() < Duration::from_millis(200));
     let mut rest = Vec::new();
     while let Some(line) = stream.next().await {
         rest.push(line.unwrap().t);
