@@ -1,9 +1,589 @@
-//! Wiring the TUI to the engine (filled in when the UI lands).
-use std::process::ExitCode;
+//! Wiring the TUI to the engine. The UI task owns `App`; this module owns the workers that feed
+//! its inbox: one refresher per host (one `/cluster/resources` request per refresh), an effect
+//! executor that runs the UI's requests through the same engine operations as the CLI, and the
+//! offline cache (the last inventory is drawn at once, marked stale, while the network catches
+//! up).
 
-pub async fn demo(_n: usize, _g: usize, _s: u64, _p: &crate::paths::Paths) -> Result<ExitCode, String> {
-    Err("the TUI is not wired yet".into())
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::{Notify, mpsc};
+
+use super::CliError;
+use crate::engine::{self, ConnAuth, ConnSpec, EngineError, GuestRef, PowerOp, connection};
+use crate::paths::Paths;
+use crate::pve::{PveClient, PveError, types::ClusterResource};
+use crate::store::{HostAuth, HostConfig, Secret, Store};
+use crate::ui::action::{AppEvent, Effect, HostDraft, HostEntry};
+use crate::ui::app::App;
+
+/// How often each host is refreshed: Proxmox's own UI polls every few seconds.
+const REFRESH_INTERVAL: Duration = Duration::from_secs(5);
+/// The inbox is bounded so a flood of events slows workers down rather than memory growing.
+const INBOX_CAPACITY: usize = 1024;
+
+/// A connected host: its client and a way to ask its refresher for an early refresh.
+#[derive(Clone)]
+struct HostLink {
+    client: PveClient,
+    refresh: Arc<Notify>,
+    stop: Arc<Notify>,
 }
-pub async fn configured(_h: Option<&str>, _p: &crate::paths::Paths) -> Result<ExitCode, String> {
-    Err("the TUI is not wired yet".into())
+
+/// `proximity demo`: the emulator in-process on a loopback port, with a temporary data dir.
+pub async fn demo(nodes: usize, guests: usize, seed: u64, paths: &Paths) -> Result<ExitCode, CliError> {
+    let data = tempfile::tempdir().map_err(|e| CliError::new(format!("temporary dir: {e}")))?;
+    let (spec, sim) = start_demo_sim(nodes, guests, seed, data.path()).await?;
+    // Settings (the theme) persist when the store is free; the demo host itself never is saved.
+    let store = Store::open(paths).ok();
+    let code = run_tui(vec![spec], store, paths).await;
+    sim.shutdown().await;
+    code
+}
+
+async fn start_demo_sim(
+    nodes: usize,
+    guests: usize,
+    seed: u64,
+    dir: &std::path::Path,
+) -> Result<(ConnSpec, crate::sim::SimHandle), CliError> {
+    let config = crate::sim::SimConfig {
+        nodes,
+        guests,
+        seed,
+        state_dir: Some(dir.to_path_buf()),
+        auth_failure_delay_ms: 0,
+        ..crate::sim::SimConfig::default()
+    };
+    let sim = crate::sim::start(config).await.map_err(|e| CliError::new(format!("demo emulator: {e}")))?;
+    let (id, secret) = connection::parse_token(&sim.info.token).map_err(CliError::new)?;
+    let spec = ConnSpec {
+        name: "demo".into(),
+        url: sim.info.url.clone(),
+        auth: ConnAuth::Token { id, secret },
+        fingerprint: sim.info.fingerprint.clone(),
+        insecure: false,
+    };
+    Ok((spec, sim))
+}
+
+/// `proximity` with no command: the environment's endpoint, or the configured hosts.
+pub async fn configured(host: Option<&str>, paths: &Paths) -> Result<ExitCode, CliError> {
+    if let Some(spec) = connection::from_env(|k| std::env::var(k).ok()).map_err(CliError::new)? {
+        return run_tui(vec![spec], Store::open(paths).ok(), paths).await;
+    }
+    let store = Store::open(paths).map_err(CliError::new)?;
+    let mut specs = Vec::new();
+    for cfg in store.hosts().list().map_err(CliError::new)? {
+        if host.is_some_and(|h| h != cfg.name) {
+            continue;
+        }
+        if let Some(spec) = connection::from_host(&cfg) {
+            specs.push(spec);
+        } else {
+            // No stored password: ask now, before the terminal is taken over.
+            let name = cfg.name.clone();
+            specs.push(super::commands::resolve_connection(Some(&name), paths)?);
+        }
+    }
+    if let Some(h) = host {
+        if specs.is_empty() {
+            return Err(CliError::new(format!("no host named '{h}' (see `proximity hosts ls`)")));
+        }
+    }
+    run_tui(specs, Some(store), paths).await
+}
+
+fn host_entry(cfg: &HostConfig) -> HostEntry {
+    HostEntry {
+        name: cfg.name.clone(),
+        url: cfg.url.clone(),
+        token_id: match &cfg.auth {
+            HostAuth::Token { id, .. } => id.clone(),
+            HostAuth::User { user, .. } => user.clone(),
+        },
+        fingerprint: cfg.fingerprint.clone(),
+    }
+}
+
+fn spec_entry(spec: &ConnSpec) -> HostEntry {
+    HostEntry {
+        name: spec.name.clone(),
+        url: spec.url.clone(),
+        token_id: match &spec.auth {
+            ConnAuth::Token { id, .. } => id.clone(),
+            ConnAuth::User { user, .. } => user.clone(),
+        },
+        fingerprint: spec.fingerprint.clone(),
+    }
+}
+
+async fn run_tui(specs: Vec<ConnSpec>, store: Option<Store>, paths: &Paths) -> Result<ExitCode, CliError> {
+    let now = SystemTime::now();
+    let theme = store
+        .as_ref()
+        .and_then(|s| s.settings().get().ok())
+        .map(|s| s.theme)
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "dark".into());
+    let app = App::from_config(&paths.config_dir, &theme, now);
+    let (inbox_tx, inbox_rx) = mpsc::channel::<AppEvent>(INBOX_CAPACITY);
+    let (effect_tx, effect_rx) = mpsc::unbounded_channel::<Effect>();
+
+    let mut entries: Vec<HostEntry> = specs.iter().map(spec_entry).collect();
+    if let Some(store) = &store {
+        // Hosts configured but not connected (e.g. filtered by --host) still show on the
+        // hosts screen.
+        for cfg in store.hosts().list().unwrap_or_default() {
+            if !entries.iter().any(|e| e.name == cfg.name) {
+                entries.push(host_entry(&cfg));
+            }
+        }
+    }
+    let _ = inbox_tx.send(AppEvent::HostsConfigured(entries)).await;
+    if let Some(store) = &store {
+        for spec in &specs {
+            if let Ok(Some(cached)) = store.cache().get(&spec.name) {
+                if let Ok(list) = crate::pve::parse_resources(&cached.resources_json) {
+                    let at = SystemTime::UNIX_EPOCH + Duration::from_secs(cached.fetched_at_unix);
+                    let _ = inbox_tx.send(AppEvent::Cached(spec.name.clone(), list, at)).await;
+                }
+            }
+        }
+    }
+    let mut links = HashMap::new();
+    for spec in &specs {
+        match connect_host(spec, &inbox_tx, store.clone()) {
+            Ok(link) => {
+                links.insert(spec.name.clone(), link);
+            }
+            Err(e) => {
+                let _ = inbox_tx
+                    .send(AppEvent::Inventory(spec.name.clone(), Err(e.to_string()), SystemTime::now()))
+                    .await;
+            }
+        }
+    }
+    let executor = Executor { links, inbox: inbox_tx.clone(), store: store.clone(), pending_hosts: HashMap::new(), demo: None };
+    let executor_task = tokio::spawn(executor.run(effect_rx));
+
+    let mut guard = crate::ui::terminal_guard::TerminalGuard::enter()
+        .map_err(|e| CliError::new(format!("cannot take over the terminal: {e}")))?;
+    let stats = Arc::new(crate::ui::runtime::RuntimeStats::default());
+    let result = crate::ui::runtime::run(&mut guard, app, inbox_rx, effect_tx, stats).await;
+    drop(guard);
+    executor_task.abort();
+    result.map(|_| ExitCode::SUCCESS).map_err(CliError::new)
+}
+
+/// Build the client and start its refresher.
+fn connect_host(spec: &ConnSpec, inbox: &mpsc::Sender<AppEvent>, store: Option<Store>) -> Result<HostLink, PveError> {
+    let client = connection::client_for(spec)?;
+    let link = HostLink { client, refresh: Arc::new(Notify::new()), stop: Arc::new(Notify::new()) };
+    tokio::spawn(refresher(spec.name.clone(), link.clone(), inbox.clone(), store));
+    Ok(link)
+}
+
+/// One host's refresh loop: fetch, report, cache, sleep until the interval or a nudge.
+async fn refresher(name: String, link: HostLink, inbox: mpsc::Sender<AppEvent>, store: Option<Store>) {
+    loop {
+        let result = engine::ops::resources(&link.client).await;
+        let at = SystemTime::now();
+        let event = match result {
+            Ok(list) => {
+                if let Some(store) = &store {
+                    cache_inventory(store, &name, &list, at);
+                }
+                AppEvent::Inventory(name.clone(), Ok(list), at)
+            }
+            Err(EngineError::Pve(PveError::Unauthorized { message })) => {
+                AppEvent::Inventory(name.clone(), Err(format!("401 auth failed: {message}")), at)
+            }
+            Err(e) => AppEvent::Inventory(name.clone(), Err(e.to_string()), at),
+        };
+        if inbox.send(event).await.is_err() {
+            return;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(REFRESH_INTERVAL) => {}
+            _ = link.refresh.notified() => {}
+            _ = link.stop.notified() => return,
+        }
+    }
+}
+
+fn cache_inventory(store: &Store, host: &str, list: &[ClusterResource], at: SystemTime) {
+    let secs = at.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let body = serde_json::json!({ "data": list });
+    if let Ok(bytes) = serde_json::to_vec(&body) {
+        if let Err(e) = store.cache().put(host, &bytes, secs) {
+            tracing::warn!("caching inventory of {host}: {e}");
+        }
+    }
+}
+
+/// Runs the UI's effects. Long work (tasks) runs in its own tokio task and reports back
+/// through the inbox, so one slow host never blocks another.
+struct Executor {
+    links: HashMap<String, HostLink>,
+    inbox: mpsc::Sender<AppEvent>,
+    store: Option<Store>,
+    /// Hosts waiting for the user to trust their fingerprint.
+    pending_hosts: HashMap<String, HostConfig>,
+    demo: Option<(crate::sim::SimHandle, tempfile::TempDir)>,
+}
+
+impl Executor {
+    async fn run(mut self, mut effects: mpsc::UnboundedReceiver<Effect>) {
+        while let Some(effect) = effects.recv().await {
+            if matches!(effect, Effect::Quit) {
+                break;
+            }
+            self.handle(effect).await;
+        }
+        if let Some((sim, _dir)) = self.demo.take() {
+            sim.shutdown().await;
+        }
+    }
+
+    async fn toast(&self, text: impl Into<String>, error: bool) {
+        let _ = self.inbox.send(AppEvent::Toast { text: text.into(), error }).await;
+    }
+
+    async fn handle(&mut self, effect: Effect) {
+        match effect {
+            Effect::Quit | Effect::Suspend => {}
+            Effect::Refresh(host) => {
+                if let Some(link) = self.links.get(&host) {
+                    link.refresh.notify_one();
+                }
+            }
+            Effect::RefreshAll => self.links.values().for_each(|l| l.refresh.notify_one()),
+            Effect::Power { target, op } => {
+                let op = match op {
+                    crate::ui::action::PowerOp::Start => PowerOp::Start,
+                    crate::ui::action::PowerOp::Stop => PowerOp::Stop,
+                    crate::ui::action::PowerOp::Shutdown => PowerOp::Shutdown,
+                    crate::ui::action::PowerOp::Reboot => PowerOp::Reboot,
+                };
+                self.spawn_guest_task(target, op.verb(), Some(op));
+            }
+            Effect::Delete { target } => self.spawn_guest_task(target, "delete", None),
+            Effect::OpenTaskLog(upid) => self.show_task_log(upid),
+            Effect::SaveSettings { theme } => {
+                if let Some(store) = &self.store {
+                    if let Err(e) = store.settings().update(|s| s.theme = theme.clone()) {
+                        self.toast(format!("saving settings: {e}"), true).await;
+                    }
+                }
+            }
+            Effect::AddHost(draft) => self.add_host(draft, None).await,
+            Effect::EditHost { original, draft } => self.add_host(draft, Some(original)).await,
+            Effect::RemoveHost(name) => self.remove_host(&name).await,
+            Effect::TestHost(draft) => self.test_host(draft),
+            Effect::TrustFingerprint { host, fingerprint, accept } => {
+                self.trust(host, fingerprint, accept).await
+            }
+            Effect::LoadDetail { host, node, vmid } => self.load_detail(host, node, vmid),
+            Effect::StartDemo => self.start_demo().await,
+        }
+    }
+
+    fn spawn_guest_task(&self, target: crate::ui::action::GuestRef, label: &'static str, op: Option<PowerOp>) {
+        let Some(link) = self.links.get(&target.host).cloned() else {
+            return;
+        };
+        let inbox = self.inbox.clone();
+        tokio::spawn(async move {
+            let guest = GuestRef {
+                node: target.node.clone(),
+                vmid: target.vmid,
+                kind: match target.kind {
+                    crate::inventory::GuestKind::Vm => "qemu".into(),
+                    _ => "lxc".into(),
+                },
+                name: String::new(),
+                status: String::new(),
+            };
+            let started = match op {
+                Some(op) => engine::ops::power(&link.client, &guest, op).await,
+                None => engine::ops::delete(&link.client, &guest, false).await,
+            };
+            let (upid, outcome) = match started {
+                Ok(upid) => {
+                    let _ = inbox
+                        .send(AppEvent::TaskProgress {
+                            host: target.host.clone(),
+                            vmid: target.vmid,
+                            upid: upid.to_string(),
+                            label: label.to_string(),
+                            fraction: None,
+                        })
+                        .await;
+                    let outcome = engine::ops::wait(&link.client, &upid).await;
+                    (upid.to_string(), outcome.map(|_| ()))
+                }
+                Err(e) => (String::new(), Err(e)),
+            };
+            let (ok, message) = match outcome {
+                Ok(()) => (true, format!("{label} {}: OK", target.vmid)),
+                Err(e) => (false, format!("{label} {}: {}", target.vmid, crate::term::sanitize_line(&e.to_string()))),
+            };
+            let _ = inbox
+                .send(AppEvent::TaskDone { host: target.host.clone(), vmid: target.vmid, upid, ok, message })
+                .await;
+            link.refresh.notify_one();
+        });
+    }
+
+    fn show_task_log(&self, upid: String) {
+        let Some(link) = self.links.values().next().cloned() else {
+            return;
+        };
+        let links = self.links.clone();
+        let inbox = self.inbox.clone();
+        tokio::spawn(async move {
+            let Ok(parsed) = upid.parse::<crate::pve::Upid>() else {
+                return;
+            };
+            // The UPID names its node, not its host: try each host until one knows it.
+            let mut found = None;
+            for l in std::iter::once(&link).chain(links.values()) {
+                if let Ok(page) = l.client.task_log(&parsed, 0, 0).await {
+                    found = Some(page);
+                    break;
+                }
+            }
+            let text = match found {
+                Some(page) => {
+                    let lines: Vec<String> = page.lines.iter().map(|l| crate::term::sanitize_line(&l.t)).collect();
+                    let tail = lines.len().saturating_sub(8);
+                    lines[tail..].join(" | ")
+                }
+                None => format!("no host knows task {upid}"),
+            };
+            let _ = inbox.send(AppEvent::Toast { text, error: false }).await;
+        });
+    }
+
+    fn load_detail(&self, host: String, node: String, vmid: u32) {
+        let Some(link) = self.links.get(&host).cloned() else {
+            return;
+        };
+        let inbox = self.inbox.clone();
+        tokio::spawn(async move {
+            let client = &link.client;
+            let mut config = Vec::new();
+            if let Ok(cfg) = client.lxc_config(&node, vmid).await {
+                if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(&cfg) {
+                    for (k, v) in map {
+                        if k == "digest" || v.is_null() {
+                            continue;
+                        }
+                        let text = match v {
+                            serde_json::Value::String(s) => s,
+                            other => other.to_string(),
+                        };
+                        config.push((k, crate::term::sanitize_line(&text)));
+                    }
+                }
+            }
+            let mut ips = Vec::new();
+            if let Ok(ifaces) = client.lxc_interfaces(&node, vmid).await {
+                for iface in ifaces.iter().filter(|i| i.name != "lo") {
+                    if let Some(inet) = &iface.inet {
+                        ips.push(format!("{} {}", iface.name, inet));
+                    }
+                }
+            }
+            let _ = inbox.send(AppEvent::GuestDetail { host: host.clone(), vmid, ips, config }).await;
+            if let Ok(points) = client.lxc_rrddata(&node, vmid, crate::pve::Timeframe::Hour, None).await {
+                let cpu: Vec<f64> = points.iter().filter_map(|p| p.cpu).collect();
+                let mem: Vec<f64> = points
+                    .iter()
+                    .filter_map(|p| match (p.mem, p.maxmem) {
+                        (Some(m), Some(max)) if max > 0.0 => Some(m / max),
+                        _ => None,
+                    })
+                    .collect();
+                let _ = inbox.send(AppEvent::Metrics { host, vmid, cpu, mem }).await;
+            }
+        });
+    }
+
+    fn draft_to_config(draft: &HostDraft, keep_secret: Option<&HostConfig>) -> Result<HostConfig, String> {
+        let secret = if draft.secret.0.is_empty() {
+            match keep_secret.map(|c| &c.auth) {
+                Some(HostAuth::Token { secret, .. }) => secret.clone(),
+                _ => return Err("secret: required".into()),
+            }
+        } else {
+            Secret::new(draft.secret.0.clone())
+        };
+        HostConfig {
+            name: draft.name.clone(),
+            url: draft.url.trim_end_matches('/').to_string(),
+            auth: HostAuth::Token { id: draft.token_id.clone(), secret },
+            fingerprint: draft.fingerprint.clone(),
+            insecure: false,
+        }
+        .validated()
+        .map_err(|e| e.to_string())
+    }
+
+    async fn add_host(&mut self, draft: HostDraft, original: Option<String>) {
+        let Some(store) = self.store.clone() else {
+            self.toast("hosts cannot be saved: the store is not open", true).await;
+            return;
+        };
+        let existing = original.as_deref().and_then(|o| store.hosts().get(o).ok().flatten());
+        let cfg = match Self::draft_to_config(&draft, existing.as_ref()) {
+            Ok(cfg) => cfg,
+            Err(e) => return self.toast(e, true).await,
+        };
+        if cfg.fingerprint.is_none() && cfg.url.starts_with("https://") {
+            match crate::pve::tls::fetch_fingerprint(&cfg.url).await {
+                Ok(fp) => {
+                    let _ = self
+                        .inbox
+                        .send(AppEvent::FingerprintPrompt { host: cfg.name.clone(), url: cfg.url.clone(), fingerprint: fp })
+                        .await;
+                    if let Some(o) = original {
+                        self.pending_hosts.insert(format!("\0edit\0{o}"), cfg.clone());
+                    }
+                    self.pending_hosts.insert(cfg.name.clone(), cfg);
+                }
+                Err(e) => self.toast(format!("{}: {e}", cfg.url), true).await,
+            }
+            return;
+        }
+        self.save_host(cfg, original).await;
+    }
+
+    async fn trust(&mut self, host: String, fingerprint: String, accept: bool) {
+        let Some(mut cfg) = self.pending_hosts.remove(&host) else {
+            return;
+        };
+        let original = self
+            .pending_hosts
+            .iter()
+            .find(|(k, v)| k.starts_with("\0edit\0") && v.name == host)
+            .map(|(k, _)| k.clone());
+        let original_name = original.map(|k| {
+            self.pending_hosts.remove(&k);
+            k.trim_start_matches("\0edit\0").to_string()
+        });
+        if !accept {
+            self.toast(format!("{host}: not saved, fingerprint not trusted"), true).await;
+            return;
+        }
+        cfg.fingerprint = Some(fingerprint);
+        self.save_host(cfg, original_name).await;
+    }
+
+    async fn save_host(&mut self, cfg: HostConfig, original: Option<String>) {
+        let Some(store) = self.store.clone() else {
+            return;
+        };
+        let result = match &original {
+            Some(o) if *o != cfg.name => store.hosts().remove(o).and_then(|_| store.hosts().add(cfg.clone())),
+            Some(_) => store.hosts().update(cfg.clone()),
+            None => store.hosts().add(cfg.clone()),
+        };
+        match result {
+            Ok(saved) => {
+                if let Some(o) = &original {
+                    if let Some(old) = self.links.remove(o) {
+                        old.stop.notify_one();
+                    }
+                }
+                if let Some(spec) = connection::from_host(&saved) {
+                    match connect_host(&spec, &self.inbox, Some(store.clone())) {
+                        Ok(link) => {
+                            self.links.insert(saved.name.clone(), link);
+                        }
+                        Err(e) => self.toast(format!("{}: {e}", saved.name), true).await,
+                    }
+                }
+                self.send_hosts().await;
+                self.toast(format!("host {} saved", saved.name), false).await;
+            }
+            Err(e) => self.toast(e.to_string(), true).await,
+        }
+    }
+
+    async fn remove_host(&mut self, name: &str) {
+        if let Some(link) = self.links.remove(name) {
+            link.stop.notify_one();
+        }
+        if let Some(store) = &self.store {
+            if let Err(e) = store.hosts().remove(name) {
+                self.toast(e.to_string(), true).await;
+            }
+        }
+        self.send_hosts().await;
+    }
+
+    async fn send_hosts(&self) {
+        let mut entries: Vec<HostEntry> = self
+            .store
+            .as_ref()
+            .and_then(|s| s.hosts().list().ok())
+            .unwrap_or_default()
+            .iter()
+            .map(host_entry)
+            .collect();
+        for name in self.links.keys() {
+            if !entries.iter().any(|e| &e.name == name) {
+                entries.push(HostEntry { name: name.clone(), url: String::new(), token_id: String::new(), fingerprint: None });
+            }
+        }
+        let _ = self.inbox.send(AppEvent::HostsConfigured(entries)).await;
+    }
+
+    fn test_host(&self, draft: HostDraft) {
+        let inbox = self.inbox.clone();
+        let existing = self.store.as_ref().and_then(|s| s.hosts().get(&draft.name).ok().flatten());
+        tokio::spawn(async move {
+            let result = async {
+                let cfg = Self::draft_to_config(&draft, existing.as_ref())?;
+                let mut spec = connection::from_host(&cfg).ok_or("no credentials")?;
+                if spec.fingerprint.is_none() && spec.url.starts_with("https://") {
+                    // A test must not pin anything: look at the certificate, trust it for
+                    // this one call only.
+                    spec.fingerprint = Some(crate::pve::tls::fetch_fingerprint(&spec.url).await.map_err(|e| e.to_string())?);
+                }
+                let client = connection::client_for(&spec).map_err(|e| e.to_string())?;
+                let v = client.version().await.map_err(|e| e.to_string())?;
+                Ok::<String, String>(format!("Proxmox VE {}", v.version))
+            }
+            .await;
+            let _ = inbox.send(AppEvent::HostTestResult { name: draft.name.clone(), result }).await;
+        });
+    }
+
+    async fn start_demo(&mut self) {
+        if self.links.contains_key("demo") {
+            return;
+        }
+        let dir = match tempfile::tempdir() {
+            Ok(d) => d,
+            Err(e) => return self.toast(format!("demo: {e}"), true).await,
+        };
+        match start_demo_sim(3, 30, 1, dir.path()).await {
+            Ok((spec, sim)) => {
+                match connect_host(&spec, &self.inbox, None) {
+                    Ok(link) => {
+                        self.links.insert(spec.name.clone(), link);
+                    }
+                    Err(e) => self.toast(format!("demo: {e}"), true).await,
+                }
+                self.demo = Some((sim, dir));
+                self.send_hosts().await;
+            }
+            Err(e) => self.toast(e.to_string(), true).await,
+        }
+    }
 }
