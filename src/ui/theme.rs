@@ -1,0 +1,627 @@
+//! Themes as data: `themes/*.toml` = a palette plus semantic style keys, optional `inherits`.
+//! A theme is resolved once into ready `Style`s for the terminal's color depth; widgets ask
+//! for semantic styles (`theme.led(status)`, `theme.border(focused)`), never raw colors.
+//!
+//! A theme without `inherits` inherits `dark`, so a user theme names only what it changes.
+//! `NO_COLOR` keeps modifiers (bold, reversed) and drops every color; LED glyphs differ per
+//! status so nothing depends on color alone.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use ratatui::style::{Color, Modifier, Style};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::inventory::GuestStatus;
+
+/// Built-in themes, embedded so the binary works with no files installed.
+pub const BUILTIN: [(&str, &str); 6] = [
+    ("dark", include_str!("../../themes/dark.toml")),
+    ("light", include_str!("../../themes/light.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
+    (
+        "green-phosphor",
+        include_str!("../../themes/green-phosphor.toml"),
+    ),
+    ("amber", include_str!("../../themes/amber.toml")),
+    ("nord", include_str!("../../themes/nord.toml")),
+];
+
+/// Every semantic key a theme may set. `dark` sets them all (checked by a test).
+pub const KEYS: [&str; 37] = [
+    "text",
+    "text.dim",
+    "title",
+    "border",
+    "border.focused",
+    "selection",
+    "marked",
+    "lcd",
+    "lcd.busy",
+    "lcd.alert",
+    "led.running",
+    "led.stopped",
+    "led.paused",
+    "led.busy",
+    "led.error",
+    "led.unknown",
+    "bar.cpu",
+    "bar.mem",
+    "bar.disk",
+    "bar.empty",
+    "blank",
+    "tag",
+    "port",
+    "kind",
+    "host.online",
+    "host.stale",
+    "host.error",
+    "toast.info",
+    "toast.ok",
+    "toast.error",
+    "popup",
+    "input",
+    "input.invalid",
+    "key",
+    "progress",
+    "match",
+    "background",
+];
+
+/// How many colors the terminal shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorDepth {
+    TrueColor,
+    Ansi256,
+    Ansi16,
+    /// `NO_COLOR`: modifiers only.
+    None,
+}
+
+impl ColorDepth {
+    /// From `NO_COLOR`, `COLORTERM` and `TERM` (passed in so tests need no env).
+    pub fn detect(
+        no_color: Option<&str>,
+        colorterm: Option<&str>,
+        term: Option<&str>,
+    ) -> ColorDepth {
+        // no-color.org: set and non-empty disables color.
+        if no_color.is_some_and(|v| !v.is_empty()) {
+            return ColorDepth::None;
+        }
+        let ct = colorterm.unwrap_or("").to_ascii_lowercase();
+        if ct.contains("truecolor") || ct.contains("24bit") {
+            return ColorDepth::TrueColor;
+        }
+        let term = term.unwrap_or("").to_ascii_lowercase();
+        if term.contains("direct") {
+            ColorDepth::TrueColor
+        } else if term.contains("256") {
+            ColorDepth::Ansi256
+        } else {
+            ColorDepth::Ansi16
+        }
+    }
+
+    pub fn from_env() -> ColorDepth {
+        let get = |k: &str| std::env::var(k).ok();
+        ColorDepth::detect(
+            get("NO_COLOR").as_deref(),
+            get("COLORTERM").as_deref(),
+            get("TERM").as_deref(),
+        )
+    }
+}
+
+/// A bad theme file: which file, line and key, and why.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{file}:{line}: {key}: {message}")]
+pub struct ThemeError {
+    pub file: String,
+    pub line: usize,
+    pub key: String,
+    pub message: String,
+}
+
+/// A resolved theme: ready styles, indexed by `KEYS` position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Theme {
+    pub name: String,
+    pub depth: ColorDepth,
+    styles: Vec<Style>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThemeFile {
+    name: Option<String>,
+    inherits: Option<Spanned<String>>,
+    #[serde(default)]
+    palette: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    styles: BTreeMap<Spanned<String>, Spanned<StyleSpec>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum StyleSpec {
+    Fg(String),
+    Full(FullSpec),
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FullSpec {
+    fg: Option<String>,
+    bg: Option<String>,
+    #[serde(default)]
+    bold: bool,
+    #[serde(default)]
+    dim: bool,
+    #[serde(default)]
+    italic: bool,
+    #[serde(default)]
+    underline: bool,
+    #[serde(default)]
+    reversed: bool,
+}
+
+/// A theme file parsed and checked, not yet merged with its parent.
+#[derive(Debug, Clone)]
+pub struct ThemeSource {
+    pub name: String,
+    inherits: Option<String>,
+    palette: BTreeMap<String, Color>,
+    /// Key -> (fg color name, bg color name, modifiers); colors stay names until resolve so a
+    /// child's palette can recolor its parent's styles.
+    styles: BTreeMap<String, (Option<String>, Option<String>, Modifier)>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset)
+        .unwrap_or(text)
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1
+}
+
+impl ThemeSource {
+    /// Parse one theme file. `file` names it in errors; `fallback_name` is used when the
+    /// file has no `name` (its stem).
+    pub fn parse(file: &str, fallback_name: &str, text: &str) -> Result<ThemeSource, ThemeError> {
+        let err = |span: Option<std::ops::Range<usize>>, key: &str, message: String| ThemeError {
+            file: file.to_string(),
+            line: span.map(|s| line_of(text, s.start)).unwrap_or(1),
+            key: key.to_string(),
+            message,
+        };
+        let raw: ThemeFile = toml::from_str(text).map_err(|e| {
+            let key = e
+                .span()
+                .and_then(|s| text.get(s))
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default();
+            let key = key
+                .split(['=', '\n'])
+                .next()
+                .unwrap_or("")
+                .trim()
+                .trim_matches('"')
+                .to_string();
+            err(
+                e.span(),
+                if key.is_empty() { "-" } else { &key },
+                e.message().trim().to_string(),
+            )
+        })?;
+        let mut palette = BTreeMap::new();
+        for (k, v) in &raw.palette {
+            let color = parse_color(v.get_ref(), &BTreeMap::new()).ok_or_else(|| {
+                err(
+                    Some(v.span()),
+                    &format!("palette.{}", k.get_ref()),
+                    format!("not a color: `{}`", v.get_ref()),
+                )
+            })?;
+            palette.insert(k.get_ref().clone(), color);
+        }
+        let mut styles = BTreeMap::new();
+        for (k, v) in &raw.styles {
+            let key = k.get_ref();
+            if !KEYS.contains(&key.as_str()) {
+                return Err(err(
+                    Some(k.span()),
+                    &format!("styles.{key}"),
+                    "unknown style key".to_string(),
+                ));
+            }
+            let spec = match v.get_ref() {
+                StyleSpec::Fg(fg) => FullSpec {
+                    fg: Some(fg.clone()),
+                    ..FullSpec::default()
+                },
+                StyleSpec::Full(f) => f.clone(),
+            };
+            for c in [&spec.fg, &spec.bg].into_iter().flatten() {
+                if parse_color(c, &palette).is_none() {
+                    return Err(err(
+                        Some(v.span()),
+                        &format!("styles.{key}"),
+                        format!(
+                            "unknown color `{c}` (not in the palette, not #rrggbb, not an ANSI name)"
+                        ),
+                    ));
+                }
+            }
+            let mut m = Modifier::empty();
+            for (on, bit) in [
+                (spec.bold, Modifier::BOLD),
+                (spec.dim, Modifier::DIM),
+                (spec.italic, Modifier::ITALIC),
+                (spec.underline, Modifier::UNDERLINED),
+                (spec.reversed, Modifier::REVERSED),
+            ] {
+                if on {
+                    m |= bit;
+                }
+            }
+            styles.insert(key.clone(), (spec.fg, spec.bg, m));
+        }
+        Ok(ThemeSource {
+            name: raw.name.unwrap_or_else(|| fallback_name.to_string()),
+            inherits: raw.inherits.map(|s| s.into_inner()),
+            palette,
+            styles,
+        })
+    }
+}
+
+/// All known theme sources: built-ins plus user files; resolves inheritance.
+#[derive(Debug, Clone)]
+pub struct ThemeSet {
+    sources: Vec<ThemeSource>,
+}
+
+impl ThemeSet {
+    /// The built-in themes. They are checked by tests, so a parse failure here is a bug in
+    /// the shipped files; such a theme is skipped rather than crashing.
+    pub fn builtin() -> ThemeSet {
+        let sources = BUILTIN
+            .iter()
+            .filter_map(|(name, text)| {
+                ThemeSource::parse(&format!("themes/{name}.toml"), name, text).ok()
+            })
+            .collect();
+        ThemeSet { sources }
+    }
+
+    /// Built-ins plus every `*.toml` in `dir` (user themes override built-ins of the same
+    /// name). Bad files are reported and skipped.
+    pub fn with_user_dir(dir: &Path) -> (ThemeSet, Vec<ThemeError>) {
+        let mut set = ThemeSet::builtin();
+        let mut errors = Vec::new();
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return (set, errors);
+        };
+        let mut paths: Vec<_> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("user")
+                .to_string();
+            let shown = path.display().to_string();
+            match std::fs::read_to_string(&path) {
+                Ok(text) => match ThemeSource::parse(&shown, &stem, &text) {
+                    Ok(src) => set.add(src),
+                    Err(e) => errors.push(e),
+                },
+                Err(e) => errors.push(ThemeError {
+                    file: shown,
+                    line: 1,
+                    key: "-".into(),
+                    message: e.to_string(),
+                }),
+            }
+        }
+        (set, errors)
+    }
+
+    pub fn add(&mut self, src: ThemeSource) {
+        self.sources.retain(|s| s.name != src.name);
+        self.sources.push(src);
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.sources.iter().map(|s| s.name.clone()).collect()
+    }
+
+    /// Resolve `name` (following `inherits`, at most 8 levels, cycles rejected) for `depth`.
+    pub fn resolve(&self, name: &str, depth: ColorDepth) -> Result<Theme, ThemeError> {
+        let mut chain: Vec<&ThemeSource> = Vec::new();
+        let mut current = name.to_string();
+        loop {
+            let src = self
+                .sources
+                .iter()
+                .find(|s| s.name == current)
+                .ok_or_else(|| ThemeError {
+                    file: chain
+                        .last()
+                        .map(|s| format!("theme {}", s.name))
+                        .unwrap_or_else(|| "theme".into()),
+                    line: 1,
+                    key: "inherits".into(),
+                    message: format!("no theme named `{current}`"),
+                })?;
+            if chain.iter().any(|s| s.name == src.name) || chain.len() > 8 {
+                return Err(ThemeError {
+                    file: format!("theme {name}"),
+                    line: 1,
+                    key: "inherits".into(),
+                    message: "inheritance cycle".into(),
+                });
+            }
+            chain.push(src);
+            match (&src.inherits, src.name.as_str()) {
+                (Some(parent), _) => current = parent.clone(),
+                (None, "dark") => break,
+                (None, _) => current = "dark".into(),
+            }
+        }
+        // Merge from the root down: children override palette entries and styles.
+        let mut palette = BTreeMap::new();
+        let mut styles = BTreeMap::new();
+        for src in chain.iter().rev() {
+            palette.extend(src.palette.clone());
+            styles.extend(src.styles.clone());
+        }
+        let styles = KEYS
+            .iter()
+            .map(|k| match styles.get(*k) {
+                Some((fg, bg, m)) => {
+                    let mut s = Style::default().add_modifier(*m);
+                    if let Some(c) = fg.as_deref().and_then(|c| parse_color(c, &palette)) {
+                        s = s.fg(downgrade(c, depth));
+                    }
+                    if let Some(c) = bg.as_deref().and_then(|c| parse_color(c, &palette)) {
+                        s = s.bg(downgrade(c, depth));
+                    }
+                    if depth == ColorDepth::None {
+                        s.fg = None;
+                        s.bg = None;
+                    }
+                    s
+                }
+                None => Style::default(),
+            })
+            .collect::<Vec<_>>();
+        let mut theme = Theme {
+            name: name.to_string(),
+            depth,
+            styles,
+        };
+        if depth == ColorDepth::None {
+            // Without color the selection and focus must still be visible.
+            theme.set(
+                "selection",
+                Style::default().add_modifier(Modifier::REVERSED),
+            );
+            theme.set(
+                "border.focused",
+                Style::default().add_modifier(Modifier::BOLD),
+            );
+            theme.set(
+                "marked",
+                Style::default().add_modifier(Modifier::UNDERLINED | Modifier::BOLD),
+            );
+        }
+        Ok(theme)
+    }
+}
+
+impl Theme {
+    /// The default theme; used when nothing else resolves.
+    pub fn fallback(depth: ColorDepth) -> Theme {
+        ThemeSet::builtin().resolve("dark", depth).unwrap_or(Theme {
+            name: "dark".into(),
+            depth,
+            styles: vec![Style::default(); KEYS.len()],
+        })
+    }
+
+    fn set(&mut self, key: &str, style: Style) {
+        if let Some(i) = KEYS.iter().position(|k| *k == key) {
+            self.styles[i] = style;
+        }
+    }
+
+    /// Style for a semantic key; unknown keys get the plain style.
+    pub fn style(&self, key: &str) -> Style {
+        KEYS.iter()
+            .position(|k| *k == key)
+            .and_then(|i| self.styles.get(i))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    pub fn led(&self, status: GuestStatus) -> Style {
+        self.style(match status {
+            GuestStatus::Running => "led.running",
+            GuestStatus::Stopped => "led.stopped",
+            GuestStatus::Paused => "led.paused",
+            GuestStatus::Busy => "led.busy",
+            GuestStatus::Error => "led.error",
+            GuestStatus::Unknown => "led.unknown",
+        })
+    }
+
+    pub fn border(&self, focused: bool) -> Style {
+        self.style(if focused { "border.focused" } else { "border" })
+    }
+
+    pub fn text(&self) -> Style {
+        self.style("text")
+    }
+
+    pub fn dim(&self) -> Style {
+        self.style("text.dim")
+    }
+}
+
+/// `#rrggbb`, an ANSI name, `reset`, an index `0`..`255`, or a palette name.
+fn parse_color(s: &str, palette: &BTreeMap<String, Color>) -> Option<Color> {
+    if let Some(c) = palette.get(s) {
+        return Some(*c);
+    }
+    if let Some(hex) = s.strip_prefix('#') {
+        if hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let v = u32::from_str_radix(hex, 16).ok()?;
+            return Some(Color::Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8));
+        }
+        return None;
+    }
+    if let Ok(i) = s.parse::<u8>() {
+        return Some(Color::Indexed(i));
+    }
+    Some(match s {
+        "reset" => Color::Reset,
+        "black" => Color::Black,
+        "red" => Color::Red,
+        "green" => Color::Green,
+        "yellow" => Color::Yellow,
+        "blue" => Color::Blue,
+        "magenta" => Color::Magenta,
+        "cyan" => Color::Cyan,
+        "gray" | "grey" => Color::Gray,
+        "dark-gray" | "dark-grey" => Color::DarkGray,
+        "light-red" => Color::LightRed,
+        "light-green" => Color::LightGreen,
+        "light-yellow" => Color::LightYellow,
+        "light-blue" => Color::LightBlue,
+        "light-magenta" => Color::LightMagenta,
+        "light-cyan" => Color::LightCyan,
+        "white" => Color::White,
+        _ => return None,
+    })
+}
+
+/// The 16 ANSI colors as terminals commonly draw them (xterm defaults).
+const ANSI16: [(Color, (u8, u8, u8)); 16] = [
+    (Color::Black, (0, 0, 0)),
+    (Color::Red, (205, 0, 0)),
+    (Color::Green, (0, 205, 0)),
+    (Color::Yellow, (205, 205, 0)),
+    (Color::Blue, (0, 0, 238)),
+    (Color::Magenta, (205, 0, 205)),
+    (Color::Cyan, (0, 205, 205)),
+    (Color::Gray, (229, 229, 229)),
+    (Color::DarkGray, (127, 127, 127)),
+    (Color::LightRed, (255, 0, 0)),
+    (Color::LightGreen, (0, 255, 0)),
+    (Color::LightYellow, (255, 255, 0)),
+    (Color::LightBlue, (92, 92, 255)),
+    (Color::LightMagenta, (255, 0, 255)),
+    (Color::LightCyan, (0, 255, 255)),
+    (Color::White, (255, 255, 255)),
+];
+
+fn dist2(a: (u8, u8, u8), b: (u8, u8, u8)) -> u32 {
+    let d = |x: u8, y: u8| (i32::from(x) - i32::from(y)).unsigned_abs();
+    d(a.0, b.0).pow(2) + d(a.1, b.1).pow(2) + d(a.2, b.2).pow(2)
+}
+
+/// Fit a color to the terminal: true color passes, 256 uses the 6x6x6 cube or the gray
+/// ramp, 16 takes the nearest ANSI color.
+pub fn downgrade(c: Color, depth: ColorDepth) -> Color {
+    let Color::Rgb(r, g, b) = c else { return c };
+    match depth {
+        ColorDepth::TrueColor => c,
+        ColorDepth::None => Color::Reset,
+        ColorDepth::Ansi256 => {
+            let level = |v: u8| -> u8 {
+                if v < 48 {
+                    0
+                } else if v < 115 {
+                    1
+                } else {
+                    (v - 35) / 40
+                }
+            };
+            let (ri, gi, bi) = (level(r), level(g), level(b));
+            let steps = [0u8, 95, 135, 175, 215, 255];
+            let cube = (steps[ri as usize], steps[gi as usize], steps[bi as usize]);
+            let avg = ((u16::from(r) + u16::from(g) + u16::from(b)) / 3) as u8;
+            let gray_i = if avg > 238 {
+                23
+            } else {
+                avg.saturating_sub(3) / 10
+            };
+            let gray_v = 8 + 10 * gray_i;
+            if dist2((gray_v, gray_v, gray_v), (r, g, b)) < dist2(cube, (r, g, b)) {
+                Color::Indexed(232 + gray_i)
+            } else {
+                Color::Indexed(16 + 36 * ri + 6 * gi + bi)
+            }
+        }
+        ColorDepth::Ansi16 => ANSI16
+            .iter()
+            .min_by_key(|(_, rgb)| dist2(*rgb, (r, g, b)))
+            .map(|(c, _)| *c)
+            .unwrap_or(Color::Reset),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_detection() {
+        assert_eq!(
+            ColorDepth::detect(Some("1"), Some("truecolor"), None),
+            ColorDepth::None
+        );
+        assert_eq!(
+            ColorDepth::detect(Some(""), Some("truecolor"), None),
+            ColorDepth::TrueColor
+        );
+        assert_eq!(
+            ColorDepth::detect(None, None, Some("xterm-256color")),
+            ColorDepth::Ansi256
+        );
+        assert_eq!(
+            ColorDepth::detect(None, None, Some("screen")),
+            ColorDepth::Ansi16
+        );
+    }
+
+    #[test]
+    fn downgrade_maps_into_range() {
+        assert_eq!(
+            downgrade(Color::Rgb(255, 0, 0), ColorDepth::Ansi256),
+            Color::Indexed(196)
+        );
+        assert_eq!(
+            downgrade(Color::Rgb(0, 0, 0), ColorDepth::Ansi256),
+            Color::Indexed(16)
+        );
+        assert_eq!(
+            downgrade(Color::Rgb(128, 128, 128), ColorDepth::Ansi256),
+            Color::Indexed(244)
+        );
+        assert_eq!(
+            downgrade(Color::Rgb(250, 10, 10), ColorDepth::Ansi16),
+            Color::LightRed
+        );
+    }
+}
