@@ -95,6 +95,8 @@ pub struct App {
     pub app_ports: HashMap<(String, u32), Vec<u16>>,
     /// The last task that finished, for the task-log key.
     pub last_upid: Option<String>,
+    /// The guest the selection should return to when a filter stops hiding it.
+    pub anchor: Option<GuestRef>,
 }
 
 impl App {
@@ -139,6 +141,7 @@ impl App {
             extra: HashMap::new(),
             app_ports: HashMap::new(),
             last_upid: None,
+            anchor: None,
         }
     }
 
@@ -416,7 +419,7 @@ impl App {
 
     /// Recompute the filtered racks and keep the same guest selected when it still shows.
     pub fn rebuild_view(&mut self) {
-        let keep = self.selected_ref();
+        let keep = self.selected_ref().or_else(|| self.anchor.clone());
         let old_col = self.view.cols.get(self.sel_col).map(|c| (c.host, c.node));
         self.view = RackView::build(&self.inventory, &Filter::parse(&self.filter_text));
         self.scroll.resize(self.view.cols.len(), 0);
@@ -435,6 +438,7 @@ impl App {
                     self.sel_col = ci;
                     self.sel_idx = i;
                     found = true;
+                    self.anchor = Some(k.clone());
                     break;
                 }
             }
@@ -446,6 +450,16 @@ impl App {
                 self.sel_col = pos;
             }
             self.sel_col = self.sel_col.min(self.view.cols.len().saturating_sub(1));
+            // Never leave the selection on an empty rack when another has guests.
+            if self
+                .view
+                .cols
+                .get(self.sel_col)
+                .is_some_and(|c| c.guests.is_empty())
+                && let Some(first) = self.view.cols.iter().position(|c| !c.guests.is_empty())
+            {
+                self.sel_col = first;
+            }
             let len = self
                 .view
                 .cols

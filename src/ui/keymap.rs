@@ -263,7 +263,12 @@ impl Keymap {
             let start = e.span().map(|s| s.start).unwrap_or(0);
             err(start, "-".into(), e.message().trim().to_string())
         })?;
-        for (section, actions) in &raw {
+        // Keep file order (the map sorts by name) so help lists keys as the file does.
+        let mut sections: Vec<_> = raw.iter().collect();
+        sections.sort_by_key(|(k, _)| k.span().start);
+        for (section, actions) in sections {
+            let mut actions: Vec<_> = actions.iter().collect();
+            actions.sort_by_key(|(k, _)| k.span().start);
             let ctx = Context::from_name(section.get_ref()).ok_or_else(|| {
                 err(
                     section.span().start,

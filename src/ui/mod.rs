@@ -12,6 +12,7 @@ pub mod popup;
 mod popup_keys;
 pub mod render;
 pub mod runtime;
+pub mod sample;
 pub mod terminal_guard;
 pub mod theme;
 mod update;

@@ -143,31 +143,56 @@ struct ThemeFile {
     #[serde(default)]
     palette: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
-    styles: BTreeMap<Spanned<String>, Spanned<StyleSpec>>,
+    styles: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-enum StyleSpec {
-    Fg(String),
-    Full(FullSpec),
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A style value: `"color"` (foreground) or a table of these fields.
+#[derive(Debug, Clone, Default)]
 struct FullSpec {
     fg: Option<String>,
     bg: Option<String>,
-    #[serde(default)]
-    bold: bool,
-    #[serde(default)]
-    dim: bool,
-    #[serde(default)]
-    italic: bool,
-    #[serde(default)]
-    underline: bool,
-    #[serde(default)]
-    reversed: bool,
+    modifiers: Modifier,
+}
+
+const STYLE_FIELDS: &str = "fg, bg, bold, dim, italic, underline, reversed";
+
+/// Read a style value by hand so errors say which field is wrong (serde's untagged enums
+/// only say "did not match any variant").
+fn style_spec(v: &toml::Value) -> Result<FullSpec, String> {
+    match v {
+        toml::Value::String(fg) => Ok(FullSpec {
+            fg: Some(fg.clone()),
+            ..FullSpec::default()
+        }),
+        toml::Value::Table(t) => {
+            let mut spec = FullSpec::default();
+            for (k, v) in t {
+                match (k.as_str(), v) {
+                    ("fg", toml::Value::String(c)) => spec.fg = Some(c.clone()),
+                    ("bg", toml::Value::String(c)) => spec.bg = Some(c.clone()),
+                    ("fg" | "bg", _) => return Err(format!("`{k}` must be a color string")),
+                    (m, toml::Value::Boolean(on)) => {
+                        let bit = match m {
+                            "bold" => Modifier::BOLD,
+                            "dim" => Modifier::DIM,
+                            "italic" => Modifier::ITALIC,
+                            "underline" => Modifier::UNDERLINED,
+                            "reversed" => Modifier::REVERSED,
+                            _ => {
+                                return Err(format!(
+                                    "unknown field `{k}` (expected {STYLE_FIELDS})"
+                                ));
+                            }
+                        };
+                        spec.modifiers.set(bit, *on);
+                    }
+                    _ => return Err(format!("unknown field `{k}` (expected {STYLE_FIELDS})")),
+                }
+            }
+            Ok(spec)
+        }
+        _ => Err("expected a color string or a table".to_string()),
+    }
 }
 
 /// A theme file parsed and checked, not yet merged with its parent.
@@ -201,18 +226,29 @@ impl ThemeSource {
             message,
         };
         let raw: ThemeFile = toml::from_str(text).map_err(|e| {
-            let key = e
-                .span()
-                .and_then(|s| text.get(s))
-                .map(|s| s.trim().to_string())
-                .unwrap_or_default();
-            let key = key
-                .split(['=', '\n'])
+            // Name the key from the line the error points at: `key = ...` or `[section]`.
+            let start = e.span().map(|s| s.start).unwrap_or(0);
+            let line_start = text
+                .get(..start)
+                .and_then(|t| t.rfind('\n'))
+                .map_or(0, |i| i + 1);
+            let line = text
+                .get(line_start..)
+                .unwrap_or("")
+                .lines()
                 .next()
                 .unwrap_or("")
-                .trim()
-                .trim_matches('"')
-                .to_string();
+                .trim();
+            let key = match line.strip_prefix('[') {
+                Some(section) => section.trim_end_matches(']').trim().to_string(),
+                None => line
+                    .split('=')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .trim_matches('"')
+                    .to_string(),
+            };
             err(
                 e.span(),
                 if key.is_empty() { "-" } else { &key },
@@ -240,13 +276,8 @@ impl ThemeSource {
                     "unknown style key".to_string(),
                 ));
             }
-            let spec = match v.get_ref() {
-                StyleSpec::Fg(fg) => FullSpec {
-                    fg: Some(fg.clone()),
-                    ..FullSpec::default()
-                },
-                StyleSpec::Full(f) => f.clone(),
-            };
+            let spec = style_spec(v.get_ref())
+                .map_err(|m| err(Some(v.span()), &format!("styles.{key}"), m))?;
             for c in [&spec.fg, &spec.bg].into_iter().flatten() {
                 if parse_color(c, &palette).is_none() {
                     return Err(err(
@@ -258,19 +289,7 @@ impl ThemeSource {
                     ));
                 }
             }
-            let mut m = Modifier::empty();
-            for (on, bit) in [
-                (spec.bold, Modifier::BOLD),
-                (spec.dim, Modifier::DIM),
-                (spec.italic, Modifier::ITALIC),
-                (spec.underline, Modifier::UNDERLINED),
-                (spec.reversed, Modifier::REVERSED),
-            ] {
-                if on {
-                    m |= bit;
-                }
-            }
-            styles.insert(key.clone(), (spec.fg, spec.bg, m));
+            styles.insert(key.clone(), (spec.fg, spec.bg, spec.modifiers));
         }
         Ok(ThemeSource {
             name: raw.name.unwrap_or_else(|| fallback_name.to_string()),

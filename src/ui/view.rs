@@ -89,7 +89,8 @@ impl RackView {
                 HostState::Online | HostState::Stale { .. } => false,
                 _ => h.nodes.is_empty(),
             };
-            if !any && placeholder {
+            // A filter is about guests: hosts without any hide with the other misses.
+            if !any && placeholder && filter.is_empty() {
                 cols.push(RackCol {
                     host: hi,
                     node: None,

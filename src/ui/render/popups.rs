@@ -86,11 +86,19 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             let inner = popup_box(buf, area, 60, 10, "delete", t);
             let what = match targets.as_slice() {
                 [one] => format!(
-                    "Delete {} {} on {}/{}? This destroys its disks.",
+                    "Delete {} {} on {}/{}?",
                     one.vmid, expected, one.host, one.node
                 ),
-                many => format!("Delete {} guests? This destroys their disks.", many.len()),
+                many => format!("Delete {} guests?", many.len()),
             };
+            put(
+                buf,
+                inner.x + 1,
+                inner.y + 1,
+                "Disks are destroyed; this cannot be undone.",
+                t.style("host.error"),
+                inner.width.saturating_sub(2),
+            );
             put(
                 buf,
                 inner.x + 1,
@@ -107,12 +115,12 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             put(
                 buf,
                 inner.x + 1,
-                inner.y + 2,
+                inner.y + 3,
                 &prompt,
                 t.text(),
                 inner.width.saturating_sub(2),
             );
-            let field = Rect::new(inner.x + 1, inner.y + 3, inner.width.saturating_sub(2), 1)
+            let field = Rect::new(inner.x + 1, inner.y + 4, inner.width.saturating_sub(2), 1)
                 .intersection(inner);
             buf.set_style(field, t.style("input"));
             put(
@@ -132,7 +140,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             put(
                 buf,
                 inner.x + 1,
-                inner.y + 5,
+                inner.y + 6,
                 hint,
                 if ok { t.style("key") } else { t.dim() },
                 inner.width.saturating_sub(2),

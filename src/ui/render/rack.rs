@@ -443,9 +443,17 @@ fn slot(
     }
     // Right part: kind, then CPU and memory bars (or the task's progress), ports, tags.
     let w = r.width;
-    let extras = w >= 52;
-    let tail_w: u16 = 2 + 1 + 11 + if extras { 1 + 14 } else { 0 };
-    let name_w = right.saturating_sub(x).saturating_sub(tail_w + 1);
+    let extras = w >= 48;
+    let bars_w: u16 = 2 + 1 + 11;
+    // With room for extras the name gets a fixed column and ports/tags take the rest.
+    let name_w = if extras {
+        right
+            .saturating_sub(x)
+            .saturating_sub(bars_w + 16)
+            .clamp(8, 22)
+    } else {
+        right.saturating_sub(x).saturating_sub(bars_w + 1)
+    };
     put(
         buf,
         x,
@@ -458,7 +466,11 @@ fn slot(
         },
         name_w,
     );
-    let mut tx = right.saturating_sub(tail_w);
+    let mut tx = if extras {
+        x + name_w + 1
+    } else {
+        right.saturating_sub(bars_w)
+    };
     tx = put(buf, tx, r.y, g.kind.short(), over(t.style("kind")), 2) + 1;
     match task {
         Some(task) => {

@@ -18,7 +18,16 @@ pub fn hosts(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     let w = inner.width.saturating_sub(2);
-    let header = format!("{:<16} {:<34} {:<24} {}", "NAME", "URL", "TOKEN", "STATE");
+    // Below 110 columns the token column gives way so the state stays visible.
+    let wide = inner.width >= 110;
+    let row_text = |name: &str, url: &str, token: &str| {
+        if wide {
+            format!("{name:<16} {url:<34} {token:<24} ")
+        } else {
+            format!("{name:<12} {url:<30} ")
+        }
+    };
+    let header = format!("{}STATE", row_text("NAME", "URL", "TOKEN"));
     put(buf, inner.x + 1, inner.y, &header, t.style("title"), w);
     if app.hosts.is_empty() {
         let key = app
@@ -49,7 +58,7 @@ pub fn hosts(app: &App, area: Rect, buf: &mut Buffer) {
             t.text()
         };
         buf.set_style(Rect::new(inner.x, y, inner.width, 1), base);
-        let line = format!("{:<16} {:<34} {:<24} ", h.name, h.url, h.token_id);
+        let line = row_text(&h.name, &h.url, &h.token_id);
         let x = put(buf, inner.x + 1, y, &line, base, w);
         let (state, style) = match app.inventory.host(&h.name).map(|h| &h.state) {
             Some(HostState::Online) => ("● online".to_string(), t.style("host.online")),
