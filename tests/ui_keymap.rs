@@ -124,3 +124,30 @@ fn bad_keymap_files_name_file_line_and_key() {
         "/home/u/.config/proximity/keymap.toml:2: -: invalid type: string \"X\", expected a sequence"
     );
 }
+
+#[test]
+fn app_from_config_dir_reports_bad_files_as_toasts() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        dir.path().join("keymap.toml"),
+        "[rack]\nstart = [\"s\"]\nlaunch = [\"L\"]\n",
+    )
+    .expect("write");
+    std::fs::create_dir(dir.path().join("themes")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("themes/mine.toml"),
+        "inherits = \"light\"\n",
+    )
+    .expect("write");
+    let app =
+        proximity::ui::App::from_config(dir.path(), "mine", std::time::SystemTime::UNIX_EPOCH);
+    assert_eq!(app.theme.name, "mine");
+    assert_eq!(app.keymap, Keymap::defaults());
+    assert_eq!(app.toasts.len(), 1);
+    let text = &app.toasts[0].text;
+    assert!(
+        text.ends_with("keymap.toml:3: rack.launch: unknown action (using the default keymap)"),
+        "{text}"
+    );
+    assert!(app.toasts[0].error);
+}

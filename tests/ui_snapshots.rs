@@ -318,3 +318,51 @@ fn popup_remove_host() {
         app
     });
 }
+
+/// Every screen and popup draws at tiny, odd and huge sizes without panicking.
+#[test]
+fn renders_at_any_size() {
+    let scenarios: Vec<(&str, fn(&mut App))> = vec![
+        ("rack", |_| {}),
+        ("compact", |a| keys(a, "z")),
+        ("heatmap", |a| keys(a, "zz")),
+        ("detail", |a| key(a, KeyCode::Enter)),
+        ("help", |a| keys(a, "?")),
+        ("palette", |a| keys(a, ":st")),
+        ("delete", |a| keys(a, "D")),
+        ("hosts", |a| keys(a, "gh")),
+        ("form", |a| keys(a, "gha")),
+        ("settings", |a| keys(a, "gs")),
+        ("fingerprint", |a| {
+            a.handle(AppEvent::FingerprintPrompt {
+                host: "h".into(),
+                url: "u".into(),
+                fingerprint: "AB:CD".into(),
+            });
+        }),
+    ];
+    for (w, h) in [
+        (1, 1),
+        (2, 3),
+        (10, 5),
+        (20, 8),
+        (33, 11),
+        (79, 23),
+        (81, 25),
+        (120, 7),
+        (7, 120),
+        (300, 100),
+    ] {
+        for (name, setup) in &scenarios {
+            let mut app = rack_app((w, h));
+            setup(&mut app);
+            let mut term = Terminal::new(TestBackend::new(w, h)).expect("backend");
+            term.draw(|f| render(&app, f))
+                .unwrap_or_else(|e| panic!("{name} at {w}x{h}: {e}"));
+        }
+        let mut empty = App::with_defaults(t0());
+        empty.handle(AppEvent::Resize(w, h));
+        let mut term = Terminal::new(TestBackend::new(w, h)).expect("backend");
+        term.draw(|f| render(&empty, f)).expect("onboarding");
+    }
+}

@@ -441,3 +441,52 @@ fn ctrl_z_suspends_and_ctrl_c_quits() {
         vec![Effect::Quit]
     );
 }
+
+mod random_keys {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_key() -> impl Strategy<Value = KeyEvent> {
+        let code = prop_oneof![
+            proptest::char::range(' ', '~').prop_map(KeyCode::Char),
+            Just(KeyCode::Enter),
+            Just(KeyCode::Esc),
+            Just(KeyCode::Tab),
+            Just(KeyCode::BackTab),
+            Just(KeyCode::Backspace),
+            Just(KeyCode::Up),
+            Just(KeyCode::Down),
+            Just(KeyCode::Left),
+            Just(KeyCode::Right),
+            Just(KeyCode::PageUp),
+            Just(KeyCode::PageDown),
+            Just(KeyCode::Home),
+            Just(KeyCode::End),
+        ];
+        let mods = prop_oneof![
+            Just(KeyModifiers::NONE),
+            Just(KeyModifiers::SHIFT),
+            Just(KeyModifiers::CONTROL),
+            Just(KeyModifiers::ALT)
+        ];
+        (code, mods).prop_map(|(c, m)| KeyEvent::new(c, m))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Any key sequence keeps the selection valid and rendering safe.
+        #[test]
+        fn keys_never_break_the_app(seq in proptest::collection::vec(any_key(), 1..80), w in 20u16..200, h in 6u16..60) {
+            let mut a = app();
+            a.handle(AppEvent::Resize(w, h));
+            for k in seq {
+                a.handle(AppEvent::Key(k));
+                if let Some(c) = a.view.cols.get(a.sel_col) {
+                    prop_assert!(a.sel_idx < c.guests.len().max(1));
+                }
+            }
+            let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("backend");
+            term.draw(|f| proximity::ui::render(&a, f)).expect("draw");
+        }
+    }
+}

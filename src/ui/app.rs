@@ -70,6 +70,8 @@ pub struct App {
     pub depth: ColorDepth,
     pub inventory: Inventory,
     pub view: RackView,
+    /// Header totals, recomputed with the view (not per frame: they cost O(guests)).
+    pub counts: crate::inventory::Counts,
     pub filter_text: String,
     pub filter_editing: bool,
     pub screen: Screen,
@@ -118,6 +120,7 @@ impl App {
             depth,
             inventory: Inventory::default(),
             view: RackView::default(),
+            counts: Default::default(),
             filter_text: String::new(),
             filter_editing: false,
             screen: Screen::Onboarding,
@@ -422,6 +425,7 @@ impl App {
         let keep = self.selected_ref().or_else(|| self.anchor.clone());
         let old_col = self.view.cols.get(self.sel_col).map(|c| (c.host, c.node));
         self.view = RackView::build(&self.inventory, &Filter::parse(&self.filter_text));
+        self.counts = self.inventory.counts();
         self.scroll.resize(self.view.cols.len(), 0);
         let mut found = false;
         if let Some(k) = keep {

@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod app;
+pub mod config;
 pub mod forms;
 pub mod keymap;
 pub mod popup;

@@ -50,7 +50,7 @@ fn lcd(app: &App, area: Rect, buf: &mut Buffer) {
     if area.height == 0 {
         return;
     }
-    let c = app.inventory.counts();
+    let c = app.counts;
     let alert = app.inventory.hosts.iter().find_map(|h| match &h.state {
         HostState::Unreachable(r) => Some(format!("ALERT: {} unreachable ({r})", h.name)),
         HostState::AuthFailed => Some(format!("ALERT: {} authentication failed", h.name)),
