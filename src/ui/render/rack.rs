@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 
 use super::fg_only;
-use super::widgets::{bar, boxed, duration, put};
+use super::widgets::{bar, bar_with, boxed, duration, put};
 use crate::inventory::{Guest, GuestStatus, Host, HostState, Node};
 use crate::ui::app::{ANIM_MS, App, Pane};
 use crate::ui::view::{RACK_TOP, RackCol, Zoom, rack_geometry};
@@ -476,7 +476,7 @@ fn slot(
         Some(task) => {
             let f = f64::from(task.fraction.unwrap_or(0.0));
             let pw = 7;
-            bar(
+            bar_with(
                 buf,
                 tx,
                 r.y,
@@ -484,6 +484,7 @@ fn slot(
                 f,
                 over(t.style("progress")),
                 over(t.style("bar.empty")),
+                if selected { ' ' } else { '░' },
             );
             let pct = match task.fraction {
                 Some(f) => format!("{:>3}%", (f * 100.0).round() as u32),
@@ -493,7 +494,8 @@ fn slot(
         }
         None => {
             let empty = over(t.style("bar.empty"));
-            bar(
+            let empty_char = if selected { ' ' } else { '░' };
+            bar_with(
                 buf,
                 tx,
                 r.y,
@@ -505,8 +507,9 @@ fn slot(
                 },
                 over(t.style("bar.cpu")),
                 empty,
+                empty_char,
             );
-            bar(
+            bar_with(
                 buf,
                 tx + 6,
                 r.y,
@@ -514,6 +517,7 @@ fn slot(
                 g.mem_fraction(),
                 over(t.style("bar.mem")),
                 empty,
+                empty_char,
             );
             tx += 11;
         }

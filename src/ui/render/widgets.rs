@@ -25,6 +25,22 @@ const EIGHTHS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'
 
 /// A mini bar `width` cells wide for `fraction` (0..=1), with eighth-cell resolution.
 pub fn bar(buf: &mut Buffer, x: u16, y: u16, width: u16, fraction: f64, fill: Style, empty: Style) {
+    bar_with(buf, x, y, width, fraction, fill, empty, '░');
+}
+
+/// `bar` with a chosen character for the empty part (a space on a selected row, where a
+/// shade pattern would be noise).
+#[allow(clippy::too_many_arguments)]
+pub fn bar_with(
+    buf: &mut Buffer,
+    x: u16,
+    y: u16,
+    width: u16,
+    fraction: f64,
+    fill: Style,
+    empty: Style,
+    empty_char: char,
+) {
     if y >= buf.area.bottom() {
         return;
     }
@@ -46,7 +62,7 @@ pub fn bar(buf: &mut Buffer, x: u16, y: u16, width: u16, fraction: f64, fill: St
                 cell.set_char('█').set_style(fill);
             }
             0 => {
-                cell.set_char('░').set_style(empty);
+                cell.set_char(empty_char).set_style(empty);
             }
             n => {
                 cell.set_char(EIGHTHS[n as usize]).set_style(fill);
