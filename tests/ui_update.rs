@@ -337,10 +337,22 @@ fn unreachable_host_never_blocks_others_and_stale_keeps_data() {
         Err("connection reset".into()),
         t0() + Duration::from_secs(30),
     ));
-    assert!(matches!(
+    assert_eq!(
         a.inventory.host("lab").map(|h| &h.state),
-        Some(proximity::inventory::HostState::Stale { .. })
+        Some(&proximity::inventory::HostState::Unreachable(
+            "connection reset".into()
+        ))
+    );
+    assert_eq!(a.inventory.counts().guests, 40, "the last picture stays");
+    a.handle(AppEvent::Inventory(
+        "lab".into(),
+        Err("HTTP 401: authentication failure".into()),
+        t0(),
     ));
+    assert_eq!(
+        a.inventory.host("lab").map(|h| &h.state),
+        Some(&proximity::inventory::HostState::AuthFailed)
+    );
     assert_eq!(a.inventory.counts().guests, 40, "the last picture stays");
 }
 
@@ -489,4 +501,38 @@ mod random_keys {
             term.draw(|f| proximity::ui::render(&a, f)).expect("draw");
         }
     }
+}
+
+#[test]
+fn edit_host_keeps_the_original_name_and_blank_secret() {
+    let mut a = app();
+    a.handle(AppEvent::HostsConfigured(vec![
+        HostEntry {
+            name: "lab".into(),
+            url: "https://pve.lan:8006".into(),
+            token_id: "root@pam!px".into(),
+            fingerprint: None,
+        },
+        HostEntry {
+            name: "edge".into(),
+            url: "https://edge.lan:8006".into(),
+            token_id: "root@pam!px".into(),
+            fingerprint: None,
+        },
+    ]));
+    typed(&mut a, ":host edge<Enter>");
+    assert_eq!((a.screen, a.host_sel), (Screen::Hosts, 1));
+    typed(&mut a, "e");
+    let fx = typed(&mut a, "<Bs><Bs><Bs><Bs>edge2<Enter>");
+    match &fx[..] {
+        [Effect::EditHost { original, draft }] => {
+            assert_eq!((original.as_str(), draft.name.as_str()), ("edge", "edge2"));
+            assert!(
+                draft.secret.0.is_empty(),
+                "blank secret = keep the stored one"
+            );
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(typed(&mut a, "r"), vec![Effect::Refresh("edge".into())]);
 }

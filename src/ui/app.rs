@@ -274,15 +274,13 @@ impl App {
                 match result {
                     Ok(list) => self.inventory.apply_resources(&host, &list, at),
                     Err(reason) => {
-                        // Keep the last picture; mark it stale when there is one.
-                        let state = match self.inventory.host(&host).and_then(|h| h.fetched_at) {
-                            Some(since) if !reason.contains("401") => HostState::Stale { since },
-                            _ if reason.contains("401")
-                                || reason.to_lowercase().contains("auth") =>
-                            {
-                                HostState::AuthFailed
-                            }
-                            _ => HostState::Unreachable(super::sanitize(&reason)),
+                        // Keep the last picture (its nodes stay, drawn as cached) and
+                        // record why; the age shows next to the reason.
+                        let lower = reason.to_lowercase();
+                        let state = if reason.contains("401") || lower.contains("auth") {
+                            HostState::AuthFailed
+                        } else {
+                            HostState::Unreachable(super::sanitize(&reason))
                         };
                         self.inventory.set_state(&host, state);
                     }

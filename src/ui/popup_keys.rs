@@ -200,6 +200,12 @@ fn run_palette(app: &mut App, target: PaletteTarget) -> Vec<Effect> {
                 theme: app.theme.name.clone(),
             }]
         }
-        PaletteTarget::Host(_) => app.update(Action::Hosts),
+        PaletteTarget::Host(name) => {
+            let effects = app.update(Action::Hosts);
+            if let Some(i) = app.hosts.iter().position(|h| h.name == name) {
+                app.host_sel = i;
+            }
+            effects
+        }
     }
 }

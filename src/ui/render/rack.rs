@@ -135,7 +135,16 @@ fn host_line(app: &App, host: &Host, r: Rect, buf: &mut Buffer) {
         HostState::Online => ("● online".to_string(), t.style("host.online")),
         HostState::Connecting => ("◌ connecting".to_string(), t.dim()),
         HostState::AuthFailed => ("✖ auth failed".to_string(), t.style("host.error")),
-        HostState::Unreachable(_) => ("✖ unreachable".to_string(), t.style("host.error")),
+        HostState::Unreachable(_) => match host.fetched_at {
+            Some(at) if !host.nodes.is_empty() => (
+                format!(
+                    "✖ unreachable · data {} old",
+                    super::widgets::age(app.now, at)
+                ),
+                t.style("host.error"),
+            ),
+            _ => ("✖ unreachable".to_string(), t.style("host.error")),
+        },
         HostState::Stale { since } => (
             format!("▲ stale {}", super::widgets::age(app.now, *since)),
             t.style("host.stale"),
@@ -233,10 +242,12 @@ fn draw_rack(
         return;
     }
     // Node header: state and uptime, then CPU / memory / disk bars.
-    let (glyph, st) = if node.online {
-        ("● online", t.style("host.online"))
-    } else {
-        ("○ offline", t.style("host.error"))
+    // A node of a host we cannot reach right now is drawn from the last picture: say so.
+    let live = matches!(host.state, HostState::Online);
+    let (glyph, st) = match (live, node.online) {
+        (false, _) => ("▲ cached", t.style("host.stale")),
+        (true, true) => ("● online", t.style("host.online")),
+        (true, false) => ("○ offline", t.style("host.error")),
     };
     let mut x = put(buf, inner.x, inner.y, glyph, st, inner.width);
     if node.online && node.uptime_s > 0 {
