@@ -322,7 +322,8 @@ fn popup_remove_host() {
 /// Every screen and popup draws at tiny, odd and huge sizes without panicking.
 #[test]
 fn renders_at_any_size() {
-    let scenarios: Vec<(&str, fn(&mut App))> = vec![
+    type Setup = fn(&mut App);
+    let scenarios: Vec<(&str, Setup)> = vec![
         ("rack", |_| {}),
         ("compact", |a| keys(a, "z")),
         ("heatmap", |a| keys(a, "zz")),

@@ -141,3 +141,44 @@ fn bad_theme_files_name_file_line_and_key() {
         "theme:1: inherits: no theme named `nope`"
     );
 }
+
+#[test]
+fn no_color_renders_without_any_color() {
+    use proximity::ui::keymap::Keymap;
+    use proximity::ui::{App, AppEvent, render, sample};
+    let now = std::time::SystemTime::UNIX_EPOCH;
+    let mut app = App::new(
+        Keymap::defaults(),
+        ThemeSet::builtin(),
+        "amber",
+        ColorDepth::None,
+        now,
+    );
+    app.handle(AppEvent::Resize(100, 30));
+    app.handle(AppEvent::Inventory(
+        "lab".into(),
+        Ok(sample::resources(2, 30)),
+        now,
+    ));
+    app.handle(AppEvent::Toast {
+        text: "hello".into(),
+        error: true,
+    });
+    let mut term =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).expect("backend");
+    term.draw(|f| render(&app, f)).expect("draw");
+    let buf = term.backend().buffer();
+    let mut reversed = 0;
+    for cell in buf.content() {
+        assert_eq!(
+            (cell.fg, cell.bg),
+            (Color::Reset, Color::Reset),
+            "a color leaked at {:?}",
+            cell.symbol()
+        );
+        if cell.modifier.contains(Modifier::REVERSED) {
+            reversed += 1;
+        }
+    }
+    assert!(reversed > 10, "the selection is still visible (reversed)");
+}

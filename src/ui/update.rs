@@ -101,14 +101,12 @@ impl App {
                     }];
                 }
             }
-            Action::NextPane | Action::PrevPane => {
-                if self.detail_open {
-                    self.focus = if self.focus == Pane::Rack {
-                        Pane::Detail
-                    } else {
-                        Pane::Rack
-                    };
-                }
+            Action::NextPane | Action::PrevPane if self.detail_open => {
+                self.focus = if self.focus == Pane::Rack {
+                    Pane::Detail
+                } else {
+                    Pane::Rack
+                };
             }
             Action::Filter => self.filter_editing = true,
             Action::Back => {

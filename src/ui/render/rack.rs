@@ -266,7 +266,7 @@ fn draw_rack(
         format!("{}/{}", col.guests.len(), node.guests.len())
     };
     let cw = count.chars().count() as u16 + 1;
-    if inner.right() >= x + cw + 1 {
+    if inner.right() > x + cw {
         put(buf, inner.right() - cw, inner.y, &count, t.dim(), cw);
     }
     let bw = (inner.width.saturating_sub(6) / 3).max(1);
@@ -613,7 +613,7 @@ fn heat(
         let y = area.y + row;
         for c in 0..per_row {
             let x = area.x + (c as u16) * 2;
-            if x + 1 >= area.right() + 1 {
+            if x >= area.right() {
                 break;
             }
             let idx = start + usize::from(row) * per_row + c;
