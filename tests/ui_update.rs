@@ -536,3 +536,29 @@ fn edit_host_keeps_the_original_name_and_blank_secret() {
     }
     assert_eq!(typed(&mut a, "r"), vec![Effect::Refresh("edge".into())]);
 }
+
+#[test]
+fn narrow_detail_takes_the_screen_and_tab_gives_the_rack_back() {
+    let mut a = App::with_defaults(t0());
+    a.handle(AppEvent::Resize(80, 24));
+    a.handle(AppEvent::Inventory(
+        "lab".into(),
+        Ok(sample::resources(2, 20)),
+        t0(),
+    ));
+    typed(&mut a, "<Enter>");
+    assert_eq!(
+        a.geometry().area.width,
+        0,
+        "detail covers the rack at 80 columns"
+    );
+    typed(&mut a, "j");
+    assert_eq!(
+        selected_vmid(&a),
+        Some(100),
+        "movement is inert behind the detail"
+    );
+    typed(&mut a, "<Tab>j");
+    assert_eq!(a.geometry().area.width, 80);
+    assert_eq!(selected_vmid(&a), Some(102));
+}

@@ -107,6 +107,7 @@ impl App {
                 } else {
                     Pane::Rack
                 };
+                self.ensure_visible();
             }
             Action::Filter => self.filter_editing = true,
             Action::Back => {

@@ -116,9 +116,10 @@ pub struct ScreenLayout {
     pub detail: Option<Rect>,
 }
 
-/// Split the screen. The detail panel sits at the right on wide terminals and takes the
-/// whole body on narrow ones (80 columns), where Tab switches between them.
-pub fn screen_layout(area: Rect, detail_open: bool) -> ScreenLayout {
+/// Split the screen. The detail panel sits at the right on wide terminals; on narrow ones
+/// (80 columns) it takes the whole body while focused, and Tab gives the rack back.
+pub fn screen_layout(area: Rect, detail_open: bool, detail_focused: bool) -> ScreenLayout {
+    let detail_open = detail_open && (area.width >= 100 || detail_focused);
     let lcd = Rect {
         height: area.height.min(1),
         ..area

@@ -27,7 +27,11 @@ pub fn render(app: &App, frame: &mut Frame) {
 /// Draw into a buffer (used by `render` and the benchmark).
 pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     buf.set_style(area, app.theme.style("background"));
-    let layout = screen_layout(area, app.detail_open && app.screen == Screen::Rack);
+    let layout = screen_layout(
+        area,
+        app.detail_open && app.screen == Screen::Rack,
+        app.focus == super::app::Pane::Detail,
+    );
     lcd(app, layout.lcd, buf);
     match app.screen {
         Screen::Rack => {

@@ -27,6 +27,17 @@ pub fn led_glyph(status: GuestStatus, pulse_on: bool) -> char {
     }
 }
 
+/// A braille spinner frame for work of unknown length.
+pub fn spinner(app: &App) -> char {
+    const FRAMES: [char; 8] = ['⣾', '⣽', '⣻', '⢿', '⡿', '⣟', '⣯', '⣷'];
+    let ms = app
+        .now
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    FRAMES[(ms / u128::from(ANIM_MS)) as usize % FRAMES.len()]
+}
+
 fn pulse_on(app: &App) -> bool {
     let ms = app
         .now
@@ -499,7 +510,7 @@ fn slot(
             );
             let pct = match task.fraction {
                 Some(f) => format!("{:>3}%", (f * 100.0).round() as u32),
-                None => " …".to_string(),
+                None => format!(" {} ", spinner(app)),
             };
             tx = put(buf, tx + pw, r.y, &pct, over(t.style("progress")), 4);
         }
