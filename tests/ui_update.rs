@@ -562,3 +562,36 @@ fn narrow_detail_takes_the_screen_and_tab_gives_the_rack_back() {
     assert_eq!(a.geometry().area.width, 80);
     assert_eq!(selected_vmid(&a), Some(102));
 }
+
+#[test]
+fn mouse_on_lists_and_popups() {
+    let click = |col, row| MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: col,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    let mut a = app();
+    typed(&mut a, "gs");
+    a.handle(AppEvent::Mouse(click(3, 1 + 1 + 3)));
+    assert_eq!(a.theme.name, "green-phosphor", "fourth theme row");
+    typed(&mut a, "<Esc>");
+    typed(&mut a, "?");
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 0,
+        row: 0,
+        modifiers: KeyModifiers::NONE,
+    };
+    let before = selected_vmid(&a);
+    a.handle(AppEvent::Mouse(wheel));
+    assert!(matches!(
+        a.popup,
+        Some(proximity::ui::popup::Popup::Help { scroll: 1 })
+    ));
+    assert_eq!(
+        selected_vmid(&a),
+        before,
+        "the wheel scrolls the popup, not the rack"
+    );
+}

@@ -587,12 +587,40 @@ impl App {
 
     fn handle_mouse(&mut self, m: crossterm::event::MouseEvent) -> Vec<Effect> {
         use crossterm::event::{MouseButton, MouseEventKind};
-        if self.popup.is_some() || self.screen != Screen::Rack {
+        if self.popup.is_some() {
+            // The wheel scrolls the popup (help, palette list, form fields), never what is
+            // underneath it.
+            let code = match m.kind {
+                MouseEventKind::ScrollDown => KeyCode::Down,
+                MouseEventKind::ScrollUp => KeyCode::Up,
+                _ => return Vec::new(),
+            };
+            return super::popup_keys::handle(self, KeyEvent::new(code, KeyModifiers::NONE));
+        }
+        if self.screen != Screen::Rack {
+            let body_y = 1u16; // below the LCD line
             match m.kind {
                 MouseEventKind::ScrollDown => return self.update(Action::Down),
                 MouseEventKind::ScrollUp => return self.update(Action::Up),
-                _ => return Vec::new(),
+                // Hosts: border, header, then one row per host.
+                MouseEventKind::Down(MouseButton::Left) if self.screen == Screen::Hosts => {
+                    let row = usize::from(m.row.saturating_sub(body_y + 2));
+                    if m.row >= body_y + 2 && row < self.hosts.len() {
+                        self.host_sel = row;
+                    }
+                }
+                // Settings: border, then one row per theme (left list only).
+                MouseEventKind::Down(MouseButton::Left) if self.screen == Screen::Settings => {
+                    let names = self.themes.names();
+                    let row = usize::from(m.row.saturating_sub(body_y + 1));
+                    if m.row > body_y && m.column < 24 && row < names.len() {
+                        self.settings_sel = row;
+                        self.set_theme(&names[row]);
+                    }
+                }
+                _ => {}
             }
+            return Vec::new();
         }
         match m.kind {
             MouseEventKind::ScrollDown => {
