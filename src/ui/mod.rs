@@ -8,6 +8,7 @@ pub mod action;
 pub mod app;
 pub mod config;
 pub mod forms;
+mod input;
 pub mod keymap;
 pub mod popup;
 mod popup_keys;
