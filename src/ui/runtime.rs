@@ -3,12 +3,15 @@
 //! changed, at most ~60 per second; timers run only while something animates or a toast or
 //! stale age is due to change, so an idle rack sleeps (the redraw counter stays put).
 
+use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use crossterm::event::{Event, EventStream};
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 
 use super::action::{AppEvent, Effect};
@@ -29,12 +32,17 @@ impl RuntimeStats {
     pub fn redraws(&self) -> u64 {
         self.redraws.load(Ordering::Relaxed)
     }
+    pub fn events(&self) -> u64 {
+        self.events.load(Ordering::Relaxed)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum UiError {
     #[error("terminal: {0}")]
-    Io(#[from] std::io::Error),
+    Io(#[from] io::Error),
+    #[error("drawing: {0}")]
+    Backend(String),
 }
 
 /// Translate a terminal event; `None` for what the UI ignores (focus changes).
@@ -48,28 +56,78 @@ fn from_terminal(ev: Event) -> Option<AppEvent> {
     }
 }
 
-/// Run the UI until the user quits (returns the final `App`). Workers send into `inbox`;
-/// the runtime reads `effects`. The loop never blocks on `effects` (unbounded).
+/// Run the UI on the real terminal until the user quits (returns the final `App`).
+/// Workers send into `inbox`; the runtime reads `effects` (unbounded: the UI never waits).
 pub async fn run(
     guard: &mut TerminalGuard,
+    app: App,
+    inbox: mpsc::Receiver<AppEvent>,
+    effects: mpsc::UnboundedSender<Effect>,
+    stats: Arc<RuntimeStats>,
+) -> Result<App, UiError> {
+    // SIGTSTP from outside (`kill -TSTP`) suspends like Ctrl-Z; in raw mode the terminal
+    // itself never sends it.
+    #[cfg(unix)]
+    let mut tstp =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(libc::SIGTSTP))?;
+    #[cfg(unix)]
+    let (sig_tx, sig_rx) = mpsc::unbounded_channel::<()>();
+    #[cfg(unix)]
+    let forward = tokio::spawn(async move {
+        while tstp.recv().await.is_some() {
+            if sig_tx.send(()).is_err() {
+                break;
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    let (_sig_tx, sig_rx) = mpsc::unbounded_channel::<()>();
+    let result = run_loop(
+        &mut guard.terminal,
+        EventStream::new(),
+        sig_rx,
+        super::terminal_guard::suspend,
+        app,
+        inbox,
+        effects,
+        stats,
+    )
+    .await;
+    #[cfg(unix)]
+    forward.abort();
+    result
+}
+
+/// The loop itself, generic over the backend and the terminal event stream so tests drive
+/// it on a `TestBackend` with scripted events.
+#[allow(clippy::too_many_arguments)]
+pub async fn run_loop<B, S>(
+    terminal: &mut Terminal<B>,
+    mut term_events: S,
+    mut suspend_signals: mpsc::UnboundedReceiver<()>,
+    mut suspend: impl FnMut(&mut Terminal<B>) -> io::Result<()>,
     mut app: App,
     mut inbox: mpsc::Receiver<AppEvent>,
     effects: mpsc::UnboundedSender<Effect>,
     stats: Arc<RuntimeStats>,
-) -> Result<App, UiError> {
-    let mut term_events = EventStream::new();
-    #[cfg(unix)]
-    let mut tstp =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(libc::SIGTSTP))?;
-    let size = guard.terminal.size()?;
+) -> Result<App, UiError>
+where
+    B: Backend,
+    S: Stream<Item = io::Result<Event>> + Unpin,
+{
+    let backend_err = |e: B::Error| UiError::Backend(e.to_string());
+    let size = terminal.size().map_err(backend_err)?;
     app.handle(AppEvent::Resize(size.width, size.height));
     app.handle(AppEvent::Tick(SystemTime::now()));
     let mut dirty = true;
     let mut inbox_open = true;
+    let mut signals_open = true;
     let mut last_draw = Instant::now() - Duration::from_millis(FRAME_MS);
     loop {
         if dirty && last_draw.elapsed() >= Duration::from_millis(FRAME_MS) {
-            guard.terminal.draw(|f| super::render(&app, f))?;
+            terminal
+                .draw(|f| super::render(&app, f))
+                .map_err(backend_err)?;
             stats.redraws.fetch_add(1, Ordering::Relaxed);
             last_draw = Instant::now();
             dirty = false;
@@ -92,10 +150,6 @@ pub async fn run(
                 None => std::future::pending::<()>().await,
             }
         };
-        #[cfg(unix)]
-        let suspend_signal = tstp.recv();
-        #[cfg(not(unix))]
-        let suspend_signal = std::future::pending::<Option<()>>();
         let mut out: Vec<Effect> = Vec::new();
         tokio::select! {
             ev = term_events.next() => match ev {
@@ -123,13 +177,16 @@ pub async fn run(
                 }
                 None => inbox_open = false,
             },
+            sig = suspend_signals.recv(), if signals_open => match sig {
+                Some(()) => out.push(Effect::Suspend),
+                None => signals_open = false,
+            },
             _ = sleep => {
                 if !dirty {
                     app.handle(AppEvent::Tick(SystemTime::now()));
                     dirty = true;
                 }
             },
-            _ = suspend_signal => out.push(Effect::Suspend),
         }
         for effect in out {
             match effect {
@@ -138,7 +195,7 @@ pub async fn run(
                     return Ok(app);
                 }
                 Effect::Suspend => {
-                    guard.suspend()?;
+                    suspend(terminal)?;
                     dirty = true;
                 }
                 other => {

@@ -80,21 +80,26 @@ impl TerminalGuard {
         Ok(TerminalGuard { terminal })
     }
 
-    /// Ctrl-Z: give the shell its terminal back, stop the process, and re-enter when the
-    /// shell continues it. SIGSTOP rather than SIGTSTP because our own SIGTSTP listener
-    /// would otherwise catch it.
+    /// Ctrl-Z: see [`suspend`].
     pub fn suspend(&mut self) -> io::Result<()> {
-        restore_terminal();
-        #[cfg(unix)]
-        // SAFETY: raise() is async-signal-safe and has no memory-safety preconditions.
-        unsafe {
-            libc::raise(libc::SIGSTOP);
-        }
-        enter_modes()?;
-        // The shell drew over the screen: force a full repaint.
-        self.terminal.clear()?;
-        Ok(())
+        suspend(&mut self.terminal)
     }
+}
+
+/// Ctrl-Z: give the shell its terminal back, stop the process, and re-enter when the shell
+/// continues it. SIGSTOP rather than SIGTSTP because our own SIGTSTP listener would
+/// otherwise catch it.
+pub fn suspend(terminal: &mut Tui) -> io::Result<()> {
+    restore_terminal();
+    #[cfg(unix)]
+    // SAFETY: raise() is async-signal-safe and has no memory-safety preconditions.
+    unsafe {
+        libc::raise(libc::SIGSTOP);
+    }
+    enter_modes()?;
+    // The shell drew over the screen: force a full repaint.
+    terminal.clear()?;
+    Ok(())
 }
 
 impl Drop for TerminalGuard {
