@@ -69,6 +69,7 @@ pub fn draw_racks(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     let pulse = pulse_on(app);
+    let styles = SlotStyles::new(&app.theme);
     let end = (app.col_offset + geo.visible_cols).min(app.view.cols.len());
     for (vis, ci) in (app.col_offset..end).enumerate() {
         let rect = geo.rack_rect(vis);
@@ -97,6 +98,7 @@ pub fn draw_racks(app: &App, area: Rect, buf: &mut Buffer) {
         match col.node.and_then(|n| host.nodes.get(n)) {
             Some(node) => draw_rack(
                 app,
+                &styles,
                 ci,
                 col,
                 host,
@@ -237,6 +239,7 @@ fn placeholder(app: &App, host: &Host, area: Rect, focused: bool, buf: &mut Buff
 #[allow(clippy::too_many_arguments)]
 fn draw_rack(
     app: &App,
+    styles: &SlotStyles,
     ci: usize,
     col: &RackCol,
     host: &Host,
@@ -302,6 +305,7 @@ fn draw_rack(
     match app.zoom {
         Zoom::Heatmap => heat(
             app,
+            styles,
             ci,
             col,
             host,
@@ -323,6 +327,7 @@ fn draw_rack(
                 {
                     Some(g) => slot(
                         app,
+                        styles,
                         ci == app.sel_col && idx == app.sel_idx,
                         host,
                         node,
@@ -367,6 +372,7 @@ fn marked(app: &App, host: &Host, node: &Node, g: &Guest) -> bool {
 #[allow(clippy::too_many_arguments)]
 fn slot(
     app: &App,
+    st: &SlotStyles,
     selected: bool,
     host: &Host,
     node: &Node,
@@ -376,14 +382,9 @@ fn slot(
     pulse: bool,
     buf: &mut Buffer,
 ) {
-    let t = &app.theme;
     let task = app.task_for(&host.name, g.vmid);
     let busy = task.is_some() || g.status == GuestStatus::Busy;
-    let base = if selected {
-        t.style("selection")
-    } else {
-        t.text()
-    };
+    let base = if selected { st.selection } else { st.text };
     buf.set_style(r, base);
     let over = |s: Style| {
         if selected {
@@ -392,7 +393,7 @@ fn slot(
             s
         }
     };
-    let mut led = t.led(if task.is_some() {
+    let mut led = st.led(if task.is_some() {
         GuestStatus::Busy
     } else {
         g.status
@@ -408,44 +409,31 @@ fn slot(
         led
     };
     let mut x = r.x;
-    x = put(
-        buf,
-        x,
-        r.y,
-        &led_glyph(
-            if task.is_some() {
-                GuestStatus::Busy
-            } else {
-                g.status
-            },
-            !busy || pulse,
-        )
-        .to_string(),
-        led,
-        1,
+    let glyph = led_glyph(
+        if task.is_some() {
+            GuestStatus::Busy
+        } else {
+            g.status
+        },
+        !busy || pulse,
     );
+    if r.width > 0 {
+        buf[(x, r.y)].set_char(glyph).set_style(led);
+        x += 1;
+    }
     let is_marked = marked(app, host, node, g);
     x = put(
         buf,
         x,
         r.y,
         if is_marked { "*" } else { " " },
-        if is_marked {
-            over(t.style("marked"))
-        } else {
-            base
-        },
+        if is_marked { over(st.marked) } else { base },
         1,
     );
-    let vmid = format!("{:>4} ", g.vmid);
-    x = put(
-        buf,
-        x,
-        r.y,
-        &vmid,
-        over(t.dim()),
-        r.right().saturating_sub(x),
-    );
+    // Formatted on the stack: this runs for every visible slot of every frame.
+    let mut vmid_buf = [b' '; 12];
+    let vmid = right_aligned(g.vmid, 4, &mut vmid_buf);
+    x = put(buf, x, r.y, vmid, over(st.dim), r.right().saturating_sub(x));
     let name = crate::ui::sanitize_cow(&g.name);
     let right = r.right();
     if zoom == Zoom::Compact {
@@ -454,11 +442,7 @@ fn slot(
             x,
             r.y,
             &name,
-            if is_marked {
-                over(t.style("marked"))
-            } else {
-                base
-            },
+            if is_marked { over(st.marked) } else { base },
             right.saturating_sub(x),
         );
         return;
@@ -481,11 +465,7 @@ fn slot(
         x,
         r.y,
         &name,
-        if is_marked {
-            over(t.style("marked"))
-        } else {
-            base
-        },
+        if is_marked { over(st.marked) } else { base },
         name_w,
     );
     let mut tx = if extras {
@@ -493,7 +473,7 @@ fn slot(
     } else {
         right.saturating_sub(bars_w)
     };
-    tx = put(buf, tx, r.y, g.kind.short(), over(t.style("kind")), 2) + 1;
+    tx = put(buf, tx, r.y, g.kind.short(), over(st.kind), 2) + 1;
     match task {
         Some(task) => {
             let f = f64::from(task.fraction.unwrap_or(0.0));
@@ -504,18 +484,18 @@ fn slot(
                 r.y,
                 pw,
                 f,
-                over(t.style("progress")),
-                over(t.style("bar.empty")),
+                over(st.progress),
+                over(st.bar_empty),
                 if selected { ' ' } else { '░' },
             );
             let pct = match task.fraction {
                 Some(f) => format!("{:>3}%", (f * 100.0).round() as u32),
                 None => format!(" {} ", spinner(app)),
             };
-            tx = put(buf, tx + pw, r.y, &pct, over(t.style("progress")), 4);
+            tx = put(buf, tx + pw, r.y, &pct, over(st.progress), 4);
         }
         None => {
-            let empty = over(t.style("bar.empty"));
+            let empty = over(st.bar_empty);
             let empty_char = if selected { ' ' } else { '░' };
             bar_with(
                 buf,
@@ -527,7 +507,7 @@ fn slot(
                 } else {
                     0.0
                 },
-                over(t.style("bar.cpu")),
+                over(st.bar_cpu),
                 empty,
                 empty_char,
             );
@@ -537,7 +517,7 @@ fn slot(
                 r.y,
                 5,
                 g.mem_fraction(),
-                over(t.style("bar.mem")),
+                over(st.bar_mem),
                 empty,
                 empty_char,
             );
@@ -557,7 +537,7 @@ fn slot(
                 ex,
                 r.y,
                 &format!(":{} ", ports[0]),
-                over(t.style("port")),
+                over(st.port),
                 right.saturating_sub(ex),
             );
         } else if let Some(a) = &g.app {
@@ -565,10 +545,10 @@ fn slot(
                 buf,
                 ex,
                 r.y,
-                &format!("{} ", crate::ui::sanitize_cow(a)),
-                over(t.style("port")),
+                &crate::ui::sanitize_cow(a),
+                over(st.port),
                 right.saturating_sub(ex),
-            );
+            ) + 1;
         }
         for tag in g
             .tags
@@ -578,15 +558,80 @@ fn slot(
             if ex >= right {
                 break;
             }
+            ex = put(buf, ex, r.y, "#", over(st.tag), right.saturating_sub(ex));
             ex = put(
                 buf,
                 ex,
                 r.y,
-                &format!("#{} ", crate::ui::sanitize_cow(tag)),
-                over(t.style("tag")),
+                &crate::ui::sanitize_cow(tag),
+                over(st.tag),
                 right.saturating_sub(ex),
-            );
+            ) + 1;
         }
+    }
+}
+
+/// `n` right-aligned in `width` columns plus one space, written into `out` (no allocation).
+fn right_aligned(n: u32, width: usize, out: &mut [u8; 12]) -> &str {
+    let mut digits = [0u8; 10];
+    let mut len = 0;
+    let mut v = n;
+    loop {
+        digits[len] = b'0' + (v % 10) as u8;
+        len += 1;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let pad = width.saturating_sub(len);
+    let total = pad + len + 1;
+    for (i, slot) in out.iter_mut().enumerate().take(total) {
+        *slot = if i < pad || i == total - 1 {
+            b' '
+        } else {
+            digits[len - 1 - (i - pad)]
+        };
+    }
+    std::str::from_utf8(&out[..total]).unwrap_or("")
+}
+
+/// Styles a slot uses, looked up once per slot instead of once per cell.
+pub struct SlotStyles {
+    text: Style,
+    dim: Style,
+    selection: Style,
+    marked: Style,
+    kind: Style,
+    progress: Style,
+    bar_empty: Style,
+    bar_cpu: Style,
+    bar_mem: Style,
+    port: Style,
+    tag: Style,
+    leds: [Style; 6],
+}
+
+impl SlotStyles {
+    pub fn new(t: &crate::ui::theme::Theme) -> SlotStyles {
+        SlotStyles {
+            text: t.text(),
+            dim: t.dim(),
+            selection: t.style("selection"),
+            marked: t.style("marked"),
+            kind: t.style("kind"),
+            progress: t.style("progress"),
+            bar_empty: t.style("bar.empty"),
+            bar_cpu: t.style("bar.cpu"),
+            bar_mem: t.style("bar.mem"),
+            port: t.style("port"),
+            tag: t.style("tag"),
+            leds: GuestStatus::ALL.map(|s| t.led(s)),
+        }
+    }
+
+    fn led(&self, s: GuestStatus) -> Style {
+        self.leds[GuestStatus::ALL.iter().position(|x| *x == s).unwrap_or(0)]
     }
 }
 
@@ -607,6 +652,7 @@ fn blank_panel(app: &App, r: Rect, buf: &mut Buffer) {
 #[allow(clippy::too_many_arguments)]
 fn heat(
     app: &App,
+    st: &SlotStyles,
     ci: usize,
     col: &RackCol,
     host: &Host,
@@ -617,9 +663,8 @@ fn heat(
     pulse: bool,
     buf: &mut Buffer,
 ) {
-    let t = &app.theme;
-    let sel = t.style("selection");
-    let blank = t.style("blank");
+    let sel = st.selection;
+    let blank = app.theme.style("blank");
     for row in 0..area.height {
         let y = area.y + row;
         for c in 0..per_row {
@@ -638,11 +683,11 @@ fn heat(
                     let busy =
                         g.status == GuestStatus::Busy || app.task_for(&host.name, g.vmid).is_some();
                     let status = if busy { GuestStatus::Busy } else { g.status };
-                    let mut style = t.led(status);
+                    let mut style = st.led(status);
                     let mut glyph = if busy && !pulse { '□' } else { '■' };
                     if marked(app, host, node, g) {
                         glyph = '◆';
-                        style = t.style("marked");
+                        style = st.marked;
                     }
                     if ci == app.sel_col && idx == app.sel_idx {
                         style = sel;

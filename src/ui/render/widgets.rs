@@ -18,6 +18,21 @@ pub fn put(buf: &mut Buffer, x: u16, y: u16, s: &str, style: Style, max: u16) ->
         return x;
     }
     let max = max.min(buf.area.right() - x);
+    // Fast path for ASCII (vmids, most names, labels): one cell per byte, no grapheme
+    // segmentation. Control bytes never get here (text is sanitized first) but are skipped
+    // defensively.
+    if s.is_ascii() {
+        let n = s.len().min(usize::from(max));
+        for (i, b) in s.bytes().take(n).enumerate() {
+            let c = if b.is_ascii_control() {
+                ' '
+            } else {
+                char::from(b)
+            };
+            buf[(x + i as u16, y)].set_char(c).set_style(style);
+        }
+        return x + n as u16;
+    }
     buf.set_stringn(x, y, s, usize::from(max), style).0
 }
 
