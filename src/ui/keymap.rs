@@ -239,14 +239,10 @@ impl Keymap {
     /// Defaults overridden by a user file; on error the defaults stand and the error is
     /// returned for a toast.
     pub fn with_user_file(file: &str, text: &str) -> (Keymap, Option<KeymapError>) {
-        let mut km = Keymap::defaults();
-        let mut candidate = km.clone();
+        let mut candidate = Keymap::defaults();
         match candidate.merge(file, text) {
             Ok(()) => (candidate, None),
-            Err(e) => {
-                km.bindings.retain(|_, v| !v.is_empty());
-                (km, Some(e))
-            }
+            Err(e) => (Keymap::defaults(), Some(e)),
         }
     }
 

@@ -5,7 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use super::rack::led_glyph;
-use super::widgets::{bar, boxed, put};
+use super::widgets::{bar_with, boxed, put};
 use crate::inventory::{GuestStatus, HostState};
 use crate::ui::action::Action;
 use crate::ui::app::App;
@@ -190,31 +190,28 @@ pub fn settings(app: &App, area: Rect, buf: &mut Buffer) {
             base,
             w.saturating_sub(x - x0),
         );
-        bar(
-            buf,
-            x + 1,
-            y,
-            6,
-            *cpu,
-            t.style("bar.cpu"),
-            t.style("bar.empty"),
-        );
-        bar(
-            buf,
-            x + 8,
-            y,
-            6,
-            *mem,
-            t.style("bar.mem"),
-            t.style("bar.empty"),
-        );
+        // The selected sample shows what a selected slot looks like: one solid highlight.
+        let selected = i == 0;
+        let (cpu_s, mem_s, empty_s, tag_s, empty_c) = if selected {
+            (base, base, base, base, ' ')
+        } else {
+            (
+                t.style("bar.cpu"),
+                t.style("bar.mem"),
+                t.style("bar.empty"),
+                t.style("tag"),
+                '░',
+            )
+        };
+        bar_with(buf, x + 1, y, 6, *cpu, cpu_s, empty_s, empty_c);
+        bar_with(buf, x + 8, y, 6, *mem, mem_s, empty_s, empty_c);
         if let Some(tag) = tag {
             put(
                 buf,
                 x + 15,
                 y,
                 tag,
-                t.style("tag"),
+                tag_s,
                 pi.right().saturating_sub(x + 16),
             );
         }
