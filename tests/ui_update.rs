@@ -595,3 +595,19 @@ fn mouse_on_lists_and_popups() {
         "the wheel scrolls the popup, not the rack"
     );
 }
+
+#[test]
+fn open_detail_follows_the_selection() {
+    let mut a = app();
+    typed(&mut a, "<Enter><Tab>");
+    let fx = typed(&mut a, "j");
+    assert!(
+        matches!(&fx[..], [Effect::LoadDetail { vmid: 103, .. }]),
+        "{fx:?}"
+    );
+    typed(&mut a, "<Esc>");
+    assert!(
+        typed(&mut a, "j").is_empty(),
+        "closed panel: no detail requests"
+    );
+}

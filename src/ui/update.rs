@@ -63,6 +63,24 @@ impl App {
     }
 
     fn update_rack(&mut self, action: Action) -> Vec<Effect> {
+        let before = self.selected_ref();
+        let mut effects = self.rack_action(action);
+        // An open detail panel follows the selection: ask for the new guest's facts.
+        if self.detail_open
+            && effects.is_empty()
+            && let Some(r) = self.selected_ref()
+            && before.as_ref() != Some(&r)
+        {
+            effects.push(Effect::LoadDetail {
+                host: r.host,
+                node: r.node,
+                vmid: r.vmid,
+            });
+        }
+        effects
+    }
+
+    fn rack_action(&mut self, action: Action) -> Vec<Effect> {
         let g = self.geometry();
         let page = g.slot_rows.max(1) as isize;
         // With the detail pane focused on a narrow screen, movement keys are inert there.
