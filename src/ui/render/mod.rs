@@ -2,6 +2,7 @@
 //! the status bar with hints generated from the keymap, toasts and the popup layer.
 
 mod detail;
+mod heatmap;
 mod popups;
 mod rack;
 mod screens;

@@ -303,7 +303,7 @@ fn draw_rack(
     };
     let start = app.scroll.get(ci).copied().unwrap_or(0);
     match app.zoom {
-        Zoom::Heatmap => heat(
+        Zoom::Heatmap => super::heatmap::heat(
             app,
             styles,
             ci,
@@ -361,7 +361,7 @@ fn draw_rack(
     }
 }
 
-fn marked(app: &App, host: &Host, node: &Node, g: &Guest) -> bool {
+pub(super) fn marked(app: &App, host: &Host, node: &Node, g: &Guest) -> bool {
     !app.marks.is_empty()
         && app
             .marks
@@ -598,18 +598,18 @@ fn right_aligned(n: u32, width: usize, out: &mut [u8; 12]) -> &str {
 
 /// Styles a slot uses, looked up once per slot instead of once per cell.
 pub struct SlotStyles {
-    text: Style,
-    dim: Style,
-    selection: Style,
-    marked: Style,
-    kind: Style,
-    progress: Style,
-    bar_empty: Style,
-    bar_cpu: Style,
-    bar_mem: Style,
-    port: Style,
-    tag: Style,
-    leds: [Style; 6],
+    pub(super) text: Style,
+    pub(super) dim: Style,
+    pub(super) selection: Style,
+    pub(super) marked: Style,
+    pub(super) kind: Style,
+    pub(super) progress: Style,
+    pub(super) bar_empty: Style,
+    pub(super) bar_cpu: Style,
+    pub(super) bar_mem: Style,
+    pub(super) port: Style,
+    pub(super) tag: Style,
+    pub(super) leds: [Style; 6],
 }
 
 impl SlotStyles {
@@ -630,7 +630,7 @@ impl SlotStyles {
         }
     }
 
-    fn led(&self, s: GuestStatus) -> Style {
+    pub(super) fn led(&self, s: GuestStatus) -> Style {
         self.leds[GuestStatus::ALL.iter().position(|x| *x == s).unwrap_or(0)]
     }
 }
@@ -647,57 +647,4 @@ fn blank_panel(app: &App, r: Rect, buf: &mut Buffer) {
     }
     buf[(r.x, r.y)].set_char('◦').set_style(s);
     buf[(r.right() - 1, r.y)].set_char('◦').set_style(s);
-}
-
-#[allow(clippy::too_many_arguments)]
-fn heat(
-    app: &App,
-    st: &SlotStyles,
-    ci: usize,
-    col: &RackCol,
-    host: &Host,
-    node: &Node,
-    area: Rect,
-    start: usize,
-    per_row: usize,
-    pulse: bool,
-    buf: &mut Buffer,
-) {
-    let sel = st.selection;
-    let blank = app.theme.style("blank");
-    for row in 0..area.height {
-        let y = area.y + row;
-        for c in 0..per_row {
-            let x = area.x + (c as u16) * 2;
-            if x >= area.right() {
-                break;
-            }
-            let idx = start + usize::from(row) * per_row + c;
-            let cell = &mut buf[(x, y)];
-            match col
-                .guests
-                .get(idx)
-                .and_then(|gi| node.guests.get(*gi as usize))
-            {
-                Some(g) => {
-                    let busy =
-                        g.status == GuestStatus::Busy || app.task_for(&host.name, g.vmid).is_some();
-                    let status = if busy { GuestStatus::Busy } else { g.status };
-                    let mut style = st.led(status);
-                    let mut glyph = if busy && !pulse { '□' } else { '■' };
-                    if marked(app, host, node, g) {
-                        glyph = '◆';
-                        style = st.marked;
-                    }
-                    if ci == app.sel_col && idx == app.sel_idx {
-                        style = sel;
-                    }
-                    cell.set_char(glyph).set_style(style);
-                }
-                None => {
-                    cell.set_char('·').set_style(blank);
-                }
-            }
-        }
-    }
 }
