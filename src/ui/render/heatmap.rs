@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::rack::{SlotStyles, marked};
+use super::slot::{SlotStyles, marked};
 use crate::inventory::{GuestStatus, Host, Node};
 use crate::ui::app::App;
 use crate::ui::view::RackCol;

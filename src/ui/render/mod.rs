@@ -6,6 +6,7 @@ mod heatmap;
 mod popups;
 mod rack;
 mod screens;
+mod slot;
 pub mod widgets;
 
 use ratatui::Frame;
