@@ -281,6 +281,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                     inner.width.saturating_sub(label_w + 2),
                     1,
                 );
+                buf.set_style(field.intersection(inner), t.style("input"));
                 let mut ta = form.fields[i].clone();
                 ta.set_style(t.style("input"));
                 ta.set_placeholder_style(t.style("input").patch(t.dim()));
