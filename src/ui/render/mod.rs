@@ -77,7 +77,15 @@ fn lcd(app: &App, area: Rect, buf: &mut Buffer) {
             String::new()
         };
         (
-            format!("DEPLOYING: {} {}{more}", t.vmid, t.label),
+            {
+                // Deployments get their own word; any other task (backup, start...) is work.
+                let what = if t.label.to_lowercase().contains("deploy") {
+                    "DEPLOYING"
+                } else {
+                    "WORKING"
+                };
+                format!("{what}: {} {}{more}", t.vmid, t.label)
+            },
             app.theme.style("lcd.busy"),
         )
     } else if let Some(a) = alert {
