@@ -104,8 +104,8 @@ fn lcd(app: &App, area: Rect, buf: &mut Buffer) {
     };
     let lcd_style = app.theme.style("lcd");
     buf.set_style(area, lcd_style);
-    let mut x = put(buf, area.x, area.y, " ▌PROXIMITY▐ ", lcd_style, area.width);
-    let counts = format!(
+    let x = put(buf, area.x, area.y, " ▌PROXIMITY▐ ", lcd_style, area.width);
+    let full = format!(
         " hosts {}  nodes {}  guests {}  running {}  tasks {} ",
         c.hosts,
         c.nodes,
@@ -113,13 +113,29 @@ fn lcd(app: &App, area: Rect, buf: &mut Buffer) {
         c.running,
         app.tasks.len()
     );
-    let counts_w = counts.chars().count() as u16;
+    // Narrow terminals get the short form so the message keeps most of the line.
+    let short = format!(
+        " H:{} N:{} G:{} R:{} T:{} ",
+        c.hosts,
+        c.nodes,
+        c.guests,
+        c.running,
+        app.tasks.len()
+    );
     let room = area.right().saturating_sub(x);
-    let show_counts = room > counts_w + 20;
-    let text_room = if show_counts { room - counts_w } else { room };
-    x = put(buf, x, area.y, &format!(" {text} "), style, text_room);
-    let _ = x;
-    if show_counts {
+    let width = |s: &str| s.chars().count() as u16;
+    let counts = [full, short]
+        .into_iter()
+        .find(|s| room >= width(s) + 40)
+        .unwrap_or_default();
+    let counts_w = width(&counts);
+    let avail = usize::from(room - counts_w);
+    let mut msg = format!(" {text} ");
+    if msg.chars().count() > avail && avail > 2 {
+        msg = msg.chars().take(avail - 2).collect::<String>() + "… ";
+    }
+    put(buf, x, area.y, &msg, style, room - counts_w);
+    if counts_w > 0 {
         put(
             buf,
             area.right() - counts_w,
