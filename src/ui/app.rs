@@ -423,6 +423,12 @@ impl App {
         self.view = RackView::build(&self.inventory, &Filter::parse(&self.filter_text));
         self.counts = self.inventory.counts();
         self.scroll.resize(self.view.cols.len(), 0);
+        // Columns may have shrunk (filter, refresh): never scroll past a rack's end.
+        for (s, c) in self.scroll.iter_mut().zip(&self.view.cols) {
+            if *s >= c.guests.len() {
+                *s = 0;
+            }
+        }
         let mut found = false;
         if let Some(k) = keep {
             for (ci, c) in self.view.cols.iter().enumerate() {
