@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod deploy;
+pub mod engine;
 pub mod inventory;
 pub mod paths;
 pub mod pve;

@@ -1,28 +1,250 @@
-//! The command line (clap). Every command exits non-zero with one clear line on error.
+//! The command line (clap). Every command exits non-zero with one clear line on error;
+//! `run` returns a `CliError` and `main` prints it once.
 
-use clap::{Parser, Subcommand};
+pub mod commands;
+pub mod console_raw;
+pub mod logging;
+pub mod tui;
+pub mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(name = "proximity", version, about = "A terminal rack dashboard for Proxmox VE")]
 pub struct Cli {
+    /// Use this configured host (default: all hosts for the TUI, the only/first host otherwise).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub host: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the TUI on an embedded emulated cluster: nothing to set up.
+    Demo(DemoArgs),
+    /// Run the Proxmox VE emulator as a server (prints one JSON line: how to connect).
+    Sim(crate::sim::SimArgs),
+    /// Manage Proxmox endpoints.
+    #[command(subcommand)]
+    Hosts(HostsCommand),
+    /// List guests (containers and VMs).
+    Ls(JsonFlag),
+    /// List nodes.
+    Nodes(JsonFlag),
+    /// Start a guest and wait for the task.
+    Start(TargetArg),
+    /// Stop a guest (hard) and wait for the task.
+    Stop(TargetArg),
+    /// Shut a guest down cleanly and wait for the task.
+    Shutdown(TargetArg),
+    /// Reboot a guest and wait for the task.
+    Reboot(TargetArg),
+    /// Delete a guest (purges its disks) and wait for the task.
+    Rm(RmArgs),
+    /// Show a task's log.
+    Logs(LogsArgs),
+    /// Open a raw console to a container or node in this terminal.
+    Console(ConsoleArgs),
+    /// Play a console recording (asciicast v2, or a raw byte stream with --raw).
+    Replay(ReplayArgs),
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Run the simulated shell inside an emulator PTY (internal).
     #[command(name = "__sim-shell", hide = true)]
     SimShell(crate::sim::shell::ShellArgs),
 }
 
-pub fn main() -> std::process::ExitCode {
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[arg(long, default_value_t = 3)]
+    pub nodes: usize,
+    #[arg(long, default_value_t = 30)]
+    pub guests: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonFlag {
+    /// Machine-readable output (documented in the README).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TargetArg {
+    /// A vmid or a guest name.
+    pub target: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// A vmid or a guest name.
+    pub target: String,
+    /// Stop a running guest first instead of refusing.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The task's UPID.
+    pub upid: String,
+    /// Keep printing new lines until the task ends.
+    #[arg(long, short)]
+    pub follow: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    /// A container (vmid or name), or `node:NAME` for a node shell.
+    pub target: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    pub file: PathBuf,
+    /// The file is a raw byte stream, not asciicast v2.
+    #[arg(long)]
+    pub raw: bool,
+    /// Screen size, e.g. 80x24 (default: the recording's, 80x24 for raw).
+    #[arg(long, value_name = "COLSxROWS")]
+    pub size: Option<String>,
+    /// Print the final screen as plain text instead of playing.
+    #[arg(long)]
+    pub dump: bool,
+    /// Playback speed factor.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HostsCommand {
+    /// Add a Proxmox endpoint.
+    Add(HostAddArgs),
+    /// List configured endpoints.
+    Ls(JsonFlag),
+    /// Remove an endpoint.
+    Rm { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct HostAddArgs {
+    pub name: String,
+    #[arg(long)]
+    pub url: String,
+    /// API token `user@realm!id=secret`.
+    #[arg(long, conflicts_with = "user")]
+    pub token: Option<String>,
+    /// User for ticket login, e.g. root@pam.
+    #[arg(long, required_unless_present = "token")]
+    pub user: Option<String>,
+    /// Read the password from stdin (else it is asked for at each login).
+    #[arg(long, requires = "user")]
+    pub password_stdin: bool,
+    /// The user has a TOTP second factor (asked for at login).
+    #[arg(long, requires = "user")]
+    pub totp: bool,
+    /// SHA-256 certificate fingerprint (colon hex, as Proxmox shows it).
+    #[arg(long, conflicts_with = "insecure")]
+    pub fingerprint: Option<String>,
+    /// Do not verify TLS at all (loud and explicit).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Trust the presented fingerprint without asking (scripts).
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// Any error a command reports: one line, exit code 1.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CliError(pub String);
+
+impl CliError {
+    pub fn new(msg: impl std::fmt::Display) -> Self {
+        CliError(msg.to_string())
+    }
+}
+
+pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::SimShell(args)) => crate::sim::shell::run(args),
-        None => {
-            eprintln!("proximity: the TUI is not built yet");
-            std::process::ExitCode::FAILURE
+        Some(Command::SimShell(args)) => return crate::sim::shell::run(args),
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(shell, &mut Cli::command(), "proximity", &mut std::io::stdout());
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
+    }
+    let paths = crate::paths::Paths::resolve();
+    let _log_guard = logging::init(&paths);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("proximity: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli, paths)) {
+        Ok(code) => code,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("proximity: {e}");
+            ExitCode::FAILURE
         }
     }
+}
+
+async fn run(cli: Cli, paths: crate::paths::Paths) -> Result<ExitCode, CliError> {
+    use crate::engine::PowerOp;
+    let host = cli.host.as_deref();
+    let conn = || commands::resolve_connection(host, &paths);
+    match cli.command {
+        Some(Command::Sim(args)) => crate::sim::run_cli(args)
+            .await
+            .map(|_| ExitCode::SUCCESS)
+            .map_err(CliError::new),
+        Some(Command::Demo(args)) => tui::demo(args.nodes, args.guests, args.seed, &paths)
+            .await
+            .map_err(CliError::new),
+        None => tui::configured(host, &paths).await.map_err(CliError::new),
+        Some(Command::Hosts(HostsCommand::Add(args))) => commands::hosts_add(&paths, &args).await,
+        Some(Command::Hosts(HostsCommand::Ls(f))) => commands::hosts_ls(&paths, f.json),
+        Some(Command::Hosts(HostsCommand::Rm { name })) => commands::hosts_rm(&paths, &name),
+        Some(Command::Ls(f)) => commands::ls(&conn()?, f.json).await,
+        Some(Command::Nodes(f)) => commands::nodes(&conn()?, f.json).await,
+        Some(Command::Start(t)) => commands::power(&conn()?, &t.target, PowerOp::Start).await,
+        Some(Command::Stop(t)) => commands::power(&conn()?, &t.target, PowerOp::Stop).await,
+        Some(Command::Shutdown(t)) => commands::power(&conn()?, &t.target, PowerOp::Shutdown).await,
+        Some(Command::Reboot(t)) => commands::power(&conn()?, &t.target, PowerOp::Reboot).await,
+        Some(Command::Rm(args)) => commands::rm(&conn()?, &args).await,
+        Some(Command::Logs(args)) => commands::logs(&conn()?, &args).await,
+        Some(Command::Console(args)) => console_raw::run(&conn()?, &args.target).await,
+        Some(Command::Replay(args)) => replay(&args),
+        Some(Command::Completions { .. }) | Some(Command::SimShell(_)) => Ok(ExitCode::SUCCESS),
+    }
+}
+
+fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
+    let size = args
+        .size
+        .as_deref()
+        .map(|s| crate::term::parse_size(s).map_err(|e| CliError::new(format!("--size: {e}"))))
+        .transpose()?;
+    if args.dump {
+        let text = crate::term::replay_dump(&args.file, args.raw, size).map_err(CliError::new)?;
+        print!("{text}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    Err(CliError::new(
+        "interactive replay in the TUI is not finished yet; use --dump to print the final screen",
+    ))
 }

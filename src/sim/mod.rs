@@ -5,12 +5,49 @@
 //!
 //! Contract used by the CLI, `proximity demo` and the tests:
 //! `sim::start(SimConfig) -> SimHandle`, whose `info` is the one JSON line `proximity sim` prints.
+//!
+//! Map: `server` (TLS, hyper, the request pipeline) -> `auth` (tickets, CSRF, tokens, TFA) ->
+//! `routes` (the API tree) -> `api_*`, `lxc_*`, `aplinfo`, `rrd`, `tasks` (handlers) over
+//! `state` (shared `Sim`) and `model` (plain data, seeded by `seed`, persisted by `persist`);
+//! `usage` makes metrics move; `schema_check` validates against the real API schema.
 
 pub mod console;
+pub mod schema;
 pub mod shell;
+
+mod api_cluster;
+mod api_console;
+mod api_guest;
+mod api_lxc;
+mod api_storage;
+mod aplinfo;
+mod auth;
+mod cli;
+mod clock;
+mod http;
+mod lxc_config;
+mod lxc_create;
+mod model;
+mod persist;
+mod routes;
+mod rrd;
+mod schema_check;
+mod seed;
+mod server;
+mod state;
+mod tasks;
+mod usage;
+
+pub use cli::{SimArgs, run_cli};
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use state::Sim;
 
 /// Everything `proximity sim` can be told on its command line.
 #[derive(Debug, Clone)]
@@ -34,6 +71,12 @@ pub struct SimConfig {
     pub auth_failure_delay_ms: u64,
     /// Program that runs the simulated shells in PTYs (`proximity __sim-shell`); None = current exe.
     pub shell_exe: Option<PathBuf>,
+    /// Base32 TOTP secret of `user`: logins then need the second factor (`NeedTFA`).
+    pub totp_secret: Option<String>,
+    /// Pause between the steps of a worker task (tests make it small).
+    pub task_step_ms: u64,
+    /// Check every successful answer against the API schema's `returns` (tests turn it on).
+    pub check_returns: bool,
 }
 
 impl Default for SimConfig {
@@ -55,6 +98,9 @@ impl Default for SimConfig {
             console_cmd: None,
             auth_failure_delay_ms: 0,
             shell_exe: None,
+            totp_secret: None,
+            task_step_ms: 300,
+            check_returns: false,
         }
     }
 }
@@ -68,4 +114,178 @@ pub struct SimInfo {
     pub user: String,
     pub password: String,
     pub token: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
+    #[error("state file {}: {source}", path.display())]
+    State {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("state file {} is not a valid emulator state: {message}", path.display())]
+    StateFormat { path: PathBuf, message: String },
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A running emulator.
+pub struct SimHandle {
+    pub info: SimInfo,
+    addr: SocketAddr,
+    sim: Arc<Sim>,
+    cancel: CancellationToken,
+    server: JoinHandle<()>,
+    saver: Option<JoinHandle<()>>,
+}
+
+impl SimHandle {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Schema violations recorded so far (only with `check_returns`).
+    pub fn schema_violations(&self) -> Vec<String> {
+        self.sim.violations()
+    }
+
+    /// Stop serving, end open connections, and save the state one last time.
+    pub async fn shutdown(self) {
+        self.cancel.cancel();
+        let _ = self.server.await;
+        if let Some(saver) = self.saver {
+            let _ = saver.await;
+        }
+    }
+}
+
+/// Something random enough for keys and generated credentials of an emulator (no RNG crate
+/// API to track: std's per-process random hasher keys mixed with the clock).
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    h.write_u32(std::process::id());
+    clock::mix64(h.finish())
+}
+
+fn random_hex(words: usize) -> String {
+    (0..words)
+        .map(|_| format!("{:016x}", random_u64()))
+        .collect()
+}
+
+/// Start the emulator: build or load the model, bind, and serve in the background.
+pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
+    let loaded = match &config.state_dir {
+        Some(dir) => persist::load(dir)?,
+        None => None,
+    };
+    let mut model = match loaded {
+        Some(m) => m,
+        None => seed::build(config.seed, config.nodes, config.guests, random_hex(4)),
+    };
+    // Generated credentials are kept with the state so a restarted emulator accepts them again.
+    let user = config
+        .user
+        .clone()
+        .unwrap_or_else(|| "root@pam".to_string());
+    let password = match (&config.password, &model.password) {
+        (Some(p), _) => p.clone(),
+        (None, Some(p)) => p.clone(),
+        (None, None) => random_hex(1),
+    };
+    let token = match (&config.token, &model.token) {
+        (Some(t), _) => t.clone(),
+        (None, Some(t)) if t.starts_with(&format!("{user}!")) => t.clone(),
+        _ => {
+            let h = random_hex(2);
+            format!(
+                "{user}!proximity={}-{}-{}-{}-{}",
+                &h[0..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..32]
+            )
+        }
+    };
+    model.password = Some(password.clone());
+    model.token = Some(token.clone());
+    let key = hex::decode(&model.auth_key).unwrap_or_else(|_| model.auth_key.as_bytes().to_vec());
+    let auth = auth::Auth::new(
+        key,
+        user.clone(),
+        password.clone(),
+        &token,
+        config.totp_secret.as_deref(),
+        config.ticket_lifetime_s,
+    )
+    .map_err(SimError::Config)?;
+
+    let (tls, fingerprint) = if config.tls {
+        let (acceptor, fp) = server::make_tls()?;
+        (Some(acceptor), Some(fp))
+    } else {
+        (None, None)
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| SimError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr()?;
+
+    let hub = console::ConsoleHub::new(console::ConsoleConfig {
+        console_cmd: config.console_cmd.clone(),
+        drop_after: config
+            .drop_console_after_s
+            .map(std::time::Duration::from_secs),
+        shell_exe: config.shell_exe.clone(),
+    });
+    let state_dir = config.state_dir.clone();
+    let scheme = if config.tls { "https" } else { "http" };
+    let sim = Arc::new(Sim::new(config, model, auth, hub));
+    let cancel = CancellationToken::new();
+    let saver = state_dir.map(|dir| {
+        // Save once at start so the generated cluster and credentials exist on disk.
+        sim.dirty.notify_one();
+        tokio::spawn(persist::saver(sim.clone(), dir, cancel.clone()))
+    });
+    let server = tokio::spawn(server::accept_loop(
+        listener,
+        tls,
+        sim.clone(),
+        cancel.clone(),
+    ));
+    let info = SimInfo {
+        url: format!("{scheme}://{addr}"),
+        fingerprint,
+        user,
+        password,
+        token,
+    };
+    Ok(SimHandle {
+        info,
+        addr,
+        sim,
+        cancel,
+        server,
+        saver,
+    })
 }

@@ -1,1 +1,220 @@
 //! sled-backed state behind a small trait: hosts (secrets encrypted), cache, settings.
+//!
+//! Layout: `kv` is the byte-level [`KvStore`] trait (sled on disk, [`MemoryKv`] for tests);
+//! typed trees sit on top as JSON records: [`Hosts`] (`hosts`), [`InventoryCache`] (`cache`),
+//! [`SettingsTree`] (`settings`) and `meta` (schema version and key bookkeeping).
+//!
+//! On disk everything lives in `<data_dir>`: the sled database in `store/` (directory 0700,
+//! files 0600, see `perms`) and, in the default key mode, the key in `secret.key` (0600).
+//! Secrets are sealed with XChaCha20-Poly1305 before they reach the database; `crypto`
+//! explains the two key sources (key file by default, `PROXIMITY_PASSPHRASE` for shared disks).
+//!
+//! Writes that must survive a crash (host add/remove/update, settings) are flushed before
+//! returning. The inventory cache is not: losing the last few hundred ms of it costs only a
+//! staler first frame, and sled flushes on its own every 500 ms.
+//!
+//! sled holds an exclusive lock on its directory: one proximity process per data dir. Within a
+//! process, [`Store`] is a cheap `Clone` shared by every task. Calls are synchronous and a
+//! flushing write waits for fsync: async callers on a hot path should use `spawn_blocking`.
+
+mod cache;
+mod crypto;
+mod host;
+mod hosts;
+mod kv;
+mod meta;
+mod perms;
+mod secret;
+mod settings;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use cache::{CachedInventory, InventoryCache};
+pub use crypto::{KeyError, KeySource};
+pub use host::{HostAuth, HostConfig, MAX_NAME_LEN, ValidationError, normalize_fingerprint};
+pub use hosts::Hosts;
+pub use kv::{KvError, KvPair, KvStore, MemoryKv, SledKv};
+pub use meta::SCHEMA_VERSION;
+pub use perms::{DIR_MODE, FILE_MODE};
+pub use secret::Secret;
+pub use settings::{Settings, SettingsTree};
+
+use crate::paths::Paths;
+use crypto::SecretCipher;
+
+/// Directory of the sled database under the data dir.
+pub const DB_DIR_NAME: &str = "store";
+/// Key file name under the data dir.
+pub const KEY_FILE_NAME: &str = "secret.key";
+
+/// Everything that can go wrong in the store, each with the context to act on it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Kv(#[from] KvError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "the store at {path} has schema version {found}, newer than the {supported} this proximity supports: upgrade proximity, or move the store aside"
+    )]
+    SchemaTooNew {
+        path: String,
+        found: u32,
+        supported: u32,
+    },
+    #[error("invalid host: {0}")]
+    Invalid(#[from] ValidationError),
+    #[error("a host named {name:?} already exists")]
+    DuplicateHost { name: String },
+    #[error("no host named {name:?}")]
+    HostNotFound { name: String },
+    #[error(
+        "cannot decrypt {record}: the key is not the one it was sealed with, or the record was altered or moved"
+    )]
+    Decrypt { record: String },
+    #[error("record {record} is unreadable: {detail}")]
+    Corrupt { record: String, detail: String },
+}
+
+/// The store: cheap to clone, `Send + Sync`, shared by every task of the process.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    kv: Arc<dyn KvStore>,
+    cipher: SecretCipher,
+    /// Where the database lives, for messages (`"memory"` for the in-memory store).
+    location: String,
+}
+
+impl Store {
+    /// Open (creating on first use) the store under `paths.data_dir`, with the key source
+    /// chosen by the environment (see [`KeySource::from_env`]).
+    pub fn open(paths: &Paths) -> Result<Store, StoreError> {
+        Store::open_with(paths, &KeySource::from_env(&paths.data_dir))
+    }
+
+    /// Like [`Store::open`] with an explicit key source (tests, `--passphrase-file` style flags).
+    pub fn open_with(paths: &Paths, source: &KeySource) -> Result<Store, StoreError> {
+        let data_dir = &paths.data_dir;
+        perms::ensure_private_dir(data_dir).map_err(|source| StoreError::DataDir {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
+        let db_dir = Store::db_dir(paths);
+        let kv = Arc::new(SledKv::open(&db_dir)?);
+        Store::over(kv, source, db_dir.display().to_string())
+    }
+
+    /// A store on any [`KvStore`], e.g. [`MemoryKv`] for tests of higher layers.
+    pub fn over(
+        kv: Arc<dyn KvStore>,
+        source: &KeySource,
+        location: String,
+    ) -> Result<Store, StoreError> {
+        meta::check_and_migrate(kv.as_ref(), &location)?;
+        let cipher = meta::unlock(kv.as_ref(), source, &location)?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                kv,
+                cipher,
+                location,
+            }),
+        })
+    }
+
+    /// A fresh in-memory store with a random key: nothing touches the disk.
+    pub fn in_memory() -> Result<Store, StoreError> {
+        let key = crypto::random_bytes::<{ crypto::KEY_LEN }>()?;
+        let kv: Arc<dyn KvStore> = Arc::new(MemoryKv::new());
+        meta::check_and_migrate(kv.as_ref(), "memory")?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                kv,
+                cipher: SecretCipher::new(&key),
+                location: "memory".to_string(),
+            }),
+        })
+    }
+
+    /// The sled directory for `paths`.
+    pub fn db_dir(paths: &Paths) -> PathBuf {
+        paths.data_dir.join(DB_DIR_NAME)
+    }
+
+    /// The default key file for `paths`.
+    pub fn key_file(paths: &Paths) -> PathBuf {
+        paths.data_dir.join(KEY_FILE_NAME)
+    }
+
+    /// Where the database lives (a path, or `memory`).
+    pub fn location(&self) -> &str {
+        &self.inner.location
+    }
+
+    pub fn hosts(&self) -> Hosts<'_> {
+        Hosts::new(self)
+    }
+
+    pub fn cache(&self) -> InventoryCache<'_> {
+        InventoryCache::new(self)
+    }
+
+    pub fn settings(&self) -> SettingsTree<'_> {
+        SettingsTree::new(self)
+    }
+
+    /// Make every earlier write durable.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.inner.kv.flush()?;
+        Ok(())
+    }
+
+    /// The raw byte store, for record kinds added later (apps, journal, audit).
+    pub fn kv(&self) -> &dyn KvStore {
+        self.inner.kv.as_ref()
+    }
+
+    pub(crate) fn cipher(&self) -> &SecretCipher {
+        &self.inner.cipher
+    }
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("location", &self.inner.location)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Decode a JSON record, naming it on failure.
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+    record: impl FnOnce() -> String,
+    bytes: &[u8],
+) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        record: record(),
+        detail: e.to_string(),
+    })
+}
+
+/// Encode a JSON record, naming it on failure.
+pub(crate) fn encode<T: serde::Serialize>(
+    record: impl FnOnce() -> String,
+    value: &T,
+) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt {
+        record: record(),
+        detail: e.to_string(),
+    })
+}

@@ -17,6 +17,7 @@ pub mod render;
 pub mod runtime;
 pub mod sample;
 pub mod terminal_guard;
+pub mod term_widget;
 pub mod theme;
 mod update;
 pub mod view;

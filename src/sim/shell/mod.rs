@@ -1,5 +1,19 @@
 //! The simulated container/node shell that runs inside the emulator's PTYs
-//! (`proximity __sim-shell`). It never touches the host.
+//! (`proximity __sim-shell`). It never touches the host: its filesystem is an in-memory fake
+//! ([`fs`]), it runs no programs, and the only system calls it makes on its terminal are reading
+//! stdin, the window size and signal handlers ([`tty`]).
+//!
+//! It reads lines in the PTY's cooked mode (the kernel echoes and edits), prints a Debian-like
+//! banner and a colored `root@<hostname>:~# ` prompt.
+
+pub mod commands;
+pub mod fs;
+mod tty;
+
+use std::io::Write;
+use std::time::Duration;
+
+use commands::{Flow, Shell, Terminal};
 
 /// Arguments of `proximity __sim-shell`.
 #[derive(Debug, Clone, clap::Args)]
@@ -13,7 +27,83 @@ pub struct ShellArgs {
     pub user: String,
 }
 
-pub fn run(_args: ShellArgs) -> std::process::ExitCode {
-    eprintln!("simulated shell not implemented");
-    std::process::ExitCode::FAILURE
+/// The real terminal on fd 0.
+struct PtyTerminal;
+
+impl Terminal for PtyTerminal {
+    fn size(&self) -> Option<(u16, u16)> {
+        tty::window_size()
+    }
+
+    fn now(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(0))
+            .unwrap_or(0)
+    }
+
+    fn sleep(&self, seconds: f64) -> bool {
+        let deadline = std::time::Instant::now() + Duration::from_secs_f64(seconds);
+        while std::time::Instant::now() < deadline {
+            if tty::take_interrupt() {
+                return false;
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            std::thread::sleep(Duration::from_millis(20).min(left));
+        }
+        true
+    }
+}
+
+/// The login banner: kernel line, Debian notice, last login.
+pub fn banner(hostname: &str, kind_node: bool) -> String {
+    let mut text = format!(
+        "Linux {hostname} 6.8.12-4-pve #1 SMP PREEMPT_DYNAMIC PMX 6.8.12-4 (2024-11-06T15:04Z) x86_64\n\
+         \n\
+         The programs included with the Debian GNU/Linux system are free software;\n\
+         the exact distribution terms for each program are described in the\n\
+         individual files in /usr/share/doc/*/copyright.\n\
+         \n\
+         Debian GNU/Linux comes with ABSOLUTELY NO WARRANTY, to the extent\n\
+         permitted by applicable law.\n"
+    );
+    if kind_node {
+        text.push_str("\nThis is a simulated Proxmox VE node (Proximity emulator).\n");
+    }
+    text.push_str("Last login: Mon Jan 12 09:20:11 2026 from 10.0.0.2\n");
+    text
+}
+
+pub fn run(args: ShellArgs) -> std::process::ExitCode {
+    let kind_node = args.kind == "node";
+    let mut shell = Shell::new(&args.hostname, &args.user, kind_node);
+    tty::install_signal_handlers();
+    let terminal = PtyTerminal;
+    let mut reader = tty::LineReader::default();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let _ = out.write_all(banner(&args.hostname, kind_node).as_bytes());
+    loop {
+        let _ = out.write_all(shell.prompt().as_bytes());
+        let _ = out.flush();
+        match reader.read_line() {
+            tty::LineRead::Line(line) => {
+                if let Flow::Exit(code) = shell.run_line(&line, &mut out, &terminal) {
+                    let _ = out.write_all(b"logout\n");
+                    let _ = out.flush();
+                    return std::process::ExitCode::from(u8::try_from(code & 0xff).unwrap_or(1));
+                }
+            }
+            // The kernel already echoed `^C`; bash moves to a fresh prompt.
+            tty::LineRead::Interrupted => {
+                shell.status = 130;
+                let _ = out.write_all(b"\n");
+            }
+            tty::LineRead::Eof => {
+                let _ = out.write_all(b"logout\n");
+                let _ = out.flush();
+                return std::process::ExitCode::SUCCESS;
+            }
+        }
+    }
 }

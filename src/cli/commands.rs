@@ -1,0 +1,289 @@
+//! The non-interactive subcommands. Each returns `Result<ExitCode, CliError>`; `main` prints the
+//! error in one line. Guest and task text is sanitized before it is printed.
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+use futures_util::StreamExt;
+
+use super::output::{guest_rows, guests_table, node_rows, nodes_table};
+use super::{CliError, HostAddArgs, LogsArgs, RmArgs};
+use crate::engine::{self, ConnSpec, EngineError, PowerOp, connection};
+use crate::paths::Paths;
+use crate::pve::{PveClient, Upid};
+use crate::store::{HostAuth, HostConfig, Secret, Store};
+use crate::term::sanitize_line;
+
+impl From<EngineError> for CliError {
+    fn from(e: EngineError) -> Self {
+        if let EngineError::TaskFailed { log, .. } = &e {
+            let mut err = std::io::stderr().lock();
+            for line in log {
+                let _ = writeln!(err, "  | {}", sanitize_line(line));
+            }
+        }
+        CliError::new(e)
+    }
+}
+
+/// The endpoint a command talks to: the environment wins, then `--host`, then the only (or
+/// first) configured host.
+pub fn resolve_connection(host: Option<&str>, paths: &Paths) -> Result<ConnSpec, CliError> {
+    if let Some(spec) = connection::from_env(|k| std::env::var(k).ok()).map_err(CliError::new)? {
+        return Ok(spec);
+    }
+    let store = Store::open(paths).map_err(CliError::new)?;
+    let hosts = store.hosts().list().map_err(CliError::new)?;
+    let chosen = match host {
+        Some(name) => hosts
+            .into_iter()
+            .find(|h| h.name == name)
+            .ok_or_else(|| CliError::new(format!("no host named '{name}' (see `proximity hosts ls`)")))?,
+        None => hosts.into_iter().next().ok_or_else(|| {
+            CliError::new(
+                "no Proxmox host configured: run `proximity hosts add`, set PROXIMITY_URL, or try `proximity demo`",
+            )
+        })?,
+    };
+    let mut spec_host = chosen.clone();
+    if let HostAuth::User { user, password: None, .. } = &chosen.auth {
+        let password = prompt_secret(&format!("Password for {user} on {}: ", chosen.name))?;
+        spec_host.auth = HostAuth::User { user: user.clone(), password: Some(password), totp: false };
+    }
+    connection::from_host(&spec_host)
+        .ok_or_else(|| CliError::new(format!("host '{}' has no password", chosen.name)))
+}
+
+/// Connect and log in; asks for a TOTP code when the server wants one.
+pub async fn connect(spec: &ConnSpec) -> Result<PveClient, CliError> {
+    let client = connection::client_for(spec).map_err(CliError::new)?;
+    if let engine::ConnAuth::User { .. } = spec.auth {
+        if let crate::pve::LoginOutcome::NeedTfa = client.login().await.map_err(CliError::new)? {
+            let code = prompt_line("TOTP code: ")?;
+            client.complete_tfa(code.trim()).await.map_err(CliError::new)?;
+        }
+    }
+    Ok(client)
+}
+
+fn prompt_line(prompt: &str) -> Result<String, CliError> {
+    let mut tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(|e| CliError::new(format!("need a terminal to ask '{}': {e}", prompt.trim())))?;
+    tty.write_all(prompt.as_bytes()).map_err(CliError::new)?;
+    let mut line = String::new();
+    std::io::BufReader::new(tty).read_line(&mut line).map_err(CliError::new)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+fn prompt_secret(prompt: &str) -> Result<Secret, CliError> {
+    // Echo off while the password is typed, restored whatever happens.
+    let _ = crossterm::terminal::enable_raw_mode();
+    let result = (|| {
+        let mut tty = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .map_err(|e| CliError::new(format!("need a terminal to ask for the password: {e}")))?;
+        tty.write_all(prompt.as_bytes()).map_err(CliError::new)?;
+        tty.flush().map_err(CliError::new)?;
+        let mut bytes = Vec::new();
+        let mut byte = [0u8; 1];
+        while std::io::Read::read(&mut tty, &mut byte).map_err(CliError::new)? == 1 {
+            match byte[0] {
+                b'\r' | b'\n' => break,
+                3 => return Err(CliError::new("cancelled")),
+                0x7f | 8 => {
+                    bytes.pop();
+                }
+                b => bytes.push(b),
+            }
+        }
+        let _ = tty.write_all(b"\r\n");
+        String::from_utf8(bytes).map(Secret::new).map_err(|_| CliError::new("the password is not UTF-8"))
+    })();
+    let _ = crossterm::terminal::disable_raw_mode();
+    result
+}
+
+pub async fn ls(spec: &ConnSpec, json: bool) -> Result<ExitCode, CliError> {
+    let client = connect(spec).await?;
+    let rows = guest_rows(&spec.name, &engine::ops::resources(&client).await?);
+    print_out(json, &rows, || guests_table(&rows))
+}
+
+pub async fn nodes(spec: &ConnSpec, json: bool) -> Result<ExitCode, CliError> {
+    let client = connect(spec).await?;
+    let rows = node_rows(&spec.name, &engine::ops::resources(&client).await?);
+    print_out(json, &rows, || nodes_table(&rows))
+}
+
+fn print_out<T: serde::Serialize>(
+    json: bool,
+    rows: &T,
+    table: impl FnOnce() -> String,
+) -> Result<ExitCode, CliError> {
+    let text = if json {
+        serde_json::to_string_pretty(rows).map_err(CliError::new)? + "\n"
+    } else {
+        table()
+    };
+    std::io::stdout().lock().write_all(text.as_bytes()).map_err(CliError::new)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn power(spec: &ConnSpec, target: &str, op: PowerOp) -> Result<ExitCode, CliError> {
+    let client = connect(spec).await?;
+    let guest = engine::ops::find_guest(&client, target).await?;
+    let upid = engine::ops::power(&client, &guest, op).await?;
+    engine::ops::wait(&client, &upid).await?;
+    println!(
+        "{} {} ({}): {} done  {upid}",
+        if guest.kind == "lxc" { "CT" } else { "VM" },
+        guest.vmid,
+        sanitize_line(&guest.name),
+        op.verb()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn rm(spec: &ConnSpec, args: &RmArgs) -> Result<ExitCode, CliError> {
+    let client = connect(spec).await?;
+    let guest = engine::ops::find_guest(&client, &args.target).await?;
+    let upid = engine::ops::delete(&client, &guest, args.force).await?;
+    engine::ops::wait(&client, &upid).await?;
+    println!("CT {} ({}): deleted  {upid}", guest.vmid, sanitize_line(&guest.name));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn logs(spec: &ConnSpec, args: &LogsArgs) -> Result<ExitCode, CliError> {
+    let upid: Upid = args.upid.parse().map_err(CliError::new)?;
+    let client = connect(spec).await?;
+    let mut out = std::io::stdout().lock();
+    if args.follow {
+        let mut lines = Box::pin(client.follow_task_log(&upid, std::time::Duration::from_millis(500)));
+        while let Some(line) = lines.next().await {
+            let line = line.map_err(CliError::new)?;
+            writeln!(out, "{}", sanitize_line(&line.t)).map_err(CliError::new)?;
+            out.flush().map_err(CliError::new)?;
+        }
+    } else {
+        let page = client.task_log(&upid, 0, 0).await.map_err(CliError::new)?;
+        for line in page.lines {
+            writeln!(out, "{}", sanitize_line(&line.t)).map_err(CliError::new)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn hosts_add(paths: &Paths, args: &HostAddArgs) -> Result<ExitCode, CliError> {
+    let auth = if let Some(token) = &args.token {
+        let (id, secret) = connection::parse_token(token).map_err(|e| {
+            CliError::new(e.to_string().replace("PROXIMITY_TOKEN", "--token"))
+        })?;
+        HostAuth::Token { id, secret: Secret::new(secret) }
+    } else {
+        let user = args.user.clone().unwrap_or_default();
+        let password = if args.password_stdin {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line).map_err(CliError::new)?;
+            Some(Secret::new(line.trim_end_matches(['\r', '\n']).to_string()))
+        } else {
+            None
+        };
+        HostAuth::User { user, password, totp: args.totp }
+    };
+    let mut cfg = HostConfig {
+        name: args.name.clone(),
+        url: args.url.trim_end_matches('/').to_string(),
+        auth,
+        fingerprint: args.fingerprint.clone(),
+        insecure: args.insecure,
+    }
+    .validated()
+    .map_err(CliError::new)?;
+    let store = Store::open(paths).map_err(CliError::new)?;
+    if store.hosts().get(&cfg.name).map_err(CliError::new)?.is_some() {
+        return Err(CliError::new(format!("a host named '{}' exists already", cfg.name)));
+    }
+    // Trust on first use: show the certificate's fingerprint and ask before pinning it.
+    if cfg.url.starts_with("https://") && cfg.fingerprint.is_none() && !cfg.insecure {
+        let presented = crate::pve::tls::fetch_fingerprint(&cfg.url).await.map_err(CliError::new)?;
+        eprintln!("The server at {} presents a certificate with SHA-256 fingerprint:\n  {presented}", cfg.url);
+        if !args.yes {
+            let answer = prompt_line("Trust it and pin it for this host? [y/N] ")?;
+            if !matches!(answer.trim(), "y" | "Y" | "yes") {
+                return Err(CliError::new("not added: fingerprint not confirmed"));
+            }
+        }
+        cfg.fingerprint = Some(presented);
+    }
+    if cfg.insecure {
+        eprintln!("WARNING: TLS verification is OFF for host '{}' (--insecure)", cfg.name);
+    }
+    // Prove the endpoint and credentials work before saving them.
+    if let Some(spec) = connection::from_host(&cfg) {
+        let client = connect(&spec).await?;
+        client.version().await.map_err(CliError::new)?;
+    }
+    let saved = store.hosts().add(cfg).map_err(CliError::new)?;
+    println!("added host '{}' ({})", saved.name, saved.url);
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(serde::Serialize)]
+struct HostRow {
+    name: String,
+    url: String,
+    auth: String,
+    fingerprint: Option<String>,
+    insecure: bool,
+}
+
+pub fn hosts_ls(paths: &Paths, json: bool) -> Result<ExitCode, CliError> {
+    let store = Store::open(paths).map_err(CliError::new)?;
+    let rows: Vec<HostRow> = store
+        .hosts()
+        .list()
+        .map_err(CliError::new)?
+        .into_iter()
+        .map(|h| HostRow {
+            auth: match &h.auth {
+                HostAuth::Token { id, .. } => format!("token {id}"),
+                HostAuth::User { user, totp, .. } => {
+                    format!("user {user}{}", if *totp { " +totp" } else { "" })
+                }
+            },
+            name: h.name,
+            url: h.url,
+            fingerprint: h.fingerprint,
+            insecure: h.insecure,
+        })
+        .collect();
+    print_out(json, &rows, || {
+        let body: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.name.clone(),
+                    r.url.clone(),
+                    r.auth.clone(),
+                    if r.insecure { "INSECURE".into() } else { r.fingerprint.clone().unwrap_or_else(|| "verified".into()) },
+                ]
+            })
+            .collect();
+        super::output::render_table(&["NAME", "URL", "AUTH", "TLS"], &body)
+    })
+}
+
+pub fn hosts_rm(paths: &Paths, name: &str) -> Result<ExitCode, CliError> {
+    let store = Store::open(paths).map_err(CliError::new)?;
+    if store.hosts().get(name).map_err(CliError::new)?.is_none() {
+        return Err(CliError::new(format!("no host named '{name}'")));
+    }
+    store.hosts().remove(name).map_err(CliError::new)?;
+    println!("removed host '{name}'");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,174 @@
+//! `proximity sim`: the emulator as a server. Prints exactly one JSON line (how to connect) on
+//! stdout, then serves until Ctrl-C or SIGTERM.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use super::{SimConfig, SimError, start};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SimArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8006")]
+    pub listen: SocketAddr,
+    /// Number of nodes (pve1, pve2, ...).
+    #[arg(long, default_value_t = 3)]
+    pub nodes: usize,
+    /// Number of guests spread over the nodes.
+    #[arg(long, default_value_t = 30)]
+    pub guests: usize,
+    /// Seed of the generated cluster (same seed, same cluster).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Directory where the model is saved and reloaded from.
+    #[arg(long = "state", value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// Serve HTTPS with a generated certificate (default).
+    #[arg(long, overrides_with = "no_tls")]
+    pub tls: bool,
+    /// Serve plain HTTP.
+    #[arg(long = "no-tls", overrides_with = "tls")]
+    pub no_tls: bool,
+    #[arg(long)]
+    pub user: Option<String>,
+    #[arg(long, env = "PROXIMITY_SIM_PASSWORD")]
+    pub password: Option<String>,
+    /// Full API token `user@realm!id=secret`.
+    #[arg(long, env = "PROXIMITY_SIM_TOKEN")]
+    pub token: Option<String>,
+    /// Base32 TOTP secret: logins then require the second factor.
+    #[arg(long)]
+    pub totp_secret: Option<String>,
+    /// Probability (0..1) that a request fails like an unreachable cluster node.
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_rate: f64,
+    /// Extra latency added to every request.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    #[arg(long, default_value_t = 7200)]
+    pub ticket_lifetime_s: u64,
+    /// Drop console sessions after this many seconds.
+    #[arg(long)]
+    pub drop_console_after_s: Option<u64>,
+    /// Program to run in console PTYs instead of the simulated shell.
+    #[arg(long, value_name = "PROGRAM")]
+    pub console_cmd: Option<String>,
+    /// Delay of 401 answers (Proxmox waits about 3 s).
+    #[arg(long, default_value_t = 3000)]
+    pub auth_failure_delay_ms: u64,
+    /// Pause between the steps of worker tasks.
+    #[arg(long, default_value_t = 300)]
+    pub task_step_ms: u64,
+}
+
+impl SimArgs {
+    pub fn to_config(&self) -> Result<SimConfig, SimError> {
+        if !(0.0..=1.0).contains(&self.fail_rate) {
+            return Err(SimError::Config(format!(
+                "--fail-rate must be within 0..1, got {}",
+                self.fail_rate
+            )));
+        }
+        Ok(SimConfig {
+            listen: self.listen,
+            nodes: self.nodes.max(1),
+            guests: self.guests,
+            seed: self.seed,
+            state_dir: self.state.clone(),
+            tls: !self.no_tls,
+            user: self.user.clone(),
+            password: self.password.clone(),
+            token: self.token.clone(),
+            fail_rate: self.fail_rate,
+            latency_ms: self.latency_ms,
+            ticket_lifetime_s: self.ticket_lifetime_s,
+            drop_console_after_s: self.drop_console_after_s,
+            console_cmd: self.console_cmd.clone(),
+            auth_failure_delay_ms: self.auth_failure_delay_ms,
+            shell_exe: None,
+            totp_secret: self.totp_secret.clone(),
+            task_step_ms: self.task_step_ms,
+            check_returns: false,
+        })
+    }
+}
+
+async fn terminated() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+pub async fn run_cli(args: SimArgs) -> Result<(), SimError> {
+    let handle = start(args.to_config()?).await?;
+    let line = serde_json::to_string(&handle.info).map_err(|e| SimError::Config(e.to_string()))?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{line}")?;
+        out.flush()?;
+    }
+    terminated().await;
+    handle.shutdown().await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: SimArgs,
+    }
+
+    fn parse(argv: &[&str]) -> SimConfig {
+        let w =
+            Wrapper::try_parse_from(std::iter::once("sim").chain(argv.iter().copied())).unwrap();
+        w.args.to_config().unwrap()
+    }
+
+    #[test]
+    fn defaults_and_flags() {
+        let c = parse(&[]);
+        assert_eq!(c.listen, "127.0.0.1:8006".parse().unwrap());
+        assert!(c.tls);
+        assert_eq!(c.auth_failure_delay_ms, 3000);
+        let c = parse(&[
+            "--no-tls",
+            "--listen",
+            "127.0.0.1:0",
+            "--guests",
+            "5",
+            "--fail-rate",
+            "0.5",
+        ]);
+        assert!(!c.tls);
+        assert_eq!((c.listen.port(), c.guests, c.fail_rate), (0, 5, 0.5));
+        assert!(
+            parse(&["--no-tls", "--tls"]).tls,
+            "the last of --tls/--no-tls wins"
+        );
+        let w = Wrapper::try_parse_from(["sim", "--fail-rate", "2"]).unwrap();
+        assert!(w.args.to_config().is_err());
+    }
+}

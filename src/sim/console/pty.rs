@@ -1,0 +1,232 @@
+//! One program running on a real PTY for a console session, the way termproxy's `run_pty` starts
+//! it: size 80x20, environment cleared except PATH/HOME/LANG, `TERM=xterm-256color`, the child a
+//! session leader with the PTY as its controlling terminal.
+//!
+//! Blocking PTY IO lives on plain threads: a reader (PTY -> bounded channel, so a slow websocket
+//! slows the program down instead of growing memory), a writer that also owns the master (input
+//! and resizes, unbounded so the async side never blocks on a program that stops reading), and a
+//! waiter that reaps the child. Dropping a [`PtyProcess`] hangs up and then kills the child's
+//! whole process group, so nothing outlives its session.
+
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
+use tokio::sync::{mpsc, oneshot};
+
+/// termproxy's initial PTY size (`pty.set_size(80, 20)`).
+pub const INITIAL_COLS: u16 = 80;
+pub const INITIAL_ROWS: u16 = 20;
+
+/// Read size of the PTY reader; well under the 128 KiB websocket frame limit.
+const READ_CHUNK: usize = 16 * 1024;
+/// Chunks buffered between the PTY reader and the websocket.
+const OUTPUT_QUEUE: usize = 32;
+/// Time a hung-up process group gets before SIGKILL.
+const HANGUP_GRACE: Duration = Duration::from_millis(200);
+
+#[derive(Debug, thiserror::Error)]
+pub enum PtyError {
+    #[error("unable to open pty: {0}")]
+    Open(String),
+    #[error("unable to spawn '{program}': {detail}")]
+    Spawn { program: String, detail: String },
+    #[error("unable to start pty thread: {0}")]
+    Thread(#[from] std::io::Error),
+}
+
+/// What runs on the PTY.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PtyProgram {
+    pub argv: Vec<OsString>,
+}
+
+impl PtyProgram {
+    /// `--console-cmd`: any shell snippet, run by `/bin/sh -c`.
+    pub fn shell_snippet(snippet: &str) -> Self {
+        PtyProgram {
+            argv: vec!["/bin/sh".into(), "-c".into(), snippet.into()],
+        }
+    }
+
+    fn display(&self) -> String {
+        self.argv
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Input for the PTY writer thread.
+#[derive(Debug)]
+pub enum PtyInput {
+    Bytes(Vec<u8>),
+    Resize { cols: u16, rows: u16 },
+}
+
+/// A running program on a PTY.
+pub struct PtyProcess {
+    /// Input bytes and resizes; closing it drops the master.
+    pub input: mpsc::UnboundedSender<PtyInput>,
+    /// Raw output; ends when the PTY reports EOF/EIO (every holder of the slave is gone).
+    pub output: mpsc::Receiver<Vec<u8>>,
+    /// Resolves with the exit code once the child has been reaped.
+    pub exited: oneshot::Receiver<u32>,
+    pid: Option<i32>,
+    reaped: Arc<AtomicBool>,
+}
+
+impl PtyProcess {
+    pub fn spawn(program: &PtyProgram) -> Result<Self, PtyError> {
+        let size = PtySize {
+            rows: INITIAL_ROWS,
+            cols: INITIAL_COLS,
+            pixel_width: 0,
+            pixel_height: 0,
+        };
+        let pair = native_pty_system()
+            .openpty(size)
+            .map_err(|e| PtyError::Open(e.to_string()))?;
+
+        let mut cmd = CommandBuilder::from_argv(program.argv.clone());
+        cmd.env_clear();
+        for key in ["PATH", "HOME", "LANG"] {
+            if let Some(value) = std::env::var_os(key) {
+                cmd.env(key, value);
+            }
+        }
+        cmd.env("TERM", "xterm-256color");
+        cmd.cwd("/");
+        let spawn_err = |e: &dyn std::fmt::Display| PtyError::Spawn {
+            program: program.display(),
+            detail: e.to_string(),
+        };
+        let mut child = pair.slave.spawn_command(cmd).map_err(|e| spawn_err(&e))?;
+        // Our copy of the slave must go, or the reader would never see EOF.
+        drop(pair.slave);
+        let pid = child.process_id().and_then(|p| i32::try_from(p).ok());
+
+        let master = pair.master;
+        let reader = master.try_clone_reader().map_err(|e| spawn_err(&e))?;
+        let writer = master.take_writer().map_err(|e| spawn_err(&e))?;
+
+        let (out_tx, out_rx) = mpsc::channel(OUTPUT_QUEUE);
+        let (in_tx, in_rx) = mpsc::unbounded_channel();
+        let (exit_tx, exit_rx) = oneshot::channel();
+        let reaped = Arc::new(AtomicBool::new(false));
+
+        let process = PtyProcess {
+            input: in_tx,
+            output: out_rx,
+            exited: exit_rx,
+            pid,
+            reaped: reaped.clone(),
+        };
+        // From here on, dropping `process` kills the child if a thread fails to start.
+        std::thread::Builder::new()
+            .name("console-pty-read".into())
+            .spawn(move || read_loop(reader, out_tx))?;
+        std::thread::Builder::new()
+            .name("console-pty-write".into())
+            .spawn(move || write_loop(master, writer, in_rx))?;
+        std::thread::Builder::new()
+            .name("console-pty-wait".into())
+            .spawn(move || {
+                let code = child.wait().map(|s| s.exit_code()).unwrap_or(1);
+                reaped.store(true, Ordering::SeqCst);
+                let _ = exit_tx.send(code);
+            })?;
+        Ok(process)
+    }
+
+    /// The child's pid (also its process group and session id).
+    pub fn pid(&self) -> Option<i32> {
+        self.pid
+    }
+}
+
+impl Drop for PtyProcess {
+    fn drop(&mut self) {
+        let Some(pid) = self.pid else { return };
+        if pid <= 1 {
+            return;
+        }
+        // Like a terminal hangup: SIGHUP to the whole group (the child is a session leader,
+        // so its pid is the group id), then SIGKILL whatever is left after a grace period.
+        signal_group(pid, libc::SIGHUP);
+        signal_group(pid, libc::SIGCONT);
+        let reaped = self.reaped.clone();
+        let _ = std::thread::Builder::new()
+            .name("console-pty-kill".into())
+            .spawn(move || {
+                std::thread::sleep(HANGUP_GRACE);
+                // Signal the group even if the leader is gone: background children may remain.
+                // A pid is not reused while its process group still has members.
+                signal_group(pid, libc::SIGKILL);
+                if !reaped.load(Ordering::SeqCst) {
+                    signal_pid(pid, libc::SIGKILL);
+                }
+            });
+    }
+}
+
+fn signal_group(pgid: i32, signal: i32) {
+    // SAFETY: kill(2) with a negative pid only sends a signal; no memory is touched.
+    unsafe {
+        libc::kill(-pgid, signal);
+    }
+}
+
+fn signal_pid(pid: i32, signal: i32) {
+    // SAFETY: as above.
+    unsafe {
+        libc::kill(pid, signal);
+    }
+}
+
+fn read_loop(mut reader: Box<dyn Read + Send>, out: mpsc::Sender<Vec<u8>>) {
+    let mut buf = vec![0u8; READ_CHUNK];
+    loop {
+        match reader.read(&mut buf) {
+            // Linux reports EIO on the master once the last slave fd is closed.
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if out.blocking_send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn write_loop(
+    master: Box<dyn MasterPty + Send>,
+    mut writer: Box<dyn Write + Send>,
+    mut input: mpsc::UnboundedReceiver<PtyInput>,
+) {
+    while let Some(item) = input.blocking_recv() {
+        match item {
+            PtyInput::Bytes(bytes) => {
+                if writer
+                    .write_all(&bytes)
+                    .and_then(|()| writer.flush())
+                    .is_err()
+                {
+                    break;
+                }
+            }
+            PtyInput::Resize { cols, rows } => {
+                let _ = master.resize(PtySize {
+                    rows,
+                    cols,
+                    pixel_width: 0,
+                    pixel_height: 0,
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,525 @@
+//! Command lines of the simulated shell: words, quotes, `$VAR`, `;`/`&&`/`||`, and the
+//! built-in commands. Pure apart from the [`Terminal`] it is given, so it is tested without a
+//! PTY. Output uses `\n`; the PTY's `onlcr` turns it into `\r\n` on the wire.
+
+use std::io::Write;
+
+use super::fs::{FakeFs, Node, resolve};
+
+const KERNEL: &str = "6.8.12-4-pve";
+const KERNEL_VERSION: &str = "#1 SMP PREEMPT_DYNAMIC PMX 6.8.12-4 (2024-11-06T15:04Z)";
+const BLUE: &str = "\x1b[01;34m";
+const GREEN: &str = "\x1b[01;32m";
+const RESET: &str = "\x1b[0m";
+
+/// What the shell needs from its terminal and clock (faked in tests).
+pub trait Terminal {
+    /// (rows, cols) of the terminal, if any.
+    fn size(&self) -> Option<(u16, u16)>;
+    /// Seconds since the Unix epoch.
+    fn now(&self) -> i64;
+    /// Sleep, returning early (false) on Ctrl-C.
+    fn sleep(&self, seconds: f64) -> bool;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Exit(i32),
+}
+
+/// The state of one simulated shell.
+#[derive(Debug, Clone)]
+pub struct Shell {
+    pub hostname: String,
+    pub user: String,
+    pub home: String,
+    pub cwd: String,
+    pub status: i32,
+    pub fs: FakeFs,
+}
+
+impl Shell {
+    pub fn new(hostname: &str, user: &str, kind_node: bool) -> Self {
+        let home = if user == "root" {
+            "/root".to_string()
+        } else {
+            format!("/home/{user}")
+        };
+        Shell {
+            hostname: hostname.to_string(),
+            user: user.to_string(),
+            fs: FakeFs::new(hostname, &home, kind_node),
+            cwd: home.clone(),
+            home,
+            status: 0,
+        }
+    }
+
+    /// `root@host:~# ` with Debian's colors.
+    pub fn prompt(&self) -> String {
+        let sigil = if self.user == "root" { '#' } else { '$' };
+        format!(
+            "{GREEN}{}@{}{RESET}:{BLUE}{}{RESET}{sigil} ",
+            self.user,
+            self.hostname,
+            self.short_cwd()
+        )
+    }
+
+    fn short_cwd(&self) -> String {
+        if self.cwd == self.home {
+            "~".into()
+        } else if let Some(rest) = self.cwd.strip_prefix(&format!("{}/", self.home)) {
+            format!("~/{rest}")
+        } else {
+            self.cwd.clone()
+        }
+    }
+
+    /// Run one input line.
+    pub fn run_line(&mut self, line: &str, out: &mut dyn Write, term: &dyn Terminal) -> Flow {
+        for (words, join) in parse(line) {
+            let run = match join {
+                Join::Always => true,
+                Join::IfOk => self.status == 0,
+                Join::IfFailed => self.status != 0,
+            };
+            if !run || words.is_empty() {
+                continue;
+            }
+            let words: Vec<String> = words.iter().map(|w| self.expand(w)).collect();
+            match self.command(&words, out, term) {
+                Ok(status) => self.status = status,
+                Err(code) => return Flow::Exit(code),
+            }
+        }
+        let _ = out.flush();
+        Flow::Continue
+    }
+
+    /// One command; `Err(code)` means `exit`.
+    fn command(
+        &mut self,
+        words: &[String],
+        out: &mut dyn Write,
+        term: &dyn Terminal,
+    ) -> Result<i32, i32> {
+        let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+        let status = match words[0].as_str() {
+            "exit" | "logout" => {
+                let code = match args.first() {
+                    None => self.status,
+                    Some(a) => a.parse::<i32>().map(|c| c & 0xff).unwrap_or(2),
+                };
+                return Err(code);
+            }
+            "help" => {
+                let _ = out.write_all(HELP.as_bytes());
+                0
+            }
+            "true" | ":" => 0,
+            "false" => 1,
+            "pwd" => say(out, &self.cwd),
+            "echo" => {
+                let (newline, args) = match args.first() {
+                    Some(&"-n") => (false, &args[1..]),
+                    _ => (true, &args[..]),
+                };
+                let _ = write!(out, "{}{}", args.join(" "), if newline { "\n" } else { "" });
+                0
+            }
+            "cd" => self.cd(&args, out),
+            "ls" => self.ls(&args, out),
+            "cat" => self.cat(&args, out),
+            "hostname" => say(out, &self.hostname),
+            "whoami" => say(out, &self.user),
+            "id" => say(
+                out,
+                &format!("uid=0({0}) gid=0({0}) groups=0({0})", self.user),
+            ),
+            "uname" => self.uname(&args, out),
+            "ps" => self.ps(&args, out),
+            "env" | "printenv" => {
+                for (key, value) in self.env() {
+                    let _ = writeln!(out, "{key}={value}");
+                }
+                0
+            }
+            "date" => say(out, &format_date(term.now())),
+            "clear" => {
+                let _ = out.write_all(b"\x1b[H\x1b[2J");
+                0
+            }
+            "stty" => match args.as_slice() {
+                ["size"] => match term.size() {
+                    Some((rows, cols)) => say(out, &format!("{rows} {cols}")),
+                    None => {
+                        let _ = writeln!(
+                            out,
+                            "stty: 'standard input': Inappropriate ioctl for device"
+                        );
+                        1
+                    }
+                },
+                [] => say(out, "speed 38400 baud; line = 0;\n-brkint -imaxbel iutf8"),
+                [other, ..] => {
+                    let _ = writeln!(out, "stty: invalid argument '{other}'");
+                    1
+                }
+            },
+            "sleep" => match args.first().and_then(|a| a.parse::<f64>().ok()) {
+                Some(seconds) if seconds >= 0.0 => {
+                    if term.sleep(seconds.min(3600.0)) {
+                        0
+                    } else {
+                        130
+                    }
+                }
+                _ => {
+                    let _ = writeln!(out, "sleep: invalid time interval '{}'", args.join(" "));
+                    1
+                }
+            },
+            other => {
+                let _ = writeln!(out, "sh: {other}: not found");
+                127
+            }
+        };
+        Ok(status)
+    }
+
+    fn cd(&mut self, args: &[&str], out: &mut dyn Write) -> i32 {
+        let target = resolve(&self.cwd, &self.home, args.first().copied().unwrap_or("~"));
+        match self.fs.get(&target) {
+            Some(Node::Dir) => {
+                self.cwd = target;
+                0
+            }
+            Some(Node::File(_)) => fail(out, &format!("sh: cd: {}: Not a directory", args[0])),
+            None => fail(
+                out,
+                &format!("sh: cd: {}: No such file or directory", args[0]),
+            ),
+        }
+    }
+
+    fn ls(&self, args: &[&str], out: &mut dyn Write) -> i32 {
+        let flags: String = args
+            .iter()
+            .filter(|a| a.starts_with('-'))
+            .map(|a| &a[1..])
+            .collect();
+        let long = flags.contains('l');
+        let all = flags.contains('a');
+        let paths: Vec<&str> = args
+            .iter()
+            .copied()
+            .filter(|a| !a.starts_with('-'))
+            .collect();
+        let paths = if paths.is_empty() { vec!["."] } else { paths };
+        let mut status = 0;
+        for (i, arg) in paths.iter().enumerate() {
+            let path = resolve(&self.cwd, &self.home, arg);
+            let entries: Vec<(String, &Node)> = match self.fs.get(&path) {
+                None => {
+                    let _ = writeln!(out, "ls: cannot access '{arg}': No such file or directory");
+                    status = 2;
+                    continue;
+                }
+                Some(node @ Node::File(_)) => vec![(arg.to_string(), node)],
+                Some(Node::Dir) => self
+                    .fs
+                    .children(&path)
+                    .into_iter()
+                    .filter(|(name, _)| all || !name.starts_with('.'))
+                    .map(|(name, node)| (name.to_string(), node))
+                    .collect(),
+            };
+            if paths.len() > 1 && matches!(self.fs.get(&path), Some(Node::Dir)) {
+                let _ = writeln!(out, "{}{arg}:", if i > 0 { "\n" } else { "" });
+            }
+            if long {
+                let blocks: usize = entries.len() * 4;
+                let _ = writeln!(out, "total {blocks}");
+                for (name, node) in &entries {
+                    let (mode, links, size, shown) = match node {
+                        Node::Dir => ("drwxr-xr-x", 2, 4096, format!("{BLUE}{name}{RESET}")),
+                        Node::File(content) => ("-rw-r--r--", 1, content.len(), name.clone()),
+                    };
+                    let _ = writeln!(
+                        out,
+                        "{mode} {links} root root {size:>5} Jan 12 09:14 {shown}"
+                    );
+                }
+            } else if !entries.is_empty() {
+                let names: Vec<String> = entries
+                    .iter()
+                    .map(|(name, node)| match node {
+                        Node::Dir => format!("{BLUE}{name}{RESET}"),
+                        Node::File(_) => name.clone(),
+                    })
+                    .collect();
+                let _ = writeln!(out, "{}", names.join("  "));
+            }
+        }
+        status
+    }
+
+    fn cat(&self, args: &[&str], out: &mut dyn Write) -> i32 {
+        let mut status = 0;
+        for arg in args {
+            match self.fs.get(&resolve(&self.cwd, &self.home, arg)) {
+                Some(Node::File(content)) => {
+                    let _ = out.write_all(content.as_bytes());
+                }
+                Some(Node::Dir) => status = fail(out, &format!("cat: {arg}: Is a directory")),
+                None => status = fail(out, &format!("cat: {arg}: No such file or directory")),
+            }
+        }
+        status
+    }
+
+    fn uname(&self, args: &[&str], out: &mut dyn Write) -> i32 {
+        let line = match args.first().copied() {
+            None | Some("-s") => "Linux".to_string(),
+            Some("-a") => format!(
+                "Linux {} {KERNEL} {KERNEL_VERSION} x86_64 GNU/Linux",
+                self.hostname
+            ),
+            Some("-r") => KERNEL.to_string(),
+            Some("-n") => self.hostname.clone(),
+            Some("-m") => "x86_64".to_string(),
+            Some(other) => {
+                return fail(
+                    out,
+                    &format!(
+                        "uname: invalid option -- '{}'",
+                        other.trim_start_matches('-')
+                    ),
+                );
+            }
+        };
+        say(out, &line)
+    }
+
+    fn ps(&self, args: &[&str], out: &mut dyn Write) -> i32 {
+        if args.is_empty() {
+            let _ = out.write_all(
+                b"    PID TTY          TIME CMD\n    412 pts/0    00:00:00 bash\n    431 pts/0    00:00:00 ps\n",
+            );
+            return 0;
+        }
+        let _ = out.write_all(
+            b"USER         PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND\n\
+root           1  0.0  0.3 168140 12012 ?        Ss   09:14   0:01 /sbin/init\n\
+root          88  0.0  0.2  48160 10240 ?        Ss   09:14   0:00 /lib/systemd/systemd-journald\n\
+root         190  0.0  0.0   6612  2688 ?        Ss   09:14   0:00 /usr/sbin/cron -f\n\
+root         204  0.0  0.2  15432  9216 ?        Ss   09:14   0:00 sshd: /usr/sbin/sshd -D\n\
+root         412  0.0  0.1   7196  4096 pts/0    Ss   09:20   0:00 -bash\n\
+root         431  0.0  0.0   9884  3200 pts/0    R+   09:21   0:00 ps aux\n",
+        );
+        0
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("SHELL", "/bin/bash".into()),
+            ("PWD", self.cwd.clone()),
+            ("LOGNAME", self.user.clone()),
+            ("HOME", self.home.clone()),
+            ("LANG", "C.UTF-8".into()),
+            ("HOSTNAME", self.hostname.clone()),
+            // The real TERM termproxy set, so a client can see it arrived.
+            (
+                "TERM",
+                std::env::var("TERM").unwrap_or_else(|_| "dumb".into()),
+            ),
+            ("USER", self.user.clone()),
+            ("SHLVL", "1".into()),
+            (
+                "PATH",
+                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
+            ),
+        ]
+    }
+
+    fn expand(&self, word: &Word) -> String {
+        word.iter()
+            .map(|piece| match piece {
+                Piece::Text(text) => text.clone(),
+                Piece::Var(name) => self.var(name),
+            })
+            .collect()
+    }
+
+    fn var(&self, name: &str) -> String {
+        match name {
+            "?" => self.status.to_string(),
+            "PWD" => self.cwd.clone(),
+            "HOME" => self.home.clone(),
+            "USER" | "LOGNAME" => self.user.clone(),
+            "HOSTNAME" => self.hostname.clone(),
+            "SHELL" => "/bin/bash".into(),
+            "TERM" => std::env::var("TERM").unwrap_or_else(|_| "dumb".into()),
+            _ => String::new(),
+        }
+    }
+}
+
+const HELP: &str = "Simulated shell (Proximity emulator). Commands:
+  help  ls [-l] [-a] [path]  cat <file>  cd [dir]  pwd  echo [-n] ...
+  uname [-a]  hostname  whoami  id  ps [aux]  env  date  clear
+  stty size  sleep <s>  true  false  exit [code]
+Lines may chain commands with ; && ||, quote with ' or \", and use $? $HOME $PWD.
+";
+
+fn say(out: &mut dyn Write, line: &str) -> i32 {
+    let _ = writeln!(out, "{line}");
+    0
+}
+
+fn fail(out: &mut dyn Write, line: &str) -> i32 {
+    let _ = writeln!(out, "{line}");
+    1
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Join {
+    Always,
+    IfOk,
+    IfFailed,
+}
+
+/// Part of a word: literal text, or a `$NAME` expanded when its command runs (so that
+/// `false; echo $?` sees the status of `false`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Text(String),
+    Var(String),
+}
+
+type Word = Vec<Piece>;
+
+fn push_char(word: &mut Word, c: char) {
+    match word.last_mut() {
+        Some(Piece::Text(text)) => text.push(c),
+        _ => word.push(Piece::Text(c.to_string())),
+    }
+}
+
+/// Split a line into commands (with how each joins the previous one) of unexpanded words.
+fn parse(line: &str) -> Vec<(Vec<Word>, Join)> {
+    let mut commands = Vec::new();
+    let mut words: Vec<Word> = Vec::new();
+    let mut word: Word = Vec::new();
+    let mut in_word = false;
+    let mut join = Join::Always;
+    let mut chars = line.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some('\''), c) => push_char(&mut word, c),
+            (_, '$') => {
+                let mut name = String::new();
+                if chars.peek() == Some(&'?') {
+                    chars.next();
+                    name.push('?');
+                } else {
+                    while let Some(&n) = chars.peek() {
+                        if n.is_ascii_alphanumeric() || n == '_' {
+                            name.push(n);
+                            chars.next();
+                        } else {
+                            break;
+                        }
+                    }
+                }
+                if name.is_empty() {
+                    push_char(&mut word, '$');
+                } else {
+                    word.push(Piece::Var(name));
+                }
+                in_word = true;
+            }
+            (_, '\\') => {
+                if let Some(next) = chars.next() {
+                    push_char(&mut word, next);
+                }
+                in_word = true;
+            }
+            (Some(_), c) => push_char(&mut word, c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            (None, ';' | '&' | '|') => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+                let next_join = match c {
+                    '&' if chars.peek() == Some(&'&') => {
+                        chars.next();
+                        Join::IfOk
+                    }
+                    '|' if chars.peek() == Some(&'|') => {
+                        chars.next();
+                        Join::IfFailed
+                    }
+                    _ => Join::Always,
+                };
+                commands.push((std::mem::take(&mut words), join));
+                join = next_join;
+            }
+            (None, c) => {
+                push_char(&mut word, c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    commands.push((words, join));
+    commands
+}
+
+/// `date`'s default format in UTC: `Sun Nov 29 15:15:14 UTC 2026`.
+pub fn format_date(unix: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let weekday = DAYS[usize::try_from(days.rem_euclid(7)).unwrap_or(0)];
+    let month_name = MONTHS[usize::try_from(month - 1).unwrap_or(0)];
+    format!(
+        "{weekday} {month_name} {day:>2} {:02}:{:02}:{:02} UTC {year}",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+#[path = "commands_tests.rs"]
+mod tests;

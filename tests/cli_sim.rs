@@ -1,0 +1,178 @@
+//! The command line against `proximity sim` on 127.0.0.1:0: real binary, real network.
+
+mod support;
+
+use std::time::Duration;
+use support::{PtyApp, SimProcess, run_cli};
+
+fn guests(sim: &SimProcess, home: &std::path::Path) -> Vec<serde_json::Value> {
+    let (ok, out, err) = run_cli(&["ls", "--json"], &sim.env(), home);
+    assert!(ok, "ls --json failed: {err}");
+    serde_json::from_str::<Vec<serde_json::Value>>(&out).expect("ls --json is a JSON array")
+}
+
+fn one_line_error(err: &str) -> String {
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "expected one error line, got: {err:?}");
+    lines[0].to_string()
+}
+
+#[test]
+fn ls_and_nodes_tables_and_json() {
+    let sim = SimProcess::start(&["--nodes", "2", "--guests", "12"]);
+    let home = tempfile::tempdir().unwrap();
+    let list = guests(&sim, home.path());
+    assert_eq!(list.len(), 12);
+    for g in &list {
+        assert!(g["vmid"].as_u64().unwrap() >= 100);
+        assert!(matches!(g["type"].as_str(), Some("lxc") | Some("qemu")));
+        assert!(matches!(g["status"].as_str(), Some("running") | Some("stopped")));
+        assert!(g["tags"].is_array());
+    }
+    let (ok, out, err) = run_cli(&["nodes", "--json"], &sim.env(), home.path());
+    assert!(ok, "{err}");
+    let nodes: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(nodes.len(), 2);
+    assert_eq!(nodes[0]["status"], "online");
+
+    let (ok, out, _) = run_cli(&["ls"], &sim.env(), home.path());
+    assert!(ok);
+    assert!(out.starts_with("VMID"), "table header: {out}");
+    assert_eq!(out.lines().count(), 13);
+}
+
+#[test]
+fn start_by_name_waits_then_refuses_a_second_start() {
+    let sim = SimProcess::start(&["--nodes", "1", "--guests", "8", "--task-step-ms", "20"]);
+    let home = tempfile::tempdir().unwrap();
+    let list = guests(&sim, home.path());
+    let stopped = list
+        .iter()
+        .find(|g| g["status"] == "stopped" && g["type"] == "lxc")
+        .expect("a stopped container");
+    let name = stopped["name"].as_str().unwrap().to_string();
+    let vmid = stopped["vmid"].as_u64().unwrap();
+
+    let (ok, out, err) = run_cli(&["start", &name], &sim.env(), home.path());
+    assert!(ok, "start failed: {err}");
+    assert!(out.contains("start done"), "{out}");
+    let upid = out.split_whitespace().find(|w| w.starts_with("UPID:")).expect("upid printed");
+
+    let after = guests(&sim, home.path());
+    let now = after.iter().find(|g| g["vmid"].as_u64() == Some(vmid)).unwrap();
+    assert_eq!(now["status"], "running");
+
+    let (ok, _, err) = run_cli(&["start", &vmid.to_string()], &sim.env(), home.path());
+    assert!(!ok);
+    assert_eq!(one_line_error(&err), format!("proximity: CT {vmid} already running"));
+
+    let (ok, out, err) = run_cli(&["logs", upid], &sim.env(), home.path());
+    assert!(ok, "{err}");
+    assert_eq!(out.lines().last(), Some("TASK OK"));
+}
+
+#[test]
+fn clear_one_line_errors() {
+    let sim = SimProcess::start(&["--nodes", "1", "--guests", "3"]);
+    let home = tempfile::tempdir().unwrap();
+
+    let (ok, _, err) = run_cli(&["start", "no-such-guest"], &sim.env(), home.path());
+    assert!(!ok);
+    assert_eq!(one_line_error(&err), "proximity: no guest named 'no-such-guest'");
+
+    let mut env = sim.env();
+    let wrong = "AA:".repeat(31) + "AA";
+    for (k, v) in env.iter_mut() {
+        if k == "PROXIMITY_FINGERPRINT" {
+            *v = wrong.clone();
+        }
+    }
+    let (ok, _, err) = run_cli(&["ls"], &env, home.path());
+    assert!(!ok);
+    let line = one_line_error(&err);
+    assert!(line.contains(&sim.field("fingerprint")), "shows the presented fingerprint: {line}");
+
+    let env = vec![
+        ("PROXIMITY_URL".to_string(), sim.field("url")),
+        ("PROXIMITY_USER".to_string(), sim.field("user")),
+        ("PROXIMITY_PASSWORD".to_string(), "wrong".to_string()),
+        ("PROXIMITY_FINGERPRINT".to_string(), sim.field("fingerprint")),
+    ];
+    let (ok, _, err) = run_cli(&["ls"], &env, home.path());
+    assert!(!ok);
+    assert_eq!(one_line_error(&err), "proximity: authentication failure");
+
+    let (ok, _, err) = run_cli(&["ls"], &[("PROXIMITY_URL".into(), sim.field("url"))], home.path());
+    assert!(!ok);
+    assert!(one_line_error(&err).contains("PROXIMITY_TOKEN"));
+}
+
+#[test]
+fn password_login_works() {
+    let sim = SimProcess::start(&["--nodes", "1", "--guests", "2"]);
+    let home = tempfile::tempdir().unwrap();
+    let env = vec![
+        ("PROXIMITY_URL".to_string(), sim.field("url")),
+        ("PROXIMITY_USER".to_string(), sim.field("user")),
+        ("PROXIMITY_PASSWORD".to_string(), sim.field("password")),
+        ("PROXIMITY_FINGERPRINT".to_string(), sim.field("fingerprint")),
+    ];
+    let (ok, out, err) = run_cli(&["nodes"], &env, home.path());
+    assert!(ok, "{err}");
+    assert!(out.contains("pve1"));
+}
+
+#[test]
+fn hosts_add_pins_on_first_use_then_ls_uses_it() {
+    let sim = SimProcess::start(&["--nodes", "1", "--guests", "4"]);
+    let home = tempfile::tempdir().unwrap();
+    let url = sim.field("url");
+    let token = sim.field("token");
+    let (ok, out, err) = run_cli(
+        &["hosts", "add", "lab", "--url", &url, "--token", &token, "--yes"],
+        &[],
+        home.path(),
+    );
+    assert!(ok, "hosts add: {err}");
+    assert!(err.contains(&sim.field("fingerprint")), "fingerprint shown: {err}");
+    assert!(out.contains("added host 'lab'"));
+
+    let (ok, out, _) = run_cli(&["hosts", "ls", "--json"], &[], home.path());
+    assert!(ok);
+    let hosts: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(hosts[0]["fingerprint"], sim.field("fingerprint"));
+    assert!(!out.contains(token.rsplit_once('=').unwrap().1), "secret never printed");
+
+    let (ok, out, err) = run_cli(&["ls", "--host", "lab", "--json"], &[], home.path());
+    assert!(ok, "{err}");
+    assert_eq!(serde_json::from_str::<Vec<serde_json::Value>>(&out).unwrap().len(), 4);
+
+    let (ok, _, err) = run_cli(&["hosts", "add", "lab", "--url", &url, "--token", &token, "--yes"], &[], home.path());
+    assert!(!ok);
+    assert_eq!(one_line_error(&err), "proximity: a host named 'lab' exists already");
+
+    let (ok, _, _) = run_cli(&["hosts", "rm", "lab"], &[], home.path());
+    assert!(ok);
+    let (ok, _, err) = run_cli(&["ls"], &[], home.path());
+    assert!(!ok);
+    assert!(one_line_error(&err).contains("no Proxmox host configured"));
+}
+
+#[test]
+fn raw_console_runs_a_command_and_leaves_with_the_escape_chord() {
+    let sim = SimProcess::start(&["--nodes", "1", "--guests", "6"]);
+    let home = tempfile::tempdir().unwrap();
+    let list = guests(&sim, home.path());
+    let running = list
+        .iter()
+        .find(|g| g["status"] == "running" && g["type"] == "lxc")
+        .expect("a running container");
+    let name = running["name"].as_str().unwrap();
+    let mut app = PtyApp::spawn(&["console", name], &sim.env(), home.path(), 100, 30);
+    app.wait_text("Escape: Ctrl-]", Duration::from_secs(10));
+    app.wait_text(&format!("root@{name}"), Duration::from_secs(10));
+    app.send(b"stty size\r");
+    app.wait_text("30 100", Duration::from_secs(10));
+    app.send(&[0x1d]);
+    app.wait_text("disconnected (Ctrl-])", Duration::from_secs(10));
+}

@@ -1,0 +1,77 @@
+//! `parse_resources` on a large, realistic `/cluster/resources` body (10,000 entries).
+//! The timing budget (10 ms median) is checked by the criterion bench in release builds;
+//! here we check correctness and print the debug-build time for reference.
+
+use std::time::Instant;
+
+use proximity::pve::{parse_resources, parse_resources_reference};
+
+/// A body shaped like PVE 9's: guests on 8 nodes plus nodes and storages.
+pub fn big_body(guests: usize) -> Vec<u8> {
+    let mut items = Vec::with_capacity(guests + 16);
+    for i in 0..guests {
+        let vmid = 100 + i;
+        let node = format!("pve{}", i % 8);
+        let kind = if i % 10 == 0 { "qemu" } else { "lxc" };
+        let running = i % 3 != 0;
+        items.push(format!(
+            r#"{{"id":"{kind}/{vmid}","type":"{kind}","node":"{node}","vmid":{vmid},"name":"guest-{vmid}","status":"{}","cpu":{},"maxcpu":2,"mem":{},"maxmem":2147483648,"disk":1073741824,"maxdisk":8589934592,"uptime":{},"netin":123456789,"netout":98765432,"diskread":5555555,"diskwrite":4444444,"template":0,"tags":"web;prod","hastate":"started","diskwrite_pressure":0.0}}"#,
+            if running { "running" } else { "stopped" },
+            if running { 0.0123 } else { 0.0 },
+            if running { 536870912 } else { 0 },
+            if running { 86400 + i } else { 0 },
+        ));
+    }
+    for n in 0..8 {
+        items.push(format!(
+            r#"{{"id":"node/pve{n}","type":"node","node":"pve{n}","status":"online","cpu":0.05,"maxcpu":32,"mem":34359738368,"maxmem":137438953472,"disk":10,"maxdisk":100,"uptime":999,"level":"","cgroup-mode":2}}"#
+        ));
+        items.push(format!(
+            r#"{{"id":"storage/pve{n}/local","type":"storage","node":"pve{n}","storage":"local","plugintype":"dir","status":"available","shared":0,"content":"iso,vztmpl,backup","disk":1,"maxdisk":2}}"#
+        ));
+    }
+    format!(r#"{{"data":[{}]}}"#, items.join(",")).into_bytes()
+}
+
+#[test]
+fn parses_ten_thousand_entries() {
+    let body = big_body(10_000);
+    // PVE_PARSE_ITERS=N repeats the parse and prints the median (for optimized builds).
+    let iters: usize = std::env::var("PVE_PARSE_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let mut times = Vec::with_capacity(iters);
+    let mut resources = Vec::new();
+    for _ in 0..iters.max(1) {
+        let started = Instant::now();
+        resources = parse_resources(&body).unwrap();
+        times.push(started.elapsed());
+    }
+    times.sort();
+    eprintln!(
+        "parse_resources: {} entries, {} KiB, median {:?} over {} runs",
+        resources.len(),
+        body.len() / 1024,
+        times[times.len() / 2],
+        times.len()
+    );
+    assert_eq!(resources.len(), 10_016);
+    let g = &resources[1];
+    assert_eq!(g.id, "lxc/101");
+    assert_eq!(g.vmid, Some(101));
+    assert_eq!(g.node.as_deref(), Some("pve1"));
+    assert_eq!(g.mem, Some(536_870_912));
+    assert_eq!(g.tags.as_deref(), Some("web;prod"));
+    assert_eq!(resources.iter().filter(|r| r.kind == "qemu").count(), 1000);
+    assert_eq!(resources.iter().filter(|r| r.kind == "storage").count(), 8);
+}
+
+#[test]
+fn fast_path_agrees_with_the_serde_reference() {
+    let body = big_body(500);
+    assert_eq!(
+        parse_resources(&body).unwrap(),
+        parse_resources_reference(&body).unwrap()
+    );
+}

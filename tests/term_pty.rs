@@ -1,0 +1,173 @@
+//! Real programs through a real PTY into our Screen: tput (ncurses-bin), less, dialog
+//! and whiptail. They exercise terminfo paths we only imitate in fixtures: ncurses' `acsc`
+//! line drawing (`ESC ( 0`), slang's G1 + SO/SI, alternate screen, scroll regions.
+//! A missing program fails the test with the Debian package to install.
+
+use std::io::{Read, Write};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use proximity::term::Screen;
+
+const COLS: u16 = 80;
+const ROWS: u16 = 24;
+
+fn require(program: &str, package: &str) {
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+        .unwrap_or(false);
+    assert!(found, "`{program}` is missing: apt-get install {package}");
+}
+
+struct Session {
+    screen: Screen,
+    rx: mpsc::Receiver<Vec<u8>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+impl Session {
+    fn spawn(argv: &[&str]) -> Session {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("openpty");
+        let mut cmd = CommandBuilder::new(argv[0]);
+        cmd.args(&argv[1..]);
+        cmd.env("TERM", "xterm-256color");
+        // The C locale makes ncurses draw lines with ACS (DEC graphics), not UTF-8.
+        cmd.env("LANG", "C");
+        cmd.env("LC_ALL", "C");
+        cmd.env("LESS", "");
+        let child = pty.slave.spawn_command(cmd).expect("spawn");
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().expect("reader");
+        let writer = pty.master.take_writer().expect("writer");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _master = pty.master;
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        Session {
+            screen: Screen::new(COLS, ROWS),
+            rx,
+            writer,
+            child,
+        }
+    }
+
+    /// Feed output (answering queries) until `done` holds for the screen, or panic with
+    /// the screen after 10 s.
+    fn wait_for(&mut self, what: &str, done: impl Fn(&Screen) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !done(&self.screen) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left.min(Duration::from_millis(200))) {
+                Ok(chunk) => {
+                    self.screen.process(&chunk);
+                    let replies = self.screen.take_replies();
+                    if !replies.is_empty() {
+                        let _ = self.writer.write_all(&replies);
+                    }
+                }
+                Err(_) if Instant::now() < deadline => {}
+                Err(_) => panic!("timed out waiting for {what}; screen:\n{}", self.dump()),
+            }
+        }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).expect("write to pty");
+        self.writer.flush().expect("flush pty");
+    }
+
+    fn dump(&self) -> String {
+        self.screen.text_lines().join("\n")
+    }
+
+    fn text(&self) -> String {
+        self.dump()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn tput_positions_colors_and_line_drawing() {
+    require("tput", "ncurses-bin");
+    let script = "tput clear; tput cup 5 10; printf hello; tput setaf 1; printf red; tput sgr0; \
+                  tput smacs; printf lqqk; tput rmacs; tput cup 7 0; printf done; sleep 5";
+    let mut s = Session::spawn(&["sh", "-c", script]);
+    s.wait_for("tput output", |sc| sc.text_lines()[7] == "done");
+    assert_eq!(s.screen.text_lines()[5], "          hellored┌──┐");
+    let red = s.screen.vt().cell(5, 15).expect("cell");
+    assert_eq!(red.fgcolor(), proximity::term::Color::Idx(1));
+    assert_eq!(
+        s.screen.vt().cell(5, 18).expect("cell").fgcolor(),
+        proximity::term::Color::Default
+    );
+}
+
+#[test]
+fn less_pages_a_file_in_the_alternate_screen() {
+    require("less", "less");
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("numbers.txt");
+    let body: String = (1..=200).map(|i| format!("line {i:03}\n")).collect();
+    std::fs::write(&file, body).expect("write");
+    let path = file.to_string_lossy().to_string();
+    let mut s = Session::spawn(&["less", &path]);
+    s.wait_for("first page", |sc| {
+        sc.text_lines()[0] == "line 001" && sc.text_lines()[22] == "line 023"
+    });
+    assert!(s.screen.alternate_screen());
+    s.send(b"G");
+    s.wait_for("last page", |sc| sc.text_lines()[22] == "line 200");
+    s.send(b"g");
+    s.wait_for("back to top", |sc| sc.text_lines()[0] == "line 001");
+    s.send(b"q");
+    s.wait_for("quit", |sc| !sc.alternate_screen());
+}
+
+fn box_drawn(sc: &Screen, text: &str) -> bool {
+    let t = sc.text_lines().join("\n");
+    t.contains(text) && t.contains('┌') && t.contains('┘') && t.contains('│') && t.contains('─')
+}
+
+#[test]
+fn dialog_msgbox_draws_a_box() {
+    require("dialog", "dialog");
+    let mut s = Session::spawn(&["dialog", "--msgbox", "Hello from dialog", "8", "40"]);
+    s.wait_for("dialog box", |sc| {
+        box_drawn(sc, "Hello from dialog") && sc.text_lines().join("\n").contains("OK")
+    });
+    // No raw line-drawing letters left where the border is.
+    assert!(!s.text().contains("lqqq"), "{}", s.dump());
+    s.send(b"\r");
+}
+
+#[test]
+fn whiptail_msgbox_draws_a_box() {
+    require("whiptail", "whiptail");
+    let mut s = Session::spawn(&["whiptail", "--msgbox", "Hello from whiptail", "8", "40"]);
+    s.wait_for("whiptail box", |sc| {
+        box_drawn(sc, "Hello from whiptail") && sc.text_lines().join("\n").contains("Ok")
+    });
+    assert!(!s.text().contains("lqqq"), "{}", s.dump());
+    s.send(b"\r");
+}
