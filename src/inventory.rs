@@ -1,2 +1,542 @@
 //! The inventory: what the rack draws. Hosts -> nodes -> guests, owned snapshots built from
 //! `/cluster/resources` (or the offline cache), never shared with workers.
+//!
+//! Pure data and pure functions only (no terminal, no IO): the UI replaces a host's snapshot
+//! when a refresh arrives and keeps the last one (marked stale) when the host goes away.
+//! The filter language (`name`, vmid, `tag:`, `status:`, `node:`, `host:`) lives here too so
+//! the CLI and the TUI match guests the same way.
+
+use std::time::SystemTime;
+
+use crate::pve::types::ClusterResource;
+
+/// Tag that marks a container as managed by Proximity: `px-app-<id>`.
+const APP_TAG_PREFIX: &str = "px-app-";
+
+/// LXC container or QEMU virtual machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GuestKind {
+    Container,
+    Vm,
+}
+
+impl GuestKind {
+    pub fn short(self) -> &'static str {
+        match self {
+            GuestKind::Container => "CT",
+            GuestKind::Vm => "VM",
+        }
+    }
+}
+
+/// What the LED shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GuestStatus {
+    Running,
+    Stopped,
+    Paused,
+    /// A lock is held (backup, migrate, create...) or a task is running on it.
+    Busy,
+    Error,
+    Unknown,
+}
+
+impl GuestStatus {
+    pub const ALL: [GuestStatus; 6] = [
+        GuestStatus::Running,
+        GuestStatus::Stopped,
+        GuestStatus::Paused,
+        GuestStatus::Busy,
+        GuestStatus::Error,
+        GuestStatus::Unknown,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            GuestStatus::Running => "running",
+            GuestStatus::Stopped => "stopped",
+            GuestStatus::Paused => "paused",
+            GuestStatus::Busy => "busy",
+            GuestStatus::Error => "error",
+            GuestStatus::Unknown => "unknown",
+        }
+    }
+
+    /// Proxmox reports `status` plus an optional `lock`; a lock wins because the guest
+    /// cannot be acted on while it is held. `suspended` (hibernate) and `paused` both mean
+    /// "not running, memory kept"; `internal-error` / `io-error` are QEMU error states.
+    fn from_wire(status: Option<&str>, lock: Option<&str>) -> GuestStatus {
+        if lock.is_some_and(|l| !l.is_empty()) {
+            return GuestStatus::Busy;
+        }
+        match status.unwrap_or("") {
+            "running" => GuestStatus::Running,
+            "stopped" => GuestStatus::Stopped,
+            "paused" | "suspended" | "prelaunch" => GuestStatus::Paused,
+            s if s.contains("error") => GuestStatus::Error,
+            _ => GuestStatus::Unknown,
+        }
+    }
+}
+
+/// One guest as of the last snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Guest {
+    pub vmid: u32,
+    pub name: String,
+    pub kind: GuestKind,
+    pub status: GuestStatus,
+    pub lock: Option<String>,
+    /// CPU use as a fraction of the guest's cores (0.0..=1.0).
+    pub cpu: f64,
+    pub maxcpu: f64,
+    pub mem: u64,
+    pub maxmem: u64,
+    pub disk: u64,
+    pub maxdisk: u64,
+    pub uptime_s: u64,
+    pub tags: Vec<String>,
+    /// Catalog id when the guest carries a `px-app-<id>` tag.
+    pub app: Option<String>,
+    pub template: bool,
+}
+
+impl Guest {
+    pub fn mem_fraction(&self) -> f64 {
+        fraction(self.mem, self.maxmem)
+    }
+}
+
+/// One node (a rack) of a host.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub name: String,
+    pub online: bool,
+    pub cpu: f64,
+    pub maxcpu: f64,
+    pub mem: u64,
+    pub maxmem: u64,
+    pub disk: u64,
+    pub maxdisk: u64,
+    pub uptime_s: u64,
+    /// Sorted by vmid.
+    pub guests: Vec<Guest>,
+}
+
+impl Node {
+    pub fn mem_fraction(&self) -> f64 {
+        fraction(self.mem, self.maxmem)
+    }
+    pub fn disk_fraction(&self) -> f64 {
+        fraction(self.disk, self.maxdisk)
+    }
+}
+
+/// Whether a host's snapshot is live.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HostState {
+    /// Configured, nothing heard yet.
+    Connecting,
+    Online,
+    AuthFailed,
+    Unreachable(String),
+    /// Drawn from the cache or an old refresh; `since` is when the data was fetched.
+    Stale {
+        since: SystemTime,
+    },
+}
+
+/// One configured Proxmox endpoint (a cluster or a single node).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Host {
+    pub name: String,
+    pub state: HostState,
+    pub fetched_at: Option<SystemTime>,
+    /// Sorted by name.
+    pub nodes: Vec<Node>,
+}
+
+impl Host {
+    pub fn new(name: &str) -> Host {
+        Host {
+            name: name.to_string(),
+            state: HostState::Connecting,
+            fetched_at: None,
+            nodes: Vec::new(),
+        }
+    }
+    pub fn guest_count(&self) -> usize {
+        self.nodes.iter().map(|n| n.guests.len()).sum()
+    }
+}
+
+/// Hosts in the order they were configured.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Inventory {
+    pub hosts: Vec<Host>,
+}
+
+/// Totals for the header line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub hosts: usize,
+    pub nodes: usize,
+    pub guests: usize,
+    pub running: usize,
+}
+
+impl Inventory {
+    /// One host's snapshot from its `/cluster/resources` answer. Storage, pool and sdn
+    /// entries are ignored; guests whose node has no `node` entry get one (offline) so
+    /// they are never lost.
+    pub fn from_resources(
+        host: &str,
+        resources: &[ClusterResource],
+        fetched_at: SystemTime,
+    ) -> Inventory {
+        Inventory {
+            hosts: vec![host_from_resources(host, resources, fetched_at)],
+        }
+    }
+
+    pub fn host(&self, name: &str) -> Option<&Host> {
+        self.hosts.iter().find(|h| h.name == name)
+    }
+
+    fn host_mut(&mut self, name: &str) -> &mut Host {
+        let idx = match self.hosts.iter().position(|h| h.name == name) {
+            Some(i) => i,
+            None => {
+                self.hosts.push(Host::new(name));
+                self.hosts.len() - 1
+            }
+        };
+        &mut self.hosts[idx]
+    }
+
+    /// Replace a host's snapshot with a fresh one (host state becomes online).
+    pub fn apply_resources(
+        &mut self,
+        host: &str,
+        resources: &[ClusterResource],
+        fetched_at: SystemTime,
+    ) {
+        *self.host_mut(host) = host_from_resources(host, resources, fetched_at);
+    }
+
+    /// Load a cached snapshot: same as a refresh, but drawn as stale.
+    pub fn apply_cached(
+        &mut self,
+        host: &str,
+        resources: &[ClusterResource],
+        fetched_at: SystemTime,
+    ) {
+        let mut h = host_from_resources(host, resources, fetched_at);
+        h.state = HostState::Stale { since: fetched_at };
+        *self.host_mut(host) = h;
+    }
+
+    /// A refresh failed or auth broke: keep the nodes (the last known picture) and record why.
+    pub fn set_state(&mut self, host: &str, state: HostState) {
+        self.host_mut(host).state = state;
+    }
+
+    pub fn ensure_host(&mut self, host: &str) {
+        self.host_mut(host);
+    }
+
+    pub fn remove_host(&mut self, host: &str) {
+        self.hosts.retain(|h| h.name != host);
+    }
+
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts {
+            hosts: self.hosts.len(),
+            ..Counts::default()
+        };
+        for node in self.hosts.iter().flat_map(|h| &h.nodes) {
+            c.nodes += 1;
+            c.guests += node.guests.len();
+            c.running += node
+                .guests
+                .iter()
+                .filter(|g| g.status == GuestStatus::Running)
+                .count();
+        }
+        c
+    }
+
+    /// Find a guest by host and vmid.
+    pub fn guest(&self, host: &str, vmid: u32) -> Option<(&Node, &Guest)> {
+        let h = self.host(host)?;
+        h.nodes
+            .iter()
+            .find_map(|n| n.guests.iter().find(|g| g.vmid == vmid).map(|g| (n, g)))
+    }
+}
+
+fn fraction(used: u64, max: u64) -> f64 {
+    if max == 0 {
+        0.0
+    } else {
+        (used as f64 / max as f64).clamp(0.0, 1.0)
+    }
+}
+
+fn host_from_resources(host: &str, resources: &[ClusterResource], fetched_at: SystemTime) -> Host {
+    let mut nodes: Vec<Node> = Vec::new();
+    for r in resources.iter().filter(|r| r.kind == "node") {
+        let Some(name) = r.node.clone() else { continue };
+        nodes.push(Node {
+            name,
+            // Proxmox says "online"/"offline"; a node entry without status is from an old
+            // cluster member we cannot reach.
+            online: r.status.as_deref() == Some("online"),
+            cpu: r.cpu.unwrap_or(0.0).clamp(0.0, 1.0),
+            maxcpu: r.maxcpu.unwrap_or(0.0),
+            mem: r.mem.unwrap_or(0),
+            maxmem: r.maxmem.unwrap_or(0),
+            disk: r.disk.unwrap_or(0),
+            maxdisk: r.maxdisk.unwrap_or(0),
+            uptime_s: r.uptime.unwrap_or(0),
+            guests: Vec::new(),
+        });
+    }
+    for r in resources {
+        let kind = match r.kind.as_str() {
+            "lxc" => GuestKind::Container,
+            "qemu" => GuestKind::Vm,
+            _ => continue,
+        };
+        let (Some(vmid), Some(node_name)) = (r.vmid, r.node.as_deref()) else {
+            continue;
+        };
+        let tags = split_tags(r.tags.as_deref().unwrap_or(""));
+        let app = tags
+            .iter()
+            .find_map(|t| t.strip_prefix(APP_TAG_PREFIX))
+            .filter(|id| !id.is_empty())
+            .map(str::to_string);
+        let guest = Guest {
+            vmid,
+            name: r
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("{}-{vmid}", kind.short().to_lowercase())),
+            kind,
+            status: GuestStatus::from_wire(r.status.as_deref(), r.lock.as_deref()),
+            lock: r.lock.clone().filter(|l| !l.is_empty()),
+            cpu: r.cpu.unwrap_or(0.0).clamp(0.0, 1.0),
+            maxcpu: r.maxcpu.unwrap_or(0.0),
+            mem: r.mem.unwrap_or(0),
+            maxmem: r.maxmem.unwrap_or(0),
+            disk: r.disk.unwrap_or(0),
+            maxdisk: r.maxdisk.unwrap_or(0),
+            uptime_s: r.uptime.unwrap_or(0),
+            tags,
+            app,
+            template: r.template == Some(1),
+        };
+        let idx = match nodes.iter().position(|n| n.name == node_name) {
+            Some(i) => i,
+            None => {
+                nodes.push(Node {
+                    name: node_name.to_string(),
+                    online: false,
+                    cpu: 0.0,
+                    maxcpu: 0.0,
+                    mem: 0,
+                    maxmem: 0,
+                    disk: 0,
+                    maxdisk: 0,
+                    uptime_s: 0,
+                    guests: Vec::new(),
+                });
+                nodes.len() - 1
+            }
+        };
+        nodes[idx].guests.push(guest);
+    }
+    nodes.sort_by(|a, b| a.name.cmp(&b.name));
+    for n in &mut nodes {
+        n.guests.sort_by_key(|g| g.vmid);
+    }
+    Host {
+        name: host.to_string(),
+        state: HostState::Online,
+        fetched_at: Some(fetched_at),
+        nodes,
+    }
+}
+
+/// Proxmox joins tags with `;` (older releases also wrote `,` or spaces).
+pub fn split_tags(raw: &str) -> Vec<String> {
+    raw.split([';', ',', ' '])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// One term of a filter. Terms are ANDed.
+#[derive(Debug, Clone, PartialEq)]
+enum Term {
+    /// Matches a name substring, or a vmid prefix when numeric.
+    Text(String),
+    Tag(String),
+    Status(String),
+    Node(String),
+    Host(String),
+}
+
+/// A parsed live filter: `web tag:prod status:running node:pve1 host:lab 101`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    terms: Vec<Term>,
+}
+
+impl Filter {
+    pub fn parse(input: &str) -> Filter {
+        let terms = input
+            .split_whitespace()
+            .map(|word| {
+                let lower = word.to_lowercase();
+                let (key, value) = lower.split_once(':').unwrap_or(("", &lower));
+                let value = value.to_string();
+                match key {
+                    "tag" => Term::Tag(value),
+                    "status" => Term::Status(value),
+                    "node" => Term::Node(value),
+                    "host" => Term::Host(value),
+                    _ => Term::Text(lower.clone()),
+                }
+            })
+            .collect();
+        Filter { terms }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// Whether a guest passes every term.
+    pub fn matches(&self, host: &str, node: &str, guest: &Guest) -> bool {
+        self.terms.iter().all(|t| match t {
+            Term::Text(s) => {
+                contains_ci(&guest.name, s)
+                    || (s.bytes().all(|b| b.is_ascii_digit())
+                        && guest.vmid.to_string().starts_with(s.as_str()))
+            }
+            Term::Tag(s) => guest.tags.iter().any(|t| t.eq_ignore_ascii_case(s)),
+            Term::Status(s) => guest.status.name().starts_with(s.as_str()),
+            Term::Node(s) => contains_ci(node, s),
+            Term::Host(s) => contains_ci(host, s),
+        })
+    }
+}
+
+fn contains_ci(hay: &str, needle_lower: &str) -> bool {
+    if needle_lower.is_empty() {
+        return true;
+    }
+    if hay.is_ascii() && needle_lower.is_ascii() {
+        let (h, n) = (hay.as_bytes(), needle_lower.as_bytes());
+        return h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
+    }
+    hay.to_lowercase().contains(needle_lower)
+}
+
+/// The guests of `inventory` that pass `filter`, as `(host, node, guest)` index triples in
+/// rack order. Pure: the UI caches the result and recomputes it only when the inventory or
+/// the filter changes.
+pub fn filter_guests(inventory: &Inventory, filter: &Filter) -> Vec<(usize, usize, usize)> {
+    let mut out = Vec::new();
+    for (hi, h) in inventory.hosts.iter().enumerate() {
+        for (ni, n) in h.nodes.iter().enumerate() {
+            for (gi, g) in n.guests.iter().enumerate() {
+                if filter.matches(&h.name, &n.name, g) {
+                    out.push((hi, ni, gi));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn res(kind: &str, node: &str, vmid: Option<u32>, name: &str, status: &str) -> ClusterResource {
+        ClusterResource {
+            id: format!(
+                "{kind}/{}",
+                vmid.map(|v| v.to_string()).unwrap_or(node.into())
+            ),
+            kind: kind.into(),
+            node: Some(node.into()),
+            vmid,
+            name: Some(name.into()),
+            status: Some(status.into()),
+            ..ClusterResource::default()
+        }
+    }
+
+    #[test]
+    fn builds_nodes_and_guests_sorted() {
+        let mut web = res("lxc", "pve1", Some(105), "web", "running");
+        web.tags = Some("prod;px-app-jellyfin".into());
+        let mut locked = res("qemu", "pve1", Some(101), "db", "running");
+        locked.lock = Some("backup".into());
+        let list = vec![
+            res("node", "pve1", None, "pve1", "online"),
+            web,
+            locked,
+            res("lxc", "pve2", Some(200), "orphan", "stopped"),
+            res("storage", "pve1", None, "local", "available"),
+        ];
+        let inv = Inventory::from_resources("lab", &list, SystemTime::UNIX_EPOCH);
+        let h = &inv.hosts[0];
+        assert_eq!(h.nodes.len(), 2);
+        assert_eq!(
+            h.nodes[0].guests.iter().map(|g| g.vmid).collect::<Vec<_>>(),
+            vec![101, 105]
+        );
+        assert_eq!(h.nodes[0].guests[0].status, GuestStatus::Busy);
+        assert_eq!(h.nodes[0].guests[1].app.as_deref(), Some("jellyfin"));
+        assert_eq!(h.nodes[0].guests[1].tags, vec!["prod", "px-app-jellyfin"]);
+        assert!(
+            !h.nodes[1].online,
+            "node known only from a guest is drawn offline"
+        );
+        assert_eq!(
+            inv.counts(),
+            Counts {
+                hosts: 1,
+                nodes: 2,
+                guests: 3,
+                running: 1
+            }
+        );
+    }
+
+    #[test]
+    fn filter_terms_and() {
+        let mut g = res("lxc", "pve1", Some(1234), "Jellyfin", "running");
+        g.tags = Some("media;prod".into());
+        let list = vec![
+            res("node", "pve1", None, "", "online"),
+            g,
+            res("lxc", "pve1", Some(99), "x", "stopped"),
+        ];
+        let inv = Inventory::from_resources("lab", &list, SystemTime::UNIX_EPOCH);
+        let n = |q: &str| filter_guests(&inv, &Filter::parse(q)).len();
+        assert_eq!(n(""), 2);
+        assert_eq!(n("jelly"), 1);
+        assert_eq!(n("123"), 1);
+        assert_eq!(n("tag:media status:run"), 1);
+        assert_eq!(n("tag:media status:stopped"), 0);
+        assert_eq!(n("node:pve host:LAB"), 2);
+        assert_eq!(n("host:other"), 0);
+    }
+}

@@ -1,2 +1,50 @@
 //! ratatui views. The only module (with the CLI edge) that imports the terminal.
+//!
+//! Shape (ratatui "event-driven-async" / gitui / helix): one inbox of `AppEvent`s; keys go
+//! through the `Keymap` into `Action`s; `App::update` changes state and returns `Effect`s
+//! for the runtime; `render` is a pure function of `App`.
+
+pub mod action;
+pub mod app;
+pub mod color;
+pub mod config;
+pub mod forms;
+mod input;
+pub mod keymap;
+pub mod popup;
+mod popup_keys;
+pub mod render;
+pub mod runtime;
+pub mod sample;
+pub mod terminal_guard;
 pub mod term_widget;
+pub mod theme;
+mod update;
+pub mod view;
+
+pub use action::{Action, AppEvent, Effect, GuestRef, HostDraft, HostEntry, PowerOp};
+pub use app::{App, Screen};
+pub use render::render;
+pub use runtime::{RuntimeStats, run};
+pub use terminal_guard::TerminalGuard;
+
+/// Make text from guests, tasks and hosts safe to draw: control characters (including ESC,
+/// so no escape sequence reaches the user's terminal) become U+FFFD, tabs become spaces.
+pub fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}
+
+/// Like `sanitize`, borrowing when nothing needs replacing (the common case, on hot paths).
+pub fn sanitize_cow(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_control) {
+        std::borrow::Cow::Owned(sanitize(s))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}

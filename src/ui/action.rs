@@ -1,0 +1,243 @@
+//! The UI's message types: `AppEvent` (everything that arrives in the one inbox), `Action`
+//! (what a key means, after the keymap), and `Effect` (what the runtime must do: the UI
+//! itself never does IO).
+
+use std::time::SystemTime;
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::pve::types::ClusterResource;
+
+/// Everything the UI task receives, from the terminal and from workers.
+#[derive(Debug, Clone)]
+pub enum AppEvent {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Paste(String),
+    Resize(u16, u16),
+    /// Animation / clock tick; carries wall time so `update` stays pure.
+    Tick(SystemTime),
+    /// A refresh of one host: its `/cluster/resources` or the reason it failed.
+    Inventory(String, Result<Vec<ClusterResource>, String>, SystemTime),
+    /// The offline cache for a host, drawn at once and marked stale.
+    Cached(String, Vec<ClusterResource>, SystemTime),
+    HostState(String, crate::inventory::HostState),
+    /// The configured hosts (from the store), for the hosts screen and onboarding.
+    HostsConfigured(Vec<HostEntry>),
+    TaskProgress {
+        host: String,
+        vmid: u32,
+        upid: String,
+        label: String,
+        /// 0.0..=1.0 when known.
+        fraction: Option<f32>,
+    },
+    TaskDone {
+        host: String,
+        vmid: u32,
+        upid: String,
+        ok: bool,
+        message: String,
+    },
+    /// Samples for the detail panel sparklines (oldest first, 0.0..=1.0).
+    Metrics {
+        host: String,
+        vmid: u32,
+        cpu: Vec<f64>,
+        mem: Vec<f64>,
+    },
+    /// Extra facts for the detail panel (config lines, IP addresses).
+    GuestDetail {
+        host: String,
+        vmid: u32,
+        ips: Vec<String>,
+        config: Vec<(String, String)>,
+    },
+    /// Ports of a managed app, shown on its slot.
+    AppPorts {
+        host: String,
+        vmid: u32,
+        ports: Vec<u16>,
+    },
+    /// First contact with a self-signed host: ask the user to trust what it presented.
+    FingerprintPrompt {
+        host: String,
+        url: String,
+        fingerprint: String,
+    },
+    /// Result of a `TestHost` effect.
+    HostTestResult {
+        name: String,
+        result: Result<String, String>,
+    },
+    /// A message for the user (bad config file, saved settings...).
+    Toast {
+        text: String,
+        error: bool,
+    },
+}
+
+/// One configured endpoint as the hosts screen shows it (no secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostEntry {
+    pub name: String,
+    pub url: String,
+    pub token_id: String,
+    pub fingerprint: Option<String>,
+}
+
+/// A secret typed into a form; never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct SecretString(pub String);
+
+impl std::fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "SecretString(\"\")"
+        } else {
+            "SecretString(***)"
+        })
+    }
+}
+
+/// What the host form produced, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostDraft {
+    pub name: String,
+    pub url: String,
+    pub token_id: String,
+    /// Empty when editing and left blank: keep the stored one.
+    pub secret: SecretString,
+    pub fingerprint: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PowerOp {
+    Start,
+    Shutdown,
+    Stop,
+    Reboot,
+}
+
+impl PowerOp {
+    pub fn verb(self) -> &'static str {
+        match self {
+            PowerOp::Start => "start",
+            PowerOp::Shutdown => "shutdown",
+            PowerOp::Stop => "stop",
+            PowerOp::Reboot => "reboot",
+        }
+    }
+}
+
+/// Identifies one guest across hosts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GuestRef {
+    pub host: String,
+    pub node: String,
+    pub vmid: u32,
+    pub kind: crate::inventory::GuestKind,
+}
+
+/// What the runtime must do for the UI.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Quit,
+    Refresh(String),
+    RefreshAll,
+    Power {
+        target: GuestRef,
+        op: PowerOp,
+    },
+    Delete {
+        target: GuestRef,
+    },
+    OpenTaskLog(String),
+    /// Persist the chosen theme (and other settings).
+    SaveSettings {
+        theme: String,
+    },
+    AddHost(HostDraft),
+    EditHost {
+        original: String,
+        draft: HostDraft,
+    },
+    RemoveHost(String),
+    TestHost(HostDraft),
+    TrustFingerprint {
+        host: String,
+        fingerprint: String,
+        accept: bool,
+    },
+    /// Fetch detail (config, IPs) and metrics for the selection.
+    LoadDetail {
+        host: String,
+        node: String,
+        vmid: u32,
+    },
+    StartDemo,
+    /// Ctrl-Z: the runtime hands this to the terminal guard.
+    Suspend,
+}
+
+macro_rules! actions {
+    ($( $variant:ident = $name:literal : $desc:literal ),* $(,)?) => {
+        /// What a key means. Named in `assets/keymap.toml` by the literal beside each variant.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action { $( $variant ),* }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[ $( Action::$variant ),* ];
+            pub fn name(self) -> &'static str {
+                match self { $( Action::$variant => $name ),* }
+            }
+            pub fn description(self) -> &'static str {
+                match self { $( Action::$variant => $desc ),* }
+            }
+            pub fn from_name(s: &str) -> Option<Action> {
+                match s { $( $name => Some(Action::$variant), )* _ => None }
+            }
+        }
+    };
+}
+
+actions! {
+    Up = "up": "move up",
+    Down = "down": "move down",
+    Left = "left": "previous rack",
+    Right = "right": "next rack",
+    PageUp = "page_up": "page up",
+    PageDown = "page_down": "page down",
+    PageLeft = "page_left": "page racks left",
+    PageRight = "page_right": "page racks right",
+    Top = "top": "first slot",
+    Bottom = "bottom": "last slot",
+    NextPane = "next_pane": "next pane",
+    PrevPane = "prev_pane": "previous pane",
+    Details = "details": "open details",
+    Filter = "filter": "live filter",
+    Palette = "palette": "command palette",
+    Help = "help": "help",
+    Back = "back": "back / close",
+    Quit = "quit": "quit",
+    Suspend = "suspend": "suspend to shell",
+    Zoom = "zoom": "cycle zoom (detailed, compact, heatmap)",
+    Refresh = "refresh": "refresh now",
+    Mark = "mark": "mark for multi-select",
+    ClearMarks = "clear_marks": "clear marks",
+    Start = "start": "start guest",
+    Shutdown = "shutdown": "shut down guest",
+    Stop = "stop": "stop guest (hard)",
+    Reboot = "reboot": "reboot guest",
+    Delete = "delete": "delete guest",
+    TaskLog = "task_log": "open the last task's log",
+    Rack = "rack": "rack screen",
+    Hosts = "hosts": "hosts screen",
+    Settings = "settings": "settings (themes)",
+    AddHost = "add_host": "add a host",
+    EditHost = "edit_host": "edit host",
+    RemoveHost = "remove_host": "remove host",
+    TestHost = "test_host": "test host connection",
+    Demo = "demo": "start the demo",
+    Apply = "apply": "apply the choice",
+}

@@ -1,0 +1,607 @@
+//! `App`: all UI state, owned by the UI task. `handle(event)` and `update(action)` change it
+//! and return the `Effect`s the runtime must perform; neither does IO, so both are tested
+//! from key sequences. Popups and text inputs take keys before the keymap does.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::{Duration, SystemTime};
+
+use super::action::{Action, AppEvent, Effect, GuestRef, HostEntry};
+use super::keymap::{Context, KeyPress, Keymap};
+use super::popup::{PaletteItem, PaletteState, PaletteTarget, Popup};
+use super::theme::{ColorDepth, Theme, ThemeSet};
+use super::view::{RackView, Zoom, rack_geometry, screen_layout};
+use crate::inventory::{Filter, Guest, HostState, Inventory, Node};
+
+/// How long a toast stays up.
+pub const TOAST_MS: u64 = 6000;
+/// Animation frame period while something pulses.
+pub const ANIM_MS: u64 = 250;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Rack,
+    Hosts,
+    Settings,
+    Onboarding,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Rack,
+    Detail,
+}
+
+/// A task the runtime reported on a guest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskView {
+    pub host: String,
+    pub vmid: u32,
+    pub upid: String,
+    pub label: String,
+    pub fraction: Option<f32>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Toast {
+    pub text: String,
+    pub error: bool,
+    pub ok: bool,
+    pub upid: Option<String>,
+    pub until: SystemTime,
+}
+
+/// Extra facts for the detail panel, as events deliver them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GuestExtra {
+    pub ips: Vec<String>,
+    pub config: Vec<(String, String)>,
+    pub cpu: Vec<f64>,
+    pub mem: Vec<f64>,
+}
+
+pub struct App {
+    pub keymap: Keymap,
+    pub themes: ThemeSet,
+    pub theme: Theme,
+    /// The theme in the settings file (restored when a preview is cancelled).
+    pub saved_theme: String,
+    pub depth: ColorDepth,
+    pub inventory: Inventory,
+    pub view: RackView,
+    /// Header totals, recomputed with the view (not per frame: they cost O(guests)).
+    pub counts: crate::inventory::Counts,
+    pub filter_text: String,
+    pub filter_editing: bool,
+    pub screen: Screen,
+    pub zoom: Zoom,
+    pub focus: Pane,
+    pub detail_open: bool,
+    pub sel_col: usize,
+    pub sel_idx: usize,
+    pub col_offset: usize,
+    /// First visible guest index per rack column.
+    pub scroll: Vec<usize>,
+    pub marks: BTreeSet<GuestRef>,
+    pub tasks: Vec<TaskView>,
+    pub toasts: Vec<Toast>,
+    pub popup: Option<Popup>,
+    pub pending_keys: Vec<KeyPress>,
+    pub hosts: Vec<HostEntry>,
+    pub host_sel: usize,
+    pub settings_sel: usize,
+    pub size: (u16, u16),
+    pub now: SystemTime,
+    pub extra: HashMap<(String, u32), GuestExtra>,
+    pub app_ports: HashMap<(String, u32), Vec<u16>>,
+    /// The last task that finished, for the task-log key.
+    pub last_upid: Option<String>,
+    /// The guest the selection should return to when a filter stops hiding it.
+    pub anchor: Option<GuestRef>,
+}
+
+impl App {
+    pub fn new(
+        keymap: Keymap,
+        themes: ThemeSet,
+        theme_name: &str,
+        depth: ColorDepth,
+        now: SystemTime,
+    ) -> App {
+        let theme = themes
+            .resolve(theme_name, depth)
+            .unwrap_or_else(|_| Theme::fallback(depth));
+        App {
+            keymap,
+            saved_theme: theme.name.clone(),
+            theme,
+            themes,
+            depth,
+            inventory: Inventory::default(),
+            view: RackView::default(),
+            counts: Default::default(),
+            filter_text: String::new(),
+            filter_editing: false,
+            screen: Screen::Onboarding,
+            zoom: Zoom::Detailed,
+            focus: Pane::Rack,
+            detail_open: false,
+            sel_col: 0,
+            sel_idx: 0,
+            col_offset: 0,
+            scroll: Vec::new(),
+            marks: BTreeSet::new(),
+            tasks: Vec::new(),
+            toasts: Vec::new(),
+            popup: None,
+            pending_keys: Vec::new(),
+            hosts: Vec::new(),
+            host_sel: 0,
+            settings_sel: 0,
+            size: (80, 24),
+            now,
+            extra: HashMap::new(),
+            app_ports: HashMap::new(),
+            last_upid: None,
+            anchor: None,
+        }
+    }
+
+    /// Defaults everywhere (tests, benchmarks, the demo).
+    pub fn with_defaults(now: SystemTime) -> App {
+        App::new(
+            Keymap::defaults(),
+            ThemeSet::builtin(),
+            "dark",
+            ColorDepth::TrueColor,
+            now,
+        )
+    }
+
+    pub fn context(&self) -> Context {
+        match self.screen {
+            Screen::Rack => Context::Rack,
+            Screen::Hosts => Context::Hosts,
+            Screen::Settings => Context::Settings,
+            Screen::Onboarding => Context::Onboarding,
+        }
+    }
+
+    /// Whether anything on screen moves by itself (pulsing LEDs, spinners): the runtime
+    /// ticks only while this holds.
+    pub fn is_animating(&self) -> bool {
+        if !self.tasks.is_empty() {
+            return true;
+        }
+        if self.screen != Screen::Rack {
+            return false;
+        }
+        // Busy slots pulse, but only visible ones matter; checking the view is O(visible).
+        let g = self.geometry();
+        let per_page = g.per_page(self.zoom);
+        (self.col_offset..(self.col_offset + g.visible_cols).min(self.view.cols.len())).any(|c| {
+            let start = self.scroll.get(c).copied().unwrap_or(0);
+            let col = &self.view.cols[c];
+            col.guests.iter().skip(start).take(per_page).any(|gi| {
+                self.col_node(c)
+                    .and_then(|n| n.guests.get(*gi as usize))
+                    .is_some_and(|g| g.status == crate::inventory::GuestStatus::Busy)
+            })
+        })
+    }
+
+    /// When the screen next changes by itself without an event: a toast expiring, a stale
+    /// age rolling over a minute, an animation frame. `None` = sleep until an event.
+    pub fn next_deadline(&self) -> Option<SystemTime> {
+        let mut next: Option<SystemTime> = self.toasts.iter().map(|t| t.until).min();
+        let mut consider = |t: SystemTime| next = Some(next.map_or(t, |n| n.min(t)));
+        if self.is_animating() {
+            consider(self.now + Duration::from_millis(ANIM_MS));
+        }
+        if self
+            .inventory
+            .hosts
+            .iter()
+            .any(|h| matches!(h.state, HostState::Stale { .. }))
+        {
+            consider(self.now + Duration::from_secs(60));
+        }
+        next
+    }
+
+    pub fn geometry(&self) -> super::view::RackGeometry {
+        let area = ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1);
+        let layout = screen_layout(area, self.detail_open, self.focus == Pane::Detail);
+        rack_geometry(layout.racks, self.zoom)
+    }
+
+    pub fn col_node(&self, col: usize) -> Option<&Node> {
+        let c = self.view.cols.get(col)?;
+        self.inventory.hosts.get(c.host)?.nodes.get(c.node?)
+    }
+
+    /// The selected guest with its host and node names.
+    pub fn selected(&self) -> Option<(&str, &Node, &Guest)> {
+        let c = self.view.cols.get(self.sel_col)?;
+        let h = self.inventory.hosts.get(c.host)?;
+        let n = h.nodes.get(c.node?)?;
+        let g = n.guests.get(*c.guests.get(self.sel_idx)? as usize)?;
+        Some((&h.name, n, g))
+    }
+
+    pub fn selected_ref(&self) -> Option<GuestRef> {
+        self.selected().map(|(h, n, g)| GuestRef {
+            host: h.to_string(),
+            node: n.name.clone(),
+            vmid: g.vmid,
+            kind: g.kind,
+        })
+    }
+
+    pub fn task_for(&self, host: &str, vmid: u32) -> Option<&TaskView> {
+        self.tasks.iter().find(|t| t.vmid == vmid && t.host == host)
+    }
+
+    fn toast(&mut self, text: String, error: bool, ok: bool, upid: Option<String>) {
+        self.toasts.push(Toast {
+            text: super::sanitize(&text),
+            error,
+            ok,
+            upid,
+            until: self.now + Duration::from_millis(TOAST_MS),
+        });
+        if self.toasts.len() > 4 {
+            self.toasts.remove(0);
+        }
+    }
+
+    /// One event from the inbox.
+    pub fn handle(&mut self, ev: AppEvent) -> Vec<Effect> {
+        match ev {
+            AppEvent::Key(k) => return self.handle_key(k),
+            AppEvent::Mouse(m) => return self.handle_mouse(m),
+            AppEvent::Paste(text) => self.handle_paste(&text),
+            AppEvent::Resize(w, h) => {
+                self.size = (w, h);
+                self.ensure_visible();
+            }
+            AppEvent::Tick(now) => {
+                self.now = now;
+                self.toasts.retain(|t| t.until > now);
+            }
+            AppEvent::Inventory(host, result, at) => {
+                match result {
+                    Ok(list) => self.inventory.apply_resources(&host, &list, at),
+                    Err(reason) => {
+                        // Keep the last picture (its nodes stay, drawn as cached) and
+                        // record why; the age shows next to the reason.
+                        let lower = reason.to_lowercase();
+                        let state = if reason.contains("401") || lower.contains("auth") {
+                            HostState::AuthFailed
+                        } else {
+                            HostState::Unreachable(super::sanitize(&reason))
+                        };
+                        self.inventory.set_state(&host, state);
+                    }
+                }
+                if self.screen == Screen::Onboarding {
+                    self.screen = Screen::Rack;
+                }
+                self.rebuild_view();
+            }
+            AppEvent::Cached(host, list, at) => {
+                self.inventory.apply_cached(&host, &list, at);
+                if self.screen == Screen::Onboarding {
+                    self.screen = Screen::Rack;
+                }
+                self.rebuild_view();
+            }
+            AppEvent::HostState(host, state) => {
+                self.inventory.set_state(&host, state);
+                self.rebuild_view();
+            }
+            AppEvent::HostsConfigured(list) => {
+                for h in &list {
+                    self.inventory.ensure_host(&h.name);
+                }
+                let names: Vec<String> = list.iter().map(|h| h.name.clone()).collect();
+                let removed: Vec<String> = self
+                    .inventory
+                    .hosts
+                    .iter()
+                    .map(|h| h.name.clone())
+                    .filter(|n| !names.contains(n))
+                    .collect();
+                for r in removed {
+                    self.inventory.remove_host(&r);
+                }
+                self.hosts = list;
+                self.host_sel = self.host_sel.min(self.hosts.len().saturating_sub(1));
+                if self.screen == Screen::Onboarding && !self.hosts.is_empty() {
+                    self.screen = Screen::Rack;
+                }
+                self.rebuild_view();
+            }
+            AppEvent::TaskProgress {
+                host,
+                vmid,
+                upid,
+                label,
+                fraction,
+            } => {
+                let label = super::sanitize(&label);
+                match self.tasks.iter_mut().find(|t| t.upid == upid) {
+                    Some(t) => {
+                        t.label = label;
+                        t.fraction = fraction;
+                    }
+                    None => self.tasks.push(TaskView {
+                        host,
+                        vmid,
+                        upid,
+                        label,
+                        fraction,
+                    }),
+                }
+            }
+            AppEvent::TaskDone {
+                host,
+                vmid,
+                upid,
+                ok,
+                message,
+            } => {
+                self.tasks.retain(|t| t.upid != upid);
+                let name = self
+                    .inventory
+                    .guest(&host, vmid)
+                    .map(|(_, g)| g.name.clone())
+                    .unwrap_or_default();
+                let text = format!("{} {vmid} {name}: {message}", if ok { "✔" } else { "✖" });
+                self.last_upid = Some(upid.clone());
+                self.toast(text, !ok, ok, Some(upid));
+            }
+            AppEvent::Metrics {
+                host,
+                vmid,
+                cpu,
+                mem,
+            } => {
+                let e = self.extra.entry((host, vmid)).or_default();
+                e.cpu = cpu;
+                e.mem = mem;
+            }
+            AppEvent::GuestDetail {
+                host,
+                vmid,
+                ips,
+                config,
+            } => {
+                let e = self.extra.entry((host, vmid)).or_default();
+                e.ips = ips.iter().map(|s| super::sanitize(s)).collect();
+                e.config = config
+                    .iter()
+                    .map(|(k, v)| (super::sanitize(k), super::sanitize(v)))
+                    .collect();
+            }
+            AppEvent::AppPorts { host, vmid, ports } => {
+                self.app_ports.insert((host, vmid), ports);
+            }
+            AppEvent::FingerprintPrompt {
+                host,
+                url,
+                fingerprint,
+            } => {
+                self.popup = Some(Popup::Fingerprint {
+                    host: super::sanitize(&host),
+                    url: super::sanitize(&url),
+                    fingerprint: super::sanitize(&fingerprint),
+                });
+            }
+            AppEvent::HostTestResult { name, result } => {
+                let result = result
+                    .map(|s| super::sanitize(&s))
+                    .map_err(|s| super::sanitize(&s));
+                if let Some(Popup::HostForm(form)) = &mut self.popup {
+                    form.test_result = Some(result);
+                } else {
+                    let (text, err) = match result {
+                        Ok(s) => (format!("{name}: {s}"), false),
+                        Err(e) => (format!("{name}: {e}"), true),
+                    };
+                    self.toast(text, err, !err, None);
+                }
+            }
+            AppEvent::Toast { text, error } => self.toast(text, error, false, None),
+        }
+        Vec::new()
+    }
+
+    /// Recompute the filtered racks and keep the same guest selected when it still shows.
+    pub fn rebuild_view(&mut self) {
+        let keep = self.selected_ref().or_else(|| self.anchor.clone());
+        let old_col = self.view.cols.get(self.sel_col).map(|c| (c.host, c.node));
+        self.view = RackView::build(&self.inventory, &Filter::parse(&self.filter_text));
+        self.counts = self.inventory.counts();
+        self.scroll.resize(self.view.cols.len(), 0);
+        // Columns may have shrunk (filter, refresh): never scroll past a rack's end.
+        for (s, c) in self.scroll.iter_mut().zip(&self.view.cols) {
+            if *s >= c.guests.len() {
+                *s = 0;
+            }
+        }
+        let mut found = false;
+        if let Some(k) = keep {
+            for (ci, c) in self.view.cols.iter().enumerate() {
+                let Some(n) = self.col_node(ci) else { continue };
+                if self.inventory.hosts[c.host].name != k.host {
+                    continue;
+                }
+                if let Some(i) = c
+                    .guests
+                    .iter()
+                    .position(|gi| n.guests.get(*gi as usize).is_some_and(|g| g.vmid == k.vmid))
+                {
+                    self.sel_col = ci;
+                    self.sel_idx = i;
+                    found = true;
+                    self.anchor = Some(k.clone());
+                    break;
+                }
+            }
+        }
+        if !found {
+            if let Some(pos) =
+                old_col.and_then(|o| self.view.cols.iter().position(|c| (c.host, c.node) == o))
+            {
+                self.sel_col = pos;
+            }
+            self.sel_col = self.sel_col.min(self.view.cols.len().saturating_sub(1));
+            // Never leave the selection on an empty rack when another has guests.
+            if self
+                .view
+                .cols
+                .get(self.sel_col)
+                .is_some_and(|c| c.guests.is_empty())
+                && let Some(first) = self.view.cols.iter().position(|c| !c.guests.is_empty())
+            {
+                self.sel_col = first;
+            }
+            let len = self
+                .view
+                .cols
+                .get(self.sel_col)
+                .map_or(0, |c| c.guests.len());
+            self.sel_idx = self.sel_idx.min(len.saturating_sub(1));
+        }
+        self.ensure_visible();
+    }
+
+    /// Scroll so the selection is on screen (columns and rows).
+    pub fn ensure_visible(&mut self) {
+        let g = self.geometry();
+        let vis = g.visible_cols.max(1);
+        if self.sel_col < self.col_offset {
+            self.col_offset = self.sel_col;
+        } else if self.sel_col >= self.col_offset + vis {
+            self.col_offset = self.sel_col + 1 - vis;
+        }
+        self.col_offset = self
+            .col_offset
+            .min(self.view.cols.len().saturating_sub(vis));
+        let per_page = g.per_page(self.zoom);
+        let unit = if self.zoom == Zoom::Heatmap {
+            g.cells_per_row
+        } else {
+            1
+        };
+        if let Some(s) = self.scroll.get_mut(self.sel_col) {
+            if self.sel_idx < *s {
+                *s = self.sel_idx - self.sel_idx % unit;
+            } else if self.sel_idx >= *s + per_page {
+                let row_start = self.sel_idx - self.sel_idx % unit;
+                *s = (row_start + unit).saturating_sub(per_page);
+            }
+            *s -= *s % unit;
+        }
+    }
+
+    /// Palette entries: every action, then every guest, theme and host.
+    pub fn palette_items(&self) -> Vec<PaletteItem> {
+        let ctx = self.context();
+        let mut items: Vec<PaletteItem> = Action::ALL
+            .iter()
+            .filter(|a| {
+                !matches!(
+                    a,
+                    Action::Palette | Action::Up | Action::Down | Action::Left | Action::Right
+                )
+            })
+            .map(|a| PaletteItem {
+                label: a.description().to_string(),
+                hint: self
+                    .keymap
+                    .keys_for(ctx, *a)
+                    .first()
+                    .cloned()
+                    .unwrap_or_default(),
+                target: PaletteTarget::Action(*a),
+            })
+            .collect();
+        for h in &self.inventory.hosts {
+            for n in &h.nodes {
+                for g in &n.guests {
+                    items.push(PaletteItem {
+                        label: format!(
+                            "{} {} ({}/{})",
+                            g.vmid,
+                            super::sanitize(&g.name),
+                            h.name,
+                            n.name
+                        ),
+                        hint: g.kind.short().into(),
+                        target: PaletteTarget::Guest {
+                            host: h.name.clone(),
+                            vmid: g.vmid,
+                        },
+                    });
+                }
+            }
+            items.push(PaletteItem {
+                label: format!("host {}", h.name),
+                hint: "host".into(),
+                target: PaletteTarget::Host(h.name.clone()),
+            });
+        }
+        for t in self.themes.names() {
+            items.push(PaletteItem {
+                label: format!("theme {t}"),
+                hint: "theme".into(),
+                target: PaletteTarget::Theme(t),
+            });
+        }
+        items
+    }
+
+    pub fn open_palette(&mut self) {
+        self.popup = Some(Popup::Palette(PaletteState::new(self.palette_items())));
+    }
+
+    /// Select a guest by host and vmid (palette jump); clears a filter that hides it.
+    pub fn jump_to(&mut self, host: &str, vmid: u32) {
+        for attempt in 0..2 {
+            for (ci, c) in self.view.cols.iter().enumerate() {
+                if self.inventory.hosts[c.host].name != host {
+                    continue;
+                }
+                let Some(n) = self.col_node(ci) else { continue };
+                if let Some(i) = c
+                    .guests
+                    .iter()
+                    .position(|gi| n.guests.get(*gi as usize).is_some_and(|g| g.vmid == vmid))
+                {
+                    self.sel_col = ci;
+                    self.sel_idx = i;
+                    self.screen = Screen::Rack;
+                    self.ensure_visible();
+                    return;
+                }
+            }
+            if attempt == 0 {
+                self.filter_text.clear();
+                self.rebuild_view();
+            }
+        }
+    }
+
+    /// Switch to a theme by name (live); errors become a toast.
+    pub fn set_theme(&mut self, name: &str) {
+        match self.themes.resolve(name, self.depth) {
+            Ok(t) => self.theme = t,
+            Err(e) => self.toast(e.to_string(), true, false, None),
+        }
+    }
+
+    pub fn show_toast(&mut self, text: &str, error: bool) {
+        self.toast(text.to_string(), error, false, None);
+    }
+}

@@ -1,0 +1,209 @@
+//! Terminal input for `App`: keys (popups and the filter line first, then the keymap with
+//! chords), mouse (click a slot, wheel), bracketed paste, and the selection movement they
+//! drive. Pure like `update`: state changes plus effects.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::action::{Action, Effect};
+use super::app::{App, Pane, Screen};
+use super::keymap::{KeyPress, Lookup};
+use super::popup::Popup;
+use super::view::Zoom;
+
+impl App {
+    pub(super) fn handle_paste(&mut self, text: &str) {
+        let clean = super::sanitize(text.lines().next().unwrap_or(""));
+        match &mut self.popup {
+            Some(Popup::HostForm(form)) => form.paste(text),
+            Some(Popup::Palette(p)) => {
+                p.input.push_str(&clean);
+                p.refilter();
+            }
+            Some(Popup::ConfirmDelete { input, .. }) => input.push_str(&clean),
+            _ if self.filter_editing => {
+                self.filter_text.push_str(&clean);
+                self.rebuild_view();
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn handle_key(&mut self, k: KeyEvent) -> Vec<Effect> {
+        if k.kind == KeyEventKind::Release {
+            return Vec::new();
+        }
+        if k.code == KeyCode::Char('c')
+            && k.modifiers.contains(KeyModifiers::CONTROL)
+            && self.popup.is_none()
+            && !self.filter_editing
+        {
+            return self.update(Action::Quit);
+        }
+        if self.popup.is_some() {
+            return super::popup_keys::handle(self, k);
+        }
+        if self.filter_editing {
+            match k.code {
+                KeyCode::Esc => {
+                    self.filter_editing = false;
+                    self.filter_text.clear();
+                    self.rebuild_view();
+                }
+                KeyCode::Enter => self.filter_editing = false,
+                KeyCode::Backspace => {
+                    self.filter_text.pop();
+                    self.rebuild_view();
+                }
+                KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
+                    self.filter_text.push(c);
+                    self.rebuild_view();
+                }
+                KeyCode::Up => return self.update(Action::Up),
+                KeyCode::Down => return self.update(Action::Down),
+                _ => {}
+            }
+            return Vec::new();
+        }
+        let Some(press) = KeyPress::from_event(&k) else {
+            return Vec::new();
+        };
+        self.pending_keys.push(press);
+        match self.keymap.lookup(self.context(), &self.pending_keys) {
+            Lookup::Action(a) => {
+                self.pending_keys.clear();
+                self.update(a)
+            }
+            Lookup::Pending => Vec::new(),
+            Lookup::None => {
+                // A dead chord: retry the last key alone so `g j` still moves down.
+                let retry = self.pending_keys.len() > 1;
+                self.pending_keys.clear();
+                if retry {
+                    self.pending_keys.push(press);
+                    if let Lookup::Action(a) =
+                        self.keymap.lookup(self.context(), &self.pending_keys)
+                    {
+                        self.pending_keys.clear();
+                        return self.update(a);
+                    }
+                    if self.keymap.lookup(self.context(), &self.pending_keys) != Lookup::Pending {
+                        self.pending_keys.clear();
+                    }
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    pub(super) fn handle_mouse(&mut self, m: crossterm::event::MouseEvent) -> Vec<Effect> {
+        use crossterm::event::{MouseButton, MouseEventKind};
+        if self.popup.is_some() {
+            // The wheel scrolls the popup (help, palette list, form fields), never what is
+            // underneath it.
+            let code = match m.kind {
+                MouseEventKind::ScrollDown => KeyCode::Down,
+                MouseEventKind::ScrollUp => KeyCode::Up,
+                _ => return Vec::new(),
+            };
+            return super::popup_keys::handle(self, KeyEvent::new(code, KeyModifiers::NONE));
+        }
+        if self.screen != Screen::Rack {
+            let body_y = 1u16; // below the LCD line
+            match m.kind {
+                MouseEventKind::ScrollDown => return self.update(Action::Down),
+                MouseEventKind::ScrollUp => return self.update(Action::Up),
+                // Hosts: border, header, then one row per host.
+                MouseEventKind::Down(MouseButton::Left) if self.screen == Screen::Hosts => {
+                    let row = usize::from(m.row.saturating_sub(body_y + 2));
+                    if m.row >= body_y + 2 && row < self.hosts.len() {
+                        self.host_sel = row;
+                    }
+                }
+                // Settings: border, then one row per theme (left list only).
+                MouseEventKind::Down(MouseButton::Left) if self.screen == Screen::Settings => {
+                    let names = self.themes.names();
+                    let row = usize::from(m.row.saturating_sub(body_y + 1));
+                    if m.row > body_y && m.column < 24 && row < names.len() {
+                        self.settings_sel = row;
+                        self.set_theme(&names[row]);
+                    }
+                }
+                _ => {}
+            }
+            return Vec::new();
+        }
+        match m.kind {
+            MouseEventKind::ScrollDown => {
+                for _ in 0..3 {
+                    self.move_rows(1);
+                }
+            }
+            MouseEventKind::ScrollUp => {
+                for _ in 0..3 {
+                    self.move_rows(-1);
+                }
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                let g = self.geometry();
+                if let Some((vis_col, slot)) = g.hit(self.zoom, m.column, m.row) {
+                    let col = self.col_offset + vis_col;
+                    if let Some(c) = self.view.cols.get(col) {
+                        let idx = self.scroll.get(col).copied().unwrap_or(0) + slot;
+                        if idx < c.guests.len() {
+                            self.sel_col = col;
+                            self.sel_idx = idx;
+                            self.focus = Pane::Rack;
+                            self.ensure_visible();
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Move the selection by `delta` rows (heatmap: a row of cells).
+    pub fn move_rows(&mut self, delta: isize) {
+        let unit = if self.zoom == Zoom::Heatmap {
+            self.geometry().cells_per_row as isize
+        } else {
+            1
+        };
+        self.move_by(delta * unit);
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        let len = self
+            .view
+            .cols
+            .get(self.sel_col)
+            .map_or(0, |c| c.guests.len());
+        if len == 0 {
+            return;
+        }
+        let target = (self.sel_idx as isize + delta).clamp(0, len as isize - 1);
+        self.sel_idx = target as usize;
+        self.ensure_visible();
+    }
+
+    /// Change rack, keeping the row on screen where possible.
+    pub fn move_col(&mut self, delta: isize) {
+        if self.view.cols.is_empty() {
+            return;
+        }
+        let on_screen = self
+            .sel_idx
+            .saturating_sub(self.scroll.get(self.sel_col).copied().unwrap_or(0));
+        let target =
+            (self.sel_col as isize + delta).clamp(0, self.view.cols.len() as isize - 1) as usize;
+        if target == self.sel_col {
+            return;
+        }
+        self.sel_col = target;
+        let len = self.view.cols[target].guests.len();
+        let start = self.scroll.get(target).copied().unwrap_or(0);
+        self.sel_idx = (start + on_screen).min(len.saturating_sub(1));
+        self.ensure_visible();
+    }
+}

@@ -1,0 +1,201 @@
+//! The detail panel for the selection: identity, state, resources with bars, tags, app and
+//! ports, IPs and config (from `GuestDetail` events) and CPU / memory sparklines (from
+//! `Metrics` events).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::{Sparkline, Widget};
+
+use super::widgets::{bar, boxed, bytes, duration, put};
+use crate::ui::app::{App, Pane};
+
+pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let focused = app.focus == Pane::Detail;
+    let Some((host, node, g)) = app.selected() else {
+        let inner = boxed(buf, area, "details", t, focused);
+        put(
+            buf,
+            inner.x + 1,
+            inner.y + 1,
+            "nothing selected",
+            t.dim(),
+            inner.width.saturating_sub(2),
+        );
+        return;
+    };
+    let title = format!("{} {}", g.vmid, crate::ui::sanitize_cow(&g.name));
+    let inner = boxed(buf, area, &title, t, focused);
+    if inner.width < 10 || inner.height < 3 {
+        return;
+    }
+    let x0 = inner.x + 1;
+    let w = inner.width.saturating_sub(2);
+    let mut y = inner.y;
+    let key_w = 9u16;
+    let row = |buf: &mut Buffer, label: &str, value: &str, style, y: &mut u16| {
+        if *y >= inner.bottom() {
+            return;
+        }
+        put(buf, x0, *y, label, t.dim(), key_w);
+        put(buf, x0 + key_w, *y, value, style, w.saturating_sub(key_w));
+        *y += 1;
+    };
+    let status = match &g.lock {
+        Some(l) => format!("{} (lock: {})", g.status.name(), crate::ui::sanitize_cow(l)),
+        None => g.status.name().to_string(),
+    };
+    row(buf, "status", &status, t.led(g.status), &mut y);
+    let kind = if g.template {
+        format!("{} template", g.kind.short())
+    } else {
+        g.kind.short().to_string()
+    };
+    row(buf, "kind", &kind, t.text(), &mut y);
+    row(
+        buf,
+        "where",
+        &format!("{host} / {}", node.name),
+        t.text(),
+        &mut y,
+    );
+    let up = if g.uptime_s > 0 {
+        duration(g.uptime_s)
+    } else {
+        "-".into()
+    };
+    row(buf, "uptime", &up, t.text(), &mut y);
+    if let Some(task) = app.task_for(host, g.vmid) {
+        let p = task
+            .fraction
+            .map(|f| format!(" {:.0}%", f * 100.0))
+            .unwrap_or_default();
+        row(
+            buf,
+            "task",
+            &format!("{}{p}", task.label),
+            t.style("progress"),
+            &mut y,
+        );
+    }
+    // Resource bars.
+    let bar_w = w.saturating_sub(key_w + 12).clamp(4, 30);
+    for (label, frac, text, key) in [
+        (
+            "cpu",
+            g.cpu,
+            format!("{:.0}% of {}", g.cpu * 100.0, g.maxcpu),
+            "bar.cpu",
+        ),
+        (
+            "memory",
+            g.mem_fraction(),
+            format!("{}/{}", bytes(g.mem), bytes(g.maxmem)),
+            "bar.mem",
+        ),
+        (
+            "disk",
+            if g.maxdisk == 0 {
+                0.0
+            } else {
+                g.disk as f64 / g.maxdisk as f64
+            },
+            bytes(g.maxdisk),
+            "bar.disk",
+        ),
+    ] {
+        if y >= inner.bottom() {
+            return;
+        }
+        put(buf, x0, y, label, t.dim(), key_w);
+        bar(
+            buf,
+            x0 + key_w,
+            y,
+            bar_w,
+            frac,
+            t.style(key),
+            t.style("bar.empty"),
+        );
+        put(
+            buf,
+            x0 + key_w + bar_w + 1,
+            y,
+            &text,
+            t.text(),
+            w.saturating_sub(key_w + bar_w + 1),
+        );
+        y += 1;
+    }
+    let tags: Vec<String> = g
+        .tags
+        .iter()
+        .map(|t| format!("#{}", crate::ui::sanitize_cow(t)))
+        .collect();
+    if !tags.is_empty() {
+        row(buf, "tags", &tags.join(" "), t.style("tag"), &mut y);
+    }
+    if let Some(a) = &g.app {
+        let ports = app
+            .app_ports
+            .get(&(host.to_string(), g.vmid))
+            .map(|p| {
+                p.iter()
+                    .map(|p| format!(":{p}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default();
+        row(
+            buf,
+            "app",
+            &format!("{} {ports}", crate::ui::sanitize_cow(a)),
+            t.style("port"),
+            &mut y,
+        );
+    }
+    let extra = app.extra.get(&(host.to_string(), g.vmid));
+    if let Some(e) = extra {
+        if !e.ips.is_empty() {
+            row(buf, "ip", &e.ips.join(", "), t.text(), &mut y);
+        }
+        // Sparklines need two rows each plus a label row.
+        for (label, data, key) in [
+            ("cpu history", &e.cpu, "bar.cpu"),
+            ("mem history", &e.mem, "bar.mem"),
+        ] {
+            if data.is_empty() || y + 2 >= inner.bottom() {
+                continue;
+            }
+            put(buf, x0, y, label, t.dim(), w);
+            y += 1;
+            let points: Vec<u64> = data
+                .iter()
+                .rev()
+                .take(usize::from(w))
+                .rev()
+                .map(|v| (v.clamp(0.0, 1.0) * 100.0) as u64)
+                .collect();
+            Sparkline::default()
+                .data(&points)
+                .max(100)
+                .style(t.style(key))
+                .render(Rect::new(x0, y, w, 2), buf);
+            y += 2;
+        }
+        if !e.config.is_empty() && y + 1 < inner.bottom() {
+            put(buf, x0, y, "config", t.style("title"), w);
+            y += 1;
+            for (k, v) in &e.config {
+                if y >= inner.bottom() {
+                    break;
+                }
+                put(buf, x0, y, k, t.dim(), key_w);
+                put(buf, x0 + key_w, y, v, t.text(), w.saturating_sub(key_w));
+                y += 1;
+            }
+        }
+    } else if y < inner.bottom() {
+        put(buf, x0, y + 1, "loading config and metrics…", t.dim(), w);
+    }
+}

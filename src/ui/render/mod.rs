@@ -1,0 +1,298 @@
+//! Rendering: a pure function of `App`. Dispatches by screen, then draws the LCD header,
+//! the status bar with hints generated from the keymap, toasts and the popup layer.
+
+mod detail;
+mod heatmap;
+mod popups;
+mod rack;
+mod screens;
+mod slot;
+pub mod widgets;
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+
+use super::action::Action;
+use super::app::{App, Screen};
+use super::view::screen_layout;
+use crate::inventory::HostState;
+use widgets::put;
+
+/// Draw the whole screen.
+pub fn render(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    draw(app, area, frame.buffer_mut());
+}
+
+/// Draw into a buffer (used by `render` and the benchmark).
+pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
+    buf.set_style(area, app.theme.style("background"));
+    let layout = screen_layout(
+        area,
+        app.detail_open && app.screen == Screen::Rack,
+        app.focus == super::app::Pane::Detail,
+    );
+    lcd(app, layout.lcd, buf);
+    match app.screen {
+        Screen::Rack => {
+            rack::draw_racks(app, layout.racks, buf);
+            if let Some(d) = layout.detail {
+                detail::draw(app, d, buf);
+            }
+        }
+        Screen::Hosts => screens::hosts(app, layout.body, buf),
+        Screen::Settings => screens::settings(app, layout.body, buf),
+        Screen::Onboarding => screens::onboarding(app, layout.body, buf),
+    }
+    status_bar(app, layout.status, buf);
+    toasts(app, layout.body, buf);
+    popups::draw(app, area, buf);
+}
+
+/// The header "LCD": what the system is doing, with counts.
+fn lcd(app: &App, area: Rect, buf: &mut Buffer) {
+    if area.height == 0 {
+        return;
+    }
+    let c = app.counts;
+    let alert = app.inventory.hosts.iter().find_map(|h| match &h.state {
+        HostState::Unreachable(r) => Some(format!("ALERT: {} unreachable ({r})", h.name)),
+        HostState::AuthFailed => Some(format!("ALERT: {} authentication failed", h.name)),
+        _ => None,
+    });
+    let stale = app.inventory.hosts.iter().find_map(|h| match h.state {
+        HostState::Stale { since } => Some(format!(
+            "STALE: {} data {} old",
+            h.name,
+            widgets::age(app.now, since)
+        )),
+        _ => None,
+    });
+    let (text, style) = if let Some(t) = app.tasks.first() {
+        let more = if app.tasks.len() > 1 {
+            format!(" (+{})", app.tasks.len() - 1)
+        } else {
+            String::new()
+        };
+        (
+            {
+                // Deployments get their own word; any other task (backup, start...) is work.
+                let what = if t.label.to_lowercase().contains("deploy") {
+                    "DEPLOYING"
+                } else {
+                    "WORKING"
+                };
+                format!("{what}: {} {}{more}", t.vmid, t.label)
+            },
+            app.theme.style("lcd.busy"),
+        )
+    } else if let Some(a) = alert {
+        (a, app.theme.style("lcd.alert"))
+    } else if let Some(s) = stale {
+        (s, app.theme.style("lcd.busy"))
+    } else if app
+        .inventory
+        .hosts
+        .iter()
+        .any(|h| h.state == HostState::Connecting)
+    {
+        ("SYSTEM: CONNECTING".to_string(), app.theme.style("lcd"))
+    } else {
+        ("SYSTEM: NOMINAL".to_string(), app.theme.style("lcd"))
+    };
+    let lcd_style = app.theme.style("lcd");
+    buf.set_style(area, lcd_style);
+    let x = put(buf, area.x, area.y, " ▌PROXIMITY▐ ", lcd_style, area.width);
+    let full = format!(
+        " hosts {}  nodes {}  guests {}  running {}  tasks {} ",
+        c.hosts,
+        c.nodes,
+        c.guests,
+        c.running,
+        app.tasks.len()
+    );
+    // Narrow terminals get the short form so the message keeps most of the line.
+    let short = format!(
+        " H:{} N:{} G:{} R:{} T:{} ",
+        c.hosts,
+        c.nodes,
+        c.guests,
+        c.running,
+        app.tasks.len()
+    );
+    let room = area.right().saturating_sub(x);
+    let width = |s: &str| s.chars().count() as u16;
+    let counts = [full, short]
+        .into_iter()
+        .find(|s| room >= width(s) + 40)
+        .unwrap_or_default();
+    let counts_w = width(&counts);
+    let avail = usize::from(room - counts_w);
+    let mut msg = format!(" {text} ");
+    if msg.chars().count() > avail && avail > 2 {
+        msg = msg.chars().take(avail - 2).collect::<String>() + "… ";
+    }
+    put(buf, x, area.y, &msg, style, room - counts_w);
+    if counts_w > 0 {
+        put(
+            buf,
+            area.right() - counts_w,
+            area.y,
+            &counts,
+            lcd_style,
+            counts_w,
+        );
+    }
+}
+
+/// Key hints for the current screen, generated from the keymap.
+fn hints(app: &App) -> Vec<(String, &'static str)> {
+    let actions: &[(Action, &'static str)] = match app.screen {
+        Screen::Rack => &[
+            (Action::Details, "details"),
+            (Action::Start, "start"),
+            (Action::Shutdown, "shutdown"),
+            (Action::Mark, "mark"),
+            (Action::Filter, "filter"),
+            (Action::Zoom, "zoom"),
+            (Action::Palette, "palette"),
+            (Action::Help, "help"),
+            (Action::Quit, "quit"),
+        ],
+        Screen::Hosts => &[
+            (Action::AddHost, "add"),
+            (Action::EditHost, "edit"),
+            (Action::RemoveHost, "remove"),
+            (Action::TestHost, "test"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
+        ],
+        Screen::Settings => &[
+            (Action::Up, "preview"),
+            (Action::Apply, "apply"),
+            (Action::Back, "cancel"),
+            (Action::Help, "help"),
+        ],
+        Screen::Onboarding => &[
+            (Action::AddHost, "add host"),
+            (Action::Demo, "demo"),
+            (Action::Quit, "quit"),
+        ],
+    };
+    let ctx = app.context();
+    actions
+        .iter()
+        .filter_map(|(a, label)| {
+            app.keymap
+                .keys_for(ctx, *a)
+                .into_iter()
+                .next()
+                .map(|k| (k, *label))
+        })
+        .collect()
+}
+
+fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
+    if area.height == 0 {
+        return;
+    }
+    let t = &app.theme;
+    buf.set_style(area, t.style("popup"));
+    let mut x = area.x;
+    if app.filter_editing || !app.filter_text.is_empty() {
+        let cursor = if app.filter_editing { "▏" } else { "" };
+        x = put(buf, x, area.y, " / ", t.style("key"), area.width);
+        x = put(
+            buf,
+            x,
+            area.y,
+            &format!("{}{cursor} ", app.filter_text),
+            t.style("input"),
+            area.right().saturating_sub(x),
+        );
+        let shown = format!(" {} match ", app.view.shown_guests);
+        x = put(
+            buf,
+            x,
+            area.y,
+            &shown,
+            t.dim(),
+            area.right().saturating_sub(x),
+        );
+    }
+    if !app.marks.is_empty() {
+        x = put(
+            buf,
+            x,
+            area.y,
+            &format!(" {} marked ", app.marks.len()),
+            t.style("marked"),
+            area.right().saturating_sub(x),
+        );
+    }
+    if !app.pending_keys.is_empty() {
+        let p = super::keymap::chord_label(&app.pending_keys);
+        x = put(
+            buf,
+            x,
+            area.y,
+            &format!(" {p}… "),
+            t.style("key"),
+            area.right().saturating_sub(x),
+        );
+    }
+    for (key, label) in hints(app) {
+        let need = (key.chars().count() + label.chars().count() + 3) as u16;
+        if x + need > area.right().saturating_sub(12) {
+            break;
+        }
+        x = put(buf, x, area.y, &format!(" {key}"), t.style("key"), need);
+        x = put(buf, x, area.y, &format!(" {label} "), t.text(), need);
+    }
+    let right = match app.screen {
+        Screen::Rack => format!(" {} · {} ", app.zoom.name(), app.theme.name),
+        _ => format!(" {} ", app.theme.name),
+    };
+    let w = right.chars().count() as u16;
+    if area.right() >= x + w {
+        put(buf, area.right() - w, area.y, &right, t.dim(), w);
+    }
+}
+
+fn toasts(app: &App, body: Rect, buf: &mut Buffer) {
+    let mut y = body.bottom();
+    for toast in app.toasts.iter().rev() {
+        if y <= body.y + 1 {
+            break;
+        }
+        y -= 1;
+        let hint = match (
+            &toast.upid,
+            app.keymap
+                .keys_for(super::keymap::Context::Rack, Action::TaskLog)
+                .first(),
+        ) {
+            (Some(_), Some(k)) => format!("  [{k}] log"),
+            _ => String::new(),
+        };
+        let text = format!(" {}{hint} ", toast.text);
+        let w = (text.chars().count() as u16).min(body.width.saturating_sub(2));
+        let style = app.theme.style(if toast.error {
+            "toast.error"
+        } else if toast.ok {
+            "toast.ok"
+        } else {
+            "toast.info"
+        });
+        let x = body.right().saturating_sub(w + 1);
+        buf.set_style(Rect::new(x, y, w, 1), style);
+        put(buf, x, y, &text, style, w);
+    }
+}
+
+/// A style with only the foreground of `s` (so a slot keeps its row background).
+pub fn fg_only(s: Style) -> Style {
+    Style { bg: None, ..s }
+}

@@ -1,0 +1,362 @@
+//! The rack view: hosts side by side, each node a rack, each guest a 1U slot (detailed or
+//! compact) or one heatmap cell. Only visible racks and rows are touched, so the cost of a
+//! frame follows the screen size, not the inventory size.
+
+use std::time::UNIX_EPOCH;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::widgets::{bar, boxed, duration, put};
+use crate::inventory::{GuestStatus, Host, HostState, Node};
+use crate::ui::app::{ANIM_MS, App, Pane};
+use crate::ui::view::{RACK_TOP, RackCol, Zoom, rack_geometry};
+
+/// LED glyphs differ per status so the rack reads without color (NO_COLOR, mono themes).
+pub fn led_glyph(status: GuestStatus, pulse_on: bool) -> char {
+    match status {
+        GuestStatus::Running => '●',
+        GuestStatus::Stopped => '○',
+        GuestStatus::Paused => '◐',
+        GuestStatus::Busy if pulse_on => '◉',
+        GuestStatus::Busy => '◌',
+        GuestStatus::Error => '✖',
+        GuestStatus::Unknown => '?',
+    }
+}
+
+/// A braille spinner frame for work of unknown length.
+pub fn spinner(app: &App) -> char {
+    const FRAMES: [char; 8] = ['⣾', '⣽', '⣻', '⢿', '⡿', '⣟', '⣯', '⣷'];
+    let ms = app
+        .now
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    FRAMES[(ms / u128::from(ANIM_MS)) as usize % FRAMES.len()]
+}
+
+pub(super) fn pulse_on(app: &App) -> bool {
+    let ms = app
+        .now
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    (ms / u128::from(ANIM_MS)) % 2 == 0
+}
+
+pub fn draw_racks(app: &App, area: Rect, buf: &mut Buffer) {
+    if area.width < 4 || area.height < RACK_TOP + 2 {
+        return;
+    }
+    let geo = rack_geometry(area, app.zoom);
+    if app.view.cols.is_empty() {
+        let msg = if app.filter_text.is_empty() {
+            "no guests yet: waiting for the first refresh"
+        } else {
+            "no guest matches the filter"
+        };
+        put(
+            buf,
+            area.x + 2,
+            area.y + 2,
+            msg,
+            app.theme.dim(),
+            area.width.saturating_sub(4),
+        );
+        return;
+    }
+    let pulse = pulse_on(app);
+    let styles = super::slot::SlotStyles::new(&app.theme);
+    let end = (app.col_offset + geo.visible_cols).min(app.view.cols.len());
+    for (vis, ci) in (app.col_offset..end).enumerate() {
+        let rect = geo.rack_rect(vis);
+        let col = &app.view.cols[ci];
+        let Some(host) = app.inventory.hosts.get(col.host) else {
+            continue;
+        };
+        let first_of_host = vis == 0 || app.view.cols[ci - 1].host != col.host;
+        if first_of_host {
+            let span = (ci..end)
+                .take_while(|c| app.view.cols[*c].host == col.host)
+                .count() as u16;
+            host_line(
+                app,
+                host,
+                Rect::new(rect.x, rect.y, rect.width * span, 1),
+                buf,
+            );
+        }
+        let box_area = Rect {
+            y: rect.y + 1,
+            height: rect.height - 1,
+            ..rect
+        };
+        let focused = ci == app.sel_col && app.focus == Pane::Rack;
+        match col.node.and_then(|n| host.nodes.get(n)) {
+            Some(node) => draw_rack(
+                app,
+                &styles,
+                ci,
+                col,
+                host,
+                node,
+                box_area,
+                focused,
+                pulse,
+                geo.cells_per_row,
+                buf,
+            ),
+            None => placeholder(app, host, box_area, focused, buf),
+        }
+    }
+    // Horizontal position when racks overflow: "◀ 3/12 ▶" on the host line's right.
+    if app.view.cols.len() > geo.visible_cols {
+        let s = format!(
+            "{}{}-{}/{}{}",
+            if app.col_offset > 0 { "◀ " } else { "  " },
+            app.col_offset + 1,
+            end,
+            app.view.cols.len(),
+            if end < app.view.cols.len() {
+                " ▶"
+            } else {
+                "  "
+            }
+        );
+        let w = s.chars().count() as u16;
+        put(
+            buf,
+            area.right().saturating_sub(w),
+            area.y,
+            &s,
+            app.theme.style("key"),
+            w,
+        );
+    }
+}
+
+fn host_line(app: &App, host: &Host, r: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let r = r.intersection(buf.area);
+    for x in r.x..r.right() {
+        buf[(x, r.y)].set_char('━').set_style(t.border(false));
+    }
+    let (state, style) = match &host.state {
+        HostState::Online => ("● online".to_string(), t.style("host.online")),
+        HostState::Connecting => ("◌ connecting".to_string(), t.dim()),
+        HostState::AuthFailed => ("✖ auth failed".to_string(), t.style("host.error")),
+        HostState::Unreachable(_) => match host.fetched_at {
+            Some(at) if !host.nodes.is_empty() => (
+                format!(
+                    "✖ unreachable · data {} old",
+                    super::widgets::age(app.now, at)
+                ),
+                t.style("host.error"),
+            ),
+            _ => ("✖ unreachable".to_string(), t.style("host.error")),
+        },
+        HostState::Stale { since } => (
+            format!("▲ stale {}", super::widgets::age(app.now, *since)),
+            t.style("host.stale"),
+        ),
+    };
+    let x = put(
+        buf,
+        r.x + 1,
+        r.y,
+        &format!(" {} ", host.name),
+        t.style("title"),
+        r.width.saturating_sub(2),
+    );
+    put(
+        buf,
+        x,
+        r.y,
+        &format!("{state} "),
+        style,
+        r.right().saturating_sub(x + 1),
+    );
+}
+
+fn placeholder(app: &App, host: &Host, area: Rect, focused: bool, buf: &mut Buffer) {
+    let t = &app.theme;
+    let inner = boxed(buf, area, &host.name, t, focused);
+    let (head, reason, style) = match &host.state {
+        HostState::Connecting => ("CONNECTING…", String::new(), t.dim()),
+        HostState::AuthFailed => (
+            "AUTH FAILED",
+            "check the token in the hosts screen".to_string(),
+            t.style("host.error"),
+        ),
+        HostState::Unreachable(r) => ("UNREACHABLE", r.clone(), t.style("host.error")),
+        _ => ("NO NODES", String::new(), t.dim()),
+    };
+    put(
+        buf,
+        inner.x + 1,
+        inner.y + 1,
+        head,
+        style,
+        inner.width.saturating_sub(2),
+    );
+    // Wrap the reason over the lines below, word by word.
+    let width = usize::from(inner.width.saturating_sub(2)).max(1);
+    let mut line = String::new();
+    let mut y = inner.y + 3;
+    for word in reason.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            put(
+                buf,
+                inner.x + 1,
+                y,
+                &line,
+                t.text(),
+                inner.width.saturating_sub(2),
+            );
+            y += 1;
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() && y < inner.bottom() {
+        put(
+            buf,
+            inner.x + 1,
+            y,
+            &line,
+            t.text(),
+            inner.width.saturating_sub(2),
+        );
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn draw_rack(
+    app: &App,
+    styles: &super::slot::SlotStyles,
+    ci: usize,
+    col: &RackCol,
+    host: &Host,
+    node: &Node,
+    area: Rect,
+    focused: bool,
+    pulse: bool,
+    cells_per_row: usize,
+    buf: &mut Buffer,
+) {
+    let t = &app.theme;
+    let inner = boxed(buf, area, &node.name, t, focused);
+    if inner.height < 3 || inner.width < 4 {
+        return;
+    }
+    // Node header: state and uptime, then CPU / memory / disk bars.
+    // A node of a host we cannot reach right now is drawn from the last picture: say so.
+    let live = matches!(host.state, HostState::Online);
+    let (glyph, st) = match (live, node.online) {
+        (false, _) => ("▲ cached", t.style("host.stale")),
+        (true, true) => ("● online", t.style("host.online")),
+        (true, false) => ("○ offline", t.style("host.error")),
+    };
+    let mut x = put(buf, inner.x, inner.y, glyph, st, inner.width);
+    if node.online && node.uptime_s > 0 {
+        x = put(
+            buf,
+            x,
+            inner.y,
+            &format!("  up {}", duration(node.uptime_s)),
+            t.dim(),
+            inner.right().saturating_sub(x),
+        );
+    }
+    let count = if col.guests.len() == node.guests.len() {
+        format!("{}", node.guests.len())
+    } else {
+        format!("{}/{}", col.guests.len(), node.guests.len())
+    };
+    let cw = count.chars().count() as u16 + 1;
+    if inner.right() > x + cw {
+        put(buf, inner.right() - cw, inner.y, &count, t.dim(), cw);
+    }
+    let bw = (inner.width.saturating_sub(6) / 3).max(1);
+    let by = inner.y + 1;
+    let empty = t.style("bar.empty");
+    let mut bx = inner.x;
+    for (label, frac, key) in [
+        ("C", node.cpu, "bar.cpu"),
+        ("M", node.mem_fraction(), "bar.mem"),
+        ("D", node.disk_fraction(), "bar.disk"),
+    ] {
+        bx = put(buf, bx, by, label, t.dim(), 1);
+        bar(buf, bx, by, bw.saturating_sub(1), frac, t.style(key), empty);
+        bx += bw;
+    }
+    let slots = Rect {
+        y: inner.y + 2,
+        height: inner.height - 2,
+        ..inner
+    };
+    let start = app.scroll.get(ci).copied().unwrap_or(0);
+    match app.zoom {
+        Zoom::Heatmap => super::heatmap::heat(
+            app,
+            styles,
+            ci,
+            col,
+            host,
+            node,
+            slots,
+            start,
+            cells_per_row,
+            pulse,
+            buf,
+        ),
+        zoom => {
+            for row in 0..slots.height {
+                let idx = start + usize::from(row);
+                let y = slots.y + row;
+                match col
+                    .guests
+                    .get(idx)
+                    .and_then(|gi| node.guests.get(*gi as usize))
+                {
+                    Some(g) => super::slot::slot(
+                        app,
+                        styles,
+                        ci == app.sel_col && idx == app.sel_idx,
+                        host,
+                        node,
+                        g,
+                        zoom,
+                        Rect::new(slots.x, y, slots.width, 1),
+                        pulse,
+                        buf,
+                    ),
+                    None => {
+                        super::slot::blank_panel(app, Rect::new(slots.x, y, slots.width, 1), buf)
+                    }
+                }
+            }
+        }
+    }
+    let total = col.guests.len();
+    let per_page = match app.zoom {
+        Zoom::Heatmap => usize::from(slots.height) * cells_per_row,
+        _ => usize::from(slots.height),
+    };
+    if total > per_page {
+        let s = format!(" {}-{}/{total} ", start + 1, (start + per_page).min(total));
+        let w = s.chars().count() as u16;
+        put(
+            buf,
+            area.right().saturating_sub(w + 1),
+            area.bottom() - 1,
+            &s,
+            t.border(focused),
+            w,
+        );
+    }
+}

@@ -1,0 +1,294 @@
+//! Full screens besides the rack: hosts (endpoints and their state), settings (theme list
+//! with a live preview), and onboarding (no host configured yet).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::rack::led_glyph;
+use super::widgets::{bar_with, boxed, put};
+use crate::inventory::{GuestStatus, HostState};
+use crate::ui::action::Action;
+use crate::ui::app::App;
+use crate::ui::keymap::Context;
+
+pub fn hosts(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let inner = boxed(buf, area, "hosts", t, true);
+    if inner.height < 2 {
+        return;
+    }
+    let w = inner.width.saturating_sub(2);
+    // Below 110 columns the token column gives way so the state stays visible.
+    let wide = inner.width >= 110;
+    let row_text = |name: &str, url: &str, token: &str| {
+        if wide {
+            format!("{name:<16} {url:<34} {token:<24} ")
+        } else {
+            format!("{name:<12} {url:<30} ")
+        }
+    };
+    let header = format!("{}STATE", row_text("NAME", "URL", "TOKEN"));
+    put(buf, inner.x + 1, inner.y, &header, t.style("title"), w);
+    if app.hosts.is_empty() {
+        let key = app
+            .keymap
+            .keys_for(Context::Hosts, Action::AddHost)
+            .first()
+            .cloned()
+            .unwrap_or_default();
+        put(
+            buf,
+            inner.x + 1,
+            inner.y + 2,
+            &format!("No hosts yet. Press {key} to add one."),
+            t.dim(),
+            w,
+        );
+        return;
+    }
+    for (i, h) in app.hosts.iter().enumerate() {
+        let y = inner.y + 1 + i as u16;
+        if y >= inner.bottom() {
+            break;
+        }
+        let selected = i == app.host_sel;
+        let base = if selected {
+            t.style("selection")
+        } else {
+            t.text()
+        };
+        buf.set_style(Rect::new(inner.x, y, inner.width, 1), base);
+        let line = row_text(&h.name, &h.url, &h.token_id);
+        let x = put(buf, inner.x + 1, y, &line, base, w);
+        let (state, style) = match app.inventory.host(&h.name).map(|h| &h.state) {
+            Some(HostState::Online) => ("● online".to_string(), t.style("host.online")),
+            Some(HostState::AuthFailed) => ("✖ auth failed".to_string(), t.style("host.error")),
+            Some(HostState::Unreachable(r)) => (format!("✖ {r}"), t.style("host.error")),
+            Some(HostState::Stale { since }) => (
+                format!("▲ stale {}", super::widgets::age(app.now, *since)),
+                t.style("host.stale"),
+            ),
+            _ => ("◌ connecting".to_string(), t.dim()),
+        };
+        let style = if selected {
+            base.patch(super::fg_only(style))
+        } else {
+            style
+        };
+        put(
+            buf,
+            x,
+            y,
+            &state,
+            style,
+            inner.right().saturating_sub(x + 1),
+        );
+    }
+    if let Some(h) = app.hosts.get(app.host_sel) {
+        let y = inner.bottom().saturating_sub(1);
+        let fp = h
+            .fingerprint
+            .as_deref()
+            .unwrap_or("system trust store (CA-signed)");
+        put(buf, inner.x + 1, y, &format!("TLS: {fp}"), t.dim(), w);
+    }
+}
+
+pub fn settings(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let list_w = 24.min(area.width / 2);
+    let list = Rect {
+        width: list_w,
+        ..area
+    };
+    let preview = Rect {
+        x: area.x + list_w,
+        width: area.width - list_w,
+        ..area
+    };
+    let inner = boxed(buf, list, "themes", t, true);
+    for (i, name) in app.themes.names().iter().enumerate() {
+        let y = inner.y + i as u16;
+        if y >= inner.bottom() {
+            break;
+        }
+        let selected = i == app.settings_sel;
+        let style = if selected {
+            t.style("selection")
+        } else {
+            t.text()
+        };
+        buf.set_style(Rect::new(inner.x, y, inner.width, 1), style);
+        let mark = if *name == app.saved_theme { "✔" } else { " " };
+        put(
+            buf,
+            inner.x + 1,
+            y,
+            &format!("{mark} {name}"),
+            style,
+            inner.width.saturating_sub(2),
+        );
+    }
+    let pi = boxed(buf, preview, &format!("preview · {}", t.name), t, false);
+    if pi.height < 4 || pi.width < 20 {
+        return;
+    }
+    let w = pi.width.saturating_sub(2);
+    let x0 = pi.x + 1;
+    buf.set_style(Rect::new(x0, pi.y, w, 1), t.style("lcd"));
+    put(
+        buf,
+        x0,
+        pi.y,
+        " SYSTEM: NOMINAL  hosts 1  nodes 2  guests 6",
+        t.style("lcd"),
+        w,
+    );
+    let samples = [
+        (
+            GuestStatus::Running,
+            101,
+            "jellyfin",
+            0.42,
+            0.61,
+            Some("#media"),
+        ),
+        (GuestStatus::Stopped, 102, "backup-box", 0.0, 0.0, None),
+        (GuestStatus::Paused, 103, "win11", 0.0, 0.8, None),
+        (GuestStatus::Busy, 104, "deploying", 0.7, 0.3, Some("#new")),
+        (GuestStatus::Error, 105, "broken-vm", 0.0, 0.1, None),
+        (GuestStatus::Unknown, 106, "mystery", 0.0, 0.0, None),
+    ];
+    for (i, (status, vmid, name, cpu, mem, tag)) in samples.iter().enumerate() {
+        let y = pi.y + 2 + i as u16;
+        if y >= pi.bottom() {
+            return;
+        }
+        let base = if i == 0 {
+            t.style("selection")
+        } else {
+            t.text()
+        };
+        buf.set_style(Rect::new(x0, y, w, 1), base);
+        let mut x = put(
+            buf,
+            x0,
+            y,
+            &led_glyph(*status, true).to_string(),
+            if i == 0 {
+                base.patch(super::fg_only(t.led(*status)))
+            } else {
+                t.led(*status)
+            },
+            1,
+        );
+        x = put(
+            buf,
+            x + 1,
+            y,
+            &format!("{vmid} {name:<12}"),
+            base,
+            w.saturating_sub(x - x0),
+        );
+        // The selected sample shows what a selected slot looks like: one solid highlight.
+        let selected = i == 0;
+        let (cpu_s, mem_s, empty_s, tag_s, empty_c) = if selected {
+            (base, base, base, base, ' ')
+        } else {
+            (
+                t.style("bar.cpu"),
+                t.style("bar.mem"),
+                t.style("bar.empty"),
+                t.style("tag"),
+                '░',
+            )
+        };
+        bar_with(buf, x + 1, y, 6, *cpu, cpu_s, empty_s, empty_c);
+        bar_with(buf, x + 8, y, 6, *mem, mem_s, empty_s, empty_c);
+        if let Some(tag) = tag {
+            put(
+                buf,
+                x + 15,
+                y,
+                tag,
+                tag_s,
+                pi.right().saturating_sub(x + 16),
+            );
+        }
+    }
+    let y = pi.y + 9;
+    if y + 2 < pi.bottom() {
+        let s = put(buf, x0, y, " saved ", t.style("toast.ok"), w);
+        let s = put(buf, s + 1, y, " failed ", t.style("toast.error"), w);
+        put(buf, s + 1, y, " info ", t.style("toast.info"), w);
+        let depth = format!("colors: {:?}", t.depth);
+        put(buf, x0, y + 2, &depth, t.dim(), w);
+    }
+}
+
+pub fn onboarding(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let w = 60.min(area.width);
+    let h = 12.min(area.height);
+    let r = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    );
+    let inner = boxed(buf, r, "welcome to proximity", t, true);
+    let iw = inner.width.saturating_sub(2);
+    let lines = [
+        ("Your Proxmox hosts, drawn as racks.", t.text()),
+        ("", t.text()),
+        ("No host is configured yet.", t.dim()),
+    ];
+    for (i, (s, st)) in lines.iter().enumerate() {
+        put(buf, inner.x + 1, inner.y + 1 + i as u16, s, *st, iw);
+    }
+    let add = app
+        .keymap
+        .keys_for(Context::Onboarding, Action::AddHost)
+        .first()
+        .cloned()
+        .unwrap_or_default();
+    let demo = app
+        .keymap
+        .keys_for(Context::Onboarding, Action::Demo)
+        .first()
+        .cloned()
+        .unwrap_or_default();
+    let y = inner.y + 5;
+    let x = put(
+        buf,
+        inner.x + 1,
+        y,
+        &format!(" {add} "),
+        t.style("selection"),
+        iw,
+    );
+    put(
+        buf,
+        x + 1,
+        y,
+        "add a Proxmox host (URL + API token)",
+        t.text(),
+        inner.right().saturating_sub(x + 2),
+    );
+    let x = put(
+        buf,
+        inner.x + 1,
+        y + 2,
+        &format!(" {demo} "),
+        t.style("selection"),
+        iw,
+    );
+    put(
+        buf,
+        x + 1,
+        y + 2,
+        "start the demo (an emulated cluster)",
+        t.text(),
+        inner.right().saturating_sub(x + 2),
+    );
+}

@@ -1,0 +1,302 @@
+//! One 1U slot of a rack (detailed or compact): LED, mark, vmid, name, kind, CPU and memory
+//! bars or the task's progress, app ports and tags; and the blank panel of empty capacity.
+//! Runs for every visible row of every frame, so it avoids allocation and style lookups.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+
+use super::fg_only;
+use super::rack::{led_glyph, spinner};
+use super::widgets::{bar_with, put};
+use crate::inventory::{Guest, GuestStatus, Host, Node};
+use crate::ui::app::App;
+use crate::ui::view::Zoom;
+
+pub(super) fn marked(app: &App, host: &Host, node: &Node, g: &Guest) -> bool {
+    !app.marks.is_empty()
+        && app
+            .marks
+            .iter()
+            .any(|m| m.vmid == g.vmid && m.host == host.name && m.node == node.name)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn slot(
+    app: &App,
+    st: &SlotStyles,
+    selected: bool,
+    host: &Host,
+    node: &Node,
+    g: &Guest,
+    zoom: Zoom,
+    r: Rect,
+    pulse: bool,
+    buf: &mut Buffer,
+) {
+    let task = app.task_for(&host.name, g.vmid);
+    let busy = task.is_some() || g.status == GuestStatus::Busy;
+    let base = if selected { st.selection } else { st.text };
+    buf.set_style(r, base);
+    let over = |s: Style| {
+        if selected {
+            base.patch(fg_only(s)).fg(base.fg.unwrap_or_default())
+        } else {
+            s
+        }
+    };
+    let mut led = st.led(if task.is_some() {
+        GuestStatus::Busy
+    } else {
+        g.status
+    });
+    if busy && !pulse {
+        led = led
+            .add_modifier(Modifier::DIM)
+            .remove_modifier(Modifier::BOLD);
+    }
+    let led = if selected {
+        base.patch(fg_only(led))
+    } else {
+        led
+    };
+    let mut x = r.x;
+    let glyph = led_glyph(
+        if task.is_some() {
+            GuestStatus::Busy
+        } else {
+            g.status
+        },
+        !busy || pulse,
+    );
+    if r.width > 0 {
+        buf[(x, r.y)].set_char(glyph).set_style(led);
+        x += 1;
+    }
+    let is_marked = marked(app, host, node, g);
+    x = put(
+        buf,
+        x,
+        r.y,
+        if is_marked { "*" } else { " " },
+        if is_marked { over(st.marked) } else { base },
+        1,
+    );
+    // Formatted on the stack: this runs for every visible slot of every frame.
+    let mut vmid_buf = [b' '; 12];
+    let vmid = right_aligned(g.vmid, 4, &mut vmid_buf);
+    x = put(buf, x, r.y, vmid, over(st.dim), r.right().saturating_sub(x));
+    let name = crate::ui::sanitize_cow(&g.name);
+    let right = r.right();
+    if zoom == Zoom::Compact {
+        put(
+            buf,
+            x,
+            r.y,
+            &name,
+            if is_marked { over(st.marked) } else { base },
+            right.saturating_sub(x),
+        );
+        return;
+    }
+    // Right part: kind, then CPU and memory bars (or the task's progress), ports, tags.
+    let w = r.width;
+    let extras = w >= 48;
+    let bars_w: u16 = 2 + 1 + 11;
+    // With room for extras the name gets a fixed column and ports/tags take the rest.
+    let name_w = if extras {
+        right
+            .saturating_sub(x)
+            .saturating_sub(bars_w + 16)
+            .clamp(8, 22)
+    } else {
+        right.saturating_sub(x).saturating_sub(bars_w + 1)
+    };
+    put(
+        buf,
+        x,
+        r.y,
+        &name,
+        if is_marked { over(st.marked) } else { base },
+        name_w,
+    );
+    let mut tx = if extras {
+        x + name_w + 1
+    } else {
+        right.saturating_sub(bars_w)
+    };
+    tx = put(buf, tx, r.y, g.kind.short(), over(st.kind), 2) + 1;
+    match task {
+        Some(task) => {
+            let f = f64::from(task.fraction.unwrap_or(0.0));
+            let pw = 7;
+            bar_with(
+                buf,
+                tx,
+                r.y,
+                pw,
+                f,
+                over(st.progress),
+                over(st.bar_empty),
+                if selected { ' ' } else { '░' },
+            );
+            let pct = match task.fraction {
+                Some(f) => format!("{:>3}%", (f * 100.0).round() as u32),
+                None => format!(" {} ", spinner(app)),
+            };
+            tx = put(buf, tx + pw, r.y, &pct, over(st.progress), 4);
+        }
+        None => {
+            let empty = over(st.bar_empty);
+            let empty_char = if selected { ' ' } else { '░' };
+            bar_with(
+                buf,
+                tx,
+                r.y,
+                5,
+                if g.status == GuestStatus::Running {
+                    g.cpu
+                } else {
+                    0.0
+                },
+                over(st.bar_cpu),
+                empty,
+                empty_char,
+            );
+            bar_with(
+                buf,
+                tx + 6,
+                r.y,
+                5,
+                g.mem_fraction(),
+                over(st.bar_mem),
+                empty,
+                empty_char,
+            );
+            tx += 11;
+        }
+    }
+    if extras {
+        tx += 1;
+        let mut ex = tx;
+        if let Some(ports) = (!app.app_ports.is_empty())
+            .then(|| app.app_ports.get(&(host.name.clone(), g.vmid)))
+            .flatten()
+            .filter(|p| !p.is_empty())
+        {
+            ex = put(
+                buf,
+                ex,
+                r.y,
+                &format!(":{} ", ports[0]),
+                over(st.port),
+                right.saturating_sub(ex),
+            );
+        } else if let Some(a) = &g.app {
+            ex = put(
+                buf,
+                ex,
+                r.y,
+                &crate::ui::sanitize_cow(a),
+                over(st.port),
+                right.saturating_sub(ex),
+            ) + 1;
+        }
+        for tag in g
+            .tags
+            .iter()
+            .filter(|t| !t.starts_with("px-app-") && *t != "proximity")
+        {
+            if ex >= right {
+                break;
+            }
+            ex = put(buf, ex, r.y, "#", over(st.tag), right.saturating_sub(ex));
+            ex = put(
+                buf,
+                ex,
+                r.y,
+                &crate::ui::sanitize_cow(tag),
+                over(st.tag),
+                right.saturating_sub(ex),
+            ) + 1;
+        }
+    }
+}
+
+/// `n` right-aligned in `width` columns plus one space, written into `out` (no allocation).
+fn right_aligned(n: u32, width: usize, out: &mut [u8; 12]) -> &str {
+    let mut digits = [0u8; 10];
+    let mut len = 0;
+    let mut v = n;
+    loop {
+        digits[len] = b'0' + (v % 10) as u8;
+        len += 1;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let pad = width.saturating_sub(len);
+    let total = pad + len + 1;
+    for (i, slot) in out.iter_mut().enumerate().take(total) {
+        *slot = if i < pad || i == total - 1 {
+            b' '
+        } else {
+            digits[len - 1 - (i - pad)]
+        };
+    }
+    std::str::from_utf8(&out[..total]).unwrap_or("")
+}
+
+/// Styles a slot uses, looked up once per slot instead of once per cell.
+pub struct SlotStyles {
+    pub(super) text: Style,
+    pub(super) dim: Style,
+    pub(super) selection: Style,
+    pub(super) marked: Style,
+    pub(super) kind: Style,
+    pub(super) progress: Style,
+    pub(super) bar_empty: Style,
+    pub(super) bar_cpu: Style,
+    pub(super) bar_mem: Style,
+    pub(super) port: Style,
+    pub(super) tag: Style,
+    pub(super) leds: [Style; 6],
+}
+
+impl SlotStyles {
+    pub fn new(t: &crate::ui::theme::Theme) -> SlotStyles {
+        SlotStyles {
+            text: t.text(),
+            dim: t.dim(),
+            selection: t.style("selection"),
+            marked: t.style("marked"),
+            kind: t.style("kind"),
+            progress: t.style("progress"),
+            bar_empty: t.style("bar.empty"),
+            bar_cpu: t.style("bar.cpu"),
+            bar_mem: t.style("bar.mem"),
+            port: t.style("port"),
+            tag: t.style("tag"),
+            leds: GuestStatus::ALL.map(|s| t.led(s)),
+        }
+    }
+
+    pub(super) fn led(&self, s: GuestStatus) -> Style {
+        self.leds[GuestStatus::ALL.iter().position(|x| *x == s).unwrap_or(0)]
+    }
+}
+
+/// Empty capacity: a blank panel with its two rack screws.
+pub(super) fn blank_panel(app: &App, r: Rect, buf: &mut Buffer) {
+    let s = app.theme.style("blank");
+    let r = r.intersection(buf.area);
+    if r.width < 2 {
+        return;
+    }
+    for x in r.x + 1..r.right() - 1 {
+        buf[(x, r.y)].set_char('─').set_style(s);
+    }
+    buf[(r.x, r.y)].set_char('◦').set_style(s);
+    buf[(r.right() - 1, r.y)].set_char('◦').set_style(s);
+}

@@ -1,0 +1,325 @@
+//! `App::update`: what each keymap `Action` does on each screen. Pure: state changes plus
+//! the effects the runtime must perform.
+
+use super::action::{Action, Effect, GuestRef, PowerOp};
+use super::app::{App, Pane, Screen};
+use super::forms::HostForm;
+use super::popup::Popup;
+use super::view::Zoom;
+
+impl App {
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        // Screen-independent actions first.
+        match action {
+            Action::Quit => {
+                return if self.tasks.is_empty() {
+                    vec![Effect::Quit]
+                } else {
+                    self.popup = Some(Popup::ConfirmQuit {
+                        running: self.tasks.len(),
+                    });
+                    Vec::new()
+                };
+            }
+            Action::Suspend => return vec![Effect::Suspend],
+            Action::Help => {
+                self.popup = Some(Popup::Help { scroll: 0 });
+                return Vec::new();
+            }
+            Action::Palette => {
+                self.open_palette();
+                return Vec::new();
+            }
+            Action::Rack => {
+                self.screen = Screen::Rack;
+                return Vec::new();
+            }
+            Action::Hosts => {
+                self.screen = Screen::Hosts;
+                return Vec::new();
+            }
+            Action::Settings => {
+                self.screen = Screen::Settings;
+                let names = self.themes.names();
+                self.settings_sel = names
+                    .iter()
+                    .position(|n| *n == self.theme.name)
+                    .unwrap_or(0);
+                return Vec::new();
+            }
+            Action::AddHost => {
+                self.popup = Some(Popup::HostForm(Box::new(HostForm::new(None))));
+                return Vec::new();
+            }
+            Action::Demo => return vec![Effect::StartDemo],
+            _ => {}
+        }
+        match self.screen {
+            Screen::Rack => self.update_rack(action),
+            Screen::Hosts => self.update_hosts(action),
+            Screen::Settings => self.update_settings(action),
+            Screen::Onboarding => Vec::new(),
+        }
+    }
+
+    fn update_rack(&mut self, action: Action) -> Vec<Effect> {
+        let before = self.selected_ref();
+        let mut effects = self.rack_action(action);
+        // An open detail panel follows the selection: ask for the new guest's facts.
+        if self.detail_open
+            && effects.is_empty()
+            && let Some(r) = self.selected_ref()
+            && before.as_ref() != Some(&r)
+        {
+            effects.push(Effect::LoadDetail {
+                host: r.host,
+                node: r.node,
+                vmid: r.vmid,
+            });
+        }
+        effects
+    }
+
+    fn rack_action(&mut self, action: Action) -> Vec<Effect> {
+        let g = self.geometry();
+        let page = g.slot_rows.max(1) as isize;
+        // With the detail pane focused on a narrow screen, movement keys are inert there.
+        let rack_hidden = self.focus == Pane::Detail && g.area.width == 0;
+        match action {
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom
+            | Action::Left
+            | Action::Right
+                if rack_hidden => {}
+            Action::Up => self.move_rows(-1),
+            Action::Down => self.move_rows(1),
+            Action::PageUp => self.move_rows(-page),
+            Action::PageDown => self.move_rows(page),
+            Action::Top => self.move_by(isize::MIN / 2),
+            Action::Bottom => self.move_by(isize::MAX / 2),
+            Action::Left if self.zoom == Zoom::Heatmap => self.heat_step(-1),
+            Action::Right if self.zoom == Zoom::Heatmap => self.heat_step(1),
+            Action::Left => self.move_col(-1),
+            Action::Right => self.move_col(1),
+            Action::PageLeft => self.move_col(-(g.visible_cols as isize)),
+            Action::PageRight => self.move_col(g.visible_cols as isize),
+            Action::Details => {
+                if let Some(r) = self.selected_ref() {
+                    self.detail_open = true;
+                    self.focus = Pane::Detail;
+                    self.ensure_visible();
+                    return vec![Effect::LoadDetail {
+                        host: r.host,
+                        node: r.node,
+                        vmid: r.vmid,
+                    }];
+                }
+            }
+            Action::NextPane | Action::PrevPane if self.detail_open => {
+                self.focus = if self.focus == Pane::Rack {
+                    Pane::Detail
+                } else {
+                    Pane::Rack
+                };
+                self.ensure_visible();
+            }
+            Action::Filter => self.filter_editing = true,
+            Action::Back => {
+                if self.detail_open {
+                    self.detail_open = false;
+                    self.focus = Pane::Rack;
+                    self.ensure_visible();
+                } else if !self.marks.is_empty() {
+                    self.marks.clear();
+                } else if !self.filter_text.is_empty() {
+                    self.filter_text.clear();
+                    self.rebuild_view();
+                }
+            }
+            Action::Zoom => {
+                self.zoom = self.zoom.next();
+                self.ensure_visible();
+            }
+            Action::Refresh => return vec![Effect::RefreshAll],
+            Action::Mark => {
+                if let Some(r) = self.selected_ref() {
+                    if !self.marks.remove(&r) {
+                        self.marks.insert(r);
+                    }
+                    self.move_by(1);
+                }
+            }
+            Action::ClearMarks => self.marks.clear(),
+            Action::Start => return self.power(PowerOp::Start),
+            Action::Shutdown => return self.power(PowerOp::Shutdown),
+            Action::Stop => return self.power(PowerOp::Stop),
+            Action::Reboot => return self.power(PowerOp::Reboot),
+            Action::Delete => {
+                let targets = self.targets();
+                let expected = match targets.as_slice() {
+                    [] => return Vec::new(),
+                    [one] => self
+                        .inventory
+                        .guest(&one.host, one.vmid)
+                        .map(|(_, g)| g.name.clone())
+                        .unwrap_or_else(|| one.vmid.to_string()),
+                    many => many.len().to_string(),
+                };
+                self.popup = Some(Popup::ConfirmDelete {
+                    targets,
+                    expected,
+                    input: String::new(),
+                });
+            }
+            Action::TaskLog => {
+                let upid = self
+                    .selected()
+                    .and_then(|(h, _, g)| self.task_for(h, g.vmid))
+                    .map(|t| t.upid.clone())
+                    .or_else(|| self.last_upid.clone());
+                if let Some(u) = upid {
+                    return vec![Effect::OpenTaskLog(u)];
+                }
+                self.show_toast("no task to show yet", false);
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Heatmap left/right: one cell, crossing into the neighbour rack at either end.
+    fn heat_step(&mut self, delta: isize) {
+        let len = self
+            .view
+            .cols
+            .get(self.sel_col)
+            .map_or(0, |c| c.guests.len());
+        let target = self.sel_idx as isize + delta;
+        if target < 0 {
+            if self.sel_col > 0 {
+                self.sel_col -= 1;
+                self.sel_idx = self.view.cols[self.sel_col].guests.len().saturating_sub(1);
+                self.ensure_visible();
+            }
+        } else if target as usize >= len {
+            if self.sel_col + 1 < self.view.cols.len() {
+                self.sel_col += 1;
+                self.sel_idx = 0;
+                self.ensure_visible();
+            }
+        } else {
+            self.move_by(delta);
+        }
+    }
+
+    /// The marked guests, or the selection when nothing is marked.
+    pub fn targets(&self) -> Vec<GuestRef> {
+        if self.marks.is_empty() {
+            self.selected_ref().into_iter().collect()
+        } else {
+            self.marks.iter().cloned().collect()
+        }
+    }
+
+    fn power(&mut self, op: PowerOp) -> Vec<Effect> {
+        let targets = self.targets();
+        if targets.is_empty() {
+            return Vec::new();
+        }
+        let text = match targets.as_slice() {
+            [one] => format!("{} {} requested", op.verb(), one.vmid),
+            many => format!("{} requested for {} guests", op.verb(), many.len()),
+        };
+        self.show_toast(&text, false);
+        self.marks.clear();
+        targets
+            .into_iter()
+            .map(|target| Effect::Power { target, op })
+            .collect()
+    }
+
+    fn update_hosts(&mut self, action: Action) -> Vec<Effect> {
+        let len = self.hosts.len();
+        match action {
+            Action::Up => self.host_sel = self.host_sel.saturating_sub(1),
+            Action::Down => self.host_sel = (self.host_sel + 1).min(len.saturating_sub(1)),
+            Action::Top => self.host_sel = 0,
+            Action::Bottom => self.host_sel = len.saturating_sub(1),
+            Action::EditHost => {
+                if let Some(h) = self.hosts.get(self.host_sel) {
+                    self.popup = Some(Popup::HostForm(Box::new(HostForm::new(Some(h)))));
+                }
+            }
+            Action::RemoveHost => {
+                if let Some(h) = self.hosts.get(self.host_sel) {
+                    self.popup = Some(Popup::ConfirmRemoveHost {
+                        name: h.name.clone(),
+                    });
+                }
+            }
+            Action::TestHost => {
+                if let Some(h) = self.hosts.get(self.host_sel) {
+                    let draft = super::action::HostDraft {
+                        name: h.name.clone(),
+                        url: h.url.clone(),
+                        token_id: h.token_id.clone(),
+                        secret: Default::default(),
+                        fingerprint: h.fingerprint.clone(),
+                    };
+                    self.show_toast(&format!("testing {}…", h.name), false);
+                    return vec![Effect::TestHost(draft)];
+                }
+            }
+            Action::Refresh => {
+                if let Some(h) = self.hosts.get(self.host_sel) {
+                    return vec![Effect::Refresh(h.name.clone())];
+                }
+            }
+            Action::Back => {
+                self.screen = if self.hosts.is_empty() {
+                    Screen::Onboarding
+                } else {
+                    Screen::Rack
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn update_settings(&mut self, action: Action) -> Vec<Effect> {
+        let names = self.themes.names();
+        match action {
+            Action::Up | Action::Down => {
+                let len = names.len().max(1);
+                self.settings_sel = if action == Action::Up {
+                    (self.settings_sel + len - 1) % len
+                } else {
+                    (self.settings_sel + 1) % len
+                };
+                // Live preview: the whole screen takes the highlighted theme.
+                if let Some(n) = names.get(self.settings_sel) {
+                    self.set_theme(&n.clone());
+                }
+            }
+            Action::Apply => {
+                self.saved_theme = self.theme.name.clone();
+                self.show_toast(&format!("theme {} saved", self.theme.name), false);
+                return vec![Effect::SaveSettings {
+                    theme: self.theme.name.clone(),
+                }];
+            }
+            Action::Back => {
+                let saved = self.saved_theme.clone();
+                self.set_theme(&saved);
+                self.screen = Screen::Rack;
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+}

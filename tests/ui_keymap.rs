@@ -1,0 +1,153 @@
+//! Keymap files: defaults parse, a user file overrides only what it names, chords work,
+//! and bad files fail with the exact file, line and key while the defaults stand.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use proximity::ui::Action;
+use proximity::ui::keymap::{Context, KeyPress, Keymap, Lookup};
+
+fn kp(s: &str) -> KeyPress {
+    KeyPress::parse(s).expect("key")
+}
+
+#[test]
+fn defaults_parse_and_cover_the_core_keys() {
+    let (km, err) = Keymap::with_user_file("none", "");
+    assert!(err.is_none());
+    assert_eq!(km, Keymap::defaults());
+    assert_eq!(
+        km.lookup(Context::Rack, &[kp("j")]),
+        Lookup::Action(Action::Down)
+    );
+    assert_eq!(km.lookup(Context::Rack, &[kp("g")]), Lookup::Pending);
+    assert_eq!(
+        km.lookup(Context::Rack, &[kp("g"), kp("g")]),
+        Lookup::Action(Action::Top)
+    );
+    assert_eq!(
+        km.lookup(Context::Hosts, &[kp("D")]),
+        Lookup::Action(Action::RemoveHost)
+    );
+    assert_eq!(
+        km.lookup(Context::Rack, &[kp("D")]),
+        Lookup::Action(Action::Delete)
+    );
+    assert_eq!(
+        km.lookup(Context::Rack, &[kp("ctrl-z")]),
+        Lookup::Action(Action::Suspend)
+    );
+    // Every default binding avoids keys terminals and multiplexers swallow.
+    for bad in ["ctrl-s", "ctrl-q", "ctrl-a", "ctrl-b"] {
+        for ctx in Context::ALL {
+            assert_eq!(
+                km.lookup(ctx, &[kp(bad)]),
+                Lookup::None,
+                "{bad} bound in {}",
+                ctx.name()
+            );
+        }
+    }
+}
+
+#[test]
+fn key_events_normalize_shift() {
+    let ev = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+    assert_eq!(KeyPress::from_event(&ev), Some(kp("G")));
+    let ev = KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL);
+    assert_eq!(KeyPress::from_event(&ev), Some(kp("ctrl-d")));
+}
+
+#[test]
+fn user_file_overrides_only_what_it_names() {
+    let user = "[rack]\nstart = [\"ctrl-x\", \"x\"]\n[global]\ndown = [\"n\"]\n";
+    let (km, err) = Keymap::with_user_file("keymap.toml", user);
+    assert!(err.is_none());
+    assert_eq!(
+        km.lookup(Context::Rack, &[kp("x")]),
+        Lookup::Action(Action::Start)
+    );
+    assert_eq!(
+        km.lookup(Context::Rack, &[kp("s")]),
+        Lookup::None,
+        "old key of start is gone"
+    );
+    assert_eq!(
+        km.lookup(Context::Rack, &[kp("n")]),
+        Lookup::Action(Action::Down)
+    );
+    assert_eq!(km.lookup(Context::Rack, &[kp("j")]), Lookup::None);
+    assert_eq!(
+        km.lookup(Context::Rack, &[kp("k")]),
+        Lookup::Action(Action::Up),
+        "untouched"
+    );
+    // `X` (stop) is untouched, and help reflects the change.
+    assert_eq!(km.keys_for(Context::Rack, Action::Start), vec!["C-x", "x"]);
+    assert!(
+        km.help_rows()
+            .iter()
+            .any(|(c, k, d)| *c == Context::Rack && k == "C-x, x" && *d == "start guest")
+    );
+}
+
+#[test]
+fn a_key_taken_by_the_user_leaves_its_old_action() {
+    let (km, _) = Keymap::with_user_file("k.toml", "[rack]\nrefresh = [\"z\"]\n");
+    assert_eq!(
+        km.lookup(Context::Rack, &[kp("z")]),
+        Lookup::Action(Action::Refresh)
+    );
+    assert!(km.keys_for(Context::Rack, Action::Zoom).is_empty());
+}
+
+fn err_of(text: &str) -> String {
+    let (km, err) = Keymap::with_user_file("/home/u/.config/proximity/keymap.toml", text);
+    assert_eq!(km, Keymap::defaults(), "a bad file leaves the defaults");
+    err.expect("must fail").to_string()
+}
+
+#[test]
+fn bad_keymap_files_name_file_line_and_key() {
+    assert_eq!(
+        err_of("[rack]\nstart = [\"s\"]\nlaunch = [\"L\"]\n"),
+        "/home/u/.config/proximity/keymap.toml:3: rack.launch: unknown action"
+    );
+    assert_eq!(
+        err_of("\n[rack]\nstop = [\"X\", \"hyper-q\"]\n"),
+        "/home/u/.config/proximity/keymap.toml:3: rack.stop: bad key `hyper-q`"
+    );
+    assert_eq!(
+        err_of("[racks]\nstop = [\"X\"]\n"),
+        "/home/u/.config/proximity/keymap.toml:1: racks: unknown context (expected global, rack, hosts, onboarding or settings)"
+    );
+    assert_eq!(
+        err_of("[rack]\nstop = \"X\"\n"),
+        "/home/u/.config/proximity/keymap.toml:2: -: invalid type: string \"X\", expected a sequence"
+    );
+}
+
+#[test]
+fn app_from_config_dir_reports_bad_files_as_toasts() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        dir.path().join("keymap.toml"),
+        "[rack]\nstart = [\"s\"]\nlaunch = [\"L\"]\n",
+    )
+    .expect("write");
+    std::fs::create_dir(dir.path().join("themes")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("themes/mine.toml"),
+        "inherits = \"light\"\n",
+    )
+    .expect("write");
+    let app =
+        proximity::ui::App::from_config(dir.path(), "mine", std::time::SystemTime::UNIX_EPOCH);
+    assert_eq!(app.theme.name, "mine");
+    assert_eq!(app.keymap, Keymap::defaults());
+    assert_eq!(app.toasts.len(), 1);
+    let text = &app.toasts[0].text;
+    assert!(
+        text.ends_with("keymap.toml:3: rack.launch: unknown action (using the default keymap)"),
+        "{text}"
+    );
+    assert!(app.toasts[0].error);
+}

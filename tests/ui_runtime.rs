@@ -1,0 +1,160 @@
+//! The UI loop on a TestBackend with scripted terminal events: idle means no redraws,
+//! bursts cost one frame, keys become effects, `q` ends the loop.
+
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use proximity::ui::runtime::{RuntimeStats, run_loop};
+use proximity::ui::{App, AppEvent, Effect, sample};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tokio::sync::mpsc;
+
+fn key(c: char) -> io::Result<Event> {
+    Ok(Event::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::NONE,
+    )))
+}
+
+#[tokio::test]
+async fn idle_sleeps_bursts_batch_and_keys_become_effects() {
+    let (term_tx, mut term_rx) = mpsc::unbounded_channel::<io::Result<Event>>();
+    let term_events = futures_util::stream::poll_fn(move |cx| term_rx.poll_recv(cx));
+    let (inbox_tx, inbox_rx) = mpsc::channel(1024);
+    let (fx_tx, mut fx_rx) = mpsc::unbounded_channel();
+    let (_sig_tx, sig_rx) = mpsc::unbounded_channel();
+    let stats = Arc::new(RuntimeStats::default());
+    let mut quiet = sample::resources(3, 60);
+    for r in &mut quiet {
+        r.lock = None;
+    }
+    let now = SystemTime::now();
+    inbox_tx
+        .send(AppEvent::Inventory("lab".into(), Ok(quiet.clone()), now))
+        .await
+        .expect("send");
+
+    let loop_stats = stats.clone();
+    let handle = tokio::spawn(async move {
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("backend");
+        run_loop(
+            &mut terminal,
+            term_events,
+            sig_rx,
+            |_| Ok(()),
+            App::with_defaults(now),
+            inbox_rx,
+            fx_tx,
+            loop_stats,
+        )
+        .await
+    });
+
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let settled = stats.redraws();
+    assert!((1..=3).contains(&settled), "initial frames: {settled}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(stats.redraws(), settled, "idle: no redraws at all");
+
+    // A burst of 200 refreshes is drained in one go and drawn once or twice.
+    for _ in 0..200 {
+        inbox_tx
+            .send(AppEvent::Inventory("lab".into(), Ok(quiet.clone()), now))
+            .await
+            .expect("send");
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let after_burst = stats.redraws();
+    assert!(
+        after_burst - settled <= 3,
+        "burst cost {} frames",
+        after_burst - settled
+    );
+    assert!(stats.events() >= 201);
+
+    term_tx.send(key('s')).expect("key");
+    let fx = tokio::time::timeout(Duration::from_secs(2), fx_rx.recv())
+        .await
+        .expect("effect in time");
+    assert!(matches!(fx, Some(Effect::Power { .. })), "{fx:?}");
+
+    term_tx.send(key('q')).expect("key");
+    let app = tokio::time::timeout(Duration::from_secs(2), handle)
+        .await
+        .expect("loop ends")
+        .expect("join")
+        .expect("ok");
+    assert_eq!(fx_rx.recv().await, Some(Effect::Quit));
+    assert_eq!(app.counts.guests, 60);
+}
+
+#[tokio::test]
+async fn a_pulsing_slot_ticks_and_stops_when_work_ends() {
+    let (_term_tx, mut term_rx) = mpsc::unbounded_channel::<io::Result<Event>>();
+    let term_events = futures_util::stream::poll_fn(move |cx| term_rx.poll_recv(cx));
+    let (inbox_tx, inbox_rx) = mpsc::channel(16);
+    let (fx_tx, _fx_rx) = mpsc::unbounded_channel();
+    let (_sig_tx, sig_rx) = mpsc::unbounded_channel();
+    let stats = Arc::new(RuntimeStats::default());
+    let mut quiet = sample::resources(1, 5);
+    for r in &mut quiet {
+        r.lock = None;
+    }
+    let now = SystemTime::now();
+    inbox_tx
+        .send(AppEvent::Inventory("lab".into(), Ok(quiet), now))
+        .await
+        .expect("send");
+    inbox_tx
+        .send(AppEvent::TaskProgress {
+            host: "lab".into(),
+            vmid: 101,
+            upid: "U".into(),
+            label: "start".into(),
+            fraction: None,
+        })
+        .await
+        .expect("send");
+    let loop_stats = stats.clone();
+    tokio::spawn(async move {
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("backend");
+        run_loop(
+            &mut terminal,
+            term_events,
+            sig_rx,
+            |_| Ok(()),
+            App::with_defaults(now),
+            inbox_rx,
+            fx_tx,
+            loop_stats,
+        )
+        .await
+    });
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let animating = stats.redraws();
+    assert!(
+        animating >= 3,
+        "a running task animates: {animating} frames in 1.1 s"
+    );
+    inbox_tx
+        .send(AppEvent::TaskDone {
+            host: "lab".into(),
+            vmid: 101,
+            upid: "U".into(),
+            ok: true,
+            message: "ok".into(),
+        })
+        .await
+        .expect("send");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let done = stats.redraws();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        stats.redraws(),
+        done,
+        "no animation once the task is done (the toast waits for its deadline)"
+    );
+}
