@@ -212,10 +212,8 @@ async fn run(cli: Cli, paths: crate::paths::Paths) -> Result<ExitCode, CliError>
             .await
             .map(|_| ExitCode::SUCCESS)
             .map_err(CliError::new),
-        Some(Command::Demo(args)) => tui::demo(args.nodes, args.guests, args.seed, &paths)
-            .await
-            .map_err(CliError::new),
-        None => tui::configured(host, &paths).await.map_err(CliError::new),
+        Some(Command::Demo(args)) => tui::demo(args.nodes, args.guests, args.seed, &paths).await,
+        None => tui::configured(host, &paths).await,
         Some(Command::Hosts(HostsCommand::Add(args))) => commands::hosts_add(&paths, &args).await,
         Some(Command::Hosts(HostsCommand::Ls(f))) => commands::hosts_ls(&paths, f.json),
         Some(Command::Hosts(HostsCommand::Rm { name })) => commands::hosts_rm(&paths, &name),

@@ -125,7 +125,7 @@ async fn run_tui(specs: Vec<ConnSpec>, store: Option<Store>, paths: &Paths) -> R
     let theme = store
         .as_ref()
         .and_then(|s| s.settings().get().ok())
-        .map(|s| s.theme)
+        .and_then(|s| s.theme)
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| "dark".into());
     let app = App::from_config(&paths.config_dir, &theme, now);
@@ -274,7 +274,7 @@ impl Executor {
             Effect::OpenTaskLog(upid) => self.show_task_log(upid),
             Effect::SaveSettings { theme } => {
                 if let Some(store) = &self.store {
-                    if let Err(e) = store.settings().update(|s| s.theme = theme.clone()) {
+                    if let Err(e) = store.settings().update(|s| s.theme = Some(theme.clone())) {
                         self.toast(format!("saving settings: {e}"), true).await;
                     }
                 }
