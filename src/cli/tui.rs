@@ -172,8 +172,10 @@ async fn run_tui(specs: Vec<ConnSpec>, store: Option<Store>, paths: &Paths) -> R
     let mut guard = crate::ui::terminal_guard::TerminalGuard::enter()
         .map_err(|e| CliError::new(format!("cannot take over the terminal: {e}")))?;
     let stats = Arc::new(crate::ui::runtime::RuntimeStats::default());
-    let result = crate::ui::runtime::run(&mut guard, app, inbox_rx, effect_tx, stats).await;
+    let result = crate::ui::runtime::run(&mut guard, app, inbox_rx, effect_tx, stats.clone()).await;
     drop(guard);
+    // Read by scripts/bench-idle.sh: redraws while idle must be 0.
+    tracing::info!(redraws = stats.redraws(), events = stats.events(), "ui stats at exit");
     executor_task.abort();
     result.map(|_| ExitCode::SUCCESS).map_err(CliError::new)
 }
@@ -328,8 +330,8 @@ impl Executor {
                 Err(e) => (String::new(), Err(e)),
             };
             let (ok, message) = match outcome {
-                Ok(()) => (true, format!("{label} {}: OK", target.vmid)),
-                Err(e) => (false, format!("{label} {}: {}", target.vmid, crate::term::sanitize_line(&e.to_string()))),
+                Ok(()) => (true, format!("{label} done")),
+                Err(e) => (false, format!("{label} failed: {}", crate::term::sanitize_line(&e.to_string()))),
             };
             let _ = inbox
                 .send(AppEvent::TaskDone { host: target.host.clone(), vmid: target.vmid, upid, ok, message })
