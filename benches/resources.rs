@@ -38,6 +38,9 @@ fn bench(c: &mut Criterion) {
             parsed
         })
     });
+    group.bench_function("serde typed (pve::parse_resources_reference)", |b| {
+        b.iter(|| proximity::pve::parse_resources_reference(black_box(&body)).expect("parses"))
+    });
     group.bench_function("peer: serde_json::Value", |b| {
         b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&body)).expect("parses"))
     });
