@@ -153,7 +153,7 @@ async fn console_of_a_stopped_container_is_refused() {
 #[tokio::test]
 async fn a_dropped_console_ends_with_a_clear_error() {
     let sim = start_with(SimConfig {
-        drop_console_after_s: Some(1),
+        drop_console_after_s: Some(2),
         ..config()
     })
     .await;

@@ -275,3 +275,52 @@ async fn qemu_power_cycle() {
     assert_eq!(r.status.as_deref(), Some("running"));
     finish(sim).await;
 }
+
+#[tokio::test]
+async fn power_with_parameters_and_a_failing_task() {
+    let sim = start().await;
+    let c = token_client(&sim);
+    let (node, ct) = find_guest(&c, "lxc", "running").await;
+    // `timeout=0` without `forceStop`: the shutdown task fails, the container keeps running.
+    let upid = c
+        .lxc_power_with(
+            &node,
+            ct,
+            PowerAction::Shutdown,
+            &Params::new().set("timeout", 0),
+        )
+        .await
+        .unwrap();
+    let err = tokio::time::timeout(
+        TASK_WAIT,
+        c.wait_task(&upid, std::time::Duration::from_millis(5)),
+    )
+    .await
+    .unwrap()
+    .unwrap_err();
+    match &err {
+        PveError::TaskFailed { exitstatus, .. } => {
+            assert_eq!(exitstatus, "shutdown timed out after 0 seconds")
+        }
+        other => panic!("expected TaskFailed, got {other:?}"),
+    }
+    let log = c.task_log(&upid, 0, 0).await.unwrap();
+    assert_eq!(
+        log.lines.last().unwrap().t,
+        "TASK ERROR: shutdown timed out after 0 seconds"
+    );
+    assert!(status(&c, &node, ct).await.is_running());
+    // With `forceStop=1` the same call stops it.
+    let upid = c
+        .lxc_power_with(
+            &node,
+            ct,
+            PowerAction::Shutdown,
+            &Params::new().set("timeout", 0).flag("forceStop", true),
+        )
+        .await
+        .unwrap();
+    wait_ok(&c, &upid).await;
+    assert_eq!(status(&c, &node, ct).await.status, "stopped");
+    finish(sim).await;
+}

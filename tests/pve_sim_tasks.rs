@@ -278,7 +278,7 @@ async fn stopping_a_running_task() {
 #[tokio::test]
 async fn follow_yields_lines_while_running_and_ends_with_task_ok() {
     let sim = start_with(SimConfig {
-        task_step_ms: 60,
+        task_step_ms: 150,
         ..config()
     })
     .await;
