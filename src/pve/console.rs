@@ -198,16 +198,30 @@ impl Stream for TermproxyReader {
                 Poll::Ready(Some(Ok(_))) => continue,
                 Poll::Ready(Some(Err(e))) => {
                     self.finished = true;
-                    return Poll::Ready(Some(Err(PveError::ConsoleClosed(e.to_string()))));
+                    return Poll::Ready(Some(Err(PveError::ConsoleClosed(closed_text(&e)))));
                 }
                 Poll::Ready(None) => {
                     self.finished = true;
-                    return Poll::Ready(Some(Err(PveError::ConsoleClosed(
-                        "the server dropped the connection".into(),
-                    ))));
+                    return Poll::Ready(Some(Err(PveError::ConsoleClosed(SERVER_CLOSED.into()))));
                 }
             }
         }
+    }
+}
+
+const SERVER_CLOSED: &str = "the server closed the connection";
+
+/// pveproxy ends every console (shell `exit` included) by closing TCP without a close frame
+/// or TLS close_notify; say so plainly instead of rustls' "unexpected EOF" text and URL.
+fn closed_text(err: &tokio_tungstenite::tungstenite::Error) -> String {
+    use tokio_tungstenite::tungstenite::Error as WsError;
+    use tokio_tungstenite::tungstenite::error::ProtocolError;
+    match err {
+        WsError::ConnectionClosed
+        | WsError::AlreadyClosed
+        | WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => SERVER_CLOSED.into(),
+        WsError::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => SERVER_CLOSED.into(),
+        other => other.to_string(),
     }
 }
 
