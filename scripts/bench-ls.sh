@@ -23,12 +23,13 @@ echo "guests: $("$BIN" ls --json | python3 -c 'import json,sys; print(len(json.l
 hyperfine --warmup 3 --runs ${RUNS:-30} --export-json /tmp/bench-ls.json \
   -n "proximity ls ($GUESTS guests)" "$BIN ls" \
   -n "proximity ls --json" "$BIN ls --json" \
-  -n "peer: curl /cluster/resources" "curl -sk -H 'Authorization: PVEAPIToken=$token' $url/api2/json/cluster/resources -o /dev/null"
+  -n "peer: curl /cluster/resources" "curl -sk -H 'Authorization: PVEAPIToken=$token' $url/api2/json/cluster/resources -o /dev/null" \
+  -n "peer: curl --compressed (gzip, as proximity asks)" "curl -sk --compressed -H 'Authorization: PVEAPIToken=$token' $url/api2/json/cluster/resources -o /dev/null"
 python3 - <<'PY'
 import json
 r = json.load(open('/tmp/bench-ls.json'))['results']
 med = {x['command']: x['median'] for x in r}
-peer = [v for k, v in med.items() if k.startswith('peer')][0]
+peer = [v for k, v in med.items() if k.startswith('peer: curl --compressed')][0]
 for k, v in med.items():
-    print(f"{k:40s} median {v*1000:8.1f} ms   ratio vs curl {v/peer:5.2f}x")
+    print(f"{k:40s} median {v*1000:8.1f} ms   ratio vs curl --compressed {v/peer:5.2f}x")
 PY
