@@ -69,6 +69,24 @@ fn start_by_name_waits_then_refuses_a_second_start() {
     let (ok, out, err) = run_cli(&["logs", upid], &sim.env(), home.path());
     assert!(ok, "{err}");
     assert_eq!(out.lines().last(), Some("TASK OK"));
+    let (ok, followed, err) = run_cli(&["logs", "--follow", upid], &sim.env(), home.path());
+    assert!(ok, "{err}");
+    assert_eq!(followed, out, "--follow of a finished task prints the whole log and ends");
+
+    let (ok, _, err) = run_cli(&["logs", "UPID:garbage"], &sim.env(), home.path());
+    assert!(!ok);
+    assert!(one_line_error(&err).contains("UPID"), "{err}");
+}
+
+#[test]
+fn version_and_completions() {
+    let home = tempfile::tempdir().unwrap();
+    let (ok, out, _) = run_cli(&["--version"], &[], home.path());
+    assert!(ok);
+    assert_eq!(out.trim(), format!("proximity {}", env!("CARGO_PKG_VERSION")));
+    let (ok, out, _) = run_cli(&["completions", "bash"], &[], home.path());
+    assert!(ok);
+    assert!(out.contains("_proximity()") && out.contains("hosts"), "bash completion script");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! same way, with the same checks. It owns no UI state; callers pass a client and get typed
 //! results.
 
+pub mod apps;
 pub mod connection;
 pub mod ops;
 pub mod target;
