@@ -1,6 +1,7 @@
 //! Rendering: a pure function of `App`. Dispatches by screen, then draws the LCD header,
 //! the status bar with hints generated from the keymap, toasts and the popup layer.
 
+mod console;
 mod detail;
 mod heatmap;
 mod popups;
@@ -24,6 +25,10 @@ use widgets::put;
 pub fn render(app: &App, frame: &mut Frame) {
     let area = frame.area();
     draw(app, area, frame.buffer_mut());
+    let body = screen_layout(area, false, false).body;
+    if let Some(pos) = console::cursor(app, body) {
+        frame.set_cursor_position(pos);
+    }
 }
 
 /// Draw into a buffer (used by `render` and the benchmark).
@@ -45,6 +50,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         Screen::Hosts => screens::hosts(app, layout.body, buf),
         Screen::Settings => screens::settings(app, layout.body, buf),
         Screen::Onboarding => screens::onboarding(app, layout.body, buf),
+        Screen::Console => console::draw(app, layout.body, buf),
     }
     status_bar(app, layout.status, buf);
     toasts(app, layout.body, buf);
@@ -154,6 +160,7 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             (Action::Details, "details"),
             (Action::Start, "start"),
             (Action::Shutdown, "shutdown"),
+            (Action::Console, "console"),
             (Action::Mark, "mark"),
             (Action::Filter, "filter"),
             (Action::Zoom, "zoom"),
@@ -180,6 +187,10 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             (Action::Demo, "demo"),
             (Action::Quit, "quit"),
         ],
+        Screen::Console => &[(
+            Action::ConsoleEscape,
+            "then d: rack, n/p: tabs, s: split, x: close",
+        )],
     };
     let ctx = app.context();
     actions
