@@ -531,9 +531,21 @@ impl App {
         let mut items: Vec<PaletteItem> = Action::ALL
             .iter()
             .filter(|a| {
+                // Console commands after the escape chord make no sense from the rack.
                 !matches!(
                     a,
-                    Action::Palette | Action::Up | Action::Down | Action::Left | Action::Right
+                    Action::Palette
+                        | Action::Up
+                        | Action::Down
+                        | Action::Left
+                        | Action::Right
+                        | Action::ConsoleEscape
+                        | Action::ConsoleDetach
+                        | Action::ConsoleNext
+                        | Action::ConsolePrev
+                        | Action::ConsoleSplit
+                        | Action::ConsoleClose
+                        | Action::ConsoleReconnect
                 )
             })
             .map(|a| PaletteItem {

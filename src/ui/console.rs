@@ -173,7 +173,9 @@ fn to_term_key(k: &KeyEvent) -> Option<term::KeyEvent> {
 /// A line written into the pane itself (not sent to the guest).
 fn notice(screen: &mut term::Screen, text: &str) {
     let text = term::sanitize_line(text);
-    let line = format!("\r\n\x1b[0;1;33m[proximity] {text}\x1b[0m\r\n");
+    // Start on a fresh line without leaving an empty one behind.
+    let nl = if screen.cursor().1 > 0 { "\r\n" } else { "" };
+    let line = format!("{nl}\x1b[0;1;33m[proximity] {text}\x1b[0m\r\n");
     screen.process(line.as_bytes());
 }
 

@@ -112,18 +112,27 @@ pub fn draw(app: &App, body: Rect, buf: &mut Buffer) {
         chord_style,
         right.saturating_sub(x),
     );
-    let mut parts: Vec<String> = [
+    let labelled = |list: &[(Action, &str)]| -> Vec<String> {
+        list.iter()
+            .map(|(a, l)| format!("{} {l}", key(*a)).trim_end().to_string())
+            .collect()
+    };
+    let mut long = labelled(&[
         (Action::ConsoleDetach, "rack"),
         (Action::ConsoleNext, "next"),
         (Action::ConsoleSplit, "split"),
         (Action::ConsoleClose, "close"),
-    ]
-    .iter()
-    .map(|(a, l)| format!("{} {l}", key(*a)))
-    .collect();
+    ]);
     if app.sessions.list.len() > 1 {
-        parts.push("1-9 tab".into());
+        long.push("1-9 tab".into());
     }
+    // Narrow panes get the keys alone, after the one that matters most.
+    let short = labelled(&[
+        (Action::ConsoleDetach, "rack"),
+        (Action::ConsoleNext, ""),
+        (Action::ConsoleSplit, ""),
+        (Action::ConsoleClose, ""),
+    ]);
     let state = match &active.state {
         SessionState::Live => None,
         SessionState::Connecting => Some(("connecting…".to_string(), t.style("lcd.busy"))),
@@ -138,9 +147,12 @@ pub fn draw(app: &App, body: Rect, buf: &mut Buffer) {
     let state_w = state
         .as_ref()
         .map_or(0, |(s, _)| s.chars().count() as u16 + 2);
-    let hint = format!(" then {} ", parts.join(" · "));
     let hint_room = right.saturating_sub(x).saturating_sub(state_w);
-    if hint.chars().count() as u16 <= hint_room {
+    if let Some(hint) = [long.join(" · "), short.join(" · ")]
+        .into_iter()
+        .map(|h| format!("then {h} "))
+        .find(|h| h.chars().count() as u16 <= hint_room)
+    {
         put(buf, x, y, &hint, t.dim(), hint_room);
     }
     if let Some((s, style)) = state {

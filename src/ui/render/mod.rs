@@ -160,10 +160,10 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             (Action::Details, "details"),
             (Action::Start, "start"),
             (Action::Shutdown, "shutdown"),
-            (Action::Console, "console"),
             (Action::Mark, "mark"),
             (Action::Filter, "filter"),
             (Action::Zoom, "zoom"),
+            (Action::Console, "console"),
             (Action::Palette, "palette"),
             (Action::Help, "help"),
             (Action::Quit, "quit"),
@@ -189,7 +189,7 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
         ],
         Screen::Console => &[(
             Action::ConsoleEscape,
-            "then d: rack, n/p: tabs, s: split, x: close",
+            "escape chord, then a key from the pane's border",
         )],
     };
     let ctx = app.context();
