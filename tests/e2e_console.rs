@@ -126,3 +126,37 @@ fn console_in_the_tui_end_to_end() {
     }
     assert_eq!(app.exited(), Some(true), "quit cleanly");
 }
+
+#[test]
+fn a_dropped_console_reconnects_once_then_says_why() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let env = [("PROXIMITY_DEMO_CONSOLE_DROP_S".to_string(), "2".to_string())];
+    let mut app = PtyApp::spawn(
+        &["demo", "--nodes", "1", "--guests", "6"],
+        &env,
+        home.path(),
+        160,
+        40,
+    );
+    app.wait_for("the rack", WAIT, |t| !rack_names(t).is_empty());
+    app.send(b"/status:running\r");
+    app.wait_text("match", WAIT);
+    app.send(b"c");
+    app.wait_for("the console prompt", WAIT, |t| t.contains("root@"));
+    app.wait_text("reconnecting", WAIT);
+    // The second connection is a fresh termproxy: its shell greets again.
+    app.wait_for("a second login", WAIT, |t| {
+        t.matches("Last login").count() >= 2
+    });
+    app.send(b"hostname\r");
+    app.wait_for("hostname after the reconnect", WAIT, |t| {
+        output_of(t, "hostname").is_some_and(|o| !o.is_empty())
+    });
+    // The second drop is not retried: the pane says why and how to reconnect by hand.
+    app.wait_text("console closed:", WAIT);
+    app.wait_text("r reconnect", WAIT);
+    app.send(b"\x1dr");
+    app.wait_for("a manual reconnect", WAIT, |t| {
+        t.matches("Last login").count() >= 3 || t.contains("reconnecting…")
+    });
+}

@@ -62,6 +62,11 @@ async fn start_demo_sim(
         seed,
         state_dir: Some(dir.to_path_buf()),
         auth_failure_delay_ms: 0,
+        // Shows (and lets tests prove) the console's drop-and-reconnect path: every console
+        // connection is cut after this many seconds.
+        drop_console_after_s: std::env::var("PROXIMITY_DEMO_CONSOLE_DROP_S")
+            .ok()
+            .and_then(|v| v.parse().ok()),
         ..crate::sim::SimConfig::default()
     };
     let sim = crate::sim::start(config)

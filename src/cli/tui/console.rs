@@ -69,6 +69,15 @@ fn describe(e: &PveError) -> String {
         PveError::Forbidden { message } => {
             format!("permission denied (VM.Console / Sys.Console): {message}")
         }
+        // The transport's words are long (rustls links its manual): keep the first clause.
+        PveError::ConsoleClosed(message) => {
+            let m = message.trim_start_matches("IO error: ");
+            let m = m.split(": http").next().unwrap_or(m);
+            let m = m.split("; ").next().unwrap_or(m);
+            let short: String = m.chars().take(60).collect();
+            let more = if short.len() < m.len() { "…" } else { "" };
+            format!("connection lost: {short}{more}")
+        }
         other => other.to_string(),
     };
     crate::term::sanitize_line(&text)
