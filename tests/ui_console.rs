@@ -479,3 +479,42 @@ fn snapshot_console_full_and_split() {
         }
     }
 }
+
+#[test]
+fn a_split_console_stays_beside_the_rack() {
+    let mut app = app((160, 45));
+    open_ct(&mut app, 100);
+    let full = app.geometry().area.width;
+    chord(&mut app);
+    ch(&mut app, 's');
+    chord(&mut app);
+    ch(&mut app, 'd');
+    assert_eq!(app.screen, Screen::Rack);
+    assert!(app.console_beside());
+    assert!(app.geometry().area.width < full, "the rack makes room");
+    // Rack keys work; a click on the pane gives the console the keyboard again.
+    ch(&mut app, 'j');
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(crossterm::event::MouseButton::Left),
+        column: 150,
+        row: 20,
+        modifiers: KeyModifiers::NONE,
+    };
+    app.handle(AppEvent::Mouse(click));
+    assert_eq!(app.screen, Screen::Console);
+    chord(&mut app);
+    ch(&mut app, 'x');
+    assert!(!app.console_beside());
+    assert_eq!(app.geometry().area.width, full);
+}
+
+#[test]
+fn snapshot_console_beside_the_rack() {
+    for size in [(80, 24), (160, 45)] {
+        let mut app = console_app(size, true);
+        chord(&mut app);
+        ch(&mut app, 'd');
+        let name = format!("console_beside_{}x{}", size.0, size.1);
+        insta::assert_snapshot!(name, screen_text(&app, size));
+    }
+}

@@ -218,7 +218,7 @@ impl App {
     }
 
     pub fn geometry(&self) -> super::view::RackGeometry {
-        let area = ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1);
+        let area = self.rack_screen_area();
         let layout = screen_layout(area, self.detail_open, self.focus == Pane::Detail);
         rack_geometry(layout.racks, self.zoom)
     }

@@ -188,6 +188,28 @@ impl App {
         (inner.width.max(1), inner.height.max(1))
     }
 
+    /// Whether the console pane stays beside the rack (split, with a session open), also
+    /// while the rack has the keyboard.
+    pub fn console_beside(&self) -> bool {
+        self.sessions.split && !self.sessions.list.is_empty()
+    }
+
+    /// The part of the terminal the rack screen lays itself out in: all of it, or the left
+    /// side when a console is split beside it.
+    pub fn rack_screen_area(&self) -> Rect {
+        let area = Rect::new(0, 0, self.size.0, self.size.1);
+        if self.console_beside() {
+            let body = screen_layout(area, false, false).body;
+            if let Some(r) = console_layout(body, true).rack {
+                return Rect {
+                    width: r.width,
+                    ..area
+                };
+            }
+        }
+        area
+    }
+
     /// `c` (container console) and `C` (node shell) from the rack; an open session on the
     /// same target is brought back instead of opening a second one.
     pub(super) fn open_console(&mut self, node_shell: bool) -> Vec<Effect> {
@@ -246,6 +268,7 @@ impl App {
             bell_until: None,
         });
         self.sessions.active = self.sessions.list.len() - 1;
+        self.ensure_visible();
         vec![Effect::OpenConsole {
             session: id,
             host,
@@ -473,6 +496,8 @@ impl App {
 
     /// Keep every session's screen (and its remote pty) at the pane's inner size.
     pub(super) fn sync_console_size(&mut self) -> Vec<Effect> {
+        // The rack's own geometry depends on the split too.
+        self.ensure_visible();
         let (cols, rows) = self.console_pane_size();
         let mut out = Vec::new();
         for s in &mut self.sessions.list {
@@ -514,6 +539,7 @@ impl App {
                 if self.sessions.list.is_empty() {
                     self.screen = Screen::Rack;
                 }
+                self.ensure_visible();
                 return vec![Effect::CloseConsole { session: s.id }];
             }
             Action::ConsoleReconnect => {

@@ -143,6 +143,14 @@ impl App {
             }
             return Vec::new();
         }
+        // A click on the console split beside the rack gives it the keyboard.
+        if self.console_beside()
+            && matches!(m.kind, MouseEventKind::Down(_))
+            && m.column >= self.rack_screen_area().right()
+        {
+            self.screen = Screen::Console;
+            return Vec::new();
+        }
         match m.kind {
             MouseEventKind::ScrollDown => {
                 for _ in 0..3 {

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Widget};
 
 use super::super::action::Action;
 use super::super::app::{App, Screen};
-use super::super::console::{SessionState, console_layout, pane_inner};
+use super::super::console::{Session, SessionState, console_layout, pane_inner};
 use super::super::keymap::Context;
 use super::super::term_widget::{TermStyle, TermWidget};
 use super::widgets::put;
@@ -18,7 +18,11 @@ pub fn draw(app: &App, body: Rect, buf: &mut Buffer) {
     if let Some(r) = layout.rack {
         super::rack::draw_racks(app, r, buf);
     }
-    let pane = layout.pane;
+    draw_pane(app, layout.pane, buf);
+}
+
+/// The pane alone (beside the rack while the rack has the keyboard).
+pub fn draw_pane(app: &App, pane: Rect, buf: &mut Buffer) {
     if pane.width < 4 || pane.height < 3 {
         return;
     }
@@ -94,6 +98,33 @@ pub fn draw(app: &App, body: Rect, buf: &mut Buffer) {
     };
     let chord = key(Action::ConsoleEscape);
     let mut x = pane.x + 1;
+    if app.screen != Screen::Console {
+        // Beside the rack without the keyboard: say how to give it back.
+        let back = app
+            .keymap
+            .keys_for(Context::Rack, Action::Consoles)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        x = put(
+            buf,
+            x,
+            y,
+            &format!(" {back} "),
+            t.style("key"),
+            right.saturating_sub(x),
+        );
+        put(
+            buf,
+            x,
+            y,
+            "or click: type here ",
+            t.dim(),
+            right.saturating_sub(x),
+        );
+        draw_screen(app, active, pane, buf);
+        return;
+    }
     let chord_style = if app.sessions.escape_pending {
         t.style("selection")
     } else {
@@ -160,6 +191,11 @@ pub fn draw(app: &App, body: Rect, buf: &mut Buffer) {
         put(buf, right.saturating_sub(w), y, &format!(" {s} "), style, w);
     }
 
+    draw_screen(app, active, pane, buf);
+}
+
+fn draw_screen(app: &App, active: &Session, pane: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
     let ts = TermStyle {
         fg: t.text().fg.unwrap_or(ratatui::style::Color::Reset),
         bg: t

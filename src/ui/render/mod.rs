@@ -41,6 +41,23 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     );
     lcd(app, layout.lcd, buf);
     match app.screen {
+        Screen::Rack if app.console_beside() => {
+            // The split console stays on the right, unfocused; the rack (and its detail
+            // panel) lay out in what is left, as `App::geometry` does.
+            let split = super::console::console_layout(layout.body, true);
+            let left = Rect {
+                width: split.rack.map_or(area.width, |r| r.width),
+                ..area
+            };
+            let inner = screen_layout(left, app.detail_open, app.focus == super::app::Pane::Detail);
+            rack::draw_racks(app, inner.racks, buf);
+            if let Some(d) = inner.detail {
+                detail::draw(app, d, buf);
+            }
+            if split.rack.is_some() {
+                console::draw_pane(app, split.pane, buf);
+            }
+        }
         Screen::Rack => {
             rack::draw_racks(app, layout.racks, buf);
             if let Some(d) = layout.detail {
@@ -53,7 +70,13 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         Screen::Console => console::draw(app, layout.body, buf),
     }
     status_bar(app, layout.status, buf);
-    toasts(app, layout.body, buf);
+    // Above a console pane's bottom border, which carries its keys and state.
+    let console_shown = app.screen == Screen::Console || app.console_beside();
+    let toast_area = Rect {
+        height: layout.body.height.saturating_sub(u16::from(console_shown)),
+        ..layout.body
+    };
+    toasts(app, toast_area, buf);
     popups::draw(app, area, buf);
 }
 
