@@ -518,3 +518,38 @@ fn snapshot_console_beside_the_rack() {
         insta::assert_snapshot!(name, screen_text(&app, size));
     }
 }
+
+#[test]
+fn the_escape_chord_comes_from_the_keymap() {
+    use proximity::ui::keymap::Keymap;
+    let (km, err) =
+        Keymap::with_user_file("user.toml", "[console]\nconsole_escape = [\"ctrl-g\"]\n");
+    assert_eq!(err, None);
+    let mut app = App::new(
+        km,
+        proximity::ui::theme::ThemeSet::builtin(),
+        "dark",
+        proximity::ui::theme::ColorDepth::TrueColor,
+        t0(),
+    );
+    app.handle(AppEvent::Resize(80, 24));
+    app.handle(AppEvent::Inventory(
+        "lab".into(),
+        Ok(sample::resources(3, 40)),
+        t0(),
+    ));
+    open_ct(&mut app, 100);
+    // Ctrl-] is now an ordinary key for the guest; Ctrl-G escapes.
+    assert_eq!(input(&chord(&mut app)), [0x1d]);
+    assert!(key(&mut app, KeyCode::Char('g'), KeyModifiers::CONTROL).is_empty());
+    ch(&mut app, 'd');
+    assert_eq!(app.screen, Screen::Rack);
+    // Console keys are single keys: a chord there is refused with its line.
+    let (_, err) =
+        Keymap::with_user_file("user.toml", "[console]\nconsole_escape = [\"ctrl-a a\"]\n");
+    let err = err.expect("a chord is refused").to_string();
+    assert!(
+        err.contains("user.toml:2") && err.contains("single keys"),
+        "{err}"
+    );
+}

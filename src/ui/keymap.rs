@@ -290,6 +290,15 @@ impl Keymap {
                         .map(KeyPress::parse)
                         .collect();
                     match chord {
+                        // The console looks up one key at a time (every other key is the
+                        // guest's), so its bindings cannot be chords.
+                        Some(c) if ctx == Context::Console && c.len() > 1 => {
+                            return Err(err(
+                                k.span().start,
+                                dotted.clone(),
+                                format!("`{}`: console keys must be single keys", k.get_ref()),
+                            ));
+                        }
                         Some(c) if !c.is_empty() => chords.push(c),
                         _ => {
                             return Err(err(
