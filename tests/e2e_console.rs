@@ -119,6 +119,22 @@ fn console_in_the_tui_end_to_end() {
     });
     app.send(b"\x1dd");
     app.wait_for("the rack", WAIT, |t| !t.contains("1:CT"));
+
+    // The node shell opens as a second tab; the escape chord and a digit switch tabs.
+    app.send(b"C");
+    app.wait_for("the node shell", WAIT, |t| {
+        t.contains("2:shell pve1") && t.contains("root@pve1")
+    });
+    app.send(b"hostname\r");
+    app.wait_for("the node's hostname", WAIT, |t| {
+        output_of(t, "hostname").as_deref() == Some("pve1")
+    });
+    app.send(b"\x1d1");
+    app.wait_for("the first tab again", WAIT, |t| {
+        t.contains(&format!("root@{host}")) && t.contains("26 98")
+    });
+    app.send(b"\x1dd");
+    app.wait_for("the rack", WAIT, |t| !t.contains("1:CT"));
     app.send(b"q");
     let start = std::time::Instant::now();
     while app.exited().is_none() && start.elapsed() < WAIT {
