@@ -11,6 +11,8 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::{Notify, mpsc};
 
+mod console;
+
 use super::CliError;
 use crate::engine::{self, ConnAuth, ConnSpec, EngineError, GuestRef, PowerOp, connection};
 use crate::paths::Paths;
@@ -33,7 +35,12 @@ struct HostLink {
 }
 
 /// `proximity demo`: the emulator in-process on a loopback port, with a temporary data dir.
-pub async fn demo(nodes: usize, guests: usize, seed: u64, paths: &Paths) -> Result<ExitCode, CliError> {
+pub async fn demo(
+    nodes: usize,
+    guests: usize,
+    seed: u64,
+    paths: &Paths,
+) -> Result<ExitCode, CliError> {
     let data = tempfile::tempdir().map_err(|e| CliError::new(format!("temporary dir: {e}")))?;
     let (spec, sim) = start_demo_sim(nodes, guests, seed, data.path()).await?;
     // Settings (the theme) persist when the store is free; the demo host itself never is saved.
@@ -55,9 +62,16 @@ async fn start_demo_sim(
         seed,
         state_dir: Some(dir.to_path_buf()),
         auth_failure_delay_ms: 0,
+        // Shows (and lets tests prove) the console's drop-and-reconnect path: every console
+        // connection is cut after this many seconds.
+        drop_console_after_s: std::env::var("PROXIMITY_DEMO_CONSOLE_DROP_S")
+            .ok()
+            .and_then(|v| v.parse().ok()),
         ..crate::sim::SimConfig::default()
     };
-    let sim = crate::sim::start(config).await.map_err(|e| CliError::new(format!("demo emulator: {e}")))?;
+    let sim = crate::sim::start(config)
+        .await
+        .map_err(|e| CliError::new(format!("demo emulator: {e}")))?;
     let (id, secret) = connection::parse_token(&sim.info.token).map_err(CliError::new)?;
     let spec = ConnSpec {
         name: "demo".into(),
@@ -90,7 +104,9 @@ pub async fn configured(host: Option<&str>, paths: &Paths) -> Result<ExitCode, C
     }
     if let Some(h) = host {
         if specs.is_empty() {
-            return Err(CliError::new(format!("no host named '{h}' (see `proximity hosts ls`)")));
+            return Err(CliError::new(format!(
+                "no host named '{h}' (see `proximity hosts ls`)"
+            )));
         }
     }
     run_tui(specs, Some(store), paths).await
@@ -120,7 +136,11 @@ fn spec_entry(spec: &ConnSpec) -> HostEntry {
     }
 }
 
-async fn run_tui(specs: Vec<ConnSpec>, store: Option<Store>, paths: &Paths) -> Result<ExitCode, CliError> {
+async fn run_tui(
+    specs: Vec<ConnSpec>,
+    store: Option<Store>,
+    paths: &Paths,
+) -> Result<ExitCode, CliError> {
     let now = SystemTime::now();
     let theme = store
         .as_ref()
@@ -148,7 +168,9 @@ async fn run_tui(specs: Vec<ConnSpec>, store: Option<Store>, paths: &Paths) -> R
             if let Ok(Some(cached)) = store.cache().get(&spec.name) {
                 if let Ok(list) = crate::pve::parse_resources(&cached.resources_json) {
                     let at = SystemTime::UNIX_EPOCH + Duration::from_secs(cached.fetched_at_unix);
-                    let _ = inbox_tx.send(AppEvent::Cached(spec.name.clone(), list, at)).await;
+                    let _ = inbox_tx
+                        .send(AppEvent::Cached(spec.name.clone(), list, at))
+                        .await;
                 }
             }
         }
@@ -161,12 +183,23 @@ async fn run_tui(specs: Vec<ConnSpec>, store: Option<Store>, paths: &Paths) -> R
             }
             Err(e) => {
                 let _ = inbox_tx
-                    .send(AppEvent::Inventory(spec.name.clone(), Err(e.to_string()), SystemTime::now()))
+                    .send(AppEvent::Inventory(
+                        spec.name.clone(),
+                        Err(e.to_string()),
+                        SystemTime::now(),
+                    ))
                     .await;
             }
         }
     }
-    let executor = Executor { links, inbox: inbox_tx.clone(), store: store.clone(), pending_hosts: HashMap::new(), demo: None };
+    let executor = Executor {
+        links,
+        inbox: inbox_tx.clone(),
+        store: store.clone(),
+        pending_hosts: HashMap::new(),
+        demo: None,
+        consoles: Default::default(),
+    };
     let executor_task = tokio::spawn(executor.run(effect_rx));
 
     let mut guard = crate::ui::terminal_guard::TerminalGuard::enter()
@@ -175,21 +208,43 @@ async fn run_tui(specs: Vec<ConnSpec>, store: Option<Store>, paths: &Paths) -> R
     let result = crate::ui::runtime::run(&mut guard, app, inbox_rx, effect_tx, stats.clone()).await;
     drop(guard);
     // Read by scripts/bench-idle.sh: redraws while idle must be 0.
-    tracing::info!(redraws = stats.redraws(), events = stats.events(), "ui stats at exit");
+    tracing::info!(
+        redraws = stats.redraws(),
+        events = stats.events(),
+        "ui stats at exit"
+    );
     executor_task.abort();
     result.map(|_| ExitCode::SUCCESS).map_err(CliError::new)
 }
 
 /// Build the client and start its refresher.
-fn connect_host(spec: &ConnSpec, inbox: &mpsc::Sender<AppEvent>, store: Option<Store>) -> Result<HostLink, PveError> {
+fn connect_host(
+    spec: &ConnSpec,
+    inbox: &mpsc::Sender<AppEvent>,
+    store: Option<Store>,
+) -> Result<HostLink, PveError> {
     let client = connection::client_for(spec)?;
-    let link = HostLink { client, refresh: Arc::new(Notify::new()), stop: Arc::new(Notify::new()) };
-    tokio::spawn(refresher(spec.name.clone(), link.clone(), inbox.clone(), store));
+    let link = HostLink {
+        client,
+        refresh: Arc::new(Notify::new()),
+        stop: Arc::new(Notify::new()),
+    };
+    tokio::spawn(refresher(
+        spec.name.clone(),
+        link.clone(),
+        inbox.clone(),
+        store,
+    ));
     Ok(link)
 }
 
 /// One host's refresh loop: fetch, report, cache, sleep until the interval or a nudge.
-async fn refresher(name: String, link: HostLink, inbox: mpsc::Sender<AppEvent>, store: Option<Store>) {
+async fn refresher(
+    name: String,
+    link: HostLink,
+    inbox: mpsc::Sender<AppEvent>,
+    store: Option<Store>,
+) {
     loop {
         let result = engine::ops::resources(&link.client).await;
         let at = SystemTime::now();
@@ -217,7 +272,10 @@ async fn refresher(name: String, link: HostLink, inbox: mpsc::Sender<AppEvent>, 
 }
 
 fn cache_inventory(store: &Store, host: &str, list: &[ClusterResource], at: SystemTime) {
-    let secs = at.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let body = serde_json::json!({ "data": list });
     if let Ok(bytes) = serde_json::to_vec(&body) {
         if let Err(e) = store.cache().put(host, &bytes, secs) {
@@ -235,6 +293,7 @@ struct Executor {
     /// Hosts waiting for the user to trust their fingerprint.
     pending_hosts: HashMap<String, HostConfig>,
     demo: Option<(crate::sim::SimHandle, tempfile::TempDir)>,
+    consoles: console::Consoles,
 }
 
 impl Executor {
@@ -251,7 +310,13 @@ impl Executor {
     }
 
     async fn toast(&self, text: impl Into<String>, error: bool) {
-        let _ = self.inbox.send(AppEvent::Toast { text: text.into(), error }).await;
+        let _ = self
+            .inbox
+            .send(AppEvent::Toast {
+                text: text.into(),
+                error,
+            })
+            .await;
     }
 
     async fn handle(&mut self, effect: Effect) {
@@ -285,15 +350,55 @@ impl Executor {
             Effect::EditHost { original, draft } => self.add_host(draft, Some(original)).await,
             Effect::RemoveHost(name) => self.remove_host(&name).await,
             Effect::TestHost(draft) => self.test_host(draft),
-            Effect::TrustFingerprint { host, fingerprint, accept } => {
-                self.trust(host, fingerprint, accept).await
-            }
+            Effect::TrustFingerprint {
+                host,
+                fingerprint,
+                accept,
+            } => self.trust(host, fingerprint, accept).await,
             Effect::LoadDetail { host, node, vmid } => self.load_detail(host, node, vmid),
             Effect::StartDemo => self.start_demo().await,
+            Effect::OpenConsole {
+                session,
+                host,
+                target,
+                cols,
+                rows,
+            } => match self.links.get(&host) {
+                Some(link) => self.consoles.open(
+                    session,
+                    link.client.clone(),
+                    target,
+                    (cols, rows),
+                    self.inbox.clone(),
+                ),
+                None => {
+                    let reason = format!("host {host} is not connected");
+                    let _ = self
+                        .inbox
+                        .send(AppEvent::ConsoleClosed {
+                            session,
+                            reason,
+                            dropped: false,
+                        })
+                        .await;
+                }
+            },
+            Effect::ConsoleInput { session, bytes } => self.consoles.input(session, bytes),
+            Effect::ConsoleResize {
+                session,
+                cols,
+                rows,
+            } => self.consoles.resize(session, cols, rows),
+            Effect::CloseConsole { session } => self.consoles.close(session),
         }
     }
 
-    fn spawn_guest_task(&self, target: crate::ui::action::GuestRef, label: &'static str, op: Option<PowerOp>) {
+    fn spawn_guest_task(
+        &self,
+        target: crate::ui::action::GuestRef,
+        label: &'static str,
+        op: Option<PowerOp>,
+    ) {
         let Some(link) = self.links.get(&target.host).cloned() else {
             return;
         };
@@ -331,10 +436,22 @@ impl Executor {
             };
             let (ok, message) = match outcome {
                 Ok(()) => (true, format!("{label} done")),
-                Err(e) => (false, format!("{label} failed: {}", crate::term::sanitize_line(&e.to_string()))),
+                Err(e) => (
+                    false,
+                    format!(
+                        "{label} failed: {}",
+                        crate::term::sanitize_line(&e.to_string())
+                    ),
+                ),
             };
             let _ = inbox
-                .send(AppEvent::TaskDone { host: target.host.clone(), vmid: target.vmid, upid, ok, message })
+                .send(AppEvent::TaskDone {
+                    host: target.host.clone(),
+                    vmid: target.vmid,
+                    upid,
+                    ok,
+                    message,
+                })
                 .await;
             link.refresh.notify_one();
         });
@@ -360,7 +477,11 @@ impl Executor {
             }
             let text = match found {
                 Some(page) => {
-                    let lines: Vec<String> = page.lines.iter().map(|l| crate::term::sanitize_line(&l.t)).collect();
+                    let lines: Vec<String> = page
+                        .lines
+                        .iter()
+                        .map(|l| crate::term::sanitize_line(&l.t))
+                        .collect();
                     let tail = lines.len().saturating_sub(8);
                     lines[tail..].join(" | ")
                 }
@@ -400,8 +521,18 @@ impl Executor {
                     }
                 }
             }
-            let _ = inbox.send(AppEvent::GuestDetail { host: host.clone(), vmid, ips, config }).await;
-            if let Ok(points) = client.lxc_rrddata(&node, vmid, crate::pve::Timeframe::Hour, None).await {
+            let _ = inbox
+                .send(AppEvent::GuestDetail {
+                    host: host.clone(),
+                    vmid,
+                    ips,
+                    config,
+                })
+                .await;
+            if let Ok(points) = client
+                .lxc_rrddata(&node, vmid, crate::pve::Timeframe::Hour, None)
+                .await
+            {
                 let cpu: Vec<f64> = points.iter().filter_map(|p| p.cpu).collect();
                 let mem: Vec<f64> = points
                     .iter()
@@ -410,12 +541,22 @@ impl Executor {
                         _ => None,
                     })
                     .collect();
-                let _ = inbox.send(AppEvent::Metrics { host, vmid, cpu, mem }).await;
+                let _ = inbox
+                    .send(AppEvent::Metrics {
+                        host,
+                        vmid,
+                        cpu,
+                        mem,
+                    })
+                    .await;
             }
         });
     }
 
-    fn draft_to_config(draft: &HostDraft, keep_secret: Option<&HostConfig>) -> Result<HostConfig, String> {
+    fn draft_to_config(
+        draft: &HostDraft,
+        keep_secret: Option<&HostConfig>,
+    ) -> Result<HostConfig, String> {
         let secret = if draft.secret.0.is_empty() {
             match keep_secret.map(|c| &c.auth) {
                 Some(HostAuth::Token { secret, .. }) => secret.clone(),
@@ -427,7 +568,10 @@ impl Executor {
         HostConfig {
             name: draft.name.clone(),
             url: draft.url.trim_end_matches('/').to_string(),
-            auth: HostAuth::Token { id: draft.token_id.clone(), secret },
+            auth: HostAuth::Token {
+                id: draft.token_id.clone(),
+                secret,
+            },
             fingerprint: draft.fingerprint.clone(),
             insecure: false,
         }
@@ -437,10 +581,13 @@ impl Executor {
 
     async fn add_host(&mut self, draft: HostDraft, original: Option<String>) {
         let Some(store) = self.store.clone() else {
-            self.toast("hosts cannot be saved: the store is not open", true).await;
+            self.toast("hosts cannot be saved: the store is not open", true)
+                .await;
             return;
         };
-        let existing = original.as_deref().and_then(|o| store.hosts().get(o).ok().flatten());
+        let existing = original
+            .as_deref()
+            .and_then(|o| store.hosts().get(o).ok().flatten());
         let cfg = match Self::draft_to_config(&draft, existing.as_ref()) {
             Ok(cfg) => cfg,
             Err(e) => return self.toast(e, true).await,
@@ -450,10 +597,15 @@ impl Executor {
                 Ok(fp) => {
                     let _ = self
                         .inbox
-                        .send(AppEvent::FingerprintPrompt { host: cfg.name.clone(), url: cfg.url.clone(), fingerprint: fp })
+                        .send(AppEvent::FingerprintPrompt {
+                            host: cfg.name.clone(),
+                            url: cfg.url.clone(),
+                            fingerprint: fp,
+                        })
                         .await;
                     if let Some(o) = original {
-                        self.pending_hosts.insert(format!("\0edit\0{o}"), cfg.clone());
+                        self.pending_hosts
+                            .insert(format!("\0edit\0{o}"), cfg.clone());
                     }
                     self.pending_hosts.insert(cfg.name.clone(), cfg);
                 }
@@ -478,7 +630,8 @@ impl Executor {
             k.trim_start_matches("\0edit\0").to_string()
         });
         if !accept {
-            self.toast(format!("{host}: not saved, fingerprint not trusted"), true).await;
+            self.toast(format!("{host}: not saved, fingerprint not trusted"), true)
+                .await;
             return;
         }
         cfg.fingerprint = Some(fingerprint);
@@ -490,7 +643,10 @@ impl Executor {
             return;
         };
         let result = match &original {
-            Some(o) if *o != cfg.name => store.hosts().remove(o).and_then(|_| store.hosts().add(cfg.clone())),
+            Some(o) if *o != cfg.name => store
+                .hosts()
+                .remove(o)
+                .and_then(|_| store.hosts().add(cfg.clone())),
             Some(_) => store.hosts().update(cfg.clone()),
             None => store.hosts().add(cfg.clone()),
         };
@@ -510,7 +666,8 @@ impl Executor {
                     }
                 }
                 self.send_hosts().await;
-                self.toast(format!("host {} saved", saved.name), false).await;
+                self.toast(format!("host {} saved", saved.name), false)
+                    .await;
             }
             Err(e) => self.toast(e.to_string(), true).await,
         }
@@ -539,7 +696,12 @@ impl Executor {
             .collect();
         for name in self.links.keys() {
             if !entries.iter().any(|e| &e.name == name) {
-                entries.push(HostEntry { name: name.clone(), url: String::new(), token_id: String::new(), fingerprint: None });
+                entries.push(HostEntry {
+                    name: name.clone(),
+                    url: String::new(),
+                    token_id: String::new(),
+                    fingerprint: None,
+                });
             }
         }
         let _ = self.inbox.send(AppEvent::HostsConfigured(entries)).await;
@@ -547,7 +709,10 @@ impl Executor {
 
     fn test_host(&self, draft: HostDraft) {
         let inbox = self.inbox.clone();
-        let existing = self.store.as_ref().and_then(|s| s.hosts().get(&draft.name).ok().flatten());
+        let existing = self
+            .store
+            .as_ref()
+            .and_then(|s| s.hosts().get(&draft.name).ok().flatten());
         tokio::spawn(async move {
             let result = async {
                 let cfg = Self::draft_to_config(&draft, existing.as_ref())?;
@@ -555,14 +720,23 @@ impl Executor {
                 if spec.fingerprint.is_none() && spec.url.starts_with("https://") {
                     // A test must not pin anything: look at the certificate, trust it for
                     // this one call only.
-                    spec.fingerprint = Some(crate::pve::tls::fetch_fingerprint(&spec.url).await.map_err(|e| e.to_string())?);
+                    spec.fingerprint = Some(
+                        crate::pve::tls::fetch_fingerprint(&spec.url)
+                            .await
+                            .map_err(|e| e.to_string())?,
+                    );
                 }
                 let client = connection::client_for(&spec).map_err(|e| e.to_string())?;
                 let v = client.version().await.map_err(|e| e.to_string())?;
                 Ok::<String, String>(format!("Proxmox VE {}", v.version))
             }
             .await;
-            let _ = inbox.send(AppEvent::HostTestResult { name: draft.name.clone(), result }).await;
+            let _ = inbox
+                .send(AppEvent::HostTestResult {
+                    name: draft.name.clone(),
+                    result,
+                })
+                .await;
         });
     }
 

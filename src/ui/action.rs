@@ -75,6 +75,23 @@ pub enum AppEvent {
         text: String,
         error: bool,
     },
+    /// A console session's websocket is up (after `Effect::OpenConsole`).
+    ConsoleOpened {
+        session: u64,
+    },
+    /// Raw guest output for a session: fed to its `term::Screen`, never printed as is.
+    ConsoleOutput {
+        session: u64,
+        bytes: Vec<u8>,
+    },
+    /// A session ended. `dropped`: the connection was lost (worth one automatic
+    /// reconnect); otherwise the console was refused or the shell ended, and `reason` says
+    /// why in Proxmox's words (`CT 101 not running`).
+    ConsoleClosed {
+        session: u64,
+        reason: String,
+        dropped: bool,
+    },
 }
 
 /// One configured endpoint as the hosts screen shows it (no secret).
@@ -178,6 +195,28 @@ pub enum Effect {
     StartDemo,
     /// Ctrl-Z: the runtime hands this to the terminal guard.
     Suspend,
+    /// Open (or reopen, same `session`) a console on `host` at the pane's size.
+    OpenConsole {
+        session: u64,
+        host: String,
+        target: crate::pve::ConsoleTarget,
+        cols: u16,
+        rows: u16,
+    },
+    /// Bytes for the guest: encoded keys, pastes, mouse reports, replies to its queries.
+    ConsoleInput {
+        session: u64,
+        bytes: Vec<u8>,
+    },
+    /// The pane's inner size changed.
+    ConsoleResize {
+        session: u64,
+        cols: u16,
+        rows: u16,
+    },
+    CloseConsole {
+        session: u64,
+    },
 }
 
 macro_rules! actions {
@@ -240,4 +279,14 @@ actions! {
     TestHost = "test_host": "test host connection",
     Demo = "demo": "start the demo",
     Apply = "apply": "apply the choice",
+    Console = "console": "open the container's console",
+    NodeShell = "node_shell": "open a shell on the node",
+    Consoles = "consoles": "back to the open consoles",
+    ConsoleEscape = "console_escape": "console: the escape chord (then one key below)",
+    ConsoleDetach = "console_detach": "console: back to the rack",
+    ConsoleNext = "console_next": "console: next tab",
+    ConsolePrev = "console_prev": "console: previous tab",
+    ConsoleSplit = "console_split": "console: full screen / beside the rack",
+    ConsoleClose = "console_close": "console: close this session",
+    ConsoleReconnect = "console_reconnect": "console: reconnect",
 }

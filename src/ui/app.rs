@@ -23,6 +23,8 @@ pub enum Screen {
     Hosts,
     Settings,
     Onboarding,
+    /// A console session has the keyboard (full screen or beside the rack).
+    Console,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +99,8 @@ pub struct App {
     pub last_upid: Option<String>,
     /// The guest the selection should return to when a filter stops hiding it.
     pub anchor: Option<GuestRef>,
+    /// Console tabs; each owns its `term::Screen`.
+    pub sessions: super::console::Sessions,
 }
 
 impl App {
@@ -143,6 +147,7 @@ impl App {
             app_ports: HashMap::new(),
             last_upid: None,
             anchor: None,
+            sessions: Default::default(),
         }
     }
 
@@ -163,6 +168,7 @@ impl App {
             Screen::Hosts => Context::Hosts,
             Screen::Settings => Context::Settings,
             Screen::Onboarding => Context::Onboarding,
+            Screen::Console => Context::Console,
         }
     }
 
@@ -194,6 +200,9 @@ impl App {
     pub fn next_deadline(&self) -> Option<SystemTime> {
         let mut next: Option<SystemTime> = self.toasts.iter().map(|t| t.until).min();
         let mut consider = |t: SystemTime| next = Some(next.map_or(t, |n| n.min(t)));
+        if let Some(bell) = self.sessions.next_deadline() {
+            consider(bell);
+        }
         if self.is_animating() {
             consider(self.now + Duration::from_millis(ANIM_MS));
         }
@@ -209,7 +218,7 @@ impl App {
     }
 
     pub fn geometry(&self) -> super::view::RackGeometry {
-        let area = ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1);
+        let area = self.rack_screen_area();
         let layout = screen_layout(area, self.detail_open, self.focus == Pane::Detail);
         rack_geometry(layout.racks, self.zoom)
     }
@@ -259,15 +268,26 @@ impl App {
         match ev {
             AppEvent::Key(k) => return self.handle_key(k),
             AppEvent::Mouse(m) => return self.handle_mouse(m),
-            AppEvent::Paste(text) => self.handle_paste(&text),
+            AppEvent::Paste(text) => return self.handle_paste(&text),
             AppEvent::Resize(w, h) => {
                 self.size = (w, h);
                 self.ensure_visible();
+                return self.sync_console_size();
             }
             AppEvent::Tick(now) => {
                 self.now = now;
                 self.toasts.retain(|t| t.until > now);
+                self.sessions.expire(now);
             }
+            AppEvent::ConsoleOpened { session } => return self.console_opened(session),
+            AppEvent::ConsoleOutput { session, bytes } => {
+                return self.console_output(session, &bytes);
+            }
+            AppEvent::ConsoleClosed {
+                session,
+                reason,
+                dropped,
+            } => return self.console_closed(session, &reason, dropped),
             AppEvent::Inventory(host, result, at) => {
                 match result {
                     Ok(list) => self.inventory.apply_resources(&host, &list, at),
@@ -511,9 +531,21 @@ impl App {
         let mut items: Vec<PaletteItem> = Action::ALL
             .iter()
             .filter(|a| {
+                // Console commands after the escape chord make no sense from the rack.
                 !matches!(
                     a,
-                    Action::Palette | Action::Up | Action::Down | Action::Left | Action::Right
+                    Action::Palette
+                        | Action::Up
+                        | Action::Down
+                        | Action::Left
+                        | Action::Right
+                        | Action::ConsoleEscape
+                        | Action::ConsoleDetach
+                        | Action::ConsoleNext
+                        | Action::ConsolePrev
+                        | Action::ConsoleSplit
+                        | Action::ConsoleClose
+                        | Action::ConsoleReconnect
                 )
             })
             .map(|a| PaletteItem {

@@ -11,7 +11,10 @@ use super::popup::Popup;
 use super::view::Zoom;
 
 impl App {
-    pub(super) fn handle_paste(&mut self, text: &str) {
+    pub(super) fn handle_paste(&mut self, text: &str) -> Vec<Effect> {
+        if self.screen == Screen::Console && self.popup.is_none() {
+            return self.console_paste(text);
+        }
         let clean = super::sanitize(text.lines().next().unwrap_or(""));
         match &mut self.popup {
             Some(Popup::HostForm(form)) => form.paste(text),
@@ -26,11 +29,16 @@ impl App {
             }
             _ => {}
         }
+        Vec::new()
     }
 
     pub(super) fn handle_key(&mut self, k: KeyEvent) -> Vec<Effect> {
         if k.kind == KeyEventKind::Release {
             return Vec::new();
+        }
+        // A console takes every key, Ctrl-C included, except its escape chord.
+        if self.screen == Screen::Console && self.popup.is_none() {
+            return self.console_key(k);
         }
         if k.code == KeyCode::Char('c')
             && k.modifiers.contains(KeyModifiers::CONTROL)
@@ -107,6 +115,9 @@ impl App {
             };
             return super::popup_keys::handle(self, KeyEvent::new(code, KeyModifiers::NONE));
         }
+        if self.screen == Screen::Console {
+            return self.console_mouse(m);
+        }
         if self.screen != Screen::Rack {
             let body_y = 1u16; // below the LCD line
             match m.kind {
@@ -130,6 +141,14 @@ impl App {
                 }
                 _ => {}
             }
+            return Vec::new();
+        }
+        // A click on the console split beside the rack gives it the keyboard.
+        if self.console_beside()
+            && matches!(m.kind, MouseEventKind::Down(_))
+            && m.column >= self.rack_screen_area().right()
+        {
+            self.screen = Screen::Console;
             return Vec::new();
         }
         match m.kind {

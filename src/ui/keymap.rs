@@ -19,15 +19,19 @@ pub enum Context {
     Hosts,
     Onboarding,
     Settings,
+    /// A console has the keyboard: only its escape chord is looked up here, then one
+    /// key of this context (never `Global`).
+    Console,
 }
 
 impl Context {
-    pub const ALL: [Context; 5] = [
+    pub const ALL: [Context; 6] = [
         Context::Global,
         Context::Rack,
         Context::Hosts,
         Context::Onboarding,
         Context::Settings,
+        Context::Console,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -36,6 +40,7 @@ impl Context {
             Context::Hosts => "hosts",
             Context::Onboarding => "onboarding",
             Context::Settings => "settings",
+            Context::Console => "console",
         }
     }
     fn from_name(s: &str) -> Option<Context> {
@@ -269,7 +274,7 @@ impl Keymap {
                 err(
                     section.span().start,
                     section.get_ref().clone(),
-                    "unknown context (expected global, rack, hosts, onboarding or settings)".into(),
+                    "unknown context (expected global, rack, hosts, onboarding, settings or console)".into(),
                 )
             })?;
             for (name, keys) in actions {
@@ -285,6 +290,15 @@ impl Keymap {
                         .map(KeyPress::parse)
                         .collect();
                     match chord {
+                        // The console looks up one key at a time (every other key is the
+                        // guest's), so its bindings cannot be chords.
+                        Some(c) if ctx == Context::Console && c.len() > 1 => {
+                            return Err(err(
+                                k.span().start,
+                                dotted.clone(),
+                                format!("`{}`: console keys must be single keys", k.get_ref()),
+                            ));
+                        }
                         Some(c) if !c.is_empty() => chords.push(c),
                         _ => {
                             return Err(err(
@@ -331,6 +345,16 @@ impl Keymap {
         } else {
             Lookup::None
         }
+    }
+
+    /// A one-key sequence bound in `ctx` itself (no `Global` fallback): the console asks
+    /// only its own bindings, so after the escape chord `q` never quits.
+    pub fn lookup_in(&self, ctx: Context, keys: &[KeyPress]) -> Option<Action> {
+        self.bindings
+            .get(&ctx)?
+            .iter()
+            .find(|(_, chords)| chords.iter().any(|c| c.as_slice() == keys))
+            .map(|(a, _)| *a)
     }
 
     /// The keys of an action in a context (then global), for hints.

@@ -52,6 +52,7 @@ impl App {
                 return Vec::new();
             }
             Action::Demo => return vec![Effect::StartDemo],
+            Action::Consoles => return self.console_action(action),
             _ => {}
         }
         match self.screen {
@@ -59,6 +60,7 @@ impl App {
             Screen::Hosts => self.update_hosts(action),
             Screen::Settings => self.update_settings(action),
             Screen::Onboarding => Vec::new(),
+            Screen::Console => self.console_action(action),
         }
     }
 
@@ -175,6 +177,8 @@ impl App {
                     input: String::new(),
                 });
             }
+            Action::Console => return self.open_console(false),
+            Action::NodeShell => return self.open_console(true),
             Action::TaskLog => {
                 let upid = self
                     .selected()

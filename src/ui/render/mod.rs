@@ -1,6 +1,7 @@
 //! Rendering: a pure function of `App`. Dispatches by screen, then draws the LCD header,
 //! the status bar with hints generated from the keymap, toasts and the popup layer.
 
+mod console;
 mod detail;
 mod heatmap;
 mod popups;
@@ -24,6 +25,10 @@ use widgets::put;
 pub fn render(app: &App, frame: &mut Frame) {
     let area = frame.area();
     draw(app, area, frame.buffer_mut());
+    let body = screen_layout(area, false, false).body;
+    if let Some(pos) = console::cursor(app, body) {
+        frame.set_cursor_position(pos);
+    }
 }
 
 /// Draw into a buffer (used by `render` and the benchmark).
@@ -36,6 +41,23 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     );
     lcd(app, layout.lcd, buf);
     match app.screen {
+        Screen::Rack if app.console_beside() => {
+            // The split console stays on the right, unfocused; the rack (and its detail
+            // panel) lay out in what is left, as `App::geometry` does.
+            let split = super::console::console_layout(layout.body, true);
+            let left = Rect {
+                width: split.rack.map_or(area.width, |r| r.width),
+                ..area
+            };
+            let inner = screen_layout(left, app.detail_open, app.focus == super::app::Pane::Detail);
+            rack::draw_racks(app, inner.racks, buf);
+            if let Some(d) = inner.detail {
+                detail::draw(app, d, buf);
+            }
+            if split.rack.is_some() {
+                console::draw_pane(app, split.pane, buf);
+            }
+        }
         Screen::Rack => {
             rack::draw_racks(app, layout.racks, buf);
             if let Some(d) = layout.detail {
@@ -45,9 +67,16 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         Screen::Hosts => screens::hosts(app, layout.body, buf),
         Screen::Settings => screens::settings(app, layout.body, buf),
         Screen::Onboarding => screens::onboarding(app, layout.body, buf),
+        Screen::Console => console::draw(app, layout.body, buf),
     }
     status_bar(app, layout.status, buf);
-    toasts(app, layout.body, buf);
+    // Above a console pane's bottom border, which carries its keys and state.
+    let console_shown = app.screen == Screen::Console || app.console_beside();
+    let toast_area = Rect {
+        height: layout.body.height.saturating_sub(u16::from(console_shown)),
+        ..layout.body
+    };
+    toasts(app, toast_area, buf);
     popups::draw(app, area, buf);
 }
 
@@ -157,6 +186,7 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             (Action::Mark, "mark"),
             (Action::Filter, "filter"),
             (Action::Zoom, "zoom"),
+            (Action::Console, "console"),
             (Action::Palette, "palette"),
             (Action::Help, "help"),
             (Action::Quit, "quit"),
@@ -180,6 +210,10 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             (Action::Demo, "demo"),
             (Action::Quit, "quit"),
         ],
+        Screen::Console => &[(
+            Action::ConsoleEscape,
+            "escape chord, then a key from the pane's border",
+        )],
     };
     let ctx = app.context();
     actions

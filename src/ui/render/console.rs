@@ -1,0 +1,221 @@
+//! The console screen: the active session's terminal in a bordered pane (full screen or
+//! beside the rack). The top border carries the tabs and the guest's window title; the
+//! bottom border the escape chord and what follows it, or why the session ended.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+use ratatui::widgets::{Block, Borders, Widget};
+
+use super::super::action::Action;
+use super::super::app::{App, Screen};
+use super::super::console::{Session, SessionState, console_layout, pane_inner};
+use super::super::keymap::Context;
+use super::super::term_widget::{TermStyle, TermWidget};
+use super::widgets::put;
+
+pub fn draw(app: &App, body: Rect, buf: &mut Buffer) {
+    let layout = console_layout(body, app.sessions.split);
+    if let Some(r) = layout.rack {
+        super::rack::draw_racks(app, r, buf);
+    }
+    draw_pane(app, layout.pane, buf);
+}
+
+/// The pane alone (beside the rack while the rack has the keyboard).
+pub fn draw_pane(app: &App, pane: Rect, buf: &mut Buffer) {
+    if pane.width < 4 || pane.height < 3 {
+        return;
+    }
+    let t = &app.theme;
+    let Some(active) = app.sessions.active() else {
+        return;
+    };
+    let flash = active.bell_until.is_some_and(|until| until > app.now);
+    let border = if flash {
+        t.style("lcd.alert")
+    } else {
+        t.border(app.screen == Screen::Console)
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(border)
+        .render(pane, buf);
+
+    // Top border: tabs, then the window title of the active one.
+    let right = pane.right().saturating_sub(1);
+    let mut x = pane.x + 1;
+    for (i, s) in app.sessions.list.iter().enumerate() {
+        let mark = match s.state {
+            SessionState::Live => "",
+            SessionState::Connecting => " …",
+            SessionState::Closed(_) => " ✖",
+        };
+        let label = format!(" {}:{}{mark} ", i + 1, s.name);
+        let style = if i == app.sessions.active {
+            t.style("selection")
+        } else {
+            t.dim()
+        };
+        x = put(buf, x, pane.y, &label, style, right.saturating_sub(x));
+    }
+    let title = crate::term::sanitize_line(active.screen.title());
+    let scroll = active.screen.scroll_offset();
+    let scroll_label =
+        (scroll > 0).then(|| format!(" ↑ {scroll}/{} ", active.screen.scrollback_len()));
+    let scroll_w = scroll_label
+        .as_ref()
+        .map_or(0, |s| s.chars().count() as u16);
+    if !title.is_empty() {
+        let room = right.saturating_sub(x).saturating_sub(scroll_w);
+        put(
+            buf,
+            x,
+            pane.y,
+            &format!(" {title} "),
+            t.style("title"),
+            room,
+        );
+    }
+    if let Some(s) = scroll_label {
+        put(
+            buf,
+            right.saturating_sub(scroll_w),
+            pane.y,
+            &s,
+            t.style("key"),
+            scroll_w,
+        );
+    }
+
+    // Bottom border: the escape chord and its keys, or the session's state.
+    let y = pane.bottom() - 1;
+    let key = |a: Action| {
+        app.keymap
+            .keys_for(Context::Console, a)
+            .into_iter()
+            .next()
+            .unwrap_or_default()
+    };
+    let chord = key(Action::ConsoleEscape);
+    let mut x = pane.x + 1;
+    if app.screen != Screen::Console {
+        // Beside the rack without the keyboard: say how to give it back.
+        let back = app
+            .keymap
+            .keys_for(Context::Rack, Action::Consoles)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        x = put(
+            buf,
+            x,
+            y,
+            &format!(" {back} "),
+            t.style("key"),
+            right.saturating_sub(x),
+        );
+        put(
+            buf,
+            x,
+            y,
+            "or click: type here ",
+            t.dim(),
+            right.saturating_sub(x),
+        );
+        draw_screen(app, active, pane, buf);
+        return;
+    }
+    let chord_style = if app.sessions.escape_pending {
+        t.style("selection")
+    } else {
+        t.style("key")
+    };
+    let chord_label = if app.sessions.escape_pending {
+        format!(" {chord} … ")
+    } else {
+        format!(" {chord} ")
+    };
+    x = put(
+        buf,
+        x,
+        y,
+        &chord_label,
+        chord_style,
+        right.saturating_sub(x),
+    );
+    let labelled = |list: &[(Action, &str)]| -> Vec<String> {
+        list.iter()
+            .map(|(a, l)| format!("{} {l}", key(*a)).trim_end().to_string())
+            .collect()
+    };
+    let mut long = labelled(&[
+        (Action::ConsoleDetach, "rack"),
+        (Action::ConsoleNext, "next"),
+        (Action::ConsoleSplit, "split"),
+        (Action::ConsoleClose, "close"),
+    ]);
+    if app.sessions.list.len() > 1 {
+        long.push("1-9 tab".into());
+    }
+    // Narrow panes get the keys alone, after the one that matters most.
+    let short = labelled(&[
+        (Action::ConsoleDetach, "rack"),
+        (Action::ConsoleNext, ""),
+        (Action::ConsoleSplit, ""),
+        (Action::ConsoleClose, ""),
+    ]);
+    let state = match &active.state {
+        SessionState::Live => None,
+        SessionState::Connecting => Some(("connecting…".to_string(), t.style("lcd.busy"))),
+        SessionState::Closed(reason) => Some((
+            format!(
+                "closed: {reason} ({} reconnect)",
+                key(Action::ConsoleReconnect)
+            ),
+            t.style("toast.error"),
+        )),
+    };
+    let state_w = state
+        .as_ref()
+        .map_or(0, |(s, _)| s.chars().count() as u16 + 2);
+    let hint_room = right.saturating_sub(x).saturating_sub(state_w);
+    if let Some(hint) = [long.join(" · "), short.join(" · ")]
+        .into_iter()
+        .map(|h| format!("then {h} "))
+        .find(|h| h.chars().count() as u16 <= hint_room)
+    {
+        put(buf, x, y, &hint, t.dim(), hint_room);
+    }
+    if let Some((s, style)) = state {
+        let w = state_w.min(right.saturating_sub(pane.x + 1));
+        put(buf, right.saturating_sub(w), y, &format!(" {s} "), style, w);
+    }
+
+    draw_screen(app, active, pane, buf);
+}
+
+fn draw_screen(app: &App, active: &Session, pane: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let ts = TermStyle {
+        fg: t.text().fg.unwrap_or(ratatui::style::Color::Reset),
+        bg: t
+            .style("background")
+            .bg
+            .unwrap_or(ratatui::style::Color::Reset),
+        ..TermStyle::default()
+    };
+    TermWidget::new(&active.screen, ts).render(pane_inner(pane), buf);
+}
+
+/// Where the terminal cursor goes: the guest's cursor while its console has the keyboard.
+pub fn cursor(app: &App, body: Rect) -> Option<Position> {
+    if app.screen != Screen::Console || app.popup.is_some() {
+        return None;
+    }
+    let s = app.sessions.active()?;
+    if s.state != SessionState::Live {
+        return None;
+    }
+    let inner = pane_inner(console_layout(body, app.sessions.split).pane);
+    TermWidget::new(&s.screen, TermStyle::default()).cursor_position(inner)
+}
