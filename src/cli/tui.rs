@@ -245,6 +245,9 @@ async fn refresher(
     inbox: mpsc::Sender<AppEvent>,
     store: Option<Store>,
 ) {
+    // Managed apps whose ports were already looked up (vmid -> app id): the description is
+    // read once per app, not on every refresh.
+    let mut known_apps: HashMap<u32, String> = HashMap::new();
     loop {
         let result = engine::ops::resources(&link.client).await;
         let at = SystemTime::now();
@@ -253,6 +256,7 @@ async fn refresher(
                 if let Some(store) = &store {
                     cache_inventory(store, &name, &list, at);
                 }
+                spawn_app_port_lookups(&name, &link, &list, &mut known_apps, &inbox);
                 AppEvent::Inventory(name.clone(), Ok(list), at)
             }
             Err(EngineError::Pve(PveError::Unauthorized { message })) => {
@@ -268,6 +272,45 @@ async fn refresher(
             _ = link.refresh.notified() => {}
             _ = link.stop.notified() => return,
         }
+    }
+}
+
+/// Managed containers (tag `px-app-<id>`) carry their ports in their description (see
+/// `engine::apps`); `/cluster/resources` has no description, so each new app's config is read
+/// once and its ports sent to the rack.
+fn spawn_app_port_lookups(
+    host: &str,
+    link: &HostLink,
+    list: &[ClusterResource],
+    known: &mut HashMap<u32, String>,
+    inbox: &mpsc::Sender<AppEvent>,
+) {
+    for r in list.iter().filter(|r| r.kind == "lxc") {
+        let (Some(vmid), Some(node), Some(tags)) = (r.vmid, r.node.as_ref(), r.tags.as_deref()) else {
+            continue;
+        };
+        let Some(app) = engine::apps::app_id_from_tags(tags) else {
+            continue;
+        };
+        if known.get(&vmid).is_some_and(|a| a == app) {
+            continue;
+        }
+        known.insert(vmid, app.to_string());
+        let (client, inbox, host, node) = (link.client.clone(), inbox.clone(), host.to_string(), node.clone());
+        tokio::spawn(async move {
+            let Ok(cfg) = client.lxc_config(&node, vmid).await else {
+                return;
+            };
+            let ports = cfg
+                .description
+                .as_deref()
+                .and_then(engine::apps::parse_app_meta)
+                .map(|m| m.all_ports())
+                .unwrap_or_default();
+            if !ports.is_empty() {
+                let _ = inbox.send(AppEvent::AppPorts { host, vmid, ports }).await;
+            }
+        });
     }
 }
 
