@@ -19,7 +19,11 @@ fn resources_body(guests: usize, nodes: usize) -> Vec<u8> {
     for g in 0..guests {
         let vmid = 100 + g;
         let node = g % nodes;
-        let (kind, status) = if g % 7 == 0 { ("qemu", "stopped") } else { ("lxc", "running") };
+        let (kind, status) = if g % 7 == 0 {
+            ("qemu", "stopped")
+        } else {
+            ("lxc", "running")
+        };
         items.push(format!(
             r#"{{"id":"{kind}/{vmid}","vmid":{vmid},"node":"pve{node}","type":"{kind}","status":"{status}","name":"guest-{vmid}","uptime":{up},"template":0,"maxcpu":2,"cpu":0.0123,"maxmem":2147483648,"mem":536870912,"maxdisk":8589934592,"disk":1073741824,"netin":123456789,"netout":98765432,"diskread":5555555,"diskwrite":4444444,"tags":"proximity;px-app-demo"}}"#,
             up = g * 17

@@ -24,7 +24,9 @@ impl Paths {
         }
         let fallback = || std::env::temp_dir().join("proximity");
         Paths {
-            config_dir: dirs::config_dir().unwrap_or_else(fallback).join("proximity"),
+            config_dir: dirs::config_dir()
+                .unwrap_or_else(fallback)
+                .join("proximity"),
             data_dir: dirs::data_dir().unwrap_or_else(fallback).join("proximity"),
             state_dir: dirs::state_dir()
                 .or_else(dirs::data_local_dir)

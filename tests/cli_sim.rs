@@ -26,7 +26,10 @@ fn ls_and_nodes_tables_and_json() {
     for g in &list {
         assert!(g["vmid"].as_u64().unwrap() >= 100);
         assert!(matches!(g["type"].as_str(), Some("lxc") | Some("qemu")));
-        assert!(matches!(g["status"].as_str(), Some("running") | Some("stopped")));
+        assert!(matches!(
+            g["status"].as_str(),
+            Some("running") | Some("stopped")
+        ));
         assert!(g["tags"].is_array());
     }
     let (ok, out, err) = run_cli(&["nodes", "--json"], &sim.env(), home.path());
@@ -56,22 +59,34 @@ fn start_by_name_waits_then_refuses_a_second_start() {
     let (ok, out, err) = run_cli(&["start", &name], &sim.env(), home.path());
     assert!(ok, "start failed: {err}");
     assert!(out.contains("start done"), "{out}");
-    let upid = out.split_whitespace().find(|w| w.starts_with("UPID:")).expect("upid printed");
+    let upid = out
+        .split_whitespace()
+        .find(|w| w.starts_with("UPID:"))
+        .expect("upid printed");
 
     let after = guests(&sim, home.path());
-    let now = after.iter().find(|g| g["vmid"].as_u64() == Some(vmid)).unwrap();
+    let now = after
+        .iter()
+        .find(|g| g["vmid"].as_u64() == Some(vmid))
+        .unwrap();
     assert_eq!(now["status"], "running");
 
     let (ok, _, err) = run_cli(&["start", &vmid.to_string()], &sim.env(), home.path());
     assert!(!ok);
-    assert_eq!(one_line_error(&err), format!("proximity: CT {vmid} already running"));
+    assert_eq!(
+        one_line_error(&err),
+        format!("proximity: CT {vmid} already running")
+    );
 
     let (ok, out, err) = run_cli(&["logs", upid], &sim.env(), home.path());
     assert!(ok, "{err}");
     assert_eq!(out.lines().last(), Some("TASK OK"));
     let (ok, followed, err) = run_cli(&["logs", "--follow", upid], &sim.env(), home.path());
     assert!(ok, "{err}");
-    assert_eq!(followed, out, "--follow of a finished task prints the whole log and ends");
+    assert_eq!(
+        followed, out,
+        "--follow of a finished task prints the whole log and ends"
+    );
 
     let (ok, _, err) = run_cli(&["logs", "UPID:garbage"], &sim.env(), home.path());
     assert!(!ok);
@@ -83,10 +98,16 @@ fn version_and_completions() {
     let home = tempfile::tempdir().unwrap();
     let (ok, out, _) = run_cli(&["--version"], &[], home.path());
     assert!(ok);
-    assert_eq!(out.trim(), format!("proximity {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        out.trim(),
+        format!("proximity {}", env!("CARGO_PKG_VERSION"))
+    );
     let (ok, out, _) = run_cli(&["completions", "bash"], &[], home.path());
     assert!(ok);
-    assert!(out.contains("_proximity()") && out.contains("hosts"), "bash completion script");
+    assert!(
+        out.contains("_proximity()") && out.contains("hosts"),
+        "bash completion script"
+    );
 }
 
 #[test]
@@ -96,7 +117,10 @@ fn clear_one_line_errors() {
 
     let (ok, _, err) = run_cli(&["start", "no-such-guest"], &sim.env(), home.path());
     assert!(!ok);
-    assert_eq!(one_line_error(&err), "proximity: no guest named 'no-such-guest'");
+    assert_eq!(
+        one_line_error(&err),
+        "proximity: no guest named 'no-such-guest'"
+    );
 
     let mut env = sim.env();
     let wrong = "AA:".repeat(31) + "AA";
@@ -108,19 +132,29 @@ fn clear_one_line_errors() {
     let (ok, _, err) = run_cli(&["ls"], &env, home.path());
     assert!(!ok);
     let line = one_line_error(&err);
-    assert!(line.contains(&sim.field("fingerprint")), "shows the presented fingerprint: {line}");
+    assert!(
+        line.contains(&sim.field("fingerprint")),
+        "shows the presented fingerprint: {line}"
+    );
 
     let env = vec![
         ("PROXIMITY_URL".to_string(), sim.field("url")),
         ("PROXIMITY_USER".to_string(), sim.field("user")),
         ("PROXIMITY_PASSWORD".to_string(), "wrong".to_string()),
-        ("PROXIMITY_FINGERPRINT".to_string(), sim.field("fingerprint")),
+        (
+            "PROXIMITY_FINGERPRINT".to_string(),
+            sim.field("fingerprint"),
+        ),
     ];
     let (ok, _, err) = run_cli(&["ls"], &env, home.path());
     assert!(!ok);
     assert_eq!(one_line_error(&err), "proximity: authentication failure");
 
-    let (ok, _, err) = run_cli(&["ls"], &[("PROXIMITY_URL".into(), sim.field("url"))], home.path());
+    let (ok, _, err) = run_cli(
+        &["ls"],
+        &[("PROXIMITY_URL".into(), sim.field("url"))],
+        home.path(),
+    );
     assert!(!ok);
     assert!(one_line_error(&err).contains("PROXIMITY_TOKEN"));
 }
@@ -133,7 +167,10 @@ fn password_login_works() {
         ("PROXIMITY_URL".to_string(), sim.field("url")),
         ("PROXIMITY_USER".to_string(), sim.field("user")),
         ("PROXIMITY_PASSWORD".to_string(), sim.field("password")),
-        ("PROXIMITY_FINGERPRINT".to_string(), sim.field("fingerprint")),
+        (
+            "PROXIMITY_FINGERPRINT".to_string(),
+            sim.field("fingerprint"),
+        ),
     ];
     let (ok, out, err) = run_cli(&["nodes"], &env, home.path());
     assert!(ok, "{err}");
@@ -147,27 +184,49 @@ fn hosts_add_pins_on_first_use_then_ls_uses_it() {
     let url = sim.field("url");
     let token = sim.field("token");
     let (ok, out, err) = run_cli(
-        &["hosts", "add", "lab", "--url", &url, "--token", &token, "--yes"],
+        &[
+            "hosts", "add", "lab", "--url", &url, "--token", &token, "--yes",
+        ],
         &[],
         home.path(),
     );
     assert!(ok, "hosts add: {err}");
-    assert!(err.contains(&sim.field("fingerprint")), "fingerprint shown: {err}");
+    assert!(
+        err.contains(&sim.field("fingerprint")),
+        "fingerprint shown: {err}"
+    );
     assert!(out.contains("added host 'lab'"));
 
     let (ok, out, _) = run_cli(&["hosts", "ls", "--json"], &[], home.path());
     assert!(ok);
     let hosts: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
     assert_eq!(hosts[0]["fingerprint"], sim.field("fingerprint"));
-    assert!(!out.contains(token.rsplit_once('=').unwrap().1), "secret never printed");
+    assert!(
+        !out.contains(token.rsplit_once('=').unwrap().1),
+        "secret never printed"
+    );
 
     let (ok, out, err) = run_cli(&["ls", "--host", "lab", "--json"], &[], home.path());
     assert!(ok, "{err}");
-    assert_eq!(serde_json::from_str::<Vec<serde_json::Value>>(&out).unwrap().len(), 4);
+    assert_eq!(
+        serde_json::from_str::<Vec<serde_json::Value>>(&out)
+            .unwrap()
+            .len(),
+        4
+    );
 
-    let (ok, _, err) = run_cli(&["hosts", "add", "lab", "--url", &url, "--token", &token, "--yes"], &[], home.path());
+    let (ok, _, err) = run_cli(
+        &[
+            "hosts", "add", "lab", "--url", &url, "--token", &token, "--yes",
+        ],
+        &[],
+        home.path(),
+    );
     assert!(!ok);
-    assert_eq!(one_line_error(&err), "proximity: a host named 'lab' exists already");
+    assert_eq!(
+        one_line_error(&err),
+        "proximity: a host named 'lab' exists already"
+    );
 
     let (ok, _, _) = run_cli(&["hosts", "rm", "lab"], &[], home.path());
     assert!(ok);

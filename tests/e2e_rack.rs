@@ -11,7 +11,10 @@ const LED_RUNNING: &str = "●";
 
 fn slot_line(screen: &str, vmid: u64) -> Option<String> {
     let needle = format!(" {vmid} ");
-    screen.lines().find(|l| l.contains(&needle)).map(str::to_string)
+    screen
+        .lines()
+        .find(|l| l.contains(&needle))
+        .map(str::to_string)
 }
 
 #[test]
@@ -38,7 +41,10 @@ fn filter_then_start_a_stopped_container_and_see_its_led_change() {
     app.wait_text("1 match", Duration::from_secs(5));
     app.send(b"\r");
     app.wait_for("only the target slot", Duration::from_secs(5), |s| {
-        let slots = s.lines().filter(|l| l.contains(" CT ") || l.contains(" VM ")).count();
+        let slots = s
+            .lines()
+            .filter(|l| l.contains(" CT ") || l.contains(" VM "))
+            .count();
         slots == 1 && slot_line(s, vmid).is_some_and(|l| l.contains(LED_STOPPED))
     });
 
@@ -52,7 +58,10 @@ fn filter_then_start_a_stopped_container_and_see_its_led_change() {
     // The emulator agrees.
     let (_, out, _) = run_cli(&["ls", "--json"], &sim.env(), home.path());
     let now: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
-    let g = now.iter().find(|g| g["vmid"].as_u64() == Some(vmid)).unwrap();
+    let g = now
+        .iter()
+        .find(|g| g["vmid"].as_u64() == Some(vmid))
+        .unwrap();
     assert_eq!(g["status"], "running");
 
     // q quits (nothing running any more), and the terminal is given back.
@@ -70,7 +79,16 @@ fn unreachable_host_is_drawn_with_the_reason_and_cached_state_starts_offline() {
     let sim = SimProcess::start(&["--nodes", "1", "--guests", "4"]);
     // Configure a host, open the TUI once so the inventory is cached, then stop the emulator.
     let (ok, _, err) = run_cli(
-        &["hosts", "add", "lab", "--url", &sim.field("url"), "--token", &sim.field("token"), "--yes"],
+        &[
+            "hosts",
+            "add",
+            "lab",
+            "--url",
+            &sim.field("url"),
+            "--token",
+            &sim.field("token"),
+            "--yes",
+        ],
         &[],
         home.path(),
     );

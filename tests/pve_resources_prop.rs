@@ -23,11 +23,30 @@ fn field_value() -> impl Strategy<Value = String> {
 
 fn key() -> impl Strategy<Value = String> {
     prop_oneof![
-        Just("id"), Just("type"), Just("node"), Just("vmid"), Just("name"), Just("status"),
-        Just("cpu"), Just("maxcpu"), Just("mem"), Just("maxmem"), Just("disk"), Just("maxdisk"),
-        Just("uptime"), Just("netin"), Just("tags"), Just("lock"), Just("template"),
-        Just("level"), Just("storage"), Just("shared"), Just("content"), Just("hastate"),
-        Just("cgroup-mode"), Just("unknown-key"),
+        Just("id"),
+        Just("type"),
+        Just("node"),
+        Just("vmid"),
+        Just("name"),
+        Just("status"),
+        Just("cpu"),
+        Just("maxcpu"),
+        Just("mem"),
+        Just("maxmem"),
+        Just("disk"),
+        Just("maxdisk"),
+        Just("uptime"),
+        Just("netin"),
+        Just("tags"),
+        Just("lock"),
+        Just("template"),
+        Just("level"),
+        Just("storage"),
+        Just("shared"),
+        Just("content"),
+        Just("hastate"),
+        Just("cgroup-mode"),
+        Just("unknown-key"),
     ]
     .prop_map(str::to_string)
 }

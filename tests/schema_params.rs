@@ -472,5 +472,8 @@ fn check_params_is_fast_enough_for_every_request() {
         );
     }
     // Timing is for benchmarks, not tests; this only shows the figure.
-    eprintln!("check_params(POST /nodes/pve1/lxc, 6 params): {:?} per call", start.elapsed() / rounds);
+    eprintln!(
+        "check_params(POST /nodes/pve1/lxc, 6 params): {:?} per call",
+        start.elapsed() / rounds
+    );
 }

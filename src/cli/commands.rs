@@ -46,9 +46,18 @@ pub fn resolve_connection(host: Option<&str>, paths: &Paths) -> Result<ConnSpec,
         })?,
     };
     let mut spec_host = chosen.clone();
-    if let HostAuth::User { user, password: None, .. } = &chosen.auth {
+    if let HostAuth::User {
+        user,
+        password: None,
+        ..
+    } = &chosen.auth
+    {
         let password = prompt_secret(&format!("Password for {user} on {}: ", chosen.name))?;
-        spec_host.auth = HostAuth::User { user: user.clone(), password: Some(password), totp: false };
+        spec_host.auth = HostAuth::User {
+            user: user.clone(),
+            password: Some(password),
+            totp: false,
+        };
     }
     connection::from_host(&spec_host)
         .ok_or_else(|| CliError::new(format!("host '{}' has no password", chosen.name)))
@@ -60,7 +69,10 @@ pub async fn connect(spec: &ConnSpec) -> Result<PveClient, CliError> {
     if let engine::ConnAuth::User { .. } = spec.auth {
         if let crate::pve::LoginOutcome::NeedTfa = client.login().await.map_err(CliError::new)? {
             let code = prompt_line("TOTP code: ")?;
-            client.complete_tfa(code.trim()).await.map_err(CliError::new)?;
+            client
+                .complete_tfa(code.trim())
+                .await
+                .map_err(CliError::new)?;
         }
     }
     Ok(client)
@@ -74,7 +86,9 @@ fn prompt_line(prompt: &str) -> Result<String, CliError> {
         .map_err(|e| CliError::new(format!("need a terminal to ask '{}': {e}", prompt.trim())))?;
     tty.write_all(prompt.as_bytes()).map_err(CliError::new)?;
     let mut line = String::new();
-    std::io::BufReader::new(tty).read_line(&mut line).map_err(CliError::new)?;
+    std::io::BufReader::new(tty)
+        .read_line(&mut line)
+        .map_err(CliError::new)?;
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
@@ -102,7 +116,9 @@ fn prompt_secret(prompt: &str) -> Result<Secret, CliError> {
             }
         }
         let _ = tty.write_all(b"\r\n");
-        String::from_utf8(bytes).map(Secret::new).map_err(|_| CliError::new("the password is not UTF-8"))
+        String::from_utf8(bytes)
+            .map(Secret::new)
+            .map_err(|_| CliError::new("the password is not UTF-8"))
     })();
     let _ = crossterm::terminal::disable_raw_mode();
     result
@@ -130,7 +146,10 @@ fn print_out<T: serde::Serialize>(
     } else {
         table()
     };
-    std::io::stdout().lock().write_all(text.as_bytes()).map_err(CliError::new)?;
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(CliError::new)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -154,7 +173,11 @@ pub async fn rm(spec: &ConnSpec, args: &RmArgs) -> Result<ExitCode, CliError> {
     let guest = engine::ops::find_guest(&client, &args.target).await?;
     let upid = engine::ops::delete(&client, &guest, args.force).await?;
     engine::ops::wait(&client, &upid).await?;
-    println!("CT {} ({}): deleted  {upid}", guest.vmid, sanitize_line(&guest.name));
+    println!(
+        "CT {} ({}): deleted  {upid}",
+        guest.vmid,
+        sanitize_line(&guest.name)
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -163,7 +186,8 @@ pub async fn logs(spec: &ConnSpec, args: &LogsArgs) -> Result<ExitCode, CliError
     let client = connect(spec).await?;
     let mut out = std::io::stdout().lock();
     if args.follow {
-        let mut lines = Box::pin(client.follow_task_log(&upid, std::time::Duration::from_millis(500)));
+        let mut lines =
+            Box::pin(client.follow_task_log(&upid, std::time::Duration::from_millis(500)));
         while let Some(line) = lines.next().await {
             let line = line.map_err(CliError::new)?;
             writeln!(out, "{}", sanitize_line(&line.t)).map_err(CliError::new)?;
@@ -180,20 +204,29 @@ pub async fn logs(spec: &ConnSpec, args: &LogsArgs) -> Result<ExitCode, CliError
 
 pub async fn hosts_add(paths: &Paths, args: &HostAddArgs) -> Result<ExitCode, CliError> {
     let auth = if let Some(token) = &args.token {
-        let (id, secret) = connection::parse_token(token).map_err(|e| {
-            CliError::new(e.to_string().replace("PROXIMITY_TOKEN", "--token"))
-        })?;
-        HostAuth::Token { id, secret: Secret::new(secret) }
+        let (id, secret) = connection::parse_token(token)
+            .map_err(|e| CliError::new(e.to_string().replace("PROXIMITY_TOKEN", "--token")))?;
+        HostAuth::Token {
+            id,
+            secret: Secret::new(secret),
+        }
     } else {
         let user = args.user.clone().unwrap_or_default();
         let password = if args.password_stdin {
             let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line).map_err(CliError::new)?;
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(CliError::new)?;
             Some(Secret::new(line.trim_end_matches(['\r', '\n']).to_string()))
         } else {
             None
         };
-        HostAuth::User { user, password, totp: args.totp }
+        HostAuth::User {
+            user,
+            password,
+            totp: args.totp,
+        }
     };
     let mut cfg = HostConfig {
         name: args.name.clone(),
@@ -205,13 +238,26 @@ pub async fn hosts_add(paths: &Paths, args: &HostAddArgs) -> Result<ExitCode, Cl
     .validated()
     .map_err(CliError::new)?;
     let store = Store::open(paths).map_err(CliError::new)?;
-    if store.hosts().get(&cfg.name).map_err(CliError::new)?.is_some() {
-        return Err(CliError::new(format!("a host named '{}' exists already", cfg.name)));
+    if store
+        .hosts()
+        .get(&cfg.name)
+        .map_err(CliError::new)?
+        .is_some()
+    {
+        return Err(CliError::new(format!(
+            "a host named '{}' exists already",
+            cfg.name
+        )));
     }
     // Trust on first use: show the certificate's fingerprint and ask before pinning it.
     if cfg.url.starts_with("https://") && cfg.fingerprint.is_none() && !cfg.insecure {
-        let presented = crate::pve::tls::fetch_fingerprint(&cfg.url).await.map_err(CliError::new)?;
-        eprintln!("The server at {} presents a certificate with SHA-256 fingerprint:\n  {presented}", cfg.url);
+        let presented = crate::pve::tls::fetch_fingerprint(&cfg.url)
+            .await
+            .map_err(CliError::new)?;
+        eprintln!(
+            "The server at {} presents a certificate with SHA-256 fingerprint:\n  {presented}",
+            cfg.url
+        );
         if !args.yes {
             let answer = prompt_line("Trust it and pin it for this host? [y/N] ")?;
             if !matches!(answer.trim(), "y" | "Y" | "yes") {
@@ -221,7 +267,10 @@ pub async fn hosts_add(paths: &Paths, args: &HostAddArgs) -> Result<ExitCode, Cl
         cfg.fingerprint = Some(presented);
     }
     if cfg.insecure {
-        eprintln!("WARNING: TLS verification is OFF for host '{}' (--insecure)", cfg.name);
+        eprintln!(
+            "WARNING: TLS verification is OFF for host '{}' (--insecure)",
+            cfg.name
+        );
     }
     // Prove the endpoint and credentials work before saving them.
     if let Some(spec) = connection::from_host(&cfg) {
@@ -270,7 +319,11 @@ pub fn hosts_ls(paths: &Paths, json: bool) -> Result<ExitCode, CliError> {
                     r.name.clone(),
                     r.url.clone(),
                     r.auth.clone(),
-                    if r.insecure { "INSECURE".into() } else { r.fingerprint.clone().unwrap_or_else(|| "verified".into()) },
+                    if r.insecure {
+                        "INSECURE".into()
+                    } else {
+                        r.fingerprint.clone().unwrap_or_else(|| "verified".into())
+                    },
                 ]
             })
             .collect();

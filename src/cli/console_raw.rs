@@ -37,7 +37,12 @@ async fn console_target(
     target: &str,
 ) -> Result<(ConsoleTarget, String), CliError> {
     if let Some(node) = target.strip_prefix("node:") {
-        return Ok((ConsoleTarget::Node { node: node.to_string() }, format!("node {node}")));
+        return Ok((
+            ConsoleTarget::Node {
+                node: node.to_string(),
+            },
+            format!("node {node}"),
+        ));
     }
     let guest = engine::ops::find_guest(client, target).await?;
     if guest.kind != "lxc" {
@@ -46,16 +51,32 @@ async fn console_target(
             guest.vmid
         )));
     }
-    let label = format!("CT {} ({})", guest.vmid, crate::term::sanitize_line(&guest.name));
-    Ok((ConsoleTarget::Lxc { node: guest.node, vmid: guest.vmid }, label))
+    let label = format!(
+        "CT {} ({})",
+        guest.vmid,
+        crate::term::sanitize_line(&guest.name)
+    );
+    Ok((
+        ConsoleTarget::Lxc {
+            node: guest.node,
+            vmid: guest.vmid,
+        },
+        label,
+    ))
 }
 
 pub async fn run(spec: &ConnSpec, target: &str) -> Result<ExitCode, CliError> {
     let client = super::commands::connect(spec).await?;
     let (target, label) = console_target(&client, target).await?;
     let size = crossterm::terminal::size().ok();
-    let opts = ConsoleOptions { initial_size: size, ..ConsoleOptions::default() };
-    let stream = client.open_console(&target, &opts).await.map_err(CliError::new)?;
+    let opts = ConsoleOptions {
+        initial_size: size,
+        ..ConsoleOptions::default()
+    };
+    let stream = client
+        .open_console(&target, &opts)
+        .await
+        .map_err(CliError::new)?;
     let (writer, mut reader) = stream.split();
 
     eprint!("Connected to {label}. Escape: Ctrl-]\r\n");

@@ -4,8 +4,8 @@
 pub mod commands;
 pub mod console_raw;
 pub mod logging;
-pub mod tui;
 pub mod output;
+pub mod tui;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,7 +13,11 @@ use std::process::ExitCode;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "proximity", version, about = "A terminal rack dashboard for Proxmox VE")]
+#[command(
+    name = "proximity",
+    version,
+    about = "A terminal rack dashboard for Proxmox VE"
+)]
 pub struct Cli {
     /// Use this configured host (default: all hosts for the TUI, the only/first host otherwise).
     #[arg(long, global = true, value_name = "NAME")]
@@ -179,7 +183,12 @@ pub fn main() -> ExitCode {
     match cli.command {
         Some(Command::SimShell(args)) => return crate::sim::shell::run(args),
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(shell, &mut Cli::command(), "proximity", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "proximity",
+                &mut std::io::stdout(),
+            );
             return ExitCode::SUCCESS;
         }
         _ => {}

@@ -166,7 +166,11 @@ pub fn guests_table(rows: &[GuestRow]) -> String {
             vec![
                 r.vmid.to_string(),
                 crate::term::sanitize_line(&r.name),
-                if r.kind == "lxc" { "CT".into() } else { "VM".into() },
+                if r.kind == "lxc" {
+                    "CT".into()
+                } else {
+                    "VM".into()
+                },
                 r.status.clone(),
                 r.node.clone(),
                 format!("{:.0}%", r.cpu * 100.0),
@@ -177,7 +181,9 @@ pub fn guests_table(rows: &[GuestRow]) -> String {
         })
         .collect();
     render_table(
-        &["VMID", "NAME", "TYPE", "STATUS", "NODE", "CPU", "MEM", "UPTIME", "TAGS"],
+        &[
+            "VMID", "NAME", "TYPE", "STATUS", "NODE", "CPU", "MEM", "UPTIME", "TAGS",
+        ],
         &body,
     )
 }

@@ -286,7 +286,8 @@ fn spawn_app_port_lookups(
     inbox: &mpsc::Sender<AppEvent>,
 ) {
     for r in list.iter().filter(|r| r.kind == "lxc") {
-        let (Some(vmid), Some(node), Some(tags)) = (r.vmid, r.node.as_ref(), r.tags.as_deref()) else {
+        let (Some(vmid), Some(node), Some(tags)) = (r.vmid, r.node.as_ref(), r.tags.as_deref())
+        else {
             continue;
         };
         let Some(app) = engine::apps::app_id_from_tags(tags) else {
@@ -296,7 +297,12 @@ fn spawn_app_port_lookups(
             continue;
         }
         known.insert(vmid, app.to_string());
-        let (client, inbox, host, node) = (link.client.clone(), inbox.clone(), host.to_string(), node.clone());
+        let (client, inbox, host, node) = (
+            link.client.clone(),
+            inbox.clone(),
+            host.to_string(),
+            node.clone(),
+        );
         tokio::spawn(async move {
             let Ok(cfg) = client.lxc_config(&node, vmid).await else {
                 return;

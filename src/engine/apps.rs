@@ -38,7 +38,9 @@ impl AppMeta {
 
 /// The app id from a tag list (`;`-joined as Proxmox returns it), e.g. `jellyfin`.
 pub fn app_id_from_tags(tags: &str) -> Option<&str> {
-    tags.split([';', ',', ' ']).find_map(|t| t.strip_prefix("px-app-")).filter(|id| !id.is_empty())
+    tags.split([';', ',', ' '])
+        .find_map(|t| t.strip_prefix("px-app-"))
+        .filter(|id| !id.is_empty())
 }
 
 /// Parse the metadata comment out of a description. A missing or malformed comment is
@@ -63,13 +65,18 @@ mod tests {
         assert_eq!(parse_app_meta("no comment here"), None);
         assert_eq!(parse_app_meta("<!-- proximity:app {not json} -->"), None);
         assert_eq!(parse_app_meta("<!-- proximity:app {\"app\":\"x\"}"), None);
-        let multi = parse_app_meta("<!-- proximity:app {\"app\":\"n\",\"port\":80,\"ports\":[80,443]} -->").unwrap();
+        let multi =
+            parse_app_meta("<!-- proximity:app {\"app\":\"n\",\"port\":80,\"ports\":[80,443]} -->")
+                .unwrap();
         assert_eq!(multi.all_ports(), vec![80, 443]);
     }
 
     #[test]
     fn app_id_from_tags_finds_the_px_tag() {
-        assert_eq!(app_id_from_tags("proximity;px-app-jellyfin"), Some("jellyfin"));
+        assert_eq!(
+            app_id_from_tags("proximity;px-app-jellyfin"),
+            Some("jellyfin")
+        );
         assert_eq!(app_id_from_tags("prod;db"), None);
         assert_eq!(app_id_from_tags("px-app-"), None);
     }

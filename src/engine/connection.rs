@@ -7,8 +7,14 @@
 #[derive(Clone, PartialEq)]
 pub enum ConnAuth {
     /// `user@realm!id` and its secret.
-    Token { id: String, secret: String },
-    User { user: String, password: String },
+    Token {
+        id: String,
+        secret: String,
+    },
+    User {
+        user: String,
+        password: String,
+    },
 }
 
 impl std::fmt::Debug for ConnAuth {
@@ -38,7 +44,9 @@ pub enum ConnError {
     TokenFormat,
     #[error("PROXIMITY_TOKEN: token id '{0}' must look like user@realm!id")]
     TokenId(String),
-    #[error("PROXIMITY_URL is set but neither PROXIMITY_TOKEN nor PROXIMITY_USER + PROXIMITY_PASSWORD is")]
+    #[error(
+        "PROXIMITY_URL is set but neither PROXIMITY_TOKEN nor PROXIMITY_USER + PROXIMITY_PASSWORD is"
+    )]
     NoCredentials,
     #[error("PROXIMITY_USER is set but PROXIMITY_PASSWORD is not")]
     NoPassword,
@@ -94,8 +102,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
@@ -108,7 +118,13 @@ mod tests {
         ]))
         .unwrap()
         .unwrap();
-        assert_eq!(spec.auth, ConnAuth::Token { id: "root@pam!ci".into(), secret: "ab-cd".into() });
+        assert_eq!(
+            spec.auth,
+            ConnAuth::Token {
+                id: "root@pam!ci".into(),
+                secret: "ab-cd".into()
+            }
+        );
         assert!(spec.insecure);
         assert!(!format!("{:?}", spec).contains("ab-cd"));
     }
@@ -121,19 +137,31 @@ mod tests {
             Err(ConnError::NoCredentials)
         );
         assert_eq!(
-            from_env(env(&[("PROXIMITY_URL", "https://x"), ("PROXIMITY_TOKEN", "root@pam")])),
+            from_env(env(&[
+                ("PROXIMITY_URL", "https://x"),
+                ("PROXIMITY_TOKEN", "root@pam")
+            ])),
             Err(ConnError::TokenFormat)
         );
         assert_eq!(
-            from_env(env(&[("PROXIMITY_URL", "https://x"), ("PROXIMITY_TOKEN", "root=x")])),
+            from_env(env(&[
+                ("PROXIMITY_URL", "https://x"),
+                ("PROXIMITY_TOKEN", "root=x")
+            ])),
             Err(ConnError::TokenId("root".into()))
         );
         assert_eq!(
-            from_env(env(&[("PROXIMITY_URL", "https://x"), ("PROXIMITY_USER", "root@pam")])),
+            from_env(env(&[
+                ("PROXIMITY_URL", "https://x"),
+                ("PROXIMITY_USER", "root@pam")
+            ])),
             Err(ConnError::NoPassword)
         );
         assert_eq!(
-            from_env(env(&[("PROXIMITY_URL", "ftp://x"), ("PROXIMITY_USER", "u")])),
+            from_env(env(&[
+                ("PROXIMITY_URL", "ftp://x"),
+                ("PROXIMITY_USER", "u")
+            ])),
             Err(ConnError::BadUrl("ftp://x".into()))
         );
     }

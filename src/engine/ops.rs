@@ -78,7 +78,11 @@ pub async fn power(client: &PveClient, guest: &GuestRef, op: PowerOp) -> Result<
 
 /// Delete a container. A running one is refused unless `force`, which stops it first (and
 /// waits): Proxmox itself refuses to destroy a running CT.
-pub async fn delete(client: &PveClient, guest: &GuestRef, force: bool) -> Result<Upid, EngineError> {
+pub async fn delete(
+    client: &PveClient,
+    guest: &GuestRef,
+    force: bool,
+) -> Result<Upid, EngineError> {
     if guest.kind != "lxc" {
         return Err(EngineError::Refused(format!(
             "{} is a VM: deleting VMs is not supported yet",
@@ -95,7 +99,11 @@ pub async fn delete(client: &PveClient, guest: &GuestRef, force: bool) -> Result
         let stop = power(client, guest, PowerOp::Stop).await?;
         wait(client, &stop).await?;
     }
-    let opts = crate::pve::DeleteOptions { purge: true, destroy_unreferenced_disks: Some(true), force: false };
+    let opts = crate::pve::DeleteOptions {
+        purge: true,
+        destroy_unreferenced_disks: Some(true),
+        force: false,
+    };
     Ok(client.lxc_delete(&guest.node, guest.vmid, opts).await?)
 }
 
@@ -103,7 +111,10 @@ pub async fn delete(client: &PveClient, guest: &GuestRef, force: bool) -> Result
 pub async fn wait(client: &PveClient, upid: &Upid) -> Result<TaskStatus, EngineError> {
     match client.wait_task(upid, TASK_POLL).await {
         Ok(status) => Ok(status),
-        Err(PveError::TaskFailed { upid: id, exitstatus }) => {
+        Err(PveError::TaskFailed {
+            upid: id,
+            exitstatus,
+        }) => {
             let log = match client.task_log(upid, 0, 0).await {
                 Ok(page) => {
                     let lines: Vec<String> = page.lines.into_iter().map(|l| l.t).collect();
@@ -112,7 +123,11 @@ pub async fn wait(client: &PveClient, upid: &Upid) -> Result<TaskStatus, EngineE
                 }
                 Err(_) => Vec::new(),
             };
-            Err(EngineError::TaskFailed { upid: id, exitstatus, log })
+            Err(EngineError::TaskFailed {
+                upid: id,
+                exitstatus,
+                log,
+            })
         }
         Err(e) => Err(e.into()),
     }

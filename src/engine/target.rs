@@ -40,7 +40,10 @@ fn guest_ref(r: &ClusterResource) -> Option<GuestRef> {
 
 /// A TARGET that parses as a number is a vmid; anything else is matched against guest names
 /// (exactly, then case-insensitively). Two guests with one name are refused, never guessed.
-pub fn resolve_target(target: &str, resources: &[ClusterResource]) -> Result<GuestRef, TargetError> {
+pub fn resolve_target(
+    target: &str,
+    resources: &[ClusterResource],
+) -> Result<GuestRef, TargetError> {
     let target = target.trim();
     if target.is_empty() {
         return Err(TargetError::Empty);
@@ -97,12 +100,19 @@ mod tests {
             guest(101, "db", "qemu"),
             guest(102, "Dup", "lxc"),
             guest(103, "Dup", "lxc"),
-            ClusterResource { id: "node/pve1".into(), kind: "node".into(), ..Default::default() },
+            ClusterResource {
+                id: "node/pve1".into(),
+                kind: "node".into(),
+                ..Default::default()
+            },
         ];
         assert_eq!(resolve_target("100", &rs).map(|g| g.name), Ok("web".into()));
         assert_eq!(resolve_target("DB", &rs).map(|g| g.vmid), Ok(101));
         assert_eq!(resolve_target("999", &rs), Err(TargetError::NoVmid(999)));
-        assert_eq!(resolve_target("nope", &rs), Err(TargetError::NoName("nope".into())));
+        assert_eq!(
+            resolve_target("nope", &rs),
+            Err(TargetError::NoName("nope".into()))
+        );
         assert_eq!(
             resolve_target("Dup", &rs).unwrap_err().to_string(),
             "'Dup' is ambiguous: vmids 102, 103; use the vmid"

@@ -26,7 +26,13 @@ impl SimProcess {
     /// Start `proximity sim --listen 127.0.0.1:0 <args>` and read its one JSON line.
     pub fn start(args: &[&str]) -> SimProcess {
         let mut child = Command::new(BIN)
-            .args(["sim", "--listen", "127.0.0.1:0", "--auth-failure-delay-ms", "0"])
+            .args([
+                "sim",
+                "--listen",
+                "127.0.0.1:0",
+                "--auth-failure-delay-ms",
+                "0",
+            ])
             .args(args)
             .env("PROXIMITY_LOG", "warn")
             .stdout(Stdio::piped())
@@ -35,7 +41,9 @@ impl SimProcess {
             .expect("spawn proximity sim");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("read sim line");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read sim line");
         let info: serde_json::Value =
             serde_json::from_str(&line).unwrap_or_else(|e| panic!("sim line {line:?}: {e}"));
         SimProcess { child, info }
@@ -90,9 +98,20 @@ pub struct PtyApp {
 }
 
 impl PtyApp {
-    pub fn spawn(args: &[&str], env: &[(String, String)], home: &Path, cols: u16, rows: u16) -> PtyApp {
+    pub fn spawn(
+        args: &[&str],
+        env: &[(String, String)],
+        home: &Path,
+        cols: u16,
+        rows: u16,
+    ) -> PtyApp {
         let pty = NativePtySystem::default()
-            .openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
             .expect("openpty");
         let mut cmd = CommandBuilder::new(BIN);
         cmd.args(args);
@@ -119,11 +138,19 @@ impl PtyApp {
                 }
             }
         });
-        PtyApp { screen, writer, child, master: pty.master }
+        PtyApp {
+            screen,
+            writer,
+            child,
+            master: pty.master,
+        }
     }
 
     pub fn text(&self) -> String {
-        self.screen.lock().map(|p| p.screen().contents()).unwrap_or_default()
+        self.screen
+            .lock()
+            .map(|p| p.screen().contents())
+            .unwrap_or_default()
     }
 
     pub fn send(&mut self, bytes: &[u8]) {
@@ -133,7 +160,12 @@ impl PtyApp {
 
     pub fn resize(&mut self, cols: u16, rows: u16) {
         self.master
-            .resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
             .expect("resize");
         if let Ok(mut p) = self.screen.lock() {
             p.screen_mut().set_size(nz(rows), nz(cols));
