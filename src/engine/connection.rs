@@ -96,6 +96,52 @@ pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Option<ConnSpec>
     }))
 }
 
+/// A stored host as a connection (the password is asked for by the caller when absent).
+pub fn from_host(host: &crate::store::HostConfig) -> Option<ConnSpec> {
+    use crate::store::HostAuth;
+    let auth = match &host.auth {
+        HostAuth::Token { id, secret } => ConnAuth::Token {
+            id: id.clone(),
+            secret: secret.expose().to_string(),
+        },
+        HostAuth::User { user, password, .. } => ConnAuth::User {
+            user: user.clone(),
+            password: password.as_ref()?.expose().to_string(),
+        },
+    };
+    Some(ConnSpec {
+        name: host.name.clone(),
+        url: host.url.clone(),
+        auth,
+        fingerprint: host.fingerprint.clone(),
+        insecure: host.insecure,
+    })
+}
+
+/// Build the client for a connection. TLS: pinned when a fingerprint is known, `insecure`
+/// only when asked for, else standard verification.
+pub fn client_for(spec: &ConnSpec) -> Result<crate::pve::PveClient, crate::pve::PveError> {
+    use crate::pve::{Auth, EndpointConfig, PveClient, TlsPolicy};
+    let auth = match &spec.auth {
+        ConnAuth::Token { id, secret } => Auth::Token {
+            token_id: id.clone(),
+            secret: secret.clone(),
+        },
+        ConnAuth::User { user, password } => Auth::Password {
+            username: user.clone(),
+            password: password.clone(),
+        },
+    };
+    let tls = if spec.insecure {
+        TlsPolicy::Insecure
+    } else if let Some(fp) = &spec.fingerprint {
+        TlsPolicy::Pinned(fp.parse()?)
+    } else {
+        TlsPolicy::Verified
+    };
+    PveClient::new(EndpointConfig::new(spec.url.clone(), auth).with_tls(tls))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,50 +211,4 @@ mod tests {
             Err(ConnError::BadUrl("ftp://x".into()))
         );
     }
-}
-
-/// A stored host as a connection (the password is asked for by the caller when absent).
-pub fn from_host(host: &crate::store::HostConfig) -> Option<ConnSpec> {
-    use crate::store::HostAuth;
-    let auth = match &host.auth {
-        HostAuth::Token { id, secret } => ConnAuth::Token {
-            id: id.clone(),
-            secret: secret.expose().to_string(),
-        },
-        HostAuth::User { user, password, .. } => ConnAuth::User {
-            user: user.clone(),
-            password: password.as_ref()?.expose().to_string(),
-        },
-    };
-    Some(ConnSpec {
-        name: host.name.clone(),
-        url: host.url.clone(),
-        auth,
-        fingerprint: host.fingerprint.clone(),
-        insecure: host.insecure,
-    })
-}
-
-/// Build the client for a connection. TLS: pinned when a fingerprint is known, `insecure`
-/// only when asked for, else standard verification.
-pub fn client_for(spec: &ConnSpec) -> Result<crate::pve::PveClient, crate::pve::PveError> {
-    use crate::pve::{Auth, EndpointConfig, PveClient, TlsPolicy};
-    let auth = match &spec.auth {
-        ConnAuth::Token { id, secret } => Auth::Token {
-            token_id: id.clone(),
-            secret: secret.clone(),
-        },
-        ConnAuth::User { user, password } => Auth::Password {
-            username: user.clone(),
-            password: password.clone(),
-        },
-    };
-    let tls = if spec.insecure {
-        TlsPolicy::Insecure
-    } else if let Some(fp) = &spec.fingerprint {
-        TlsPolicy::Pinned(fp.parse()?)
-    } else {
-        TlsPolicy::Verified
-    };
-    PveClient::new(EndpointConfig::new(spec.url.clone(), auth).with_tls(tls))
 }
