@@ -66,7 +66,8 @@ async fn session(c: &PveClient, target: ConsoleTarget, hostname: &str) {
 
     con.resize(132, 43).await.unwrap();
     con.send_input(b"stty size\n").await.unwrap();
-    read_until(&mut con, "\n43 132\n").await;
+    // Typed-ahead input is echoed before the next prompt, so the answer may follow the prompt.
+    read_until(&mut con, "43 132\n").await;
 
     con.send_input(b"exit\n").await.unwrap();
     let ended = tokio::time::timeout(READ, async {
