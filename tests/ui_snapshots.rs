@@ -319,6 +319,30 @@ fn popup_remove_host() {
     });
 }
 
+/// A failed start: 40 lines, opened at the end so the `TASK ERROR` line shows.
+fn task_log_event() -> AppEvent {
+    let mut lines: Vec<String> = (1..=37)
+        .map(|i| format!("  0x{i:04x}: mapping volume local-lvm:vm-100-disk-{i} (step {i})"))
+        .collect();
+    lines.push("kvm: -drive file=/dev/pve/vm-100-disk-0,if=none,id=drive-scsi0,format=raw,cache=none,aio=io_uring,detect-zeroes=on: Could not open '/dev/pve/vm-100-disk-0': No such file or directory".into());
+    lines.push("\tstart failed: QEMU exited with code 1".into());
+    lines.push("TASK ERROR: start failed: QEMU exited with code 1".into());
+    AppEvent::TaskLog {
+        upid: "UPID:pve1:000A1B2C:0012D687:6553F100:qmstart:100:root@pam:".into(),
+        lines,
+        running: false,
+    }
+}
+
+#[test]
+fn popup_task_log() {
+    snap("popup_task_log", |size| {
+        let mut app = rack_app(size);
+        app.handle(task_log_event());
+        app
+    });
+}
+
 /// Every screen and popup draws at tiny, odd and huge sizes without panicking.
 #[test]
 fn renders_at_any_size() {
@@ -334,6 +358,10 @@ fn renders_at_any_size() {
         ("hosts", |a| keys(a, "gh")),
         ("form", |a| keys(a, "gha")),
         ("settings", |a| keys(a, "gs")),
+        ("task_log", |a| {
+            a.handle(task_log_event());
+            keys(a, "kkg");
+        }),
         ("fingerprint", |a| {
             a.handle(AppEvent::FingerprintPrompt {
                 host: "h".into(),

@@ -70,6 +70,13 @@ pub enum AppEvent {
         name: String,
         result: Result<String, String>,
     },
+    /// A task's whole log (after `Effect::OpenTaskLog`), each line already sanitized by the
+    /// sender; `running` while the task has not ended (the log is still growing).
+    TaskLog {
+        upid: String,
+        lines: Vec<String>,
+        running: bool,
+    },
     /// A message for the user (bad config file, saved settings...).
     Toast {
         text: String,
