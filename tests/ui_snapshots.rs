@@ -303,7 +303,7 @@ fn popup_host_form() {
         keys(&mut app, "a");
         keys(&mut app, "new lab");
         key(&mut app, KeyCode::Tab);
-        keys(&mut app, "http://pve");
+        keys(&mut app, "pve.lan:8006");
         key(&mut app, KeyCode::Tab);
         keys(&mut app, "root@pam!px");
         app

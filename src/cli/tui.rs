@@ -328,15 +328,7 @@ impl Executor {
                 }
             }
             Effect::RefreshAll => self.links.values().for_each(|l| l.refresh.notify_one()),
-            Effect::Power { target, op } => {
-                let op = match op {
-                    crate::ui::action::PowerOp::Start => PowerOp::Start,
-                    crate::ui::action::PowerOp::Stop => PowerOp::Stop,
-                    crate::ui::action::PowerOp::Shutdown => PowerOp::Shutdown,
-                    crate::ui::action::PowerOp::Reboot => PowerOp::Reboot,
-                };
-                self.spawn_guest_task(target, op.verb(), Some(op));
-            }
+            Effect::Power { target, op } => self.spawn_guest_task(target, op.verb(), Some(op)),
             Effect::Delete { target } => self.spawn_guest_task(target, "delete", None),
             Effect::OpenTaskLog(upid) => self.show_task_log(upid),
             Effect::SaveSettings { theme } => {

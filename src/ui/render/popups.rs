@@ -294,13 +294,22 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                 });
                 (&ta).render(field, buf);
                 if let Some(e) = &errors[i] {
+                    // Under the field; a long message starts further left, under the
+                    // label, rather than losing its end.
+                    let msg = format!("✖ {e}");
+                    let len = msg.chars().count() as u16;
+                    let x = if len <= field.width {
+                        field.x
+                    } else {
+                        field.right().saturating_sub(len).max(inner.x + 1)
+                    };
                     put(
                         buf,
-                        field.x,
+                        x,
                         y + 1,
-                        &format!("✖ {e}"),
+                        &msg,
                         t.style("input.invalid"),
-                        field.width,
+                        field.right().saturating_sub(x),
                     );
                 } else if !form.value(i).is_empty() {
                     put(buf, field.x, y + 1, "✔", t.style("host.online"), 1);
