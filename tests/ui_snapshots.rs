@@ -156,6 +156,8 @@ fn rack_detail_panel() {
                 ("cores".into(), "2".into()),
                 ("memory".into(), "4096".into()),
                 ("ostype".into(), "debian".into()),
+                ("unprivileged".into(), "1".into()),
+                ("lxc.cgroup2.devices.allow".into(), "c 10:200 rwm".into()),
             ],
         });
         app.handle(AppEvent::Metrics {
