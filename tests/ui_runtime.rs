@@ -1,12 +1,13 @@
 //! The UI loop on a TestBackend with scripted terminal events: idle means no redraws,
-//! bursts cost one frame, keys become effects, `q` ends the loop.
+//! bursts cost one frame, keys become effects, `q` ends the loop, every frame is bracketed
+//! by the frame hook (synchronized update on the real terminal).
 
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use proximity::ui::runtime::{RuntimeStats, run_loop};
+use proximity::ui::runtime::{FrameEdge, RuntimeStats, run_loop, run_loop_framed, synchronized};
 use proximity::ui::{App, AppEvent, Effect, sample};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -157,4 +158,69 @@ async fn a_pulsing_slot_ticks_and_stops_when_work_ends() {
         done,
         "no animation once the task is done (the toast waits for its deadline)"
     );
+}
+
+#[test]
+fn synchronized_update_is_dec_mode_2026() {
+    let mut out: Vec<u8> = Vec::new();
+    synchronized(&mut out, FrameEdge::Begin).expect("begin");
+    assert_eq!(out, b"\x1b[?2026h");
+    synchronized(&mut out, FrameEdge::End).expect("end");
+    assert_eq!(out, b"\x1b[?2026h\x1b[?2026l");
+}
+
+#[tokio::test]
+async fn every_frame_is_bracketed_by_the_hook() {
+    let (term_tx, mut term_rx) = mpsc::unbounded_channel::<io::Result<Event>>();
+    let term_events = futures_util::stream::poll_fn(move |cx| term_rx.poll_recv(cx));
+    let (inbox_tx, inbox_rx) = mpsc::channel(16);
+    let (fx_tx, _fx_rx) = mpsc::unbounded_channel();
+    let (_sig_tx, sig_rx) = mpsc::unbounded_channel();
+    let stats = Arc::new(RuntimeStats::default());
+    let now = SystemTime::now();
+    let edges = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = edges.clone();
+    let loop_stats = stats.clone();
+    let handle = tokio::spawn(async move {
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("backend");
+        run_loop_framed(
+            &mut terminal,
+            term_events,
+            sig_rx,
+            |_| Ok(()),
+            move |_, edge| {
+                seen.lock().expect("lock").push(edge);
+                Ok(())
+            },
+            App::with_defaults(now),
+            inbox_rx,
+            fx_tx,
+            loop_stats,
+        )
+        .await
+    });
+    inbox_tx
+        .send(AppEvent::Inventory(
+            "lab".into(),
+            Ok(sample::resources(1, 5)),
+            now,
+        ))
+        .await
+        .expect("send");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    term_tx.send(key('j')).expect("key");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    term_tx.send(key('q')).expect("key");
+    tokio::time::timeout(Duration::from_secs(2), handle)
+        .await
+        .expect("loop ends")
+        .expect("join")
+        .expect("ok");
+    let edges = edges.lock().expect("lock").clone();
+    let frames = usize::try_from(stats.redraws()).expect("count");
+    assert!(frames >= 2, "{frames} frames");
+    assert_eq!(edges.len(), 2 * frames, "{edges:?}");
+    for pair in edges.chunks(2) {
+        assert_eq!(pair, [FrameEdge::Begin, FrameEdge::End]);
+    }
 }

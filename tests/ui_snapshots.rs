@@ -156,6 +156,8 @@ fn rack_detail_panel() {
                 ("cores".into(), "2".into()),
                 ("memory".into(), "4096".into()),
                 ("ostype".into(), "debian".into()),
+                ("unprivileged".into(), "1".into()),
+                ("lxc.cgroup2.devices.allow".into(), "c 10:200 rwm".into()),
             ],
         });
         app.handle(AppEvent::Metrics {
@@ -303,7 +305,7 @@ fn popup_host_form() {
         keys(&mut app, "a");
         keys(&mut app, "new lab");
         key(&mut app, KeyCode::Tab);
-        keys(&mut app, "http://pve");
+        keys(&mut app, "pve.lan:8006");
         key(&mut app, KeyCode::Tab);
         keys(&mut app, "root@pam!px");
         app
@@ -315,6 +317,30 @@ fn popup_remove_host() {
     snap("popup_remove_host", |size| {
         let mut app = rack_app(size);
         keys(&mut app, "ghD");
+        app
+    });
+}
+
+/// A failed start: 40 lines, opened at the end so the `TASK ERROR` line shows.
+fn task_log_event() -> AppEvent {
+    let mut lines: Vec<String> = (1..=37)
+        .map(|i| format!("  0x{i:04x}: mapping volume local-lvm:vm-100-disk-{i} (step {i})"))
+        .collect();
+    lines.push("kvm: -drive file=/dev/pve/vm-100-disk-0,if=none,id=drive-scsi0,format=raw,cache=none,aio=io_uring,detect-zeroes=on: Could not open '/dev/pve/vm-100-disk-0': No such file or directory".into());
+    lines.push("\tstart failed: QEMU exited with code 1".into());
+    lines.push("TASK ERROR: start failed: QEMU exited with code 1".into());
+    AppEvent::TaskLog {
+        upid: "UPID:pve1:000A1B2C:0012D687:6553F100:qmstart:100:root@pam:".into(),
+        lines,
+        running: false,
+    }
+}
+
+#[test]
+fn popup_task_log() {
+    snap("popup_task_log", |size| {
+        let mut app = rack_app(size);
+        app.handle(task_log_event());
         app
     });
 }
@@ -334,6 +360,10 @@ fn renders_at_any_size() {
         ("hosts", |a| keys(a, "gh")),
         ("form", |a| keys(a, "gha")),
         ("settings", |a| keys(a, "gs")),
+        ("task_log", |a| {
+            a.handle(task_log_event());
+            keys(a, "kkg");
+        }),
         ("fingerprint", |a| {
             a.handle(AppEvent::FingerprintPrompt {
                 host: "h".into(),

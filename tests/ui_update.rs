@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use proximity::inventory::GuestKind;
 use proximity::ui::action::{HostEntry, PowerOp};
+use proximity::ui::popup::Popup;
 use proximity::ui::view::Zoom;
 use proximity::ui::{App, AppEvent, Effect, Screen, sample};
 
@@ -400,10 +401,16 @@ fn host_form_refuses_invalid_and_emits_draft() {
     let mut a = App::with_defaults(t0());
     typed(&mut a, "a");
     assert!(
-        typed(&mut a, "lab<Tab>http://x<Enter>").is_empty(),
+        typed(&mut a, "lab<Tab>ftp://x<Tab>root@pam!px<Tab>s<Enter>").is_empty(),
         "invalid URL blocks submit"
     );
-    assert!(a.popup.is_some());
+    match &a.popup {
+        Some(Popup::HostForm(f)) => {
+            assert_eq!(f.errors()[1].as_deref(), Some("must use http or https"));
+            assert_eq!(f.focus, 1, "Enter jumps to the field to fix");
+        }
+        other => panic!("form still open, got {other:?}"),
+    }
     let mut a = App::with_defaults(t0());
     typed(&mut a, "a");
     let fx = typed(

@@ -377,15 +377,7 @@ impl Executor {
                 }
             }
             Effect::RefreshAll => self.links.values().for_each(|l| l.refresh.notify_one()),
-            Effect::Power { target, op } => {
-                let op = match op {
-                    crate::ui::action::PowerOp::Start => PowerOp::Start,
-                    crate::ui::action::PowerOp::Stop => PowerOp::Stop,
-                    crate::ui::action::PowerOp::Shutdown => PowerOp::Shutdown,
-                    crate::ui::action::PowerOp::Reboot => PowerOp::Reboot,
-                };
-                self.spawn_guest_task(target, op.verb(), Some(op));
-            }
+            Effect::Power { target, op } => self.spawn_guest_task(target, op.verb(), Some(op)),
             Effect::Delete { target } => self.spawn_guest_task(target, "delete", None),
             Effect::OpenTaskLog(upid) => self.show_task_log(upid),
             Effect::SaveSettings { theme } => {
@@ -507,36 +499,42 @@ impl Executor {
     }
 
     fn show_task_log(&self, upid: String) {
-        let Some(link) = self.links.values().next().cloned() else {
-            return;
-        };
-        let links = self.links.clone();
+        let links: Vec<_> = self.links.values().cloned().collect();
         let inbox = self.inbox.clone();
         tokio::spawn(async move {
             let Ok(parsed) = upid.parse::<crate::pve::Upid>() else {
+                let text = format!("not a task id: {}", crate::term::sanitize_line(&upid));
+                let _ = inbox.send(AppEvent::Toast { text, error: true }).await;
                 return;
             };
             // The UPID names its node, not its host: try each host until one knows it.
-            let mut found = None;
-            for l in std::iter::once(&link).chain(links.values()) {
-                if let Ok(page) = l.client.task_log(&parsed, 0, 0).await {
-                    found = Some(page);
-                    break;
-                }
+            // `limit=0` is "to the end" (WIRE.md): the popup scrolls the whole log.
+            for l in &links {
+                let Ok(page) = l.client.task_log(&parsed, 0, 0).await else {
+                    continue;
+                };
+                let lines = page
+                    .lines
+                    .iter()
+                    .map(|l| crate::term::sanitize_line(&l.t))
+                    .collect();
+                // Unknown status (a blip) reads as finished: the popup's `r` reloads.
+                let running = l
+                    .client
+                    .task_status(&parsed)
+                    .await
+                    .is_ok_and(|s| s.status == "running");
+                let _ = inbox
+                    .send(AppEvent::TaskLog {
+                        upid,
+                        lines,
+                        running,
+                    })
+                    .await;
+                return;
             }
-            let text = match found {
-                Some(page) => {
-                    let lines: Vec<String> = page
-                        .lines
-                        .iter()
-                        .map(|l| crate::term::sanitize_line(&l.t))
-                        .collect();
-                    let tail = lines.len().saturating_sub(8);
-                    lines[tail..].join(" | ")
-                }
-                None => format!("no host knows task {upid}"),
-            };
-            let _ = inbox.send(AppEvent::Toast { text, error: false }).await;
+            let text = format!("no host knows task {}", crate::term::sanitize_line(&upid));
+            let _ = inbox.send(AppEvent::Toast { text, error: true }).await;
         });
     }
 

@@ -32,7 +32,10 @@ use std::sync::Arc;
 
 pub use cache::{CachedInventory, InventoryCache};
 pub use crypto::{KeyError, KeySource};
-pub use host::{HostAuth, HostConfig, MAX_NAME_LEN, ValidationError, normalize_fingerprint};
+pub use host::{
+    HostAuth, HostConfig, MAX_NAME_LEN, ValidationError, normalize_fingerprint, validate_name,
+    validate_token_id, validate_url,
+};
 pub use hosts::Hosts;
 pub use kv::{KvError, KvPair, KvStore, MemoryKv, SledKv};
 pub use meta::SCHEMA_VERSION;

@@ -70,6 +70,13 @@ pub enum AppEvent {
         name: String,
         result: Result<String, String>,
     },
+    /// A task's whole log (after `Effect::OpenTaskLog`), each line already sanitized by the
+    /// sender; `running` while the task has not ended (the log is still growing).
+    TaskLog {
+        upid: String,
+        lines: Vec<String>,
+        running: bool,
+    },
     /// A message for the user (bad config file, saved settings...).
     Toast {
         text: String,
@@ -128,24 +135,8 @@ pub struct HostDraft {
     pub fingerprint: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PowerOp {
-    Start,
-    Shutdown,
-    Stop,
-    Reboot,
-}
-
-impl PowerOp {
-    pub fn verb(self) -> &'static str {
-        match self {
-            PowerOp::Start => "start",
-            PowerOp::Shutdown => "shutdown",
-            PowerOp::Stop => "stop",
-            PowerOp::Reboot => "reboot",
-        }
-    }
-}
+/// The engine's: one set of power operations for the CLI and the UI.
+pub use crate::engine::PowerOp;
 
 /// Identifies one guest across hosts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -432,6 +432,11 @@ impl App {
                 }
             }
             AppEvent::Toast { text, error } => self.toast(text, error, false, None),
+            AppEvent::TaskLog {
+                upid,
+                lines,
+                running,
+            } => self.task_log(upid, lines, running),
         }
         Vec::new()
     }

@@ -1,76 +1,43 @@
 //! The host form (add / edit a Proxmox endpoint) on ratatui-textarea, with validation
 //! inline: every field says what is wrong as it is typed, and submit is refused until all
-//! fields pass. The validators are pure functions, shared with tests.
+//! fields pass. The rules are the store's (`store::host`), so the form never accepts what
+//! saving would refuse, or the reverse.
 
 use ratatui_textarea::{Input, Key, TextArea};
+
+use crate::store::{
+    ValidationError, normalize_fingerprint, validate_name, validate_token_id, validate_url,
+};
 
 use super::action::{HostDraft, HostEntry, SecretString};
 
 pub const FIELD_LABELS: [&str; 5] = ["Name", "URL", "Token ID", "Secret", "Fingerprint"];
 const SECRET: usize = 3;
 
-/// Short host name used in keys and on screen.
-pub fn validate_name(s: &str) -> Result<(), String> {
-    if s.is_empty() {
-        return Err("required".into());
+/// The store's message for inline display: the field is named by the label beside it and
+/// its value is right above, so the `(got "...")` echo is dropped (it would push the useful
+/// part off a 55-column line).
+fn inline(e: ValidationError) -> String {
+    let p = e.problem;
+    if p.ends_with(')') {
+        if let Some(i) = p.rfind(" (got ") {
+            return p[..i].to_string();
+        }
+        // `(found ' ' in "new lab")` keeps the culprit, drops the echo.
+        if let Some(i) = p.rfind(" in \"").filter(|_| p.ends_with("\")")) {
+            return format!("{})", &p[..i]);
+        }
     }
-    if s.len() > 32 {
-        return Err("at most 32 characters".into());
-    }
-    if !s
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-    {
-        return Err("letters, digits, - _ . only".into());
-    }
-    Ok(())
+    p
 }
 
-/// `https://host[:port]`; Proxmox listens on 8006 by default, which the client adds when
-/// no port is given.
-pub fn validate_url(s: &str) -> Result<(), String> {
-    let url =
-        url::Url::parse(s).map_err(|_| "not a URL (e.g. https://pve.lan:8006)".to_string())?;
-    if url.scheme() != "https" {
-        return Err("must start with https://".into());
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err("missing host".into());
-    }
-    Ok(())
-}
-
-/// API token id as Proxmox writes it: `user@realm!tokenid`.
-pub fn validate_token_id(s: &str) -> Result<(), String> {
-    let (user_realm, id) = s.split_once('!').ok_or("expected user@realm!tokenid")?;
-    let (user, realm) = user_realm
-        .split_once('@')
-        .ok_or("expected user@realm!tokenid")?;
-    let ok = |p: &str| {
-        !p.is_empty()
-            && p.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-    };
-    if user.is_empty() || !ok(realm) || !ok(id) {
-        return Err("expected user@realm!tokenid".into());
-    }
-    Ok(())
-}
-
-/// Optional SHA-256 fingerprint, colon hex as Proxmox shows it (32 pairs).
-pub fn validate_fingerprint(s: &str) -> Result<(), String> {
+/// The fingerprint field is optional; when given it must be a SHA-256 in any of the forms
+/// `normalize_fingerprint` accepts.
+fn check_fingerprint(s: &str) -> Result<(), ValidationError> {
     if s.is_empty() {
         return Ok(());
     }
-    let parts: Vec<&str> = s.split(':').collect();
-    if parts.len() != 32
-        || !parts
-            .iter()
-            .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()))
-    {
-        return Err("SHA-256 as 32 colon-separated hex pairs (AB:CD:...)".into());
-    }
-    Ok(())
+    normalize_fingerprint(s).map(drop)
 }
 
 /// The add/edit host form.
@@ -146,11 +113,11 @@ impl HostForm {
             Ok(())
         };
         [
-            validate_name(&self.value(0)).err(),
-            validate_url(&self.value(1)).err(),
-            validate_token_id(&self.value(2)).err(),
+            validate_name(&self.value(0)).err().map(inline),
+            validate_url(&self.value(1)).err().map(inline),
+            validate_token_id(&self.value(2)).err().map(inline),
             secret.err(),
-            validate_fingerprint(&self.value(4)).err(),
+            check_fingerprint(&self.value(4)).err().map(inline),
         ]
     }
 
@@ -169,10 +136,11 @@ impl HostForm {
             url: self.value(1),
             token_id: self.value(2),
             secret: SecretString(self.value(SECRET)),
+            // Validated above: `ok()` only drops the empty case.
             fingerprint: if fp.is_empty() {
                 None
             } else {
-                Some(fp.to_uppercase())
+                normalize_fingerprint(&fp).ok()
             },
         })
     }
@@ -209,22 +177,43 @@ impl HostForm {
 mod tests {
     use super::*;
 
+    fn form(values: [&str; 5]) -> HostForm {
+        let mut f = HostForm::new(None);
+        for (i, v) in values.iter().enumerate() {
+            f.fields[i] = TextArea::new(vec![v.to_string()]);
+        }
+        f
+    }
+
     #[test]
-    fn validators() {
-        assert!(validate_name("lab-1").is_ok());
-        assert!(validate_name("").is_err());
-        assert!(validate_name("a b").is_err());
-        assert!(validate_url("https://pve.lan:8006").is_ok());
+    fn uses_the_store_rules_with_short_messages() {
+        let fp = vec!["ab"; 32].join(":");
+        let ok = form(["lab-1", "https://pve.lan:8006", "root@pam!px", "s", &fp]);
+        assert_eq!(ok.errors(), [None, None, None, None, None]);
+        // The draft carries the store's normal form of the fingerprint.
+        let draft = ok.draft().expect("valid");
+        assert_eq!(draft.fingerprint, Some(vec!["AB"; 32].join(":")));
+
+        let bad = form(["new lab", "ftp://pve", "root@pam", "", "AB:CD"]);
+        let e = bad.errors();
         assert_eq!(
-            validate_url("http://pve").unwrap_err(),
-            "must start with https://"
+            e[0].as_deref(),
+            Some("may contain only letters, digits, '.', '_' and '-' (found ' ')")
         );
-        assert!(validate_token_id("root@pam!px").is_ok());
-        assert!(validate_token_id("root@pam").is_err());
-        assert!(validate_token_id("@pam!x").is_err());
-        let fp = vec!["AB"; 32].join(":");
-        assert!(validate_fingerprint(&fp).is_ok());
-        assert!(validate_fingerprint("AB:CD").is_err());
-        assert!(validate_fingerprint("").is_ok());
+        assert_eq!(e[1].as_deref(), Some("must use http or https"));
+        assert_eq!(
+            e[2].as_deref(),
+            Some("must look like user@realm!tokenid, e.g. root@pam!proximity")
+        );
+        assert_eq!(e[3].as_deref(), Some("required"));
+        assert_eq!(
+            e[4].as_deref(),
+            Some("must be 32 bytes (SHA-256) of hex as Proxmox shows it")
+        );
+        assert!(bad.draft().is_none());
+        assert_eq!(
+            form(["", "", "", "", ""]).errors()[0].as_deref(),
+            Some("must not be empty")
+        );
     }
 }

@@ -2,8 +2,10 @@
 //! changed only here, effects sent out on a channel. Redraws happen only when something
 //! changed, at most ~60 per second; timers run only while something animates or a toast or
 //! stale age is due to change, so an idle rack sleeps (the redraw counter stays put).
+//! On the real terminal each frame is bracketed in DEC mode 2026 (synchronized update) so a
+//! slow link (ssh, mosh) never shows half a frame; terminals without it ignore the mode.
 
-use std::io;
+use std::io::{self, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -45,6 +47,23 @@ pub enum UiError {
     Backend(String),
 }
 
+/// Which side of a frame a `run_loop_framed` hook is called on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameEdge {
+    Begin,
+    End,
+}
+
+/// The real terminal's frame hook: `CSI ? 2026 h` before a frame, `CSI ? 2026 l` (and a
+/// flush) after it, so the terminal paints the frame at once.
+pub fn synchronized<W: Write>(out: &mut W, edge: FrameEdge) -> io::Result<()> {
+    use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+    match edge {
+        FrameEdge::Begin => crossterm::queue!(out, BeginSynchronizedUpdate),
+        FrameEdge::End => crossterm::execute!(out, EndSynchronizedUpdate),
+    }
+}
+
 /// Translate a terminal event; `None` for what the UI ignores (focus changes).
 fn from_terminal(ev: Event) -> Option<AppEvent> {
     match ev {
@@ -82,11 +101,12 @@ pub async fn run(
     });
     #[cfg(not(unix))]
     let (_sig_tx, sig_rx) = mpsc::unbounded_channel::<()>();
-    let result = run_loop(
+    let result = run_loop_framed(
         &mut guard.terminal,
         EventStream::new(),
         sig_rx,
         super::terminal_guard::suspend,
+        |t, edge| synchronized(t.backend_mut(), edge),
         app,
         inbox,
         effects,
@@ -99,13 +119,45 @@ pub async fn run(
 }
 
 /// The loop itself, generic over the backend and the terminal event stream so tests drive
-/// it on a `TestBackend` with scripted events.
+/// it on a `TestBackend` with scripted events. Frames are drawn plainly.
 #[allow(clippy::too_many_arguments)]
 pub async fn run_loop<B, S>(
+    terminal: &mut Terminal<B>,
+    term_events: S,
+    suspend_signals: mpsc::UnboundedReceiver<()>,
+    suspend: impl FnMut(&mut Terminal<B>) -> io::Result<()>,
+    app: App,
+    inbox: mpsc::Receiver<AppEvent>,
+    effects: mpsc::UnboundedSender<Effect>,
+    stats: Arc<RuntimeStats>,
+) -> Result<App, UiError>
+where
+    B: Backend,
+    S: Stream<Item = io::Result<Event>> + Unpin,
+{
+    run_loop_framed(
+        terminal,
+        term_events,
+        suspend_signals,
+        suspend,
+        |_, _| Ok(()),
+        app,
+        inbox,
+        effects,
+        stats,
+    )
+    .await
+}
+
+/// `run_loop` with `frame` called before and after every frame (`synchronized` on the real
+/// terminal).
+#[allow(clippy::too_many_arguments)]
+pub async fn run_loop_framed<B, S>(
     terminal: &mut Terminal<B>,
     mut term_events: S,
     mut suspend_signals: mpsc::UnboundedReceiver<()>,
     mut suspend: impl FnMut(&mut Terminal<B>) -> io::Result<()>,
+    mut frame: impl FnMut(&mut Terminal<B>, FrameEdge) -> io::Result<()>,
     mut app: App,
     mut inbox: mpsc::Receiver<AppEvent>,
     effects: mpsc::UnboundedSender<Effect>,
@@ -125,9 +177,13 @@ where
     let mut last_draw = Instant::now() - Duration::from_millis(FRAME_MS);
     loop {
         if dirty && last_draw.elapsed() >= Duration::from_millis(FRAME_MS) {
-            terminal
-                .draw(|f| super::render(&app, f))
-                .map_err(backend_err)?;
+            frame(terminal, FrameEdge::Begin)?;
+            let drawn = terminal.draw(|f| super::render(&app, f)).map(drop);
+            // End the update even when drawing failed: a terminal left mid-update holds
+            // its screen until its own timeout.
+            let ended = frame(terminal, FrameEdge::End);
+            drawn.map_err(backend_err)?;
+            ended?;
             stats.redraws.fetch_add(1, Ordering::Relaxed);
             last_draw = Instant::now();
             dirty = false;

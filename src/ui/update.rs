@@ -4,7 +4,7 @@
 use super::action::{Action, Effect, GuestRef, PowerOp};
 use super::app::{App, Pane, Screen};
 use super::forms::HostForm;
-use super::popup::Popup;
+use super::popup::{Popup, TaskLogView};
 use super::view::Zoom;
 
 impl App {
@@ -226,6 +226,24 @@ impl App {
             self.selected_ref().into_iter().collect()
         } else {
             self.marks.iter().cloned().collect()
+        }
+    }
+
+    /// A task log arrived: open its popup, or refresh it in place when it is the one shown
+    /// (`r` reloads). Never replaces another popup (a half-typed form) that opened while
+    /// the log was on its way.
+    pub(super) fn task_log(&mut self, upid: String, lines: Vec<String>, running: bool) {
+        // The executor sanitized with `term::sanitize_line`, which keeps tabs; cells want spaces.
+        let lines: Vec<String> = lines.iter().map(|l| super::sanitize(l)).collect();
+        let height = self.size.1;
+        match &mut self.popup {
+            Some(Popup::TaskLog(v)) if v.upid == upid => v.refresh(lines, running, height),
+            None | Some(Popup::TaskLog(_)) => {
+                self.popup = Some(Popup::TaskLog(TaskLogView::new(
+                    upid, lines, running, height,
+                )));
+            }
+            Some(_) => {}
         }
     }
 

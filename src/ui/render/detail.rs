@@ -186,16 +186,66 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         if !e.config.is_empty() && y + 1 < inner.bottom() {
             put(buf, x0, y, "config", t.style("title"), w);
             y += 1;
+            // Sized by the keys that fit on screen, not ones cut off below.
+            let shown = usize::from(inner.bottom().saturating_sub(y));
+            let keys = e.config.iter().take(shown).map(|(k, _)| k.as_str());
+            let cfg_w = config_key_width(keys, key_w, w);
             for (k, v) in &e.config {
                 if y >= inner.bottom() {
                     break;
                 }
-                put(buf, x0, y, k, t.dim(), key_w);
-                put(buf, x0 + key_w, y, v, t.text(), w.saturating_sub(key_w));
+                put(buf, x0, y, &fit_key(k, cfg_w), t.dim(), cfg_w);
+                put(buf, x0 + cfg_w, y, v, t.text(), w.saturating_sub(cfg_w));
                 y += 1;
             }
         }
     } else if y < inner.bottom() {
         put(buf, x0, y + 1, "loading config and metrics…", t.dim(), w);
+    }
+}
+
+/// Config keys (`unprivileged`, `lxc.cgroup2.devices.allow`) are longer than the panel's
+/// labels: the column grows to the longest key plus a space, up to 18 cells or half the
+/// panel, so values keep most of the width.
+fn config_key_width<'a>(keys: impl Iterator<Item = &'a str>, min: u16, panel: u16) -> u16 {
+    let longest = keys.map(|k| k.chars().count()).max().unwrap_or(0);
+    let want = u16::try_from(longest + 1).unwrap_or(u16::MAX);
+    let cap = (panel / 2).clamp(min, 18);
+    want.clamp(min, cap)
+}
+
+/// A key cut to its column with `…`, always leaving the space before the value.
+fn fit_key(key: &str, width: u16) -> String {
+    let room = usize::from(width.saturating_sub(1));
+    if key.chars().count() <= room {
+        return key.to_string();
+    }
+    let mut cut: String = key.chars().take(room.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_keys_never_touch_their_values() {
+        let keys = ["cores", "unprivileged"];
+        assert_eq!(config_key_width(keys.into_iter(), 9, 60), 13);
+        assert_eq!(config_key_width(["a"].into_iter(), 9, 60), 9);
+        let long = ["lxc.cgroup2.devices.allow"];
+        let w = config_key_width(long.into_iter(), 9, 60);
+        assert_eq!(w, 18);
+        let shown = fit_key(long[0], w);
+        assert_eq!(shown, "lxc.cgroup2.devi…");
+        assert!(
+            shown.chars().count() < usize::from(w),
+            "a space before the value"
+        );
+        assert_eq!(fit_key("unprivileged", 13), "unprivileged");
+        // A narrow panel caps the column at its minimum and still cuts with `…`.
+        assert_eq!(config_key_width(keys.into_iter(), 9, 14), 9);
+        assert_eq!(fit_key("unprivileged", 9), "unprivi…");
     }
 }

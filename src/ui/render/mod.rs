@@ -8,6 +8,7 @@ mod popups;
 mod rack;
 mod screens;
 mod slot;
+mod task_log;
 pub mod widgets;
 
 use ratatui::Frame;

@@ -1,5 +1,6 @@
 //! The popup layer: help (generated from the keymap), the command palette, typed delete
-//! confirmation, quit and remove confirmations, the fingerprint prompt, the host form.
+//! confirmation, quit and remove confirmations, the fingerprint prompt, the host form, the
+//! task log (in `task_log`).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -16,6 +17,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     match p {
         Popup::Help { scroll } => help(app, area, *scroll, buf),
+        Popup::TaskLog(v) => super::task_log::draw(v, t, area, buf),
         Popup::Palette(p) => {
             let h = area.height.saturating_sub(4).min(20);
             let inner = popup_box(buf, area, 70, h, "command palette", t);
@@ -292,13 +294,22 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                 });
                 (&ta).render(field, buf);
                 if let Some(e) = &errors[i] {
+                    // Under the field; a long message starts further left, under the
+                    // label, rather than losing its end.
+                    let msg = format!("✖ {e}");
+                    let len = msg.chars().count() as u16;
+                    let x = if len <= field.width {
+                        field.x
+                    } else {
+                        field.right().saturating_sub(len).max(inner.x + 1)
+                    };
                     put(
                         buf,
-                        field.x,
+                        x,
                         y + 1,
-                        &format!("✖ {e}"),
+                        &msg,
                         t.style("input.invalid"),
-                        field.width,
+                        field.right().saturating_sub(x),
                     );
                 } else if !form.value(i).is_empty() {
                     put(buf, field.x, y + 1, "✔", t.style("host.online"), 1);
