@@ -253,3 +253,66 @@ fn raw_console_runs_a_command_and_leaves_with_the_escape_chord() {
     app.send(&[0x1d]);
     app.wait_text("disconnected (Ctrl-])", Duration::from_secs(10));
 }
+
+#[test]
+fn hosts_add_with_password_and_totp_asks_for_the_code() {
+    const SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    let sim = SimProcess::start(&["--nodes", "1", "--guests", "3", "--totp-secret", SECRET]);
+    let home = tempfile::tempdir().unwrap();
+    let mut app = PtyApp::spawn(
+        &[
+            "hosts",
+            "add",
+            "lab",
+            "--url",
+            &sim.field("url"),
+            "--user",
+            &sim.field("user"),
+            "--password-stdin",
+            "--totp",
+            "--yes",
+        ],
+        &[],
+        home.path(),
+        100,
+        30,
+    );
+    // The password comes on stdin (the PTY), then the second factor is asked on the terminal.
+    app.send(format!("{}\r", sim.field("password")).as_bytes());
+    app.wait_text("TOTP code:", Duration::from_secs(15));
+    let totp = totp_rs::Builder::new()
+        .with_secret(totp_rs::Secret::try_from_base32(SECRET).unwrap())
+        .build_noncompliant();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    app.send(format!("{}\r", totp.generate(now)).as_bytes());
+    app.wait_text("added host 'lab'", Duration::from_secs(15));
+
+    // The stored password is encrypted: it is on no file of the data dir in clear.
+    let password = sim.field("password");
+    for entry in walk(home.path()) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        assert!(
+            !bytes
+                .windows(password.len())
+                .any(|w| w == password.as_bytes()),
+            "{} holds the password in clear",
+            entry.display()
+        );
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
