@@ -12,13 +12,14 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::{Notify, mpsc};
 
 mod console;
+mod hosts;
 
 use super::CliError;
 use crate::engine::{self, ConnAuth, ConnSpec, EngineError, GuestRef, PowerOp, connection};
 use crate::paths::Paths;
 use crate::pve::{PveClient, PveError, types::ClusterResource};
-use crate::store::{HostAuth, HostConfig, Secret, Store};
-use crate::ui::action::{AppEvent, Effect, HostDraft, HostEntry};
+use crate::store::{HostAuth, HostConfig, Store};
+use crate::ui::action::{AppEvent, Effect, HostEntry};
 use crate::ui::app::App;
 
 /// How often each host is refreshed: Proxmox's own UI polls every few seconds.
@@ -597,193 +598,6 @@ impl Executor {
                     })
                     .await;
             }
-        });
-    }
-
-    fn draft_to_config(
-        draft: &HostDraft,
-        keep_secret: Option<&HostConfig>,
-    ) -> Result<HostConfig, String> {
-        let secret = if draft.secret.0.is_empty() {
-            match keep_secret.map(|c| &c.auth) {
-                Some(HostAuth::Token { secret, .. }) => secret.clone(),
-                _ => return Err("secret: required".into()),
-            }
-        } else {
-            Secret::new(draft.secret.0.clone())
-        };
-        HostConfig {
-            name: draft.name.clone(),
-            url: draft.url.trim_end_matches('/').to_string(),
-            auth: HostAuth::Token {
-                id: draft.token_id.clone(),
-                secret,
-            },
-            fingerprint: draft.fingerprint.clone(),
-            insecure: false,
-        }
-        .validated()
-        .map_err(|e| e.to_string())
-    }
-
-    async fn add_host(&mut self, draft: HostDraft, original: Option<String>) {
-        let Some(store) = self.store.clone() else {
-            self.toast("hosts cannot be saved: the store is not open", true)
-                .await;
-            return;
-        };
-        let existing = original
-            .as_deref()
-            .and_then(|o| store.hosts().get(o).ok().flatten());
-        let cfg = match Self::draft_to_config(&draft, existing.as_ref()) {
-            Ok(cfg) => cfg,
-            Err(e) => return self.toast(e, true).await,
-        };
-        if cfg.fingerprint.is_none() && cfg.url.starts_with("https://") {
-            match crate::pve::tls::fetch_fingerprint(&cfg.url).await {
-                Ok(fp) => {
-                    let _ = self
-                        .inbox
-                        .send(AppEvent::FingerprintPrompt {
-                            host: cfg.name.clone(),
-                            url: cfg.url.clone(),
-                            fingerprint: fp,
-                        })
-                        .await;
-                    if let Some(o) = original {
-                        self.pending_hosts
-                            .insert(format!("\0edit\0{o}"), cfg.clone());
-                    }
-                    self.pending_hosts.insert(cfg.name.clone(), cfg);
-                }
-                Err(e) => self.toast(format!("{}: {e}", cfg.url), true).await,
-            }
-            return;
-        }
-        self.save_host(cfg, original).await;
-    }
-
-    async fn trust(&mut self, host: String, fingerprint: String, accept: bool) {
-        let Some(mut cfg) = self.pending_hosts.remove(&host) else {
-            return;
-        };
-        let original = self
-            .pending_hosts
-            .iter()
-            .find(|(k, v)| k.starts_with("\0edit\0") && v.name == host)
-            .map(|(k, _)| k.clone());
-        let original_name = original.map(|k| {
-            self.pending_hosts.remove(&k);
-            k.trim_start_matches("\0edit\0").to_string()
-        });
-        if !accept {
-            self.toast(format!("{host}: not saved, fingerprint not trusted"), true)
-                .await;
-            return;
-        }
-        cfg.fingerprint = Some(fingerprint);
-        self.save_host(cfg, original_name).await;
-    }
-
-    async fn save_host(&mut self, cfg: HostConfig, original: Option<String>) {
-        let Some(store) = self.store.clone() else {
-            return;
-        };
-        let result = match &original {
-            Some(o) if *o != cfg.name => store
-                .hosts()
-                .remove(o)
-                .and_then(|_| store.hosts().add(cfg.clone())),
-            Some(_) => store.hosts().update(cfg.clone()),
-            None => store.hosts().add(cfg.clone()),
-        };
-        match result {
-            Ok(saved) => {
-                if let Some(o) = &original {
-                    if let Some(old) = self.links.remove(o) {
-                        old.stop.notify_one();
-                    }
-                }
-                if let Some(spec) = connection::from_host(&saved) {
-                    match connect_host(&spec, &self.inbox, Some(store.clone())) {
-                        Ok(link) => {
-                            self.links.insert(saved.name.clone(), link);
-                        }
-                        Err(e) => self.toast(format!("{}: {e}", saved.name), true).await,
-                    }
-                }
-                self.send_hosts().await;
-                self.toast(format!("host {} saved", saved.name), false)
-                    .await;
-            }
-            Err(e) => self.toast(e.to_string(), true).await,
-        }
-    }
-
-    async fn remove_host(&mut self, name: &str) {
-        if let Some(link) = self.links.remove(name) {
-            link.stop.notify_one();
-        }
-        if let Some(store) = &self.store {
-            if let Err(e) = store.hosts().remove(name) {
-                self.toast(e.to_string(), true).await;
-            }
-        }
-        self.send_hosts().await;
-    }
-
-    async fn send_hosts(&self) {
-        let mut entries: Vec<HostEntry> = self
-            .store
-            .as_ref()
-            .and_then(|s| s.hosts().list().ok())
-            .unwrap_or_default()
-            .iter()
-            .map(host_entry)
-            .collect();
-        for name in self.links.keys() {
-            if !entries.iter().any(|e| &e.name == name) {
-                entries.push(HostEntry {
-                    name: name.clone(),
-                    url: String::new(),
-                    token_id: String::new(),
-                    fingerprint: None,
-                });
-            }
-        }
-        let _ = self.inbox.send(AppEvent::HostsConfigured(entries)).await;
-    }
-
-    fn test_host(&self, draft: HostDraft) {
-        let inbox = self.inbox.clone();
-        let existing = self
-            .store
-            .as_ref()
-            .and_then(|s| s.hosts().get(&draft.name).ok().flatten());
-        tokio::spawn(async move {
-            let result = async {
-                let cfg = Self::draft_to_config(&draft, existing.as_ref())?;
-                let mut spec = connection::from_host(&cfg).ok_or("no credentials")?;
-                if spec.fingerprint.is_none() && spec.url.starts_with("https://") {
-                    // A test must not pin anything: look at the certificate, trust it for
-                    // this one call only.
-                    spec.fingerprint = Some(
-                        crate::pve::tls::fetch_fingerprint(&spec.url)
-                            .await
-                            .map_err(|e| e.to_string())?,
-                    );
-                }
-                let client = connection::client_for(&spec).map_err(|e| e.to_string())?;
-                let v = client.version().await.map_err(|e| e.to_string())?;
-                Ok::<String, String>(format!("Proxmox VE {}", v.version))
-            }
-            .await;
-            let _ = inbox
-                .send(AppEvent::HostTestResult {
-                    name: draft.name.clone(),
-                    result,
-                })
-                .await;
         });
     }
 
