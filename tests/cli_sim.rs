@@ -316,3 +316,48 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn a_failed_task_shows_its_log_then_one_error_line() {
+    let sim = SimProcess::start(&[
+        "--nodes",
+        "1",
+        "--guests",
+        "6",
+        "--task-step-ms",
+        "20",
+        "--fail-task-rate",
+        "1",
+    ]);
+    let home = tempfile::tempdir().unwrap();
+    let list = guests(&sim, home.path());
+    let stopped = list
+        .iter()
+        .find(|g| g["status"] == "stopped" && g["type"] == "lxc")
+        .expect("a stopped container");
+    let vmid = stopped["vmid"].as_u64().unwrap().to_string();
+    let (ok, _, err) = run_cli(&["start", &vmid], &sim.env(), home.path());
+    assert!(!ok);
+    let lines: Vec<&str> = err.lines().collect();
+    let last = lines.last().copied().unwrap_or_default();
+    assert!(
+        last.starts_with("proximity: task UPID:")
+            && last.ends_with("failed: simulated failure (--fail-task-rate)"),
+        "{err}"
+    );
+    assert!(
+        lines.contains(&"  | simulated failure injected by --fail-task-rate"),
+        "log shown: {err}"
+    );
+    assert!(
+        lines.contains(&"  | TASK ERROR: simulated failure (--fail-task-rate)"),
+        "{err}"
+    );
+    // Nothing changed.
+    let after = guests(&sim, home.path());
+    let g = after
+        .iter()
+        .find(|g| g["vmid"].to_string() == vmid)
+        .unwrap();
+    assert_eq!(g["status"], "stopped");
+}

@@ -43,6 +43,9 @@ pub struct SimArgs {
     /// Probability (0..1) that a request fails like an unreachable cluster node.
     #[arg(long, default_value_t = 0.0)]
     pub fail_rate: f64,
+    /// Probability (0..1) that a worker task ends `TASK ERROR` without changing anything.
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_task_rate: f64,
     /// Extra latency added to every request.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
@@ -70,6 +73,12 @@ impl SimArgs {
                 self.fail_rate
             )));
         }
+        if !(0.0..=1.0).contains(&self.fail_task_rate) {
+            return Err(SimError::Config(format!(
+                "--fail-task-rate must be within 0..1, got {}",
+                self.fail_task_rate
+            )));
+        }
         Ok(SimConfig {
             listen: self.listen,
             nodes: self.nodes.max(1),
@@ -81,6 +90,7 @@ impl SimArgs {
             password: self.password.clone(),
             token: self.token.clone(),
             fail_rate: self.fail_rate,
+            fail_task_rate: self.fail_task_rate,
             latency_ms: self.latency_ms,
             ticket_lifetime_s: self.ticket_lifetime_s,
             drop_console_after_s: self.drop_console_after_s,

@@ -63,6 +63,8 @@ pub struct SimConfig {
     /// Full token `user@realm!id=secret`.
     pub token: Option<String>,
     pub fail_rate: f64,
+    /// Probability (0..1) that a worker task fails (`TASK ERROR`) without changing anything.
+    pub fail_task_rate: f64,
     pub latency_ms: u64,
     pub ticket_lifetime_s: u64,
     pub drop_console_after_s: Option<u64>,
@@ -92,6 +94,7 @@ impl Default for SimConfig {
             password: None,
             token: None,
             fail_rate: 0.0,
+            fail_task_rate: 0.0,
             latency_ms: 0,
             ticket_lifetime_s: 7200,
             drop_console_after_s: None,

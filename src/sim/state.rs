@@ -90,6 +90,12 @@ impl Sim {
         }
     }
 
+    /// Fault injection draw: true when this worker task should fail.
+    pub fn inject_task_fault(&self) -> bool {
+        self.config.fail_task_rate > 0.0
+            && lock(&self.fault_rng).unit() < self.config.fail_task_rate
+    }
+
     /// Fault injection draw: true when this request should fail.
     pub fn inject_fault(&self) -> bool {
         self.config.fail_rate > 0.0 && lock(&self.fault_rng).unit() < self.config.fail_rate

@@ -142,7 +142,16 @@ where
     tokio::spawn(async move {
         let sim = ctx.sim.clone();
         let upid = ctx.upid.clone();
-        let result = job(ctx).await;
+        // An injected failure ends the task before its job touches the model, so the
+        // guest's state is what it was (like a real task failing early).
+        let result = if sim.inject_task_fault() {
+            ctx.log("starting work");
+            let _ = ctx.step().await;
+            ctx.log("simulated failure injected by --fail-task-rate");
+            Err("simulated failure (--fail-task-rate)".to_string())
+        } else {
+            job(ctx).await
+        };
         sim.take_cancel(&upid);
         let _ = sim.change(|m| {
             if let Some(t) = m.task_mut(&upid) {
