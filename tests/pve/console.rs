@@ -1,7 +1,7 @@
 //! Termproxy console: websocket upgrade, `user:ticket\n` / `OK` handshake, message
 //! encoding, keepalive, and the ways a console ends, against a tokio-tungstenite mock.
 
-mod support_pve;
+use crate::support_pve;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! `--state` persistence, TLS, fault injection.
 
-mod sim_support;
+use crate::sim_support;
 
 use proximity::sim::SimConfig;
 use sim_support::*;

@@ -3,7 +3,7 @@
 //! Values are cross-checked between endpoints (the same guest seen by `/cluster/resources`,
 //! `/nodes/{n}/lxc` and `status/current`), never against hard-coded numbers.
 
-mod pve_sim_support;
+use crate::pve_sim_support;
 
 use proximity::pve::{Cf, Params, ResourceFilter, Timeframe};
 use pve_sim_support::*;

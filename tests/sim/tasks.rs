@@ -1,6 +1,6 @@
 //! Emulator worker tasks: UPIDs, growing logs, state changes as tasks run, lifecycles.
 
-mod sim_support;
+use crate::sim_support;
 
 use std::time::Duration;
 

@@ -1,8 +1,7 @@
 //! Console session lifecycles: termproxy's timeouts, one connection per slot, `drop_after`,
 //! and no process outliving its session.
 
-#[path = "sim_console_common.rs"]
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! The emulator's wire quirks: envelope, types, reason phrases, 501s, body rules.
 
-mod sim_support;
+use crate::sim_support;
 
 use sim_support::*;
 

@@ -2,7 +2,7 @@
 //! power action with `wait_task`, clone, snapshots (create/list/rollback/delete), delete, and
 //! QEMU power. Each step's effect is read back through another endpoint.
 
-mod pve_sim_support;
+use crate::pve_sim_support;
 
 use proximity::pve::{
     CloneOptions, DeleteOptions, GuestStatus, LxcCreate, Params, PowerAction, PveClient, PveError,

@@ -1,7 +1,7 @@
 //! Hostile requests never take the emulator down: every one gets an HTTP answer and the server
 //! keeps serving.
 
-mod sim_support;
+use crate::sim_support;
 
 use sim_support::*;
 

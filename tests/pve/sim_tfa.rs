@@ -4,7 +4,7 @@
 //! (a re-login could not: it would need a new code), and without renewal the expired
 //! ticket's 401 triggers a re-login, which for a TFA account surfaces `NeedTfa`.
 
-mod pve_sim_support;
+use crate::pve_sim_support;
 
 use std::time::Duration;
 

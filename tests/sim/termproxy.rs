@@ -1,7 +1,7 @@
 //! Consoles through the emulator's HTTP layer: termproxy answer shape, the vncproxy task, and
 //! the authenticated websocket upgrade handed to the console hub.
 
-mod sim_support;
+use crate::sim_support;
 
 use std::time::Duration;
 

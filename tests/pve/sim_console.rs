@@ -3,7 +3,7 @@
 //! stream, for a container and a node, with token and ticket auth; and a console the server
 //! drops mid-session ending with a clear error.
 
-mod pve_sim_support;
+use crate::pve_sim_support;
 
 use std::time::Duration;
 

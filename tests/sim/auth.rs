@@ -1,6 +1,6 @@
 //! Emulator auth: tickets + CSRF, tokens, TFA, renewal, expiry, failures.
 
-mod sim_support;
+use crate::sim_support;
 
 use std::time::Duration;
 

@@ -8,8 +8,8 @@ use proximity::sim::schema::ApiSchema;
 use proximity::sim::schema::returns::KNOWN_DEVIATIONS;
 use serde_json::Value;
 
-const FIXTURE: &str = include_str!("../assets/pve-api-subset.json");
-const SCRIPT: &str = include_str!("../scripts/extract_schema.py");
+const FIXTURE: &str = include_str!("../../assets/pve-api-subset.json");
+const SCRIPT: &str = include_str!("../../scripts/extract_schema.py");
 
 /// The `ENDPOINTS = """..."""` block of the extract script, as (method, template) pairs.
 fn script_endpoints() -> Vec<(String, String)> {

@@ -1,8 +1,7 @@
 //! Console end to end: termproxy grant -> websocket upgrade through a real hyper server ->
 //! `user:ticket\n` -> `OK` -> the simulated shell (or `--console-cmd`) on a real PTY.
 
-#[path = "sim_console_common.rs"]
-mod common;
+use crate::common;
 
 use common::*;
 use proximity::sim::console::{ConsoleConfig, ConsoleHub, ConsoleTarget};

@@ -1,7 +1,7 @@
 //! `pve` client against a local mock: auth (ticket, CSRF, token, renewal, re-login, TFA),
 //! retries, TLS pinning, and error mapping.
 
-mod support_pve;
+use crate::support_pve;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -2,7 +2,7 @@
 //! restore (each result read back from storage), task status, log paging, list filters,
 //! stopping a task, and following a log while the task runs.
 
-mod pve_sim_support;
+use crate::pve_sim_support;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Every read endpoint of the emulator, checked against the real API schema's `returns`
 //! (`check_returns` on): a misnamed or mistyped field shows up as a violation.
 
-mod sim_support;
+use crate::sim_support;
 
 use sim_support::*;
 

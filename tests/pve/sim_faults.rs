@@ -3,8 +3,8 @@
 //! (wrong fingerprint, wrong password, unknown node or vmid, garbage JSON, an invalid UPID)
 //! ends in one clear message, never a panic.
 
-mod pve_sim_support;
-mod support_pve;
+use crate::pve_sim_support;
+use crate::support_pve;
 
 use proximity::pve::{
     Auth, EndpointConfig, Fingerprint, LoginOutcome, PveClient, PveError, RetryPolicy, TlsPolicy,

@@ -1,6 +1,6 @@
 //! Task helpers against a mock whose task log grows while the test runs.
 
-mod support_pve;
+use crate::support_pve;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

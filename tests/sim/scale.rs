@@ -1,6 +1,6 @@
 //! The emulator at scale: 10,000 guests, `/cluster/resources` stays fast.
 
-mod sim_support;
+use crate::sim_support;
 
 use std::time::Instant;
 

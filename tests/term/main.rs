@@ -1,0 +1,9 @@
+//! The `term` integration tests in one binary: one link instead of 6 keeps the
+//! release test build short on CI.
+
+mod conformance;
+mod keys;
+mod pty;
+mod replay;
+mod screen;
+mod widget;
