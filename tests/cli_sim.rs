@@ -357,7 +357,7 @@ fn a_failed_task_shows_its_log_then_one_error_line() {
     let after = guests(&sim, home.path());
     let g = after
         .iter()
-        .find(|g| g["vmid"].to_string() == vmid)
+        .find(|g| g["vmid"].as_u64().map(|v| v.to_string()) == Some(vmid.clone()))
         .unwrap();
     assert_eq!(g["status"], "stopped");
 }
