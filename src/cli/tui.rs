@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::{Notify, mpsc};
 
-mod console;
+pub mod console;
 
 use super::CliError;
 use crate::engine::{self, ConnAuth, ConnSpec, EngineError, GuestRef, PowerOp, connection};
@@ -198,7 +198,7 @@ async fn run_tui(
         store: store.clone(),
         pending_hosts: HashMap::new(),
         demo: None,
-        consoles: Default::default(),
+        consoles: console::Consoles::new(store.clone(), &paths.state_dir),
     };
     let executor_task = tokio::spawn(executor.run(effect_rx));
 
@@ -407,6 +407,7 @@ impl Executor {
             } => match self.links.get(&host) {
                 Some(link) => self.consoles.open(
                     session,
+                    &host,
                     link.client.clone(),
                     target,
                     (cols, rows),

@@ -22,7 +22,8 @@ pub struct Settings {
     pub keymap_overrides_path: Option<PathBuf>,
     /// Per host: record console sessions (asciicast). Absent = off.
     pub console_recording: BTreeMap<String, bool>,
-    /// Keep the audit trail of actions. On by default: the audit log is part of the product.
+    /// Audit mode: record every console session on every host (as if each host's
+    /// `console_recording` were on). Off by default: recording is opt-in.
     pub audit_recording: bool,
 }
 
@@ -32,7 +33,7 @@ impl Default for Settings {
             theme: None,
             keymap_overrides_path: None,
             console_recording: BTreeMap::new(),
-            audit_recording: true,
+            audit_recording: false,
         }
     }
 }
