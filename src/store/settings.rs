@@ -13,7 +13,7 @@ pub(crate) const TREE: &str = "settings";
 const KEY: &[u8] = b"settings";
 
 /// User preferences.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
     /// Theme name (a file stem in `themes/`); `None` = the built-in default.
@@ -25,17 +25,6 @@ pub struct Settings {
     /// Audit mode: record every console session on every host (as if each host's
     /// `console_recording` were on). Off by default: recording is opt-in.
     pub audit_recording: bool,
-}
-
-impl Default for Settings {
-    fn default() -> Settings {
-        Settings {
-            theme: None,
-            keymap_overrides_path: None,
-            console_recording: BTreeMap::new(),
-            audit_recording: false,
-        }
-    }
 }
 
 impl Settings {
