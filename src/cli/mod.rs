@@ -5,6 +5,7 @@ pub mod commands;
 pub mod console_raw;
 pub mod logging;
 pub mod output;
+pub mod replay;
 pub mod tui;
 
 use std::path::PathBuf;
@@ -241,17 +242,5 @@ async fn run(cli: Cli, paths: crate::paths::Paths) -> Result<ExitCode, CliError>
 }
 
 fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
-    let size = args
-        .size
-        .as_deref()
-        .map(|s| crate::term::parse_size(s).map_err(|e| CliError::new(format!("--size: {e}"))))
-        .transpose()?;
-    if args.dump {
-        let text = crate::term::replay_dump(&args.file, args.raw, size).map_err(CliError::new)?;
-        print!("{text}");
-        return Ok(ExitCode::SUCCESS);
-    }
-    Err(CliError::new(
-        "interactive replay in the TUI is not finished yet; use --dump to print the final screen",
-    ))
+    replay::run(args)
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::{Notify, mpsc};
 
-mod console;
+pub mod console;
 mod hosts;
 
 use super::CliError;
@@ -199,7 +199,7 @@ async fn run_tui(
         store: store.clone(),
         pending_hosts: HashMap::new(),
         demo: None,
-        consoles: Default::default(),
+        consoles: console::Consoles::new(store.clone(), &paths.state_dir),
     };
     let executor_task = tokio::spawn(executor.run(effect_rx));
 
@@ -408,6 +408,7 @@ impl Executor {
             } => match self.links.get(&host) {
                 Some(link) => self.consoles.open(
                     session,
+                    &host,
                     link.client.clone(),
                     target,
                     (cols, rows),

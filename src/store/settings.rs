@@ -13,7 +13,7 @@ pub(crate) const TREE: &str = "settings";
 const KEY: &[u8] = b"settings";
 
 /// User preferences.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
     /// Theme name (a file stem in `themes/`); `None` = the built-in default.
@@ -22,19 +22,9 @@ pub struct Settings {
     pub keymap_overrides_path: Option<PathBuf>,
     /// Per host: record console sessions (asciicast). Absent = off.
     pub console_recording: BTreeMap<String, bool>,
-    /// Keep the audit trail of actions. On by default: the audit log is part of the product.
+    /// Audit mode: record every console session on every host (as if each host's
+    /// `console_recording` were on). Off by default: recording is opt-in.
     pub audit_recording: bool,
-}
-
-impl Default for Settings {
-    fn default() -> Settings {
-        Settings {
-            theme: None,
-            keymap_overrides_path: None,
-            console_recording: BTreeMap::new(),
-            audit_recording: true,
-        }
-    }
 }
 
 impl Settings {

@@ -15,6 +15,7 @@ pub mod keymap;
 pub mod popup;
 mod popup_keys;
 pub mod render;
+pub mod replay;
 pub mod runtime;
 pub mod sample;
 pub mod term_widget;

@@ -212,13 +212,13 @@ fn settings_defaults_set_and_update() {
     let settings = store.settings();
     let defaults = settings.get().unwrap();
     assert_eq!(defaults, Settings::default());
-    assert!(defaults.audit_recording);
+    assert!(!defaults.audit_recording);
     assert!(!defaults.console_recording_for("lab"));
 
     let mut s = defaults.clone();
     s.theme = Some("high-contrast".to_string());
     s.keymap_overrides_path = Some("/home/u/.config/proximity/keys.toml".into());
-    s.audit_recording = false;
+    s.audit_recording = true;
     settings.set(&s).unwrap();
     assert_eq!(settings.get().unwrap(), s);
 
@@ -242,7 +242,7 @@ fn settings_defaults_set_and_update() {
         .unwrap();
     let read = settings.get().unwrap();
     assert_eq!(read.theme.as_deref(), Some("nord"));
-    assert!(read.audit_recording);
+    assert!(!read.audit_recording);
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod detail;
 mod heatmap;
 mod popups;
 mod rack;
+pub mod replay;
 mod screens;
 mod slot;
 mod task_log;
