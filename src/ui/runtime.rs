@@ -9,7 +9,8 @@
 //! (one such frame per `FRAME_MS`), and everything else (guest output, refreshes, ticks) is
 //! held to ~60 fps on its own clock. With a single clock the frame drawn for a typed key
 //! would hold back the guest's echo, arriving a few hundred microseconds later, by a whole
-//! frame. The loop also measures the latency it adds to a console (`LatencySnapshot`).
+//! frame. For the same reason a key sent to a console guest is not drawn on its own: its
+//! frame waits (up to `FRAME_MS`) for the guest's echo. The loop also measures the latency it adds to a console (`LatencySnapshot`).
 
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -299,10 +300,15 @@ where
     let mut last_input_draw = long_ago;
     // The oldest console output not yet on screen (for `output_to_frame`).
     let mut output_since: Option<Instant> = None;
+    // A key just went to the guest: its frame would show nothing new (at most the view
+    // snapping back from the history), and drawing it would make the echo, due within a
+    // round trip, wait behind it. So the frame waits for the echo, or this deadline.
+    let mut echo_hold: Option<Instant> = None;
     loop {
         let input_due = urgent && last_input_draw.elapsed() >= frame_gap;
         let other_due = last_draw.elapsed() >= frame_gap;
-        if dirty && (input_due || other_due) {
+        let held = echo_hold.is_some_and(|h| Instant::now() < h);
+        if dirty && (input_due || other_due) && !held {
             frame(terminal, FrameEdge::Begin)?;
             let drawn = terminal.draw(|f| super::render(&app, f)).map(drop);
             // End the update even when drawing failed: a terminal left mid-update holds
@@ -322,16 +328,18 @@ where
             }
             dirty = false;
             urgent = false;
+            echo_hold = None;
         }
         // When to wake without an event: the frame cap if a draw is pending, else the app's
         // own next deadline, else never.
         let wake: Option<Instant> = if dirty {
             let other = last_draw + frame_gap;
-            Some(if urgent {
+            let due = if urgent {
                 other.min(last_input_draw + frame_gap)
             } else {
                 other
-            })
+            };
+            Some(echo_hold.map_or(due, |h| due.max(h)))
         } else {
             app.next_deadline().map(|t| {
                 let d = t
@@ -349,6 +357,7 @@ where
         let mut out: Vec<Effect> = Vec::new();
         // When the key being handled arrived (for `key_to_input`).
         let mut key_at: Option<Instant> = None;
+        let mut from_user = false;
         tokio::select! {
             ev = term_events.next() => match ev {
                 Some(Ok(ev)) => if let Some(ev) = from_terminal(ev) {
@@ -361,6 +370,7 @@ where
                     out.extend(app.handle(ev));
                     dirty = true;
                     urgent |= user;
+                    from_user = user;
                 },
                 Some(Err(e)) => return Err(e.into()),
                 // stdin closed: nothing more can come from the user.
@@ -379,6 +389,9 @@ where
                         out.extend(app.handle(ev));
                     }
                     dirty = true;
+                    if output_since.is_some() {
+                        echo_hold = None;
+                    }
                 }
                 None => inbox_open = false,
             },
@@ -413,6 +426,9 @@ where
                     if let (true, Some(t)) = (typed, key_at) {
                         stats.key_to_input.record(t.elapsed());
                         key_at = None;
+                    }
+                    if typed && from_user {
+                        echo_hold = Some(Instant::now() + frame_gap);
                     }
                 }
             }
