@@ -1,6 +1,6 @@
 //! The UI loop: one inbox (workers' `AppEvent`s merged with the terminal's events), state
 //! changed only here, effects sent out on a channel. Redraws happen only when something
-//! changed, at most ~60 per second; timers run only while something animates or a toast or
+//! changed, at most ~60 per second (plus the user's keys); timers run only while something animates or a toast or
 //! stale age is due to change, so an idle rack sleeps (the redraw counter stays put).
 //! On the real terminal each frame is bracketed in DEC mode 2026 (synchronized update) so a
 //! slow link (ssh, mosh) never shows half a frame; terminals without it ignore the mode.
@@ -10,7 +10,8 @@
 //! held to ~60 fps on its own clock. With a single clock the frame drawn for a typed key
 //! would hold back the guest's echo, arriving a few hundred microseconds later, by a whole
 //! frame. For the same reason a key sent to a console guest is not drawn on its own: its
-//! frame waits (up to `FRAME_MS`) for the guest's echo. The loop also measures the latency it adds to a console (`LatencySnapshot`).
+//! frame waits (up to `FRAME_MS`) for the echo. The loop also measures the latency it adds
+//! to a console (`RuntimeStats::latency_snapshot`).
 
 use std::io::{self, Write};
 use std::sync::Arc;
