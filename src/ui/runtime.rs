@@ -1,7 +1,8 @@
 //! The UI loop: one inbox (workers' `AppEvent`s merged with the terminal's events), state
 //! changed only here, effects sent out on a channel. Redraws happen only when something
-//! changed, at most ~60 per second (plus the user's keys); timers run only while something animates or a toast or
-//! stale age is due to change, so an idle rack sleeps (the redraw counter stays put).
+//! changed, at most ~60 per second (plus the user's keys); timers run only while something
+//! animates or a toast or stale age is due to change, so an idle rack sleeps (the redraw
+//! counter stays put).
 //! On the real terminal each frame is bracketed in DEC mode 2026 (synchronized update) so a
 //! slow link (ssh, mosh) never shows half a frame; terminals without it ignore the mode.
 //!
