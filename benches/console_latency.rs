@@ -325,6 +325,14 @@ fn main() {
         b.p99,
         b.max,
     );
+    let d = snap.output_draw;
+    line(
+        "    of which the frame's draw (in the loop)",
+        d.count,
+        d.p50,
+        d.p99,
+        d.max,
+    );
     for (label, s) in [
         ("end to end: key -> echo frame drawn", e2e),
         ("end to end minus the fake guest's time", ours),

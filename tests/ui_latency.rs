@@ -148,6 +148,8 @@ async fn keys_and_outputs_are_counted_once_each() {
     assert_eq!(snap.key_to_input.count, keys, "outputs are not keys");
     assert!(snap.output_to_frame.p50 <= snap.output_to_frame.p99);
     assert!(snap.output_to_frame.p99 <= snap.output_to_frame.max);
+    assert_eq!(snap.output_draw.count, snap.output_to_frame.count);
+    assert!(snap.output_draw.max <= snap.output_to_frame.max);
     assert!(snap.key_to_input.max > Duration::ZERO);
 
     // Keys the app keeps (the escape chord, then rack navigation) are not samples.

@@ -45,6 +45,8 @@ pub struct RuntimeStats {
     key_to_input: LatencyRing,
     /// `AppEvent::ConsoleOutput` arrival -> end of the frame that shows it.
     output_to_frame: LatencyRing,
+    /// The drawing inside those frames (hooks included): the part of (b) that is ratatui's.
+    output_draw: LatencyRing,
 }
 
 impl RuntimeStats {
@@ -60,6 +62,7 @@ impl RuntimeStats {
         LatencySnapshot {
             key_to_input: self.key_to_input.summary(),
             output_to_frame: self.output_to_frame.summary(),
+            output_draw: self.output_draw.summary(),
         }
     }
     /// Forget the latency samples (between benchmark phases). Meant for a quiet loop: a
@@ -67,6 +70,7 @@ impl RuntimeStats {
     pub fn reset_latency(&self) {
         self.key_to_input.reset();
         self.output_to_frame.reset();
+        self.output_draw.reset();
     }
 }
 
@@ -79,6 +83,8 @@ pub struct LatencySnapshot {
     /// (b) guest output received -> the frame showing it drawn (and flushed). One sample
     /// per frame that shows console output, timed from the oldest output it shows.
     pub output_to_frame: LatencySummary,
+    /// The frame drawing within (b) (begin hook to end hook), to tell ours from ratatui's.
+    pub output_draw: LatencySummary,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -311,6 +317,7 @@ where
         let other_due = last_draw.elapsed() >= frame_gap;
         let held = echo_hold.is_some_and(|h| Instant::now() < h);
         if dirty && (input_due || other_due) && !held {
+            let begin = Instant::now();
             frame(terminal, FrameEdge::Begin)?;
             let drawn = terminal.draw(|f| super::render(&app, f)).map(drop);
             // End the update even when drawing failed: a terminal left mid-update holds
@@ -321,6 +328,7 @@ where
             let now = Instant::now();
             if let Some(t) = output_since.take() {
                 stats.output_to_frame.record(now.duration_since(t));
+                stats.output_draw.record(now.duration_since(begin));
             }
             stats.redraws.fetch_add(1, Ordering::Relaxed);
             if input_due {
