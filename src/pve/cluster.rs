@@ -78,10 +78,7 @@ impl PveClient {
         timeframe: Timeframe,
         cf: Option<Cf>,
     ) -> Result<Vec<RrdPoint>> {
-        let params = Params::new()
-            .set("timeframe", timeframe.as_str())
-            .opt("cf", cf.map(Cf::as_str));
-        self.get(&format!("/nodes/{}/rrddata", seg(node)), &params)
+        self.rrddata(&format!("/nodes/{}", seg(node)), timeframe, cf)
             .await
     }
 
@@ -93,10 +90,7 @@ impl PveClient {
         timeframe: Timeframe,
         cf: Option<Cf>,
     ) -> Result<Vec<RrdPoint>> {
-        let params = Params::new()
-            .set("timeframe", timeframe.as_str())
-            .opt("cf", cf.map(Cf::as_str));
-        self.get(&format!("/nodes/{}/lxc/{vmid}/rrddata", seg(node)), &params)
+        self.rrddata(&format!("/nodes/{}/lxc/{vmid}", seg(node)), timeframe, cf)
             .await
     }
 
@@ -108,44 +102,20 @@ impl PveClient {
         timeframe: Timeframe,
         cf: Option<Cf>,
     ) -> Result<Vec<RrdPoint>> {
+        self.rrddata(&format!("/nodes/{}/qemu/{vmid}", seg(node)), timeframe, cf)
+            .await
+    }
+
+    /// The three rrddata endpoints share their parameters and answer shape.
+    async fn rrddata(
+        &self,
+        base: &str,
+        timeframe: Timeframe,
+        cf: Option<Cf>,
+    ) -> Result<Vec<RrdPoint>> {
         let params = Params::new()
             .set("timeframe", timeframe.as_str())
             .opt("cf", cf.map(Cf::as_str));
-        self.get(
-            &format!("/nodes/{}/qemu/{vmid}/rrddata", seg(node)),
-            &params,
-        )
-        .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_mixed_resources_with_quirks() {
-        let body = br#"{"data":[
-            {"id":"lxc/100","type":"lxc","node":"pve","vmid":100,"name":"web","status":"running",
-             "cpu":0.25,"maxcpu":2,"mem":"1048576","maxmem":2097152,"template":0,"tags":"a;b"},
-            {"id":"qemu/200","type":"qemu","node":"pve","vmid":"200","status":"stopped","template":1},
-            {"id":"node/pve","type":"node","node":"pve","status":"online","level":"","cgroup-mode":2},
-            {"id":"storage/pve/local","type":"storage","storage":"local","shared":0,"plugintype":"dir"}
-        ]}"#;
-        let r = parse_resources(body).unwrap();
-        assert_eq!(r.len(), 4);
-        assert_eq!(r[0].mem, Some(1_048_576));
-        assert_eq!(r[0].maxcpu, Some(2.0));
-        assert_eq!(r[1].vmid, Some(200));
-        assert!(r[1].is_template() && r[1].is_guest());
-        assert_eq!(r[3].storage.as_deref(), Some("local"));
-    }
-
-    #[test]
-    fn decode_error_names_the_path() {
-        let err = parse_resources(br#"{"data":[{"id":1}]}"#).unwrap_err();
-        let text = err.to_string();
-        assert!(text.contains("/cluster/resources"), "{text}");
-        assert!(text.contains("line 1"), "{text}");
+        self.get(&format!("{base}/rrddata"), &params).await
     }
 }
