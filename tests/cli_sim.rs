@@ -196,6 +196,16 @@ fn hosts_add_pins_on_first_use_then_ls_uses_it() {
         "fingerprint shown: {err}"
     );
     assert!(out.contains("added host 'lab'"));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let log = home.path().join("state/proximity.log");
+        let mode = std::fs::metadata(&log)
+            .expect("log file")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600, "the log file is private");
+    }
 
     let (ok, out, _) = run_cli(&["hosts", "ls", "--json"], &[], home.path());
     assert!(ok);
