@@ -107,6 +107,18 @@ fn take_lock(ctx: &Ctx, node: &str, vmid: u32, lock: &str) -> Result<(), ApiErro
     })
 }
 
+/// Proxmox's answer when a snapshot named in the path is not there (AbstractConfig.pm).
+fn require_snapshot(ctx: &Ctx, node: &str, vmid: u32, name: &str) -> Result<(), ApiError> {
+    ctx.sim.with(|m| {
+        let g = m.guest(node, GuestKind::Lxc, vmid)?;
+        g.snapshots
+            .iter()
+            .any(|s| s.name == name)
+            .then_some(())
+            .ok_or_else(|| ApiError::die(format!("snapshot '{name}' does not exist")))
+    })
+}
+
 fn release(t: &tasks::TaskCtx, vmid: u32) {
     let _ = t.sim.change(|m| {
         if let Some(g) = m.guests.get_mut(&vmid) {
@@ -172,14 +184,7 @@ pub fn snapshot_create(ctx: &Ctx, node: &str, vmid: u32) -> ApiResult {
 }
 
 pub fn snapshot_delete(ctx: &Ctx, node: &str, vmid: u32, name: &str) -> ApiResult {
-    ctx.sim.with(|m| {
-        let g = m.guest(node, GuestKind::Lxc, vmid)?;
-        g.snapshots
-            .iter()
-            .any(|s| s.name == name)
-            .then_some(())
-            .ok_or_else(|| ApiError::die(format!("snapshot '{name}' does not exist")))
-    })?;
+    require_snapshot(ctx, node, vmid, name)?;
     take_lock(ctx, node, vmid, "snapshot-delete")?;
     let name = name.to_string();
     let upid = tasks::spawn(
@@ -219,14 +224,7 @@ pub fn snapshot_delete(ctx: &Ctx, node: &str, vmid: u32, name: &str) -> ApiResul
 
 pub fn snapshot_rollback(ctx: &Ctx, node: &str, vmid: u32, name: &str) -> ApiResult {
     let start = Params(ctx.params).flag("start")?;
-    ctx.sim.with(|m| {
-        let g = m.guest(node, GuestKind::Lxc, vmid)?;
-        g.snapshots
-            .iter()
-            .any(|s| s.name == name)
-            .then_some(())
-            .ok_or_else(|| ApiError::die(format!("snapshot '{name}' does not exist")))
-    })?;
+    require_snapshot(ctx, node, vmid, name)?;
     take_lock(ctx, node, vmid, "rollback")?;
     let name = name.to_string();
     let upid = tasks::spawn(
