@@ -340,8 +340,9 @@ struct Executor {
     links: HashMap<String, HostLink>,
     inbox: mpsc::Sender<AppEvent>,
     store: Option<Store>,
-    /// Hosts waiting for the user to trust their fingerprint.
-    pending_hosts: HashMap<String, HostConfig>,
+    /// Hosts waiting for the user to trust their fingerprint, by new name, with the name of
+    /// the host they replace when the form was an edit.
+    pending_hosts: HashMap<String, (HostConfig, Option<String>)>,
     demo: Option<(crate::sim::SimHandle, tempfile::TempDir)>,
     consoles: console::Consoles,
 }

@@ -57,11 +57,7 @@ impl Executor {
                             fingerprint: fp,
                         })
                         .await;
-                    if let Some(o) = original {
-                        self.pending_hosts
-                            .insert(format!("\0edit\0{o}"), cfg.clone());
-                    }
-                    self.pending_hosts.insert(cfg.name.clone(), cfg);
+                    self.pending_hosts.insert(cfg.name.clone(), (cfg, original));
                 }
                 Err(e) => self.toast(format!("{}: {e}", cfg.url), true).await,
             }
@@ -71,18 +67,9 @@ impl Executor {
     }
 
     pub(super) async fn trust(&mut self, host: String, fingerprint: String, accept: bool) {
-        let Some(mut cfg) = self.pending_hosts.remove(&host) else {
+        let Some((mut cfg, original_name)) = self.pending_hosts.remove(&host) else {
             return;
         };
-        let original = self
-            .pending_hosts
-            .iter()
-            .find(|(k, v)| k.starts_with("\0edit\0") && v.name == host)
-            .map(|(k, _)| k.clone());
-        let original_name = original.map(|k| {
-            self.pending_hosts.remove(&k);
-            k.trim_start_matches("\0edit\0").to_string()
-        });
         if !accept {
             self.toast(format!("{host}: not saved, fingerprint not trusted"), true)
                 .await;
