@@ -204,6 +204,14 @@ fn quick(data: &[u8]) {
         }
         black_box(p.screen().cursor_position());
     });
+    time("vt100, no ASCII fast path", &mut || {
+        let mut p = vt100::Parser::new(ROWS.try_into().unwrap(), COLS.try_into().unwrap(), 5000);
+        p.screen_mut().set_ascii_fast_path(false);
+        for chunk in data.chunks(CHUNK) {
+            p.process(chunk);
+        }
+        black_box(p.screen().cursor_position());
+    });
     time("Screen (filter + vt100)", &mut || {
         let mut s = Screen::new(COLS, ROWS);
         for chunk in data.chunks(CHUNK) {

@@ -348,7 +348,15 @@ impl Filter {
             }
         }
         self.out.extend_from_slice(&input[run..n]);
-        self.flush(sink);
+        // A character split across two reads stays here until the rest arrives: vte 0.15
+        // completes a split character by copying up to 3 following bytes, and when those
+        // end in another incomplete character it swallows the ones in between (a BS, a CR).
+        let keep = incomplete_utf8_tail(&self.out);
+        if keep < self.out.len() {
+            let cut = self.out.len() - keep;
+            sink.write(&self.out[..cut]);
+            self.out.drain(..cut);
+        }
     }
 
     /// C0 controls inside ESC/CSI: CAN and SUB abort, ESC restarts, SO/SI still shift
@@ -554,6 +562,25 @@ impl Filter {
             self.out.clear();
         }
     }
+}
+
+/// How many bytes at the end of `b` begin a UTF-8 character that is not complete yet
+/// (0 when `b` ends on a character boundary, or with bytes that can never complete).
+fn incomplete_utf8_tail(b: &[u8]) -> usize {
+    for back in 1..=b.len().min(3) {
+        let byte = b[b.len() - back];
+        if byte & 0xc0 == 0x80 {
+            continue; // a continuation byte: look further back for the lead
+        }
+        let len = match byte {
+            0xc2..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf4 => 4,
+            _ => return 0,
+        };
+        return if back < len { back } else { 0 };
+    }
+    0
 }
 
 fn clamp_col(sink: &impl Sink) -> u16 {

@@ -6,4 +6,5 @@ mod keys;
 mod pty;
 mod replay;
 mod screen;
+mod vt100_patch;
 mod widget;

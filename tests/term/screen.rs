@@ -237,3 +237,59 @@ fn bce_and_margins_survive_any_chunking() {
             >= 2
     );
 }
+
+/// Everything `Screen` shows, for comparing two runs.
+fn observed(s: &Screen) -> (String, (u16, u16), Vec<String>) {
+    (
+        s.vt().contents_formatted(),
+        s.cursor(),
+        s.text_lines(),
+    )
+}
+
+#[test]
+fn a_character_split_across_reads_does_not_eat_the_control_after_it() {
+    // "aé", BS, "é": the second é overwrites the first. Split after é's first byte, the
+    // next read starts A9 08 C3: vte 0.15 alone swallows the BS there.
+    let bytes = "aé\x08é".as_bytes();
+    let mut whole = Screen::new(10, 2);
+    whole.process(bytes);
+    let mut split = Screen::new(10, 2);
+    split.process(&bytes[..2]);
+    split.process(&bytes[2..]);
+    assert_eq!(split.text_lines()[0], "aé");
+    assert_eq!(split.cursor(), (0, 2));
+    assert_eq!(observed(&split), observed(&whole));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// Guest output arrives in reads of any size: every split gives the same screen.
+    #[test]
+    fn the_screen_is_the_same_however_the_output_is_split(
+        pieces in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "a", "é", "中", "🙂", "\u{301}", "\u{fe0f}", "\r\n", "\x08", "\t", "\x1b[1;31m",
+                "\x1b[0m", "\x1b[2;3H", "\x1b(0lqk\x1b(B", "\x1b]0;tï\x07", "\x1b[?1049h",
+                "\x1b[?1049l", "\x1bH", "\x1b[3g", "\x1b[44m\x1b[K", "\x1b7", "\x1b8",
+            ]),
+            1..80,
+        ),
+        cuts in proptest::collection::vec(0usize..400, 0..6),
+    ) {
+        let bytes = pieces.concat().into_bytes();
+        let mut whole = Screen::new(12, 4);
+        whole.process(&bytes);
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (bytes.len() + 1)).collect();
+        cuts.sort_unstable();
+        let mut split = Screen::new(12, 4);
+        let mut at = 0;
+        for cut in cuts.into_iter().chain([bytes.len()]) {
+            split.process(&bytes[at..cut]);
+            at = cut;
+        }
+        proptest::prop_assert_eq!(observed(&split), observed(&whole));
+        proptest::prop_assert_eq!(split.title(), whole.title());
+    }
+}
