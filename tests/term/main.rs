@@ -1,4 +1,4 @@
-//! The `term` integration tests in one binary: one link instead of 6 keeps the
+//! The `term` integration tests in one binary: one link instead of 7 keeps the
 //! release test build short on CI.
 
 mod conformance;
@@ -6,4 +6,5 @@ mod keys;
 mod pty;
 mod replay;
 mod screen;
+mod vttest;
 mod widget;
