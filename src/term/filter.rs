@@ -12,6 +12,7 @@
 //! - the last column: DECAWM off (`CSI ? 7 l`, which vt100 ignores) keeps characters on
 //!   it, and BS/CUB while a wrap is pending start from it, as in xterm (vt100 keeps such a
 //!   cursor one column further);
+//! - IRM (`CSI 4 h`, insert mode): an ICH before each character;
 //! - DECALN (`ESC # 8`): margins reset, the screen filled with E's, cursor home;
 //! - DECCOLM (`CSI ? 3 h/l`) once `CSI ? 40 h` allows it: the width stays the PTY's, but
 //!   the screen is cleared and the cursor homed, as xterm does.
@@ -76,8 +77,8 @@ impl CsiBuf {
 /// With `lf`, also LF, VT and FF: used while the background may be colored, when a line
 /// feed that scrolls must fill the new line with it (bce). With `tab`, also HT: once the
 /// guest changed the tab stops, vt100's fixed every-8 tabs are wrong and HT becomes ours.
-/// With `text`, also every byte that starts a character: autowrap is off (vt100 always
-/// wraps), so each character is checked against the right margin before vt100 sees it.
+/// With `text`, also every byte that starts a character: autowrap is off or insert mode
+/// on (vt100 knows neither), so each character is dealt with before vt100 sees it.
 const fn ground_stops(lf: bool, tab: bool, text: bool) -> [bool; 256] {
     let mut t = [false; 256];
     if text {
@@ -135,6 +136,8 @@ pub(crate) struct Filter {
     autowrap: bool,
     /// xterm's "allow 80/132 columns" (`CSI ? 40 h`): only then does DECCOLM do anything.
     allow_deccolm: bool,
+    /// IRM (`CSI 4 h/l`), which vt100 ignores: when on, each character gets an ICH first.
+    insert: bool,
     out: Vec<u8>,
 }
 
@@ -162,6 +165,7 @@ impl Filter {
             bg_maybe: false,
             autowrap: true,
             allow_deccolm: false,
+            insert: false,
             out: Vec::with_capacity(4096),
         }
     }
@@ -185,7 +189,8 @@ impl Filter {
             match self.state {
                 State::Ground => {
                     let cs = self.g[self.gl];
-                    let stop = stop_table(self.bg_maybe, !self.tabs_default, !self.autowrap);
+                    let each_char = !self.autowrap || self.insert;
+                    let stop = stop_table(self.bg_maybe, !self.tabs_default, each_char);
                     if cs == Charset::Ascii {
                         while i < n && !stop[usize::from(input[i])] {
                             i += 1;
@@ -209,14 +214,21 @@ impl Filter {
                             run = i;
                             self.back_from_pending_wrap(sink);
                         }
-                        0x20..=0xff if !self.autowrap => {
-                            // A character with autowrap off: never past the last column.
-                            // (A wide character there still wraps in vt100: rare enough.)
+                        0x20..=0xff if each_char => {
                             self.out.extend_from_slice(&input[run..i]);
                             run = i;
                             self.flush(sink);
-                            if sink.cursor().1 >= sink.cols() {
+                            let pending_wrap = sink.cursor().1 >= sink.cols();
+                            if pending_wrap && !self.autowrap {
+                                // Autowrap off: never past the last column. (A wide
+                                // character there still wraps in vt100: rare enough.)
                                 let _ = write!(self.out, "\x1b[{}G", sink.cols());
+                            }
+                            if self.insert && !(pending_wrap && self.autowrap) {
+                                // Insert mode: make room for one cell (a wide character
+                                // overwrites the next one). At a pending wrap the character
+                                // lands on the next line, where it overwrites: rare too.
+                                self.out.extend_from_slice(b"\x1b[@");
                             }
                             if cs.remaps(b) {
                                 run = i + 1;
@@ -505,6 +517,10 @@ impl Filter {
                 self.flush(sink);
                 self.tab_backward(c.param(0).max(1), sink);
             }
+            // IRM; other ANSI modes are vt100's or ignored.
+            b'h' | b'l' if plain && c.params[..c.n.min(MAX_PARAMS)].contains(&4) => {
+                self.insert = b == b'h';
+            }
             b'h' | b'l' if c.private == b'?' && c.inter == 0 => {
                 let set = b == b'h';
                 let mut alt = sink.alternate();
@@ -637,6 +653,7 @@ impl Filter {
     fn reset(&mut self, cols: u16, rows: u16) {
         self.autowrap = true;
         self.allow_deccolm = false;
+        self.insert = false;
         self.margins = MarginTracker::new(rows);
         self.g = [Charset::Ascii; 4];
         self.gl = 0;
