@@ -8,7 +8,14 @@
 //!   margin, so a `CSI H` follows every DECSTBM (origin mode is honoured by vt100's CUP);
 //! - bce: lines brought in by IL/DL/SU/SD and by scrolling line feeds take the current
 //!   background (see `margins`); IND/NEL (ignored by vt100) become line feeds;
-//! - cursor position reports, relative to the top margin in origin mode.
+//! - cursor position reports, relative to the top margin in origin mode;
+//! - the last column: DECAWM off (`CSI ? 7 l`, which vt100 ignores) keeps characters on
+//!   it, and BS/CUB while a wrap is pending start from it, as in xterm (vt100 keeps such a
+//!   cursor one column further);
+//! - IRM (`CSI 4 h`, insert mode): an ICH before each character;
+//! - DECALN (`ESC # 8`): margins reset, the screen filled with E's, cursor home;
+//! - DECCOLM (`CSI ? 3 h/l`) once `CSI ? 40 h` allows it: the width stays the PTY's, but
+//!   the screen is cleared and the cursor homed, as xterm does.
 //!
 //! It tracks just enough of the ECMA-48 state machine (ground, escape, CSI, strings) to
 //! know which bytes are text. vt100's own parser is stateful, so flushing the pending
@@ -32,6 +39,8 @@ pub(crate) trait Sink {
     fn bg_default(&self) -> bool;
     /// Queue bytes to send back to the guest.
     fn reply(&mut self, bytes: &[u8]);
+    /// An SGR sequence that restores the current rendition.
+    fn rendition(&self) -> Vec<u8>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,37 +71,52 @@ impl CsiBuf {
     }
 }
 
-/// Bytes that end a run of plain text in the ground state.
-static GROUND_STOP: [bool; 256] = {
+/// Bytes that end a run of plain text in the ground state, one table per combination of
+/// what needs watching (see [`stop_table`]). Always: ESC, SO, SI, and BS (which must not
+/// land on the last column while a wrap is pending, see [`Filter::back_from_pending_wrap`]).
+/// With `lf`, also LF, VT and FF: used while the background may be colored, when a line
+/// feed that scrolls must fill the new line with it (bce). With `tab`, also HT: once the
+/// guest changed the tab stops, vt100's fixed every-8 tabs are wrong and HT becomes ours.
+/// With `text`, also every byte that starts a character: autowrap is off or insert mode
+/// on (vt100 knows neither), so each character is dealt with before vt100 sees it.
+const fn ground_stops(lf: bool, tab: bool, text: bool) -> [bool; 256] {
     let mut t = [false; 256];
+    if text {
+        let mut b = 0x20;
+        while b < 256 {
+            // Not DEL, and not a UTF-8 continuation byte (the middle of a character).
+            t[b] = b != 0x7f && !(b >= 0x80 && b < 0xc0);
+            b += 1;
+        }
+    }
+    t[0x08] = true;
     t[0x0e] = true;
     t[0x0f] = true;
     t[0x1b] = true;
+    if lf {
+        t[0x0a] = true;
+        t[0x0b] = true;
+        t[0x0c] = true;
+    }
+    if tab {
+        t[0x09] = true;
+    }
     t
+}
+
+static GROUND_STOPS: [[bool; 256]; 8] = {
+    let mut all = [[false; 256]; 8];
+    let mut i = 0;
+    while i < 8 {
+        all[i] = ground_stops(i & 1 != 0, i & 2 != 0, i & 4 != 0);
+        i += 1;
+    }
+    all
 };
 
-/// The same plus LF, VT and FF: used while the background may be colored, when a line
-/// feed that scrolls must fill the new line with it (bce).
-static GROUND_STOP_LF: [bool; 256] = {
-    let mut t = GROUND_STOP;
-    t[0x0a] = true;
-    t[0x0b] = true;
-    t[0x0c] = true;
-    t
-};
-
-/// Tables with HT as a stop too: once the guest changed the tab stops, vt100's fixed
-/// every-8 tabs are wrong and HT becomes ours.
-static GROUND_STOP_TAB: [bool; 256] = {
-    let mut t = GROUND_STOP;
-    t[0x09] = true;
-    t
-};
-static GROUND_STOP_LF_TAB: [bool; 256] = {
-    let mut t = GROUND_STOP_LF;
-    t[0x09] = true;
-    t
-};
+fn stop_table(lf: bool, tab: bool, text: bool) -> &'static [bool; 256] {
+    &GROUND_STOPS[usize::from(lf) | usize::from(tab) << 1 | usize::from(text) << 2]
+}
 
 #[derive(Debug, Clone)]
 pub(crate) struct Filter {
@@ -107,6 +131,13 @@ pub(crate) struct Filter {
     margins: MarginTracker,
     /// The SGR background may not be the default (checked exactly at the next line feed).
     bg_maybe: bool,
+    /// DECAWM (`CSI ? 7 h/l`), which vt100 ignores: when off, we keep the cursor on the
+    /// last column ourselves.
+    autowrap: bool,
+    /// xterm's "allow 80/132 columns" (`CSI ? 40 h`): only then does DECCOLM do anything.
+    allow_deccolm: bool,
+    /// IRM (`CSI 4 h/l`), which vt100 ignores: when on, each character gets an ICH first.
+    insert: bool,
     out: Vec<u8>,
 }
 
@@ -132,6 +163,9 @@ impl Filter {
             tabs_default: true,
             margins: MarginTracker::new(rows),
             bg_maybe: false,
+            autowrap: true,
+            allow_deccolm: false,
+            insert: false,
             out: Vec::with_capacity(4096),
         }
     }
@@ -155,12 +189,8 @@ impl Filter {
             match self.state {
                 State::Ground => {
                     let cs = self.g[self.gl];
-                    let stop = match (self.bg_maybe, self.tabs_default) {
-                        (false, true) => &GROUND_STOP,
-                        (true, true) => &GROUND_STOP_LF,
-                        (false, false) => &GROUND_STOP_TAB,
-                        (true, false) => &GROUND_STOP_LF_TAB,
-                    };
+                    let each_char = !self.autowrap || self.insert;
+                    let stop = stop_table(self.bg_maybe, !self.tabs_default, each_char);
                     if cs == Charset::Ascii {
                         while i < n && !stop[usize::from(input[i])] {
                             i += 1;
@@ -178,6 +208,35 @@ impl Filter {
                         0x1b => self.state = State::Escape,
                         0x0e => self.gl = 1,
                         0x0f => self.gl = 0,
+                        0x08 => {
+                            // BS itself goes on to vt100.
+                            self.out.extend_from_slice(&input[run..i]);
+                            run = i;
+                            self.back_from_pending_wrap(sink);
+                        }
+                        0x20..=0xff if each_char => {
+                            self.out.extend_from_slice(&input[run..i]);
+                            run = i;
+                            self.flush(sink);
+                            let pending_wrap = sink.cursor().1 >= sink.cols();
+                            if pending_wrap && !self.autowrap {
+                                // Autowrap off: never past the last column. (A wide
+                                // character there still wraps in vt100: rare enough.)
+                                let _ = write!(self.out, "\x1b[{}G", sink.cols());
+                            }
+                            if self.insert && !(pending_wrap && self.autowrap) {
+                                // Insert mode: make room for one cell (a wide character
+                                // overwrites the next one). At a pending wrap the character
+                                // lands on the next line, where it overwrites: rare too.
+                                self.out.extend_from_slice(b"\x1b[@");
+                            }
+                            if cs.remaps(b) {
+                                run = i + 1;
+                                let mut utf8 = [0u8; 4];
+                                self.out
+                                    .extend_from_slice(cs.map(b).encode_utf8(&mut utf8).as_bytes());
+                            }
+                        }
                         0x09 => {
                             self.out.extend_from_slice(&input[run..i]);
                             run = i + 1;
@@ -262,6 +321,12 @@ impl Filter {
                     }
                     match b {
                         0x20..=0x2f => {}
+                        b'8' if inter == b'#' => {
+                            self.out.extend_from_slice(&input[run..i]);
+                            run = i;
+                            self.decaln(sink);
+                            self.state = State::Ground;
+                        }
                         0x30..=0x7e => {
                             let slot = match inter {
                                 b'(' => Some(0),
@@ -308,6 +373,14 @@ impl Filter {
                         0x20..=0x2f => self.csi.inter = b,
                         0x40..=0x7e => {
                             self.state = State::Ground;
+                            if b == b'D' && self.csi.private == 0 && self.csi.inter == 0 {
+                                // CUB: everything but the final byte goes to vt100 now, so
+                                // that a BS for a pending wrap lands inside the sequence
+                                // (vt100 runs C0 controls met in a CSI) and before it.
+                                self.out.extend_from_slice(&input[run..i - 1]);
+                                run = i - 1;
+                                self.back_from_pending_wrap(sink);
+                            }
                             if self.csi_needs_grid(b) {
                                 // These change state kept per grid: let vt100 catch up
                                 // first so `sink.alternate()` tells the grid they apply to.
@@ -384,7 +457,7 @@ impl Filter {
                     && c.inter == 0
                     && c.params[..c.n.min(MAX_PARAMS)]
                         .iter()
-                        .any(|p| matches!(p, 6 | 47 | 1049))
+                        .any(|p| matches!(p, 3 | 6 | 47 | 1049))
             }
             _ => false,
         }
@@ -452,11 +525,21 @@ impl Filter {
                 self.flush(sink);
                 self.tab_backward(c.param(0).max(1), sink);
             }
+            // IRM; other ANSI modes are vt100's or ignored.
+            b'h' | b'l' if plain && c.params[..c.n.min(MAX_PARAMS)].contains(&4) => {
+                self.insert = b == b'h';
+            }
             b'h' | b'l' if c.private == b'?' && c.inter == 0 => {
                 let set = b == b'h';
                 let mut alt = sink.alternate();
                 for &p in &c.params[..c.n.min(MAX_PARAMS)] {
                     match p {
+                        // DECCOLM, as xterm does when it may switch (mode 40) but the
+                        // width is the PTY's: clear the screen and home the cursor (to the
+                        // top margin in origin mode, as vt100's CUP does); margins stay.
+                        3 if self.allow_deccolm => self.out.extend_from_slice(b"\x1b[H\x1b[2J"),
+                        7 => self.autowrap = set,
+                        40 => self.allow_deccolm = set,
                         6 => self.margins.set_origin(alt, set),
                         47 => alt = set,
                         1049 if set => {
@@ -547,7 +630,38 @@ impl Filter {
         }
     }
 
+    /// Before BS or CUB: vt100 marks a pending wrap by a cursor one past the last column,
+    /// so its BS would land on the last column; xterm's cursor is on the last column and
+    /// BS leaves it. One BS more first puts vt100's cursor where xterm's is.
+    fn back_from_pending_wrap(&mut self, sink: &mut impl Sink) {
+        self.flush(sink);
+        if sink.cursor().1 >= sink.cols() {
+            self.out.push(0x08);
+        }
+    }
+
+    /// DECALN (`ESC # 8`), which vt100 ignores: as xterm, reset the margins, fill the
+    /// screen with E's in the default rendition (whatever the charset) and home the cursor.
+    fn decaln(&mut self, sink: &mut impl Sink) {
+        self.flush(sink);
+        let (cols, rows) = (sink.cols(), sink.rows());
+        self.margins.set_region(sink.alternate(), 0, 0, rows);
+        let rendition = sink.rendition();
+        self.out.extend_from_slice(b"\x1b[r\x1b[m");
+        for row in 1..=rows {
+            let _ = write!(self.out, "\x1b[{row};1H");
+            // Exactly a row: the last E leaves a pending wrap, which the next CUP drops.
+            self.out.resize(self.out.len() + usize::from(cols), b'E');
+        }
+        self.out.extend_from_slice(&rendition);
+        self.out.extend_from_slice(b"\x1b[H");
+        self.flush(sink);
+    }
+
     fn reset(&mut self, cols: u16, rows: u16) {
+        self.autowrap = true;
+        self.allow_deccolm = false;
+        self.insert = false;
         self.margins = MarginTracker::new(rows);
         self.g = [Charset::Ascii; 4];
         self.gl = 0;

@@ -129,6 +129,10 @@ impl Sink for vt100::Parser<Hooks> {
     fn reply(&mut self, bytes: &[u8]) {
         self.callbacks_mut().replies.extend_from_slice(bytes);
     }
+
+    fn rendition(&self) -> Vec<u8> {
+        self.screen().attributes_formatted().into_bytes()
+    }
 }
 
 /// One console's terminal: feed it guest bytes, draw it, send back its replies.

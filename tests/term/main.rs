@@ -1,4 +1,4 @@
-//! The `term` integration tests in one binary: one link instead of 6 keeps the
+//! The `term` integration tests in one binary: one link instead of 8 keeps the
 //! release test build short on CI.
 
 mod conformance;
@@ -7,4 +7,5 @@ mod pty;
 mod replay;
 mod screen;
 mod vt100_patch;
+mod vttest;
 mod widget;

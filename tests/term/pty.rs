@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use proximity::term::Screen;
 
-const COLS: u16 = 80;
-const ROWS: u16 = 24;
+pub(crate) const COLS: u16 = 80;
+pub(crate) const ROWS: u16 = 24;
 
 fn require(program: &str, package: &str) {
     let found = std::env::var_os("PATH")
@@ -20,15 +20,16 @@ fn require(program: &str, package: &str) {
     assert!(found, "`{program}` is missing: apt-get install {package}");
 }
 
-struct Session {
-    screen: Screen,
-    rx: mpsc::Receiver<Vec<u8>>,
+/// A program on the slave side of a COLS x ROWS PTY; a thread forwards its output to `rx`.
+/// Dropping it kills the program. Shared with the vttest conformance test.
+pub(crate) struct Pty {
+    pub(crate) rx: mpsc::Receiver<Vec<u8>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
 }
 
-impl Session {
-    fn spawn(argv: &[&str]) -> Session {
+impl Pty {
+    pub(crate) fn spawn(argv: &[&str], env: &[(&str, &str)]) -> Pty {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -39,11 +40,9 @@ impl Session {
             .expect("openpty");
         let mut cmd = CommandBuilder::new(argv[0]);
         cmd.args(&argv[1..]);
-        cmd.env("TERM", "xterm-256color");
-        // The C locale makes ncurses draw lines with ACS (DEC graphics), not UTF-8.
-        cmd.env("LANG", "C");
-        cmd.env("LC_ALL", "C");
-        cmd.env("LESS", "");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pty.slave.spawn_command(cmd).expect("spawn");
         drop(pty.slave);
         let mut reader = pty.master.try_clone_reader().expect("reader");
@@ -58,11 +57,43 @@ impl Session {
                 }
             }
         });
+        Pty { rx, writer, child }
+    }
+
+    /// Send keys (or replies to the program's queries).
+    pub(crate) fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).expect("write to pty");
+        self.writer.flush().expect("flush pty");
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Session {
+    screen: Screen,
+    pty: Pty,
+}
+
+impl Session {
+    fn spawn(argv: &[&str]) -> Session {
+        let pty = Pty::spawn(
+            argv,
+            &[
+                ("TERM", "xterm-256color"),
+                // The C locale makes ncurses draw lines with ACS (DEC graphics), not UTF-8.
+                ("LANG", "C"),
+                ("LC_ALL", "C"),
+                ("LESS", ""),
+            ],
+        );
         Session {
             screen: Screen::new(COLS, ROWS),
-            rx,
-            writer,
-            child,
+            pty,
         }
     }
 
@@ -72,12 +103,16 @@ impl Session {
         let deadline = Instant::now() + Duration::from_secs(10);
         while !done(&self.screen) {
             let left = deadline.saturating_duration_since(Instant::now());
-            match self.rx.recv_timeout(left.min(Duration::from_millis(200))) {
+            match self
+                .pty
+                .rx
+                .recv_timeout(left.min(Duration::from_millis(200)))
+            {
                 Ok(chunk) => {
                     self.screen.process(&chunk);
                     let replies = self.screen.take_replies();
                     if !replies.is_empty() {
-                        let _ = self.writer.write_all(&replies);
+                        let _ = self.pty.writer.write_all(&replies);
                     }
                 }
                 Err(_) if Instant::now() < deadline => {}
@@ -87,8 +122,7 @@ impl Session {
     }
 
     fn send(&mut self, bytes: &[u8]) {
-        self.writer.write_all(bytes).expect("write to pty");
-        self.writer.flush().expect("flush pty");
+        self.pty.send(bytes);
     }
 
     fn dump(&self) -> String {
@@ -97,13 +131,6 @@ impl Session {
 
     fn text(&self) -> String {
         self.dump()
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

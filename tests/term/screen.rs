@@ -240,11 +240,7 @@ fn bce_and_margins_survive_any_chunking() {
 
 /// Everything `Screen` shows, for comparing two runs.
 fn observed(s: &Screen) -> (String, (u16, u16), Vec<String>) {
-    (
-        s.vt().contents_formatted(),
-        s.cursor(),
-        s.text_lines(),
-    )
+    (s.vt().contents_formatted(), s.cursor(), s.text_lines())
 }
 
 #[test]
