@@ -3,7 +3,9 @@
 //!   streams that mix ASCII with wide and combining characters, margins, wrapping, erasing,
 //!   insertion, scroll regions, the alternate screen and resets;
 //! - the O(1) `visible_row` (behind `Screen::cell`) agrees with vt100's iterator over the
-//!   visible rows (behind `Screen::rows`) at every scrollback offset.
+//!   visible rows (behind `Screen::rows`) at every scrollback offset;
+//! - scrolling, which now recycles the rows that drop off the history, keeps exactly the
+//!   rows a simple model of the terminal says it should.
 
 use proptest::prelude::*;
 
@@ -143,4 +145,51 @@ fn row_from_cells(s: &vt100::Screen, r: u16, cols: u16) -> String {
         }
     }
     out
+}
+
+/// The rows a line of `len` characters fills on a screen `cols` wide (an empty line, and a
+/// line exactly as wide as the screen, fill one).
+fn physical_rows(line: &str, cols: usize) -> Vec<String> {
+    if line.is_empty() {
+        return vec![String::new()];
+    }
+    line.as_bytes()
+        .chunks(cols)
+        .map(|c| String::from_utf8(c.to_vec()).unwrap())
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn history_holds_the_last_rows_that_scrolled_off(
+        lines in prop::collection::vec("[a-z]{0,20}", 1..60),
+        rows in 1u16..6,
+        cols in 1u16..9,
+        capacity in 0usize..12,
+    ) {
+        let mut p = vt100::Parser::new(rows.try_into().unwrap(), cols.try_into().unwrap(), capacity);
+        p.process(lines.join("\r\n").as_bytes());
+
+        let phys: Vec<String> =
+            lines.iter().flat_map(|l| physical_rows(l, usize::from(cols))).collect();
+        let on_screen = phys.len().min(usize::from(rows));
+        let scrolled = phys.len() - on_screen;
+        let kept = scrolled.min(capacity);
+        let want = &phys[scrolled - kept..];
+
+        let history = p.screen().scrollback_len();
+        prop_assert_eq!(history, kept);
+        // Read the history one row at a time: at offset k the top row is history row
+        // `history - k`; then the live screen.
+        let mut got = Vec::new();
+        for k in (1..=history).rev() {
+            p.screen_mut().set_scrollback(k);
+            got.push(p.screen().rows(0, cols).next().unwrap_or_default());
+        }
+        p.screen_mut().set_scrollback(0);
+        got.extend(p.screen().rows(0, cols).take(on_screen));
+        prop_assert_eq!(got, want.to_vec());
+    }
 }

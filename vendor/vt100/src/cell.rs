@@ -8,7 +8,8 @@ const IS_WIDE_CONTINUATION: u8 = 0b0100_0000;
 const LEN_BITS: u8 = 0b0001_1111;
 
 /// Represents a single terminal cell.
-#[derive(Clone, Debug, Eq)]
+// Proximity patch: `Copy`, so rows are copied and filled with memcpy/memset.
+#[derive(Clone, Copy, Debug, Eq)]
 pub struct Cell {
     contents: [u8; CONTENT_BYTES],
     len: u8,
@@ -24,8 +25,10 @@ impl PartialEq<Self> for Cell {
         if self.attrs != other.attrs {
             return false;
         }
+        // Proximity patch: no slice comparison (a memcmp call) for the empty
+        // cells that make up most of a screen.
         let len = self.len();
-        self.contents[..len] == other.contents[..len]
+        len == 0 || self.contents[..len] == other.contents[..len]
     }
 }
 
@@ -38,6 +41,12 @@ impl Cell {
             len: 0,
             attrs: crate::attrs::Attrs::new(),
         }
+    }
+
+    /// Proximity patch: whether this is `Cell::DEFAULT` (no contents, no
+    /// wide flags, default attributes), without the general comparison.
+    pub(crate) fn is_default(&self) -> bool {
+        self.len == 0 && self.attrs == crate::attrs::Attrs::new()
     }
 
     fn len(&self) -> usize {

@@ -22,6 +22,10 @@ struct ScrollbackState {
     /// The number of rows of scrollback there *would* be if the scrollback
     /// capacity were unlimited.
     unbounded_len: usize,
+    /// Proximity patch: rows dropped off the top of the scrollback during a
+    /// scroll, whose allocations the rows pushed in the same scroll reuse.
+    /// Always empty between calls.
+    spare: Vec<crate::row::Row>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -39,6 +43,7 @@ impl Grid {
                 capacity,
                 offset: 0,
                 unbounded_len: 0,
+                spare: Vec::new(),
             }),
         };
         Self {
@@ -202,10 +207,6 @@ impl Grid {
             .flatten()
             .chain(&self.rows)
             .take(self.rows.len())
-    }
-
-    pub fn drawing_rows(&self) -> impl Iterator<Item = &crate::row::Row> {
-        self.rows.iter()
     }
 
     pub fn drawing_rows_mut(
@@ -702,7 +703,6 @@ impl Grid {
 
         // Number of to-be-removed rows.
         let num_removed = count.min(num_between);
-        let new_row = || crate::row::Row::new(self.size.cols());
 
         if let Some(scrollback) =
             self.scrollback.as_mut().filter(|_| scrollback_enabled)
@@ -714,11 +714,16 @@ impl Grid {
             let num_pushed = count.min(scrollback.capacity);
 
             // Scrollback length is capped at `scrollback.capacity`. These rows
-            // will be lost, so just remove them now to avoid allocating.
+            // will be lost: Proximity patch: their allocations are reused for
+            // the rows pushed below, instead of being freed while new ones
+            // are allocated (a large share of the time spent on scrolling).
             let scrollback_overflow = (scrollback.rows.len() + num_pushed)
                 .saturating_sub(scrollback.capacity);
-            for row in scrollback.rows.drain(0..scrollback_overflow) {
-                on_row(&row);
+            for _ in 0..scrollback_overflow {
+                if let Some(row) = scrollback.rows.pop_front() {
+                    on_row(&row);
+                    scrollback.spare.push(row);
+                }
             }
 
             // Number of rows that will simply be reset rather than pushed to
@@ -730,12 +735,19 @@ impl Grid {
                 row.reset();
             }
 
-            scrollback.rows.extend(
-                between[num_reset..num_removed].iter_mut().map(|row| {
-                    row.trim();
-                    core::mem::replace(row, new_row())
-                }),
-            );
+            // Proximity patch: the scrollback gets a trimmed copy of each row
+            // (in a spare allocation when there is one) and the screen keeps
+            // the row itself, reset, rather than a newly allocated one.
+            for row in &mut between[num_reset..num_removed] {
+                let mut kept = scrollback
+                    .spare
+                    .pop()
+                    .unwrap_or_else(crate::row::Row::empty);
+                kept.copy_trimmed_from(row);
+                row.reset();
+                scrollback.rows.push_back(kept);
+            }
+            scrollback.spare.clear();
 
             if scrollback.offset > 0 {
                 scrollback.offset = scrollback

@@ -151,16 +151,28 @@ impl Row {
         }
     }
 
-    /// Trims trailing blank cells from the row.
-    pub fn trim(&mut self) {
-        let excess = self
+    /// Proximity patch: a row with no cells, to be filled by
+    /// `copy_trimmed_from`.
+    pub fn empty() -> Self {
+        Self {
+            cells: Vec::new(),
+            wrapped: false,
+        }
+    }
+
+    /// Proximity patch: make this row what `other.clone()` followed by
+    /// `trim` would give, reusing this row's allocation.
+    pub fn copy_trimmed_from(&mut self, other: &Self) {
+        let excess = other
             .cells
             .iter()
             .rev()
-            .take_while(|c| **c == crate::cell::Cell::DEFAULT)
+            .take_while(|c| c.is_default())
             .count();
-        self.cells.truncate(self.cells.len() - excess);
-        self.cells.shrink_to_fit();
+        self.cells.clear();
+        self.cells
+            .extend_from_slice(&other.cells[..other.cells.len() - excess]);
+        self.wrapped = other.wrapped;
     }
 
     pub fn wrap(&mut self, wrap: bool) {
