@@ -136,3 +136,58 @@ fn the_path_names_host_time_kind_and_id() {
         std::path::Path::new("/state/recordings/lab/20000229-010101-node-pve2.cast")
     );
 }
+
+/// The settings screen's switch at the edge: written to the store (flushed: a reopened store
+/// has it), other settings kept, and `records` (what the console opener asks at each open)
+/// then says the next session on that host is recorded.
+#[test]
+fn a_switch_saved_from_the_settings_screen_persists_for_the_next_console() {
+    use proximity::cli::tui::settings::{current, save_recording};
+    use proximity::paths::Paths;
+    use proximity::store::Store;
+    use proximity::ui::settings::RecordingSwitch;
+
+    let home = tempfile::tempdir().unwrap();
+    let paths = Paths {
+        config_dir: home.path().join("config"),
+        data_dir: home.path().join("data"),
+        state_dir: home.path().join("state"),
+    };
+    {
+        let store = Store::open(&paths).unwrap();
+        store
+            .settings()
+            .update(|s| s.theme = Some("nord".into()))
+            .unwrap();
+        assert_eq!(current(Some(&store)), Default::default());
+        let lab = RecordingSwitch::Host("lab".into());
+        let written = save_recording(Some(&store), &lab, true).unwrap();
+        assert!(written.host("lab") && !written.host("prod") && !written.audit);
+        assert_eq!(current(Some(&store)), written);
+    }
+    let store = Store::open(&paths).unwrap();
+    let settings = store.settings().get().unwrap();
+    assert_eq!(settings.theme.as_deref(), Some("nord"), "the theme is kept");
+    assert!(
+        records(&settings, "lab"),
+        "the next console on lab is recorded"
+    );
+    assert!(!records(&settings, "prod"));
+
+    let written = save_recording(Some(&store), &RecordingSwitch::Audit, true).unwrap();
+    assert!(written.audit && written.host("lab"));
+    assert!(records(&store.settings().get().unwrap(), "prod"));
+    // Off again: the host's entry goes (off is the default), audit still records it.
+    let lab = RecordingSwitch::Host("lab".into());
+    let written = save_recording(Some(&store), &lab, false).unwrap();
+    assert!(!written.hosts.contains_key("lab"));
+    assert!(records(&store.settings().get().unwrap(), "lab"));
+    save_recording(Some(&store), &RecordingSwitch::Audit, false).unwrap();
+    let settings = store.settings().get().unwrap();
+    assert!(!records(&settings, "lab") && !records(&settings, "prod"));
+
+    // No store (an environment connection whose store is busy): refused, nothing claimed.
+    let err = save_recording(None, &RecordingSwitch::Audit, true).unwrap_err();
+    assert!(err.contains("store is not open"), "{err}");
+    assert_eq!(current(None), Default::default());
+}

@@ -105,3 +105,39 @@ fn a_bad_file_is_one_error_line_before_the_terminal_is_touched() {
         "no terminal modes on error: {err:?}"
     );
 }
+
+#[test]
+fn end_and_home_seek_through_the_loop() {
+    let home = tempfile::tempdir().unwrap();
+    let file = write_cast(
+        home.path(),
+        "seek.cast",
+        &[
+            r#"{"version": 2, "width": 30, "height": 4}"#,
+            r#"[0.0, "o", "first event"]"#,
+            r#"[1.9, "o", "\r\nsecond event"]"#,
+        ],
+    );
+    // At x0.0625 the second event is half a minute away: only a seek brings it.
+    let mut app = PtyApp::spawn(
+        &["replay", "--speed", "0.0625", &file],
+        &[],
+        home.path(),
+        80,
+        12,
+    );
+    app.wait_text("first event", WAIT);
+    app.send(b" ");
+    app.wait_text("PAUSED", WAIT);
+    app.send(b"G");
+    app.wait_text("second event", WAIT);
+    app.wait_text("0:01.9 / 0:01.9", WAIT);
+    // Back to the start: a fresh screen with only what is there at 0 s.
+    app.send(b"g");
+    app.wait_for("the start", WAIT, |t| {
+        t.contains("0:00.0 / 0:01.9") && !t.contains("second event")
+    });
+    assert!(app.text().contains("first event"), "{}", app.text());
+    app.send(b"q");
+    assert!(wait_exit(&mut app), "q must exit 0");
+}

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use proximity::inventory::HostState;
 use proximity::ui::action::HostEntry;
+use proximity::ui::settings::RecordingSwitches;
 use proximity::ui::{App, AppEvent, render, sample};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -235,6 +236,19 @@ fn settings_screen() {
     });
 }
 
+/// The recording switches: `lab` on (as the store reported it), the cursor on `edge`.
+#[test]
+fn settings_recording() {
+    snap("settings_recording", |size| {
+        let mut app = rack_app(size);
+        let mut stored = RecordingSwitches::default();
+        stored.hosts.insert("lab".into(), true);
+        app.handle(AppEvent::Recording(stored));
+        keys(&mut app, "gsGk");
+        app
+    });
+}
+
 #[test]
 fn popup_help() {
     snap("popup_help", |size| {
@@ -360,6 +374,7 @@ fn renders_at_any_size() {
         ("hosts", |a| keys(a, "gh")),
         ("form", |a| keys(a, "gha")),
         ("settings", |a| keys(a, "gs")),
+        ("settings_switches", |a| keys(a, "gsG")),
         ("task_log", |a| {
             a.handle(task_log_event());
             keys(a, "kkg");

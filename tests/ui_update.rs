@@ -580,7 +580,8 @@ fn mouse_on_lists_and_popups() {
     };
     let mut a = app();
     typed(&mut a, "gs");
-    a.handle(AppEvent::Mouse(click(3, 1 + 1 + 3)));
+    // LCD, border, the THEME title, then the themes.
+    a.handle(AppEvent::Mouse(click(3, 1 + 1 + 1 + 3)));
     assert_eq!(a.theme.name, "green-phosphor", "fourth theme row");
     typed(&mut a, "<Esc>");
     typed(&mut a, "?");

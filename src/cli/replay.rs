@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use crossterm::event::{self, Event};
 
 use super::{CliError, ReplayArgs};
-use crate::term::{RecordingEvent, Screen, read_recording};
+use crate::term::read_recording;
 use crate::ui::color::ColorDepth;
 use crate::ui::render::replay::{ReplayView, cursor, draw};
-use crate::ui::replay::{Reaction, Replay, ReplayKey};
+use crate::ui::replay::{Replay, ReplayKey, ReplayScreen};
 use crate::ui::terminal_guard::{TerminalGuard, Tui};
 use crate::ui::theme::Theme;
 
@@ -35,8 +35,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode, CliError> {
     }
     // Read before taking the terminal, so a bad file is one plain error line.
     let rec = read_recording(&args.file, args.raw).map_err(CliError::new)?;
-    let (cols, rows) = size.unwrap_or((rec.cols, rec.rows));
-    let mut screen = Screen::with_scrollback(cols, rows, 0);
+    let mut screen = ReplayScreen::new(&rec, size);
     let mut replay = Replay::new(rec, args.speed);
     let title = title(&args.file);
     let theme = Theme::fallback(ColorDepth::from_env());
@@ -44,13 +43,12 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode, CliError> {
     let mut guard = TerminalGuard::enter()
         .map_err(|e| CliError::new(format!("cannot take over the terminal: {e}")))?;
     let term_err = |e: std::io::Error| CliError::new(format!("terminal: {e}"));
-    let fixed = size.is_some();
     let mut last = Instant::now();
     let mut dirty = true;
     loop {
         let now = Instant::now();
         for ev in replay.advance(now - last) {
-            apply(&mut screen, &ev, fixed);
+            screen.apply(&ev);
             dirty = true;
         }
         last = now;
@@ -58,7 +56,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode, CliError> {
             let view = ReplayView {
                 title: &title,
                 replay: &replay,
-                screen: &screen,
+                screen: screen.screen(),
                 theme: &theme,
             };
             frame(&mut guard.terminal, &view).map_err(term_err)?;
@@ -82,16 +80,11 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode, CliError> {
                 // Time up to the key counts at the old speed / pause state.
                 let now = Instant::now();
                 for ev in replay.advance(now - last) {
-                    apply(&mut screen, &ev, fixed);
+                    screen.apply(&ev);
                 }
                 last = now;
-                match replay.key(key) {
-                    Reaction::Quit => break,
-                    Reaction::Feed(events) => {
-                        for ev in &events {
-                            apply(&mut screen, ev, fixed);
-                        }
-                    }
+                if !screen.react(&replay.key(key)) {
+                    break;
                 }
                 dirty = true;
             }
@@ -112,19 +105,6 @@ fn frame(terminal: &mut Tui, view: &ReplayView) -> std::io::Result<()> {
         }
     })?;
     Ok(())
-}
-
-/// Feed one event; with `--size` the screen keeps its size.
-fn apply(screen: &mut Screen, ev: &RecordingEvent, fixed: bool) {
-    match ev {
-        RecordingEvent::Output(bytes) => {
-            screen.process(bytes);
-            // Nobody answers a recording's device queries.
-            let _ = screen.take_replies();
-        }
-        RecordingEvent::Resize(c, r) if !fixed => screen.resize(*c, *r),
-        RecordingEvent::Resize(..) => {}
-    }
 }
 
 /// The file name for the border, safe to draw.

@@ -13,6 +13,7 @@ use tokio::sync::{Notify, mpsc};
 
 pub mod console;
 mod hosts;
+pub mod settings;
 
 use super::CliError;
 use crate::engine::{self, ConnAuth, ConnSpec, EngineError, GuestRef, PowerOp, connection};
@@ -164,6 +165,8 @@ async fn run_tui(
         }
     }
     let _ = inbox_tx.send(AppEvent::HostsConfigured(entries)).await;
+    let recording = settings::current(store.as_ref());
+    let _ = inbox_tx.send(AppEvent::Recording(recording)).await;
     if let Some(store) = &store {
         for spec in &specs {
             if let Ok(Some(cached)) = store.cache().get(&spec.name) {
@@ -389,6 +392,7 @@ impl Executor {
                     }
                 }
             }
+            Effect::SaveRecording { switch, on } => self.save_recording(switch, on).await,
             Effect::AddHost(draft) => self.add_host(draft, None).await,
             Effect::EditHost { original, draft } => self.add_host(draft, Some(original)).await,
             Effect::RemoveHost(name) => self.remove_host(&name).await,

@@ -77,6 +77,9 @@ pub enum AppEvent {
         lines: Vec<String>,
         running: bool,
     },
+    /// The console recording switches as the store holds them: at start, and after each
+    /// `SaveRecording` (what was written, or what stands when writing failed).
+    Recording(super::settings::RecordingSwitches),
     /// A message for the user (bad config file, saved settings...).
     Toast {
         text: String,
@@ -164,6 +167,11 @@ pub enum Effect {
     /// Persist the chosen theme (and other settings).
     SaveSettings {
         theme: String,
+    },
+    /// Persist one console recording switch; the next console opened follows it.
+    SaveRecording {
+        switch: super::settings::RecordingSwitch,
+        on: bool,
     },
     AddHost(HostDraft),
     EditHost {
@@ -263,13 +271,14 @@ actions! {
     TaskLog = "task_log": "open the last task's log",
     Rack = "rack": "rack screen",
     Hosts = "hosts": "hosts screen",
-    Settings = "settings": "settings (themes)",
+    Settings = "settings": "settings (themes, console recording)",
     AddHost = "add_host": "add a host",
     EditHost = "edit_host": "edit host",
     RemoveHost = "remove_host": "remove host",
     TestHost = "test_host": "test host connection",
     Demo = "demo": "start the demo",
     Apply = "apply": "apply the choice",
+    Toggle = "toggle": "flip the switch",
     Console = "console": "open the container's console",
     NodeShell = "node_shell": "open a shell on the node",
     Consoles = "consoles": "back to the open consoles",

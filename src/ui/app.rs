@@ -90,7 +90,10 @@ pub struct App {
     pub pending_keys: Vec<KeyPress>,
     pub hosts: Vec<HostEntry>,
     pub host_sel: usize,
+    /// Index into `settings_items()`.
     pub settings_sel: usize,
+    /// The console recording switches, as last reported by the store.
+    pub recording: super::settings::RecordingSwitches,
     pub size: (u16, u16),
     pub now: SystemTime,
     pub extra: HashMap<(String, u32), GuestExtra>,
@@ -141,6 +144,7 @@ impl App {
             hosts: Vec::new(),
             host_sel: 0,
             settings_sel: 0,
+            recording: Default::default(),
             size: (80, 24),
             now,
             extra: HashMap::new(),
@@ -431,6 +435,7 @@ impl App {
                     self.toast(text, err, !err, None);
                 }
             }
+            AppEvent::Recording(switches) => self.recording = switches,
             AppEvent::Toast { text, error } => self.toast(text, error, false, None),
             AppEvent::TaskLog {
                 upid,

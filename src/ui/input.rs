@@ -130,14 +130,9 @@ impl App {
                         self.host_sel = row;
                     }
                 }
-                // Settings: border, then one row per theme (left list only).
+                // Settings: the left list's lines, scrolled as drawn.
                 MouseEventKind::Down(MouseButton::Left) if self.screen == Screen::Settings => {
-                    let names = self.themes.names();
-                    let row = usize::from(m.row.saturating_sub(body_y + 1));
-                    if m.row > body_y && m.column < 24 && row < names.len() {
-                        self.settings_sel = row;
-                        self.set_theme(&names[row]);
-                    }
+                    return self.settings_click(m.column, m.row);
                 }
                 _ => {}
             }

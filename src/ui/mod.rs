@@ -18,6 +18,7 @@ pub mod render;
 pub mod replay;
 pub mod runtime;
 pub mod sample;
+pub mod settings;
 pub mod term_widget;
 pub mod terminal_guard;
 pub mod theme;

@@ -34,7 +34,7 @@ pub const BUILTIN: [(&str, &str); 6] = [
 ];
 
 /// Every semantic key a theme may set. `dark` sets them all (checked by a test).
-pub const KEYS: [&str; 37] = [
+pub const KEYS: [&str; 39] = [
     "text",
     "text.dim",
     "title",
@@ -71,6 +71,8 @@ pub const KEYS: [&str; 37] = [
     "key",
     "progress",
     "match",
+    "switch.on",
+    "switch.off",
     "background",
 ];
 

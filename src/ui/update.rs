@@ -39,12 +39,7 @@ impl App {
                 return Vec::new();
             }
             Action::Settings => {
-                self.screen = Screen::Settings;
-                let names = self.themes.names();
-                self.settings_sel = names
-                    .iter()
-                    .position(|n| *n == self.theme.name)
-                    .unwrap_or(0);
+                self.open_settings();
                 return Vec::new();
             }
             Action::AddHost => {
@@ -307,38 +302,6 @@ impl App {
                 } else {
                     Screen::Rack
                 }
-            }
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    fn update_settings(&mut self, action: Action) -> Vec<Effect> {
-        let names = self.themes.names();
-        match action {
-            Action::Up | Action::Down => {
-                let len = names.len().max(1);
-                self.settings_sel = if action == Action::Up {
-                    (self.settings_sel + len - 1) % len
-                } else {
-                    (self.settings_sel + 1) % len
-                };
-                // Live preview: the whole screen takes the highlighted theme.
-                if let Some(n) = names.get(self.settings_sel) {
-                    self.set_theme(&n.clone());
-                }
-            }
-            Action::Apply => {
-                self.saved_theme = self.theme.name.clone();
-                self.show_toast(&format!("theme {} saved", self.theme.name), false);
-                return vec![Effect::SaveSettings {
-                    theme: self.theme.name.clone(),
-                }];
-            }
-            Action::Back => {
-                let saved = self.saved_theme.clone();
-                self.set_theme(&saved);
-                self.screen = Screen::Rack;
             }
             _ => {}
         }

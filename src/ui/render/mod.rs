@@ -202,9 +202,10 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             (Action::Help, "help"),
         ],
         Screen::Settings => &[
-            (Action::Up, "preview"),
+            (Action::Up, "move"),
             (Action::Apply, "apply"),
-            (Action::Back, "cancel"),
+            (Action::Toggle, "switch"),
+            (Action::Back, "back"),
             (Action::Help, "help"),
         ],
         Screen::Onboarding => &[

@@ -1,6 +1,6 @@
 //! The replay pane (`proximity replay` without `--dump`): the recorded screen in a bordered
-//! pane. The top border carries the file name and position / duration / speed, the bottom
-//! border the keys and whether it plays, is paused or has ended.
+//! pane. The top border carries the file name and position / duration / speed (the player's
+//! status), the bottom border the keys and whether it plays, is paused or has ended.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
@@ -14,7 +14,7 @@ use crate::ui::theme::Theme;
 
 /// Narrowest pane (when the terminal allows): room for the keys on the bottom border even
 /// when the recording is small.
-const MIN_PANE_WIDTH: u16 = 64;
+const MIN_PANE_WIDTH: u16 = 78;
 
 /// What the pane shows.
 pub struct ReplayView<'a> {
@@ -80,6 +80,8 @@ pub fn draw(view: &ReplayView, area: Rect, buf: &mut Buffer) {
         ("space", "pause"),
         ("+/-", "speed"),
         (".", "step"),
+        ("←/→", "seek"),
+        ("g/G", "start/end"),
         ("q", "quit"),
     ] {
         x = put(

@@ -1,5 +1,5 @@
-//! Full screens besides the rack: hosts (endpoints and their state), settings (theme list
-//! with a live preview), and onboarding (no host configured yet).
+//! Full screens besides the rack: hosts (endpoints and their state), settings (themes with
+//! a live preview, console recording switches), and onboarding (no host configured yet).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -10,6 +10,7 @@ use crate::inventory::{GuestStatus, HostState};
 use crate::ui::action::Action;
 use crate::ui::app::App;
 use crate::ui::keymap::Context;
+use crate::ui::settings::{SettingsItem, SettingsRow, list_width, settings_rows, settings_scroll};
 
 pub fn hosts(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
@@ -96,7 +97,7 @@ pub fn hosts(app: &App, area: Rect, buf: &mut Buffer) {
 
 pub fn settings(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let list_w = 24.min(area.width / 2);
+    let list_w = list_width(area.width);
     let list = Rect {
         width: list_w,
         ..area
@@ -106,28 +107,72 @@ pub fn settings(app: &App, area: Rect, buf: &mut Buffer) {
         width: area.width - list_w,
         ..area
     };
-    let inner = boxed(buf, list, "themes", t, true);
-    for (i, name) in app.themes.names().iter().enumerate() {
-        let y = inner.y + i as u16;
-        if y >= inner.bottom() {
-            break;
-        }
+    let inner = boxed(buf, list, "settings", t, true);
+    let items = app.settings_items();
+    let rows = settings_rows(&items);
+    let first = settings_scroll(&rows, app.settings_sel, inner.height);
+    let w = inner.width.saturating_sub(2);
+    for (y, row) in (inner.y..inner.bottom()).zip(rows.iter().skip(first)) {
+        let i = match row {
+            SettingsRow::Gap => continue,
+            SettingsRow::Section(title) => {
+                put(buf, inner.x + 1, y, title, t.style("title"), w);
+                continue;
+            }
+            SettingsRow::Item(i) => *i,
+        };
         let selected = i == app.settings_sel;
-        let style = if selected {
+        let base = if selected {
             t.style("selection")
         } else {
             t.text()
         };
-        buf.set_style(Rect::new(inner.x, y, inner.width, 1), style);
-        let mark = if *name == app.saved_theme { "✔" } else { " " };
-        put(
-            buf,
-            inner.x + 1,
-            y,
-            &format!("{mark} {name}"),
-            style,
-            inner.width.saturating_sub(2),
-        );
+        buf.set_style(Rect::new(inner.x, y, inner.width, 1), base);
+        // On the selected row the highlight wins; elsewhere a switch's box takes its color.
+        let boxed_style = |on: bool| {
+            let s = t.style(if on { "switch.on" } else { "switch.off" });
+            if selected {
+                base.patch(super::fg_only(s))
+            } else {
+                s
+            }
+        };
+        let right = inner.right().saturating_sub(1);
+        match &items[i] {
+            SettingsItem::Theme(name) => {
+                let mark = if *name == app.saved_theme { "✔" } else { " " };
+                put(buf, inner.x + 1, y, &format!("{mark} {name}"), base, w);
+            }
+            SettingsItem::RecordHost(host) => {
+                let on = app.recording.host(host);
+                let x = put(buf, inner.x + 1, y, checkbox(on), boxed_style(on), w);
+                let x = put(buf, x + 1, y, host, base, right.saturating_sub(x + 1));
+                // Audit records this host anyway: say so rather than show a misleading off.
+                if !on && app.recording.audit {
+                    let note_style = if selected { base } else { t.dim() };
+                    put(
+                        buf,
+                        x + 1,
+                        y,
+                        "(audit)",
+                        note_style,
+                        right.saturating_sub(x + 1),
+                    );
+                }
+            }
+            SettingsItem::Audit => {
+                let on = app.recording.audit;
+                let x = put(buf, inner.x + 1, y, checkbox(on), boxed_style(on), w);
+                put(
+                    buf,
+                    x + 1,
+                    y,
+                    "record every session",
+                    base,
+                    right.saturating_sub(x + 1),
+                );
+            }
+        }
     }
     let pi = boxed(buf, preview, &format!("preview · {}", t.name), t, false);
     if pi.height < 4 || pi.width < 20 {
@@ -224,6 +269,11 @@ pub fn settings(app: &App, area: Rect, buf: &mut Buffer) {
         let depth = format!("colors: {:?}", t.depth);
         put(buf, x0, y + 2, &depth, t.dim(), w);
     }
+}
+
+/// A switch as drawn: the state is in the glyph, not only in the color (NO_COLOR).
+fn checkbox(on: bool) -> &'static str {
+    if on { "[x]" } else { "[ ]" }
 }
 
 pub fn onboarding(app: &App, area: Rect, buf: &mut Buffer) {
