@@ -1,13 +1,17 @@
 //! Console throughput: parse + render of a deterministic 32 MiB terminal stream (colored
 //! `ls`, htop-like full repaints, a log flood, dialog-like boxes) into a 160x45 Screen,
-//! drawing a ratatui Buffer every 64 KiB as a busy console would at its frame cap.
+//! drawing it into a ratatui Buffer:
+//! - `parse_render_60fps`: as the app does, at most one frame per 1/60 s of wall-clock time
+//!   (the runtime's frame cap), and one at the end;
+//! - `parse_render_every_64k`: a frame after every 64 KiB (512 frames), a far heavier
+//!   drawing load than the app's, to keep the cost of drawing in view.
 //!
 //! `BENCH_TERM_STREAM_OUT=path` also writes the stream to `path`, so that
 //! scripts/bench-term.sh can run xterm.js (`@xterm/headless`) on the same bytes.
 
 use std::hint::black_box;
 use std::io::Write as _;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput};
 use proximity::term::Screen;
@@ -170,16 +174,33 @@ fn stream() -> Vec<u8> {
     out
 }
 
-fn feed_and_draw(data: &[u8], buf: &mut Buffer) -> usize {
+/// When the next frame is due.
+#[derive(Clone, Copy)]
+enum Cadence {
+    /// The app's frame cap: one frame per 1/60 s of wall-clock time at most.
+    Fps60,
+    /// After every `FRAME_BYTES`.
+    Every64k,
+}
+
+const FRAME_TIME: Duration = Duration::from_nanos(1_000_000_000 / 60);
+
+fn feed_and_draw(data: &[u8], buf: &mut Buffer, cadence: Cadence) -> usize {
     let mut screen = Screen::new(COLS, ROWS);
     let area = Rect::new(0, 0, COLS, ROWS);
     let mut since_frame = 0;
+    let mut last_frame = Instant::now();
     let mut frames = 0;
     for chunk in data.chunks(CHUNK) {
         screen.process(chunk);
         since_frame += chunk.len();
-        if since_frame >= FRAME_BYTES {
+        let due = match cadence {
+            Cadence::Fps60 => last_frame.elapsed() >= FRAME_TIME,
+            Cadence::Every64k => since_frame >= FRAME_BYTES,
+        };
+        if due {
             since_frame = 0;
+            last_frame = Instant::now();
             frames += 1;
             TermWidget::new(&screen, TermStyle::default()).render(area, buf);
         }
@@ -220,8 +241,13 @@ fn quick(data: &[u8]) {
         black_box(s.cursor());
     });
     let mut buf = Buffer::empty(Rect::new(0, 0, COLS, ROWS));
-    time("parse + render", &mut || {
-        black_box(feed_and_draw(data, &mut buf));
+    let mut frames = 0;
+    time("parse + render, 60 fps", &mut || {
+        frames = black_box(feed_and_draw(data, &mut buf, Cadence::Fps60));
+    });
+    println!("  ({frames} frames)");
+    time("parse + render, every 64 KiB", &mut || {
+        black_box(feed_and_draw(data, &mut buf, Cadence::Every64k));
     });
 }
 
@@ -245,8 +271,11 @@ fn main() {
         .measurement_time(Duration::from_secs(10))
         .throughput(Throughput::Bytes(data.len() as u64));
     let mut buf = Buffer::empty(Rect::new(0, 0, COLS, ROWS));
-    g.bench_function("parse_render_160x45", |b| {
-        b.iter(|| black_box(feed_and_draw(&data, &mut buf)))
+    g.bench_function("parse_render_60fps", |b| {
+        b.iter(|| black_box(feed_and_draw(&data, &mut buf, Cadence::Fps60)))
+    });
+    g.bench_function("parse_render_every_64k", |b| {
+        b.iter(|| black_box(feed_and_draw(&data, &mut buf, Cadence::Every64k)))
     });
     g.finish();
     c.final_summary();
