@@ -222,11 +222,14 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
     actions
         .iter()
         .filter_map(|(a, label)| {
-            app.keymap
-                .keys_for(ctx, *a)
-                .into_iter()
-                .next()
-                .map(|k| (k, *label))
+            let first = |a: Action| app.keymap.keys_for(ctx, a).into_iter().next();
+            let key = first(*a)?;
+            // "move" stands for both directions: show "j/k", not "k" alone.
+            let key = match (*a, first(Action::Down)) {
+                (Action::Up, Some(down)) => format!("{down}/{key}"),
+                _ => key,
+            };
+            Some((key, *label))
         })
         .collect()
 }
