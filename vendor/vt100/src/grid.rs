@@ -743,8 +743,7 @@ impl Grid {
                     .spare
                     .pop()
                     .unwrap_or_else(crate::row::Row::empty);
-                kept.copy_trimmed_from(row);
-                row.reset();
+                row.move_trimmed_into(&mut kept);
                 scrollback.rows.push_back(kept);
             }
             scrollback.spare.clear();

@@ -152,7 +152,7 @@ impl Row {
     }
 
     /// Proximity patch: a row with no cells, to be filled by
-    /// `copy_trimmed_from`.
+    /// `move_trimmed_into`.
     pub fn empty() -> Self {
         Self {
             cells: Vec::new(),
@@ -160,19 +160,23 @@ impl Row {
         }
     }
 
-    /// Proximity patch: make this row what `other.clone()` followed by
-    /// `trim` would give, reusing this row's allocation.
-    pub fn copy_trimmed_from(&mut self, other: &Self) {
-        let excess = other
+    /// Proximity patch: move this row's contents into `kept` (reusing its
+    /// allocation) as `clone` followed by upstream's `trim` would have made
+    /// them, and leave this row as `reset` would. Only the cells before the
+    /// trailing blanks are copied and cleared: the blanks are already default.
+    pub fn move_trimmed_into(&mut self, kept: &mut Self) {
+        let excess = self
             .cells
             .iter()
             .rev()
             .take_while(|c| c.is_default())
             .count();
-        self.cells.clear();
-        self.cells
-            .extend_from_slice(&other.cells[..other.cells.len() - excess]);
-        self.wrapped = other.wrapped;
+        let used = self.cells.len() - excess;
+        kept.cells.clear();
+        kept.cells.extend_from_slice(&self.cells[..used]);
+        kept.wrapped = self.wrapped;
+        self.cells[..used].fill(crate::Cell::new());
+        self.wrapped = false;
     }
 
     pub fn wrap(&mut self, wrap: bool) {
