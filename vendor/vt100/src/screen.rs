@@ -960,8 +960,6 @@ impl Screen {
         }
     }
 
-    // once we have drawn a character, clean up the wide character state of
-    // nearby cells that may have been disrupted.
     /// Proximity patch: the fast path of `WrappedScreen::text` for a
     /// printable ASCII character written before the right margin over a
     /// narrow cell whose left neighbour is narrow too. There `text` needs no
@@ -993,6 +991,8 @@ impl Screen {
         true
     }
 
+    // once we have drawn a character, clean up the wide character state of
+    // nearby cells that may have been disrupted.
     // Proximity patch: the neighbours are looked up with `if let` instead of
     // `unwrap`. A wide cell can sit in the last column with no continuation
     // (after a shrinking resize, or a restored cursor on a narrow screen),
