@@ -224,3 +224,125 @@ async fn every_frame_is_bracketed_by_the_hook() {
         assert_eq!(pair, [FrameEdge::Begin, FrameEdge::End]);
     }
 }
+
+#[test]
+fn cursor_shape_is_decscusr() {
+    use proximity::term::CursorStyle;
+    let mut out: Vec<u8> = Vec::new();
+    synchronized(
+        &mut out,
+        FrameEdge::CursorStyle(CursorStyle::SteadyVerticalBar),
+    )
+    .expect("bar");
+    assert_eq!(out, b"\x1b[6 q");
+    out.clear();
+    synchronized(&mut out, FrameEdge::CursorStyle(CursorStyle::Default)).expect("default");
+    assert_eq!(out, b"\x1b[0 q");
+}
+
+/// A console guest's cursor shape reaches the user's terminal inside the frame that shows
+/// the console, once; leaving the console gives the user's default shape back.
+#[tokio::test]
+async fn the_guests_cursor_shape_follows_the_console_pane() {
+    use proximity::term::CursorStyle;
+    let (term_tx, mut term_rx) = mpsc::unbounded_channel::<io::Result<Event>>();
+    let term_events = futures_util::stream::poll_fn(move |cx| term_rx.poll_recv(cx));
+    let (inbox_tx, inbox_rx) = mpsc::channel(16);
+    let (fx_tx, mut fx_rx) = mpsc::unbounded_channel();
+    let (_sig_tx, sig_rx) = mpsc::unbounded_channel();
+    let stats = Arc::new(RuntimeStats::default());
+    let now = SystemTime::now();
+    let edges = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = edges.clone();
+    let mut app = App::with_defaults(now);
+    app.handle(AppEvent::Inventory(
+        "lab".into(),
+        Ok(sample::resources(1, 5)),
+        now,
+    ));
+    app.jump_to("lab", 100);
+    let handle = tokio::spawn(async move {
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("backend");
+        run_loop_framed(
+            &mut terminal,
+            term_events,
+            sig_rx,
+            |_| Ok(()),
+            move |_, edge| {
+                seen.lock().expect("lock").push(edge);
+                Ok(())
+            },
+            app,
+            inbox_rx,
+            fx_tx,
+            stats,
+        )
+        .await
+    });
+    let pause = || tokio::time::sleep(Duration::from_millis(100));
+    term_tx.send(key('c')).expect("key");
+    let session = loop {
+        let fx = tokio::time::timeout(Duration::from_secs(2), fx_rx.recv())
+            .await
+            .expect("an effect")
+            .expect("open channel");
+        if let Effect::OpenConsole { session, .. } = fx {
+            break session;
+        }
+    };
+    inbox_tx
+        .send(AppEvent::ConsoleOpened { session })
+        .await
+        .expect("send");
+    inbox_tx
+        .send(AppEvent::ConsoleOutput {
+            session,
+            bytes: b"\x1b[6 q$ ".to_vec(),
+        })
+        .await
+        .expect("send");
+    pause().await;
+    // More output with the same shape: no second DECSCUSR.
+    inbox_tx
+        .send(AppEvent::ConsoleOutput {
+            session,
+            bytes: b"ls\r\n".to_vec(),
+        })
+        .await
+        .expect("send");
+    pause().await;
+    term_tx
+        .send(Ok(Event::Key(KeyEvent::new(
+            KeyCode::Char(']'),
+            KeyModifiers::CONTROL,
+        ))))
+        .expect("key");
+    term_tx.send(key('d')).expect("key");
+    pause().await;
+    term_tx.send(key('q')).expect("key");
+    tokio::time::timeout(Duration::from_secs(2), handle)
+        .await
+        .expect("loop ends")
+        .expect("join")
+        .expect("ok");
+    let edges = edges.lock().expect("lock").clone();
+    let styles: Vec<CursorStyle> = edges
+        .iter()
+        .filter_map(|e| match e {
+            FrameEdge::CursorStyle(s) => Some(*s),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        styles,
+        [CursorStyle::SteadyVerticalBar, CursorStyle::Default],
+        "{edges:?}"
+    );
+    // Each shape is sent inside a frame: after a Begin, before its End.
+    for (i, e) in edges.iter().enumerate() {
+        if matches!(e, FrameEdge::CursorStyle(_)) {
+            assert_eq!(edges[i - 1], FrameEdge::Begin, "{edges:?}");
+            assert_eq!(edges[i + 1], FrameEdge::End, "{edges:?}");
+        }
+    }
+}

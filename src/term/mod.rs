@@ -25,7 +25,7 @@ pub use record::{
 pub use sanitize::sanitize_line;
 pub use screen::{DEFAULT_SCROLLBACK, Screen};
 pub use selection::{CellPos, Selection, osc52_copy};
-pub use vt100::{Color, MouseProtocolEncoding, MouseProtocolMode};
+pub use vt100::{Color, CursorStyle, MouseProtocolEncoding, MouseProtocolMode};
 
 /// Errors of the terminal core (recording files, replay).
 #[derive(Debug, thiserror::Error)]

@@ -211,6 +211,11 @@ impl Screen {
         !self.parser.screen().hide_cursor()
     }
 
+    /// The cursor shape the guest asked for with DECSCUSR (`CSI n SP q`).
+    pub fn cursor_style(&self) -> vt100::CursorStyle {
+        self.parser.screen().cursor_style()
+    }
+
     pub fn alternate_screen(&self) -> bool {
         self.parser.screen().alternate_screen()
     }

@@ -180,6 +180,21 @@ fn notice(screen: &mut term::Screen, text: &str) {
 }
 
 impl App {
+    /// The cursor shape the next frame wants: the live console guest's (DECSCUSR) while
+    /// its pane has the keyboard and the cursor, the user's default everywhere else.
+    pub fn cursor_style(&self) -> term::CursorStyle {
+        match self.sessions.active() {
+            Some(s)
+                if self.screen == Screen::Console
+                    && self.popup.is_none()
+                    && s.state == SessionState::Live =>
+            {
+                s.screen.cursor_style()
+            }
+            _ => term::CursorStyle::Default,
+        }
+    }
+
     /// The guest screen's size: the pane's inner area at the current terminal size.
     pub fn console_pane_size(&self) -> (u16, u16) {
         let area = Rect::new(0, 0, self.size.0, self.size.1);

@@ -28,6 +28,7 @@ use tokio::sync::mpsc;
 use super::action::{AppEvent, Effect};
 use super::app::App;
 use super::terminal_guard::TerminalGuard;
+use crate::term::CursorStyle;
 
 /// Minimum time between two frames (~60 fps).
 pub const FRAME_MS: u64 = 16;
@@ -169,20 +170,38 @@ pub enum UiError {
     Backend(String),
 }
 
-/// Which side of a frame a `run_loop_framed` hook is called on.
+/// What a `run_loop_framed` hook is called for: the two sides of a frame, and between
+/// them, when it changes, the cursor shape the frame wants (a console guest's DECSCUSR;
+/// the user's default everywhere else). ratatui sets the cursor's place, not its shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FrameEdge {
     Begin,
+    CursorStyle(CursorStyle),
     End,
 }
 
 /// The real terminal's frame hook: `CSI ? 2026 h` before a frame, `CSI ? 2026 l` (and a
-/// flush) after it, so the terminal paints the frame at once.
+/// flush) after it, so the terminal paints the frame at once; DECSCUSR for a new cursor
+/// shape.
 pub fn synchronized<W: Write>(out: &mut W, edge: FrameEdge) -> io::Result<()> {
     use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
     match edge {
         FrameEdge::Begin => crossterm::queue!(out, BeginSynchronizedUpdate),
+        FrameEdge::CursorStyle(style) => crossterm::queue!(out, set_cursor_style(style)),
         FrameEdge::End => crossterm::execute!(out, EndSynchronizedUpdate),
+    }
+}
+
+fn set_cursor_style(style: CursorStyle) -> crossterm::cursor::SetCursorStyle {
+    use crossterm::cursor::SetCursorStyle as S;
+    match style {
+        CursorStyle::Default => S::DefaultUserShape,
+        CursorStyle::BlinkBlock => S::BlinkingBlock,
+        CursorStyle::SteadyBlock => S::SteadyBlock,
+        CursorStyle::BlinkUnderline => S::BlinkingUnderScore,
+        CursorStyle::SteadyUnderline => S::SteadyUnderScore,
+        CursorStyle::BlinkVerticalBar => S::BlinkingBar,
+        CursorStyle::SteadyVerticalBar => S::SteadyBar,
     }
 }
 
@@ -312,6 +331,8 @@ where
     // snapping back from the history), and drawing it would make the echo, due within a
     // round trip, wait behind it. So the frame waits for the echo, or this deadline.
     let mut echo_hold: Option<Instant> = None;
+    // The user's terminal starts with its own cursor shape.
+    let mut cursor_style = CursorStyle::Default;
     loop {
         let input_due = urgent && last_input_draw.elapsed() >= frame_gap;
         let other_due = last_draw.elapsed() >= frame_gap;
@@ -320,10 +341,18 @@ where
             let begin = Instant::now();
             frame(terminal, FrameEdge::Begin)?;
             let drawn = terminal.draw(|f| super::render(&app, f)).map(drop);
+            let want = app.cursor_style();
+            let styled = if drawn.is_ok() && want != cursor_style {
+                cursor_style = want;
+                frame(terminal, FrameEdge::CursorStyle(want))
+            } else {
+                Ok(())
+            };
             // End the update even when drawing failed: a terminal left mid-update holds
             // its screen until its own timeout.
             let ended = frame(terminal, FrameEdge::End);
             drawn.map_err(backend_err)?;
+            styled?;
             ended?;
             let now = Instant::now();
             if let Some(t) = output_since.take() {
@@ -424,6 +453,8 @@ where
                 }
                 Effect::Suspend => {
                     suspend(terminal)?;
+                    // Suspending gave the user's terminal its own cursor shape back.
+                    cursor_style = CursorStyle::Default;
                     dirty = true;
                     urgent = true;
                 }

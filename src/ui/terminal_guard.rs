@@ -6,7 +6,7 @@ use std::io::{self, Stdout, Write};
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crossterm::cursor::{Hide, Show};
+use crossterm::cursor::{Hide, SetCursorStyle, Show};
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
 };
@@ -51,6 +51,8 @@ pub fn restore_terminal() {
     let _ = execute!(
         out,
         Show,
+        // A console guest may have changed the cursor's shape (DECSCUSR).
+        SetCursorStyle::DefaultUserShape,
         DisableMouseCapture,
         DisableBracketedPaste,
         LeaveAlternateScreen
