@@ -1,13 +1,16 @@
 //! The UI loop on a TestBackend with scripted terminal events: idle means no redraws,
 //! bursts cost one frame, keys become effects, `q` ends the loop, every frame is bracketed
-//! by the frame hook (synchronized update on the real terminal).
+//! by the frame hook (synchronized update on the real terminal), and the clipboard
+//! passthrough writes OSC 52.
 
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use proximity::ui::runtime::{FrameEdge, RuntimeStats, run_loop, run_loop_framed, synchronized};
+use proximity::ui::runtime::{
+    FrameEdge, RuntimeStats, passthrough, run_loop, run_loop_framed, synchronized,
+};
 use proximity::ui::{App, AppEvent, Effect, sample};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -223,4 +226,12 @@ async fn every_frame_is_bracketed_by_the_hook() {
     for pair in edges.chunks(2) {
         assert_eq!(pair, [FrameEdge::Begin, FrameEdge::End]);
     }
+}
+
+#[test]
+fn the_clipboard_passthrough_writes_exactly_osc_52() {
+    let mut out: Vec<u8> = Vec::new();
+    passthrough(&mut out, &proximity::term::osc52_copy("héllo\nworld")).expect("write");
+    // base64 of the UTF-8 text, `c` (clipboard) selection, BEL-terminated.
+    assert_eq!(out, b"\x1b]52;c;aMOpbGxvCndvcmxk\x07");
 }

@@ -216,6 +216,9 @@ pub enum Effect {
     CloseConsole {
         session: u64,
     },
+    /// Put text on the user's clipboard: the UI loop writes it to the user's terminal as
+    /// OSC 52, between frames (it works over ssh, with no X11 or clipboard tool).
+    CopyToClipboard(String),
 }
 
 macro_rules! actions {
