@@ -1,13 +1,16 @@
 //! The UI loop on a TestBackend with scripted terminal events: idle means no redraws,
 //! bursts cost one frame, keys become effects, `q` ends the loop, every frame is bracketed
-//! by the frame hook (synchronized update on the real terminal).
+//! by the frame hook (synchronized update on the real terminal), and a copy reaches the
+//! terminal as OSC 52 between frames.
 
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use proximity::ui::runtime::{FrameEdge, RuntimeStats, run_loop, run_loop_framed, synchronized};
+use proximity::ui::runtime::{
+    FrameEdge, RuntimeStats, passthrough, run_loop, run_loop_framed, run_loop_io, synchronized,
+};
 use proximity::ui::{App, AppEvent, Effect, sample};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -222,6 +225,115 @@ async fn every_frame_is_bracketed_by_the_hook() {
     assert_eq!(edges.len(), 2 * frames, "{edges:?}");
     for pair in edges.chunks(2) {
         assert_eq!(pair, [FrameEdge::Begin, FrameEdge::End]);
+    }
+}
+
+#[test]
+fn the_clipboard_passthrough_writes_exactly_osc_52() {
+    let mut out: Vec<u8> = Vec::new();
+    passthrough(&mut out, &proximity::term::osc52_copy("héllo\nworld")).expect("write");
+    // base64 of the UTF-8 text, `c` (clipboard) selection, BEL-terminated.
+    assert_eq!(out, b"\x1b]52;c;aMOpbGxvCndvcmxk\x07");
+}
+
+/// What the terminal saw, in order: frame edges and passthrough writes.
+#[derive(Debug, Clone, PartialEq)]
+enum Seen {
+    Edge(FrameEdge),
+    Raw(Vec<u8>),
+}
+
+#[tokio::test]
+async fn a_mouse_copy_reaches_the_terminal_between_frames_and_not_the_executor() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let (term_tx, mut term_rx) = mpsc::unbounded_channel::<io::Result<Event>>();
+    let term_events = futures_util::stream::poll_fn(move |cx| term_rx.poll_recv(cx));
+    let (_inbox_tx, inbox_rx) = mpsc::channel(16);
+    let (fx_tx, mut fx_rx) = mpsc::unbounded_channel();
+    let (_sig_tx, sig_rx) = mpsc::unbounded_channel();
+    let stats = Arc::new(RuntimeStats::default());
+    let now = SystemTime::now();
+    // A console with one guest line, set up before the loop starts (same size: no resize).
+    let mut app = App::with_defaults(now);
+    app.handle(AppEvent::Resize(80, 24));
+    app.handle(AppEvent::Inventory(
+        "lab".into(),
+        Ok(sample::resources(1, 5)),
+        now,
+    ));
+    app.jump_to("lab", 100);
+    app.handle(AppEvent::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::NONE,
+    )));
+    app.handle(AppEvent::ConsoleOpened { session: 1 });
+    app.handle(AppEvent::ConsoleOutput {
+        session: 1,
+        bytes: b"hello world\r\n".to_vec(),
+    });
+    // Press on `w` (pane row 1, column 6: screen 7, 3) and drag to the end of `world`.
+    for (kind, column) in [
+        (MouseEventKind::Down(MouseButton::Left), 7),
+        (MouseEventKind::Drag(MouseButton::Left), 11),
+        (MouseEventKind::Up(MouseButton::Left), 11),
+    ] {
+        let ev = MouseEvent {
+            kind,
+            column,
+            row: 3,
+            modifiers: KeyModifiers::NONE,
+        };
+        term_tx.send(Ok(Event::Mouse(ev))).expect("mouse");
+    }
+    // The end of the terminal's events ends the loop once they are handled.
+    drop(term_tx);
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (edges, raw) = (seen.clone(), seen.clone());
+    let handle = tokio::spawn(async move {
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("backend");
+        run_loop_io(
+            &mut terminal,
+            term_events,
+            sig_rx,
+            |_| Ok(()),
+            move |_, edge| {
+                edges.lock().expect("lock").push(Seen::Edge(edge));
+                Ok(())
+            },
+            move |_, bytes: &[u8]| {
+                raw.lock().expect("lock").push(Seen::Raw(bytes.to_vec()));
+                Ok(())
+            },
+            app,
+            inbox_rx,
+            fx_tx,
+            stats,
+        )
+        .await
+    });
+    tokio::time::timeout(Duration::from_secs(5), handle)
+        .await
+        .expect("loop ends")
+        .expect("join")
+        .expect("ok");
+    let seen = seen.lock().expect("lock").clone();
+    let raw: Vec<usize> = (0..seen.len())
+        .filter(|i| matches!(seen[*i], Seen::Raw(_)))
+        .collect();
+    assert_eq!(raw.len(), 1, "{seen:?}");
+    assert_eq!(seen[raw[0]], Seen::Raw(b"\x1b]52;c;d29ybGQ=\x07".to_vec()));
+    // Outside any frame: the last edge before it closed a frame.
+    let before = seen[..raw[0]]
+        .iter()
+        .rev()
+        .find(|s| matches!(s, Seen::Edge(_)));
+    assert!(
+        matches!(before, None | Some(Seen::Edge(FrameEdge::End))),
+        "{seen:?}"
+    );
+    // The loop performed it; the executor never sees it.
+    while let Ok(fx) = fx_rx.try_recv() {
+        assert!(!matches!(fx, Effect::CopyToClipboard(_)), "{fx:?}");
     }
 }
 

@@ -375,7 +375,8 @@ impl Executor {
 
     async fn handle(&mut self, effect: Effect) {
         match effect {
-            Effect::Quit | Effect::Suspend => {}
+            // The UI loop performs these itself: they act on the user's terminal.
+            Effect::Quit | Effect::Suspend | Effect::CopyToClipboard(_) => {}
             Effect::Refresh(host) => {
                 if let Some(link) = self.links.get(&host) {
                     link.refresh.notify_one();

@@ -53,6 +53,12 @@ impl Selection {
         }
     }
 
+    /// Select from `anchor` to `head` given in stable coordinates (a keyboard cursor, or a
+    /// drag whose start has scrolled out of view since).
+    pub fn set(&mut self, anchor: CellPos, head: CellPos) {
+        self.range = Some((anchor, head));
+    }
+
     pub fn clear(&mut self) {
         self.range = None;
     }

@@ -216,6 +216,9 @@ pub enum Effect {
     CloseConsole {
         session: u64,
     },
+    /// Put text on the user's clipboard: the UI loop writes it to the user's terminal as
+    /// OSC 52, between frames (it works over ssh, with no X11 or clipboard tool).
+    CopyToClipboard(String),
 }
 
 macro_rules! actions {
@@ -289,4 +292,50 @@ actions! {
     ConsoleSplit = "console_split": "console: full screen / beside the rack",
     ConsoleClose = "console_close": "console: close this session",
     ConsoleReconnect = "console_reconnect": "console: reconnect",
+    ConsoleCopyMode = "console_copy_mode": "console: copy mode (select and copy with keys)",
+    CopyLeft = "copy_left": "copy mode: cursor left",
+    CopyRight = "copy_right": "copy mode: cursor right",
+    CopyUp = "copy_up": "copy mode: cursor up (into the history at the top)",
+    CopyDown = "copy_down": "copy mode: cursor down",
+    CopyPageUp = "copy_page_up": "copy mode: page up into the history",
+    CopyPageDown = "copy_page_down": "copy mode: page down",
+    CopyLineStart = "copy_line_start": "copy mode: start of the line",
+    CopyLineEnd = "copy_line_end": "copy mode: end of the line",
+    CopyTop = "copy_top": "copy mode: oldest line of the history",
+    CopyBottom = "copy_bottom": "copy mode: last line of the screen",
+    CopySelect = "copy_select": "copy mode: start / end the selection at the cursor",
+    CopyYank = "copy_yank": "copy mode: copy the selection and leave",
+    CopyLeave = "copy_leave": "copy mode: leave without copying",
+}
+
+impl Action {
+    /// Meaningful only inside a console (after its escape chord, or in copy mode): kept out
+    /// of the command palette.
+    pub fn console_only(self) -> bool {
+        use Action::*;
+        matches!(
+            self,
+            ConsoleEscape
+                | ConsoleDetach
+                | ConsoleNext
+                | ConsolePrev
+                | ConsoleSplit
+                | ConsoleClose
+                | ConsoleReconnect
+                | ConsoleCopyMode
+                | CopyLeft
+                | CopyRight
+                | CopyUp
+                | CopyDown
+                | CopyPageUp
+                | CopyPageDown
+                | CopyLineStart
+                | CopyLineEnd
+                | CopyTop
+                | CopyBottom
+                | CopySelect
+                | CopyYank
+                | CopyLeave
+        )
+    }
 }

@@ -542,21 +542,11 @@ impl App {
             .iter()
             .filter(|a| {
                 // Console commands after the escape chord make no sense from the rack.
-                !matches!(
-                    a,
-                    Action::Palette
-                        | Action::Up
-                        | Action::Down
-                        | Action::Left
-                        | Action::Right
-                        | Action::ConsoleEscape
-                        | Action::ConsoleDetach
-                        | Action::ConsoleNext
-                        | Action::ConsolePrev
-                        | Action::ConsoleSplit
-                        | Action::ConsoleClose
-                        | Action::ConsoleReconnect
-                )
+                !a.console_only()
+                    && !matches!(
+                        a,
+                        Action::Palette | Action::Up | Action::Down | Action::Left | Action::Right
+                    )
             })
             .map(|a| PaletteItem {
                 label: a.description().to_string(),

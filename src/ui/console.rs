@@ -5,15 +5,17 @@
 //!
 //! While a console has the keyboard it takes every key except one escape chord (Ctrl-] by
 //! default, `[console]` in the keymap); the key after the chord is looked up in the console
-//! context only: back to the rack, switch tabs, split, close, reconnect.
+//! context only: back to the rack, switch tabs, split, close, reconnect, copy mode.
+//! Selection and copy mode live in `console_copy`, the mouse in `console_mouse`.
 
 use std::time::{Duration, SystemTime};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
 use super::action::{Action, Effect};
 use super::app::{App, Screen};
+use super::console_copy::SelectState;
 use super::keymap::{Context, KeyPress};
 use super::view::screen_layout;
 use crate::inventory::GuestKind;
@@ -44,6 +46,17 @@ pub struct Session {
     /// The one automatic reconnect after a dropped connection has been used.
     pub retried: bool,
     pub bell_until: Option<SystemTime>,
+    /// The selection and copy mode.
+    pub select: SelectState,
+}
+
+impl Session {
+    /// A new size for the guest's screen; what was selected no longer lines up, so the
+    /// selection goes with it.
+    fn resize(&mut self, cols: u16, rows: u16) {
+        self.screen.resize(cols, rows);
+        self.select.screen_changed(&self.screen);
+    }
 }
 
 /// All console tabs and how the pane is laid out.
@@ -63,7 +76,7 @@ impl Sessions {
         self.list.get(self.active)
     }
 
-    fn active_mut(&mut self) -> Option<&mut Session> {
+    pub(super) fn active_mut(&mut self) -> Option<&mut Session> {
         self.list.get_mut(self.active)
     }
 
@@ -281,6 +294,7 @@ impl App {
             state: SessionState::Connecting,
             retried: false,
             bell_until: None,
+            select: SelectState::default(),
         });
         self.sessions.active = self.sessions.list.len() - 1;
         self.ensure_visible();
@@ -302,7 +316,7 @@ impl App {
         s.state = SessionState::Live;
         // The pane may have changed size while connecting.
         if s.screen.size() != (cols, rows) {
-            s.screen.resize(cols, rows);
+            s.resize(cols, rows);
         }
         vec![Effect::ConsoleResize {
             session: id,
@@ -316,7 +330,11 @@ impl App {
         let Some(s) = self.sessions.get_mut(id) else {
             return Vec::new();
         };
+        let alternate = s.screen.alternate_screen();
         s.screen.process(bytes);
+        if s.screen.alternate_screen() != alternate {
+            s.select.screen_changed(&s.screen);
+        }
         if s.screen.take_bell() {
             s.bell_until = Some(now + Duration::from_millis(BELL_MS));
         }
@@ -388,6 +406,13 @@ impl App {
             self.sessions.escape_pending = true;
             return Vec::new();
         }
+        if self
+            .sessions
+            .active()
+            .is_some_and(|s| s.select.copy.is_some())
+        {
+            return self.copy_mode_key(&k);
+        }
         // Shift+PgUp/PgDn scroll the history, as in most terminals.
         if k.modifiers.contains(KeyModifiers::SHIFT)
             && matches!(k.code, KeyCode::PageUp | KeyCode::PageDown)
@@ -413,7 +438,8 @@ impl App {
         let Some(s) = self.sessions.active_mut() else {
             return Vec::new();
         };
-        if s.state != SessionState::Live {
+        // Copy mode keeps every key from the guest, the chord's own byte included.
+        if s.state != SessionState::Live || s.select.copy.is_some() {
             return Vec::new();
         }
         let bytes = s.screen.encode_key(&key);
@@ -432,7 +458,7 @@ impl App {
         let Some(s) = self.sessions.active_mut() else {
             return Vec::new();
         };
-        if s.state != SessionState::Live {
+        if s.state != SessionState::Live || s.select.copy.is_some() {
             return Vec::new();
         }
         s.screen.set_scroll_offset(0);
@@ -440,73 +466,6 @@ impl App {
             session: s.id,
             bytes: s.screen.paste_bytes(text),
         }]
-    }
-
-    /// The wheel scrolls the history unless the guest asked for mouse reports; a click
-    /// on the rack beside a split pane gives the keyboard back to the rack.
-    pub(super) fn console_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
-        use crossterm::event::MouseButton as B;
-        let area = Rect::new(0, 0, self.size.0, self.size.1);
-        let body = screen_layout(area, false, false).body;
-        let layout = console_layout(body, self.sessions.split);
-        let inner = pane_inner(layout.pane);
-        let inside = m.column >= inner.x
-            && m.column < inner.right()
-            && m.row >= inner.y
-            && m.row < inner.bottom();
-        if let Some(r) = layout.rack
-            && matches!(m.kind, MouseEventKind::Down(_))
-            && m.column < r.right()
-            && m.row >= r.y
-            && m.row < r.bottom()
-        {
-            self.screen = Screen::Rack;
-            self.sessions.escape_pending = false;
-            return Vec::new();
-        }
-        let Some(s) = self.sessions.active_mut() else {
-            return Vec::new();
-        };
-        let button = |b: B| match b {
-            B::Left => term::MouseButton::Left,
-            B::Middle => term::MouseButton::Middle,
-            B::Right => term::MouseButton::Right,
-        };
-        let kind = match m.kind {
-            MouseEventKind::ScrollUp => term::MouseKind::ScrollUp,
-            MouseEventKind::ScrollDown => term::MouseKind::ScrollDown,
-            MouseEventKind::Down(b) => term::MouseKind::Press(button(b)),
-            MouseEventKind::Up(b) => term::MouseKind::Release(button(b)),
-            MouseEventKind::Drag(b) => term::MouseKind::Drag(button(b)),
-            MouseEventKind::Moved => term::MouseKind::Moved,
-            _ => return Vec::new(),
-        };
-        let reporting = s.screen.mouse_mode() != term::MouseProtocolMode::None;
-        if reporting && inside && s.state == SessionState::Live {
-            let ev = term::MouseEvent {
-                kind,
-                col: m.column - inner.x,
-                row: m.row - inner.y,
-                mods: term::Modifiers {
-                    shift: m.modifiers.contains(KeyModifiers::SHIFT),
-                    alt: m.modifiers.contains(KeyModifiers::ALT),
-                    ctrl: m.modifiers.contains(KeyModifiers::CONTROL),
-                },
-            };
-            if let Some(bytes) = s.screen.encode_mouse(&ev) {
-                return vec![Effect::ConsoleInput {
-                    session: s.id,
-                    bytes,
-                }];
-            }
-            return Vec::new();
-        }
-        match kind {
-            term::MouseKind::ScrollUp => s.screen.scroll_by(3),
-            term::MouseKind::ScrollDown => s.screen.scroll_by(-3),
-            _ => {}
-        }
-        Vec::new()
     }
 
     /// Keep every session's screen (and its remote pty) at the pane's inner size.
@@ -519,7 +478,7 @@ impl App {
             if s.screen.size() == (cols, rows) {
                 continue;
             }
-            s.screen.resize(cols, rows);
+            s.resize(cols, rows);
             if s.state == SessionState::Live {
                 out.push(Effect::ConsoleResize {
                     session: s.id,
@@ -557,6 +516,7 @@ impl App {
                 self.ensure_visible();
                 return vec![Effect::CloseConsole { session: s.id }];
             }
+            Action::ConsoleCopyMode if n > 0 => return self.enter_copy_mode(),
             Action::ConsoleReconnect => {
                 let (cols, rows) = self.console_pane_size();
                 if let Some(s) = self.sessions.active_mut()

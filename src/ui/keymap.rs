@@ -22,16 +22,20 @@ pub enum Context {
     /// A console has the keyboard: only its escape chord is looked up here, then one
     /// key of this context (never `Global`).
     Console,
+    /// A console in copy mode: its keys move the copy cursor and select (single keys, never
+    /// `Global`, never the guest).
+    Copy,
 }
 
 impl Context {
-    pub const ALL: [Context; 6] = [
+    pub const ALL: [Context; 7] = [
         Context::Global,
         Context::Rack,
         Context::Hosts,
         Context::Onboarding,
         Context::Settings,
         Context::Console,
+        Context::Copy,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -41,6 +45,7 @@ impl Context {
             Context::Onboarding => "onboarding",
             Context::Settings => "settings",
             Context::Console => "console",
+            Context::Copy => "copy",
         }
     }
     fn from_name(s: &str) -> Option<Context> {
@@ -274,7 +279,7 @@ impl Keymap {
                 err(
                     section.span().start,
                     section.get_ref().clone(),
-                    "unknown context (expected global, rack, hosts, onboarding, settings or console)".into(),
+                    "unknown context (expected global, rack, hosts, onboarding, settings, console or copy)".into(),
                 )
             })?;
             for (name, keys) in actions {
@@ -291,12 +296,18 @@ impl Keymap {
                         .collect();
                     match chord {
                         // The console looks up one key at a time (every other key is the
-                        // guest's), so its bindings cannot be chords.
-                        Some(c) if ctx == Context::Console && c.len() > 1 => {
+                        // guest's), and so does its copy mode: their bindings cannot be chords.
+                        Some(c)
+                            if matches!(ctx, Context::Console | Context::Copy) && c.len() > 1 =>
+                        {
                             return Err(err(
                                 k.span().start,
                                 dotted.clone(),
-                                format!("`{}`: console keys must be single keys", k.get_ref()),
+                                format!(
+                                    "`{}`: {} keys must be single keys",
+                                    k.get_ref(),
+                                    ctx.name()
+                                ),
                             ));
                         }
                         Some(c) if !c.is_empty() => chords.push(c),

@@ -9,6 +9,8 @@ pub mod app;
 pub mod color;
 pub mod config;
 pub mod console;
+pub mod console_copy;
+mod console_mouse;
 pub mod forms;
 mod input;
 pub mod keymap;

@@ -13,6 +13,10 @@
 //! frame. For the same reason a key sent to a console guest is not drawn on its own: its
 //! frame waits (up to `FRAME_MS`) for the echo. The loop also measures the latency it adds
 //! to a console (`RuntimeStats::latency_snapshot`).
+//!
+//! Some effects act on the user's terminal itself (Ctrl-Z, the OSC 52 clipboard write):
+//! the loop performs those between frames, through the same writer, so their bytes never
+//! land inside a frame.
 
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -205,6 +209,13 @@ fn set_cursor_style(style: CursorStyle) -> crossterm::cursor::SetCursorStyle {
     }
 }
 
+/// The real terminal's passthrough hook: bytes for the user's terminal itself (the OSC 52
+/// clipboard sequence), written between frames and flushed at once.
+pub fn passthrough<W: Write>(out: &mut W, bytes: &[u8]) -> io::Result<()> {
+    out.write_all(bytes)?;
+    out.flush()
+}
+
 /// Translate a terminal event; `None` for what the UI ignores (focus changes).
 fn from_terminal(ev: Event) -> Option<AppEvent> {
     match ev {
@@ -242,12 +253,13 @@ pub async fn run(
     });
     #[cfg(not(unix))]
     let (_sig_tx, sig_rx) = mpsc::unbounded_channel::<()>();
-    let result = run_loop_framed(
+    let result = run_loop_io(
         &mut guard.terminal,
         EventStream::new(),
         sig_rx,
         super::terminal_guard::suspend,
         |t, edge| synchronized(t.backend_mut(), edge),
+        |t, bytes| passthrough(t.backend_mut(), bytes),
         app,
         inbox,
         effects,
@@ -291,14 +303,49 @@ where
 }
 
 /// `run_loop` with `frame` called before and after every frame (`synchronized` on the real
-/// terminal).
+/// terminal). Bytes for the terminal itself (clipboard writes) are dropped.
 #[allow(clippy::too_many_arguments)]
 pub async fn run_loop_framed<B, S>(
+    terminal: &mut Terminal<B>,
+    term_events: S,
+    suspend_signals: mpsc::UnboundedReceiver<()>,
+    suspend: impl FnMut(&mut Terminal<B>) -> io::Result<()>,
+    frame: impl FnMut(&mut Terminal<B>, FrameEdge) -> io::Result<()>,
+    app: App,
+    inbox: mpsc::Receiver<AppEvent>,
+    effects: mpsc::UnboundedSender<Effect>,
+    stats: Arc<RuntimeStats>,
+) -> Result<App, UiError>
+where
+    B: Backend,
+    S: Stream<Item = io::Result<Event>> + Unpin,
+{
+    run_loop_io(
+        terminal,
+        term_events,
+        suspend_signals,
+        suspend,
+        frame,
+        |_, _| Ok(()),
+        app,
+        inbox,
+        effects,
+        stats,
+    )
+    .await
+}
+
+/// `run_loop_framed` with `passthrough` called, between frames, with bytes meant for the
+/// user's terminal itself (`Effect::CopyToClipboard` as OSC 52; `passthrough` on the real
+/// terminal).
+#[allow(clippy::too_many_arguments)]
+pub async fn run_loop_io<B, S>(
     terminal: &mut Terminal<B>,
     mut term_events: S,
     mut suspend_signals: mpsc::UnboundedReceiver<()>,
     mut suspend: impl FnMut(&mut Terminal<B>) -> io::Result<()>,
     mut frame: impl FnMut(&mut Terminal<B>, FrameEdge) -> io::Result<()>,
+    mut passthrough: impl FnMut(&mut Terminal<B>, &[u8]) -> io::Result<()>,
     mut app: App,
     mut inbox: mpsc::Receiver<AppEvent>,
     effects: mpsc::UnboundedSender<Effect>,
@@ -457,6 +504,13 @@ where
                     cursor_style = CursorStyle::Default;
                     dirty = true;
                     urgent = true;
+                }
+                Effect::CopyToClipboard(text) => {
+                    // A terminal that cannot take the write cannot draw either; the next
+                    // frame reports that. A failed copy alone must not end the loop.
+                    if let Err(e) = passthrough(terminal, &crate::term::osc52_copy(&text)) {
+                        tracing::warn!("clipboard write: {e}");
+                    }
                 }
                 other => {
                     let typed = matches!(other, Effect::ConsoleInput { .. });

@@ -1,6 +1,7 @@
 //! The console screen: the active session's terminal in a bordered pane (full screen or
 //! beside the rack). The top border carries the tabs and the guest's window title; the
-//! bottom border the escape chord and what follows it, or why the session ended.
+//! bottom border the escape chord and what follows it, or why the session ended; in copy
+//! mode it says COPY with that mode's keys, and the copy cursor and selection are drawn.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
@@ -9,6 +10,7 @@ use ratatui::widgets::{Block, Borders, Widget};
 use super::super::action::Action;
 use super::super::app::{App, Screen};
 use super::super::console::{Session, SessionState, console_layout, pane_inner};
+use super::super::console_copy::visible_row;
 use super::super::keymap::Context;
 use super::super::term_widget::{TermStyle, TermWidget};
 use super::widgets::put;
@@ -125,6 +127,11 @@ pub fn draw_pane(app: &App, pane: Rect, buf: &mut Buffer) {
         draw_screen(app, active, pane, buf);
         return;
     }
+    if active.select.copy.is_some() && !app.sessions.escape_pending {
+        copy_mode_hint(app, x, y, right, buf);
+        draw_screen(app, active, pane, buf);
+        return;
+    }
     let chord_style = if app.sessions.escape_pending {
         t.style("selection")
     } else {
@@ -153,6 +160,7 @@ pub fn draw_pane(app: &App, pane: Rect, buf: &mut Buffer) {
         (Action::ConsoleNext, "next"),
         (Action::ConsoleSplit, "split"),
         (Action::ConsoleClose, "close"),
+        (Action::ConsoleCopyMode, "copy"),
     ]);
     if app.sessions.list.len() > 1 {
         long.push("1-9 tab".into());
@@ -194,6 +202,54 @@ pub fn draw_pane(app: &App, pane: Rect, buf: &mut Buffer) {
     draw_screen(app, active, pane, buf);
 }
 
+/// The bottom border in copy mode: COPY and its keys (all of them, or the three that matter
+/// when the pane is narrow).
+fn copy_mode_hint(app: &App, x: u16, y: u16, right: u16, buf: &mut Buffer) {
+    let t = &app.theme;
+    let key = |a: Action| {
+        app.keymap
+            .keys_for(Context::Copy, a)
+            .into_iter()
+            .next()
+            .unwrap_or_default()
+    };
+    let x = put(
+        buf,
+        x,
+        y,
+        " COPY ",
+        t.style("selection"),
+        right.saturating_sub(x),
+    );
+    let moves: String = [
+        Action::CopyLeft,
+        Action::CopyDown,
+        Action::CopyUp,
+        Action::CopyRight,
+    ]
+    .into_iter()
+    .map(key)
+    .collect();
+    let tail = [
+        (Action::CopySelect, "select"),
+        (Action::CopyYank, "copy"),
+        (Action::CopyLeave, "leave"),
+    ]
+    .map(|(a, l)| format!("{} {l}", key(a)))
+    .join(" · ");
+    let long = format!(
+        " {moves} move · {} history · {tail} ",
+        key(Action::CopyPageUp)
+    );
+    let room = right.saturating_sub(x);
+    if let Some(hint) = [long, format!(" {tail} ")]
+        .into_iter()
+        .find(|h| h.chars().count() as u16 <= room)
+    {
+        put(buf, x, y, &hint, t.dim(), room);
+    }
+}
+
 fn draw_screen(app: &App, active: &Session, pane: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let ts = TermStyle {
@@ -204,7 +260,25 @@ fn draw_screen(app: &App, active: &Session, pane: Rect, buf: &mut Buffer) {
             .unwrap_or(ratatui::style::Color::Reset),
         ..TermStyle::default()
     };
-    TermWidget::new(&active.screen, ts).render(pane_inner(pane), buf);
+    let inner = pane_inner(pane);
+    TermWidget::new(&active.screen, ts)
+        .selection(Some(&active.select.selection))
+        .render(inner, buf);
+    // The copy cursor as a solid block: the guest may hide the terminal's own cursor.
+    if let Some(pos) = copy_cursor(active, inner)
+        && let Some(cell) = buf.cell_mut(pos)
+    {
+        cell.modifier = ratatui::style::Modifier::empty();
+        cell.set_style(t.style("selection"));
+    }
+}
+
+/// Where copy mode's cursor is on screen, if the session is in copy mode and it is in view.
+fn copy_cursor(s: &Session, inner: Rect) -> Option<Position> {
+    let c = s.select.copy?.cursor;
+    let row = visible_row(&s.screen, c.line)?;
+    (row < inner.height && c.col < inner.width)
+        .then(|| Position::new(inner.x + c.col, inner.y + row))
 }
 
 /// Where the terminal cursor goes: the guest's cursor while its console has the keyboard.
@@ -213,9 +287,12 @@ pub fn cursor(app: &App, body: Rect) -> Option<Position> {
         return None;
     }
     let s = app.sessions.active()?;
+    let inner = pane_inner(console_layout(body, app.sessions.split).pane);
+    if s.select.copy.is_some() {
+        return copy_cursor(s, inner);
+    }
     if s.state != SessionState::Live {
         return None;
     }
-    let inner = pane_inner(console_layout(body, app.sessions.split).pane);
     TermWidget::new(&s.screen, TermStyle::default()).cursor_position(inner)
 }
