@@ -26,6 +26,12 @@ use std::io::Write as _;
 use super::charset::Charset;
 use super::margins::{MarginTracker, blanked_rows, erase_rows};
 
+mod stops;
+mod tabs;
+
+use stops::{incomplete_utf8_tail, stop_table};
+use tabs::default_tabs;
+
 /// What the filter needs from the screen behind it.
 pub(crate) trait Sink {
     fn write(&mut self, bytes: &[u8]);
@@ -71,53 +77,6 @@ impl CsiBuf {
     }
 }
 
-/// Bytes that end a run of plain text in the ground state, one table per combination of
-/// what needs watching (see [`stop_table`]). Always: ESC, SO, SI, and BS (which must not
-/// land on the last column while a wrap is pending, see [`Filter::back_from_pending_wrap`]).
-/// With `lf`, also LF, VT and FF: used while the background may be colored, when a line
-/// feed that scrolls must fill the new line with it (bce). With `tab`, also HT: once the
-/// guest changed the tab stops, vt100's fixed every-8 tabs are wrong and HT becomes ours.
-/// With `text`, also every byte that starts a character: autowrap is off or insert mode
-/// on (vt100 knows neither), so each character is dealt with before vt100 sees it.
-const fn ground_stops(lf: bool, tab: bool, text: bool) -> [bool; 256] {
-    let mut t = [false; 256];
-    if text {
-        let mut b = 0x20;
-        while b < 256 {
-            // Not DEL, and not a UTF-8 continuation byte (the middle of a character).
-            t[b] = b != 0x7f && !(b >= 0x80 && b < 0xc0);
-            b += 1;
-        }
-    }
-    t[0x08] = true;
-    t[0x0e] = true;
-    t[0x0f] = true;
-    t[0x1b] = true;
-    if lf {
-        t[0x0a] = true;
-        t[0x0b] = true;
-        t[0x0c] = true;
-    }
-    if tab {
-        t[0x09] = true;
-    }
-    t
-}
-
-static GROUND_STOPS: [[bool; 256]; 8] = {
-    let mut all = [[false; 256]; 8];
-    let mut i = 0;
-    while i < 8 {
-        all[i] = ground_stops(i & 1 != 0, i & 2 != 0, i & 4 != 0);
-        i += 1;
-    }
-    all
-};
-
-fn stop_table(lf: bool, tab: bool, text: bool) -> &'static [bool; 256] {
-    &GROUND_STOPS[usize::from(lf) | usize::from(tab) << 1 | usize::from(text) << 2]
-}
-
 #[derive(Debug, Clone)]
 pub(crate) struct Filter {
     state: State,
@@ -139,16 +98,6 @@ pub(crate) struct Filter {
     /// IRM (`CSI 4 h/l`), which vt100 ignores: when on, each character gets an ICH first.
     insert: bool,
     out: Vec<u8>,
-}
-
-/// Stops are kept for at least this many columns, so that (as in xterm, whose table is
-/// fixed) TBC also clears the stops of columns a later resize reveals.
-const MIN_TAB_COLUMNS: u16 = 512;
-
-fn default_tabs(cols: u16) -> Vec<bool> {
-    (0..cols.max(MIN_TAB_COLUMNS))
-        .map(|c| c != 0 && c % 8 == 0)
-        .collect()
 }
 
 impl Filter {
@@ -596,40 +545,6 @@ impl Filter {
         }
     }
 
-    fn tab_forward(&mut self, count: u16, sink: &mut impl Sink) {
-        let cur = clamp_col(sink);
-        let last = sink.cols().saturating_sub(1);
-        let mut col = cur;
-        for _ in 0..count {
-            let next = (usize::from(col) + 1..self.tabs.len()).find(|&c| self.tabs[c]);
-            col = next.and_then(|c| u16::try_from(c).ok()).unwrap_or(last);
-            if col >= last {
-                col = last;
-                break;
-            }
-        }
-        if col > cur {
-            let _ = write!(self.out, "\x1b[{}C", col - cur);
-            self.flush(sink);
-        }
-    }
-
-    fn tab_backward(&mut self, count: u16, sink: &mut impl Sink) {
-        let cur = clamp_col(sink);
-        let mut col = cur;
-        for _ in 0..count {
-            let prev = (0..usize::from(col)).rev().find(|&c| self.tabs[c]);
-            col = prev.and_then(|c| u16::try_from(c).ok()).unwrap_or(0);
-            if col == 0 {
-                break;
-            }
-        }
-        if col < cur {
-            let _ = write!(self.out, "\x1b[{}D", cur - col);
-            self.flush(sink);
-        }
-    }
-
     /// Before BS or CUB: vt100 marks a pending wrap by a cursor one past the last column,
     /// so its BS would land on the last column; xterm's cursor is on the last column and
     /// BS leaves it. One BS more first puts vt100's cursor where xterm's is.
@@ -676,25 +591,6 @@ impl Filter {
             self.out.clear();
         }
     }
-}
-
-/// How many bytes at the end of `b` begin a UTF-8 character that is not complete yet
-/// (0 when `b` ends on a character boundary, or with bytes that can never complete).
-fn incomplete_utf8_tail(b: &[u8]) -> usize {
-    for back in 1..=b.len().min(3) {
-        let byte = b[b.len() - back];
-        if byte & 0xc0 == 0x80 {
-            continue; // a continuation byte: look further back for the lead
-        }
-        let len = match byte {
-            0xc2..=0xdf => 2,
-            0xe0..=0xef => 3,
-            0xf0..=0xf4 => 4,
-            _ => return 0,
-        };
-        return if back < len { back } else { 0 };
-    }
-    0
 }
 
 fn clamp_col(sink: &impl Sink) -> u16 {
