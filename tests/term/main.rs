@@ -6,6 +6,7 @@ mod keys;
 mod pty;
 mod replay;
 mod screen;
+mod screen_fixture;
 mod vt100_patch;
 mod vttest;
 mod widget;
