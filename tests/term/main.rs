@@ -7,6 +7,7 @@ mod pty;
 mod replay;
 mod screen;
 mod screen_fixture;
+mod vim;
 mod vt100_patch;
 mod vttest;
 mod widget;
