@@ -2,6 +2,7 @@
 //! release test build short on CI.
 
 mod conformance;
+mod htop;
 mod keys;
 mod pty;
 mod replay;
