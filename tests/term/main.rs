@@ -4,6 +4,7 @@
 mod conformance;
 mod htop;
 mod keys;
+mod nano;
 mod pty;
 mod replay;
 mod screen;
