@@ -2,8 +2,9 @@
 //! 80x24, UTF-8. Its figures and process list change from run to run, so the checks are
 //! on structure: the meters with their `[`...`]` bars, the tab and column header rows
 //! with their colors (filled to the right edge by EL in the current background, as
-//! xterm's bce does), the function-key bar, F2's Setup screen and back, and F10 leaving
-//! the alternate screen for the shell's screen.
+//! xterm's bce does), the function-key bar, F2's Setup screen and back, a mouse click on
+//! the bar, and F10 leaving the alternate screen and the keypad and mouse modes for the
+//! shell's screen.
 //!
 //! The colors are those of htop's default scheme (CRT.c, "Default"): column header black
 //! on green with the sort column black on cyan, tabs black on green, function-key labels
@@ -12,7 +13,10 @@
 //! htop runs with `-d 100` (a 10 s refresh, so the screen holds still between keys) and
 //! `-s PID`, HOME and HTOPRC in a temp dir so no user configuration applies.
 
-use proximity::term::{Color, KeyCode, KeyEvent, Modifiers, Screen};
+use proximity::term::{
+    Color, KeyCode, KeyEvent, Modifiers, MouseButton, MouseEvent, MouseKind, MouseProtocolEncoding,
+    MouseProtocolMode, Screen,
+};
 
 use crate::pty::{Session, skip_unless_installed};
 
@@ -175,6 +179,14 @@ fn htop_meters_header_function_bar_setup_and_quit() {
         sc.text_lines()[23] == MAIN_BAR && header_row(sc).is_some_and(|r| r + 1 < 23)
     });
     assert!(s.screen.alternate_screen());
+    // ncurses' keypad mode and htop's mouse: xterm's normal tracking, SGR reports.
+    let modes = s.screen.key_modes();
+    assert!(
+        modes.application_cursor && modes.application_keypad,
+        "{modes:?}"
+    );
+    assert_eq!(s.screen.mouse_mode(), MouseProtocolMode::PressRelease);
+    assert_eq!(s.screen.mouse_encoding(), MouseProtocolEncoding::Sgr);
     check_function_bar(&s.screen, MAIN_BAR);
 
     let header = header_row(&s.screen).expect("header row");
@@ -255,6 +267,31 @@ fn htop_meters_header_function_bar_setup_and_quit() {
     });
     check_function_bar(&s.screen, MAIN_BAR);
 
+    // A click on the bar's "Setup" label, reported in the mode htop asked for (SGR),
+    // opens Setup as F2 does.
+    let click = |s: &Session, kind| {
+        let ev = MouseEvent {
+            kind,
+            col: 10,
+            row: 23,
+            mods: Modifiers::NONE,
+        };
+        s.screen
+            .encode_mouse(&ev)
+            .expect("htop wants button reports")
+    };
+    let mut report = click(&s, MouseKind::Press(MouseButton::Left));
+    report.extend(click(&s, MouseKind::Release(MouseButton::Left)));
+    assert_eq!(report, b"\x1b[<0;11;24M\x1b[<0;11;24m");
+    s.send(&report);
+    s.wait_for("Setup opened by the mouse", |sc| {
+        sc.text_lines()[23] == SETUP_BAR
+    });
+    s.send(&key(&s, KeyCode::Esc));
+    s.wait_for("the main screen after the mouse", |sc| {
+        sc.text_lines()[23] == MAIN_BAR && header_row(sc) == Some(header)
+    });
+
     s.send(&key(&s, KeyCode::F(10)));
     s.wait_for("the shell after htop", |sc| {
         sc.text_lines()[1] == "shell after htop"
@@ -263,6 +300,13 @@ fn htop_meters_header_function_bar_setup_and_quit() {
         !s.screen.alternate_screen(),
         "htop left the alternate screen"
     );
+    // ... and turned its modes off again.
+    let modes = s.screen.key_modes();
+    assert!(
+        !modes.application_cursor && !modes.application_keypad,
+        "{modes:?}"
+    );
+    assert_eq!(s.screen.mouse_mode(), MouseProtocolMode::None);
     let lines = s.screen.text_lines();
     assert_eq!(lines[0], "shell before htop", "{}", s.dump());
     assert!(lines[2..].iter().all(String::is_empty), "{}", s.dump());
