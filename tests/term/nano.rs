@@ -90,6 +90,13 @@ fn nano_types_writes_out_and_exits() {
             && sc.cursor() == (1, 0)
     });
     assert!(s.screen.alternate_screen());
+    // Keypad transmit mode (`CSI ? 1 h`, `ESC =`) and bracketed paste, as nano asks.
+    let modes = s.screen.key_modes();
+    assert!(
+        modes.application_cursor && modes.application_keypad,
+        "{modes:?}"
+    );
+    assert!(s.screen.bracketed_paste());
     check_title(&s.screen, false);
     let lines = s.screen.text_lines();
     assert!(lines[3..21].iter().all(String::is_empty), "{}", s.dump());
@@ -144,6 +151,13 @@ fn nano_types_writes_out_and_exits() {
         !s.screen.alternate_screen(),
         "nano left the alternate screen"
     );
+    // ... and its modes reset for the shell.
+    let modes = s.screen.key_modes();
+    assert!(
+        !modes.application_cursor && !modes.application_keypad,
+        "{modes:?}"
+    );
+    assert!(!s.screen.bracketed_paste());
     let lines = s.screen.text_lines();
     assert_eq!(lines[0], "shell before nano", "{}", s.dump());
     assert!(lines[2..].iter().all(String::is_empty), "{}", s.dump());

@@ -119,6 +119,13 @@ fn vim_edits_searches_splits_and_restores_the_shell_screen() {
         s.screen.alternate_screen(),
         "vim draws in the alternate screen"
     );
+    // Keypad transmit mode (`CSI ? 1 h`, `ESC =`) and bracketed paste, as vim asks.
+    let modes = s.screen.key_modes();
+    assert!(
+        modes.application_cursor && modes.application_keypad,
+        "{modes:?}"
+    );
+    assert!(s.screen.bracketed_paste());
     check_filler(&s.screen, 4..23);
     for row in 0..4 {
         assert_eq!(look(&s.screen, row, 0), PLAIN, "text row {row}");
@@ -201,6 +208,13 @@ fn vim_edits_searches_splits_and_restores_the_shell_screen() {
         !s.screen.alternate_screen(),
         "vim left the alternate screen"
     );
+    // ... and its modes reset for the shell.
+    let modes = s.screen.key_modes();
+    assert!(
+        !modes.application_cursor && !modes.application_keypad,
+        "{modes:?}"
+    );
+    assert!(!s.screen.bracketed_paste());
     // The shell's screen as it was before vim, nothing of vim's left on it.
     let lines = s.screen.text_lines();
     assert_eq!(lines[0], "shell before vim", "{}", s.dump());
