@@ -1,7 +1,9 @@
 //! Real programs through a real PTY into our Screen: tput (ncurses-bin), less, dialog
 //! and whiptail. They exercise terminfo paths we only imitate in fixtures: ncurses' `acsc`
 //! line drawing (`ESC ( 0`), slang's G1 + SO/SI, alternate screen, scroll regions.
-//! A missing program fails the test with the Debian package to install.
+//! A missing program fails these tests with the Debian package to install; the tests of
+//! the full-screen programs built on [`Session`] (vim, htop, nano) skip instead, see
+//! [`skip_unless_installed`].
 
 use std::io::{Read, Write};
 use std::sync::mpsc;
@@ -10,14 +12,40 @@ use std::time::{Duration, Instant};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use proximity::term::Screen;
 
+use crate::screen_fixture;
+
 pub(crate) const COLS: u16 = 80;
 pub(crate) const ROWS: u16 = 24;
 
-fn require(program: &str, package: &str) {
-    let found = std::env::var_os("PATH")
+/// Generous: each wait ends as soon as its screen is there; only a hung or wrong program
+/// waits this long (CI runs on a loaded 2-core machine).
+const WAIT: Duration = Duration::from_secs(20);
+
+fn installed(program: &str) -> bool {
+    std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
-        .unwrap_or(false);
-    assert!(found, "`{program}` is missing: apt-get install {package}");
+        .unwrap_or(false)
+}
+
+fn require(program: &str, package: &str) {
+    assert!(
+        installed(program),
+        "`{program}` is missing: apt-get install {package}"
+    );
+}
+
+/// Whether `program` is on PATH; if not, say on stderr that `test` is skipped (the only
+/// case in which the real-program tests skip; CI installs the packages, see .ci/run).
+pub(crate) fn skip_unless_installed(test: &str, program: &str, package: &str) -> bool {
+    if installed(program) {
+        return true;
+    }
+    // Straight to stderr: the harness captures `eprintln!` of passing tests.
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: `{program}` is not installed (apt-get install {package})"
+    );
+    false
 }
 
 /// A program on the slave side of a COLS x ROWS PTY; a thread forwards its output to `rx`.
@@ -74,14 +102,15 @@ impl Drop for Pty {
     }
 }
 
-struct Session {
-    screen: Screen,
+/// A program in a COLS x ROWS PTY and the Screen its output goes to.
+pub(crate) struct Session {
+    pub(crate) screen: Screen,
     pty: Pty,
 }
 
 impl Session {
     fn spawn(argv: &[&str]) -> Session {
-        let pty = Pty::spawn(
+        Session::spawn_env(
             argv,
             &[
                 ("TERM", "xterm-256color"),
@@ -90,17 +119,20 @@ impl Session {
                 ("LC_ALL", "C"),
                 ("LESS", ""),
             ],
-        );
+        )
+    }
+
+    pub(crate) fn spawn_env(argv: &[&str], env: &[(&str, &str)]) -> Session {
         Session {
             screen: Screen::new(COLS, ROWS),
-            pty,
+            pty: Pty::spawn(argv, env),
         }
     }
 
-    /// Feed output (answering queries) until `done` holds for the screen, or panic with
-    /// the screen after 10 s.
-    fn wait_for(&mut self, what: &str, done: impl Fn(&Screen) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(10);
+    /// Feed output (answering queries) until `done` holds for the screen: false if it
+    /// still does not after [`WAIT`].
+    pub(crate) fn wait_until(&mut self, done: impl Fn(&Screen) -> bool) -> bool {
+        let deadline = Instant::now() + WAIT;
         while !done(&self.screen) {
             let left = deadline.saturating_duration_since(Instant::now());
             match self
@@ -116,16 +148,41 @@ impl Session {
                     }
                 }
                 Err(_) if Instant::now() < deadline => {}
-                Err(_) => panic!("timed out waiting for {what}; screen:\n{}", self.dump()),
+                Err(_) => return false,
             }
+        }
+        true
+    }
+
+    /// [`Session::wait_until`], or panic with the screen.
+    pub(crate) fn wait_for(&mut self, what: &str, done: impl Fn(&Screen) -> bool) {
+        if !self.wait_until(done) {
+            panic!("timed out waiting for {what}; screen:\n{}", self.dump());
         }
     }
 
-    fn send(&mut self, bytes: &[u8]) {
+    /// Wait until the screen is tests/fixtures/`dir`/`name`.txt with the cursor at
+    /// `cursor` (row, col), or panic with the rows that differ.
+    pub(crate) fn expect(&mut self, dir: &str, name: &str, cursor: (u16, u16)) {
+        let matches = |sc: &Screen| {
+            sc.cursor() == cursor && screen_fixture::compare(dir, name, &sc.text_lines()).is_ok()
+        };
+        if !self.wait_until(matches) {
+            let rows = screen_fixture::compare(dir, name, &self.screen.text_lines())
+                .err()
+                .unwrap_or_else(|| format!("{dir}/{name}.txt: the rows match"));
+            panic!(
+                "timed out waiting for {name}: cursor {:?}, want {cursor:?}\n{rows}",
+                self.screen.cursor()
+            );
+        }
+    }
+
+    pub(crate) fn send(&mut self, bytes: &[u8]) {
         self.pty.send(bytes);
     }
 
-    fn dump(&self) -> String {
+    pub(crate) fn dump(&self) -> String {
         self.screen.text_lines().join("\n")
     }
 

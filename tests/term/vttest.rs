@@ -5,9 +5,7 @@
 //! on the screen itself: "an unbroken border of *'s and +'s", "three identical lines"...),
 //! drafted by feeding vttest's output to a small VT100 model written apart from ours (kept
 //! out of the repo) and then checked by reading them against vttest's text and the VT100
-//! rules; they are not recordings of our Screen. Fixture format: `#` comment lines
-//! first, then exactly ROWS lines, `|` followed by the row as compared (trailing spaces
-//! trimmed) or `?` for a row left out of the comparison (the comment says why).
+//! rules; they are not recordings of our Screen. Fixture format: see `screen_fixture`.
 //!
 //! vttest runs with the geometry `24x80.80`: the console's width is the guest PTY's, so
 //! the 132-column passes (DECCOLM) are drawn at 80 columns; each such pass is compared
@@ -29,12 +27,13 @@
 //! passes) cannot be mistaken for the previous one. Only the waits have timeouts.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use proximity::term::Screen;
 
 use crate::pty::{COLS, Pty, ROWS};
+use crate::screen_fixture;
 
 const HOLD_PROMPT: &[u8] = b"Push <RETURN>";
 /// Must stay the longer of the two (see `pump`).
@@ -159,58 +158,10 @@ impl Vttest {
     /// Wait for the next held screen and compare it with `fixture`.
     fn expect(&mut self, fixture: &str) {
         let got = self.hold(fixture).text_lines();
-        if let Err(e) = compare(fixture, &got) {
+        if let Err(e) = screen_fixture::compare("vttest", fixture, &got) {
             panic!("{e}");
         }
     }
-}
-
-/// One fixture row: `Some(text)` compared, `None` left out.
-fn load_fixture(name: &str) -> Vec<Option<String>> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/vttest")
-        .join(format!("{name}.txt"));
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let rows: Vec<Option<String>> = text
-        .lines()
-        .skip_while(|l| l.starts_with('#'))
-        .map(|l| match l.split_at_checked(1) {
-            Some(("|", row)) => Some(row.to_string()),
-            Some(("?", _)) => None,
-            _ => panic!("{}: a row must start with | or ?: {l:?}", path.display()),
-        })
-        .collect();
-    assert_eq!(
-        rows.len(),
-        usize::from(ROWS),
-        "{}: expected {ROWS} rows",
-        path.display()
-    );
-    rows
-}
-
-/// Compare `got` with the fixture; the error shows every row, `!` marking the wrong ones.
-fn compare(name: &str, got: &[String]) -> Result<(), String> {
-    let want = load_fixture(name);
-    let bad: Vec<usize> = (0..want.len())
-        .filter(|&i| want[i].as_ref().is_some_and(|w| Some(w) != got.get(i)))
-        .collect();
-    if bad.is_empty() {
-        return Ok(());
-    }
-    let mut msg = format!("vttest screen differs from {name}.txt (rows {bad:?}, 0-based):\n");
-    for (i, w) in want.iter().enumerate() {
-        let g = got.get(i).map(String::as_str).unwrap_or("");
-        let mark = if bad.contains(&i) { '!' } else { ' ' };
-        match w {
-            Some(w) if bad.contains(&i) => {
-                msg.push_str(&format!("{mark} want |{w}|\n{mark} got  |{g}|\n"));
-            }
-            _ => msg.push_str(&format!("{mark}      |{g}|\n")),
-        }
-    }
-    Err(msg)
 }
 
 /// Attributes vt100 keeps that vttest's screens set (blink has no place there).
