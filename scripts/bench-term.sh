@@ -35,7 +35,7 @@ echo "== xterm.js: @xterm/headless"
 if [ ! -d scripts/bench-term/node_modules/@xterm/headless ]; then
   npm install --prefix scripts/bench-term --no-audit --no-fund @xterm/headless >/dev/null
 fi
-xterm_line=$(node scripts/bench-term/bench.mjs "$STREAM" 5)
+xterm_line=$(node scripts/bench-term/bench.mjs "$STREAM" 9)
 xterm=${xterm_line#xterm_median_mibs=}
 
 ratio=$(awk -v a="$ours" -v b="$xterm" 'BEGIN { printf "%.2f", a / b }')
