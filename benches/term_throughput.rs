@@ -213,7 +213,14 @@ fn feed_and_draw(data: &[u8], buf: &mut Buffer, cadence: Cadence) -> usize {
 fn quick(data: &[u8]) {
     let mib = data.len() as f64 / (1 << 20) as f64;
     // The best of 3 runs: on a busy machine the fastest run is the least disturbed one.
+    // `BENCH_TERM_QUICK=NAME` runs only the parts whose name contains NAME (for a profiler;
+    // `=1` runs them all).
+    let only = std::env::var("BENCH_TERM_QUICK").unwrap_or_default();
+    let only = if only == "1" { String::new() } else { only };
     let time = |name: &str, f: &mut dyn FnMut()| {
+        if !name.contains(only.as_str()) {
+            return;
+        }
         let s = (0..3)
             .map(|_| {
                 let t = std::time::Instant::now();

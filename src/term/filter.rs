@@ -29,7 +29,7 @@ use super::margins::{MarginTracker, blanked_rows, erase_rows};
 mod stops;
 mod tabs;
 
-use stops::{incomplete_utf8_tail, stop_table};
+use stops::stop_table;
 use tabs::default_tabs;
 
 /// What the filter needs from the screen behind it.
@@ -370,15 +370,7 @@ impl Filter {
             }
         }
         self.out.extend_from_slice(&input[run..n]);
-        // A character split across two reads stays here until the rest arrives: vte 0.15
-        // completes a split character by copying up to 3 following bytes, and when those
-        // end in another incomplete character it swallows the ones in between (a BS, a CR).
-        let keep = incomplete_utf8_tail(&self.out);
-        if keep < self.out.len() {
-            let cut = self.out.len() - keep;
-            sink.write(&self.out[..cut]);
-            self.out.drain(..cut);
-        }
+        self.flush(sink);
     }
 
     /// C0 controls inside ESC/CSI: CAN and SUB abort, ESC restarts, SO/SI still shift

@@ -1,5 +1,4 @@
-//! Which bytes end a run of plain text for the filter, and where a read ends inside a
-//! UTF-8 character.
+//! Which bytes end a run of plain text for the filter.
 
 /// Bytes that end a run of plain text in the ground state, one table per combination of
 /// what needs watching (see [`stop_table`]). Always: ESC, SO, SI, and BS (which must not
@@ -46,45 +45,4 @@ static GROUND_STOPS: [[bool; 256]; 8] = {
 
 pub(super) fn stop_table(lf: bool, tab: bool, text: bool) -> &'static [bool; 256] {
     &GROUND_STOPS[usize::from(lf) | usize::from(tab) << 1 | usize::from(text) << 2]
-}
-
-/// How many bytes at the end of `b` begin a UTF-8 character that is not complete yet
-/// (0 when `b` ends on a character boundary, or with bytes that can never complete).
-pub(super) fn incomplete_utf8_tail(b: &[u8]) -> usize {
-    for back in 1..=b.len().min(3) {
-        let byte = b[b.len() - back];
-        if byte & 0xc0 == 0x80 {
-            continue; // a continuation byte: look further back for the lead
-        }
-        let len = match byte {
-            0xc2..=0xdf => 2,
-            0xe0..=0xef => 3,
-            0xf0..=0xf4 => 4,
-            _ => return 0,
-        };
-        return if back < len { back } else { 0 };
-    }
-    0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::incomplete_utf8_tail;
-
-    #[test]
-    fn an_unfinished_character_is_held_and_a_finished_one_is_not() {
-        let e = "é".as_bytes(); // C3 A9
-        let hourglass = "⌛".as_bytes(); // E2 8C 9B
-        let emoji = "🙂".as_bytes(); // F0 9F 99 82
-        assert_eq!(incomplete_utf8_tail(b""), 0);
-        assert_eq!(incomplete_utf8_tail(b"ab"), 0);
-        assert_eq!(incomplete_utf8_tail(e), 0);
-        assert_eq!(incomplete_utf8_tail(&e[..1]), 1);
-        assert_eq!(incomplete_utf8_tail(&hourglass[..2]), 2);
-        assert_eq!(incomplete_utf8_tail(&emoji[..3]), 3);
-        assert_eq!(incomplete_utf8_tail(emoji), 0);
-        // Bytes that can never start a character are not held (vte replaces them).
-        assert_eq!(incomplete_utf8_tail(b"a\xff"), 0);
-        assert_eq!(incomplete_utf8_tail(b"a\x80\x80\x80"), 0);
-    }
 }

@@ -13,6 +13,12 @@ impl<CB: crate::Callbacks> vte::Perform for crate::screen::WrappedScreen<CB> {
         }
     }
 
+    // Proximity patch: a run of printable ASCII in one call (see the vendored
+    // vte's `print_ascii`).
+    fn print_ascii(&mut self, text: &str) {
+        self.text_ascii_run(text.as_bytes());
+    }
+
     fn execute(&mut self, b: u8) {
         match b {
             7 => self.callbacks.audible_bell(&mut self.screen),

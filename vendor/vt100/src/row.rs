@@ -39,6 +39,11 @@ impl Row {
         self.cells.iter()
     }
 
+    /// Proximity patch: the cells, for writing a run of them.
+    pub fn cells_mut(&mut self) -> &mut [crate::Cell] {
+        &mut self.cells
+    }
+
     pub fn get(&self, col: u16) -> Option<&crate::Cell> {
         self.cells.get(usize::from(col))
     }

@@ -960,35 +960,45 @@ impl Screen {
         }
     }
 
-    /// Proximity patch: the fast path of `WrappedScreen::text` for a
-    /// printable ASCII character written before the right margin over a
-    /// narrow cell whose left neighbour is narrow too. There `text` needs no
-    /// width lookup, no wrap and no wide-character cleanup; it would only
-    /// set the cell and move the cursor one column. Returns false (having
-    /// changed nothing) in every other case, which the full path handles.
-    fn text_ascii(&mut self, c: char) -> bool {
+    /// Proximity patch: the fast path of `WrappedScreen::text` for printable
+    /// ASCII, for as many bytes of `run` as fit the current row before the
+    /// right margin. Where the cell written and the one before it are narrow,
+    /// `text` needs no width lookup, no wrap and no wide-character cleanup:
+    /// it only sets the cell and moves the cursor. Each byte written makes
+    /// the next one's left neighbour narrow, so the run goes on until a wide
+    /// cell or the margin. Returns how many were written (0: changed nothing).
+    fn text_ascii_span(&mut self, run: &[u8]) -> usize {
         let attrs = self.attrs;
         let grid = self.grid_mut();
         let pos = grid.pos();
-        if pos.col >= grid.size().cols() {
-            return false;
+        let cols = grid.size().cols();
+        if pos.col >= cols {
+            return 0;
         }
         let Some(row) = grid.drawing_row_mut(pos.row) else {
-            return false;
+            return 0;
         };
-        if pos.col > 0 && row.get(pos.col - 1).is_none_or(crate::Cell::is_wide) {
-            return false;
+        if pos.col > 0 && row.get(pos.col - 1).is_none_or(crate::Cell::is_wide)
+        {
+            return 0;
         }
-        let Some(cell) = row.get_mut(pos.col) else {
-            return false;
-        };
-        if cell.is_wide() {
-            return false;
+        let start = usize::from(pos.col);
+        let n = run.len().min(usize::from(cols) - start);
+        let mut done = 0;
+        for (cell, &b) in row.cells_mut()[start..start + n].iter_mut().zip(run)
+        {
+            if cell.is_wide() {
+                break;
+            }
+            cell.set_ascii(char::from(b), attrs);
+            done += 1;
         }
-        cell.set_ascii(c, attrs);
-        grid.col_inc(1);
-        self.last_char = Some(c);
-        true
+        if done > 0 {
+            // `done` is at most the row's width, a u16.
+            grid.col_inc(u16::try_from(done).unwrap_or(u16::MAX));
+            self.last_char = Some(char::from(run[done - 1]));
+        }
+        done
     }
 
     // once we have drawn a character, clean up the wide character state of
@@ -1097,11 +1107,29 @@ impl<CB: crate::Callbacks> WrappedScreen<CB> {
         );
     }
 
+    /// Proximity patch: printable ASCII (`' '..='~'`) as `text` would draw
+    /// each byte in turn, with each row's share written by
+    /// `Screen::text_ascii_span` and only what it leaves (a wrap, a wide
+    /// neighbour) taken through `text`.
+    pub fn text_ascii_run(&mut self, run: &[u8]) {
+        let mut i = 0;
+        while i < run.len() {
+            if self.screen.ascii_fast_path {
+                i += self.screen.text_ascii_span(&run[i..]);
+                if i == run.len() {
+                    break;
+                }
+            }
+            self.text(char::from(run[i]));
+            i += 1;
+        }
+    }
+
     pub fn text(&mut self, c: char) {
         // Proximity patch: printable ASCII is most of what a terminal draws.
         if self.screen.ascii_fast_path
             && (' '..='~').contains(&c)
-            && self.screen.text_ascii(c)
+            && self.screen.text_ascii_span(&[c as u8]) == 1
         {
             return;
         }
