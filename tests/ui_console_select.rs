@@ -520,3 +520,26 @@ fn snapshot_console_copy_mode_80x24() {
     keys(&mut app, "kv0kk");
     insta::assert_snapshot!("console_copy_mode_80x24", screen_with_highlight(&app, true));
 }
+
+#[test]
+fn a_selection_over_the_clipboard_limit_is_refused_with_a_reason() {
+    use proximity::ui::console_copy::MAX_COPY_BYTES;
+    // 1,000 full 70-character lines of history: about 71 kB, over the 64 KiB limit.
+    let line = "x".repeat(70);
+    let out: String = (0..1000).map(|_| format!("{line}\r\n")).collect();
+    let (mut app, _) = console(&out);
+    chord(&mut app);
+    ch(&mut app, '[');
+    keys(&mut app, "gv");
+    key(&mut app, KeyCode::Char('G'), KeyModifiers::SHIFT);
+    keys(&mut app, "$");
+    let text = selected_text(&mut app);
+    assert!(text.len() > MAX_COPY_BYTES, "{} bytes", text.len());
+    let fx = ch(&mut app, 'y');
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(
+        last_toast(&app).contains("over the 65536-byte clipboard limit"),
+        "{}",
+        last_toast(&app)
+    );
+}

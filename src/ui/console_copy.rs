@@ -235,12 +235,25 @@ impl SelectState {
     }
 }
 
+/// The largest selection sent with OSC 52. Terminals drop larger writes without a word
+/// (xterm and tmux stop around 100 kB once base64-encoded), so the user is told instead.
+pub const MAX_COPY_BYTES: usize = 64 * 1024;
+
 impl App {
     /// `Effect::CopyToClipboard` for `text`, and a toast saying how much was copied.
     pub(super) fn copy_text(&mut self, text: String) -> Vec<Effect> {
         let n = text.chars().count();
         if n == 0 {
             self.show_toast("nothing copied: the selection is blank", false);
+            return Vec::new();
+        }
+        if text.len() > MAX_COPY_BYTES {
+            let msg = format!(
+                "nothing copied: the selection is {} bytes, over the {MAX_COPY_BYTES}-byte \
+                 clipboard limit",
+                text.len()
+            );
+            self.show_toast(&msg, true);
             return Vec::new();
         }
         let unit = if n == 1 { "character" } else { "characters" };
