@@ -19,6 +19,7 @@ use ratatui::style::Style;
 
 use super::action::Action;
 use super::app::{App, Screen};
+use super::keymap::Context;
 use super::view::screen_layout;
 use crate::inventory::HostState;
 use widgets::put;
@@ -180,6 +181,11 @@ fn lcd(app: &App, area: Rect, buf: &mut Buffer) {
 
 /// Key hints for the current screen, generated from the keymap.
 fn hints(app: &App) -> Vec<(String, &'static str)> {
+    let copy_mode = app.screen == Screen::Console
+        && app
+            .sessions
+            .active()
+            .is_some_and(|s| s.select.copy.is_some());
     let actions: &[(Action, &'static str)] = match app.screen {
         Screen::Rack => &[
             (Action::Details, "details"),
@@ -213,21 +219,36 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             (Action::Demo, "demo"),
             (Action::Quit, "quit"),
         ],
+        Screen::Console if copy_mode => &[
+            (Action::CopyUp, "move"),
+            (Action::CopySelect, "mark"),
+            (Action::CopyYank, "copy"),
+            (Action::CopyLeave, "leave"),
+        ],
         Screen::Console => &[(
             Action::ConsoleEscape,
             "escape chord, then a key from the pane's border",
         )],
     };
-    let ctx = app.context();
+    let ctx = if copy_mode {
+        Context::Copy
+    } else {
+        app.context()
+    };
     actions
         .iter()
         .filter_map(|(a, label)| {
             let first = |a: Action| app.keymap.keys_for(ctx, a).into_iter().next();
             let key = first(*a)?;
             // "move" stands for both directions: show "j/k", not "k" alone.
-            let key = match (*a, first(Action::Down)) {
-                (Action::Up, Some(down)) => format!("{down}/{key}"),
-                _ => key,
+            let down = match *a {
+                Action::Up => first(Action::Down),
+                Action::CopyUp => first(Action::CopyDown),
+                _ => None,
+            };
+            let key = match down {
+                Some(down) => format!("{down}/{key}"),
+                None => key,
             };
             Some((key, *label))
         })
