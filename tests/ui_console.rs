@@ -553,3 +553,16 @@ fn the_escape_chord_comes_from_the_keymap() {
         "{err}"
     );
 }
+
+/// A guest asking for its background (as vim does, to pick colors for a dark or light
+/// one) is told the theme's console background: the dark theme's `#14161b` here.
+#[test]
+fn a_background_query_is_answered_with_the_themes_color() {
+    let mut app = app((80, 24));
+    let id = open_ct(&mut app, 100);
+    let fx = app.handle(AppEvent::ConsoleOutput {
+        session: id,
+        bytes: b"\x1b]11;?\x07".to_vec(),
+    });
+    assert_eq!(input(&fx), b"\x1b]11;rgb:1414/1616/1b1b\x1b\\");
+}

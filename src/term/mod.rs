@@ -23,7 +23,7 @@ pub use record::{
     AsciicastWriter, Player, Recording, RecordingEvent, Step, read_recording, replay_dump,
 };
 pub use sanitize::sanitize_line;
-pub use screen::{DEFAULT_SCROLLBACK, Screen};
+pub use screen::{DEFAULT_SCROLLBACK, ReportedColors, Screen};
 pub use selection::{CellPos, Selection, osc52_copy};
 pub use vt100::{Color, CursorStyle, MouseProtocolEncoding, MouseProtocolMode};
 

@@ -18,9 +18,19 @@ const MAX_TITLE_CHARS: usize = 256;
 /// Largest OSC 52 payload accepted (base64 bytes), so a guest cannot fill our memory.
 const MAX_CLIPBOARD_B64: usize = 1 << 20;
 
+/// The default foreground and background a guest is told when it asks (OSC 10 / 11 with
+/// `?`), as programs such as vim do to pick colors for a dark or a light background.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportedColors {
+    pub fg: (u8, u8, u8),
+    pub bg: (u8, u8, u8),
+}
+
 /// What vt100 reports back to us while it parses (its `Callbacks`).
 #[derive(Debug, Default)]
 struct Hooks {
+    /// Unknown (`None`): color queries go unanswered, as xterm.js does without a theme.
+    colors: Option<ReportedColors>,
     replies: Vec<u8>,
     title: String,
     bell: bool,
@@ -43,12 +53,33 @@ impl vt100::Callbacks for Hooks {
         self.title = clean.chars().take(MAX_TITLE_CHARS).collect();
     }
 
-    /// vt100 splits OSC parameters on every `;`, so a title containing one arrives here.
+    /// vt100 splits OSC parameters on every `;`, so a title containing one arrives here,
+    /// and so do color queries: `OSC 10 ; ?` (foreground), `OSC 11 ; ?` (background), and
+    /// xterm's `OSC 10 ; ? ; ?` for both, answered in xterm's `rgb:RRRR/GGGG/BBBB` form.
     fn unhandled_osc(&mut self, screen: &mut vt100::Screen, params: &[&[u8]]) {
-        if let [b"0" | b"2", rest @ ..] = params
-            && !rest.is_empty()
-        {
-            self.set_window_title(screen, &rest.join(&b';'));
+        match params {
+            [b"0" | b"2", rest @ ..] if !rest.is_empty() => {
+                self.set_window_title(screen, &rest.join(&b';'));
+            }
+            [first @ (b"10" | b"11"), queries @ ..] => {
+                let Some(colors) = self.colors else { return };
+                let first = if *first == b"10" { 10 } else { 11 };
+                for (n, q) in (first..=11).zip(queries) {
+                    if *q != b"?" {
+                        break;
+                    }
+                    let (r, g, b) = if n == 10 { colors.fg } else { colors.bg };
+                    let wide = |v: u8| u16::from(v) * 257;
+                    let reply = format!(
+                        "\x1b]{n};rgb:{:04x}/{:04x}/{:04x}\x1b\\",
+                        wide(r),
+                        wide(g),
+                        wide(b)
+                    );
+                    self.replies.extend_from_slice(reply.as_bytes());
+                }
+            }
+            _ => {}
         }
     }
 
@@ -179,6 +210,12 @@ impl Screen {
     /// The vt100 screen, for drawing (cells already shifted by the scrollback offset).
     pub fn vt(&self) -> &vt100::Screen {
         self.parser.screen()
+    }
+
+    /// The colors to report when the guest asks for its defaults (OSC 10/11); `None`
+    /// leaves such queries unanswered.
+    pub fn set_reported_colors(&mut self, colors: Option<ReportedColors>) {
+        self.parser.callbacks_mut().colors = colors;
     }
 
     /// Bytes to send back to the guest (answers to DA/DSR/...); empty when none.

@@ -107,6 +107,29 @@ const ANSI16: [(Color, (u8, u8, u8)); 16] = [
     (Color::White, (255, 255, 255)),
 ];
 
+/// The RGB value a color is drawn with (xterm's defaults for the 16 and 256 palettes);
+/// `None` for `Reset`, which is whatever the user's terminal uses.
+pub fn rgb_of(c: Color) -> Option<(u8, u8, u8)> {
+    match c {
+        Color::Reset => None,
+        Color::Rgb(r, g, b) => Some((r, g, b)),
+        Color::Indexed(i @ 0..=15) => ANSI16.get(usize::from(i)).map(|(_, rgb)| *rgb),
+        Color::Indexed(i @ 16..=231) => {
+            let steps = [0u8, 95, 135, 175, 215, 255];
+            let i = usize::from(i - 16);
+            Some((steps[i / 36], steps[i / 6 % 6], steps[i % 6]))
+        }
+        Color::Indexed(i) => {
+            let v = 8 + 10 * (i - 232);
+            Some((v, v, v))
+        }
+        named => ANSI16
+            .iter()
+            .find(|(c, _)| *c == named)
+            .map(|(_, rgb)| *rgb),
+    }
+}
+
 fn dist2(a: (u8, u8, u8), b: (u8, u8, u8)) -> u32 {
     let d = |x: u8, y: u8| (i32::from(x) - i32::from(y)).unsigned_abs();
     d(a.0, b.0).pow(2) + d(a.1, b.1).pow(2) + d(a.2, b.2).pow(2)
@@ -175,6 +198,19 @@ mod tests {
             ColorDepth::detect(None, None, Some("screen")),
             ColorDepth::Ansi16
         );
+    }
+
+    #[test]
+    fn rgb_of_follows_xterms_palettes() {
+        assert_eq!(rgb_of(Color::Reset), None);
+        assert_eq!(rgb_of(Color::Rgb(1, 2, 3)), Some((1, 2, 3)));
+        assert_eq!(rgb_of(Color::Indexed(1)), Some((205, 0, 0)));
+        assert_eq!(rgb_of(Color::Red), Some((205, 0, 0)));
+        assert_eq!(rgb_of(Color::Indexed(16)), Some((0, 0, 0)));
+        assert_eq!(rgb_of(Color::Indexed(196)), Some((255, 0, 0)));
+        assert_eq!(rgb_of(Color::Indexed(67)), Some((95, 135, 175)));
+        assert_eq!(rgb_of(Color::Indexed(232)), Some((8, 8, 8)));
+        assert_eq!(rgb_of(Color::Indexed(255)), Some((238, 238, 238)));
     }
 
     #[test]

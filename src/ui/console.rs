@@ -17,6 +17,7 @@ use super::action::{Action, Effect};
 use super::app::{App, Screen};
 use super::console_copy::SelectState;
 use super::keymap::{Context, KeyPress};
+use super::term_widget::TermStyle;
 use super::view::screen_layout;
 use crate::inventory::GuestKind;
 use crate::pve::ConsoleTarget;
@@ -327,10 +328,13 @@ impl App {
 
     pub(super) fn console_output(&mut self, id: u64, bytes: &[u8]) -> Vec<Effect> {
         let now = self.now;
+        // Set before every read, so a theme changed meanwhile answers with its colors.
+        let colors = TermStyle::from_theme(&self.theme).reported_colors();
         let Some(s) = self.sessions.get_mut(id) else {
             return Vec::new();
         };
         let alternate = s.screen.alternate_screen();
+        s.screen.set_reported_colors(colors);
         s.screen.process(bytes);
         if s.screen.alternate_screen() != alternate {
             s.select.screen_changed(&s.screen);

@@ -21,6 +21,26 @@ pub struct TermStyle {
     pub selection: Style,
 }
 
+impl TermStyle {
+    /// The theme's text color and background as the guest's defaults.
+    pub fn from_theme(t: &crate::ui::theme::Theme) -> TermStyle {
+        TermStyle {
+            fg: t.text().fg.unwrap_or(Color::Reset),
+            bg: t.style("background").bg.unwrap_or(Color::Reset),
+            ..TermStyle::default()
+        }
+    }
+
+    /// The default colors as RGB, for answering a guest's OSC 10/11 query; `None` where
+    /// the theme leaves a color to the user's terminal, whose value we do not know.
+    pub fn reported_colors(&self) -> Option<crate::term::ReportedColors> {
+        Some(crate::term::ReportedColors {
+            fg: crate::ui::color::rgb_of(self.fg)?,
+            bg: crate::ui::color::rgb_of(self.bg)?,
+        })
+    }
+}
+
 impl Default for TermStyle {
     fn default() -> Self {
         TermStyle {

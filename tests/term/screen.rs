@@ -289,3 +289,29 @@ proptest::proptest! {
         proptest::prop_assert_eq!(split.title(), whole.title());
     }
 }
+
+#[test]
+fn color_queries_are_answered_only_with_known_colors() {
+    use proximity::term::ReportedColors;
+    let mut s = Screen::new(20, 2);
+    s.process(b"\x1b]11;?\x07");
+    assert!(s.take_replies().is_empty(), "unknown colors: no answer");
+    s.set_reported_colors(Some(ReportedColors {
+        fg: (0xd8, 0xde, 0xe9),
+        bg: (0x14, 0x16, 0x1b),
+    }));
+    s.process(b"\x1b]11;?\x07");
+    assert_eq!(s.take_replies(), b"\x1b]11;rgb:1414/1616/1b1b\x1b\\");
+    s.process(b"\x1b]10;?\x1b\\");
+    assert_eq!(s.take_replies(), b"\x1b]10;rgb:d8d8/dede/e9e9\x1b\\");
+    // xterm's form for both at once.
+    s.process(b"\x1b]10;?;?\x07");
+    assert_eq!(
+        s.take_replies(),
+        b"\x1b]10;rgb:d8d8/dede/e9e9\x1b\\\x1b]11;rgb:1414/1616/1b1b\x1b\\"
+    );
+    // Setting a color is not a query; the cursor color (12) is not reported.
+    s.process(b"\x1b]11;rgb:0000/0000/0000\x07\x1b]12;?\x07");
+    assert!(s.take_replies().is_empty());
+    assert_eq!(s.text_lines(), ["", ""], "nothing drawn");
+}

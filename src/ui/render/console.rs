@@ -252,14 +252,7 @@ fn copy_mode_hint(app: &App, x: u16, y: u16, right: u16, buf: &mut Buffer) {
 
 fn draw_screen(app: &App, active: &Session, pane: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let ts = TermStyle {
-        fg: t.text().fg.unwrap_or(ratatui::style::Color::Reset),
-        bg: t
-            .style("background")
-            .bg
-            .unwrap_or(ratatui::style::Color::Reset),
-        ..TermStyle::default()
-    };
+    let ts = TermStyle::from_theme(t);
     let inner = pane_inner(pane);
     TermWidget::new(&active.screen, ts)
         .selection(Some(&active.select.selection))

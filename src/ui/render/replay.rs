@@ -104,14 +104,7 @@ pub fn draw(view: &ReplayView, area: Rect, buf: &mut Buffer) {
     let w = (state.len() as u16).min(right.saturating_sub(x));
     put(buf, right.saturating_sub(w), bottom, state, style, w);
 
-    let ts = TermStyle {
-        fg: t.text().fg.unwrap_or(ratatui::style::Color::Reset),
-        bg: t
-            .style("background")
-            .bg
-            .unwrap_or(ratatui::style::Color::Reset),
-        ..TermStyle::default()
-    };
+    let ts = TermStyle::from_theme(t);
     TermWidget::new(view.screen, ts).render(inner(pane), buf);
 }
 
