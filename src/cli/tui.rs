@@ -1,8 +1,8 @@
 //! Wiring the TUI to the engine. The UI task owns `App`; this module owns the workers that feed
-//! its inbox: one refresher per host (`refresh`: one `/cluster/resources` request per refresh), an effect
-//! executor that runs the UI's requests through the same engine operations as the CLI, and the
-//! offline cache (the last inventory is drawn at once, marked stale, while the network catches
-//! up).
+//! its inbox: one refresher per host (`refresh`: one `/cluster/resources` request per
+//! refresh), an effect executor that runs the UI's requests through the same engine operations
+//! as the CLI, and the offline cache (the last inventory is drawn at once, marked stale, while
+//! the network catches up).
 
 use std::collections::HashMap;
 use std::process::ExitCode;
