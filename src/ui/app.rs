@@ -5,9 +5,9 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, SystemTime};
 
-use super::action::{Action, AppEvent, Effect, GuestRef, HostEntry};
+use super::action::{AppEvent, Effect, GuestRef, HostEntry};
 use super::keymap::{Context, KeyPress, Keymap};
-use super::popup::{PaletteItem, PaletteState, PaletteTarget, Popup};
+use super::popup::Popup;
 use super::theme::{ColorDepth, Theme, ThemeSet};
 use super::view::{RackView, Zoom, rack_geometry, screen_layout};
 use crate::inventory::{Filter, Guest, HostState, Inventory, Node};
@@ -533,69 +533,6 @@ impl App {
             }
             *s -= *s % unit;
         }
-    }
-
-    /// Palette entries: every action, then every guest, theme and host.
-    pub fn palette_items(&self) -> Vec<PaletteItem> {
-        let ctx = self.context();
-        let mut items: Vec<PaletteItem> = Action::ALL
-            .iter()
-            .filter(|a| {
-                // Console commands after the escape chord make no sense from the rack.
-                !a.console_only()
-                    && !matches!(
-                        a,
-                        Action::Palette | Action::Up | Action::Down | Action::Left | Action::Right
-                    )
-            })
-            .map(|a| PaletteItem {
-                label: a.description().to_string(),
-                hint: self
-                    .keymap
-                    .keys_for(ctx, *a)
-                    .first()
-                    .cloned()
-                    .unwrap_or_default(),
-                target: PaletteTarget::Action(*a),
-            })
-            .collect();
-        for h in &self.inventory.hosts {
-            for n in &h.nodes {
-                for g in &n.guests {
-                    items.push(PaletteItem {
-                        label: format!(
-                            "{} {} ({}/{})",
-                            g.vmid,
-                            super::sanitize(&g.name),
-                            h.name,
-                            n.name
-                        ),
-                        hint: g.kind.short().into(),
-                        target: PaletteTarget::Guest {
-                            host: h.name.clone(),
-                            vmid: g.vmid,
-                        },
-                    });
-                }
-            }
-            items.push(PaletteItem {
-                label: format!("host {}", h.name),
-                hint: "host".into(),
-                target: PaletteTarget::Host(h.name.clone()),
-            });
-        }
-        for t in self.themes.names() {
-            items.push(PaletteItem {
-                label: format!("theme {t}"),
-                hint: "theme".into(),
-                target: PaletteTarget::Theme(t),
-            });
-        }
-        items
-    }
-
-    pub fn open_palette(&mut self) {
-        self.popup = Some(Popup::Palette(PaletteState::new(self.palette_items())));
     }
 
     /// Select a guest by host and vmid (palette jump); clears a filter that hides it.

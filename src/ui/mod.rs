@@ -14,6 +14,7 @@ mod console_mouse;
 pub mod forms;
 mod input;
 pub mod keymap;
+mod palette;
 pub mod popup;
 mod popup_keys;
 pub mod render;

@@ -1,0 +1,71 @@
+//! The command palette's entries (`:`): every action with its key, then every guest, host
+//! and theme, for the fuzzy matcher in `popup`.
+
+use super::action::Action;
+use super::app::App;
+use super::popup::{PaletteItem, PaletteState, PaletteTarget, Popup};
+
+impl App {
+    /// Palette entries: every action, then every guest, theme and host.
+    pub fn palette_items(&self) -> Vec<PaletteItem> {
+        let ctx = self.context();
+        let mut items: Vec<PaletteItem> = Action::ALL
+            .iter()
+            .filter(|a| {
+                // Console commands after the escape chord make no sense from the rack.
+                !a.console_only()
+                    && !matches!(
+                        a,
+                        Action::Palette | Action::Up | Action::Down | Action::Left | Action::Right
+                    )
+            })
+            .map(|a| PaletteItem {
+                label: a.description().to_string(),
+                hint: self
+                    .keymap
+                    .keys_for(ctx, *a)
+                    .first()
+                    .cloned()
+                    .unwrap_or_default(),
+                target: PaletteTarget::Action(*a),
+            })
+            .collect();
+        for h in &self.inventory.hosts {
+            for n in &h.nodes {
+                for g in &n.guests {
+                    items.push(PaletteItem {
+                        label: format!(
+                            "{} {} ({}/{})",
+                            g.vmid,
+                            super::sanitize(&g.name),
+                            h.name,
+                            n.name
+                        ),
+                        hint: g.kind.short().into(),
+                        target: PaletteTarget::Guest {
+                            host: h.name.clone(),
+                            vmid: g.vmid,
+                        },
+                    });
+                }
+            }
+            items.push(PaletteItem {
+                label: format!("host {}", h.name),
+                hint: "host".into(),
+                target: PaletteTarget::Host(h.name.clone()),
+            });
+        }
+        for t in self.themes.names() {
+            items.push(PaletteItem {
+                label: format!("theme {t}"),
+                hint: "theme".into(),
+                target: PaletteTarget::Theme(t),
+            });
+        }
+        items
+    }
+
+    pub fn open_palette(&mut self) {
+        self.popup = Some(Popup::Palette(PaletteState::new(self.palette_items())));
+    }
+}
