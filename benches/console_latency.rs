@@ -1,6 +1,6 @@
 //! Console keystroke-to-redraw latency added by the app (budget: 1 ms p99).
 //!
-//! Drives the real UI loop (`run_loop_framed`, i.e. `run_loop` plus a frame hook) on a
+//! Drives the real UI loop (`run_loop` with a frame hook) on a
 //! 160x45 `TestBackend` with a scripted key stream typed 20 ms apart (slower than any
 //! human) into a console whose screen is already full of colored `ls -l`. A fake "echo
 //! guest" answers every `Effect::ConsoleInput` with an `AppEvent::ConsoleOutput` of the same
@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use proximity::ui::runtime::{FrameEdge, RuntimeStats, run_loop_framed};
+use proximity::ui::runtime::{FrameEdge, FrameHook, RuntimeStats, run_loop};
 use proximity::ui::{App, AppEvent, Effect, render, sample};
 use ratatui::Terminal;
 use ratatui::backend::{Backend, TestBackend};
@@ -179,12 +179,11 @@ async fn run_loop_bench(keys: usize) -> (Summary, Summary, Arc<RuntimeStats>) {
     let hook_probe = probe.clone();
     let ui = tokio::spawn(async move {
         let mut terminal = Terminal::new(TestBackend::new(COLS, ROWS)).expect("backend");
-        run_loop_framed(
+        run_loop(
             &mut terminal,
             term_events,
             sig_rx,
-            |_| Ok(()),
-            move |t: &mut Terminal<TestBackend>, edge| {
+            FrameHook(move |t: &mut Terminal<TestBackend>, edge| {
                 if edge == FrameEdge::End {
                     let now = Instant::now();
                     let pos = t.backend_mut().get_cursor_position().ok();
@@ -196,7 +195,7 @@ async fn run_loop_bench(keys: usize) -> (Summary, Summary, Arc<RuntimeStats>) {
                     }
                 }
                 Ok(())
-            },
+            }),
             app,
             inbox_rx,
             fx_tx,

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use proximity::ui::app::Screen;
-use proximity::ui::runtime::{RuntimeStats, run_loop};
+use proximity::ui::runtime::{Plain, RuntimeStats, run_loop};
 use proximity::ui::{App, AppEvent, Effect, sample};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -73,7 +73,7 @@ async fn keys_and_outputs_are_counted_once_each() {
             &mut terminal,
             term_events,
             sig_rx,
-            |_| Ok(()),
+            Plain,
             app,
             inbox_rx,
             fx_tx,

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use proximity::ui::runtime::{
-    FrameEdge, RuntimeStats, passthrough, run_loop, run_loop_framed, run_loop_io, synchronized,
+    FrameEdge, FrameHook, Plain, RuntimeStats, TerminalHooks, passthrough, run_loop, synchronized,
 };
 use proximity::ui::{App, AppEvent, Effect, sample};
 use ratatui::Terminal;
@@ -48,7 +48,7 @@ async fn idle_sleeps_bursts_batch_and_keys_become_effects() {
             &mut terminal,
             term_events,
             sig_rx,
-            |_| Ok(()),
+            Plain,
             App::with_defaults(now),
             inbox_rx,
             fx_tx,
@@ -129,7 +129,7 @@ async fn a_pulsing_slot_ticks_and_stops_when_work_ends() {
             &mut terminal,
             term_events,
             sig_rx,
-            |_| Ok(()),
+            Plain,
             App::with_defaults(now),
             inbox_rx,
             fx_tx,
@@ -186,15 +186,14 @@ async fn every_frame_is_bracketed_by_the_hook() {
     let loop_stats = stats.clone();
     let handle = tokio::spawn(async move {
         let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("backend");
-        run_loop_framed(
+        run_loop(
             &mut terminal,
             term_events,
             sig_rx,
-            |_| Ok(()),
-            move |_, edge| {
+            FrameHook(move |_: &mut Terminal<TestBackend>, edge| {
                 seen.lock().expect("lock").push(edge);
                 Ok(())
-            },
+            }),
             App::with_defaults(now),
             inbox_rx,
             fx_tx,
@@ -243,6 +242,21 @@ enum Seen {
     Raw(Vec<u8>),
 }
 
+/// Hooks that write down every frame edge and passthrough write, in order.
+struct Recorder(Arc<std::sync::Mutex<Vec<Seen>>>);
+
+impl TerminalHooks<TestBackend> for Recorder {
+    fn frame(&mut self, _: &mut Terminal<TestBackend>, edge: FrameEdge) -> io::Result<()> {
+        self.0.lock().expect("lock").push(Seen::Edge(edge));
+        Ok(())
+    }
+
+    fn passthrough(&mut self, _: &mut Terminal<TestBackend>, bytes: &[u8]) -> io::Result<()> {
+        self.0.lock().expect("lock").push(Seen::Raw(bytes.to_vec()));
+        Ok(())
+    }
+}
+
 #[tokio::test]
 async fn a_mouse_copy_reaches_the_terminal_between_frames_and_not_the_executor() {
     use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
@@ -288,22 +302,14 @@ async fn a_mouse_copy_reaches_the_terminal_between_frames_and_not_the_executor()
     // The end of the terminal's events ends the loop once they are handled.
     drop(term_tx);
     let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let (edges, raw) = (seen.clone(), seen.clone());
+    let recorded = seen.clone();
     let handle = tokio::spawn(async move {
         let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("backend");
-        run_loop_io(
+        run_loop(
             &mut terminal,
             term_events,
             sig_rx,
-            |_| Ok(()),
-            move |_, edge| {
-                edges.lock().expect("lock").push(Seen::Edge(edge));
-                Ok(())
-            },
-            move |_, bytes: &[u8]| {
-                raw.lock().expect("lock").push(Seen::Raw(bytes.to_vec()));
-                Ok(())
-            },
+            Recorder(recorded),
             app,
             inbox_rx,
             fx_tx,
@@ -375,15 +381,14 @@ async fn the_guests_cursor_shape_follows_the_console_pane() {
     app.jump_to("lab", 100);
     let handle = tokio::spawn(async move {
         let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("backend");
-        run_loop_framed(
+        run_loop(
             &mut terminal,
             term_events,
             sig_rx,
-            |_| Ok(()),
-            move |_, edge| {
+            FrameHook(move |_: &mut Terminal<TestBackend>, edge| {
                 seen.lock().expect("lock").push(edge);
                 Ok(())
-            },
+            }),
             app,
             inbox_rx,
             fx_tx,

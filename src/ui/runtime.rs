@@ -174,7 +174,7 @@ pub enum UiError {
     Backend(String),
 }
 
-/// What a `run_loop_framed` hook is called for: the two sides of a frame, and between
+/// What a frame hook ([`TerminalHooks::frame`]) is called for: the two sides of a frame, and between
 /// them, when it changes, the cursor shape the frame wants (a console guest's DECSCUSR;
 /// the user's default everywhere else). ratatui sets the cursor's place, not its shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,13 +253,11 @@ pub async fn run(
     });
     #[cfg(not(unix))]
     let (_sig_tx, sig_rx) = mpsc::unbounded_channel::<()>();
-    let result = run_loop_io(
+    let result = run_loop(
         &mut guard.terminal,
         EventStream::new(),
         sig_rx,
-        super::terminal_guard::suspend,
-        |t, edge| synchronized(t.backend_mut(), edge),
-        |t, bytes| passthrough(t.backend_mut(), bytes),
+        RealTerminal,
         app,
         inbox,
         effects,
@@ -271,81 +269,79 @@ pub async fn run(
     result
 }
 
-/// The loop itself, generic over the backend and the terminal event stream so tests drive
-/// it on a `TestBackend` with scripted events. Frames are drawn plainly.
+/// What the loop asks of the terminal besides drawing. Every method does nothing by
+/// default, so a test implements only what it watches ([`Plain`]: nothing at all).
+pub trait TerminalHooks<B: Backend> {
+    /// Ctrl-Z: give the terminal back to the shell until the process is resumed.
+    fn suspend(&mut self, _terminal: &mut Terminal<B>) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Called on each side of every frame, and between them when the cursor shape changes
+    /// (`synchronized` on the real terminal).
+    fn frame(&mut self, _terminal: &mut Terminal<B>, _edge: FrameEdge) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Bytes for the user's terminal itself, between frames: `Effect::CopyToClipboard` as
+    /// OSC 52 (`passthrough` on the real terminal).
+    fn passthrough(&mut self, _terminal: &mut Terminal<B>, _bytes: &[u8]) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// No hooks: frames drawn plainly, suspend and clipboard writes ignored.
+pub struct Plain;
+
+impl<B: Backend> TerminalHooks<B> for Plain {}
+
+/// A frame hook alone, from a closure (what most tests watch).
+pub struct FrameHook<F>(pub F);
+
+impl<B, F> TerminalHooks<B> for FrameHook<F>
+where
+    B: Backend,
+    F: FnMut(&mut Terminal<B>, FrameEdge) -> io::Result<()>,
+{
+    fn frame(&mut self, terminal: &mut Terminal<B>, edge: FrameEdge) -> io::Result<()> {
+        (self.0)(terminal, edge)
+    }
+}
+
+/// The user's terminal: synchronized frames, Ctrl-Z through the terminal guard, clipboard
+/// writes as they are.
+struct RealTerminal;
+
+impl TerminalHooks<super::terminal_guard::Backend> for RealTerminal {
+    fn suspend(&mut self, terminal: &mut super::terminal_guard::Tui) -> io::Result<()> {
+        super::terminal_guard::suspend(terminal)
+    }
+
+    fn frame(
+        &mut self,
+        terminal: &mut super::terminal_guard::Tui,
+        edge: FrameEdge,
+    ) -> io::Result<()> {
+        synchronized(terminal.backend_mut(), edge)
+    }
+
+    fn passthrough(
+        &mut self,
+        terminal: &mut super::terminal_guard::Tui,
+        bytes: &[u8],
+    ) -> io::Result<()> {
+        passthrough(terminal.backend_mut(), bytes)
+    }
+}
+
+/// The loop itself, generic over the backend, the terminal event stream and the hooks, so
+/// tests drive it on a `TestBackend` with scripted events.
 #[allow(clippy::too_many_arguments)]
 pub async fn run_loop<B, S>(
     terminal: &mut Terminal<B>,
-    term_events: S,
-    suspend_signals: mpsc::UnboundedReceiver<()>,
-    suspend: impl FnMut(&mut Terminal<B>) -> io::Result<()>,
-    app: App,
-    inbox: mpsc::Receiver<AppEvent>,
-    effects: mpsc::UnboundedSender<Effect>,
-    stats: Arc<RuntimeStats>,
-) -> Result<App, UiError>
-where
-    B: Backend,
-    S: Stream<Item = io::Result<Event>> + Unpin,
-{
-    run_loop_framed(
-        terminal,
-        term_events,
-        suspend_signals,
-        suspend,
-        |_, _| Ok(()),
-        app,
-        inbox,
-        effects,
-        stats,
-    )
-    .await
-}
-
-/// `run_loop` with `frame` called before and after every frame (`synchronized` on the real
-/// terminal). Bytes for the terminal itself (clipboard writes) are dropped.
-#[allow(clippy::too_many_arguments)]
-pub async fn run_loop_framed<B, S>(
-    terminal: &mut Terminal<B>,
-    term_events: S,
-    suspend_signals: mpsc::UnboundedReceiver<()>,
-    suspend: impl FnMut(&mut Terminal<B>) -> io::Result<()>,
-    frame: impl FnMut(&mut Terminal<B>, FrameEdge) -> io::Result<()>,
-    app: App,
-    inbox: mpsc::Receiver<AppEvent>,
-    effects: mpsc::UnboundedSender<Effect>,
-    stats: Arc<RuntimeStats>,
-) -> Result<App, UiError>
-where
-    B: Backend,
-    S: Stream<Item = io::Result<Event>> + Unpin,
-{
-    run_loop_io(
-        terminal,
-        term_events,
-        suspend_signals,
-        suspend,
-        frame,
-        |_, _| Ok(()),
-        app,
-        inbox,
-        effects,
-        stats,
-    )
-    .await
-}
-
-/// `run_loop_framed` with `passthrough` called, between frames, with bytes meant for the
-/// user's terminal itself (`Effect::CopyToClipboard` as OSC 52; `passthrough` on the real
-/// terminal).
-#[allow(clippy::too_many_arguments)]
-pub async fn run_loop_io<B, S>(
-    terminal: &mut Terminal<B>,
     mut term_events: S,
     mut suspend_signals: mpsc::UnboundedReceiver<()>,
-    mut suspend: impl FnMut(&mut Terminal<B>) -> io::Result<()>,
-    mut frame: impl FnMut(&mut Terminal<B>, FrameEdge) -> io::Result<()>,
-    mut passthrough: impl FnMut(&mut Terminal<B>, &[u8]) -> io::Result<()>,
+    mut hooks: impl TerminalHooks<B>,
     mut app: App,
     mut inbox: mpsc::Receiver<AppEvent>,
     effects: mpsc::UnboundedSender<Effect>,
@@ -386,18 +382,18 @@ where
         let held = echo_hold.is_some_and(|h| Instant::now() < h);
         if dirty && (input_due || other_due) && !held {
             let begin = Instant::now();
-            frame(terminal, FrameEdge::Begin)?;
+            hooks.frame(terminal, FrameEdge::Begin)?;
             let drawn = terminal.draw(|f| super::render(&app, f)).map(drop);
             let want = app.cursor_style();
             let styled = if drawn.is_ok() && want != cursor_style {
                 cursor_style = want;
-                frame(terminal, FrameEdge::CursorStyle(want))
+                hooks.frame(terminal, FrameEdge::CursorStyle(want))
             } else {
                 Ok(())
             };
             // End the update even when drawing failed: a terminal left mid-update holds
             // its screen until its own timeout.
-            let ended = frame(terminal, FrameEdge::End);
+            let ended = hooks.frame(terminal, FrameEdge::End);
             drawn.map_err(backend_err)?;
             styled?;
             ended?;
@@ -499,7 +495,7 @@ where
                     return Ok(app);
                 }
                 Effect::Suspend => {
-                    suspend(terminal)?;
+                    hooks.suspend(terminal)?;
                     // Suspending gave the user's terminal its own cursor shape back.
                     cursor_style = CursorStyle::Default;
                     dirty = true;
@@ -508,7 +504,7 @@ where
                 Effect::CopyToClipboard(text) => {
                     // A terminal that cannot take the write cannot draw either; the next
                     // frame reports that. A failed copy alone must not end the loop.
-                    if let Err(e) = passthrough(terminal, &crate::term::osc52_copy(&text)) {
+                    if let Err(e) = hooks.passthrough(terminal, &crate::term::osc52_copy(&text)) {
                         tracing::warn!("clipboard write: {e}");
                     }
                 }

@@ -22,7 +22,8 @@ use ratatui::backend::CrosstermBackend;
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static HOOK: Once = Once::new();
 
-pub type Tui = Terminal<CrosstermBackend<Stdout>>;
+pub type Backend = CrosstermBackend<Stdout>;
+pub type Tui = Terminal<Backend>;
 
 pub struct TerminalGuard {
     pub terminal: Tui,
