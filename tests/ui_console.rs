@@ -566,3 +566,26 @@ fn a_background_query_is_answered_with_the_themes_color() {
     });
     assert_eq!(input(&fx), b"\x1b]11;rgb:1414/1616/1b1b\x1b\\");
 }
+
+/// The full-screen console skips the background pass under its pane: every cell there must
+/// still come out as if the pass had run (the console widget paints them all).
+#[test]
+fn the_console_frame_is_the_same_without_the_background_pass_under_the_pane() {
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    for (w, h) in [(80, 24), (160, 45), (20, 6), (3, 3)] {
+        let mut app = app((w, h));
+        let id = open_ct(&mut app, 100);
+        app.handle(AppEvent::ConsoleOutput {
+            session: id,
+            bytes: b"\x1b[1;31mred\x1b[0m plain \x1b[44mblue bg\x1b[0m\r\n$ ".to_vec(),
+        });
+        let area = Rect::new(0, 0, w, h);
+        let mut skipped = Buffer::empty(area);
+        proximity::ui::render::draw(&app, area, &mut skipped);
+        let mut filled = Buffer::empty(area);
+        filled.set_style(area, app.theme.style("background"));
+        proximity::ui::render::draw(&app, area, &mut filled);
+        assert_eq!(skipped, filled, "{w}x{h}");
+    }
+}

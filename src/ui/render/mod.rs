@@ -34,9 +34,46 @@ pub fn render(app: &App, frame: &mut Frame) {
     }
 }
 
+/// The theme's background everywhere, except inside a full-screen console pane, whose every
+/// cell the console widget paints itself: that pass would only be undone, in the frame
+/// that carries a typed key's echo.
+fn fill_background(app: &App, area: Rect, buf: &mut Buffer) {
+    let style = app.theme.style("background");
+    if app.screen != Screen::Console || app.sessions.active().is_none() {
+        buf.set_style(area, style);
+        return;
+    }
+    let body = screen_layout(area, false, false).body;
+    let pane = super::console::console_layout(body, app.sessions.split).pane;
+    let hole = super::console::pane_inner(pane).intersection(area);
+    if hole.is_empty() {
+        buf.set_style(area, style);
+        return;
+    }
+    let strips = [
+        Rect::new(area.x, area.y, area.width, hole.y.saturating_sub(area.y)),
+        Rect::new(
+            area.x,
+            hole.bottom(),
+            area.width,
+            area.bottom().saturating_sub(hole.bottom()),
+        ),
+        Rect::new(area.x, hole.y, hole.x.saturating_sub(area.x), hole.height),
+        Rect::new(
+            hole.right(),
+            hole.y,
+            area.right().saturating_sub(hole.right()),
+            hole.height,
+        ),
+    ];
+    for strip in strips {
+        buf.set_style(strip, style);
+    }
+}
+
 /// Draw into a buffer (used by `render` and the benchmark).
 pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
-    buf.set_style(area, app.theme.style("background"));
+    fill_background(app, area, buf);
     let layout = screen_layout(
         area,
         app.detail_open && app.screen == Screen::Rack,
