@@ -581,11 +581,19 @@ fn the_console_frame_is_the_same_without_the_background_pass_under_the_pane() {
             bytes: b"\x1b[1;31mred\x1b[0m plain \x1b[44mblue bg\x1b[0m\r\n$ ".to_vec(),
         });
         let area = Rect::new(0, 0, w, h);
-        let mut skipped = Buffer::empty(area);
-        proximity::ui::render::draw(&app, area, &mut skipped);
-        let mut filled = Buffer::empty(area);
-        filled.set_style(area, app.theme.style("background"));
-        proximity::ui::render::draw(&app, area, &mut filled);
-        assert_eq!(skipped, filled, "{w}x{h}");
+        // Full screen, then split beside the rack (Ctrl-] s).
+        for split in [false, true] {
+            if split {
+                chord(&mut app);
+                ch(&mut app, 's');
+                assert!(app.sessions.split);
+            }
+            let mut skipped = Buffer::empty(area);
+            proximity::ui::render::draw(&app, area, &mut skipped);
+            let mut filled = Buffer::empty(area);
+            filled.set_style(area, app.theme.style("background"));
+            proximity::ui::render::draw(&app, area, &mut filled);
+            assert_eq!(skipped, filled, "{w}x{h} split {split}");
+        }
     }
 }
