@@ -128,6 +128,13 @@ pub fn console_layout(body: Rect, split: bool) -> ConsoleLayout {
     }
 }
 
+/// Where the guest's screen is drawn in a terminal of `area`: the console pane (full
+/// screen or `split` beside the rack) without its border.
+pub fn screen_area(area: Rect, split: bool) -> Rect {
+    let body = screen_layout(area, false, false).body;
+    pane_inner(console_layout(body, split).pane)
+}
+
 /// The pane without its border: where the guest's screen is drawn.
 pub fn pane_inner(pane: Rect) -> Rect {
     Rect {
@@ -212,8 +219,7 @@ impl App {
     /// The guest screen's size: the pane's inner area at the current terminal size.
     pub fn console_pane_size(&self) -> (u16, u16) {
         let area = Rect::new(0, 0, self.size.0, self.size.1);
-        let body = screen_layout(area, false, false).body;
-        let inner = pane_inner(console_layout(body, self.sessions.split).pane);
+        let inner = screen_area(area, self.sessions.split);
         (inner.width.max(1), inner.height.max(1))
     }
 

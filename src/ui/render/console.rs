@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Widget};
 
 use super::super::action::Action;
 use super::super::app::{App, Screen};
-use super::super::console::{Session, SessionState, console_layout, pane_inner};
+use super::super::console::{Session, SessionState, console_layout, pane_inner, screen_area};
 use super::super::console_copy::visible_row;
 use super::super::keymap::Context;
 use super::super::term_widget::{TermStyle, TermWidget};
@@ -274,13 +274,14 @@ fn copy_cursor(s: &Session, inner: Rect) -> Option<Position> {
         .then(|| Position::new(inner.x + c.col, inner.y + row))
 }
 
-/// Where the terminal cursor goes: the guest's cursor while its console has the keyboard.
-pub fn cursor(app: &App, body: Rect) -> Option<Position> {
+/// Where the terminal cursor goes in a terminal of `area`: the guest's cursor while its
+/// console has the keyboard.
+pub fn cursor(app: &App, area: Rect) -> Option<Position> {
     if app.screen != Screen::Console || app.popup.is_some() {
         return None;
     }
     let s = app.sessions.active()?;
-    let inner = pane_inner(console_layout(body, app.sessions.split).pane);
+    let inner = screen_area(area, app.sessions.split);
     if s.select.copy.is_some() {
         return copy_cursor(s, inner);
     }

@@ -28,8 +28,7 @@ use widgets::put;
 pub fn render(app: &App, frame: &mut Frame) {
     let area = frame.area();
     draw(app, area, frame.buffer_mut());
-    let body = screen_layout(area, false, false).body;
-    if let Some(pos) = console::cursor(app, body) {
+    if let Some(pos) = console::cursor(app, area) {
         frame.set_cursor_position(pos);
     }
 }
@@ -43,9 +42,7 @@ fn fill_background(app: &App, area: Rect, buf: &mut Buffer) {
         buf.set_style(area, style);
         return;
     }
-    let body = screen_layout(area, false, false).body;
-    let pane = super::console::console_layout(body, app.sessions.split).pane;
-    let hole = super::console::pane_inner(pane).intersection(area);
+    let hole = super::console::screen_area(area, app.sessions.split).intersection(area);
     if hole.is_empty() {
         buf.set_style(area, style);
         return;
