@@ -174,9 +174,10 @@ pub enum UiError {
     Backend(String),
 }
 
-/// What a frame hook ([`TerminalHooks::frame`]) is called for: the two sides of a frame, and between
-/// them, when it changes, the cursor shape the frame wants (a console guest's DECSCUSR;
-/// the user's default everywhere else). ratatui sets the cursor's place, not its shape.
+/// What a frame hook ([`TerminalHooks::frame`]) is called for: the two sides of a frame,
+/// and between them, when it changes, the cursor shape the frame wants (a console guest's
+/// DECSCUSR; the user's default everywhere else). ratatui sets the cursor's place, not its
+/// shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FrameEdge {
     Begin,
