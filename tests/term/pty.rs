@@ -182,6 +182,33 @@ impl Session {
         self.pty.send(bytes);
     }
 
+    /// After a full-screen `program` quits: the shell prints "shell after PROGRAM" on row 1,
+    /// the alternate screen is left, the keypad and cursor-key modes are reset, and the
+    /// shell's screen is back as it was ("shell before PROGRAM" on row 0, nothing below).
+    pub(crate) fn expect_shell_back(&mut self, program: &str) {
+        let after = format!("shell after {program}");
+        self.wait_for(&format!("the shell after {program}"), |sc| {
+            sc.text_lines()[1] == after
+        });
+        assert!(
+            !self.screen.alternate_screen(),
+            "{program} left the alternate screen"
+        );
+        let modes = self.screen.key_modes();
+        assert!(
+            !modes.application_cursor && !modes.application_keypad,
+            "{modes:?}"
+        );
+        let lines = self.screen.text_lines();
+        assert_eq!(
+            lines[0],
+            format!("shell before {program}"),
+            "{}",
+            self.dump()
+        );
+        assert!(lines[2..].iter().all(String::is_empty), "{}", self.dump());
+    }
+
     pub(crate) fn dump(&self) -> String {
         self.screen.text_lines().join("\n")
     }
