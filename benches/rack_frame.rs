@@ -17,7 +17,7 @@ fn app_with(guests: usize, nodes: usize, zoom_presses: usize) -> App {
     app.handle(AppEvent::Resize(200, 60));
     app.handle(AppEvent::Inventory(
         "lab".into(),
-        Ok(sample::resources(nodes, guests)),
+        Ok(sample::resources(nodes, guests).into()),
         now,
     ));
     for _ in 0..zoom_presses {

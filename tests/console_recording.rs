@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use proximity::cli::tui::console::{SessionRecorder, recording_path, records};
+use proximity::engine::recording::{SessionRecorder, recording_path, records};
 use proximity::pve::ConsoleTarget;
 use proximity::store::Settings;
 use proximity::term::{RecordingEvent, read_recording, replay_dump};
@@ -142,7 +142,7 @@ fn the_path_names_host_time_kind_and_id() {
 /// then says the next session on that host is recorded.
 #[test]
 fn a_switch_saved_from_the_settings_screen_persists_for_the_next_console() {
-    use proximity::cli::tui::settings::{current, save_recording};
+    use proximity::engine::settings::{current, save_recording};
     use proximity::paths::Paths;
     use proximity::store::Store;
     use proximity::ui::settings::RecordingSwitch;

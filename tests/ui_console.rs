@@ -21,7 +21,7 @@ fn app(size: (u16, u16)) -> App {
     app.handle(AppEvent::Resize(size.0, size.1));
     app.handle(AppEvent::Inventory(
         "lab".into(),
-        Ok(sample::resources(3, 40)),
+        Ok(sample::resources(3, 40).into()),
         t0(),
     ));
     app
@@ -535,7 +535,7 @@ fn the_escape_chord_comes_from_the_keymap() {
     app.handle(AppEvent::Resize(80, 24));
     app.handle(AppEvent::Inventory(
         "lab".into(),
-        Ok(sample::resources(3, 40)),
+        Ok(sample::resources(3, 40).into()),
         t0(),
     ));
     open_ct(&mut app, 100);

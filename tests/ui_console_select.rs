@@ -26,7 +26,7 @@ fn app(size: (u16, u16)) -> App {
     app.handle(AppEvent::Resize(size.0, size.1));
     app.handle(AppEvent::Inventory(
         "lab".into(),
-        Ok(sample::resources(3, 40)),
+        Ok(sample::resources(3, 40).into()),
         t0(),
     ));
     app
@@ -434,7 +434,7 @@ fn copy_keys_are_single_keys_from_the_keymap() {
     app.handle(AppEvent::Resize(80, 24));
     app.handle(AppEvent::Inventory(
         "lab".into(),
-        Ok(sample::resources(3, 40)),
+        Ok(sample::resources(3, 40).into()),
         t0(),
     ));
     app.jump_to("lab", 100);

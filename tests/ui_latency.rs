@@ -29,7 +29,7 @@ fn console_app() -> (App, u64) {
     app.handle(AppEvent::Resize(160, 45));
     app.handle(AppEvent::Inventory(
         "lab".into(),
-        Ok(sample::resources(3, 40)),
+        Ok(sample::resources(3, 40).into()),
         now,
     ));
     app.jump_to("lab", 100);

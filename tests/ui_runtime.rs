@@ -37,7 +37,7 @@ async fn idle_sleeps_bursts_batch_and_keys_become_effects() {
     }
     let now = SystemTime::now();
     inbox_tx
-        .send(AppEvent::Inventory("lab".into(), Ok(quiet.clone()), now))
+        .send(AppEvent::Inventory("lab".into(), Ok(quiet.clone().into()), now))
         .await
         .expect("send");
 
@@ -66,7 +66,7 @@ async fn idle_sleeps_bursts_batch_and_keys_become_effects() {
     // A burst of 200 refreshes is drained in one go and drawn once or twice.
     for _ in 0..200 {
         inbox_tx
-            .send(AppEvent::Inventory("lab".into(), Ok(quiet.clone()), now))
+            .send(AppEvent::Inventory("lab".into(), Ok(quiet.clone().into()), now))
             .await
             .expect("send");
     }
@@ -109,7 +109,7 @@ async fn a_pulsing_slot_ticks_and_stops_when_work_ends() {
     }
     let now = SystemTime::now();
     inbox_tx
-        .send(AppEvent::Inventory("lab".into(), Ok(quiet), now))
+        .send(AppEvent::Inventory("lab".into(), Ok(quiet.into()), now))
         .await
         .expect("send");
     inbox_tx
@@ -204,7 +204,7 @@ async fn every_frame_is_bracketed_by_the_hook() {
     inbox_tx
         .send(AppEvent::Inventory(
             "lab".into(),
-            Ok(sample::resources(1, 5)),
+            Ok(sample::resources(1, 5).into()),
             now,
         ))
         .await
@@ -272,7 +272,7 @@ async fn a_mouse_copy_reaches_the_terminal_between_frames_and_not_the_executor()
     app.handle(AppEvent::Resize(80, 24));
     app.handle(AppEvent::Inventory(
         "lab".into(),
-        Ok(sample::resources(1, 5)),
+        Ok(sample::resources(1, 5).into()),
         now,
     ));
     app.jump_to("lab", 100);
@@ -375,7 +375,7 @@ async fn the_guests_cursor_shape_follows_the_console_pane() {
     let mut app = App::with_defaults(now);
     app.handle(AppEvent::Inventory(
         "lab".into(),
-        Ok(sample::resources(1, 5)),
+        Ok(sample::resources(1, 5).into()),
         now,
     ));
     app.jump_to("lab", 100);

@@ -32,7 +32,7 @@ fn app_sized(w: u16, h: u16) -> App {
     app.handle(AppEvent::HostsConfigured(vec![entry("lab"), entry("edge")]));
     app.handle(AppEvent::Inventory(
         "lab".into(),
-        Ok(sample::resources(2, 10)),
+        Ok(sample::resources(2, 10).into()),
         t0(),
     ));
     app

@@ -43,12 +43,12 @@ fn rack_app(size: (u16, u16)) -> App {
     app.handle(AppEvent::HostsConfigured(vec![entry("lab"), entry("edge")]));
     app.handle(AppEvent::Inventory(
         "lab".into(),
-        Ok(sample::resources(3, 40)),
+        Ok(sample::resources(3, 40).into()),
         t0(),
     ));
     app.handle(AppEvent::Inventory(
         "edge".into(),
-        Err("connect: connection refused (10.0.0.9:8006)".into()),
+        Err(proximity::engine::HostFailure::Unreachable("connect: connection refused (10.0.0.9:8006)".into())),
         t0(),
     ));
     app.handle(AppEvent::AppPorts {
@@ -135,7 +135,7 @@ fn rack_heatmap_thousands() {
         app.handle(AppEvent::Resize(size.0, size.1));
         app.handle(AppEvent::Inventory(
             "big".into(),
-            Ok(sample::resources(12, 3000)),
+            Ok(sample::resources(12, 3000).into()),
             t0(),
         ));
         keys(&mut app, "zz");
@@ -191,12 +191,12 @@ fn rack_stale_and_busy() {
         app.handle(AppEvent::HostsConfigured(vec![entry("lab"), entry("home")]));
         app.handle(AppEvent::Cached(
             "lab".into(),
-            sample::resources(2, 14),
+            sample::resources(2, 14).into(),
             t0(),
         ));
         app.handle(AppEvent::Inventory(
             "home".into(),
-            Ok(sample::resources(1, 6)),
+            Ok(sample::resources(1, 6).into()),
             t0() + Duration::from_secs(600),
         ));
         app.handle(AppEvent::HostState("home".into(), HostState::Online));

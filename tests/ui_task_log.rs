@@ -15,7 +15,7 @@ fn app() -> App {
     app.handle(AppEvent::Resize(80, HEIGHT));
     app.handle(AppEvent::Inventory(
         "lab".into(),
-        Ok(sample::resources(1, 5)),
+        Ok(sample::resources(1, 5).into()),
         SystemTime::now(),
     ));
     app

@@ -157,7 +157,7 @@ fn no_color_renders_without_any_color() {
     app.handle(AppEvent::Resize(100, 30));
     app.handle(AppEvent::Inventory(
         "lab".into(),
-        Ok(sample::resources(2, 30)),
+        Ok(sample::resources(2, 30).into()),
         now,
     ));
     app.handle(AppEvent::Toast {

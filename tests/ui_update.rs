@@ -18,7 +18,7 @@ fn app() -> App {
     app.handle(AppEvent::Resize(160, 45));
     app.handle(AppEvent::Inventory(
         "lab".into(),
-        Ok(sample::resources(3, 40)),
+        Ok(sample::resources(3, 40).into()),
         t0(),
     ));
     app
@@ -89,7 +89,7 @@ fn paging_scrolls_the_rack() {
     a.handle(AppEvent::Resize(80, 24));
     a.handle(AppEvent::Inventory(
         "lab".into(),
-        Ok(sample::resources(1, 100)),
+        Ok(sample::resources(1, 100).into()),
         t0(),
     ));
     typed(&mut a, "<PgDn>");
@@ -304,7 +304,7 @@ fn idle_app_has_no_deadline_but_busy_slots_pulse() {
     }
     let mut a = App::with_defaults(t0());
     a.handle(AppEvent::Resize(160, 45));
-    a.handle(AppEvent::Inventory("lab".into(), Ok(quiet), t0()));
+    a.handle(AppEvent::Inventory("lab".into(), Ok(quiet.into()), t0()));
     assert!(!a.is_animating());
     assert_eq!(
         a.next_deadline(),
@@ -325,7 +325,7 @@ fn unreachable_host_never_blocks_others_and_stale_keeps_data() {
     let mut a = app();
     a.handle(AppEvent::Inventory(
         "edge".into(),
-        Err("timeout".into()),
+        Err(proximity::engine::HostFailure::Unreachable("timeout".into())),
         t0(),
     ));
     assert_eq!(
@@ -335,7 +335,7 @@ fn unreachable_host_never_blocks_others_and_stale_keeps_data() {
     );
     a.handle(AppEvent::Inventory(
         "lab".into(),
-        Err("connection reset".into()),
+        Err(proximity::engine::HostFailure::Unreachable("connection reset".into())),
         t0() + Duration::from_secs(30),
     ));
     assert_eq!(
@@ -347,7 +347,7 @@ fn unreachable_host_never_blocks_others_and_stale_keeps_data() {
     assert_eq!(a.inventory.counts().guests, 40, "the last picture stays");
     a.handle(AppEvent::Inventory(
         "lab".into(),
-        Err("HTTP 401: authentication failure".into()),
+        Err(proximity::engine::HostFailure::AuthFailed("authentication failure".into())),
         t0(),
     ));
     assert_eq!(
@@ -550,7 +550,7 @@ fn narrow_detail_takes_the_screen_and_tab_gives_the_rack_back() {
     a.handle(AppEvent::Resize(80, 24));
     a.handle(AppEvent::Inventory(
         "lab".into(),
-        Ok(sample::resources(2, 20)),
+        Ok(sample::resources(2, 20).into()),
         t0(),
     ));
     typed(&mut a, "<Enter>");

@@ -1,12 +1,37 @@
-//! The engine: the operations every caller (CLI, TUI, later SSH sessions and MCP) runs the
-//! same way, with the same checks. It owns no UI state; callers pass a client and get typed
-//! results.
+//! The engine: the one application core every caller (the TUI, the CLI, a test with no
+//! terminal; later SSH sessions and MCP) drives the same way, with the same checks. No
+//! terminal crates here.
+//!
+//! - [`Engine`] (`service`): connections and refreshers per host, jobs, consoles, host flows;
+//!   it publishes [`EngineEvent`]s that front ends draw from.
+//! - `jobs`: typed, identified, cancellable jobs with steps, progress and logs, journaled in
+//!   the store when they change Proxmox.
+//! - `ops`, `target`, `connection`, `apps`: the operations and resolutions underneath.
 
 pub mod apps;
 pub mod connection;
+pub mod console;
+mod demo;
+mod detail;
+pub mod events;
+pub mod guest;
+mod guest_jobs;
+pub mod hosts;
+pub mod jobs;
 pub mod ops;
+pub mod recording;
+pub mod refresh;
+pub mod service;
+pub mod settings;
 pub mod target;
 
 pub use connection::{ConnAuth, ConnError, ConnSpec};
+pub use console::ConsoleEvent;
+pub use demo::start_sim as start_demo_sim;
+pub use events::{EngineEvent, HostEntry, HostFailure};
+pub use guest::GuestRef;
+pub use hosts::{HostDraft, SecretString};
+pub use jobs::{Caller, JobEvent, JobId, JobInfo, JobKind, JobState};
 pub use ops::{EngineError, PowerOp};
-pub use target::{GuestRef, TargetError, resolve_target};
+pub use service::{DEFAULT_REFRESH, Engine, EngineConfig, Refusal};
+pub use target::{TargetError, resolve_target};

@@ -2,7 +2,8 @@
 //!
 //! Layout: `kv` is the byte-level [`KvStore`] trait (sled on disk, [`MemoryKv`] for tests);
 //! typed trees sit on top as JSON records: [`Hosts`] (`hosts`), [`InventoryCache`] (`cache`),
-//! [`SettingsTree`] (`settings`) and `meta` (schema version and key bookkeeping).
+//! [`SettingsTree`] (`settings`), [`JobsTree`] (`jobs`, the job journal) and `meta` (schema
+//! version and key bookkeeping).
 //!
 //! On disk everything lives in `<data_dir>`: the sled database in `store/` (directory 0700,
 //! files 0600, see `perms`) and, in the default key mode, the key in `secret.key` (0600).
@@ -21,6 +22,7 @@ mod cache;
 mod crypto;
 mod host;
 mod hosts;
+mod jobs;
 mod kv;
 mod meta;
 mod perms;
@@ -37,6 +39,7 @@ pub use host::{
     validate_token_id, validate_url,
 };
 pub use hosts::Hosts;
+pub use jobs::{HasJobId, JobsTree};
 pub use kv::{KvError, KvPair, KvStore, MemoryKv, SledKv};
 pub use meta::SCHEMA_VERSION;
 pub use perms::{DIR_MODE, FILE_MODE};
@@ -174,6 +177,11 @@ impl Store {
 
     pub fn settings(&self) -> SettingsTree<'_> {
         SettingsTree::new(self)
+    }
+
+    /// The journal of jobs that change Proxmox.
+    pub fn jobs(&self) -> JobsTree<'_> {
+        JobsTree::new(self)
     }
 
     /// Make every earlier write durable.

@@ -6,6 +6,9 @@ use std::time::SystemTime;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use std::sync::Arc;
+
+use crate::engine::{ConsoleEvent, JobEvent, events::InventoryResult};
 use crate::pve::types::ClusterResource;
 
 /// Everything the UI task receives, from the terminal and from workers.
@@ -18,9 +21,11 @@ pub enum AppEvent {
     /// Animation / clock tick; carries wall time so `update` stays pure.
     Tick(SystemTime),
     /// A refresh of one host: its `/cluster/resources` or the reason it failed.
-    Inventory(String, Result<Vec<ClusterResource>, String>, SystemTime),
+    Inventory(String, InventoryResult, SystemTime),
     /// The offline cache for a host, drawn at once and marked stale.
-    Cached(String, Vec<ClusterResource>, SystemTime),
+    Cached(String, Arc<Vec<ClusterResource>>, SystemTime),
+    /// A job of the engine started, moved on or ended.
+    Job(JobEvent),
     HostState(String, crate::inventory::HostState),
     /// The configured hosts (from the store), for the hosts screen and onboarding.
     HostsConfigured(Vec<HostEntry>),
@@ -104,51 +109,14 @@ pub enum AppEvent {
     },
 }
 
-/// One configured endpoint as the hosts screen shows it (no secret).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostEntry {
-    pub name: String,
-    pub url: String,
-    pub token_id: String,
-    pub fingerprint: Option<String>,
-}
-
-/// A secret typed into a form; never printed by `Debug`.
-#[derive(Clone, PartialEq, Eq, Default)]
-pub struct SecretString(pub String);
-
-impl std::fmt::Debug for SecretString {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_empty() {
-            "SecretString(\"\")"
-        } else {
-            "SecretString(***)"
-        })
-    }
-}
-
-/// What the host form produced, validated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostDraft {
-    pub name: String,
-    pub url: String,
-    pub token_id: String,
-    /// Empty when editing and left blank: keep the stored one.
-    pub secret: SecretString,
-    pub fingerprint: Option<String>,
-}
+/// The engine's: hosts as lists show them, and what the host form produces.
+pub use crate::engine::{HostDraft, HostEntry, SecretString};
 
 /// The engine's: one set of power operations for the CLI and the UI.
 pub use crate::engine::PowerOp;
 
-/// Identifies one guest across hosts.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct GuestRef {
-    pub host: String,
-    pub node: String,
-    pub vmid: u32,
-    pub kind: crate::inventory::GuestKind,
-}
+/// The engine's one way to name a guest across hosts.
+pub use crate::engine::GuestRef;
 
 /// What the runtime must do for the UI.
 #[derive(Debug, Clone, PartialEq)]
@@ -216,6 +184,8 @@ pub enum Effect {
     CloseConsole {
         session: u64,
     },
+    /// Ask a running job to stop.
+    CancelJob(crate::engine::JobId),
     /// Put text on the user's clipboard: the UI loop writes it to the user's terminal as
     /// OSC 52, between frames (it works over ssh, with no X11 or clipboard tool).
     CopyToClipboard(String),
@@ -337,5 +307,24 @@ impl Action {
                 | CopyYank
                 | CopyLeave
         )
+    }
+}
+
+impl From<ConsoleEvent> for AppEvent {
+    fn from(e: ConsoleEvent) -> AppEvent {
+        match e {
+            ConsoleEvent::Opened { session } => AppEvent::ConsoleOpened { session },
+            ConsoleEvent::Output { session, bytes } => AppEvent::ConsoleOutput { session, bytes },
+            ConsoleEvent::Closed {
+                session,
+                reason,
+                dropped,
+            } => AppEvent::ConsoleClosed {
+                session,
+                reason,
+                dropped,
+            },
+            ConsoleEvent::Notice { text, error } => AppEvent::Toast { text, error },
+        }
     }
 }

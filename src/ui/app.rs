@@ -10,6 +10,7 @@ use super::keymap::{Context, KeyPress, Keymap};
 use super::popup::Popup;
 use super::theme::{ColorDepth, Theme, ThemeSet};
 use super::view::{RackView, Zoom, rack_geometry, screen_layout};
+use crate::engine::HostFailure;
 use crate::inventory::{Filter, Guest, HostState, Inventory, Node};
 
 /// How long a toast stays up.
@@ -41,6 +42,8 @@ pub struct TaskView {
     pub upid: String,
     pub label: String,
     pub fraction: Option<f32>,
+    /// The engine's job behind it (its `upid` is the Proxmox task once there is one).
+    pub job: Option<crate::engine::JobId>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -254,7 +257,7 @@ impl App {
         self.tasks.iter().find(|t| t.vmid == vmid && t.host == host)
     }
 
-    fn toast(&mut self, text: String, error: bool, ok: bool, upid: Option<String>) {
+    pub(super) fn toast(&mut self, text: String, error: bool, ok: bool, upid: Option<String>) {
         self.toasts.push(Toast {
             text: super::sanitize(&text),
             error,
@@ -295,17 +298,14 @@ impl App {
             AppEvent::Inventory(host, result, at) => {
                 match result {
                     Ok(list) => self.inventory.apply_resources(&host, &list, at),
-                    Err(reason) => {
-                        // Keep the last picture (its nodes stay, drawn as cached) and
-                        // record why; the age shows next to the reason.
-                        let lower = reason.to_lowercase();
-                        let state = if reason.contains("401") || lower.contains("auth") {
-                            HostState::AuthFailed
-                        } else {
-                            HostState::Unreachable(super::sanitize(&reason))
-                        };
-                        self.inventory.set_state(&host, state);
+                    // Keep the last picture (its nodes stay, drawn as cached) and record
+                    // why; the age shows next to the reason.
+                    Err(HostFailure::AuthFailed(_)) => {
+                        self.inventory.set_state(&host, HostState::AuthFailed)
                     }
+                    Err(HostFailure::Unreachable(reason)) => self
+                        .inventory
+                        .set_state(&host, HostState::Unreachable(super::sanitize(&reason))),
                 }
                 if self.screen == Screen::Onboarding {
                     self.screen = Screen::Rack;
@@ -364,6 +364,7 @@ impl App {
                         upid,
                         label,
                         fraction,
+                        job: None,
                     }),
                 }
             }
@@ -442,6 +443,7 @@ impl App {
                 lines,
                 running,
             } => self.task_log(upid, lines, running),
+            AppEvent::Job(event) => self.job_event(event),
         }
         Vec::new()
     }

@@ -4,37 +4,10 @@
 //! to persist it; the runtime answers with what the store now holds, which replaces the
 //! UI's copy, so the screen never shows a switch the store does not have.
 
-use std::collections::BTreeMap;
-
 use super::action::{Action, Effect};
 use super::app::{App, Screen};
 
-/// The recording switches as the store holds them (`store::Settings` without the rest).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RecordingSwitches {
-    /// Per host name: record its console sessions. Absent = off.
-    pub hosts: BTreeMap<String, bool>,
-    /// Audit mode: every session on every host is recorded.
-    pub audit: bool,
-}
-
-impl RecordingSwitches {
-    pub fn host(&self, name: &str) -> bool {
-        self.hosts.get(name).copied().unwrap_or(false)
-    }
-
-    /// Whether a console opened on `host` now would be recorded.
-    pub fn records(&self, host: &str) -> bool {
-        self.audit || self.host(host)
-    }
-}
-
-/// Which recording switch an effect changes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RecordingSwitch {
-    Host(String),
-    Audit,
-}
+pub use crate::engine::settings::{RecordingSwitch, RecordingSwitches};
 
 /// One selectable line of the settings list, in cursor order.
 #[derive(Debug, Clone, PartialEq, Eq)]

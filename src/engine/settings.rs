@@ -1,13 +1,39 @@
-//! The settings screen's recording switches at the edge: read from the store at start and
-//! written (atomically, flushed) when one flips. The console opener reads the store at each
-//! open (`console::Consoles::open`), so a switch applies from the next session on.
+//! The console recording switches: read from the store and written (atomically, flushed) when
+//! one flips. The console opener reads the store at each open, so a switch applies from the
+//! next session on.
 
-use super::Executor;
+use std::collections::BTreeMap;
+
 use crate::store::{Settings, Store};
-use crate::ui::action::AppEvent;
-use crate::ui::settings::{RecordingSwitch, RecordingSwitches};
 
-/// The recording part of the settings, as the UI shows it.
+/// The recording switches as the store holds them (`store::Settings` without the rest).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordingSwitches {
+    /// Per host name: record its console sessions. Absent = off.
+    pub hosts: BTreeMap<String, bool>,
+    /// Audit mode: every session on every host is recorded.
+    pub audit: bool,
+}
+
+impl RecordingSwitches {
+    pub fn host(&self, name: &str) -> bool {
+        self.hosts.get(name).copied().unwrap_or(false)
+    }
+
+    /// Whether a console opened on `host` now would be recorded.
+    pub fn records(&self, host: &str) -> bool {
+        self.audit || self.host(host)
+    }
+}
+
+/// Which recording switch to change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordingSwitch {
+    Host(String),
+    Audit,
+}
+
+/// The recording part of the settings.
 pub fn switches(settings: &Settings) -> RecordingSwitches {
     RecordingSwitches {
         hosts: settings.console_recording.clone(),
@@ -50,21 +76,4 @@ pub fn save_recording(
         })
         .map_err(|e| format!("saving the recording switch: {e}"))?;
     Ok(switches(&written))
-}
-
-impl Executor {
-    /// Persist a switch and tell the UI what the store now holds; on failure the UI gets a
-    /// toast and the switches that still stand, so the screen never claims a recording the
-    /// next console will not make.
-    pub(super) async fn save_recording(&self, switch: RecordingSwitch, on: bool) {
-        let state = match save_recording(self.store.as_ref(), &switch, on) {
-            Ok(written) => written,
-            Err(e) => {
-                tracing::warn!("{e}");
-                self.toast(e, true).await;
-                current(self.store.as_ref())
-            }
-        };
-        let _ = self.inbox.send(AppEvent::Recording(state)).await;
-    }
 }

@@ -1,0 +1,98 @@
+//! Reads for the detail panel and the task-log popup, published as events. Not jobs: they
+//! change nothing, and the newest request wins on screen.
+
+use tokio::sync::broadcast;
+
+use super::events::EngineEvent;
+use crate::pve::PveClient;
+use crate::term::sanitize_line;
+
+/// Config lines and addresses, then an hour of CPU and memory samples.
+pub(super) async fn load(
+    client: PveClient,
+    host: String,
+    node: String,
+    vmid: u32,
+    events: broadcast::Sender<EngineEvent>,
+) {
+    let mut config = Vec::new();
+    if let Ok(cfg) = client.lxc_config(&node, vmid).await
+        && let Ok(serde_json::Value::Object(map)) = serde_json::to_value(&cfg)
+    {
+        for (k, v) in map {
+            if k == "digest" || v.is_null() {
+                continue;
+            }
+            let text = match v {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            };
+            config.push((sanitize_line(&k), sanitize_line(&text)));
+        }
+    }
+    let mut ips = Vec::new();
+    if let Ok(ifaces) = client.lxc_interfaces(&node, vmid).await {
+        for iface in ifaces.iter().filter(|i| i.name != "lo") {
+            if let Some(inet) = &iface.inet {
+                ips.push(sanitize_line(&format!("{} {}", iface.name, inet)));
+            }
+        }
+    }
+    let _ = events.send(EngineEvent::GuestDetail {
+        host: host.clone(),
+        vmid,
+        ips,
+        config,
+    });
+    if let Ok(points) = client
+        .lxc_rrddata(&node, vmid, crate::pve::Timeframe::Hour, None)
+        .await
+    {
+        let cpu: Vec<f64> = points.iter().filter_map(|p| p.cpu).collect();
+        let mem: Vec<f64> = points
+            .iter()
+            .filter_map(|p| match (p.mem, p.maxmem) {
+                (Some(m), Some(max)) if max > 0.0 => Some(m / max),
+                _ => None,
+            })
+            .collect();
+        let _ = events.send(EngineEvent::Metrics {
+            host,
+            vmid,
+            cpu,
+            mem,
+        });
+    }
+}
+
+/// The whole log of `upid` from the first host that knows it.
+pub(super) async fn task_log(
+    clients: Vec<PveClient>,
+    upid: String,
+    events: broadcast::Sender<EngineEvent>,
+) {
+    let notice = |text: String| EngineEvent::Notice { text, error: true };
+    let Ok(parsed) = upid.parse::<crate::pve::Upid>() else {
+        let _ = events.send(notice(format!("not a task id: {}", sanitize_line(&upid))));
+        return;
+    };
+    // `limit=0` is "to the end" (WIRE.md): the popup scrolls the whole log.
+    for client in &clients {
+        let Ok(page) = client.task_log(&parsed, 0, 0).await else {
+            continue;
+        };
+        let lines = page.lines.iter().map(|l| sanitize_line(&l.t)).collect();
+        // Unknown status (a blip) reads as finished: the popup's `r` reloads.
+        let running = client
+            .task_status(&parsed)
+            .await
+            .is_ok_and(|s| s.status == "running");
+        let _ = events.send(EngineEvent::TaskLog {
+            upid,
+            lines,
+            running,
+        });
+        return;
+    }
+    let _ = events.send(notice(format!("no host knows task {}", sanitize_line(&upid))));
+}

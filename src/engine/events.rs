@@ -1,0 +1,104 @@
+//! What the engine publishes. Every front end subscribes (`Engine::subscribe`) and draws from
+//! these; none of them reaches into the engine's state. Lists travel in `Arc`s: a refresh of
+//! 10,000 guests is shared by every subscriber, never copied.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use super::jobs::JobEvent;
+use super::settings::RecordingSwitches;
+use crate::pve::types::ClusterResource;
+
+/// Why a host's refresh failed, typed so callers match instead of parsing text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostFailure {
+    /// The server refused the credentials (401): re-entering them is the fix.
+    AuthFailed(String),
+    /// Anything else: network, TLS, a server error. The text is sanitized.
+    Unreachable(String),
+}
+
+impl std::fmt::Display for HostFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HostFailure::AuthFailed(m) => write!(f, "authentication failed: {m}"),
+            HostFailure::Unreachable(m) => f.write_str(m),
+        }
+    }
+}
+
+/// One configured or connected endpoint, as lists show it (never a secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostEntry {
+    pub name: String,
+    pub url: String,
+    /// The token id, or the user for password logins.
+    pub token_id: String,
+    pub fingerprint: Option<String>,
+}
+
+/// A refresh's answer: the cluster's resources, or why there are none.
+pub type InventoryResult = Result<Arc<Vec<ClusterResource>>, HostFailure>;
+
+#[derive(Debug, Clone)]
+pub enum EngineEvent {
+    /// A refresh of one host.
+    Inventory {
+        host: String,
+        result: InventoryResult,
+        at: SystemTime,
+    },
+    /// A host's last inventory from the offline cache, drawn at once and marked stale.
+    Cached {
+        host: String,
+        list: Arc<Vec<ClusterResource>>,
+        at: SystemTime,
+    },
+    /// The hosts the engine knows (configured or connected) changed.
+    Hosts(Vec<HostEntry>),
+    Job(JobEvent),
+    /// Ports of a managed app, read once from its description.
+    AppPorts {
+        host: String,
+        vmid: u32,
+        ports: Vec<u16>,
+    },
+    /// First contact with a self-signed host: the user must trust what it presented
+    /// (answer with `Engine::trust_fingerprint`).
+    FingerprintPrompt {
+        host: String,
+        url: String,
+        fingerprint: String,
+    },
+    HostTestResult {
+        name: String,
+        result: Result<String, String>,
+    },
+    /// The console recording switches as the store holds them.
+    Recording(RecordingSwitches),
+    /// A message for the user (saved, failed, recorded...). Sanitized.
+    Notice {
+        text: String,
+        error: bool,
+    },
+    /// Config lines and addresses of a guest (sanitized).
+    GuestDetail {
+        host: String,
+        vmid: u32,
+        ips: Vec<String>,
+        config: Vec<(String, String)>,
+    },
+    /// Samples for sparklines, oldest first, 0.0..=1.0.
+    Metrics {
+        host: String,
+        vmid: u32,
+        cpu: Vec<f64>,
+        mem: Vec<f64>,
+    },
+    /// A Proxmox task's whole log (sanitized); `running` while it grows.
+    TaskLog {
+        upid: String,
+        lines: Vec<String>,
+        running: bool,
+    },
+}

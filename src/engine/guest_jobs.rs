@@ -1,0 +1,115 @@
+//! Power and delete as jobs: the Proxmox task is started, its log is streamed into the job's
+//! log, cancel stops the Proxmox task, and the job ends with the task's exit status.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+
+use super::jobs::JobCtx;
+use super::ops::{self, PowerOp};
+use super::refresh::HostLink;
+use super::target::GuestRef as OpsGuest;
+use crate::pve::{PveError, Upid};
+
+/// Poll interval of a task's log and status while a job follows it.
+const FOLLOW_POLL: Duration = Duration::from_millis(250);
+
+/// Run a power operation to its end.
+pub(super) async fn power(ctx: JobCtx, link: HostLink, guest: OpsGuest, op: PowerOp) {
+    ctx.step(format!("{} {}", op.verb(), guest.vmid), None);
+    let started = tokio::select! {
+        r = ops::power(&link.client, &guest, op) => r,
+        _ = ctx.cancel_token().cancelled() => return ctx.cancelled(),
+    };
+    match started {
+        Ok(upid) => follow(ctx, &link, &upid).await,
+        Err(e) => ctx.fail(e.to_string()),
+    }
+    link.refresh.notify_one();
+}
+
+/// Delete a container; with `force`, a running one is stopped first (Proxmox refuses to
+/// destroy a running CT).
+pub(super) async fn delete(ctx: JobCtx, link: HostLink, guest: OpsGuest, force: bool) {
+    if force && guest.status == "running" {
+        ctx.step(format!("stop {}", guest.vmid), Some(0.0));
+        let stop = tokio::select! {
+            r = ops::power(&link.client, &guest, PowerOp::Stop) => r,
+            _ = ctx.cancel_token().cancelled() => return ctx.cancelled(),
+        };
+        let upid = match stop {
+            Ok(upid) => upid,
+            Err(e) => return ctx.fail(e.to_string()),
+        };
+        match follow_task(&ctx, &link, &upid).await {
+            Followed::Ok => {}
+            Followed::Failed(reason) => return ctx.fail(reason),
+            Followed::Cancelled => return ctx.cancelled(),
+        }
+    }
+    ctx.step(format!("delete {}", guest.vmid), Some(0.5));
+    let mut stopped = guest.clone();
+    stopped.status = "stopped".into();
+    let started = tokio::select! {
+        r = ops::delete(&link.client, &stopped, false) => r,
+        _ = ctx.cancel_token().cancelled() => return ctx.cancelled(),
+    };
+    match started {
+        Ok(upid) => follow(ctx, &link, &upid).await,
+        Err(e) => ctx.fail(e.to_string()),
+    }
+    link.refresh.notify_one();
+}
+
+enum Followed {
+    Ok,
+    Failed(String),
+    Cancelled,
+}
+
+/// Follow `upid` to its end and finish the job with its result.
+async fn follow(ctx: JobCtx, link: &HostLink, upid: &Upid) {
+    match follow_task(&ctx, link, upid).await {
+        Followed::Ok => ctx.succeed(),
+        Followed::Failed(reason) => ctx.fail(reason),
+        Followed::Cancelled => ctx.cancelled(),
+    }
+}
+
+/// Stream the task's log into the job's log until the task ends; on cancel, ask Proxmox to
+/// stop the task (what the web UI's Stop button does).
+async fn follow_task(ctx: &JobCtx, link: &HostLink, upid: &Upid) -> Followed {
+    ctx.upid(upid.to_string());
+    let mut lines = Box::pin(link.client.follow_task_log(upid, FOLLOW_POLL));
+    loop {
+        tokio::select! {
+            line = lines.next() => match line {
+                Some(Ok(l)) => ctx.log(&l.t),
+                // A log read that fails does not decide the outcome: the status does.
+                Some(Err(e)) => {
+                    ctx.log(&format!("(log unavailable: {e})"));
+                    break;
+                }
+                None => break,
+            },
+            _ = ctx.cancel_token().cancelled() => {
+                if let Err(e) = link.client.task_stop(upid).await {
+                    ctx.log(&format!("stopping the Proxmox task failed: {e}"));
+                }
+                return Followed::Cancelled;
+            }
+        }
+    }
+    let outcome = tokio::select! {
+        r = link.client.wait_task(upid, FOLLOW_POLL) => r,
+        _ = ctx.cancel_token().cancelled() => {
+            let _ = link.client.task_stop(upid).await;
+            return Followed::Cancelled;
+        }
+    };
+    match outcome {
+        Ok(_) => Followed::Ok,
+        Err(PveError::TaskFailed { exitstatus, .. }) => Followed::Failed(exitstatus),
+        Err(e) => Followed::Failed(e.to_string()),
+    }
+}

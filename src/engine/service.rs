@@ -1,0 +1,634 @@
+//! `Engine`: the one application core every front end drives (the TUI, the CLI, a test with
+//! no terminal; later SSH sessions and MCP). It owns the connections to hosts and their
+//! refreshers, the jobs, the consoles and the host flows, applies the same checks for every
+//! caller, and publishes what happens as `EngineEvent`s. Its methods never wait on the network:
+//! work that does runs as a job or a spawned read, so a slow or dead host delays nobody.
+//! Must be used inside a tokio runtime.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::sync::{broadcast, mpsc};
+
+use super::console::{ConsoleEvent, Consoles};
+use super::events::{EngineEvent, HostEntry, InventoryResult};
+use super::hosts::{self, HostDraft, HostError};
+use super::jobs::{Caller, JobCtx, JobId, JobInfo, JobKind, JobRegistry, JobState, JobTarget};
+use super::ops::PowerOp;
+use super::refresh::{self, HostLink};
+use super::settings::{self, RecordingSwitch};
+use super::guest::GuestRef;
+use super::target::GuestRef as OpsGuest;
+use super::{ConnSpec, connection};
+use crate::inventory::GuestKind;
+use crate::pve::ConsoleTarget;
+use crate::store::{HostConfig, Store};
+
+/// Events buffered for a subscriber that falls behind; past that it is told it lagged and
+/// re-reads the state it needs (`jobs()`, `latest()`).
+const EVENT_CAPACITY: usize = 4096;
+/// Proxmox's own UI polls every few seconds.
+pub const DEFAULT_REFRESH: Duration = Duration::from_secs(5);
+
+/// How an engine is set up.
+#[derive(Clone)]
+pub struct EngineConfig {
+    pub store: Option<Store>,
+    /// Where console recordings go (`None`: never recorded).
+    pub state_dir: Option<PathBuf>,
+    /// Who drives this engine (recorded on its jobs).
+    pub caller: Caller,
+    /// Background refresh of every connected host; `None` for one-shot callers (the CLI
+    /// fetches when it needs to).
+    pub refresh: Option<Duration>,
+}
+
+/// Why the engine would not do something, in typed form (every caller gets the same).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("host {0} is not connected")]
+    NotConnected(String),
+    #[error("CT {vmid} is running: stop it first or use --force")]
+    Running { vmid: u32 },
+    #[error("{vmid} is a VM: deleting VMs is not supported yet")]
+    VmDelete { vmid: u32 },
+    #[error("no guest {vmid} on host {host}")]
+    NoGuest { host: String, vmid: u32 },
+    #[error("{0}")]
+    Host(String),
+}
+
+/// The engine: cheap to clone, shared by every task of a front end.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: EngineConfig,
+    events: broadcast::Sender<EngineEvent>,
+    jobs: JobRegistry,
+    links: Mutex<HashMap<String, HostLink>>,
+    consoles: Mutex<Consoles>,
+    /// Hosts waiting for the user to trust their fingerprint, by new name, with the name of
+    /// the host they replace when the form was an edit.
+    pending_hosts: Mutex<HashMap<String, (HostConfig, Option<String>)>>,
+    demo: Mutex<Option<(crate::sim::SimHandle, tempfile::TempDir)>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every critical section here is a map operation: a panic elsewhere leaves it whole.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Engine {
+    pub fn new(config: EngineConfig) -> Engine {
+        let (events, _) = broadcast::channel(EVENT_CAPACITY);
+        let jobs = JobRegistry::new(config.store.clone(), events.clone());
+        let consoles = Consoles::new(config.store.clone(), config.state_dir.clone());
+        Engine {
+            inner: Arc::new(Inner {
+                config,
+                events,
+                jobs,
+                links: Mutex::new(HashMap::new()),
+                consoles: Mutex::new(consoles),
+                pending_hosts: Mutex::new(HashMap::new()),
+                demo: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// Every event from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        self.inner.events.subscribe()
+    }
+
+    fn publish(&self, event: EngineEvent) {
+        let _ = self.inner.events.send(event);
+    }
+
+    fn notice(&self, text: impl Into<String>, error: bool) {
+        let text = crate::term::sanitize_line(&text.into());
+        self.publish(EngineEvent::Notice { text, error });
+    }
+
+    pub fn store(&self) -> Option<&Store> {
+        self.inner.config.store.as_ref()
+    }
+
+    // ---- connections -------------------------------------------------------------------
+
+    /// Connect to `spec` (replacing a connection of the same name) and, when the engine
+    /// refreshes in the background, start its refresher.
+    pub fn connect(&self, spec: &ConnSpec) -> Result<(), Refusal> {
+        let link = HostLink::new(spec)
+            .map_err(|e| Refusal::Host(crate::term::sanitize_line(&e.to_string())))?;
+        if let Some(interval) = self.inner.config.refresh {
+            refresh::spawn_refresher(
+                spec.name.clone(),
+                link.clone(),
+                self.inner.events.clone(),
+                self.inner.config.store.clone(),
+                interval,
+            );
+        }
+        if let Some(old) = lock(&self.inner.links).insert(spec.name.clone(), link) {
+            old.stop.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Stop refreshing `host` and forget its connection.
+    pub fn disconnect(&self, host: &str) {
+        if let Some(link) = lock(&self.inner.links).remove(host) {
+            link.stop.notify_one();
+        }
+    }
+
+    /// The connected hosts' names, sorted.
+    pub fn connected(&self) -> Vec<String> {
+        let mut names: Vec<String> = lock(&self.inner.links).keys().cloned().collect();
+        names.sort();
+        names
+    }
+
+    fn link(&self, host: &str) -> Result<HostLink, Refusal> {
+        lock(&self.inner.links)
+            .get(host)
+            .cloned()
+            .ok_or_else(|| Refusal::NotConnected(host.to_string()))
+    }
+
+    /// The client of a connected host (for reads a caller makes itself).
+    pub fn client(&self, host: &str) -> Result<crate::pve::PveClient, Refusal> {
+        Ok(self.link(host)?.client)
+    }
+
+    /// Publish each connected host's cached inventory (offline start: drawn at once,
+    /// marked stale, while the first refresh runs).
+    pub fn publish_cached(&self) {
+        let Some(store) = self.store() else { return };
+        for host in self.connected() {
+            if let Some((list, at)) = refresh::cached(store, &host) {
+                self.publish(EngineEvent::Cached { host, list, at });
+            }
+        }
+    }
+
+    /// Ask for a refresh of `host` now.
+    pub fn refresh(&self, host: &str) {
+        if let Ok(link) = self.link(host) {
+            link.refresh.notify_one();
+        }
+    }
+
+    pub fn refresh_all(&self) {
+        for link in lock(&self.inner.links).values() {
+            link.refresh.notify_one();
+        }
+    }
+
+    /// Fetch `host`'s inventory now (one-shot callers); also kept as its latest.
+    pub async fn fetch_inventory(&self, host: &str) -> InventoryResult {
+        let link = self
+            .link(host)
+            .map_err(|e| super::events::HostFailure::Unreachable(e.to_string()))?;
+        link.fetch().await
+    }
+
+    /// The last inventory of `host` the engine saw, if any.
+    pub fn latest(&self, host: &str) -> Option<Arc<Vec<crate::pve::types::ClusterResource>>> {
+        self.link(host).ok()?.latest()
+    }
+
+    // ---- jobs --------------------------------------------------------------------------
+
+    pub fn jobs(&self) -> Vec<JobInfo> {
+        self.inner.jobs.list()
+    }
+
+    pub fn job(&self, id: JobId) -> Option<JobInfo> {
+        self.inner.jobs.get(id)
+    }
+
+    /// Jobs still running (the quit confirmation asks when there are some).
+    pub fn running_jobs(&self) -> usize {
+        self.inner.jobs.running()
+    }
+
+    /// Wait for a job's end; its final snapshot.
+    pub async fn wait(&self, id: JobId) -> Option<JobInfo> {
+        self.inner.jobs.wait(id).await
+    }
+
+    /// Ask a running job to stop.
+    pub fn cancel(&self, id: JobId) -> bool {
+        self.inner.jobs.cancel(id)
+    }
+
+    /// Jobs of earlier processes that the journal says were still running when they died.
+    pub fn interrupted_jobs(&self) -> Vec<JobInfo> {
+        let Some(store) = self.store() else {
+            return Vec::new();
+        };
+        let records = match store.jobs().list::<JobInfo>() {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!("reading the job journal: {e}");
+                return Vec::new();
+            }
+        };
+        let mine: Vec<JobId> = self.jobs().iter().map(|j| j.id).collect();
+        records
+            .into_iter()
+            .filter_map(|r| r.ok())
+            .filter(|j| !j.state.is_finished() && !mine.contains(&j.id))
+            .map(|mut j| {
+                j.state = JobState::Interrupted;
+                j
+            })
+            .collect()
+    }
+
+    /// A job from this process or the journal (the CLI's `logs JOB`).
+    pub fn find_job(&self, id: JobId) -> Option<JobInfo> {
+        self.job(id).or_else(|| {
+            self.store()
+                .and_then(|s| s.jobs().get::<JobInfo>(id.0).ok().flatten())
+        })
+    }
+
+    fn begin(&self, kind: JobKind, target: JobTarget) -> JobCtx {
+        self.inner
+            .jobs
+            .begin(kind, self.inner.config.caller, target)
+    }
+
+    /// The guest as the latest inventory has it (name and status), for the checks.
+    fn ops_guest(&self, link: &HostLink, guest: &GuestRef) -> OpsGuest {
+        let found = link.latest().and_then(|list| {
+            list.iter()
+                .find(|r| r.vmid == Some(guest.vmid) && (r.kind == "lxc" || r.kind == "qemu"))
+                .map(|r| {
+                    (
+                        r.name.clone().unwrap_or_default(),
+                        r.status.clone().unwrap_or_else(|| "unknown".into()),
+                    )
+                })
+        });
+        let (name, status) = found.unwrap_or_else(|| (String::new(), "unknown".into()));
+        OpsGuest {
+            node: guest.node.clone(),
+            vmid: guest.vmid,
+            kind: match guest.kind {
+                GuestKind::Vm => "qemu".into(),
+                GuestKind::Container => "lxc".into(),
+            },
+            name,
+            status,
+        }
+    }
+
+    fn job_target(guest: &GuestRef) -> JobTarget {
+        JobTarget {
+            host: guest.host.clone(),
+            node: Some(guest.node.clone()),
+            vmid: Some(guest.vmid),
+        }
+    }
+
+    /// Start, stop, shut down or reboot a guest, as a job.
+    pub fn power(&self, guest: &GuestRef, op: PowerOp) -> Result<JobId, Refusal> {
+        let link = self.link(&guest.host)?;
+        let target = self.ops_guest(&link, guest);
+        let kind = match op {
+            PowerOp::Start => JobKind::Start,
+            PowerOp::Stop => JobKind::Stop,
+            PowerOp::Shutdown => JobKind::Shutdown,
+            PowerOp::Reboot => JobKind::Reboot,
+        };
+        let ctx = self.begin(kind, Self::job_target(guest));
+        let id = ctx.id();
+        tokio::spawn(super::guest_jobs::power(ctx, link, target, op));
+        Ok(id)
+    }
+
+    /// Delete a container, as a job. A running one is refused unless `force` (which stops
+    /// it first): the same check for the CLI and the TUI, from the latest inventory.
+    pub fn delete(&self, guest: &GuestRef, force: bool) -> Result<JobId, Refusal> {
+        let link = self.link(&guest.host)?;
+        if guest.kind == GuestKind::Vm {
+            return Err(Refusal::VmDelete { vmid: guest.vmid });
+        }
+        let target = self.ops_guest(&link, guest);
+        if target.status == "running" && !force {
+            return Err(Refusal::Running { vmid: guest.vmid });
+        }
+        let ctx = self.begin(JobKind::Delete, Self::job_target(guest));
+        let id = ctx.id();
+        tokio::spawn(super::guest_jobs::delete(ctx, link, target, force));
+        Ok(id)
+    }
+
+    // ---- reads for the detail panel and logs --------------------------------------------
+
+    /// Config, addresses and an hour of metrics of a guest, published as they arrive.
+    pub fn load_detail(&self, host: &str, node: &str, vmid: u32) {
+        let Ok(link) = self.link(host) else { return };
+        tokio::spawn(super::detail::load(
+            link.client,
+            host.to_string(),
+            node.to_string(),
+            vmid,
+            self.inner.events.clone(),
+        ));
+    }
+
+    /// A Proxmox task's whole log, published as `TaskLog` (the UPID names a node, not a
+    /// host: each connected host is asked until one knows it).
+    pub fn task_log(&self, upid: &str) {
+        let clients: Vec<_> = lock(&self.inner.links)
+            .values()
+            .map(|l| l.client.clone())
+            .collect();
+        tokio::spawn(super::detail::task_log(
+            clients,
+            upid.to_string(),
+            self.inner.events.clone(),
+        ));
+    }
+
+    // ---- consoles ----------------------------------------------------------------------
+
+    /// Open (or reopen, same `session`) a console; what happens goes into `sink`.
+    pub fn open_console<E: From<ConsoleEvent> + Send + 'static>(
+        &self,
+        session: u64,
+        host: &str,
+        target: ConsoleTarget,
+        size: (u16, u16),
+        sink: mpsc::Sender<E>,
+    ) {
+        match self.link(host) {
+            Ok(link) => lock(&self.inner.consoles).open(session, host, link.client, target, size, sink),
+            Err(e) => {
+                let closed = ConsoleEvent::Closed {
+                    session,
+                    reason: e.to_string(),
+                    dropped: false,
+                };
+                // The sink is the caller's inbox: never wait on it from here.
+                let _ = sink.try_send(E::from(closed));
+            }
+        }
+    }
+
+    pub fn console_input(&self, session: u64, bytes: Vec<u8>) {
+        lock(&self.inner.consoles).input(session, bytes);
+    }
+
+    pub fn console_resize(&self, session: u64, cols: u16, rows: u16) {
+        lock(&self.inner.consoles).resize(session, cols, rows);
+    }
+
+    pub fn close_console(&self, session: u64) {
+        lock(&self.inner.consoles).close(session);
+    }
+
+    // ---- settings ----------------------------------------------------------------------
+
+    pub fn save_theme(&self, theme: &str) {
+        let Some(store) = self.store() else { return };
+        if let Err(e) = store.settings().update(|s| s.theme = Some(theme.to_string())) {
+            self.notice(format!("saving settings: {e}"), true);
+        }
+    }
+
+    /// Persist a recording switch and publish what the store now holds; on failure a notice
+    /// and the switches that still stand, so no screen claims a recording that will not be
+    /// made.
+    pub fn save_recording(&self, switch: &RecordingSwitch, on: bool) {
+        let state = match settings::save_recording(self.store(), switch, on) {
+            Ok(written) => written,
+            Err(e) => {
+                tracing::warn!("{e}");
+                self.notice(e, true);
+                settings::current(self.store())
+            }
+        };
+        self.publish(EngineEvent::Recording(state));
+    }
+
+    pub fn recording(&self) -> settings::RecordingSwitches {
+        settings::current(self.store())
+    }
+
+    // ---- hosts -------------------------------------------------------------------------
+
+    /// The configured hosts, then connected ones that are not configured (the environment's,
+    /// the demo's).
+    pub fn host_entries(&self) -> Vec<HostEntry> {
+        let mut entries: Vec<HostEntry> = self
+            .store()
+            .and_then(|s| s.hosts().list().ok())
+            .unwrap_or_default()
+            .iter()
+            .map(hosts::entry)
+            .collect();
+        for name in self.connected() {
+            if !entries.iter().any(|e| e.name == name) {
+                let url = self
+                    .link(&name)
+                    .map(|l| l.client.origin().to_string())
+                    .unwrap_or_default();
+                entries.push(HostEntry {
+                    name,
+                    url,
+                    token_id: String::new(),
+                    fingerprint: None,
+                });
+            }
+        }
+        entries
+    }
+
+    pub fn publish_hosts(&self) {
+        self.publish(EngineEvent::Hosts(self.host_entries()));
+    }
+
+    /// Add a host (or replace `original`) from a form: when its certificate is not pinned
+    /// yet, a probe job looks at it and the user is asked to trust it
+    /// (`FingerprintPrompt`, answered by `trust_fingerprint`).
+    pub fn add_host(&self, draft: HostDraft, original: Option<String>) {
+        let Some(store) = self.store().cloned() else {
+            return self.notice(HostError::NoStore.to_string(), true);
+        };
+        let existing = original
+            .as_deref()
+            .and_then(|o| store.hosts().get(o).ok().flatten());
+        let cfg = match hosts::draft_to_config(&draft, existing.as_ref()) {
+            Ok(cfg) => cfg,
+            Err(e) => return self.notice(e.to_string(), true),
+        };
+        if !hosts::needs_fingerprint(&cfg) {
+            return self.save_host(cfg, original);
+        }
+        let ctx = self.begin(
+            JobKind::HostProbe,
+            JobTarget {
+                host: cfg.name.clone(),
+                ..JobTarget::default()
+            },
+        );
+        let engine = self.clone();
+        tokio::spawn(async move {
+            ctx.step(format!("certificate of {}", cfg.url), None);
+            let probed = tokio::select! {
+                r = hosts::probe_certificate(&cfg.url) => r,
+                _ = ctx.cancel_token().cancelled() => return ctx.cancelled(),
+            };
+            match probed {
+                Ok(fingerprint) => {
+                    engine.publish(EngineEvent::FingerprintPrompt {
+                        host: cfg.name.clone(),
+                        url: cfg.url.clone(),
+                        fingerprint,
+                    });
+                    lock(&engine.inner.pending_hosts).insert(cfg.name.clone(), (cfg, original));
+                    ctx.succeed();
+                }
+                Err(e) => {
+                    engine.notice(e.to_string(), true);
+                    ctx.fail(e.to_string());
+                }
+            }
+        });
+    }
+
+    /// The user's answer to a `FingerprintPrompt`.
+    pub fn trust_fingerprint(&self, host: &str, fingerprint: String, accept: bool) {
+        let Some((mut cfg, original)) = lock(&self.inner.pending_hosts).remove(host) else {
+            return;
+        };
+        if !accept {
+            return self.notice(format!("{host}: not saved, fingerprint not trusted"), true);
+        }
+        cfg.fingerprint = Some(fingerprint);
+        self.save_host(cfg, original);
+    }
+
+    fn save_host(&self, cfg: HostConfig, original: Option<String>) {
+        let Some(store) = self.store().cloned() else {
+            return self.notice(HostError::NoStore.to_string(), true);
+        };
+        match hosts::save(&store, cfg, original.as_deref()) {
+            Ok(saved) => {
+                if let Some(o) = &original {
+                    self.disconnect(o);
+                }
+                if let Some(spec) = connection::from_host(&saved) {
+                    if let Err(e) = self.connect(&spec) {
+                        self.notice(format!("{}: {e}", saved.name), true);
+                    }
+                }
+                self.publish_hosts();
+                self.notice(format!("host {} saved", saved.name), false);
+            }
+            Err(e) => self.notice(e.to_string(), true),
+        }
+    }
+
+    pub fn remove_host(&self, name: &str) {
+        self.disconnect(name);
+        if let Some(store) = self.store() {
+            if let Err(e) = store.hosts().remove(name) {
+                self.notice(e.to_string(), true);
+            }
+        }
+        self.publish_hosts();
+    }
+
+    /// Log in with a draft and report the version (`HostTestResult`), as a job. An https
+    /// draft with no pinned fingerprint is refused: nothing is sent to a certificate the
+    /// user has not trusted (save it to go through the trust prompt).
+    pub fn test_host(&self, draft: HostDraft) {
+        let existing = self
+            .store()
+            .and_then(|s| s.hosts().get(&draft.name).ok().flatten());
+        let ctx = self.begin(
+            JobKind::HostTest,
+            JobTarget {
+                host: draft.name.clone(),
+                ..JobTarget::default()
+            },
+        );
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let result = async {
+                let cfg = hosts::draft_to_config(&draft, existing.as_ref())?;
+                if hosts::needs_fingerprint(&cfg) {
+                    let fp = hosts::probe_certificate(&cfg.url).await?;
+                    return Err(HostError::Connect(format!(
+                        "certificate not pinned: the server presents {fp}; save the host to trust it"
+                    )));
+                }
+                let spec = connection::from_host(&cfg)
+                    .ok_or_else(|| HostError::Connect("no credentials".into()))?;
+                hosts::prove(&spec).await
+            };
+            let result = tokio::select! {
+                r = result => r.map_err(|e| e.to_string()),
+                _ = ctx.cancel_token().cancelled() => return ctx.cancelled(),
+            };
+            match &result {
+                Ok(_) => ctx.succeed(),
+                Err(e) => ctx.fail(e.clone()),
+            }
+            engine.publish(EngineEvent::HostTestResult {
+                name: draft.name.clone(),
+                result,
+            });
+        });
+    }
+
+    // ---- the demo ----------------------------------------------------------------------
+
+    /// Start the embedded emulator and connect to it as host `demo` (onboarding's "try it").
+    pub fn start_demo(&self) {
+        if self.link("demo").is_ok() {
+            return;
+        }
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let dir = match tempfile::tempdir() {
+                Ok(d) => d,
+                Err(e) => return engine.notice(format!("demo: {e}"), true),
+            };
+            match super::demo::start_sim(3, 30, 1, dir.path()).await {
+                Ok((spec, sim)) => {
+                    if let Err(e) = engine.connect(&spec) {
+                        engine.notice(format!("demo: {e}"), true);
+                    }
+                    *lock(&engine.inner.demo) = Some((sim, dir));
+                    engine.publish_hosts();
+                }
+                Err(e) => engine.notice(e, true),
+            }
+        });
+    }
+
+    /// Stop refreshers, consoles and the demo emulator.
+    pub async fn shutdown(&self) {
+        let names = self.connected();
+        for name in names {
+            self.disconnect(&name);
+        }
+        let demo = lock(&self.inner.demo).take();
+        if let Some((sim, _dir)) = demo {
+            sim.shutdown().await;
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! The engine with no terminal at all, against the emulator on 127.0.0.1:0: refresh, a start
+//! as a job with its log followed, cancel, the events in order, the delete check every caller
+//! shares, and a dead host that delays neither console keystrokes nor another host's refresh.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use proximity::engine::{
+    Caller, Engine, EngineConfig, EngineEvent, GuestRef, JobEvent, JobState, PowerOp, Refusal,
+};
+use proximity::inventory::GuestKind;
+use support::{engine, guest_with, next_inventory, start_sim};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_then_start_a_guest_as_a_job_and_follow_its_log() {
+    let sim = start_sim(5).await;
+    let engine = engine(Some(Duration::from_secs(60)));
+    let mut events = engine.subscribe();
+    engine.connect(&sim.spec).unwrap();
+    let list = next_inventory(&mut events, "lab").await;
+    let stopped = guest_with(&list, "lxc", "stopped");
+
+    let id = engine.power(&stopped, PowerOp::Start).unwrap();
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let ev = tokio::time::timeout_at(deadline.into(), events.recv())
+            .await
+            .expect("the job ends in time")
+            .unwrap();
+        if let EngineEvent::Job(j) = ev {
+            let finished = matches!(&j, JobEvent::Finished(i) if i.id == id);
+            seen.push(j);
+            if finished {
+                break;
+            }
+        }
+    }
+    assert!(matches!(&seen[0], JobEvent::Started(i) if i.id == id && i.state == JobState::Running));
+    let upid_step = seen.iter().position(
+        |e| matches!(e, JobEvent::Step { upid: Some(u), .. } if u.starts_with("UPID:")),
+    );
+    let first_task_line = seen.iter().position(
+        |e| matches!(e, JobEvent::Log { line, .. } if line.text.contains("TASK OK")),
+    );
+    assert!(upid_step.is_some(), "the job names its Proxmox task: {seen:#?}");
+    assert!(first_task_line.is_some(), "the task's log is followed: {seen:#?}");
+    assert!(upid_step < first_task_line, "the UPID comes before its log");
+    match seen.last() {
+        Some(JobEvent::Finished(info)) => {
+            assert_eq!(info.state, JobState::Succeeded);
+            assert_eq!(info.fraction, Some(1.0));
+            assert!(info.ended_ms.unwrap() >= info.started_ms);
+        }
+        other => panic!("last event is not the end: {other:?}"),
+    }
+    let info = engine.job(id).unwrap();
+    assert_eq!(info.caller, Caller::Api);
+    assert!(info.log.iter().any(|l| l.text.contains("TASK OK")));
+    assert!(sim.handle.schema_violations().is_empty(), "{:?}", sim.handle.schema_violations());
+    sim.handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_job_is_cancelled_and_its_proxmox_task_stopped() {
+    // Each task step takes 2 s: a start would run for many seconds.
+    let sim = start_sim(2000).await;
+    let engine = engine(None);
+    engine.connect(&sim.spec).unwrap();
+    let list = engine.fetch_inventory("lab").await.unwrap();
+    let stopped = guest_with(&list, "lxc", "stopped");
+    let id = engine.power(&stopped, PowerOp::Start).unwrap();
+    // Wait until the job follows a Proxmox task, then cancel.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while engine.job(id).unwrap().upid.is_none() {
+        assert!(Instant::now() < deadline, "the task never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(engine.cancel(id));
+    let info = tokio::time::timeout(Duration::from_secs(5), engine.wait(id))
+        .await
+        .expect("cancel ends the job at once")
+        .unwrap();
+    assert_eq!(info.state, JobState::Cancelled);
+    assert!(!engine.cancel(id), "an ended job cannot be cancelled again");
+    // Proxmox's task was stopped too: it is no longer running.
+    let upid: proximity::pve::Upid = info.upid.unwrap().parse().unwrap();
+    let client = engine.client("lab").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let status = client.task_status(&upid).await.unwrap();
+        if status.status != "running" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the Proxmox task still runs");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    sim.handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_running_container_is_refused_for_every_caller() {
+    let sim = start_sim(5).await;
+    let engine = engine(None);
+    engine.connect(&sim.spec).unwrap();
+    let list = engine.fetch_inventory("lab").await.unwrap();
+    let running = guest_with(&list, "lxc", "running");
+    assert_eq!(
+        engine.delete(&running, false),
+        Err(Refusal::Running { vmid: running.vmid })
+    );
+    // The TUI's path: its delete effect goes through the same engine call, and the refusal
+    // comes back as an error toast; no job is started.
+    let (inbox, mut rx) = tokio::sync::mpsc::channel(16);
+    proximity::ui::engine_link::apply(
+        &engine,
+        proximity::ui::Effect::Delete {
+            target: running.clone(),
+        },
+        &inbox,
+    );
+    match rx.try_recv() {
+        Ok(proximity::ui::AppEvent::Toast { text, error: true }) => {
+            assert!(text.contains("is running"), "{text}")
+        }
+        other => panic!("expected a refusal toast, got {other:?}"),
+    }
+    assert!(engine.jobs().is_empty(), "a refused delete starts no job");
+    let vm = GuestRef {
+        kind: GuestKind::Vm,
+        ..running.clone()
+    };
+    assert_eq!(
+        engine.delete(&vm, false),
+        Err(Refusal::VmDelete { vmid: running.vmid })
+    );
+    sim.handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_host_delays_neither_keystrokes_nor_another_hosts_refresh() {
+    let sim = start_sim(5).await;
+    // A server that accepts connections and never answers (not even the TLS handshake).
+    let dead = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let dead_url = format!("https://{}", dead.local_addr().unwrap());
+    let held = tokio::spawn(async move {
+        let mut conns = Vec::new();
+        while let Ok((c, _)) = dead.accept().await {
+            conns.push(c);
+        }
+    });
+    let store = proximity::store::Store::in_memory().unwrap();
+    let engine = Engine::new(EngineConfig {
+        store: Some(store),
+        state_dir: None,
+        caller: Caller::Tui,
+        refresh: Some(Duration::from_secs(60)),
+    });
+    let mut events = engine.subscribe();
+    let mut dead_spec = sim.spec.clone();
+    dead_spec.name = "dead".into();
+    dead_spec.url = dead_url.clone();
+    dead_spec.fingerprint = Some(sim.spec.fingerprint.clone().unwrap());
+    engine.connect(&dead_spec).unwrap();
+    engine.connect(&sim.spec).unwrap();
+    let began = Instant::now();
+    next_inventory(&mut events, "lab").await;
+    assert!(
+        began.elapsed() < Duration::from_secs(3),
+        "the live host's refresh waited {:?} for the dead one",
+        began.elapsed()
+    );
+
+    // Through the TUI's effect path: adding a host on the dead server (its certificate
+    // fetch hangs) is in flight while console keystrokes go to the live host.
+    let (inbox, mut rx) = tokio::sync::mpsc::channel(1024);
+    let apply = |e| proximity::ui::engine_link::apply(&engine, e, &inbox);
+    apply(proximity::ui::Effect::AddHost(proximity::engine::HostDraft {
+        name: "slow".into(),
+        url: dead_url,
+        token_id: "root@pam!px".into(),
+        secret: proximity::engine::SecretString("x".into()),
+        fingerprint: None,
+    }));
+    apply(proximity::ui::Effect::OpenConsole {
+        session: 1,
+        host: "lab".into(),
+        target: proximity::pve::ConsoleTarget::Node {
+            node: "pve1".into(),
+        },
+        cols: 80,
+        rows: 24,
+    });
+    wait_app_event(&mut rx, |e| {
+        matches!(e, proximity::ui::AppEvent::ConsoleOpened { session: 1 })
+    })
+    .await;
+    let typed = Instant::now();
+    apply(proximity::ui::Effect::ConsoleInput {
+        session: 1,
+        bytes: b"echo px-42\r".to_vec(),
+    });
+    let mut screen = String::new();
+    wait_app_event(&mut rx, |e| {
+        if let proximity::ui::AppEvent::ConsoleOutput { bytes, .. } = e {
+            screen.push_str(&String::from_utf8_lossy(bytes));
+        }
+        screen.contains("px-42")
+    })
+    .await;
+    assert!(
+        typed.elapsed() < Duration::from_secs(2),
+        "a keystroke's echo took {:?} while a host was being probed",
+        typed.elapsed()
+    );
+    let probing = engine
+        .jobs()
+        .into_iter()
+        .find(|j| j.kind == proximity::engine::JobKind::HostProbe)
+        .expect("the certificate probe is a job");
+    assert_eq!(probing.state, JobState::Running, "the probe still hangs");
+    assert!(engine.cancel(probing.id));
+    held.abort();
+    sim.handle.shutdown().await;
+}
+
+async fn wait_app_event(
+    rx: &mut tokio::sync::mpsc::Receiver<proximity::ui::AppEvent>,
+    mut done: impl FnMut(&proximity::ui::AppEvent) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = Vec::new();
+    loop {
+        let Ok(ev) = tokio::time::timeout_at(deadline.into(), rx.recv()).await else {
+            panic!("the event did not arrive in time; seen: {seen:?}");
+        };
+        let ev = ev.expect("inbox open");
+        seen.push(format!("{ev:?}").chars().take(200).collect::<String>());
+        if done(&ev) {
+            return;
+        }
+    }
+}
