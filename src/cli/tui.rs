@@ -93,7 +93,11 @@ async fn run_tui(
         if let Err(e) = engine.connect(spec) {
             let failure = crate::engine::HostFailure::Unreachable(e.to_string());
             let _ = inbox_tx
-                .send(AppEvent::Inventory(spec.name.clone(), Err(failure), SystemTime::now()))
+                .send(AppEvent::Inventory(
+                    spec.name.clone(),
+                    Err(failure),
+                    SystemTime::now(),
+                ))
                 .await;
         }
     }

@@ -238,7 +238,9 @@ async fn start_recording<E: From<ConsoleEvent>>(
         Err(e) => (format!("console not recorded: {e}"), true, None),
     };
     let text = crate::term::sanitize_line(&text);
-    let _ = sink.send(E::from(ConsoleEvent::Notice { text, error })).await;
+    let _ = sink
+        .send(E::from(ConsoleEvent::Notice { text, error }))
+        .await;
     rec
 }
 

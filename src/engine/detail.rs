@@ -94,5 +94,8 @@ pub(super) async fn task_log(
         });
         return;
     }
-    let _ = events.send(notice(format!("no host knows task {}", sanitize_line(&upid))));
+    let _ = events.send(notice(format!(
+        "no host knows task {}",
+        sanitize_line(&upid)
+    )));
 }

@@ -98,12 +98,14 @@ pub async fn probe_certificate(url: &str) -> Result<String, HostError> {
 
 /// Prove that `spec` reaches a Proxmox VE and its credentials work: the version it runs.
 pub async fn prove(spec: &ConnSpec) -> Result<String, HostError> {
-    let connect = |e: crate::pve::PveError| {
-        HostError::Connect(crate::term::sanitize_line(&e.to_string()))
-    };
+    let connect =
+        |e: crate::pve::PveError| HostError::Connect(crate::term::sanitize_line(&e.to_string()));
     let client = connection::client_for(spec).map_err(connect)?;
     let v = client.version().await.map_err(connect)?;
-    Ok(format!("Proxmox VE {}", crate::term::sanitize_line(&v.version)))
+    Ok(format!(
+        "Proxmox VE {}",
+        crate::term::sanitize_line(&v.version)
+    ))
 }
 
 /// Save `cfg`, replacing `original` when the form was an edit. A rename adds the new record
@@ -162,7 +164,7 @@ mod tests {
             url: url.into(),
             auth: HostAuth::Token {
                 id: "root@pam!px".into(),
-                secret: Secret::new("s3cret".into()),
+                secret: Secret::new("s3cret"),
             },
             fingerprint: None,
             insecure: false,

@@ -265,15 +265,16 @@ impl JobRegistry {
         let cancel = CancellationToken::new();
         let (done, _) = watch::channel(false);
         self.persist(&info);
-        self.publish(JobEvent::Started(Box::new(info.clone())));
+        // Registered before it is announced: a subscriber may ask for it at once.
         self.jobs().insert(
             id,
             Entry {
-                info,
+                info: info.clone(),
                 cancel: cancel.clone(),
                 done,
             },
         );
+        self.publish(JobEvent::Started(Box::new(info)));
         JobCtx {
             id,
             registry: self.clone(),
@@ -518,8 +519,10 @@ impl JobCtx {
 impl Drop for JobCtx {
     fn drop(&mut self) {
         // No-op when the body already finished it.
-        self.registry
-            .finish(self.id, JobState::Failed("the job ended without a result".into()));
+        self.registry.finish(
+            self.id,
+            JobState::Failed("the job ended without a result".into()),
+        );
     }
 }
 

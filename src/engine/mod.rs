@@ -16,6 +16,7 @@ mod detail;
 pub mod events;
 pub mod guest;
 mod guest_jobs;
+mod host_flows;
 pub mod hosts;
 pub mod jobs;
 pub mod ops;

@@ -36,7 +36,10 @@ impl HostLink {
 
     /// The last inventory fetched, if any.
     pub fn latest(&self) -> Option<Arc<Vec<ClusterResource>>> {
-        self.latest.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.latest
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn set_latest(&self, list: Arc<Vec<ClusterResource>>) {

@@ -12,16 +12,15 @@ use std::time::Duration;
 
 use tokio::sync::{broadcast, mpsc};
 
+use super::ConnSpec;
 use super::console::{ConsoleEvent, Consoles};
-use super::events::{EngineEvent, HostEntry, InventoryResult};
-use super::hosts::{self, HostDraft, HostError};
+use super::events::{EngineEvent, InventoryResult};
+use super::guest::GuestRef;
 use super::jobs::{Caller, JobCtx, JobId, JobInfo, JobKind, JobRegistry, JobState, JobTarget};
 use super::ops::PowerOp;
 use super::refresh::{self, HostLink};
 use super::settings::{self, RecordingSwitch};
-use super::guest::GuestRef;
 use super::target::GuestRef as OpsGuest;
-use super::{ConnSpec, connection};
 use crate::inventory::GuestKind;
 use crate::pve::ConsoleTarget;
 use crate::store::{HostConfig, Store};
@@ -63,22 +62,22 @@ pub enum Refusal {
 /// The engine: cheap to clone, shared by every task of a front end.
 #[derive(Clone)]
 pub struct Engine {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(super) struct Inner {
     config: EngineConfig,
-    events: broadcast::Sender<EngineEvent>,
+    pub(super) events: broadcast::Sender<EngineEvent>,
     jobs: JobRegistry,
     links: Mutex<HashMap<String, HostLink>>,
     consoles: Mutex<Consoles>,
     /// Hosts waiting for the user to trust their fingerprint, by new name, with the name of
     /// the host they replace when the form was an edit.
-    pending_hosts: Mutex<HashMap<String, (HostConfig, Option<String>)>>,
+    pub(super) pending_hosts: Mutex<HashMap<String, (HostConfig, Option<String>)>>,
     demo: Mutex<Option<(crate::sim::SimHandle, tempfile::TempDir)>>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Every critical section here is a map operation: a panic elsewhere leaves it whole.
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -106,11 +105,11 @@ impl Engine {
         self.inner.events.subscribe()
     }
 
-    fn publish(&self, event: EngineEvent) {
+    pub(super) fn publish(&self, event: EngineEvent) {
         let _ = self.inner.events.send(event);
     }
 
-    fn notice(&self, text: impl Into<String>, error: bool) {
+    pub(super) fn notice(&self, text: impl Into<String>, error: bool) {
         let text = crate::term::sanitize_line(&text.into());
         self.publish(EngineEvent::Notice { text, error });
     }
@@ -155,7 +154,7 @@ impl Engine {
         names
     }
 
-    fn link(&self, host: &str) -> Result<HostLink, Refusal> {
+    pub(super) fn link(&self, host: &str) -> Result<HostLink, Refusal> {
         lock(&self.inner.links)
             .get(host)
             .cloned()
@@ -261,7 +260,7 @@ impl Engine {
         })
     }
 
-    fn begin(&self, kind: JobKind, target: JobTarget) -> JobCtx {
+    pub(super) fn begin(&self, kind: JobKind, target: JobTarget) -> JobCtx {
         self.inner
             .jobs
             .begin(kind, self.inner.config.caller, target)
@@ -373,7 +372,9 @@ impl Engine {
         sink: mpsc::Sender<E>,
     ) {
         match self.link(host) {
-            Ok(link) => lock(&self.inner.consoles).open(session, host, link.client, target, size, sink),
+            Ok(link) => {
+                lock(&self.inner.consoles).open(session, host, link.client, target, size, sink)
+            }
             Err(e) => {
                 let closed = ConsoleEvent::Closed {
                     session,
@@ -402,7 +403,10 @@ impl Engine {
 
     pub fn save_theme(&self, theme: &str) {
         let Some(store) = self.store() else { return };
-        if let Err(e) = store.settings().update(|s| s.theme = Some(theme.to_string())) {
+        if let Err(e) = store
+            .settings()
+            .update(|s| s.theme = Some(theme.to_string()))
+        {
             self.notice(format!("saving settings: {e}"), true);
         }
     }
@@ -424,174 +428,6 @@ impl Engine {
 
     pub fn recording(&self) -> settings::RecordingSwitches {
         settings::current(self.store())
-    }
-
-    // ---- hosts -------------------------------------------------------------------------
-
-    /// The configured hosts, then connected ones that are not configured (the environment's,
-    /// the demo's).
-    pub fn host_entries(&self) -> Vec<HostEntry> {
-        let mut entries: Vec<HostEntry> = self
-            .store()
-            .and_then(|s| s.hosts().list().ok())
-            .unwrap_or_default()
-            .iter()
-            .map(hosts::entry)
-            .collect();
-        for name in self.connected() {
-            if !entries.iter().any(|e| e.name == name) {
-                let url = self
-                    .link(&name)
-                    .map(|l| l.client.origin().to_string())
-                    .unwrap_or_default();
-                entries.push(HostEntry {
-                    name,
-                    url,
-                    token_id: String::new(),
-                    fingerprint: None,
-                });
-            }
-        }
-        entries
-    }
-
-    pub fn publish_hosts(&self) {
-        self.publish(EngineEvent::Hosts(self.host_entries()));
-    }
-
-    /// Add a host (or replace `original`) from a form: when its certificate is not pinned
-    /// yet, a probe job looks at it and the user is asked to trust it
-    /// (`FingerprintPrompt`, answered by `trust_fingerprint`).
-    pub fn add_host(&self, draft: HostDraft, original: Option<String>) {
-        let Some(store) = self.store().cloned() else {
-            return self.notice(HostError::NoStore.to_string(), true);
-        };
-        let existing = original
-            .as_deref()
-            .and_then(|o| store.hosts().get(o).ok().flatten());
-        let cfg = match hosts::draft_to_config(&draft, existing.as_ref()) {
-            Ok(cfg) => cfg,
-            Err(e) => return self.notice(e.to_string(), true),
-        };
-        if !hosts::needs_fingerprint(&cfg) {
-            return self.save_host(cfg, original);
-        }
-        let ctx = self.begin(
-            JobKind::HostProbe,
-            JobTarget {
-                host: cfg.name.clone(),
-                ..JobTarget::default()
-            },
-        );
-        let engine = self.clone();
-        tokio::spawn(async move {
-            ctx.step(format!("certificate of {}", cfg.url), None);
-            let probed = tokio::select! {
-                r = hosts::probe_certificate(&cfg.url) => r,
-                _ = ctx.cancel_token().cancelled() => return ctx.cancelled(),
-            };
-            match probed {
-                Ok(fingerprint) => {
-                    engine.publish(EngineEvent::FingerprintPrompt {
-                        host: cfg.name.clone(),
-                        url: cfg.url.clone(),
-                        fingerprint,
-                    });
-                    lock(&engine.inner.pending_hosts).insert(cfg.name.clone(), (cfg, original));
-                    ctx.succeed();
-                }
-                Err(e) => {
-                    engine.notice(e.to_string(), true);
-                    ctx.fail(e.to_string());
-                }
-            }
-        });
-    }
-
-    /// The user's answer to a `FingerprintPrompt`.
-    pub fn trust_fingerprint(&self, host: &str, fingerprint: String, accept: bool) {
-        let Some((mut cfg, original)) = lock(&self.inner.pending_hosts).remove(host) else {
-            return;
-        };
-        if !accept {
-            return self.notice(format!("{host}: not saved, fingerprint not trusted"), true);
-        }
-        cfg.fingerprint = Some(fingerprint);
-        self.save_host(cfg, original);
-    }
-
-    fn save_host(&self, cfg: HostConfig, original: Option<String>) {
-        let Some(store) = self.store().cloned() else {
-            return self.notice(HostError::NoStore.to_string(), true);
-        };
-        match hosts::save(&store, cfg, original.as_deref()) {
-            Ok(saved) => {
-                if let Some(o) = &original {
-                    self.disconnect(o);
-                }
-                if let Some(spec) = connection::from_host(&saved) {
-                    if let Err(e) = self.connect(&spec) {
-                        self.notice(format!("{}: {e}", saved.name), true);
-                    }
-                }
-                self.publish_hosts();
-                self.notice(format!("host {} saved", saved.name), false);
-            }
-            Err(e) => self.notice(e.to_string(), true),
-        }
-    }
-
-    pub fn remove_host(&self, name: &str) {
-        self.disconnect(name);
-        if let Some(store) = self.store() {
-            if let Err(e) = store.hosts().remove(name) {
-                self.notice(e.to_string(), true);
-            }
-        }
-        self.publish_hosts();
-    }
-
-    /// Log in with a draft and report the version (`HostTestResult`), as a job. An https
-    /// draft with no pinned fingerprint is refused: nothing is sent to a certificate the
-    /// user has not trusted (save it to go through the trust prompt).
-    pub fn test_host(&self, draft: HostDraft) {
-        let existing = self
-            .store()
-            .and_then(|s| s.hosts().get(&draft.name).ok().flatten());
-        let ctx = self.begin(
-            JobKind::HostTest,
-            JobTarget {
-                host: draft.name.clone(),
-                ..JobTarget::default()
-            },
-        );
-        let engine = self.clone();
-        tokio::spawn(async move {
-            let result = async {
-                let cfg = hosts::draft_to_config(&draft, existing.as_ref())?;
-                if hosts::needs_fingerprint(&cfg) {
-                    let fp = hosts::probe_certificate(&cfg.url).await?;
-                    return Err(HostError::Connect(format!(
-                        "certificate not pinned: the server presents {fp}; save the host to trust it"
-                    )));
-                }
-                let spec = connection::from_host(&cfg)
-                    .ok_or_else(|| HostError::Connect("no credentials".into()))?;
-                hosts::prove(&spec).await
-            };
-            let result = tokio::select! {
-                r = result => r.map_err(|e| e.to_string()),
-                _ = ctx.cancel_token().cancelled() => return ctx.cancelled(),
-            };
-            match &result {
-                Ok(_) => ctx.succeed(),
-                Err(e) => ctx.fail(e.clone()),
-            }
-            engine.publish(EngineEvent::HostTestResult {
-                name: draft.name.clone(),
-                result,
-            });
-        });
     }
 
     // ---- the demo ----------------------------------------------------------------------

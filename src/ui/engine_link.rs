@@ -109,7 +109,9 @@ pub async fn forward_events(
 fn resync(engine: &Engine) -> Vec<AppEvent> {
     let mut out = vec![AppEvent::HostsConfigured(engine.host_entries())];
     for job in engine.jobs().into_iter().filter(|j| j.state.is_finished()) {
-        out.push(AppEvent::Job(crate::engine::JobEvent::Finished(Box::new(job))));
+        out.push(AppEvent::Job(crate::engine::JobEvent::Finished(Box::new(
+            job,
+        ))));
     }
     out
 }

@@ -38,14 +38,20 @@ async fn refresh_then_start_a_guest_as_a_job_and_follow_its_log() {
         }
     }
     assert!(matches!(&seen[0], JobEvent::Started(i) if i.id == id && i.state == JobState::Running));
-    let upid_step = seen.iter().position(
-        |e| matches!(e, JobEvent::Step { upid: Some(u), .. } if u.starts_with("UPID:")),
+    let upid_step = seen
+        .iter()
+        .position(|e| matches!(e, JobEvent::Step { upid: Some(u), .. } if u.starts_with("UPID:")));
+    let first_task_line = seen
+        .iter()
+        .position(|e| matches!(e, JobEvent::Log { line, .. } if line.text.contains("TASK OK")));
+    assert!(
+        upid_step.is_some(),
+        "the job names its Proxmox task: {seen:#?}"
     );
-    let first_task_line = seen.iter().position(
-        |e| matches!(e, JobEvent::Log { line, .. } if line.text.contains("TASK OK")),
+    assert!(
+        first_task_line.is_some(),
+        "the task's log is followed: {seen:#?}"
     );
-    assert!(upid_step.is_some(), "the job names its Proxmox task: {seen:#?}");
-    assert!(first_task_line.is_some(), "the task's log is followed: {seen:#?}");
     assert!(upid_step < first_task_line, "the UPID comes before its log");
     match seen.last() {
         Some(JobEvent::Finished(info)) => {
@@ -58,7 +64,11 @@ async fn refresh_then_start_a_guest_as_a_job_and_follow_its_log() {
     let info = engine.job(id).unwrap();
     assert_eq!(info.caller, Caller::Api);
     assert!(info.log.iter().any(|l| l.text.contains("TASK OK")));
-    assert!(sim.handle.schema_violations().is_empty(), "{:?}", sim.handle.schema_violations());
+    assert!(
+        sim.handle.schema_violations().is_empty(),
+        "{:?}",
+        sim.handle.schema_violations()
+    );
     sim.handle.shutdown().await;
 }
 
@@ -176,13 +186,15 @@ async fn a_dead_host_delays_neither_keystrokes_nor_another_hosts_refresh() {
     // fetch hangs) is in flight while console keystrokes go to the live host.
     let (inbox, mut rx) = tokio::sync::mpsc::channel(1024);
     let apply = |e| proximity::ui::engine_link::apply(&engine, e, &inbox);
-    apply(proximity::ui::Effect::AddHost(proximity::engine::HostDraft {
-        name: "slow".into(),
-        url: dead_url,
-        token_id: "root@pam!px".into(),
-        secret: proximity::engine::SecretString("x".into()),
-        fingerprint: None,
-    }));
+    apply(proximity::ui::Effect::AddHost(
+        proximity::engine::HostDraft {
+            name: "slow".into(),
+            url: dead_url,
+            token_id: "root@pam!px".into(),
+            secret: proximity::engine::SecretString("x".into()),
+            fingerprint: None,
+        },
+    ));
     apply(proximity::ui::Effect::OpenConsole {
         session: 1,
         host: "lab".into(),
@@ -241,4 +253,56 @@ async fn wait_app_event(
             return;
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_that_changes_proxmox_is_journaled_and_found_by_the_next_start() {
+    let sim = start_sim(2000).await;
+    let store = proximity::store::Store::in_memory().unwrap();
+    let first = Engine::new(EngineConfig {
+        store: Some(store.clone()),
+        state_dir: None,
+        caller: Caller::Cli,
+        refresh: None,
+    });
+    first.connect(&sim.spec).unwrap();
+    let list = first.fetch_inventory("lab").await.unwrap();
+    let stopped = guest_with(&list, "lxc", "stopped");
+    let id = first.power(&stopped, PowerOp::Start).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while first.job(id).unwrap().upid.is_none() {
+        assert!(Instant::now() < deadline, "the task never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The journal holds the running job with its step and Proxmox task.
+    let journaled: proximity::engine::JobInfo = store.jobs().get(id.0).unwrap().unwrap();
+    assert_eq!(journaled.state, JobState::Running);
+    assert!(journaled.upid.as_deref().unwrap().starts_with("UPID:"));
+    assert_eq!(journaled.target.vmid, Some(stopped.vmid));
+
+    // A second process on the same store (the first "died" mid-job) sees it interrupted.
+    let next = Engine::new(EngineConfig {
+        store: Some(store.clone()),
+        state_dir: None,
+        caller: Caller::Tui,
+        refresh: None,
+    });
+    let found = next.interrupted_jobs();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].id, id);
+    assert_eq!(found[0].state, JobState::Interrupted);
+    assert_eq!(next.find_job(id).unwrap().caller, Caller::Cli);
+    // New ids never repeat the journal's.
+    assert!(
+        next.power(&stopped, PowerOp::Start).is_err(),
+        "not connected"
+    );
+
+    // The first process ends the job: the journal says so, nothing is interrupted anymore.
+    first.cancel(id);
+    first.wait(id).await;
+    let ended: proximity::engine::JobInfo = store.jobs().get(id.0).unwrap().unwrap();
+    assert_eq!(ended.state, JobState::Cancelled);
+    assert!(next.interrupted_jobs().is_empty());
+    sim.handle.shutdown().await;
 }

@@ -58,7 +58,9 @@ pub async fn next_inventory(
             .await
             .expect("an inventory in time")
             .expect("events open");
-        if let EngineEvent::Inventory { host: h, result, .. } = ev
+        if let EngineEvent::Inventory {
+            host: h, result, ..
+        } = ev
             && h == host
         {
             return result.expect("the refresh succeeds");
