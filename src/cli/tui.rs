@@ -17,7 +17,7 @@ mod refresh;
 pub mod settings;
 
 use super::CliError;
-use crate::engine::{self, ConnAuth, ConnSpec, GuestRef, PowerOp, connection};
+use crate::engine::{self, ConnAuth, ConnSpec, PowerOp, connection};
 use crate::paths::Paths;
 use crate::store::{HostAuth, HostConfig, Store};
 use crate::ui::action::{AppEvent, Effect, HostEntry};
@@ -329,19 +329,9 @@ impl Executor {
         };
         let inbox = self.inbox.clone();
         tokio::spawn(async move {
-            let guest = GuestRef {
-                node: target.node.clone(),
-                vmid: target.vmid,
-                kind: match target.kind {
-                    crate::inventory::GuestKind::Vm => "qemu".into(),
-                    _ => "lxc".into(),
-                },
-                name: String::new(),
-                status: String::new(),
-            };
             let started = match op {
-                Some(op) => engine::ops::power(&link.client, &guest, op).await,
-                None => engine::ops::delete(&link.client, &guest, false).await,
+                Some(op) => engine::ops::power(&link.client, &target, op).await,
+                None => engine::ops::delete(&link.client, &target, false).await,
             };
             let (upid, outcome) = match started {
                 Ok(upid) => {

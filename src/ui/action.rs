@@ -141,14 +141,8 @@ pub struct HostDraft {
 /// The engine's: one set of power operations for the CLI and the UI.
 pub use crate::engine::PowerOp;
 
-/// Identifies one guest across hosts.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct GuestRef {
-    pub host: String,
-    pub node: String,
-    pub vmid: u32,
-    pub kind: crate::inventory::GuestKind,
-}
+/// Identifies one guest across hosts (the engine's type: one identity for every caller).
+pub use crate::engine::GuestRef;
 
 /// What the runtime must do for the UI.
 #[derive(Debug, Clone, PartialEq)]
