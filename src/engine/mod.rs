@@ -4,9 +4,11 @@
 
 pub mod apps;
 pub mod connection;
+pub mod fleet;
 pub mod ops;
 pub mod target;
 
 pub use connection::{ConnAuth, ConnError, ConnSpec};
 pub use ops::{EngineError, PowerOp};
-pub use target::{GuestRef, TargetError, resolve_target};
+pub use fleet::{FleetError, FleetHost, HostResult};
+pub use target::{GuestRef, HostFailure, ResolvedGuest, TargetError, resolve_target};
