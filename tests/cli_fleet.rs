@@ -112,7 +112,11 @@ fn targets_across_hosts_ambiguity_host_vmid_tasks_and_logs() {
             .map(|g| g["status"].as_str().unwrap_or_default().to_string())
     };
     assert_eq!(status_on("prod").as_deref(), Some("running"));
-    assert_eq!(status_on("lab").as_deref(), Some("stopped"), "only prod's guest started");
+    assert_eq!(
+        status_on("lab").as_deref(),
+        Some("stopped"),
+        "only prod's guest started"
+    );
 
     let (code, out, err) = run_cli_code(&["tasks", "--json"], &[], home.path());
     assert_eq!(code, Some(0), "{err}");

@@ -250,10 +250,16 @@ pub async fn rm(scope: &FleetScope<'_>, args: &RmArgs) -> Result<ExitCode, CliEr
     Ok(ExitCode::SUCCESS)
 }
 
-/// `logs UPID`: the host that knows the task prints its log. With one host in scope it is
-/// asked directly (its own error says what is wrong with the UPID).
+/// `logs ARG`: today ARG is a Proxmox task (UPID); other kinds of log (a Proximity job id)
+/// branch here before the UPID path.
 pub async fn logs(scope: &FleetScope<'_>, args: &LogsArgs) -> Result<ExitCode, CliError> {
-    let upid: Upid = args.upid.parse().map_err(CliError::new)?;
+    task_logs(scope, &args.upid, args.follow).await
+}
+
+/// A Proxmox task's log, from the host that knows the task. With one host in scope it is
+/// asked directly (its own error says what is wrong with the UPID).
+async fn task_logs(scope: &FleetScope<'_>, upid: &str, follow: bool) -> Result<ExitCode, CliError> {
+    let upid: Upid = upid.parse().map_err(CliError::new)?;
     let (hosts, failures) = fleet(scope).await?;
     let client = match (hosts.as_slice(), failures.as_slice()) {
         ([only], []) => only.client.clone(),
@@ -265,7 +271,7 @@ pub async fn logs(scope: &FleetScope<'_>, args: &LogsArgs) -> Result<ExitCode, C
             host.client.clone()
         }
     };
-    print_task_log(&client, &upid, args.follow).await
+    print_task_log(&client, &upid, follow).await
 }
 
 /// Print one task's log (all of it; with `follow`, new lines until the task ends).

@@ -111,7 +111,11 @@ pub fn run_cli_code(
 
 /// Configure `sim` as host `name` in `home` (token auth, its fingerprint pinned up front).
 pub fn add_host(home: &Path, name: &str, sim: &SimProcess) {
-    let (url, token, fp) = (sim.field("url"), sim.field("token"), sim.field("fingerprint"));
+    let (url, token, fp) = (
+        sim.field("url"),
+        sim.field("token"),
+        sim.field("fingerprint"),
+    );
     let mut args: Vec<&str> = vec!["hosts", "add", name, "--url", &url, "--token", &token];
     if !fp.is_empty() {
         args.extend(["--fingerprint", fp.as_str()]);
