@@ -27,6 +27,7 @@ GET /nodes/{node}/version
 GET /cluster/status
 GET /cluster/resources
 GET /cluster/nextid
+GET /cluster/tasks
 POST /access/ticket
 GET /nodes/{node}/lxc
 POST /nodes/{node}/lxc

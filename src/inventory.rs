@@ -21,6 +21,24 @@ pub enum GuestKind {
 }
 
 impl GuestKind {
+    /// Proxmox's own word for the kind, as in `/cluster/resources` `type` and API paths.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            GuestKind::Container => "lxc",
+            GuestKind::Vm => "qemu",
+        }
+    }
+
+    /// The kind from Proxmox's `type` (`lxc` or `qemu`); anything else (a node, a storage,
+    /// a kind this version does not know) is `None`, never a guess.
+    pub fn from_api_name(name: &str) -> Option<GuestKind> {
+        match name {
+            "lxc" => Some(GuestKind::Container),
+            "qemu" => Some(GuestKind::Vm),
+            _ => None,
+        }
+    }
+
     pub fn short(self) -> &'static str {
         match self {
             GuestKind::Container => "CT",

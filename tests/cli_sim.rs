@@ -40,7 +40,8 @@ fn ls_and_nodes_tables_and_json() {
 
     let (ok, out, _) = run_cli(&["ls"], &sim.env(), home.path());
     assert!(ok);
-    assert!(out.starts_with("VMID"), "table header: {out}");
+    assert!(out.starts_with("HOST  VMID"), "table header: {out}");
+    assert!(out.lines().skip(1).all(|l| l.starts_with("env ")), "{out}");
     assert_eq!(out.lines().count(), 13);
 }
 

@@ -1,16 +1,15 @@
-//! The non-interactive subcommands. Each returns `Result<ExitCode, CliError>`; `main` prints the
-//! error in one line. Guest and task text is sanitized before it is printed.
+//! The non-interactive subcommands about hosts (add, ls, rm) and what every command needs to
+//! reach one: connection specs, login with TFA prompts, output. The commands that span every
+//! host live in `fleet`. Each returns `Result<ExitCode, CliError>`; `main` prints the error in
+//! one line. Guest and task text is sanitized before it is printed.
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
-use futures_util::StreamExt;
-
-use super::output::{guest_rows, guests_table, node_rows, nodes_table};
-use super::{CliError, HostAddArgs, LogsArgs, RmArgs};
-use crate::engine::{self, ConnSpec, EngineError, PowerOp, connection};
+use super::{CliError, HostAddArgs};
+use crate::engine::{self, ConnSpec, EngineError, connection};
 use crate::paths::Paths;
-use crate::pve::{PveClient, Upid};
+use crate::pve::PveClient;
 use crate::store::{HostAuth, HostConfig, Secret, Store};
 use crate::term::sanitize_line;
 
@@ -26,25 +25,49 @@ impl From<EngineError> for CliError {
     }
 }
 
-/// The endpoint a command talks to: the environment wins, then `--host`, then the only (or
-/// first) configured host.
+/// The endpoint a single-host command (console) talks to: the environment wins, then
+/// `--host`, then the first configured host.
 pub fn resolve_connection(host: Option<&str>, paths: &Paths) -> Result<ConnSpec, CliError> {
-    if let Some(spec) = connection::from_env(|k| std::env::var(k).ok()).map_err(CliError::new)? {
+    if let Some(spec) = env_connection()? {
         return Ok(spec);
     }
+    let chosen = configured_hosts(host, paths)?
+        .into_iter()
+        .next()
+        .ok_or_else(no_hosts)?;
+    spec_for(&chosen)
+}
+
+/// A one-off connection from `PROXIMITY_URL` and friends, if set.
+pub fn env_connection() -> Result<Option<ConnSpec>, CliError> {
+    connection::from_env(|k| std::env::var(k).ok()).map_err(CliError::new)
+}
+
+/// The configured hosts, in order; `--host NAME` narrows them to that one.
+pub fn configured_hosts(host: Option<&str>, paths: &Paths) -> Result<Vec<HostConfig>, CliError> {
     let store = Store::open(paths).map_err(CliError::new)?;
     let hosts = store.hosts().list().map_err(CliError::new)?;
-    let chosen = match host {
+    match host {
         Some(name) => hosts
             .into_iter()
             .find(|h| h.name == name)
-            .ok_or_else(|| CliError::new(format!("no host named '{name}' (see `proximity hosts ls`)")))?,
-        None => hosts.into_iter().next().ok_or_else(|| {
-            CliError::new(
-                "no Proxmox host configured: run `proximity hosts add`, set PROXIMITY_URL, or try `proximity demo`",
-            )
-        })?,
-    };
+            .map(|h| vec![h])
+            .ok_or_else(|| {
+                CliError::new(format!("no host named '{name}' (see `proximity hosts ls`)"))
+            }),
+        None if hosts.is_empty() => Err(no_hosts()),
+        None => Ok(hosts),
+    }
+}
+
+fn no_hosts() -> CliError {
+    CliError::new(
+        "no Proxmox host configured: run `proximity hosts add`, set PROXIMITY_URL, or try `proximity demo`",
+    )
+}
+
+/// A stored host as a connection; a password that is not stored is asked for on the terminal.
+pub fn spec_for(chosen: &HostConfig) -> Result<ConnSpec, CliError> {
     let mut spec_host = chosen.clone();
     if let HostAuth::User {
         user,
@@ -78,7 +101,7 @@ pub async fn connect(spec: &ConnSpec) -> Result<PveClient, CliError> {
     Ok(client)
 }
 
-fn prompt_line(prompt: &str) -> Result<String, CliError> {
+pub fn prompt_line(prompt: &str) -> Result<String, CliError> {
     let mut tty = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
@@ -124,19 +147,7 @@ fn prompt_secret(prompt: &str) -> Result<Secret, CliError> {
     result
 }
 
-pub async fn ls(spec: &ConnSpec, json: bool) -> Result<ExitCode, CliError> {
-    let client = connect(spec).await?;
-    let rows = guest_rows(&spec.name, &engine::ops::resources(&client).await?);
-    print_out(json, &rows, || guests_table(&rows))
-}
-
-pub async fn nodes(spec: &ConnSpec, json: bool) -> Result<ExitCode, CliError> {
-    let client = connect(spec).await?;
-    let rows = node_rows(&spec.name, &engine::ops::resources(&client).await?);
-    print_out(json, &rows, || nodes_table(&rows))
-}
-
-fn print_out<T: serde::Serialize>(
+pub fn print_out<T: serde::Serialize>(
     json: bool,
     rows: &T,
     table: impl FnOnce() -> String,
@@ -150,55 +161,6 @@ fn print_out<T: serde::Serialize>(
         .lock()
         .write_all(text.as_bytes())
         .map_err(CliError::new)?;
-    Ok(ExitCode::SUCCESS)
-}
-
-pub async fn power(spec: &ConnSpec, target: &str, op: PowerOp) -> Result<ExitCode, CliError> {
-    let client = connect(spec).await?;
-    let guest = engine::ops::find_guest(&client, target).await?;
-    let upid = engine::ops::power(&client, &guest, op).await?;
-    engine::ops::wait(&client, &upid).await?;
-    println!(
-        "{} {} ({}): {} done  {upid}",
-        if guest.kind == "lxc" { "CT" } else { "VM" },
-        guest.vmid,
-        sanitize_line(&guest.name),
-        op.verb()
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-pub async fn rm(spec: &ConnSpec, args: &RmArgs) -> Result<ExitCode, CliError> {
-    let client = connect(spec).await?;
-    let guest = engine::ops::find_guest(&client, &args.target).await?;
-    let upid = engine::ops::delete(&client, &guest, args.force).await?;
-    engine::ops::wait(&client, &upid).await?;
-    println!(
-        "CT {} ({}): deleted  {upid}",
-        guest.vmid,
-        sanitize_line(&guest.name)
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-pub async fn logs(spec: &ConnSpec, args: &LogsArgs) -> Result<ExitCode, CliError> {
-    let upid: Upid = args.upid.parse().map_err(CliError::new)?;
-    let client = connect(spec).await?;
-    let mut out = std::io::stdout().lock();
-    if args.follow {
-        let mut lines =
-            Box::pin(client.follow_task_log(&upid, std::time::Duration::from_millis(500)));
-        while let Some(line) = lines.next().await {
-            let line = line.map_err(CliError::new)?;
-            writeln!(out, "{}", sanitize_line(&line.t)).map_err(CliError::new)?;
-            out.flush().map_err(CliError::new)?;
-        }
-    } else {
-        let page = client.task_log(&upid, 0, 0).await.map_err(CliError::new)?;
-        for line in page.lines {
-            writeln!(out, "{}", sanitize_line(&line.t)).map_err(CliError::new)?;
-        }
-    }
     Ok(ExitCode::SUCCESS)
 }
 

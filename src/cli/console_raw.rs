@@ -34,6 +34,7 @@ impl Drop for RawModeGuard {
 /// `node:NAME` is a node shell; anything else a container (vmid or name).
 async fn console_target(
     client: &crate::pve::PveClient,
+    host: &str,
     target: &str,
 ) -> Result<(ConsoleTarget, String), CliError> {
     if let Some(node) = target.strip_prefix("node:") {
@@ -44,18 +45,15 @@ async fn console_target(
             format!("node {node}"),
         ));
     }
-    let guest = engine::ops::find_guest(client, target).await?;
-    if guest.kind != "lxc" {
+    let found = engine::ops::find_guest(client, host, target).await?;
+    let (guest, name) = (found.guest, found.name);
+    if guest.kind != crate::inventory::GuestKind::Container {
         return Err(CliError::new(format!(
             "{} is a VM: only container and node consoles are supported",
             guest.vmid
         )));
     }
-    let label = format!(
-        "CT {} ({})",
-        guest.vmid,
-        crate::term::sanitize_line(&guest.name)
-    );
+    let label = format!("CT {} ({})", guest.vmid, crate::term::sanitize_line(&name));
     Ok((
         ConsoleTarget::Lxc {
             node: guest.node,
@@ -67,7 +65,7 @@ async fn console_target(
 
 pub async fn run(spec: &ConnSpec, target: &str) -> Result<ExitCode, CliError> {
     let client = super::commands::connect(spec).await?;
-    let (target, label) = console_target(&client, target).await?;
+    let (target, label) = console_target(&client, &spec.name, target).await?;
     let size = crossterm::terminal::size().ok();
     let opts = ConsoleOptions {
         initial_size: size,

@@ -1,8 +1,11 @@
 //! The command line (clap). Every command exits non-zero with one clear line on error;
-//! `run` returns a `CliError` and `main` prints it once.
+//! `run` returns a `CliError` and `main` prints it once (sanitized: it may quote a server).
+//! Exit codes: 0 done, 1 error, 3 partial (`fleet::EXIT_PARTIAL`: some hosts did not answer,
+//! the others' output was printed).
 
 pub mod commands;
 pub mod console_raw;
+pub mod fleet;
 pub mod logging;
 pub mod output;
 pub mod replay;
@@ -20,7 +23,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
     about = "A terminal rack dashboard for Proxmox VE"
 )]
 pub struct Cli {
-    /// Use this configured host (default: all hosts for the TUI, the only/first host otherwise).
+    /// Use only this configured host (default: every host; `console`: the first).
     #[arg(long, global = true, value_name = "NAME")]
     pub host: Option<String>,
     #[command(subcommand)]
@@ -36,10 +39,12 @@ pub enum Command {
     /// Manage Proxmox endpoints.
     #[command(subcommand)]
     Hosts(HostsCommand),
-    /// List guests (containers and VMs).
+    /// List guests (containers and VMs) of every host.
     Ls(JsonFlag),
-    /// List nodes.
+    /// List nodes of every host.
     Nodes(JsonFlag),
+    /// List recent tasks of every host (Proxmox's cluster task list).
+    Tasks(TasksArgs),
     /// Start a guest and wait for the task.
     Start(TargetArg),
     /// Stop a guest (hard) and wait for the task.
@@ -84,14 +89,24 @@ pub struct JsonFlag {
 }
 
 #[derive(Debug, Args)]
+pub struct TasksArgs {
+    /// Machine-readable output (documented in the README).
+    #[arg(long)]
+    pub json: bool,
+    /// Only tasks still running.
+    #[arg(long)]
+    pub running: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct TargetArg {
-    /// A vmid or a guest name.
+    /// A vmid or a guest name, optionally HOST:VMID or HOST:NAME.
     pub target: String,
 }
 
 #[derive(Debug, Args)]
 pub struct RmArgs {
-    /// A vmid or a guest name.
+    /// A vmid or a guest name, optionally HOST:VMID or HOST:NAME.
     pub target: String,
     /// Stop a running guest first instead of refusing.
     #[arg(long)]
@@ -207,7 +222,7 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             tracing::error!("{e}");
-            eprintln!("proximity: {e}");
+            eprintln!("proximity: {}", crate::term::sanitize_line(&e.to_string()));
             ExitCode::FAILURE
         }
     }
@@ -217,6 +232,10 @@ async fn run(cli: Cli, paths: crate::paths::Paths) -> Result<ExitCode, CliError>
     use crate::engine::PowerOp;
     let host = cli.host.as_deref();
     let conn = || commands::resolve_connection(host, &paths);
+    let scope = fleet::FleetScope {
+        host,
+        paths: &paths,
+    };
     match cli.command {
         Some(Command::Sim(args)) => crate::sim::run_cli(args)
             .await
@@ -227,14 +246,15 @@ async fn run(cli: Cli, paths: crate::paths::Paths) -> Result<ExitCode, CliError>
         Some(Command::Hosts(HostsCommand::Add(args))) => commands::hosts_add(&paths, &args).await,
         Some(Command::Hosts(HostsCommand::Ls(f))) => commands::hosts_ls(&paths, f.json),
         Some(Command::Hosts(HostsCommand::Rm { name })) => commands::hosts_rm(&paths, &name),
-        Some(Command::Ls(f)) => commands::ls(&conn()?, f.json).await,
-        Some(Command::Nodes(f)) => commands::nodes(&conn()?, f.json).await,
-        Some(Command::Start(t)) => commands::power(&conn()?, &t.target, PowerOp::Start).await,
-        Some(Command::Stop(t)) => commands::power(&conn()?, &t.target, PowerOp::Stop).await,
-        Some(Command::Shutdown(t)) => commands::power(&conn()?, &t.target, PowerOp::Shutdown).await,
-        Some(Command::Reboot(t)) => commands::power(&conn()?, &t.target, PowerOp::Reboot).await,
-        Some(Command::Rm(args)) => commands::rm(&conn()?, &args).await,
-        Some(Command::Logs(args)) => commands::logs(&conn()?, &args).await,
+        Some(Command::Ls(f)) => fleet::ls(&scope, f.json).await,
+        Some(Command::Nodes(f)) => fleet::nodes(&scope, f.json).await,
+        Some(Command::Tasks(args)) => fleet::tasks(&scope, &args).await,
+        Some(Command::Start(t)) => fleet::power(&scope, &t.target, PowerOp::Start).await,
+        Some(Command::Stop(t)) => fleet::power(&scope, &t.target, PowerOp::Stop).await,
+        Some(Command::Shutdown(t)) => fleet::power(&scope, &t.target, PowerOp::Shutdown).await,
+        Some(Command::Reboot(t)) => fleet::power(&scope, &t.target, PowerOp::Reboot).await,
+        Some(Command::Rm(args)) => fleet::rm(&scope, &args).await,
+        Some(Command::Logs(args)) => fleet::logs(&scope, &args).await,
         Some(Command::Console(args)) => console_raw::run(&conn()?, &args.target).await,
         Some(Command::Replay(args)) => replay(&args),
         Some(Command::Completions { .. }) | Some(Command::SimShell(_)) => Ok(ExitCode::SUCCESS),

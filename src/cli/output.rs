@@ -1,9 +1,12 @@
-//! Table and JSON output of `proximity ls` and `proximity nodes`. The JSON shapes are a
-//! documented contract (README, "JSON output"): add fields, never rename them.
+//! Table and JSON output of `proximity ls`, `nodes` and `tasks`. The JSON shapes are a
+//! documented contract (README, "JSON output"): add fields, never rename them. Tables print
+//! server text, so every such cell is sanitized; JSON escapes control characters itself.
 
 use serde::Serialize;
 
+use crate::pve::TaskListEntry;
 use crate::pve::types::ClusterResource;
+use crate::term::sanitize_line;
 
 /// One guest row of `proximity ls --json`.
 #[derive(Debug, Serialize, PartialEq)]
@@ -41,17 +44,40 @@ pub struct NodeRow {
     pub uptime: u64,
 }
 
+/// One task row of `proximity tasks --json`.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct TaskRow {
+    pub host: String,
+    pub node: String,
+    pub upid: String,
+    /// Proxmox's task type (`vzstart`, `vzdump`, `qmstop`...).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// What the task works on, usually a vmid (may be empty).
+    pub id: String,
+    pub user: String,
+    /// `running`, else the exit status (`OK`, `WARNINGS: n`, or the error).
+    pub status: String,
+    pub running: bool,
+    /// Epoch seconds.
+    pub starttime: u64,
+    pub endtime: Option<u64>,
+    /// Seconds from start to end (to now while running).
+    pub duration: u64,
+}
+
 pub fn guest_rows(host: &str, resources: &[ClusterResource]) -> Vec<GuestRow> {
     let mut rows: Vec<GuestRow> = resources
         .iter()
-        .filter(|r| r.kind == "lxc" || r.kind == "qemu")
         .filter_map(|r| {
+            // A kind this version does not know is left out, never shown as a container.
+            let kind = crate::inventory::GuestKind::from_api_name(&r.kind)?;
             Some(GuestRow {
                 host: host.to_string(),
                 node: r.node.clone()?,
                 vmid: r.vmid?,
                 name: r.name.clone().unwrap_or_default(),
-                kind: r.kind.clone(),
+                kind: kind.api_name().to_string(),
                 status: r.status.clone().unwrap_or_else(|| "unknown".into()),
                 cpu: r.cpu.unwrap_or(0.0),
                 maxcpu: r.maxcpu.unwrap_or(0.0),
@@ -88,6 +114,59 @@ pub fn node_rows(host: &str, resources: &[ClusterResource]) -> Vec<NodeRow> {
         .collect();
     rows.sort_by(|a, b| a.node.cmp(&b.node));
     rows
+}
+
+/// `/cluster/tasks` entries as rows. A running task has no `endtime`; Proxmox gives it no
+/// `status` or `RUNNING` depending on where the list came from.
+pub fn task_rows(host: &str, entries: &[TaskListEntry], now: u64) -> Vec<TaskRow> {
+    entries
+        .iter()
+        .map(|t| {
+            let running = t.endtime.is_none()
+                || t.status
+                    .as_deref()
+                    .is_none_or(|s| s.is_empty() || s == "RUNNING");
+            TaskRow {
+                host: host.to_string(),
+                node: t.node.clone(),
+                upid: t.upid.clone(),
+                kind: t.kind.clone(),
+                id: t.id.clone(),
+                user: t.user.clone(),
+                status: if running {
+                    "running".into()
+                } else {
+                    t.status.clone().unwrap_or_default()
+                },
+                running,
+                starttime: t.starttime,
+                endtime: t.endtime,
+                duration: t.endtime.unwrap_or(now).saturating_sub(t.starttime),
+            }
+        })
+        .collect()
+}
+
+/// `2026-12-07 01:59:12` (UTC): no time zone database needed, and sortable.
+pub fn utc_time(epoch: u64) -> String {
+    let days = (epoch / 86_400) as i64;
+    let secs = epoch % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
 }
 
 /// Proxmox returns tags `;`-joined (input may also use `,` or spaces).
@@ -164,25 +243,26 @@ pub fn guests_table(rows: &[GuestRow]) -> String {
         .iter()
         .map(|r| {
             vec![
+                r.host.clone(),
                 r.vmid.to_string(),
-                crate::term::sanitize_line(&r.name),
+                sanitize_line(&r.name),
                 if r.kind == "lxc" {
                     "CT".into()
                 } else {
                     "VM".into()
                 },
-                r.status.clone(),
-                r.node.clone(),
+                sanitize_line(&r.status),
+                sanitize_line(&r.node),
                 format!("{:.0}%", r.cpu * 100.0),
                 format!("{}/{}", human_bytes(r.mem), human_bytes(r.maxmem)),
                 human_uptime(r.uptime),
-                crate::term::sanitize_line(&r.tags.join(",")),
+                sanitize_line(&r.tags.join(",")),
             ]
         })
         .collect();
     render_table(
         &[
-            "VMID", "NAME", "TYPE", "STATUS", "NODE", "CPU", "MEM", "UPTIME", "TAGS",
+            "HOST", "VMID", "NAME", "TYPE", "STATUS", "NODE", "CPU", "MEM", "UPTIME", "TAGS",
         ],
         &body,
     )
@@ -193,8 +273,9 @@ pub fn nodes_table(rows: &[NodeRow]) -> String {
         .iter()
         .map(|r| {
             vec![
-                r.node.clone(),
-                r.status.clone(),
+                r.host.clone(),
+                sanitize_line(&r.node),
+                sanitize_line(&r.status),
                 format!("{:.0}% of {}", r.cpu * 100.0, r.maxcpu),
                 format!("{}/{}", human_bytes(r.mem), human_bytes(r.maxmem)),
                 format!("{}/{}", human_bytes(r.disk), human_bytes(r.maxdisk)),
@@ -202,7 +283,35 @@ pub fn nodes_table(rows: &[NodeRow]) -> String {
             ]
         })
         .collect();
-    render_table(&["NODE", "STATUS", "CPU", "MEM", "DISK", "UPTIME"], &body)
+    render_table(
+        &["HOST", "NODE", "STATUS", "CPU", "MEM", "DISK", "UPTIME"],
+        &body,
+    )
+}
+
+pub fn tasks_table(rows: &[TaskRow]) -> String {
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.host.clone(),
+                sanitize_line(&r.node),
+                sanitize_line(&r.upid),
+                sanitize_line(&r.kind),
+                sanitize_line(&r.id),
+                sanitize_line(&r.user),
+                sanitize_line(&r.status),
+                utc_time(r.starttime),
+                human_uptime(r.duration),
+            ]
+        })
+        .collect();
+    render_table(
+        &[
+            "HOST", "NODE", "UPID", "TYPE", "ID", "USER", "STATUS", "START", "DURATION",
+        ],
+        &body,
+    )
 }
 
 #[cfg(test)]
@@ -224,6 +333,58 @@ mod tests {
     fn table_aligns_columns() {
         let t = render_table(&["A", "BB"], &[vec!["long".into(), "x".into()]]);
         assert_eq!(t, "A     BB\nlong  x\n");
+    }
+
+    #[test]
+    fn utc_times() {
+        assert_eq!(utc_time(0), "1970-01-01 00:00:00");
+        assert_eq!(utc_time(951_782_400), "2000-02-29 00:00:00");
+        assert_eq!(utc_time(1_796_608_752), "2026-12-07 01:59:12");
+    }
+
+    #[test]
+    fn task_rows_tell_running_from_ended_and_tables_sanitize() {
+        let entries = vec![
+            TaskListEntry {
+                upid: "UPID:a".into(),
+                node: "pve\u{1b}[31m1".into(),
+                kind: "vzstart".into(),
+                starttime: 100,
+                ..Default::default()
+            },
+            TaskListEntry {
+                upid: "UPID:b".into(),
+                node: "pve1".into(),
+                starttime: 100,
+                endtime: Some(130),
+                status: Some("OK".into()),
+                ..Default::default()
+            },
+        ];
+        let rows = task_rows("lab", &entries, 160);
+        assert_eq!((rows[0].running, rows[0].duration), (true, 60));
+        assert_eq!(rows[0].status, "running");
+        assert_eq!((rows[1].running, rows[1].duration), (false, 30));
+        assert_eq!(rows[1].status, "OK");
+        let table = tasks_table(&rows);
+        assert!(
+            !table.contains('\u{1b}') && table.contains("pve1"),
+            "{table}"
+        );
+        let guests = guest_rows(
+            "lab",
+            &[ClusterResource {
+                id: "x/1".into(),
+                kind: "openvz".into(),
+                node: Some("pve1".into()),
+                vmid: Some(1),
+                ..Default::default()
+            }],
+        );
+        assert!(
+            guests.is_empty(),
+            "an unknown kind is not listed as a container"
+        );
     }
 
     #[test]

@@ -8,14 +8,14 @@ use futures_util::StreamExt;
 use super::jobs::JobCtx;
 use super::ops::{self, PowerOp};
 use super::refresh::HostLink;
-use super::target::GuestRef as OpsGuest;
+use super::target::GuestRef;
 use crate::pve::{PveError, Upid};
 
 /// Poll interval of a task's log and status while a job follows it.
 const FOLLOW_POLL: Duration = Duration::from_millis(250);
 
 /// Run a power operation to its end.
-pub(super) async fn power(ctx: JobCtx, link: HostLink, guest: OpsGuest, op: PowerOp) {
+pub(super) async fn power(ctx: JobCtx, link: HostLink, guest: GuestRef, op: PowerOp) {
     ctx.step(format!("{} {}", op.verb(), guest.vmid), None);
     let started = tokio::select! {
         r = ops::power(&link.client, &guest, op) => r,
@@ -30,28 +30,38 @@ pub(super) async fn power(ctx: JobCtx, link: HostLink, guest: OpsGuest, op: Powe
 
 /// Delete a container; with `force`, a running one is stopped first (Proxmox refuses to
 /// destroy a running CT).
-pub(super) async fn delete(ctx: JobCtx, link: HostLink, guest: OpsGuest, force: bool) {
-    if force && guest.status == "running" {
-        ctx.step(format!("stop {}", guest.vmid), Some(0.0));
-        let stop = tokio::select! {
-            r = ops::power(&link.client, &guest, PowerOp::Stop) => r,
+pub(super) async fn delete(ctx: JobCtx, link: HostLink, guest: GuestRef, force: bool) {
+    if force {
+        let live = tokio::select! {
+            r = link.client.lxc_status(&guest.node, guest.vmid) => r,
             _ = ctx.cancel_token().cancelled() => return ctx.cancelled(),
         };
-        let upid = match stop {
-            Ok(upid) => upid,
+        match live {
+            Ok(status) if status.is_running() => {
+                ctx.step(format!("stop {}", guest.vmid), Some(0.0));
+                let stop = tokio::select! {
+                    r = ops::power(&link.client, &guest, PowerOp::Stop) => r,
+                    _ = ctx.cancel_token().cancelled() => return ctx.cancelled(),
+                };
+                let upid = match stop {
+                    Ok(upid) => upid,
+                    Err(e) => return ctx.fail(e.to_string()),
+                };
+                match follow_task(&ctx, &link, &upid).await {
+                    Followed::Ok => {}
+                    Followed::Failed(reason) => return ctx.fail(reason),
+                    Followed::Cancelled => return ctx.cancelled(),
+                }
+            }
+            Ok(_) => {}
             Err(e) => return ctx.fail(e.to_string()),
-        };
-        match follow_task(&ctx, &link, &upid).await {
-            Followed::Ok => {}
-            Followed::Failed(reason) => return ctx.fail(reason),
-            Followed::Cancelled => return ctx.cancelled(),
         }
     }
     ctx.step(format!("delete {}", guest.vmid), Some(0.5));
-    let mut stopped = guest.clone();
-    stopped.status = "stopped".into();
+    // `ops::delete` reads the live status again and refuses a running CT: the check holds
+    // even when the inventory was stale.
     let started = tokio::select! {
-        r = ops::delete(&link.client, &stopped, false) => r,
+        r = ops::delete(&link.client, &guest, false) => r,
         _ = ctx.cancel_token().cancelled() => return ctx.cancelled(),
     };
     match started {

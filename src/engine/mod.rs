@@ -6,6 +6,7 @@
 //!   it publishes [`EngineEvent`]s that front ends draw from.
 //! - `jobs`: typed, identified, cancellable jobs with steps, progress and logs, journaled in
 //!   the store when they change Proxmox.
+//! - `fleet`: every host at once (one request each, concurrently) and TARGET across hosts.
 //! - `ops`, `target`, `connection`, `apps`: the operations and resolutions underneath.
 
 pub mod apps;
@@ -14,7 +15,7 @@ pub mod console;
 mod demo;
 mod detail;
 pub mod events;
-pub mod guest;
+pub mod fleet;
 mod guest_jobs;
 mod host_flows;
 pub mod hosts;
@@ -30,9 +31,9 @@ pub use connection::{ConnAuth, ConnError, ConnSpec};
 pub use console::ConsoleEvent;
 pub use demo::start_sim as start_demo_sim;
 pub use events::{EngineEvent, HostEntry, HostFailure};
-pub use guest::GuestRef;
 pub use hosts::{HostDraft, SecretString};
 pub use jobs::{Caller, JobEvent, JobId, JobInfo, JobKind, JobState};
 pub use ops::{EngineError, PowerOp};
+pub use fleet::{FleetError, FleetHost, HostResult};
 pub use service::{DEFAULT_REFRESH, Engine, EngineConfig, Refusal};
-pub use target::{TargetError, resolve_target};
+pub use target::{GuestRef, HostDown, ResolvedGuest, TargetError, resolve_target};

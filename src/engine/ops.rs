@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use crate::pve::{PveClient, PveError, TaskStatus, Upid, types::ClusterResource};
 
-use super::target::{GuestRef, TargetError, resolve_target};
+use super::target::{GuestRef, ResolvedGuest, TargetError, resolve_target};
+use crate::inventory::GuestKind;
 
 /// Poll interval while waiting for a task: Proxmox tasks take seconds, the UI wants the end
 /// promptly, and the API is cheap.
@@ -53,10 +54,15 @@ pub async fn resources(client: &PveClient) -> Result<Vec<ClusterResource>, Engin
     Ok(client.cluster_resources(None).await?)
 }
 
-/// Resolve a TARGET (vmid or name) against the live cluster.
-pub async fn find_guest(client: &PveClient, target: &str) -> Result<GuestRef, EngineError> {
+/// Resolve a TARGET (vmid, name, or `HOST:` either) against one live cluster, named `host`.
+/// Across several hosts, see `fleet::find_guest`.
+pub async fn find_guest(
+    client: &PveClient,
+    host: &str,
+    target: &str,
+) -> Result<ResolvedGuest, EngineError> {
     let all = resources(client).await?;
-    Ok(resolve_target(target, &all)?)
+    Ok(resolve_target(host, target, &all)?)
 }
 
 /// Ask Proxmox to change a guest's power state; returns the task.
@@ -68,28 +74,35 @@ pub async fn power(client: &PveClient, guest: &GuestRef, op: PowerOp) -> Result<
         PowerOp::Shutdown => PowerAction::Shutdown,
         PowerOp::Reboot => PowerAction::Reboot,
     };
-    let upid = if guest.kind == "qemu" {
-        client.qemu_power(&guest.node, guest.vmid, action).await?
-    } else {
-        client.lxc_power(&guest.node, guest.vmid, action).await?
+    let upid = match guest.kind {
+        GuestKind::Vm => client.qemu_power(&guest.node, guest.vmid, action).await?,
+        GuestKind::Container => client.lxc_power(&guest.node, guest.vmid, action).await?,
     };
     Ok(upid)
 }
 
 /// Delete a container. A running one is refused unless `force`, which stops it first (and
-/// waits): Proxmox itself refuses to destroy a running CT.
+/// waits): Proxmox itself refuses to destroy a running CT. The status is read live, not
+/// taken from the caller's snapshot, which may be seconds old.
 pub async fn delete(
     client: &PveClient,
     guest: &GuestRef,
     force: bool,
 ) -> Result<Upid, EngineError> {
-    if guest.kind != "lxc" {
-        return Err(EngineError::Refused(format!(
-            "{} is a VM: deleting VMs is not supported yet",
-            guest.vmid
-        )));
+    match guest.kind {
+        GuestKind::Vm => {
+            return Err(EngineError::Refused(format!(
+                "{} is a VM: deleting VMs is not supported yet",
+                guest.vmid
+            )));
+        }
+        GuestKind::Container => {}
     }
-    if guest.status == "running" {
+    if client
+        .lxc_status(&guest.node, guest.vmid)
+        .await?
+        .is_running()
+    {
         if !force {
             return Err(EngineError::Refused(format!(
                 "CT {} is running: stop it first or use --force",

@@ -15,12 +15,11 @@ use tokio::sync::{broadcast, mpsc};
 use super::ConnSpec;
 use super::console::{ConsoleEvent, Consoles};
 use super::events::{EngineEvent, InventoryResult};
-use super::guest::GuestRef;
 use super::jobs::{Caller, JobCtx, JobId, JobInfo, JobKind, JobRegistry, JobState, JobTarget};
 use super::ops::PowerOp;
 use super::refresh::{self, HostLink};
 use super::settings::{self, RecordingSwitch};
-use super::target::GuestRef as OpsGuest;
+use super::target::GuestRef;
 use crate::inventory::GuestKind;
 use crate::pve::ConsoleTarget;
 use crate::store::{HostConfig, Store};
@@ -266,29 +265,15 @@ impl Engine {
             .begin(kind, self.inner.config.caller, target)
     }
 
-    /// The guest as the latest inventory has it (name and status), for the checks.
-    fn ops_guest(&self, link: &HostLink, guest: &GuestRef) -> OpsGuest {
-        let found = link.latest().and_then(|list| {
-            list.iter()
-                .find(|r| r.vmid == Some(guest.vmid) && (r.kind == "lxc" || r.kind == "qemu"))
-                .map(|r| {
-                    (
-                        r.name.clone().unwrap_or_default(),
-                        r.status.clone().unwrap_or_else(|| "unknown".into()),
-                    )
-                })
-        });
-        let (name, status) = found.unwrap_or_else(|| (String::new(), "unknown".into()));
-        OpsGuest {
-            node: guest.node.clone(),
-            vmid: guest.vmid,
-            kind: match guest.kind {
-                GuestKind::Vm => "qemu".into(),
-                GuestKind::Container => "lxc".into(),
-            },
-            name,
-            status,
-        }
+    /// The guest's status as the latest inventory has it, for the checks (`None`: not seen).
+    fn latest_status(link: &HostLink, guest: &GuestRef) -> Option<String> {
+        let list = link.latest()?;
+        list.iter()
+            .find(|r| {
+                r.vmid == Some(guest.vmid)
+                    && GuestKind::from_api_name(&r.kind) == Some(guest.kind)
+            })
+            .and_then(|r| r.status.clone())
     }
 
     fn job_target(guest: &GuestRef) -> JobTarget {
@@ -302,7 +287,6 @@ impl Engine {
     /// Start, stop, shut down or reboot a guest, as a job.
     pub fn power(&self, guest: &GuestRef, op: PowerOp) -> Result<JobId, Refusal> {
         let link = self.link(&guest.host)?;
-        let target = self.ops_guest(&link, guest);
         let kind = match op {
             PowerOp::Start => JobKind::Start,
             PowerOp::Stop => JobKind::Stop,
@@ -311,7 +295,7 @@ impl Engine {
         };
         let ctx = self.begin(kind, Self::job_target(guest));
         let id = ctx.id();
-        tokio::spawn(super::guest_jobs::power(ctx, link, target, op));
+        tokio::spawn(super::guest_jobs::power(ctx, link, guest.clone(), op));
         Ok(id)
     }
 
@@ -322,13 +306,14 @@ impl Engine {
         if guest.kind == GuestKind::Vm {
             return Err(Refusal::VmDelete { vmid: guest.vmid });
         }
-        let target = self.ops_guest(&link, guest);
-        if target.status == "running" && !force {
+        // The latest inventory answers at once; the job checks the live status again
+        // before it deletes (the inventory may be seconds old).
+        if Self::latest_status(&link, guest).as_deref() == Some("running") && !force {
             return Err(Refusal::Running { vmid: guest.vmid });
         }
         let ctx = self.begin(JobKind::Delete, Self::job_target(guest));
         let id = ctx.id();
-        tokio::spawn(super::guest_jobs::delete(ctx, link, target, force));
+        tokio::spawn(super::guest_jobs::delete(ctx, link, guest.clone(), force));
         Ok(id)
     }
 

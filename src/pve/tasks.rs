@@ -238,6 +238,13 @@ impl PveClient {
             .await
     }
 
+    /// `GET /cluster/tasks`: the cluster's recent tasks, every node, running ones included
+    /// (no parameters, no paging: Proxmox returns its own recent window). A running task has
+    /// no `endtime`, and its `status` is absent or `RUNNING`.
+    pub async fn cluster_tasks(&self) -> Result<Vec<TaskListEntry>> {
+        self.get("/cluster/tasks", &Params::new()).await
+    }
+
     /// Follows a task's log: yields every line already written, then new lines as they are
     /// written (polling every `poll`), and ends after the task stops and its last line
     /// (`TASK OK` / `TASK ERROR: ...`) is delivered. An API error ends the stream after

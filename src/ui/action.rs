@@ -115,7 +115,7 @@ pub use crate::engine::{HostDraft, HostEntry, SecretString};
 /// The engine's: one set of power operations for the CLI and the UI.
 pub use crate::engine::PowerOp;
 
-/// The engine's one way to name a guest across hosts.
+/// Identifies one guest across hosts (the engine's type: one identity for every caller).
 pub use crate::engine::GuestRef;
 
 /// What the runtime must do for the UI.

@@ -89,6 +89,41 @@ pub fn run_cli(args: &[&str], env: &[(String, String)], home: &Path) -> (bool, S
     )
 }
 
+/// Run the binary to completion with `env`; returns (exit code, stdout, stderr).
+pub fn run_cli_code(
+    args: &[&str],
+    env: &[(String, String)],
+    home: &Path,
+) -> (Option<i32>, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("PROXIMITY_HOME", home)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run proximity");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Configure `sim` as host `name` in `home` (token auth, its fingerprint pinned up front).
+pub fn add_host(home: &Path, name: &str, sim: &SimProcess) {
+    let (url, token, fp) = (
+        sim.field("url"),
+        sim.field("token"),
+        sim.field("fingerprint"),
+    );
+    let mut args: Vec<&str> = vec!["hosts", "add", name, "--url", &url, "--token", &token];
+    if !fp.is_empty() {
+        args.extend(["--fingerprint", fp.as_str()]);
+    }
+    let (ok, _, err) = run_cli(&args, &[], home);
+    assert!(ok, "hosts add {name}: {err}");
+}
+
 /// The binary running in a real PTY; its output feeds a vt100 screen.
 pub struct PtyApp {
     pub screen: Arc<Mutex<vt100::Parser>>,
