@@ -92,6 +92,39 @@ fn start_by_name_waits_then_refuses_a_second_start() {
     let (ok, _, err) = run_cli(&["logs", "UPID:garbage"], &sim.env(), home.path());
     assert!(!ok);
     assert!(one_line_error(&err).contains("UPID"), "{err}");
+
+    // The start ran as a journaled job of the engine: `logs job-N` prints its log (the
+    // step, then the Proxmox task's lines), each with its time.
+    let job = run_cli(&["start", &name], &sim.env(), home.path()).1;
+    assert!(
+        job.is_empty(),
+        "the second start failed, printing nothing: {job}"
+    );
+    let started = run_cli(&["stop", &name], &sim.env(), home.path());
+    assert!(started.0, "{}", started.2);
+    let job_id = started
+        .1
+        .split_whitespace()
+        .find(|w| w.starts_with("job-"))
+        .expect("the job id is printed")
+        .to_string();
+    let (ok, log, err) = run_cli(&["logs", &job_id], &sim.env(), home.path());
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = log.lines().collect();
+    assert!(lines[0].ends_with(&format!("  stop {vmid}")), "{log}");
+    assert!(lines.last().unwrap().ends_with("  TASK OK"), "{log}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.as_bytes()[2] == b':' && l.as_bytes()[8] == b'.'),
+        "{log}"
+    );
+    let (ok, _, err) = run_cli(&["logs", "job-999"], &sim.env(), home.path());
+    assert!(!ok);
+    assert_eq!(
+        one_line_error(&err),
+        "proximity: no job job-999 in the journal"
+    );
 }
 
 #[test]

@@ -221,15 +221,20 @@ pub async fn power(
     let (guest, host) = fleet::find_guest(&hosts, &failures, target, HOST_DEADLINE)
         .await
         .map_err(CliError::new)?;
-    let upid = engine::ops::power(&host.client, &guest.guest, op).await?;
-    engine::ops::wait(&host.client, &upid).await?;
+    // The same engine (checks, job, journal) as the TUI's.
+    let engine = super::jobs::engine(scope.paths);
+    engine.attach(&host.name, host.client.clone());
+    let id = engine.power(&guest.guest, op).map_err(CliError::new)?;
+    let info = super::jobs::run_to_end(&engine, id).await?;
     println!(
-        "{} {} ({}) on {}: {} done  {upid}",
+        "{} {} ({}) on {}: {} done  {}  {}",
         guest.guest.kind.short(),
         guest.guest.vmid,
         sanitize_line(&guest.name),
         guest.guest.host,
-        op.verb()
+        op.verb(),
+        info.upid.unwrap_or_default(),
+        info.id
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -239,20 +244,30 @@ pub async fn rm(scope: &FleetScope<'_>, args: &RmArgs) -> Result<ExitCode, CliEr
     let (guest, host) = fleet::find_guest(&hosts, &failures, &args.target, HOST_DEADLINE)
         .await
         .map_err(CliError::new)?;
-    let upid = engine::ops::delete(&host.client, &guest.guest, args.force).await?;
-    engine::ops::wait(&host.client, &upid).await?;
+    let engine = super::jobs::engine(scope.paths);
+    engine.attach(&host.name, host.client.clone());
+    // The status the TARGET was resolved with is the engine's latest for this host.
+    let id = engine
+        .delete_with_status(&guest.guest, &guest.status, args.force)
+        .map_err(CliError::new)?;
+    let info = super::jobs::run_to_end(&engine, id).await?;
     println!(
-        "CT {} ({}) on {}: deleted  {upid}",
+        "CT {} ({}) on {}: deleted  {}  {}",
         guest.guest.vmid,
         sanitize_line(&guest.name),
-        guest.guest.host
+        guest.guest.host,
+        info.upid.unwrap_or_default(),
+        info.id
     );
     Ok(ExitCode::SUCCESS)
 }
 
-/// `logs ARG`: today ARG is a Proxmox task (UPID); other kinds of log (a Proximity job id)
-/// branch here before the UPID path.
+/// `logs ARG`: a Proximity job (`job-N`, from the journal) or a Proxmox task (UPID).
 pub async fn logs(scope: &FleetScope<'_>, args: &LogsArgs) -> Result<ExitCode, CliError> {
+    if args.upid.starts_with("job-") {
+        let id: engine::JobId = args.upid.parse().map_err(CliError::new)?;
+        return super::jobs::logs(scope.paths, id, args.follow).await;
+    }
     task_logs(scope, &args.upid, args.follow).await
 }
 

@@ -6,6 +6,7 @@
 pub mod commands;
 pub mod console_raw;
 pub mod fleet;
+pub mod jobs;
 pub mod logging;
 pub mod output;
 pub mod replay;

@@ -10,8 +10,8 @@ use crate::pve::types::ClusterResource;
 use crate::pve::{PveClient, PveError, TaskListEntry, TaskStatus, Upid};
 
 use super::target::{
-    Candidates, Failures, HostDown, ResolvedGuest, TargetError, guests_of, matching,
-    parse_target, pick_one,
+    Candidates, Failures, HostDown, ResolvedGuest, TargetError, guests_of, matching, parse_target,
+    pick_one,
 };
 
 /// How long one host may take to answer one fleet call (retries included) before it is

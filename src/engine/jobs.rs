@@ -24,6 +24,8 @@ const MAX_LOG_LINES: usize = 10_000;
 const MAX_FINISHED_JOBS: usize = 200;
 /// The tail of a job's log written with its record: enough to tell what happened.
 const PERSISTED_LOG_LINES: usize = 200;
+/// New log lines reach the journal at most this often (steps and the end always do).
+const JOURNAL_LOG_INTERVAL_MS: u64 = 1000;
 
 /// A job's id: unique in the store (a persistent counter), shown as `job-N`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -196,6 +198,8 @@ pub fn now_ms() -> u64 {
 
 struct Entry {
     info: JobInfo,
+    /// When the journal last got this job's record.
+    last_persist_ms: u64,
     cancel: CancellationToken,
     /// Flips to the final state; `wait` watches it.
     done: watch::Sender<bool>,
@@ -269,6 +273,7 @@ impl JobRegistry {
         self.jobs().insert(
             id,
             Entry {
+                last_persist_ms: info.started_ms,
                 info: info.clone(),
                 cancel: cancel.clone(),
                 done,
@@ -294,60 +299,72 @@ impl JobRegistry {
         let Some(store) = &self.inner.store else {
             return;
         };
-        let mut record = info.clone();
-        let skip = record.log.len().saturating_sub(PERSISTED_LOG_LINES);
-        record.log.drain(..skip);
-        if let Err(e) = store.jobs().put(&record) {
+        if let Err(e) = store.jobs().put(info) {
             tracing::warn!("journaling {}: {e}", info.id);
         }
     }
 
-    /// Change a running job; returns the snapshot to persist when it changed.
-    fn with_job(&self, id: JobId, f: impl FnOnce(&mut JobInfo)) -> Option<JobInfo> {
+    /// Change a running job; `None` when there is no such running job.
+    fn with_job<R>(&self, id: JobId, f: impl FnOnce(&mut Entry) -> R) -> Option<R> {
         let mut jobs = self.jobs();
         let entry = jobs.get_mut(&id)?;
         if entry.info.state.is_finished() {
             return None;
         }
-        f(&mut entry.info);
-        Some(entry.info.clone())
+        Some(f(entry))
     }
 
     fn set_step(&self, id: JobId, step: Option<String>, fraction: Option<f32>) {
         let fraction = fraction.map(|f| f.clamp(0.0, 1.0));
-        if let Some(info) = self.with_job(id, |j| {
-            j.step = step.clone();
-            j.fraction = fraction;
-        }) {
-            self.persist(&info);
+        let changed = self.with_job(id, |e| {
+            e.info.step = step.clone();
+            e.info.fraction = fraction;
+            e.last_persist_ms = now_ms();
+            (journal_record(&e.info), e.info.upid.clone())
+        });
+        if let Some((record, upid)) = changed {
+            self.persist(&record);
             self.publish(JobEvent::Step {
                 id,
                 step,
                 fraction,
-                upid: info.upid,
+                upid,
             });
         }
     }
 
     fn set_progress(&self, id: JobId, fraction: Option<f32>) {
         let fraction = fraction.map(|f| f.clamp(0.0, 1.0));
-        if let Some(info) = self.with_job(id, |j| j.fraction = fraction) {
+        let changed = self.with_job(id, |e| {
+            e.info.fraction = fraction;
+            (e.info.step.clone(), e.info.upid.clone())
+        });
+        if let Some((step, upid)) = changed {
             self.publish(JobEvent::Step {
                 id,
-                step: info.step,
+                step,
                 fraction,
-                upid: info.upid,
+                upid,
             });
         }
     }
 
     fn set_upid(&self, id: JobId, upid: String) {
-        if let Some(info) = self.with_job(id, |j| j.upid = Some(upid.clone())) {
-            self.persist(&info);
+        let changed = self.with_job(id, |e| {
+            e.info.upid = Some(upid.clone());
+            e.last_persist_ms = now_ms();
+            (
+                journal_record(&e.info),
+                e.info.step.clone(),
+                e.info.fraction,
+            )
+        });
+        if let Some((record, step, fraction)) = changed {
+            self.persist(&record);
             self.publish(JobEvent::Step {
                 id,
-                step: info.step,
-                fraction: info.fraction,
+                step,
+                fraction,
                 upid: Some(upid),
             });
         }
@@ -358,15 +375,23 @@ impl JobRegistry {
             at_ms: now_ms(),
             text: crate::term::sanitize_line(text),
         };
-        let added = self
-            .with_job(id, |j| {
-                if j.log.len() >= MAX_LOG_LINES {
-                    j.log.pop_front();
-                }
-                j.log.push_back(line.clone());
-            })
-            .is_some();
-        if added {
+        let added = self.with_job(id, |e| {
+            if e.info.log.len() >= MAX_LOG_LINES {
+                e.info.log.pop_front();
+            }
+            e.info.log.push_back(line.clone());
+            // Another process following this job (`logs JOB --follow`) reads the journal:
+            // write the new lines at most once per interval, not once per line.
+            let due = line.at_ms.saturating_sub(e.last_persist_ms) >= JOURNAL_LOG_INTERVAL_MS;
+            if due {
+                e.last_persist_ms = line.at_ms;
+            }
+            due.then(|| journal_record(&e.info))
+        });
+        if let Some(record) = added {
+            if let Some(record) = record {
+                self.persist(&record);
+            }
             self.publish(JobEvent::Log { id, line });
         }
     }
@@ -385,15 +410,19 @@ impl JobRegistry {
             if entry.info.state == JobState::Succeeded {
                 entry.info.fraction = Some(1.0);
             }
-            entry.done.send_replace(true);
-            let info = entry.info.clone();
-            prune_finished(&mut jobs);
-            info
+            journal_record(&entry.info)
         };
+        // Journaled and announced before waiters wake: whoever waited reads the end
+        // everywhere.
         self.persist(&finished);
         let mut event = finished;
         event.log.clear();
         self.publish(JobEvent::Finished(Box::new(event)));
+        let mut jobs = self.jobs();
+        if let Some(entry) = jobs.get(&id) {
+            entry.done.send_replace(true);
+        }
+        prune_finished(&mut jobs);
     }
 
     /// Ask a job to stop. Returns false when there is no such running job.
@@ -417,10 +446,9 @@ impl JobRegistry {
     pub fn list(&self) -> Vec<JobInfo> {
         self.jobs()
             .values()
-            .map(|e| {
-                let mut info = e.info.clone();
-                info.log.clear();
-                info
+            .map(|e| JobInfo {
+                log: VecDeque::new(),
+                ..journal_record(&e.info)
             })
             .collect()
     }
@@ -443,6 +471,26 @@ impl JobRegistry {
         // entry (and its sender) was pruned, which only happens to finished jobs.
         let _ = rx.wait_for(|done| *done).await;
         self.get(id)
+    }
+}
+
+/// A job's record for the journal: everything but the head of a long log.
+fn journal_record(info: &JobInfo) -> JobInfo {
+    // Field by field: cloning the whole log (up to MAX_LOG_LINES) to drop most of it would
+    // cost O(log) per step.
+    let skip = info.log.len().saturating_sub(PERSISTED_LOG_LINES);
+    JobInfo {
+        log: info.log.iter().skip(skip).cloned().collect(),
+        id: info.id,
+        kind: info.kind,
+        caller: info.caller,
+        target: info.target.clone(),
+        state: info.state.clone(),
+        step: info.step.clone(),
+        fraction: info.fraction,
+        upid: info.upid.clone(),
+        started_ms: info.started_ms,
+        ended_ms: info.ended_ms,
     }
 }
 

@@ -26,12 +26,16 @@ pub struct HostLink {
 
 impl HostLink {
     pub(super) fn new(spec: &ConnSpec) -> Result<HostLink, PveError> {
-        Ok(HostLink {
-            client: connection::client_for(spec)?,
+        Ok(HostLink::with_client(connection::client_for(spec)?))
+    }
+
+    pub(super) fn with_client(client: PveClient) -> HostLink {
+        HostLink {
+            client,
             refresh: Arc::new(Notify::new()),
             stop: Arc::new(Notify::new()),
             latest: Arc::new(Mutex::new(None)),
-        })
+        }
     }
 
     /// The last inventory fetched, if any.

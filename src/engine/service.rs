@@ -139,6 +139,15 @@ impl Engine {
         Ok(())
     }
 
+    /// Use a client the caller already logged in (the CLI asks for TOTP codes itself) as
+    /// host `name`; no refresher.
+    pub fn attach(&self, name: &str, client: crate::pve::PveClient) {
+        let link = HostLink::with_client(client);
+        if let Some(old) = lock(&self.inner.links).insert(name.to_string(), link) {
+            old.stop.notify_one();
+        }
+    }
+
     /// Stop refreshing `host` and forget its connection.
     pub fn disconnect(&self, host: &str) {
         if let Some(link) = lock(&self.inner.links).remove(host) {
@@ -270,8 +279,7 @@ impl Engine {
         let list = link.latest()?;
         list.iter()
             .find(|r| {
-                r.vmid == Some(guest.vmid)
-                    && GuestKind::from_api_name(&r.kind) == Some(guest.kind)
+                r.vmid == Some(guest.vmid) && GuestKind::from_api_name(&r.kind) == Some(guest.kind)
             })
             .and_then(|r| r.status.clone())
     }
@@ -303,12 +311,23 @@ impl Engine {
     /// it first): the same check for the CLI and the TUI, from the latest inventory.
     pub fn delete(&self, guest: &GuestRef, force: bool) -> Result<JobId, Refusal> {
         let link = self.link(&guest.host)?;
+        let status = Self::latest_status(&link, guest).unwrap_or_default();
+        self.delete_with_status(guest, &status, force)
+    }
+
+    /// `delete` for a caller that resolved the guest itself (the CLI's TARGET) and knows
+    /// the status it saw. The job checks the live status again before it deletes.
+    pub fn delete_with_status(
+        &self,
+        guest: &GuestRef,
+        status: &str,
+        force: bool,
+    ) -> Result<JobId, Refusal> {
+        let link = self.link(&guest.host)?;
         if guest.kind == GuestKind::Vm {
             return Err(Refusal::VmDelete { vmid: guest.vmid });
         }
-        // The latest inventory answers at once; the job checks the live status again
-        // before it deletes (the inventory may be seconds old).
-        if Self::latest_status(&link, guest).as_deref() == Some("running") && !force {
+        if status == "running" && !force {
             return Err(Refusal::Running { vmid: guest.vmid });
         }
         let ctx = self.begin(JobKind::Delete, Self::job_target(guest));
