@@ -212,8 +212,9 @@ pub async fn hosts_add(paths: &Paths, args: &HostAddArgs) -> Result<ExitCode, Cl
         )));
     }
     // Trust on first use: show the certificate's fingerprint and ask before pinning it.
-    if cfg.url.starts_with("https://") && cfg.fingerprint.is_none() && !cfg.insecure {
-        let presented = crate::pve::tls::fetch_fingerprint(&cfg.url)
+    // The steps are the engine's, shared with the TUI's host form.
+    if engine::hosts::needs_fingerprint(&cfg) {
+        let presented = engine::hosts::probe_certificate(&cfg.url)
             .await
             .map_err(CliError::new)?;
         eprintln!(
@@ -234,12 +235,13 @@ pub async fn hosts_add(paths: &Paths, args: &HostAddArgs) -> Result<ExitCode, Cl
             cfg.name
         );
     }
-    // Prove the endpoint and credentials work before saving them.
+    // Prove the endpoint and credentials work before saving them (a TOTP code is asked
+    // for here, on the terminal).
     if let Some(spec) = connection::from_host(&cfg) {
         let client = connect(&spec).await?;
         client.version().await.map_err(CliError::new)?;
     }
-    let saved = store.hosts().add(cfg).map_err(CliError::new)?;
+    let saved = engine::hosts::save(&store, cfg, None).map_err(CliError::new)?;
     println!("added host '{}' ({})", saved.name, saved.url);
     Ok(ExitCode::SUCCESS)
 }

@@ -102,25 +102,52 @@ impl Engine {
         self.save_host(cfg, original);
     }
 
+    /// Prove the host answers with these credentials (as the CLI's `hosts add` does), then
+    /// save it and connect; as a job, so a slow server holds up nothing.
     fn save_host(&self, cfg: HostConfig, original: Option<String>) {
         let Some(store) = self.store().cloned() else {
             return self.notice(HostError::NoStore.to_string(), true);
         };
-        match hosts::save(&store, cfg, original.as_deref()) {
-            Ok(saved) => {
-                if let Some(o) = &original {
-                    self.disconnect(o);
+        let ctx = self.begin(
+            JobKind::HostSave,
+            JobTarget {
+                host: cfg.name.clone(),
+                ..JobTarget::default()
+            },
+        );
+        let engine = self.clone();
+        tokio::spawn(async move {
+            if let Some(spec) = connection::from_host(&cfg) {
+                ctx.step(format!("log in to {}", cfg.url), None);
+                let proved = tokio::select! {
+                    r = hosts::prove(&spec) => r,
+                    _ = ctx.cancel_token().cancelled() => return ctx.cancelled(),
+                };
+                if let Err(e) = proved {
+                    engine.notice(format!("host {} not saved: {e}", cfg.name), true);
+                    return ctx.fail(e.to_string());
                 }
-                if let Some(spec) = connection::from_host(&saved) {
-                    if let Err(e) = self.connect(&spec) {
-                        self.notice(format!("{}: {e}", saved.name), true);
-                    }
-                }
-                self.publish_hosts();
-                self.notice(format!("host {} saved", saved.name), false);
             }
-            Err(e) => self.notice(e.to_string(), true),
-        }
+            match hosts::save(&store, cfg, original.as_deref()) {
+                Ok(saved) => {
+                    if let Some(o) = &original {
+                        engine.disconnect(o);
+                    }
+                    if let Some(spec) = connection::from_host(&saved)
+                        && let Err(e) = engine.connect(&spec)
+                    {
+                        engine.notice(format!("{}: {e}", saved.name), true);
+                    }
+                    engine.publish_hosts();
+                    engine.notice(format!("host {} saved", saved.name), false);
+                    ctx.succeed();
+                }
+                Err(e) => {
+                    engine.notice(e.to_string(), true);
+                    ctx.fail(e.to_string());
+                }
+            }
+        });
     }
 
     pub fn remove_host(&self, name: &str) {

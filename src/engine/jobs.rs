@@ -72,6 +72,8 @@ pub enum JobKind {
     HostProbe,
     /// Logging in to a host draft to prove it works.
     HostTest,
+    /// Proving a host's credentials, then saving it.
+    HostSave,
 }
 
 impl JobKind {
@@ -84,6 +86,7 @@ impl JobKind {
             JobKind::Delete => "delete",
             JobKind::HostProbe => "host probe",
             JobKind::HostTest => "host test",
+            JobKind::HostSave => "host save",
         }
     }
 
