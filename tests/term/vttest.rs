@@ -72,6 +72,7 @@ impl Vttest {
     /// Start vttest at its main menu, or print why the test is skipped and return `None`.
     fn start(test: &str) -> Option<Vttest> {
         let Some(bin) = vttest_binary() else {
+            crate::pty::missing_in_ci("vttest", "vttest");
             // Straight to stderr: the harness captures `eprintln!` of passing tests.
             let _ = writeln!(
                 std::io::stderr(),
