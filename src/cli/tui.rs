@@ -315,6 +315,12 @@ impl Executor {
                 rows,
             } => self.consoles.resize(session, cols, rows),
             Effect::CloseConsole { session } => self.consoles.close(session),
+            // The views' requests (branch `views`): the engine rewrite wires these.
+            Effect::FollowLog { .. }
+            | Effect::StopLog { .. }
+            | Effect::SaveLog { .. }
+            | Effect::RefreshTasks
+            | Effect::CancelTask { .. } => {}
         }
     }
 

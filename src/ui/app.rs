@@ -104,6 +104,10 @@ pub struct App {
     pub anchor: Option<GuestRef>,
     /// Console tabs; each owns its `term::Screen`.
     pub sessions: super::console::Sessions,
+    /// Screens as components: the tasks view, log viewers, their popups and panes.
+    pub layers: super::layer::LayerStack,
+    /// Proxmox tasks and Proximity jobs as the inbox delivered them.
+    pub task_board: super::task_board::TaskBoard,
 }
 
 impl App {
@@ -152,6 +156,8 @@ impl App {
             last_upid: None,
             anchor: None,
             sessions: Default::default(),
+            layers: Default::default(),
+            task_board: Default::default(),
         }
     }
 
@@ -207,6 +213,9 @@ impl App {
         if let Some(bell) = self.sessions.next_deadline() {
             consider(bell);
         }
+        if let Some(layer) = self.layers.next_deadline() {
+            consider(layer);
+        }
         if self.is_animating() {
             consider(self.now + Duration::from_millis(ANIM_MS));
         }
@@ -222,7 +231,7 @@ impl App {
     }
 
     pub fn geometry(&self) -> super::view::RackGeometry {
-        let area = self.rack_screen_area();
+        let area = self.rack_area_beside_logs();
         let layout = screen_layout(area, self.detail_open, self.focus == Pane::Detail);
         rack_geometry(layout.racks, self.zoom)
     }
@@ -269,6 +278,10 @@ impl App {
 
     /// One event from the inbox.
     pub fn handle(&mut self, ev: AppEvent) -> Vec<Effect> {
+        // A log viewer showing this task takes its log; otherwise the popup does.
+        if matches!(ev, AppEvent::TaskLog { .. }) && self.layers.offer_event(&ev) {
+            return Vec::new();
+        }
         match ev {
             AppEvent::Key(k) => return self.handle_key(k),
             AppEvent::Mouse(m) => return self.handle_mouse(m),
@@ -282,6 +295,7 @@ impl App {
                 self.now = now;
                 self.toasts.retain(|t| t.until > now);
                 self.sessions.expire(now);
+                return self.layers.tick(now);
             }
             AppEvent::ConsoleOpened { session } => return self.console_opened(session),
             AppEvent::ConsoleOutput { session, bytes } => {
@@ -442,6 +456,10 @@ impl App {
                 lines,
                 running,
             } => self.task_log(upid, lines, running),
+            ev @ (AppEvent::LogLines { .. }
+            | AppEvent::TaskRows { .. }
+            | AppEvent::Jobs(_)
+            | AppEvent::LogSaved { .. }) => return self.view_event(ev),
         }
         Vec::new()
     }
