@@ -188,7 +188,7 @@ impl App {
         if !self.tasks.is_empty() {
             return true;
         }
-        if self.screen != Screen::Rack {
+        if self.screen != Screen::Rack || self.layers.covers_body() {
             return false;
         }
         // Busy slots pulse, but only visible ones matter; checking the view is O(visible).

@@ -8,6 +8,8 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 
 use super::widgets::{boxed, put};
+use crate::ui::action::Action;
+use crate::ui::keymap::Context;
 use crate::ui::layer::LayerCtx;
 use crate::ui::log_search::find_all;
 use crate::ui::log_view::{LogView, stamp, text_area};
@@ -81,7 +83,7 @@ pub fn draw(v: &LogView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
         };
         put(buf, text.x, text.y, msg, t.dim(), text.width);
     }
-    footer(v, first, i, area, buf, t);
+    footer(v, first, i, area, buf, ctx);
 }
 
 /// Chars `chars` (starting at char `offset` of the line) with the search marks over them.
@@ -126,10 +128,23 @@ fn draw_run(
 }
 
 /// The row under the lines: the search line or its counter, then where the view is.
-fn footer(v: &LogView, first: usize, after: usize, area: Rect, buf: &mut Buffer, t: &Theme) {
+fn footer(v: &LogView, first: usize, after: usize, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
+    let t = ctx.theme;
     let y = area.bottom() - 2;
     let right = area.right() - 1;
     let mut x = area.x + 1;
+    if !ctx.focused && v.search.input.is_none() {
+        // Beside a rack that has the keyboard: say how to reach this log.
+        if let Some(k) = ctx
+            .keymap
+            .keys_for(Context::Rack, Action::FocusNext)
+            .into_iter()
+            .next()
+        {
+            x = put(buf, x, y, &k, t.style("key"), right.saturating_sub(x));
+            x = put(buf, x, y, " focus ", t.dim(), right.saturating_sub(x));
+        }
+    }
     if let Some(input) = &v.search.input {
         x = put(buf, x, y, "/", t.style("key"), right.saturating_sub(x));
         x = put(

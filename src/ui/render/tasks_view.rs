@@ -131,6 +131,8 @@ pub fn draw(v: &TasksView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
         };
         if selected {
             buf.set_style(Rect::new(inner.x, y, inner.width, 1), base);
+            // Seen without colors too (NO_COLOR, a monochrome terminal).
+            put(buf, inner.x, y, "▸", base, 1);
         }
         let mut x = inner.x + 1;
         for (c, text) in cols.iter().zip(cells(row, ctx.now, with_user)) {
