@@ -83,8 +83,8 @@ impl Reply {
     }
 }
 
-/// One screen, pane or popup.
-pub trait Layer: Any {
+/// One screen, pane or popup. `Send`: the app, and so its layers, moves into the UI task.
+pub trait Layer: Any + Send {
     /// For borders and debugging: `tasks`, `task vzdump 101`.
     fn title(&self) -> String;
     /// The keymap context its actions come from (`Global` is looked up after it).
