@@ -360,3 +360,65 @@ fn snapshot_logs_beside_the_rack() {
         app
     });
 }
+
+#[test]
+fn capital_t_puts_the_last_task_log_beside_the_rack() {
+    let mut app = rack_app((160, 45));
+    assert!(typed(&mut app, "T").is_empty());
+    assert!(app.toasts.iter().any(|t| t.text == "no task to show yet"));
+    let u = upid("pve1", 1, "qmstart", "103");
+    app.handle(AppEvent::TaskDone {
+        host: "lab".into(),
+        vmid: 103,
+        upid: u.clone(),
+        ok: true,
+        message: "started".into(),
+    });
+    let effects = typed(&mut app, "T");
+    let source = LogSource::Task {
+        host: "lab".into(),
+        upid: u.clone(),
+    };
+    assert_eq!(
+        effects,
+        vec![
+            Effect::OpenTaskLog(u),
+            Effect::FollowLog {
+                source: source.clone()
+            }
+        ]
+    );
+    assert!(app.layers.screens().is_empty());
+    assert_eq!(log_in(&app, Slot::Pane(0)).source, source);
+    assert_eq!(app.layers.pane_focus(), Some(0));
+    // The rack narrowed: its geometry ends where the pane starts.
+    let pane = app.layer_area(Slot::Pane(0));
+    assert_eq!(app.geometry().area.right(), pane.x);
+}
+
+#[test]
+fn a_click_gives_a_pane_or_the_rack_the_keyboard_and_paste_fills_the_search() {
+    let mut app = with_log((160, 45), 50);
+    typed(&mut app, "s<C-w>");
+    assert_eq!(app.layers.pane_focus(), None);
+    let pane = app.layer_area(Slot::Pane(0));
+    let click = |column, row| {
+        AppEvent::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(crossterm::event::MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    app.handle(click(pane.x + 3, pane.y + 3));
+    assert_eq!(app.layers.pane_focus(), Some(0));
+    typed(&mut app, "/");
+    app.handle(AppEvent::Paste("disk\x1b full\nsecond line".into()));
+    assert_eq!(
+        log_in(&app, Slot::Pane(0)).search.input.as_deref(),
+        Some("disk\u{fffd} full")
+    );
+    typed(&mut app, "<Esc>");
+    app.handle(click(5, 10));
+    assert_eq!(app.layers.pane_focus(), None, "a click on the rack gives it back");
+}
