@@ -225,6 +225,13 @@ fn lines_are_cleaned_and_overlaps_replace() {
         done: true,
     });
     assert_eq!(top_log(&app).lines.len(), 5);
+    // `r` asks for the whole log again; its first batch (from line 0) replaces the lines.
+    assert_eq!(
+        typed(&mut app, "r"),
+        vec![Effect::FollowLog { source: JOB }]
+    );
+    lines(&mut app, 0, vec![LogLine::new("again")], false);
+    assert_eq!(top_log(&app).lines.len(), 1);
 }
 
 #[test]
@@ -420,5 +427,9 @@ fn a_click_gives_a_pane_or_the_rack_the_keyboard_and_paste_fills_the_search() {
     );
     typed(&mut app, "<Esc>");
     app.handle(click(5, 10));
-    assert_eq!(app.layers.pane_focus(), None, "a click on the rack gives it back");
+    assert_eq!(
+        app.layers.pane_focus(),
+        None,
+        "a click on the rack gives it back"
+    );
 }

@@ -226,9 +226,11 @@ impl Layer for LogView {
             }
             Action::LogSplit => return Reply::Then(vec![Request::ToggleBeside]),
             Action::Refresh => {
-                return Reply::effect(Effect::FollowLog {
-                    source: self.source.clone(),
-                });
+                let requests = ask_for_lines(&self.source)
+                    .into_iter()
+                    .map(Request::Effect)
+                    .collect();
+                return Reply::Then(requests);
             }
             // Esc first drops the search, then closes.
             Action::Back if self.search.is_active() => self.search.clear(),
@@ -351,11 +353,20 @@ pub fn open_log_requests(source: LogSource, beside: bool) -> Vec<Request> {
     if beside {
         requests.push(Request::ToggleBesideTop);
     }
+    requests.extend(ask_for_lines(&source).into_iter().map(Request::Effect));
+    requests
+}
+
+/// The effects that bring a log's lines (on open and on `r`).
+fn ask_for_lines(source: &LogSource) -> Vec<Effect> {
+    let mut effects = Vec::new();
     // Until the engine follows task logs, the whole log comes through the task log
     // popup's request (the viewer takes its answer); drop this once `FollowLog` is wired.
-    if let LogSource::Task { upid, .. } = &source {
-        requests.push(Request::Effect(Effect::OpenTaskLog(upid.clone())));
+    if let LogSource::Task { upid, .. } = source {
+        effects.push(Effect::OpenTaskLog(upid.clone()));
     }
-    requests.push(Request::Effect(Effect::FollowLog { source }));
-    requests
+    effects.push(Effect::FollowLog {
+        source: source.clone(),
+    });
+    effects
 }
