@@ -8,7 +8,7 @@ use ratatui::style::Style;
 
 use super::widgets::{boxed, duration, put};
 use crate::ui::layer::LayerCtx;
-use crate::ui::task_board::{TaskRow, TaskState, month_day_time};
+use crate::ui::task_board::{LogSource, TaskRow, TaskState, month_day_time};
 use crate::ui::tasks_view::{TasksView, table_rows};
 use crate::ui::theme::Theme;
 
@@ -62,10 +62,22 @@ fn columns(width: u16) -> Vec<Col> {
             width: 7,
         },
     ]);
+    // Wide terminals also show what identifies the log (the UPID, the job id).
+    let used: u16 = cols.iter().map(|c| c.width + 1).sum::<u16>() + 1;
+    if width >= used + 30 {
+        cols.push(Col {
+            name: "LOG",
+            width: width - used - 1,
+        });
+    }
     cols
 }
 
 fn cells(row: &TaskRow, now: std::time::SystemTime, with_user: bool) -> Vec<String> {
+    let log = match &row.log {
+        LogSource::Task { upid, .. } => crate::ui::sanitize(upid),
+        LogSource::Job { id } => format!("job {id}"),
+    };
     let mut out = vec![
         row.origin.name().to_string(),
         row.host.clone(),
@@ -80,6 +92,7 @@ fn cells(row: &TaskRow, now: std::time::SystemTime, with_user: bool) -> Vec<Stri
         row.state.name().to_string(),
         month_day_time(row.started),
         duration(row.duration_secs(now)),
+        log,
     ]);
     out
 }
@@ -138,7 +151,7 @@ pub fn draw(v: &TasksView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
         for (c, text) in cols.iter().zip(cells(row, ctx.now, with_user)) {
             let style = match c.name {
                 "STATUS" if !selected => state_style(row.state, t),
-                "SRC" | "START" if !selected => t.dim(),
+                "SRC" | "START" | "LOG" if !selected => t.dim(),
                 _ => base,
             };
             let room = inner.right().saturating_sub(x);
