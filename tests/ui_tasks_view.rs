@@ -138,7 +138,7 @@ fn enter_opens_the_log_viewer_and_asks_for_the_log() {
         .downcast_ref::<LogView>()
         .expect("the log viewer on top");
     assert_eq!(log.source, source);
-    assert_eq!(log.title, "task vzdump 100");
+    assert_eq!(log.title, "pve vzdump 100 · lab/pve1");
     assert_eq!(app.layers.screens().len(), 2, "over the tasks view");
 }
 

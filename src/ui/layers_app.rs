@@ -267,7 +267,7 @@ impl App {
             self.show_toast("no task to show yet", false);
             return Vec::new();
         };
-        let requests = open_log_requests(LogSource::Task { host, upid }, true);
+        let requests = open_log_requests(LogSource::Task { host, upid }, None, true);
         let top = Slot::Screen(self.layers.screens().len());
         self.carry_out(top, requests)
     }

@@ -347,9 +347,14 @@ pub fn stamp(at: Option<SystemTime>) -> String {
     }
 }
 
-/// Open a viewer on `source` (full screen, or `beside` the rack) and ask for its lines.
-pub fn open_log_requests(source: LogSource, beside: bool) -> Vec<Request> {
-    let mut requests = vec![Request::Push(Box::new(LogView::new(source.clone())))];
+/// Open a viewer on `source` (full screen, or `beside` the rack) and ask for its lines;
+/// `title` when the opener knows better than the source (a job's kind and target).
+pub fn open_log_requests(source: LogSource, title: Option<String>, beside: bool) -> Vec<Request> {
+    let mut view = LogView::new(source.clone());
+    if let Some(t) = title {
+        view.title = crate::ui::sanitize(&t);
+    }
+    let mut requests = vec![Request::Push(Box::new(view))];
     if beside {
         requests.push(Request::ToggleBesideTop);
     }

@@ -112,7 +112,17 @@ impl Layer for TasksView {
             }
             Action::Open | Action::Details => {
                 return match self.selected_row(ctx.board) {
-                    Some(row) => Reply::Then(open_log_requests(row.log.clone(), false)),
+                    Some(row) => {
+                        let title = format!(
+                            "{} {} {} · {}/{}",
+                            row.origin.name(),
+                            row.kind,
+                            row.target,
+                            row.host,
+                            row.node
+                        );
+                        Reply::Then(open_log_requests(row.log.clone(), Some(title), false))
+                    }
                     None => Reply::Consumed,
                 };
             }
