@@ -77,7 +77,8 @@ async fn run_tui(
         .and_then(|s| s.theme)
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| "dark".into());
-    let app = App::from_config(&paths.config_dir, &theme, SystemTime::now());
+    let mut app = App::from_config(&paths.config_dir, &theme, SystemTime::now());
+    app.layers.log_dir = paths.state_dir.join("logs");
     let (inbox_tx, inbox_rx) = mpsc::channel::<AppEvent>(INBOX_CAPACITY);
     let (effect_tx, effect_rx) = mpsc::unbounded_channel::<Effect>();
 

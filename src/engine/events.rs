@@ -95,6 +95,13 @@ pub enum EngineEvent {
         cpu: Vec<f64>,
         mem: Vec<f64>,
     },
+    /// The recent Proxmox tasks of one host (`/cluster/tasks`), or why not. Server text:
+    /// sanitize before drawing.
+    ProxmoxTasks {
+        host: String,
+        result: Result<Vec<crate::pve::TaskListEntry>, HostFailure>,
+        at: SystemTime,
+    },
     /// A Proxmox task's whole log (sanitized); `running` while it grows.
     TaskLog {
         upid: String,

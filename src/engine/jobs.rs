@@ -163,9 +163,13 @@ pub struct JobInfo {
     pub started_ms: u64,
     #[serde(default)]
     pub ended_ms: Option<u64>,
-    /// The log as kept in memory; lines are sanitized when they are added.
+    /// The log as kept in memory (its tail when long); lines are sanitized when added.
     #[serde(default)]
     pub log: VecDeque<LogLine>,
+    /// Lines ever logged: `log` holds the last ones, so its first line is number
+    /// `log_total - log.len()`.
+    #[serde(default)]
+    pub log_total: usize,
 }
 
 impl crate::store::HasJobId for JobInfo {
@@ -186,6 +190,8 @@ pub enum JobEvent {
     },
     Log {
         id: JobId,
+        /// The line's number in the job's log, from 0.
+        index: usize,
         line: LogLine,
     },
     /// The final snapshot (without its log: followers have it).
@@ -268,6 +274,7 @@ impl JobRegistry {
             started_ms: now_ms(),
             ended_ms: None,
             log: VecDeque::new(),
+            log_total: 0,
         };
         let cancel = CancellationToken::new();
         let (done, _) = watch::channel(false);
@@ -383,19 +390,21 @@ impl JobRegistry {
                 e.info.log.pop_front();
             }
             e.info.log.push_back(line.clone());
+            let index = e.info.log_total;
+            e.info.log_total += 1;
             // Another process following this job (`logs JOB --follow`) reads the journal:
             // write the new lines at most once per interval, not once per line.
             let due = line.at_ms.saturating_sub(e.last_persist_ms) >= JOURNAL_LOG_INTERVAL_MS;
             if due {
                 e.last_persist_ms = line.at_ms;
             }
-            due.then(|| journal_record(&e.info))
+            (index, due.then(|| journal_record(&e.info)))
         });
-        if let Some(record) = added {
+        if let Some((index, record)) = added {
             if let Some(record) = record {
                 self.persist(&record);
             }
-            self.publish(JobEvent::Log { id, line });
+            self.publish(JobEvent::Log { id, index, line });
         }
     }
 
@@ -494,6 +503,7 @@ fn journal_record(info: &JobInfo) -> JobInfo {
         upid: info.upid.clone(),
         started_ms: info.started_ms,
         ended_ms: info.ended_ms,
+        log_total: info.log_total,
     }
 }
 

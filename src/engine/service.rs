@@ -364,6 +364,41 @@ impl Engine {
         ));
     }
 
+    /// Every connected host's recent Proxmox tasks, published per host as they arrive.
+    pub fn refresh_tasks(&self) {
+        let links: Vec<(String, HostLink)> = lock(&self.inner.links)
+            .iter()
+            .map(|(n, l)| (n.clone(), l.clone()))
+            .collect();
+        for (host, link) in links {
+            let events = self.inner.events.clone();
+            tokio::spawn(async move {
+                let result = link
+                    .client
+                    .cluster_tasks()
+                    .await
+                    .map_err(|e| refresh::failure(&e));
+                let at = std::time::SystemTime::now();
+                let _ = events.send(EngineEvent::ProxmoxTasks { host, result, at });
+            });
+        }
+    }
+
+    /// Ask Proxmox to stop a task (what the web UI's Stop button does).
+    pub fn stop_task(&self, host: &str, upid: &str) -> Result<(), Refusal> {
+        let link = self.link(host)?;
+        let upid: crate::pve::Upid = upid
+            .parse()
+            .map_err(|e: crate::pve::PveError| Refusal::Host(e.to_string()))?;
+        let engine = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = link.client.task_stop(&upid).await {
+                engine.notice(format!("stopping {upid}: {e}"), true);
+            }
+        });
+        Ok(())
+    }
+
     // ---- consoles ----------------------------------------------------------------------
 
     /// Open (or reopen, same `session`) a console; what happens goes into `sink`.

@@ -107,6 +107,29 @@ pub enum AppEvent {
         reason: String,
         dropped: bool,
     },
+    /// Lines of one log (after `Effect::FollowLog`): `from_line` is the index of the first
+    /// line in `lines` (0 restarts the log, the current length appends, less overlaps and
+    /// replaces from there, as Proxmox's paged `start` does); `done` when the log has ended.
+    LogLines {
+        source: super::task_board::LogSource,
+        from_line: usize,
+        lines: Vec<super::task_board::LogLine>,
+        done: bool,
+    },
+    /// Proxmox tasks of one host (`/cluster/tasks`), the whole list as of `at`: replaces
+    /// that host's earlier rows.
+    TaskRows {
+        host: String,
+        rows: Vec<super::task_board::TaskRow>,
+        at: SystemTime,
+    },
+    /// Proximity's own jobs, the whole list: replaces the earlier one.
+    Jobs(Vec<super::task_board::TaskRow>),
+    /// The answer to `Effect::SaveLog`: the file written, or why not.
+    LogSaved {
+        path: std::path::PathBuf,
+        result: Result<(), String>,
+    },
 }
 
 /// The engine's: hosts as lists show them, and what the host form produces.
@@ -184,11 +207,31 @@ pub enum Effect {
     CloseConsole {
         session: u64,
     },
-    /// Ask a running job to stop.
-    CancelJob(crate::engine::JobId),
     /// Put text on the user's clipboard: the UI loop writes it to the user's terminal as
     /// OSC 52, between frames (it works over ssh, with no X11 or clipboard tool).
     CopyToClipboard(String),
+    /// Send the lines of a log as `AppEvent::LogLines`, from the first, then new ones as
+    /// they come until it ends or `StopLog` (a viewer was opened or reloaded).
+    FollowLog {
+        source: super::task_board::LogSource,
+    },
+    /// No viewer shows this log any more: stop following it.
+    StopLog {
+        source: super::task_board::LogSource,
+    },
+    /// Write `lines` (already formatted) to `path`, creating its directory; answer with
+    /// `AppEvent::LogSaved`.
+    SaveLog {
+        source: super::task_board::LogSource,
+        path: std::path::PathBuf,
+        lines: Vec<String>,
+    },
+    /// Fetch every host's Proxmox tasks (`/cluster/tasks`); answers are `AppEvent::TaskRows`.
+    RefreshTasks,
+    /// Cancel a running task: a Proximity job by id, or a Proxmox task by UPID.
+    CancelTask {
+        source: super::task_board::LogSource,
+    },
 }
 
 macro_rules! actions {
@@ -276,6 +319,19 @@ actions! {
     CopySelect = "copy_select": "copy mode: start / end the selection at the cursor",
     CopyYank = "copy_yank": "copy mode: copy the selection and leave",
     CopyLeave = "copy_leave": "copy mode: leave without copying",
+    Tasks = "tasks": "tasks: Proximity's jobs and Proxmox's tasks",
+    FocusNext = "focus_next": "focus the next log beside the rack (then the rack)",
+    TaskLogBeside = "task_log_beside": "the last task's log beside the rack",
+    Open = "open": "open the selected task's log",
+    CancelTask = "cancel_task": "cancel the selected running task",
+    LogFollow = "log_follow": "log: follow the end",
+    LogWrap = "log_wrap": "log: wrap long lines",
+    LogTimestamps = "log_timestamps": "log: show timestamps",
+    LogSearch = "log_search": "log: search",
+    LogNextMatch = "log_next_match": "log: next match",
+    LogPrevMatch = "log_prev_match": "log: previous match",
+    LogSave = "log_save": "log: save to a file",
+    LogSplit = "log_split": "log: full screen / beside the rack",
 }
 
 impl Action {
@@ -306,6 +362,24 @@ impl Action {
                 | CopySelect
                 | CopyYank
                 | CopyLeave
+        )
+    }
+
+    /// Meaningful only inside the tasks view or a log viewer: kept out of the command
+    /// palette (they act on a selected row or an open log).
+    pub fn view_only(self) -> bool {
+        use Action::*;
+        matches!(
+            self,
+            Open | CancelTask
+                | LogFollow
+                | LogWrap
+                | LogTimestamps
+                | LogSearch
+                | LogNextMatch
+                | LogPrevMatch
+                | LogSave
+                | LogSplit
         )
     }
 }

@@ -107,6 +107,10 @@ pub struct App {
     pub anchor: Option<GuestRef>,
     /// Console tabs; each owns its `term::Screen`.
     pub sessions: super::console::Sessions,
+    /// Screens as components: the tasks view, log viewers, their popups and panes.
+    pub layers: super::layer::LayerStack,
+    /// Proxmox tasks and Proximity jobs as the inbox delivered them.
+    pub task_board: super::task_board::TaskBoard,
 }
 
 impl App {
@@ -155,6 +159,8 @@ impl App {
             last_upid: None,
             anchor: None,
             sessions: Default::default(),
+            layers: Default::default(),
+            task_board: Default::default(),
         }
     }
 
@@ -185,7 +191,7 @@ impl App {
         if !self.tasks.is_empty() {
             return true;
         }
-        if self.screen != Screen::Rack {
+        if self.screen != Screen::Rack || self.layers.covers_body() {
             return false;
         }
         // Busy slots pulse, but only visible ones matter; checking the view is O(visible).
@@ -210,6 +216,9 @@ impl App {
         if let Some(bell) = self.sessions.next_deadline() {
             consider(bell);
         }
+        if let Some(layer) = self.layers.next_deadline() {
+            consider(layer);
+        }
         if self.is_animating() {
             consider(self.now + Duration::from_millis(ANIM_MS));
         }
@@ -225,7 +234,7 @@ impl App {
     }
 
     pub fn geometry(&self) -> super::view::RackGeometry {
-        let area = self.rack_screen_area();
+        let area = self.rack_area_beside_logs();
         let layout = screen_layout(area, self.detail_open, self.focus == Pane::Detail);
         rack_geometry(layout.racks, self.zoom)
     }
@@ -272,6 +281,10 @@ impl App {
 
     /// One event from the inbox.
     pub fn handle(&mut self, ev: AppEvent) -> Vec<Effect> {
+        // A log viewer showing this task takes its log; otherwise the popup does.
+        if matches!(ev, AppEvent::TaskLog { .. }) && self.layers.offer_event(&ev) {
+            return Vec::new();
+        }
         match ev {
             AppEvent::Key(k) => return self.handle_key(k),
             AppEvent::Mouse(m) => return self.handle_mouse(m),
@@ -285,6 +298,7 @@ impl App {
                 self.now = now;
                 self.toasts.retain(|t| t.until > now);
                 self.sessions.expire(now);
+                return self.layers.tick(now);
             }
             AppEvent::ConsoleOpened { session } => return self.console_opened(session),
             AppEvent::ConsoleOutput { session, bytes } => {
@@ -444,6 +458,10 @@ impl App {
                 running,
             } => self.task_log(upid, lines, running),
             AppEvent::Job(event) => self.job_event(event),
+            ev @ (AppEvent::LogLines { .. }
+            | AppEvent::TaskRows { .. }
+            | AppEvent::Jobs(_)
+            | AppEvent::LogSaved { .. }) => return self.view_event(ev),
         }
         Vec::new()
     }

@@ -6,7 +6,9 @@
 use tokio::sync::{broadcast, mpsc};
 
 use super::action::{AppEvent, Effect};
-use crate::engine::{Engine, EngineEvent};
+use super::log_follow::LogFollowers;
+use super::task_board::LogSource;
+use crate::engine::{Engine, EngineEvent, JobEvent};
 
 /// Turn effects into engine calls until `Effect::Quit` or the UI is gone.
 pub async fn run_effects(
@@ -14,65 +16,125 @@ pub async fn run_effects(
     mut effects: mpsc::UnboundedReceiver<Effect>,
     inbox: mpsc::Sender<AppEvent>,
 ) {
+    let mut runner = EffectRunner::new(engine, inbox);
     while let Some(effect) = effects.recv().await {
         if matches!(effect, Effect::Quit) {
             break;
         }
-        apply(&engine, effect, &inbox);
+        runner.apply(effect);
     }
 }
 
-/// One effect. Never awaits: see the module header.
-pub fn apply(engine: &Engine, effect: Effect, inbox: &mpsc::Sender<AppEvent>) {
-    match effect {
-        // The UI loop performs these itself: they act on the user's terminal.
-        Effect::Quit | Effect::Suspend | Effect::CopyToClipboard(_) => {}
-        Effect::Refresh(host) => engine.refresh(&host),
-        Effect::RefreshAll => engine.refresh_all(),
-        Effect::Power { target, op } => {
-            if let Err(e) = engine.power(&target, op) {
-                refused(inbox, e.to_string());
-            }
+/// Carries out the UI's effects on the engine; owns the log followers.
+pub struct EffectRunner {
+    engine: Engine,
+    inbox: mpsc::Sender<AppEvent>,
+    followers: LogFollowers,
+}
+
+impl EffectRunner {
+    pub fn new(engine: Engine, inbox: mpsc::Sender<AppEvent>) -> EffectRunner {
+        EffectRunner {
+            engine,
+            inbox,
+            followers: LogFollowers::default(),
         }
-        Effect::Delete { target } => {
-            if let Err(e) = engine.delete(&target, false) {
-                refused(inbox, e.to_string());
-            }
-        }
-        Effect::CancelJob(id) => {
-            if !engine.cancel(id) {
-                refused(inbox, format!("{id} is not running"));
-            }
-        }
-        Effect::OpenTaskLog(upid) => engine.task_log(&upid),
-        Effect::SaveSettings { theme } => engine.save_theme(&theme),
-        Effect::SaveRecording { switch, on } => engine.save_recording(&switch, on),
-        Effect::AddHost(draft) => engine.add_host(draft, None),
-        Effect::EditHost { original, draft } => engine.add_host(draft, Some(original)),
-        Effect::RemoveHost(name) => engine.remove_host(&name),
-        Effect::TestHost(draft) => engine.test_host(draft),
-        Effect::TrustFingerprint {
-            host,
-            fingerprint,
-            accept,
-        } => engine.trust_fingerprint(&host, fingerprint, accept),
-        Effect::LoadDetail { host, node, vmid } => engine.load_detail(&host, &node, vmid),
-        Effect::StartDemo => engine.start_demo(),
-        Effect::OpenConsole {
-            session,
-            host,
-            target,
-            cols,
-            rows,
-        } => engine.open_console(session, &host, target, (cols, rows), inbox.clone()),
-        Effect::ConsoleInput { session, bytes } => engine.console_input(session, bytes),
-        Effect::ConsoleResize {
-            session,
-            cols,
-            rows,
-        } => engine.console_resize(session, cols, rows),
-        Effect::CloseConsole { session } => engine.close_console(session),
     }
+
+    /// One effect. Never awaits: see the module header.
+    pub fn apply(&mut self, effect: Effect) {
+        let (engine, inbox) = (&self.engine, &self.inbox);
+        match effect {
+            // The UI loop performs these itself: they act on the user's terminal.
+            Effect::Quit | Effect::Suspend | Effect::CopyToClipboard(_) => {}
+            Effect::Refresh(host) => engine.refresh(&host),
+            Effect::RefreshAll => engine.refresh_all(),
+            Effect::Power { target, op } => {
+                if let Err(e) = engine.power(&target, op) {
+                    refused(inbox, e.to_string());
+                }
+            }
+            Effect::Delete { target } => {
+                if let Err(e) = engine.delete(&target, false) {
+                    refused(inbox, e.to_string());
+                }
+            }
+            Effect::CancelTask { source } => match source {
+                LogSource::Job { id } => {
+                    if !engine.cancel(crate::engine::JobId(id)) {
+                        refused(inbox, format!("job-{id} is not running"));
+                    }
+                }
+                LogSource::Task { host, upid } => {
+                    if let Err(e) = engine.stop_task(&host, &upid) {
+                        refused(inbox, e.to_string());
+                    }
+                }
+            },
+            Effect::RefreshTasks => engine.refresh_tasks(),
+            Effect::FollowLog { source } => self.followers.follow(engine, source, inbox.clone()),
+            Effect::StopLog { source } => self.followers.stop(&source),
+            Effect::SaveLog { path, lines, .. } => save_log(path, lines, inbox.clone()),
+            Effect::OpenTaskLog(upid) => engine.task_log(&upid),
+            Effect::SaveSettings { theme } => engine.save_theme(&theme),
+            Effect::SaveRecording { switch, on } => engine.save_recording(&switch, on),
+            Effect::AddHost(draft) => engine.add_host(draft, None),
+            Effect::EditHost { original, draft } => engine.add_host(draft, Some(original)),
+            Effect::RemoveHost(name) => engine.remove_host(&name),
+            Effect::TestHost(draft) => engine.test_host(draft),
+            Effect::TrustFingerprint {
+                host,
+                fingerprint,
+                accept,
+            } => engine.trust_fingerprint(&host, fingerprint, accept),
+            Effect::LoadDetail { host, node, vmid } => engine.load_detail(&host, &node, vmid),
+            Effect::StartDemo => engine.start_demo(),
+            Effect::OpenConsole {
+                session,
+                host,
+                target,
+                cols,
+                rows,
+            } => engine.open_console(session, &host, target, (cols, rows), inbox.clone()),
+            Effect::ConsoleInput { session, bytes } => engine.console_input(session, bytes),
+            Effect::ConsoleResize {
+                session,
+                cols,
+                rows,
+            } => engine.console_resize(session, cols, rows),
+            Effect::CloseConsole { session } => engine.close_console(session),
+        }
+    }
+}
+
+/// Write a log the viewer formatted (0600, its directory 0700), off the UI's loop.
+fn save_log(path: std::path::PathBuf, lines: Vec<String>, inbox: mpsc::Sender<AppEvent>) {
+    tokio::task::spawn_blocking(move || {
+        let result = write_private(&path, &lines).map_err(|e| e.to_string());
+        let _ = inbox.blocking_send(AppEvent::LogSaved { path, result });
+    });
+}
+
+fn write_private(path: &std::path::Path, lines: &[String]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        if let Some(dir) = path.parent() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(crate::store::DIR_MODE)
+                .create(dir)?;
+        }
+        opts.mode(crate::store::FILE_MODE);
+    }
+    let mut out = std::io::BufWriter::new(opts.open(path)?);
+    for line in lines {
+        writeln!(out, "{line}")?;
+    }
+    out.flush()
 }
 
 /// A refusal is the user's to read: a toast, sent without waiting (the inbox is the UI's).
@@ -96,7 +158,7 @@ pub async fn forward_events(
             }
             Err(broadcast::error::RecvError::Closed) => return,
         };
-        for event in batch {
+        for event in batch.into_iter().flat_map(|e| with_job_rows(&engine, e)) {
             if inbox.send(event).await.is_err() {
                 return;
             }
@@ -116,8 +178,39 @@ fn resync(engine: &Engine) -> Vec<AppEvent> {
     out
 }
 
+/// A job that started, moved to a step or ended changes the tasks view's job rows: they
+/// follow the event (log lines do not change a row).
+fn with_job_rows(engine: &Engine, event: AppEvent) -> Vec<AppEvent> {
+    let rows_changed = matches!(&event, AppEvent::Job(j) if !matches!(j, JobEvent::Log { .. }));
+    let mut out = vec![event];
+    if rows_changed {
+        out.push(AppEvent::Jobs(
+            engine
+                .jobs()
+                .iter()
+                .map(super::task_rows::job_row)
+                .collect(),
+        ));
+    }
+    out
+}
+
 pub fn to_app_event(event: EngineEvent) -> AppEvent {
     match event {
+        EngineEvent::ProxmoxTasks { host, result, at } => match result {
+            Ok(list) => AppEvent::TaskRows {
+                rows: list
+                    .iter()
+                    .map(|t| super::task_rows::task_row(&host, t))
+                    .collect(),
+                host,
+                at,
+            },
+            Err(e) => AppEvent::Toast {
+                text: format!("tasks of {host}: {e}"),
+                error: true,
+            },
+        },
         EngineEvent::Inventory { host, result, at } => AppEvent::Inventory(host, result, at),
         EngineEvent::Cached { host, list, at } => AppEvent::Cached(host, list, at),
         EngineEvent::Hosts(list) => AppEvent::HostsConfigured(list),

@@ -15,6 +15,11 @@ impl App {
         if self.screen == Screen::Console && self.popup.is_none() {
             return self.console_paste(text);
         }
+        if self.popup.is_none()
+            && let Some(effects) = self.layers_paste(text)
+        {
+            return effects;
+        }
         let clean = super::sanitize(text.lines().next().unwrap_or(""));
         match &mut self.popup {
             Some(Popup::HostForm(form)) => form.paste(text),
@@ -49,6 +54,9 @@ impl App {
         }
         if self.popup.is_some() {
             return super::popup_keys::handle(self, k);
+        }
+        if let Some(effects) = self.layers_key(k) {
+            return effects;
         }
         if self.filter_editing {
             match k.code {
@@ -117,6 +125,9 @@ impl App {
         }
         if self.screen == Screen::Console {
             return self.console_mouse(m);
+        }
+        if let Some(effects) = self.layers_mouse(m) {
+            return effects;
         }
         if self.screen != Screen::Rack {
             let body_y = 1u16; // below the LCD line

@@ -25,10 +25,14 @@ pub enum Context {
     /// A console in copy mode: its keys move the copy cursor and select (single keys, never
     /// `Global`, never the guest).
     Copy,
+    /// The tasks view (jobs and Proxmox tasks).
+    Tasks,
+    /// A log viewer, full screen or beside the rack.
+    Log,
 }
 
 impl Context {
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 9] = [
         Context::Global,
         Context::Rack,
         Context::Hosts,
@@ -36,6 +40,8 @@ impl Context {
         Context::Settings,
         Context::Console,
         Context::Copy,
+        Context::Tasks,
+        Context::Log,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -46,6 +52,8 @@ impl Context {
             Context::Settings => "settings",
             Context::Console => "console",
             Context::Copy => "copy",
+            Context::Tasks => "tasks",
+            Context::Log => "log",
         }
     }
     fn from_name(s: &str) -> Option<Context> {
@@ -279,7 +287,7 @@ impl Keymap {
                 err(
                     section.span().start,
                     section.get_ref().clone(),
-                    "unknown context (expected global, rack, hosts, onboarding, settings, console or copy)".into(),
+                    "unknown context (expected global, rack, hosts, onboarding, settings, console, copy, tasks or log)".into(),
                 )
             })?;
             for (name, keys) in actions {

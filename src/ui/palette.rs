@@ -14,6 +14,7 @@ impl App {
             .filter(|a| {
                 // Console commands after the escape chord make no sense from the rack.
                 !a.console_only()
+                    && !a.view_only()
                     && !matches!(
                         a,
                         Action::Palette | Action::Up | Action::Down | Action::Left | Action::Right

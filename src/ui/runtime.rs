@@ -484,7 +484,8 @@ where
             },
             _ = sleep => {
                 if !dirty {
-                    app.handle(AppEvent::Tick(SystemTime::now()));
+                    // A tick may ask for work (the open tasks view's periodic refresh).
+                    out.extend(app.handle(AppEvent::Tick(SystemTime::now())));
                     dirty = true;
                 }
             },

@@ -47,6 +47,12 @@ impl App {
                 return Vec::new();
             }
             Action::Demo => return vec![Effect::StartDemo],
+            Action::Tasks => return self.open_tasks_view(),
+            Action::FocusNext => {
+                self.layers.cycle_focus();
+                return Vec::new();
+            }
+            Action::TaskLogBeside => return self.open_task_log_beside(),
             Action::Consoles => return self.console_action(action),
             _ => {}
         }

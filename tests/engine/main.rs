@@ -123,12 +123,10 @@ async fn deleting_a_running_container_is_refused_for_every_caller() {
     // The TUI's path: its delete effect goes through the same engine call, and the refusal
     // comes back as an error toast; no job is started.
     let (inbox, mut rx) = tokio::sync::mpsc::channel(16);
-    proximity::ui::engine_link::apply(
-        &engine,
+    proximity::ui::engine_link::EffectRunner::new(engine.clone(), inbox).apply(
         proximity::ui::Effect::Delete {
             target: running.clone(),
         },
-        &inbox,
     );
     match rx.try_recv() {
         Ok(proximity::ui::AppEvent::Toast { text, error: true }) => {
@@ -185,7 +183,8 @@ async fn a_dead_host_delays_neither_keystrokes_nor_another_hosts_refresh() {
     // Through the TUI's effect path: adding a host on the dead server (its certificate
     // fetch hangs) is in flight while console keystrokes go to the live host.
     let (inbox, mut rx) = tokio::sync::mpsc::channel(1024);
-    let apply = |e| proximity::ui::engine_link::apply(&engine, e, &inbox);
+    let mut runner = proximity::ui::engine_link::EffectRunner::new(engine.clone(), inbox);
+    let mut apply = |e| runner.apply(e);
     apply(proximity::ui::Effect::AddHost(
         proximity::engine::HostDraft {
             name: "slow".into(),
@@ -304,5 +303,124 @@ async fn a_job_that_changes_proxmox_is_journaled_and_found_by_the_next_start() {
     let ended: proximity::engine::JobInfo = store.jobs().get(id.0).unwrap().unwrap();
     assert_eq!(ended.state, JobState::Cancelled);
     assert!(next.interrupted_jobs().is_empty());
+    sim.handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tasks_view_gets_jobs_proxmox_tasks_and_followed_logs() {
+    use proximity::ui::AppEvent;
+    use proximity::ui::task_board::{LogSource, RowOrigin, TaskState};
+    let sim = start_sim(5).await;
+    let engine = engine(None);
+    engine.connect(&sim.spec).unwrap();
+    let (inbox, mut rx) = tokio::sync::mpsc::channel(1024);
+    let forward = tokio::spawn(proximity::ui::engine_link::forward_events(
+        engine.clone(),
+        engine.subscribe(),
+        inbox.clone(),
+    ));
+    let mut runner = proximity::ui::engine_link::EffectRunner::new(engine.clone(), inbox);
+    let list = engine.fetch_inventory("lab").await.unwrap();
+    let stopped = guest_with(&list, "lxc", "stopped");
+    let id = engine.power(&stopped, PowerOp::Start).unwrap();
+    let source = LogSource::Job { id: id.0 };
+    runner.apply(proximity::ui::Effect::FollowLog {
+        source: source.clone(),
+    });
+    // The followed log arrives in order and ends; the job rows follow the job's state.
+    let mut lines: Vec<String> = Vec::new();
+    let mut job_row_states = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let ev = tokio::time::timeout_at(deadline.into(), rx.recv())
+            .await
+            .expect("the log ends in time")
+            .unwrap();
+        match ev {
+            AppEvent::LogLines {
+                source: s,
+                from_line,
+                lines: batch,
+                done,
+            } if s == source => {
+                assert_eq!(from_line, lines.len(), "no gap and no repeat");
+                lines.extend(batch.into_iter().map(|l| l.text));
+                if done {
+                    break;
+                }
+            }
+            AppEvent::Jobs(rows) => {
+                let row = rows.iter().find(|r| r.log == source).unwrap();
+                assert_eq!(row.origin, RowOrigin::Job);
+                job_row_states.push(row.state);
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(
+        lines.first().map(String::as_str),
+        Some(&*format!("start {}", stopped.vmid))
+    );
+    assert!(lines.iter().any(|l| l == "TASK OK"), "{lines:?}");
+    assert_eq!(job_row_states.first(), Some(&TaskState::Running));
+    // The rows' end may trail the log's end: wait for the final Jobs event.
+    while job_row_states.last() != Some(&TaskState::Ok) {
+        match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await {
+            Ok(Some(AppEvent::Jobs(rows))) => {
+                job_row_states.push(rows.iter().find(|r| r.log == source).unwrap().state)
+            }
+            Ok(Some(_)) => continue,
+            _ => panic!("the job's row never says ok: {job_row_states:?}"),
+        }
+    }
+
+    // Proxmox's own task list has the start, with a log the viewer can follow.
+    runner.apply(proximity::ui::Effect::RefreshTasks);
+    let rows = loop {
+        match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await {
+            Ok(Some(AppEvent::TaskRows { host, rows, .. })) if host == "lab" => break rows,
+            Ok(Some(_)) => continue,
+            other => panic!("no task rows: {other:?}"),
+        }
+    };
+    let upid = engine.job(id).unwrap().upid.unwrap();
+    let row = rows
+        .iter()
+        .find(|r| {
+            r.log
+                == LogSource::Task {
+                    host: "lab".into(),
+                    upid: upid.clone(),
+                }
+        })
+        .expect("the start is in /cluster/tasks");
+    assert_eq!((row.origin, row.state), (RowOrigin::Pve, TaskState::Ok));
+    let task = LogSource::Task {
+        host: "lab".into(),
+        upid,
+    };
+    runner.apply(proximity::ui::Effect::FollowLog {
+        source: task.clone(),
+    });
+    let mut task_lines = Vec::new();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await {
+            Ok(Some(AppEvent::LogLines {
+                source,
+                lines,
+                done,
+                ..
+            })) if source == task => {
+                task_lines.extend(lines.into_iter().map(|l| l.text));
+                if done {
+                    break;
+                }
+            }
+            Ok(Some(_)) => continue,
+            other => panic!("the task log did not end: {other:?}"),
+        }
+    }
+    assert_eq!(task_lines.last().map(String::as_str), Some("TASK OK"));
+    forward.abort();
     sim.handle.shutdown().await;
 }

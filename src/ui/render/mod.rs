@@ -4,12 +4,15 @@
 mod console;
 mod detail;
 mod heatmap;
+mod layers;
+pub mod log_view;
 mod popups;
 mod rack;
 pub mod replay;
 mod screens;
 mod slot;
 mod task_log;
+pub mod tasks_view;
 pub mod widgets;
 
 use ratatui::Frame;
@@ -78,6 +81,8 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     );
     lcd(app, layout.lcd, buf);
     match app.screen {
+        _ if app.layers.covers_body() => layers::draw_screens(app, buf),
+        Screen::Rack if app.logs_beside() => layers::draw_rack_beside(app, area, &layout, buf),
         Screen::Rack if app.console_beside() => {
             // The split console stays on the right, unfocused; the rack (and its detail
             // panel) lay out in what is left, as `App::geometry` does.
@@ -215,6 +220,9 @@ fn lcd(app: &App, area: Rect, buf: &mut Buffer) {
 
 /// Key hints for the current screen, generated from the keymap.
 fn hints(app: &App) -> Vec<(String, &'static str)> {
+    if let Some(hints) = layers::hints(app) {
+        return hints;
+    }
     let copy_mode = app.screen == Screen::Console
         && app
             .sessions

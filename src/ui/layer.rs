@@ -1,0 +1,427 @@
+//! Screens as components (after helix's compositor): each `Layer` owns its state, reads
+//! its keys from its own keymap context and draws itself. The `LayerStack` holds the
+//! full-screen layers (the top one gets keys first, they draw bottom-up over the body) and
+//! up to `MAX_PANES` panes beside the rack, one of which may have the keyboard.
+//!
+//! A layer answers a key with a `Reply`: ignored (the key goes on), consumed, or consumed
+//! with `Request`s the app carries out (push or close layers, effects for the runtime,
+//! toasts). Layers never see `App`: what they may read comes in a `LayerCtx`.
+
+use std::any::Any;
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use crossterm::event::KeyEvent;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::action::{Action, AppEvent, Effect};
+use super::keymap::{Context, Keymap};
+use super::task_board::TaskBoard;
+use super::theme::Theme;
+
+/// At most this many logs beside the rack; beyond that the columns get too narrow to read.
+pub const MAX_PANES: usize = 3;
+
+/// What a layer may read while it handles input or draws.
+pub struct LayerCtx<'a> {
+    pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
+    pub board: &'a TaskBoard,
+    pub now: SystemTime,
+    /// Where the layer is drawn (the same rectangle `render` gets), for page sizes.
+    pub area: Rect,
+    /// Whether this layer has the keyboard (a pane beside a focused rack does not).
+    pub focused: bool,
+    /// Where saved logs go (`<state dir>/logs`).
+    pub log_dir: &'a std::path::Path,
+}
+
+/// What the app must do after a layer handled something.
+pub enum Request {
+    Effect(Effect),
+    /// Put a layer on top of the full-screen stack.
+    Push(Box<dyn Layer>),
+    /// Close the layer that asked (its `on_close` effects are sent).
+    Close,
+    /// Move the layer that asked between full screen and a pane beside the rack.
+    ToggleBeside,
+    /// Move the top full-screen layer beside the rack (right after a `Push`).
+    ToggleBesideTop,
+    Toast {
+        text: String,
+        error: bool,
+    },
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Request::Effect(e) => write!(f, "Effect({e:?})"),
+            Request::Push(l) => write!(f, "Push({})", l.title()),
+            Request::Close => f.write_str("Close"),
+            Request::ToggleBeside => f.write_str("ToggleBeside"),
+            Request::ToggleBesideTop => f.write_str("ToggleBesideTop"),
+            Request::Toast { text, error } => write!(f, "Toast({text:?}, {error})"),
+        }
+    }
+}
+
+/// A layer's answer to an input.
+#[derive(Debug)]
+pub enum Reply {
+    /// Not for this layer: the next one (or the app) gets it.
+    Ignored,
+    Consumed,
+    /// Consumed, and the app must do these.
+    Then(Vec<Request>),
+}
+
+impl Reply {
+    pub fn effect(e: Effect) -> Reply {
+        Reply::Then(vec![Request::Effect(e)])
+    }
+}
+
+/// One screen, pane or popup. `Send`: the app, and so its layers, moves into the UI task.
+pub trait Layer: Any + Send {
+    /// For borders and debugging: `tasks`, `task vzdump 101`.
+    fn title(&self) -> String;
+    /// The keymap context its actions come from (`Global` is looked up after it).
+    fn context(&self) -> Context;
+    /// While true (a search or filter line is being typed), keys arrive raw in `on_text`.
+    fn wants_text(&self) -> bool {
+        false
+    }
+    /// Keys a modal layer ignores go to the app's global actions only, never to layers
+    /// under it.
+    fn modal(&self) -> bool {
+        true
+    }
+    /// Whether it hides everything under it (a small popup does not: the layer under it
+    /// is drawn first).
+    fn opaque(&self) -> bool {
+        true
+    }
+    fn on_action(&mut self, action: Action, ctx: &LayerCtx) -> Reply;
+    fn on_text(&mut self, _key: KeyEvent, _ctx: &LayerCtx) -> Reply {
+        Reply::Ignored
+    }
+    fn on_paste(&mut self, _text: &str) -> Reply {
+        Reply::Ignored
+    }
+    /// The mouse wheel over the layer (`down` towards the end), in lines.
+    fn on_wheel(&mut self, _down: bool, _ctx: &LayerCtx) -> Reply {
+        Reply::Ignored
+    }
+    /// Data from the inbox. Answer true to take the event (no one else sees it).
+    fn on_event(&mut self, _ev: &AppEvent) -> bool {
+        false
+    }
+    /// The clock moved; periodic requests (a refresh while visible) go here.
+    fn on_tick(&mut self, _now: SystemTime) -> Vec<Effect> {
+        Vec::new()
+    }
+    /// When the layer next wants a tick.
+    fn next_deadline(&self) -> Option<SystemTime> {
+        None
+    }
+    /// Effects when the layer leaves (stop following a log).
+    fn on_close(&mut self) -> Vec<Effect> {
+        Vec::new()
+    }
+    /// Whether it can sit beside the rack as a pane.
+    fn can_be_beside(&self) -> bool {
+        false
+    }
+    /// Status-bar hints, looked up in `context()`.
+    fn hints(&self) -> Vec<(Action, &'static str)> {
+        Vec::new()
+    }
+    /// Draw into `area`; reads only.
+    fn render(&self, area: Rect, buf: &mut Buffer, ctx: &LayerCtx);
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// Where a layer lives in the stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// The full-screen stack, 0 = bottom.
+    Screen(usize),
+    /// Beside the rack, 0 = leftmost.
+    Pane(usize),
+}
+
+/// The full-screen layers and the panes beside the rack.
+pub struct LayerStack {
+    screens: Vec<Box<dyn Layer>>,
+    panes: Vec<Box<dyn Layer>>,
+    /// Which pane has the keyboard; `None`: the rack has it.
+    pane_focus: Option<usize>,
+    /// Where saved logs go; the runtime sets `<state dir>/logs`.
+    pub log_dir: PathBuf,
+}
+
+impl Default for LayerStack {
+    fn default() -> LayerStack {
+        LayerStack {
+            screens: Vec::new(),
+            panes: Vec::new(),
+            pane_focus: None,
+            log_dir: PathBuf::from("logs"),
+        }
+    }
+}
+
+impl std::fmt::Debug for LayerStack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = |v: &[Box<dyn Layer>]| v.iter().map(|l| l.title()).collect::<Vec<_>>();
+        f.debug_struct("LayerStack")
+            .field("screens", &names(&self.screens))
+            .field("panes", &names(&self.panes))
+            .field("pane_focus", &self.pane_focus)
+            .finish()
+    }
+}
+
+impl LayerStack {
+    pub fn is_empty(&self) -> bool {
+        self.screens.is_empty() && self.panes.is_empty()
+    }
+
+    /// A full-screen layer covers the body: nothing under it needs drawing.
+    pub fn covers_body(&self) -> bool {
+        !self.screens.is_empty()
+    }
+
+    pub fn screens(&self) -> &[Box<dyn Layer>] {
+        &self.screens
+    }
+
+    pub fn panes(&self) -> &[Box<dyn Layer>] {
+        &self.panes
+    }
+
+    pub fn pane_focus(&self) -> Option<usize> {
+        self.pane_focus
+    }
+
+    /// The layer that gets keys: the top screen, else the focused pane.
+    pub fn keyboard(&self) -> Option<Slot> {
+        if !self.screens.is_empty() {
+            return Some(Slot::Screen(self.screens.len() - 1));
+        }
+        self.pane_focus
+            .filter(|i| *i < self.panes.len())
+            .map(Slot::Pane)
+    }
+
+    pub fn get(&self, slot: Slot) -> Option<&dyn Layer> {
+        match slot {
+            Slot::Screen(i) => self.screens.get(i).map(|l| l.as_ref()),
+            Slot::Pane(i) => self.panes.get(i).map(|l| l.as_ref()),
+        }
+    }
+
+    pub fn get_mut(&mut self, slot: Slot) -> Option<&mut Box<dyn Layer>> {
+        match slot {
+            Slot::Screen(i) => self.screens.get_mut(i),
+            Slot::Pane(i) => self.panes.get_mut(i),
+        }
+    }
+
+    /// The layers keys are offered to, top-down: screens from the top until a modal one,
+    /// or the focused pane.
+    pub fn key_route(&self) -> Vec<Slot> {
+        if self.screens.is_empty() {
+            return self.keyboard().into_iter().collect();
+        }
+        let mut route = Vec::new();
+        for i in (0..self.screens.len()).rev() {
+            route.push(Slot::Screen(i));
+            if self.screens[i].modal() {
+                break;
+            }
+        }
+        route
+    }
+
+    /// Borrow a layer out of its place (a blank stands in, so every index and the focus
+    /// stay as they are) while it handles something with a context read from the app.
+    pub fn take(&mut self, slot: Slot) -> Option<Box<dyn Layer>> {
+        let place = self.get_mut(slot)?;
+        Some(std::mem::replace(place, Box::new(Blank)))
+    }
+
+    /// Put back what `take` lent out.
+    pub fn put_back(&mut self, slot: Slot, layer: Box<dyn Layer>) {
+        if let Some(place) = self.get_mut(slot) {
+            *place = layer;
+        }
+    }
+
+    pub fn push(&mut self, layer: Box<dyn Layer>) {
+        self.screens.push(layer);
+    }
+
+    /// Put a layer beside the rack and give it the keyboard; `Err` gives it back when
+    /// `MAX_PANES` are open.
+    pub fn add_pane(&mut self, layer: Box<dyn Layer>) -> Result<(), Box<dyn Layer>> {
+        if self.panes.len() >= MAX_PANES {
+            return Err(layer);
+        }
+        self.panes.push(layer);
+        self.pane_focus = Some(self.panes.len() - 1);
+        Ok(())
+    }
+
+    /// Take a layer out; the focus moves to the pane that takes its place, else the rack.
+    pub fn remove(&mut self, slot: Slot) -> Option<Box<dyn Layer>> {
+        match slot {
+            Slot::Screen(i) if i < self.screens.len() => Some(self.screens.remove(i)),
+            Slot::Pane(i) if i < self.panes.len() => {
+                let layer = self.panes.remove(i);
+                self.pane_focus = match self.pane_focus {
+                    _ if self.panes.is_empty() => None,
+                    Some(f) if f > i => Some(f - 1),
+                    Some(f) if f == i => Some(i.min(self.panes.len() - 1)),
+                    other => other,
+                };
+                Some(layer)
+            }
+            _ => None,
+        }
+    }
+
+    /// Close every full-screen layer (a jump to another screen); their close effects.
+    pub fn clear_screens(&mut self) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        while let Some(mut l) = self.screens.pop() {
+            effects.extend(l.on_close());
+        }
+        effects
+    }
+
+    /// Rack -> first pane -> ... -> last pane -> rack.
+    pub fn cycle_focus(&mut self) {
+        self.pane_focus = match self.pane_focus {
+            _ if self.panes.is_empty() => None,
+            None => Some(0),
+            Some(i) if i + 1 < self.panes.len() => Some(i + 1),
+            Some(_) => None,
+        };
+    }
+
+    pub fn focus_pane(&mut self, pane: Option<usize>) {
+        self.pane_focus = pane.filter(|i| *i < self.panes.len());
+    }
+
+    /// Offer a data event to every layer, top screen first; true when one took it.
+    pub fn offer_event(&mut self, ev: &AppEvent) -> bool {
+        self.screens
+            .iter_mut()
+            .rev()
+            .chain(self.panes.iter_mut())
+            .any(|l| l.on_event(ev))
+    }
+
+    /// The layers on screen, bottom-up: the screens from the topmost opaque one, else
+    /// the panes.
+    pub fn visible(&self) -> Vec<Slot> {
+        if self.screens.is_empty() {
+            return (0..self.panes.len()).map(Slot::Pane).collect();
+        }
+        let from = (0..self.screens.len())
+            .rev()
+            .find(|i| self.screens[*i].opaque())
+            .unwrap_or(0);
+        (from..self.screens.len()).map(Slot::Screen).collect()
+    }
+
+    /// Only what is on screen ticks (the tasks view refreshes while it is seen).
+    pub fn tick(&mut self, now: SystemTime) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        for slot in self.visible() {
+            if let Some(l) = self.get_mut(slot) {
+                effects.extend(l.on_tick(now));
+            }
+        }
+        effects
+    }
+
+    pub fn next_deadline(&self) -> Option<SystemTime> {
+        self.visible()
+            .into_iter()
+            .filter_map(|s| self.get(s).and_then(|l| l.next_deadline()))
+            .min()
+    }
+}
+
+/// Stands in for a layer lent out by `LayerStack::take`.
+struct Blank;
+
+impl Layer for Blank {
+    fn title(&self) -> String {
+        String::new()
+    }
+    fn context(&self) -> Context {
+        Context::Global
+    }
+    fn on_action(&mut self, _action: Action, _ctx: &LayerCtx) -> Reply {
+        Reply::Ignored
+    }
+    fn render(&self, _area: Rect, _buf: &mut Buffer, _ctx: &LayerCtx) {}
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// Split the rack's part of the body among the rack and `panes` log panes: the rack keeps
+/// an equal share but at least 30 columns when there is room.
+pub fn beside_layout(area: Rect, panes: usize) -> (Rect, Vec<Rect>) {
+    if panes == 0 {
+        return (area, Vec::new());
+    }
+    let n = panes as u16;
+    let share = area.width / (n + 1);
+    let rack_w = share.max(30.min(area.width / 2));
+    let rack = Rect {
+        width: rack_w,
+        ..area
+    };
+    let rest = area.width - rack_w;
+    let mut x = area.x + rack_w;
+    let mut out = Vec::with_capacity(panes);
+    for i in 0..n {
+        // The last pane takes the remainder, so the panes end at the area's edge.
+        let w = if i + 1 == n {
+            area.right() - x
+        } else {
+            rest / n
+        };
+        out.push(Rect {
+            x,
+            width: w,
+            ..area
+        });
+        x += w;
+    }
+    (rack, out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panes_share_the_width() {
+        let (rack, panes) = beside_layout(Rect::new(0, 1, 160, 40), 3);
+        assert_eq!(rack.width, 40);
+        assert_eq!(panes.len(), 3);
+        assert_eq!(panes[2].right(), 160);
+        let (rack, panes) = beside_layout(Rect::new(0, 1, 80, 22), 2);
+        assert_eq!(rack.width, 30);
+        assert_eq!(panes[0].x, 30);
+        assert_eq!(panes[1].right(), 80);
+    }
+}

@@ -1,0 +1,350 @@
+//! How `App` drives its `LayerStack`: keys (through the keymap context of the layer that
+//! has the keyboard, chords included), paste, the mouse, data events, and the requests
+//! layers answer with. Keys a layer ignores reach only the app's global actions (quit,
+//! help, palette, screen jumps), never the rack under a full-screen layer.
+
+use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::Rect;
+
+use super::action::{Action, AppEvent, Effect};
+use super::app::{App, Screen};
+use super::keymap::{Context, KeyPress, Lookup};
+use super::layer::{Layer, LayerCtx, Reply, Request, Slot, beside_layout};
+use super::log_view::open_log_requests;
+use super::task_board::LogSource;
+use super::tasks_view::TasksView;
+use super::view::screen_layout;
+
+impl App {
+    /// The whole terminal.
+    fn full_area(&self) -> Rect {
+        Rect::new(0, 0, self.size.0, self.size.1)
+    }
+
+    /// Whether the log panes are drawn beside the rack now.
+    pub fn logs_beside(&self) -> bool {
+        self.screen == Screen::Rack && !self.layers.panes().is_empty()
+    }
+
+    /// The body part the rack and its log panes share (left of a split console).
+    fn beside_region(&self) -> Rect {
+        screen_layout(self.rack_screen_area(), false, false).body
+    }
+
+    /// The part of the terminal the rack lays itself out in, log panes taken off.
+    pub fn rack_area_beside_logs(&self) -> Rect {
+        let area = self.rack_screen_area();
+        if !self.logs_beside() {
+            return area;
+        }
+        let (rack, _) = beside_layout(self.beside_region(), self.layers.panes().len());
+        Rect {
+            width: rack.width,
+            ..area
+        }
+    }
+
+    /// Where a layer is drawn.
+    pub fn layer_area(&self, slot: Slot) -> Rect {
+        match slot {
+            Slot::Screen(_) => screen_layout(self.full_area(), false, false).body,
+            Slot::Pane(i) => {
+                let (_, panes) = beside_layout(self.beside_region(), self.layers.panes().len());
+                panes.get(i).copied().unwrap_or_default()
+            }
+        }
+    }
+
+    pub fn layer_ctx(&self, slot: Slot) -> LayerCtx<'_> {
+        LayerCtx {
+            theme: &self.theme,
+            keymap: &self.keymap,
+            board: &self.task_board,
+            now: self.now,
+            area: self.layer_area(slot),
+            focused: self.layers.keyboard() == Some(slot),
+            log_dir: &self.layers.log_dir,
+        }
+    }
+
+    /// Run `f` on the layer in `slot` with its context, then carry out its reply.
+    fn with_layer(
+        &mut self,
+        slot: Slot,
+        f: impl FnOnce(&mut dyn Layer, &LayerCtx) -> Reply,
+    ) -> Option<Vec<Effect>> {
+        let mut layer = self.layers.take(slot)?;
+        let reply = {
+            let ctx = self.layer_ctx(slot);
+            f(layer.as_mut(), &ctx)
+        };
+        self.layers.put_back(slot, layer);
+        match reply {
+            Reply::Ignored => None,
+            Reply::Consumed => Some(Vec::new()),
+            Reply::Then(requests) => Some(self.carry_out(slot, requests)),
+        }
+    }
+
+    /// A key for the layers; `None` when no layer has the keyboard (the old path runs).
+    pub(super) fn layers_key(&mut self, k: KeyEvent) -> Option<Vec<Effect>> {
+        let route = self.layers.key_route();
+        let top = *route.first()?;
+        if self.layers.get(top).is_some_and(|l| l.wants_text()) {
+            self.pending_keys.clear();
+            return Some(
+                self.with_layer(top, |l, ctx| l.on_text(k, ctx))
+                    .unwrap_or_default(),
+            );
+        }
+        let ctx = self
+            .layers
+            .get(top)
+            .map_or(Context::Global, |l| l.context());
+        let Some(action) = self.resolve_chord(ctx, k) else {
+            return Some(Vec::new());
+        };
+        for slot in route {
+            if let Some(effects) = self.with_layer(slot, |l, c| l.on_action(action, c)) {
+                return Some(effects);
+            }
+        }
+        Some(self.global_action(action))
+    }
+
+    /// The keymap with chords, in `ctx`: an action, or `None` while a chord is pending or
+    /// the keys mean nothing.
+    fn resolve_chord(&mut self, ctx: Context, k: KeyEvent) -> Option<Action> {
+        let press = KeyPress::from_event(&k)?;
+        self.pending_keys.push(press);
+        match self.keymap.lookup(ctx, &self.pending_keys) {
+            Lookup::Action(a) => {
+                self.pending_keys.clear();
+                Some(a)
+            }
+            Lookup::Pending => None,
+            Lookup::None => {
+                // A dead chord: retry the last key alone so `g j` still moves down.
+                let retry = self.pending_keys.len() > 1;
+                self.pending_keys.clear();
+                if !retry {
+                    return None;
+                }
+                self.pending_keys.push(press);
+                match self.keymap.lookup(ctx, &self.pending_keys) {
+                    Lookup::Action(a) => {
+                        self.pending_keys.clear();
+                        Some(a)
+                    }
+                    Lookup::Pending => None,
+                    Lookup::None => {
+                        self.pending_keys.clear();
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    /// What a key no layer took may still do: the app-wide actions.
+    fn global_action(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Rack | Action::Hosts | Action::Settings | Action::Consoles => {
+                let mut effects = self.layers.clear_screens();
+                self.layers.focus_pane(None);
+                effects.extend(self.update(action));
+                effects
+            }
+            Action::Quit
+            | Action::Suspend
+            | Action::Help
+            | Action::Palette
+            | Action::Tasks
+            | Action::FocusNext => self.update(action),
+            _ => Vec::new(),
+        }
+    }
+
+    pub(super) fn layers_paste(&mut self, text: &str) -> Option<Vec<Effect>> {
+        let top = *self.layers.key_route().first()?;
+        let text = text.to_string();
+        // A full-screen layer swallows a paste it does not want: nothing under it takes it.
+        let fallback = matches!(top, Slot::Screen(_)).then(Vec::new);
+        self.with_layer(top, |l, _| l.on_paste(&text)).or(fallback)
+    }
+
+    /// The wheel scrolls the layer under the pointer; a click on a pane gives it the
+    /// keyboard, a click on the rack gives it back.
+    pub(super) fn layers_mouse(&mut self, m: MouseEvent) -> Option<Vec<Effect>> {
+        let wheel = match m.kind {
+            MouseEventKind::ScrollDown => Some(true),
+            MouseEventKind::ScrollUp => Some(false),
+            _ => None,
+        };
+        if self.layers.covers_body() {
+            let top = Slot::Screen(self.layers.screens().len() - 1);
+            return Some(match wheel {
+                Some(down) => self
+                    .with_layer(top, |l, c| l.on_wheel(down, c))
+                    .unwrap_or_default(),
+                None => Vec::new(),
+            });
+        }
+        if !self.logs_beside() {
+            return None;
+        }
+        let (x, y) = (m.column, m.row);
+        let hit = (0..self.layers.panes().len()).find(|i| {
+            let r = self.layer_area(Slot::Pane(*i));
+            x >= r.x && x < r.right() && y >= r.y && y < r.bottom()
+        });
+        match (hit, wheel, m.kind) {
+            (Some(i), Some(down), _) => Some(
+                self.with_layer(Slot::Pane(i), |l, c| l.on_wheel(down, c))
+                    .unwrap_or_default(),
+            ),
+            (Some(i), None, MouseEventKind::Down(MouseButton::Left)) => {
+                self.layers.focus_pane(Some(i));
+                Some(Vec::new())
+            }
+            (Some(_), None, _) => Some(Vec::new()),
+            (None, _, MouseEventKind::Down(_)) => {
+                self.layers.focus_pane(None);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// Data events the views own: the task board, log lines, saved logs. The task log
+    /// popup's event goes to a viewer showing that task, else to the popup.
+    pub(super) fn view_event(&mut self, ev: AppEvent) -> Vec<Effect> {
+        match ev {
+            AppEvent::TaskRows { host, rows, at } => self.task_board.set_host_rows(host, rows, at),
+            AppEvent::Jobs(rows) => self.task_board.set_jobs(rows),
+            AppEvent::LogSaved { path, result } => {
+                let shown = crate::ui::sanitize(&path.display().to_string());
+                match result {
+                    Ok(()) => self.show_toast(&format!("log saved to {shown}"), false),
+                    Err(e) => self.show_toast(&format!("saving {shown}: {e}"), true),
+                }
+            }
+            // Lines for a log nobody shows any more are dropped.
+            other => {
+                self.layers.offer_event(&other);
+            }
+        }
+        Vec::new()
+    }
+
+    /// `g t`: the tasks view on top (the one already open, or a new one), and a refresh.
+    pub fn open_tasks_view(&mut self) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        let on_top = self
+            .layers
+            .screens()
+            .last()
+            .is_some_and(|l| l.as_any().is::<TasksView>());
+        if !on_top {
+            effects.extend(self.layers.clear_screens());
+            self.layers.push(Box::new(TasksView::new(self.now)));
+        }
+        effects.push(Effect::RefreshTasks);
+        effects
+    }
+
+    /// `T`: the selected guest's running task, else the last one, in a pane beside the rack.
+    pub fn open_task_log_beside(&mut self) -> Vec<Effect> {
+        let running = self
+            .selected()
+            .and_then(|(h, _, g)| self.task_for(h, g.vmid))
+            .map(|t| (t.host.clone(), t.upid.clone()));
+        let source = running.or_else(|| {
+            let upid = self.last_upid.clone()?;
+            Some((self.host_of_upid(&upid), upid))
+        });
+        let Some((host, upid)) = source else {
+            self.show_toast("no task to show yet", false);
+            return Vec::new();
+        };
+        let requests = open_log_requests(LogSource::Task { host, upid }, None, true);
+        let top = Slot::Screen(self.layers.screens().len());
+        self.carry_out(top, requests)
+    }
+
+    /// The host whose inventory has the UPID's node (the UPID names a node, not a host).
+    fn host_of_upid(&self, upid: &str) -> String {
+        let node = upid
+            .parse::<crate::pve::Upid>()
+            .ok()
+            .map(|u| u.node().to_string());
+        self.inventory
+            .hosts
+            .iter()
+            .find(|h| h.nodes.iter().any(|n| Some(&n.name) == node.as_ref()))
+            .map(|h| h.name.clone())
+            .unwrap_or_default()
+    }
+
+    /// Carry out what the layer in `slot` asked for.
+    fn carry_out(&mut self, slot: Slot, requests: Vec<Request>) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        for r in requests {
+            match r {
+                Request::Effect(e) => effects.push(e),
+                Request::Push(layer) => self.layers.push(layer),
+                Request::Toast { text, error } => self.show_toast(&text, error),
+                Request::Close => {
+                    if let Some(mut l) = self.layers.remove(slot) {
+                        effects.extend(l.on_close());
+                    }
+                }
+                Request::ToggleBeside => effects.extend(self.toggle_beside(slot)),
+                Request::ToggleBesideTop => {
+                    let top = self.layers.screens().len().checked_sub(1);
+                    if let Some(i) = top {
+                        effects.extend(self.toggle_beside(Slot::Screen(i)));
+                    }
+                }
+            }
+        }
+        self.ensure_visible();
+        effects
+    }
+
+    /// Full screen -> beside the rack (which comes back, the other screens closed), or
+    /// back to full screen.
+    fn toggle_beside(&mut self, slot: Slot) -> Vec<Effect> {
+        let Some(layer) = self.layers.remove(slot) else {
+            return Vec::new();
+        };
+        match slot {
+            Slot::Pane(_) => {
+                self.layers.push(layer);
+                Vec::new()
+            }
+            Slot::Screen(_) if !layer.can_be_beside() => {
+                self.layers.push(layer);
+                Vec::new()
+            }
+            Slot::Screen(_) => match self.layers.add_pane(layer) {
+                Ok(()) => {
+                    let effects = self.layers.clear_screens();
+                    if self.screen != Screen::Rack {
+                        self.screen = Screen::Rack;
+                    }
+                    effects
+                }
+                Err(layer) => {
+                    self.layers.push(layer);
+                    let text = format!(
+                        "at most {} logs beside the rack: close one first",
+                        super::layer::MAX_PANES
+                    );
+                    self.show_toast(&text, false);
+                    Vec::new()
+                }
+            },
+        }
+    }
+}

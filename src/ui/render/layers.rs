@@ -1,0 +1,73 @@
+//! Drawing the layer stack: full-screen layers bottom-up over the body, or the rack with
+//! its log panes beside it; and the status-bar hints of the layer that has the keyboard.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use crate::ui::action::Action;
+use crate::ui::app::{App, Pane};
+use crate::ui::layer::Slot;
+use crate::ui::view::{ScreenLayout, screen_layout};
+
+/// The visible full-screen layers, bottom-up.
+pub fn draw_screens(app: &App, buf: &mut Buffer) {
+    for slot in app.layers.visible() {
+        if let Some(layer) = app.layers.get(slot) {
+            let ctx = app.layer_ctx(slot);
+            layer.render(ctx.area, buf, &ctx);
+        }
+    }
+}
+
+/// The rack (and its detail panel) on the left, a split console if any, the log panes.
+pub fn draw_rack_beside(app: &App, area: Rect, layout: &ScreenLayout, buf: &mut Buffer) {
+    let left = Rect {
+        width: app.rack_area_beside_logs().width,
+        ..area
+    };
+    let inner = screen_layout(left, app.detail_open, app.focus == Pane::Detail);
+    super::rack::draw_racks(app, inner.racks, buf);
+    if let Some(d) = inner.detail {
+        super::detail::draw(app, d, buf);
+    }
+    if app.console_beside() {
+        let split = crate::ui::console::console_layout(layout.body, true);
+        if split.rack.is_some() {
+            super::console::draw_pane(app, split.pane, buf);
+        }
+    }
+    for i in 0..app.layers.panes().len() {
+        let slot = Slot::Pane(i);
+        if let Some(layer) = app.layers.get(slot) {
+            let ctx = app.layer_ctx(slot);
+            layer.render(ctx.area, buf, &ctx);
+        }
+    }
+}
+
+/// Hints of the layer with the keyboard, from its keymap context; `None` when the rack
+/// (or another old-style screen) has it.
+pub fn hints(app: &App) -> Option<Vec<(String, &'static str)>> {
+    let slot = app.layers.keyboard()?;
+    let layer = app.layers.get(slot)?;
+    let ctx = layer.context();
+    let mut out: Vec<(String, &'static str)> = layer
+        .hints()
+        .into_iter()
+        .filter_map(|(a, label)| {
+            let key = app.keymap.keys_for(ctx, a).into_iter().next()?;
+            Some((key, label))
+        })
+        .collect();
+    // Beside the rack, say how to give the keyboard back.
+    if matches!(slot, Slot::Pane(_))
+        && let Some(k) = app
+            .keymap
+            .keys_for(ctx, Action::FocusNext)
+            .into_iter()
+            .next()
+    {
+        out.insert(0, (k, "focus"));
+    }
+    Some(out)
+}
