@@ -176,4 +176,28 @@ mod tests {
         // U+00A0 (0xC2 0xA0) is printable.
         assert!(is_clean("\u{a0}"));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+        /// Whatever comes in, nothing that a terminal acts on comes out, and cleaning twice
+        /// changes nothing.
+        #[test]
+        fn output_has_no_control_and_is_stable(
+            s in "([a-z é日]|\\x1b|\\[|\\]|[P^_X\\\\(0-9;m]|\\x07|\\x{9b}|\\x{9c}|\\x{90}|\\x{85}|\\t|\\n|\\x7f|\\x18)*",
+            any_text in ".*",
+        ) {
+            for input in [&s, &any_text] {
+                let out = clean(input);
+                proptest::prop_assert!(!out.chars().any(char::is_control), "{:?} -> {:?}", input, out);
+                proptest::prop_assert!(is_clean(&out));
+                proptest::prop_assert_eq!(clean(&out), out.clone());
+            }
+        }
+
+        /// Text without controls comes back unchanged, borrowed.
+        #[test]
+        fn clean_text_is_unchanged(s in "\\PC*") {
+            proptest::prop_assert!(matches!(clean(&s), std::borrow::Cow::Borrowed(t) if t == s));
+        }
+    }
 }
