@@ -1,12 +1,27 @@
 //! Parsing `/cluster/resources` with 10,000 guests (budget: 10 ms median).
-//! Peer in the same run: a generic `serde_json::Value` parse of the same body, the floor
-//! any typed parse is measured against.
+//! Two bodies: plain ASCII, and one where a quarter of the names carry JSON escapes (`\"`,
+//! `\u00e9`), raw UTF-8, and one in a hundred an escape sequence that cleaning must strip.
+//! `parse_resources` is serde's typed decoder with the strings cleaned (`crate::text`).
+//! Peer in the same run: a generic `serde_json::Value` parse of the same body.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 
+/// A guest's `name` field as JSON text (already escaped).
+fn guest_name(vmid: usize, escaped: bool) -> String {
+    if !escaped {
+        return format!("guest-{vmid}");
+    }
+    match vmid % 100 {
+        0 => format!(r"evil-\u001b[31m{vmid}\u0007"),
+        n if n % 4 == 1 => format!(r#"caf\u00e9 \"{vmid}\""#),
+        n if n % 4 == 2 => format!("café-{vmid}"),
+        _ => format!("guest-{vmid}"),
+    }
+}
+
 /// A body shaped like Proxmox's (`WIRE.md` 3: guest, node and storage entries).
-fn resources_body(guests: usize, nodes: usize) -> Vec<u8> {
+fn resources_body(guests: usize, nodes: usize, escaped: bool) -> Vec<u8> {
     let mut items = Vec::with_capacity(guests + nodes * 2);
     for n in 0..nodes {
         items.push(format!(
@@ -25,7 +40,8 @@ fn resources_body(guests: usize, nodes: usize) -> Vec<u8> {
             ("lxc", "running")
         };
         items.push(format!(
-            r#"{{"id":"{kind}/{vmid}","vmid":{vmid},"node":"pve{node}","type":"{kind}","status":"{status}","name":"guest-{vmid}","uptime":{up},"template":0,"maxcpu":2,"cpu":0.0123,"maxmem":2147483648,"mem":536870912,"maxdisk":8589934592,"disk":1073741824,"netin":123456789,"netout":98765432,"diskread":5555555,"diskwrite":4444444,"tags":"proximity;px-app-demo"}}"#,
+            r#"{{"id":"{kind}/{vmid}","vmid":{vmid},"node":"pve{node}","type":"{kind}","status":"{status}","name":"{name}","uptime":{up},"template":0,"maxcpu":2,"cpu":0.0123,"maxmem":2147483648,"mem":536870912,"maxdisk":8589934592,"disk":1073741824,"netin":123456789,"netout":98765432,"diskread":5555555,"diskwrite":4444444,"tags":"proximity;px-app-demo"}}"#,
+            name = guest_name(vmid, escaped),
             up = g * 17
         ));
     }
@@ -33,22 +49,23 @@ fn resources_body(guests: usize, nodes: usize) -> Vec<u8> {
 }
 
 fn bench(c: &mut Criterion) {
-    let body = resources_body(10_000, 50);
-    let mut group = c.benchmark_group("cluster_resources_10k");
-    group.bench_function("proximity::pve::parse_resources", |b| {
-        b.iter(|| {
-            let parsed = proximity::pve::parse_resources(black_box(&body)).expect("parses");
-            assert_eq!(parsed.len(), 10_100);
-            parsed
-        })
-    });
-    group.bench_function("serde typed (pve::parse_resources_reference)", |b| {
-        b.iter(|| proximity::pve::parse_resources_reference(black_box(&body)).expect("parses"))
-    });
-    group.bench_function("peer: serde_json::Value", |b| {
-        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&body)).expect("parses"))
-    });
-    group.finish();
+    for (label, escaped) in [("plain", false), ("escaped", true)] {
+        let body = resources_body(10_000, 50, escaped);
+        let mut group = c.benchmark_group(format!("cluster_resources_10k_{label}"));
+        group.bench_function("proximity::pve::parse_resources", |b| {
+            b.iter(|| {
+                let parsed = proximity::pve::parse_resources(black_box(&body)).expect("parses");
+                assert_eq!(parsed.len(), 10_100);
+                parsed
+            })
+        });
+        group.bench_function("peer: serde_json::Value", |b| {
+            b.iter(|| {
+                serde_json::from_slice::<serde_json::Value>(black_box(&body)).expect("parses")
+            })
+        });
+        group.finish();
+    }
 }
 
 criterion_group!(benches, bench);

@@ -13,4 +13,5 @@ pub mod pve;
 pub mod sim;
 pub mod store;
 pub mod term;
+pub mod text;
 pub mod ui;

@@ -591,7 +591,10 @@ fn the_console_frame_is_the_same_without_the_background_pass_under_the_pane() {
             let mut skipped = Buffer::empty(area);
             proximity::ui::render::draw(&app, area, &mut skipped);
             let mut filled = Buffer::empty(area);
-            filled.set_style(area, app.theme.style("background"));
+            filled.set_style(
+                area,
+                app.theme.style(proximity::ui::theme::ThemeKey::Background),
+            );
             proximity::ui::render::draw(&app, area, &mut filled);
             assert_eq!(skipped, filled, "{w}x{h} split {split}");
         }

@@ -1,8 +1,9 @@
-//! Theme files: every file in `themes/` loads and resolves; dark sets every key; user themes
-//! inherit; bad files fail with the exact file, line and key.
+//! Theme files: every file in `themes/` loads and resolves every key; dark sets every key;
+//! every key is drawn somewhere or documented as reserved; user themes inherit; bad files
+//! fail with the exact file, line and key.
 
 use proximity::inventory::GuestStatus;
-use proximity::ui::theme::{BUILTIN, ColorDepth, KEYS, ThemeError, ThemeSet, ThemeSource};
+use proximity::ui::theme::{BUILTIN, ColorDepth, ThemeError, ThemeKey, ThemeSet, ThemeSource};
 use ratatui::style::{Color, Modifier};
 
 #[test]
@@ -39,10 +40,83 @@ fn every_theme_file_loads_and_resolves() {
 #[test]
 fn dark_sets_every_semantic_key() {
     let text = BUILTIN.iter().find(|(n, _)| *n == "dark").expect("dark").1;
-    for key in KEYS {
+    for key in ThemeKey::ALL {
         assert!(
-            text.contains(&format!("\"{key}\" =")),
-            "dark.toml lacks {key}"
+            text.contains(&format!("\"{}\" =", key.name())),
+            "dark.toml lacks {}",
+            key.name()
+        );
+    }
+}
+
+/// No silent fallback: every built-in theme, at every depth, resolves every key from a
+/// theme file (resolve fails on a key nothing in the chain sets), and the key names
+/// round-trip.
+#[test]
+fn every_builtin_theme_resolves_every_key() {
+    let set = ThemeSet::builtin();
+    assert_eq!(set.names().len(), BUILTIN.len(), "every built-in parses");
+    for (name, _) in BUILTIN {
+        for depth in [ColorDepth::TrueColor, ColorDepth::None] {
+            set.resolve(name, depth).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    for (i, key) in ThemeKey::ALL.iter().enumerate() {
+        assert_eq!(key.index(), i);
+        assert_eq!(ThemeKey::from_name(key.name()), Some(*key));
+        assert!(!key.description().is_empty());
+    }
+    // A chain that does not end in a full theme is refused, naming the first gap.
+    let mut partial = ThemeSet::builtin();
+    partial.add(
+        ThemeSource::parse(
+            "themes/dark.toml",
+            "dark",
+            "name = \"dark\"\n[styles]\ntext = \"red\"\n",
+        )
+        .expect("parses"),
+    );
+    assert_eq!(
+        partial
+            .resolve("nord", ColorDepth::TrueColor)
+            .expect_err("dark no longer sets every key")
+            .to_string(),
+        "theme nord:1: styles.text.dim: not set by this theme or any theme it inherits"
+    );
+}
+
+/// Every key is drawn by some widget (named as `ThemeKey::Variant` in `src/`) or its
+/// description says it is reserved.
+#[test]
+fn every_key_is_used_or_documented_as_reserved() {
+    fn sources(dir: &std::path::Path, out: &mut String) {
+        for entry in std::fs::read_dir(dir).expect("src dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|x| x == "rs") && !path.ends_with("theme/key.rs")
+            {
+                out.push_str(&std::fs::read_to_string(&path).expect("read"));
+            }
+        }
+    }
+    let mut code = String::new();
+    sources(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut code,
+    );
+    let used = |variant: &str| {
+        code.match_indices(&format!("ThemeKey::{variant}"))
+            .any(|(i, m)| {
+                !code[i + m.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+            })
+    };
+    for key in ThemeKey::ALL {
+        let variant = format!("{key:?}");
+        assert!(
+            used(&variant) || key.description().starts_with("reserved:"),
+            "theme key `{}` ({variant}) is neither drawn nor documented as reserved",
+            key.name()
         );
     }
 }
@@ -73,7 +147,7 @@ fn leds_differ_and_depths_downgrade() {
         "NO_COLOR: no colors at all"
     );
     assert!(
-        none.style("selection")
+        none.style(ThemeKey::Selection)
             .add_modifier
             .contains(Modifier::REVERSED),
         "selection still visible"
@@ -100,8 +174,8 @@ fn user_theme_inherits_and_overrides() {
     assert_eq!(t.led(GuestStatus::Running).fg, Some(Color::Rgb(1, 2, 3)));
     let nord = set.resolve("nord", ColorDepth::TrueColor).expect("nord");
     assert_eq!(
-        t.style("bar.empty"),
-        nord.style("bar.empty"),
+        t.style(ThemeKey::BarEmpty),
+        nord.style(ThemeKey::BarEmpty),
         "the rest comes from the parent"
     );
 }
@@ -114,7 +188,11 @@ fn parse_err(text: &str) -> ThemeError {
 fn bad_theme_files_name_file_line_and_key() {
     assert_eq!(
         parse_err("name = \"x\"\n[styles]\n\"led.runing\" = \"red\"\n").to_string(),
-        "user.toml:3: styles.led.runing: unknown style key"
+        "user.toml:3: styles.led.runing: unknown style key (did you mean `led.running`?)"
+    );
+    assert_eq!(
+        parse_err("[styles]\n\"text\" = \"red\"\n\n\"rack.border\" = \"red\"\n").to_string(),
+        "user.toml:4: styles.rack.border: unknown style key"
     );
     assert_eq!(
         parse_err("[palette]\nbg = \"#12345\"\n").to_string(),

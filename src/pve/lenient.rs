@@ -2,6 +2,7 @@
 //! `"on"`), numbers sent as strings (`nextid` is `"101"`, node `loadavg` is `["0.12",...]`,
 //! `cpuinfo.mhz` is `"2400.000"`), floats where integers are documented, and `null`.
 //! Visitors only: no intermediate `serde_json::Value`, so hot paths stay allocation-free.
+//! Strings shown to the user are cleaned here too, while they are decoded.
 
 use std::fmt;
 
@@ -207,6 +208,54 @@ impl<'de> serde::Deserialize<'de> for Flex {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(F64Visitor).map(Flex)
     }
+}
+
+/// Server text shown to the user: cleaned (`crate::text`) as it is decoded, so no caller
+/// can forget to. Borrowed input (serde_json's unescaped strings) is copied once, already
+/// clean; only strings that had escapes or controls pay a second pass.
+struct CleanStrVisitor;
+
+impl<'de> Visitor<'de> for CleanStrVisitor {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(crate::text::clean_string(v))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(crate::text::clean_owned(v))
+    }
+}
+
+struct OptCleanStrVisitor;
+
+impl<'de> Visitor<'de> for OptCleanStrVisitor {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or null")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(CleanStrVisitor).map(Some)
+    }
+}
+
+/// A required string, cleaned for display (see `CleanStrVisitor`).
+pub fn clean_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    d.deserialize_str(CleanStrVisitor)
+}
+
+/// An optional string (missing or null = `None`), cleaned for display.
+pub fn opt_clean_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    d.deserialize_option(OptCleanStrVisitor)
 }
 
 #[cfg(test)]

@@ -5,19 +5,23 @@
 
 use serde::{Deserialize, Serialize};
 
-/// One entry of `GET /cluster/resources` (guest, node, storage, pool or sdn).
+/// One entry of `GET /cluster/resources` (guest, node, storage, pool or sdn). This struct
+/// is the one list of the fields the client reads: `resources::parse_resources` decodes
+/// it with serde. Every string is server text shown to the user, so each is cleaned
+/// (`crate::text`) as it is decoded and every caller sees clean text.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClusterResource {
+    #[serde(deserialize_with = "super::lenient::clean_string")]
     pub id: String,
-    #[serde(rename = "type")]
+    #[serde(rename = "type", deserialize_with = "super::lenient::clean_string")]
     pub kind: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt_clean_string")]
     pub node: Option<String>,
     #[serde(default, deserialize_with = "super::lenient::opt_u32")]
     pub vmid: Option<u32>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt_clean_string")]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt_clean_string")]
     pub status: Option<String>,
     #[serde(default, deserialize_with = "super::lenient::opt_f64")]
     pub cpu: Option<f64>,
@@ -42,25 +46,25 @@ pub struct ClusterResource {
     #[serde(default, deserialize_with = "super::lenient::opt_u64")]
     pub diskwrite: Option<u64>,
     /// `;`-joined tag list.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt_clean_string")]
     pub tags: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt_clean_string")]
     pub lock: Option<String>,
     /// 0/1 on the wire.
     #[serde(default, deserialize_with = "super::lenient::opt_u8")]
     pub template: Option<u8>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt_clean_string")]
     pub pool: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt_clean_string")]
     pub hastate: Option<String>,
     /// Node subscription level ("" if none).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt_clean_string")]
     pub level: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt_clean_string")]
     pub storage: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt_clean_string")]
     pub plugintype: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient::opt_clean_string")]
     pub content: Option<String>,
     #[serde(default, deserialize_with = "super::lenient::opt_u8")]
     pub shared: Option<u8>,

@@ -45,23 +45,7 @@ pub use render::render;
 pub use runtime::{RuntimeStats, run};
 pub use terminal_guard::TerminalGuard;
 
-/// Make text from guests, tasks and hosts safe to draw: control characters (including ESC,
-/// so no escape sequence reaches the user's terminal) become U+FFFD, tabs become spaces.
-pub fn sanitize(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\t' => ' ',
-            c if c.is_control() => '\u{fffd}',
-            c => c,
-        })
-        .collect()
-}
-
-/// Like `sanitize`, borrowing when nothing needs replacing (the common case, on hot paths).
-pub fn sanitize_cow(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.chars().any(char::is_control) {
-        std::borrow::Cow::Owned(sanitize(s))
-    } else {
-        std::borrow::Cow::Borrowed(s)
-    }
-}
+// Text from guests, tasks and hosts is made safe to draw by `crate::text` (whole escape
+// sequences and controls go, tabs become spaces), the same step as the CLI's; these names
+// stay while callers move over.
+pub use crate::text::{clean as sanitize_cow, clean_string as sanitize};

@@ -9,6 +9,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::Widget;
 
 use crate::term::{Screen, Selection};
+use crate::ui::theme::ThemeKey;
 
 /// What the theme decides for a console.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +27,7 @@ impl TermStyle {
     pub fn from_theme(t: &crate::ui::theme::Theme) -> TermStyle {
         TermStyle {
             fg: t.text().fg.unwrap_or(Color::Reset),
-            bg: t.style("background").bg.unwrap_or(Color::Reset),
+            bg: t.style(ThemeKey::Background).bg.unwrap_or(Color::Reset),
             ..TermStyle::default()
         }
     }

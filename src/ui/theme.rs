@@ -17,6 +17,9 @@ use super::color::parse_color;
 pub use super::color::{ColorDepth, downgrade};
 use crate::inventory::GuestStatus;
 
+mod key;
+pub use key::ThemeKey;
+
 /// Built-in themes, embedded so the binary works with no files installed.
 pub const BUILTIN: [(&str, &str); 6] = [
     ("dark", include_str!("../../themes/dark.toml")),
@@ -33,49 +36,6 @@ pub const BUILTIN: [(&str, &str); 6] = [
     ("nord", include_str!("../../themes/nord.toml")),
 ];
 
-/// Every semantic key a theme may set. `dark` sets them all (checked by a test).
-pub const KEYS: [&str; 39] = [
-    "text",
-    "text.dim",
-    "title",
-    "border",
-    "border.focused",
-    "selection",
-    "marked",
-    "lcd",
-    "lcd.busy",
-    "lcd.alert",
-    "led.running",
-    "led.stopped",
-    "led.paused",
-    "led.busy",
-    "led.error",
-    "led.unknown",
-    "bar.cpu",
-    "bar.mem",
-    "bar.disk",
-    "bar.empty",
-    "blank",
-    "tag",
-    "port",
-    "kind",
-    "host.online",
-    "host.stale",
-    "host.error",
-    "toast.info",
-    "toast.ok",
-    "toast.error",
-    "popup",
-    "input",
-    "input.invalid",
-    "key",
-    "progress",
-    "match",
-    "switch.on",
-    "switch.off",
-    "background",
-];
-
 /// A bad theme file: which file, line and key, and why.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{file}:{line}: {key}: {message}")]
@@ -86,12 +46,12 @@ pub struct ThemeError {
     pub message: String,
 }
 
-/// A resolved theme: ready styles, indexed by `KEYS` position.
+/// A resolved theme: one ready style per key, indexed by `ThemeKey::index`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Theme {
     pub name: String,
     pub depth: ColorDepth,
-    styles: Vec<Style>,
+    styles: [Style; ThemeKey::COUNT],
 }
 
 #[derive(Debug, Deserialize)]
@@ -162,7 +122,7 @@ pub struct ThemeSource {
     palette: BTreeMap<String, Color>,
     /// Key -> (fg color name, bg color name, modifiers); colors stay names until resolve so a
     /// child's palette can recolor its parent's styles.
-    styles: BTreeMap<String, (Option<String>, Option<String>, Modifier)>,
+    styles: BTreeMap<ThemeKey, (Option<String>, Option<String>, Modifier)>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -172,6 +132,32 @@ fn line_of(text: &str, offset: usize) -> usize {
         .filter(|&b| b == b'\n')
         .count()
         + 1
+}
+
+/// The known key nearest to a misspelled one (at most two edits away), for the error.
+fn closest_key(name: &str) -> Option<&'static str> {
+    ThemeKey::ALL
+        .iter()
+        .map(|k| (edit_distance(name, k.name()), k.name()))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance over chars (keys are short; two rows suffice).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut row = Vec::with_capacity(b.len() + 1);
+        row.push(i + 1);
+        for (j, cb) in b.iter().enumerate() {
+            let replace = prev[j] + usize::from(ca != *cb);
+            row.push(replace.min(prev[j + 1] + 1).min(row[j] + 1));
+        }
+        prev = row;
+    }
+    prev[b.len()]
 }
 
 impl ThemeSource {
@@ -228,13 +214,13 @@ impl ThemeSource {
         let mut styles = BTreeMap::new();
         for (k, v) in &raw.styles {
             let key = k.get_ref();
-            if !KEYS.contains(&key.as_str()) {
-                return Err(err(
-                    Some(k.span()),
-                    &format!("styles.{key}"),
-                    "unknown style key".to_string(),
-                ));
-            }
+            let Some(theme_key) = ThemeKey::from_name(key) else {
+                let message = match closest_key(key) {
+                    Some(near) => format!("unknown style key (did you mean `{near}`?)"),
+                    None => "unknown style key".to_string(),
+                };
+                return Err(err(Some(k.span()), &format!("styles.{key}"), message));
+            };
             let spec = style_spec(v.get_ref())
                 .map_err(|m| err(Some(v.span()), &format!("styles.{key}"), m))?;
             for c in [&spec.fg, &spec.bg].into_iter().flatten() {
@@ -248,7 +234,7 @@ impl ThemeSource {
                     ));
                 }
             }
-            styles.insert(key.clone(), (spec.fg, spec.bg, spec.modifiers));
+            styles.insert(theme_key, (spec.fg, spec.bg, spec.modifiers));
         }
         Ok(ThemeSource {
             name: raw.name.unwrap_or_else(|| fallback_name.to_string()),
@@ -363,43 +349,46 @@ impl ThemeSet {
             palette.extend(src.palette.clone());
             styles.extend(src.styles.clone());
         }
-        let styles = KEYS
-            .iter()
-            .map(|k| match styles.get(*k) {
-                Some((fg, bg, m)) => {
-                    let mut s = Style::default().add_modifier(*m);
-                    if let Some(c) = fg.as_deref().and_then(|c| parse_color(c, &palette)) {
-                        s = s.fg(downgrade(c, depth));
-                    }
-                    if let Some(c) = bg.as_deref().and_then(|c| parse_color(c, &palette)) {
-                        s = s.bg(downgrade(c, depth));
-                    }
-                    if depth == ColorDepth::None {
-                        s.fg = None;
-                        s.bg = None;
-                    }
-                    s
-                }
-                None => Style::default(),
-            })
-            .collect::<Vec<_>>();
+        let mut resolved = [Style::default(); ThemeKey::COUNT];
+        for &key in ThemeKey::ALL {
+            // Every chain ends at `dark`, which sets every key: a gap is a bug in a shipped
+            // file, reported rather than drawn with a silent plain style.
+            let (fg, bg, m) = styles.get(&key).ok_or_else(|| ThemeError {
+                file: format!("theme {name}"),
+                line: 1,
+                key: format!("styles.{}", key.name()),
+                message: "not set by this theme or any theme it inherits".into(),
+            })?;
+            let mut s = Style::default().add_modifier(*m);
+            if let Some(c) = fg.as_deref().and_then(|c| parse_color(c, &palette)) {
+                s = s.fg(downgrade(c, depth));
+            }
+            if let Some(c) = bg.as_deref().and_then(|c| parse_color(c, &palette)) {
+                s = s.bg(downgrade(c, depth));
+            }
+            if depth == ColorDepth::None {
+                s.fg = None;
+                s.bg = None;
+            }
+            resolved[key.index()] = s;
+        }
         let mut theme = Theme {
             name: name.to_string(),
             depth,
-            styles,
+            styles: resolved,
         };
         if depth == ColorDepth::None {
             // Without color the selection and focus must still be visible.
             theme.set(
-                "selection",
+                ThemeKey::Selection,
                 Style::default().add_modifier(Modifier::REVERSED),
             );
             theme.set(
-                "border.focused",
+                ThemeKey::BorderFocused,
                 Style::default().add_modifier(Modifier::BOLD),
             );
             theme.set(
-                "marked",
+                ThemeKey::Marked,
                 Style::default().add_modifier(Modifier::UNDERLINED | Modifier::BOLD),
             );
         }
@@ -413,45 +402,43 @@ impl Theme {
         ThemeSet::builtin().resolve("dark", depth).unwrap_or(Theme {
             name: "dark".into(),
             depth,
-            styles: vec![Style::default(); KEYS.len()],
+            styles: [Style::default(); ThemeKey::COUNT],
         })
     }
 
-    fn set(&mut self, key: &str, style: Style) {
-        if let Some(i) = KEYS.iter().position(|k| *k == key) {
-            self.styles[i] = style;
-        }
+    fn set(&mut self, key: ThemeKey, style: Style) {
+        self.styles[key.index()] = style;
     }
 
-    /// Style for a semantic key; unknown keys get the plain style.
-    pub fn style(&self, key: &str) -> Style {
-        KEYS.iter()
-            .position(|k| *k == key)
-            .and_then(|i| self.styles.get(i))
-            .copied()
-            .unwrap_or_default()
+    /// The ready style for a semantic key.
+    pub fn style(&self, key: ThemeKey) -> Style {
+        self.styles[key.index()]
     }
 
     pub fn led(&self, status: GuestStatus) -> Style {
         self.style(match status {
-            GuestStatus::Running => "led.running",
-            GuestStatus::Stopped => "led.stopped",
-            GuestStatus::Paused => "led.paused",
-            GuestStatus::Busy => "led.busy",
-            GuestStatus::Error => "led.error",
-            GuestStatus::Unknown => "led.unknown",
+            GuestStatus::Running => ThemeKey::LedRunning,
+            GuestStatus::Stopped => ThemeKey::LedStopped,
+            GuestStatus::Paused => ThemeKey::LedPaused,
+            GuestStatus::Busy => ThemeKey::LedBusy,
+            GuestStatus::Error => ThemeKey::LedError,
+            GuestStatus::Unknown => ThemeKey::LedUnknown,
         })
     }
 
     pub fn border(&self, focused: bool) -> Style {
-        self.style(if focused { "border.focused" } else { "border" })
+        self.style(if focused {
+            ThemeKey::BorderFocused
+        } else {
+            ThemeKey::Border
+        })
     }
 
     pub fn text(&self) -> Style {
-        self.style("text")
+        self.style(ThemeKey::Text)
     }
 
     pub fn dim(&self) -> Style {
-        self.style("text.dim")
+        self.style(ThemeKey::TextDim)
     }
 }

@@ -14,6 +14,7 @@ use super::super::console_copy::visible_row;
 use super::super::keymap::Context;
 use super::super::term_widget::{TermStyle, TermWidget};
 use super::widgets::put;
+use crate::ui::theme::ThemeKey;
 
 pub fn draw(app: &App, body: Rect, buf: &mut Buffer) {
     let layout = console_layout(body, app.sessions.split);
@@ -34,7 +35,7 @@ pub fn draw_pane(app: &App, pane: Rect, buf: &mut Buffer) {
     };
     let flash = active.bell_until.is_some_and(|until| until > app.now);
     let border = if flash {
-        t.style("lcd.alert")
+        t.style(ThemeKey::LcdAlert)
     } else {
         t.border(app.screen == Screen::Console)
     };
@@ -54,7 +55,7 @@ pub fn draw_pane(app: &App, pane: Rect, buf: &mut Buffer) {
         };
         let label = format!(" {}:{}{mark} ", i + 1, s.name);
         let style = if i == app.sessions.active {
-            t.style("selection")
+            t.style(ThemeKey::Selection)
         } else {
             t.dim()
         };
@@ -74,7 +75,7 @@ pub fn draw_pane(app: &App, pane: Rect, buf: &mut Buffer) {
             x,
             pane.y,
             &format!(" {title} "),
-            t.style("title"),
+            t.style(ThemeKey::Title),
             room,
         );
     }
@@ -84,7 +85,7 @@ pub fn draw_pane(app: &App, pane: Rect, buf: &mut Buffer) {
             right.saturating_sub(scroll_w),
             pane.y,
             &s,
-            t.style("key"),
+            t.style(ThemeKey::Key),
             scroll_w,
         );
     }
@@ -113,7 +114,7 @@ pub fn draw_pane(app: &App, pane: Rect, buf: &mut Buffer) {
             x,
             y,
             &format!(" {back} "),
-            t.style("key"),
+            t.style(ThemeKey::Key),
             right.saturating_sub(x),
         );
         put(
@@ -133,9 +134,9 @@ pub fn draw_pane(app: &App, pane: Rect, buf: &mut Buffer) {
         return;
     }
     let chord_style = if app.sessions.escape_pending {
-        t.style("selection")
+        t.style(ThemeKey::Selection)
     } else {
-        t.style("key")
+        t.style(ThemeKey::Key)
     };
     let chord_label = if app.sessions.escape_pending {
         format!(" {chord} … ")
@@ -174,13 +175,13 @@ pub fn draw_pane(app: &App, pane: Rect, buf: &mut Buffer) {
     ]);
     let state = match &active.state {
         SessionState::Live => None,
-        SessionState::Connecting => Some(("connecting…".to_string(), t.style("lcd.busy"))),
+        SessionState::Connecting => Some(("connecting…".to_string(), t.style(ThemeKey::LcdBusy))),
         SessionState::Closed(reason) => Some((
             format!(
                 "closed: {reason} ({} reconnect)",
                 key(Action::ConsoleReconnect)
             ),
-            t.style("toast.error"),
+            t.style(ThemeKey::ToastError),
         )),
     };
     let state_w = state
@@ -218,7 +219,7 @@ fn copy_mode_hint(app: &App, x: u16, y: u16, right: u16, buf: &mut Buffer) {
         x,
         y,
         " COPY ",
-        t.style("selection"),
+        t.style(ThemeKey::Selection),
         right.saturating_sub(x),
     );
     let moves: String = [
@@ -262,7 +263,7 @@ fn draw_screen(app: &App, active: &Session, pane: Rect, buf: &mut Buffer) {
         && let Some(cell) = buf.cell_mut(pos)
     {
         cell.modifier = ratatui::style::Modifier::empty();
-        cell.set_style(t.style("selection"));
+        cell.set_style(t.style(ThemeKey::Selection));
     }
 }
 

@@ -8,6 +8,7 @@ use ratatui::widgets::{Sparkline, Widget};
 
 use super::widgets::{bar, boxed, bytes, duration, put};
 use crate::ui::app::{App, Pane};
+use crate::ui::theme::ThemeKey;
 
 pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
@@ -74,7 +75,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             buf,
             "task",
             &format!("{}{p}", task.label),
-            t.style("progress"),
+            t.style(ThemeKey::Progress),
             &mut y,
         );
     }
@@ -85,13 +86,13 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             "cpu",
             g.cpu,
             format!("{:.0}% of {}", g.cpu * 100.0, g.maxcpu),
-            "bar.cpu",
+            ThemeKey::BarCpu,
         ),
         (
             "memory",
             g.mem_fraction(),
             format!("{}/{}", bytes(g.mem), bytes(g.maxmem)),
-            "bar.mem",
+            ThemeKey::BarMem,
         ),
         (
             "disk",
@@ -101,7 +102,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                 g.disk as f64 / g.maxdisk as f64
             },
             bytes(g.maxdisk),
-            "bar.disk",
+            ThemeKey::BarDisk,
         ),
     ] {
         if y >= inner.bottom() {
@@ -115,7 +116,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             bar_w,
             frac,
             t.style(key),
-            t.style("bar.empty"),
+            t.style(ThemeKey::BarEmpty),
         );
         put(
             buf,
@@ -133,7 +134,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         .map(|t| format!("#{}", crate::ui::sanitize_cow(t)))
         .collect();
     if !tags.is_empty() {
-        row(buf, "tags", &tags.join(" "), t.style("tag"), &mut y);
+        row(buf, "tags", &tags.join(" "), t.style(ThemeKey::Tag), &mut y);
     }
     if let Some(a) = &g.app {
         let ports = app
@@ -150,7 +151,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             buf,
             "app",
             &format!("{} {ports}", crate::ui::sanitize_cow(a)),
-            t.style("port"),
+            t.style(ThemeKey::Port),
             &mut y,
         );
     }
@@ -161,8 +162,8 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         }
         // Sparklines need two rows each plus a label row.
         for (label, data, key) in [
-            ("cpu history", &e.cpu, "bar.cpu"),
-            ("mem history", &e.mem, "bar.mem"),
+            ("cpu history", &e.cpu, ThemeKey::BarCpu),
+            ("mem history", &e.mem, ThemeKey::BarMem),
         ] {
             if data.is_empty() || y + 2 >= inner.bottom() {
                 continue;
@@ -184,7 +185,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             y += 2;
         }
         if !e.config.is_empty() && y + 1 < inner.bottom() {
-            put(buf, x0, y, "config", t.style("title"), w);
+            put(buf, x0, y, "config", t.style(ThemeKey::Title), w);
             y += 1;
             // Sized by the keys that fit on screen, not ones cut off below.
             let shown = usize::from(inner.bottom().saturating_sub(y));

@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use super::slot::{SlotStyles, marked};
 use crate::inventory::{GuestStatus, Host, Node};
 use crate::ui::app::App;
+use crate::ui::theme::ThemeKey;
 use crate::ui::view::RackCol;
 
 #[allow(clippy::too_many_arguments)]
@@ -24,7 +25,7 @@ pub(super) fn heat(
     buf: &mut Buffer,
 ) {
     let sel = st.selection;
-    let blank = app.theme.style("blank");
+    let blank = app.theme.style(ThemeKey::Blank);
     for row in 0..area.height {
         let y = area.y + row;
         for c in 0..per_row {

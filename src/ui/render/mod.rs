@@ -25,6 +25,7 @@ use super::app::{App, Screen};
 use super::keymap::Context;
 use super::view::screen_layout;
 use crate::inventory::HostState;
+use crate::ui::theme::ThemeKey;
 use widgets::put;
 
 /// Draw the whole screen.
@@ -40,7 +41,7 @@ pub fn render(app: &App, frame: &mut Frame) {
 /// cell the console widget paints itself: that pass would only be undone, in the frame
 /// that carries a typed key's echo.
 fn fill_background(app: &App, area: Rect, buf: &mut Buffer) {
-    let style = app.theme.style("background");
+    let style = app.theme.style(ThemeKey::Background);
     if app.screen != Screen::Console || app.sessions.active().is_none() {
         buf.set_style(area, style);
         return;
@@ -157,23 +158,29 @@ fn lcd(app: &App, area: Rect, buf: &mut Buffer) {
                 };
                 format!("{what}: {} {}{more}", t.vmid, t.label)
             },
-            app.theme.style("lcd.busy"),
+            app.theme.style(ThemeKey::LcdBusy),
         )
     } else if let Some(a) = alert {
-        (a, app.theme.style("lcd.alert"))
+        (a, app.theme.style(ThemeKey::LcdAlert))
     } else if let Some(s) = stale {
-        (s, app.theme.style("lcd.busy"))
+        (s, app.theme.style(ThemeKey::LcdBusy))
     } else if app
         .inventory
         .hosts
         .iter()
         .any(|h| h.state == HostState::Connecting)
     {
-        ("SYSTEM: CONNECTING".to_string(), app.theme.style("lcd"))
+        (
+            "SYSTEM: CONNECTING".to_string(),
+            app.theme.style(ThemeKey::Lcd),
+        )
     } else {
-        ("SYSTEM: NOMINAL".to_string(), app.theme.style("lcd"))
+        (
+            "SYSTEM: NOMINAL".to_string(),
+            app.theme.style(ThemeKey::Lcd),
+        )
     };
-    let lcd_style = app.theme.style("lcd");
+    let lcd_style = app.theme.style(ThemeKey::Lcd);
     buf.set_style(area, lcd_style);
     let x = put(buf, area.x, area.y, " ▌PROXIMITY▐ ", lcd_style, area.width);
     let full = format!(
@@ -302,17 +309,17 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     let t = &app.theme;
-    buf.set_style(area, t.style("popup"));
+    buf.set_style(area, t.style(ThemeKey::Popup));
     let mut x = area.x;
     if app.filter_editing || !app.filter_text.is_empty() {
         let cursor = if app.filter_editing { "▏" } else { "" };
-        x = put(buf, x, area.y, " / ", t.style("key"), area.width);
+        x = put(buf, x, area.y, " / ", t.style(ThemeKey::Key), area.width);
         x = put(
             buf,
             x,
             area.y,
             &format!("{}{cursor} ", app.filter_text),
-            t.style("input"),
+            t.style(ThemeKey::Input),
             area.right().saturating_sub(x),
         );
         let shown = format!(" {} match ", app.view.shown_guests);
@@ -331,7 +338,7 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
             x,
             area.y,
             &format!(" {} marked ", app.marks.len()),
-            t.style("marked"),
+            t.style(ThemeKey::Marked),
             area.right().saturating_sub(x),
         );
     }
@@ -342,7 +349,7 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
             x,
             area.y,
             &format!(" {p}… "),
-            t.style("key"),
+            t.style(ThemeKey::Key),
             area.right().saturating_sub(x),
         );
     }
@@ -351,7 +358,14 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
         if x + need > area.right().saturating_sub(12) {
             break;
         }
-        x = put(buf, x, area.y, &format!(" {key}"), t.style("key"), need);
+        x = put(
+            buf,
+            x,
+            area.y,
+            &format!(" {key}"),
+            t.style(ThemeKey::Key),
+            need,
+        );
         x = put(buf, x, area.y, &format!(" {label} "), t.text(), need);
     }
     let right = match app.screen {
@@ -383,11 +397,11 @@ fn toasts(app: &App, body: Rect, buf: &mut Buffer) {
         let text = format!(" {}{hint} ", toast.text);
         let w = (text.chars().count() as u16).min(body.width.saturating_sub(2));
         let style = app.theme.style(if toast.error {
-            "toast.error"
+            ThemeKey::ToastError
         } else if toast.ok {
-            "toast.ok"
+            ThemeKey::ToastOk
         } else {
-            "toast.info"
+            ThemeKey::ToastInfo
         });
         let x = body.right().saturating_sub(w + 1);
         buf.set_style(Rect::new(x, y, w, 1), style);

@@ -11,6 +11,7 @@ use super::widgets::{popup_box, put};
 use crate::ui::app::App;
 use crate::ui::forms::FIELD_LABELS;
 use crate::ui::popup::Popup;
+use crate::ui::theme::ThemeKey;
 
 pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     let Some(p) = &app.popup else { return };
@@ -24,17 +25,17 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             if inner.height < 2 {
                 return;
             }
-            let x = put(buf, inner.x + 1, inner.y, ": ", t.style("key"), 2);
+            let x = put(buf, inner.x + 1, inner.y, ": ", t.style(ThemeKey::Key), 2);
             buf.set_style(
                 Rect::new(x, inner.y, inner.right().saturating_sub(x + 1), 1),
-                t.style("input"),
+                t.style(ThemeKey::Input),
             );
             put(
                 buf,
                 x,
                 inner.y,
                 &format!("{}▏", p.input),
-                t.style("input"),
+                t.style(ThemeKey::Input),
                 inner.right().saturating_sub(x + 1),
             );
             let rows = usize::from(inner.height - 1);
@@ -46,7 +47,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                 let y = inner.y + 1 + row as u16;
                 let selected = first + row == p.selected;
                 let style = if selected {
-                    t.style("selection")
+                    t.style(ThemeKey::Selection)
                 } else {
                     t.text()
                 };
@@ -65,7 +66,11 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                     inner.right().saturating_sub(hw + 1),
                     y,
                     &item.hint,
-                    if selected { style } else { t.style("key") },
+                    if selected {
+                        style
+                    } else {
+                        t.style(ThemeKey::Key)
+                    },
                     hw,
                 );
             }
@@ -98,7 +103,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                 inner.x + 1,
                 inner.y + 1,
                 "Disks are destroyed; this cannot be undone.",
-                t.style("host.error"),
+                t.style(ThemeKey::HostError),
                 inner.width.saturating_sub(2),
             );
             put(
@@ -106,7 +111,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                 inner.x + 1,
                 inner.y,
                 &what,
-                t.style("host.error"),
+                t.style(ThemeKey::HostError),
                 inner.width.saturating_sub(2),
             );
             let prompt = if targets.len() == 1 {
@@ -124,13 +129,13 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             );
             let field = Rect::new(inner.x + 1, inner.y + 4, inner.width.saturating_sub(2), 1)
                 .intersection(inner);
-            buf.set_style(field, t.style("input"));
+            buf.set_style(field, t.style(ThemeKey::Input));
             put(
                 buf,
                 field.x,
                 field.y,
                 &format!("{input}▏"),
-                t.style("input"),
+                t.style(ThemeKey::Input),
                 field.width,
             );
             let ok = input == expected;
@@ -144,7 +149,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                 inner.x + 1,
                 inner.y + 6,
                 hint,
-                if ok { t.style("key") } else { t.dim() },
+                if ok { t.style(ThemeKey::Key) } else { t.dim() },
                 inner.width.saturating_sub(2),
             );
         }
@@ -155,7 +160,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                 inner.x + 1,
                 inner.y,
                 &format!("{running} task(s) still running."),
-                t.style("host.stale"),
+                t.style(ThemeKey::HostStale),
                 inner.width,
             );
             put(
@@ -171,7 +176,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                 inner.x + 1,
                 inner.y + 3,
                 "y quit · n stay",
-                t.style("key"),
+                t.style(ThemeKey::Key),
                 inner.width.saturating_sub(2),
             );
         }
@@ -190,7 +195,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                 inner.x + 1,
                 inner.y + 2,
                 "y remove · n keep",
-                t.style("key"),
+                t.style(ThemeKey::Key),
                 inner.width.saturating_sub(2),
             );
         }
@@ -225,7 +230,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                 inner.x + 3,
                 inner.y + 3,
                 &pairs[..half].join(":"),
-                t.style("key"),
+                t.style(ThemeKey::Key),
                 w,
             );
             if pairs.len() > half {
@@ -234,7 +239,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                     inner.x + 3,
                     inner.y + 4,
                     &pairs[half..].join(":"),
-                    t.style("key"),
+                    t.style(ThemeKey::Key),
                     w,
                 );
             }
@@ -251,7 +256,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                 inner.x + 1,
                 inner.y + 8,
                 "y trust and pin · n reject",
-                t.style("key"),
+                t.style(ThemeKey::Key),
                 w,
             );
         }
@@ -274,7 +279,11 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                     inner.x + 1,
                     y,
                     label,
-                    if focused { t.style("key") } else { t.text() },
+                    if focused {
+                        t.style(ThemeKey::Key)
+                    } else {
+                        t.text()
+                    },
                     label_w,
                 );
                 let field = Rect::new(
@@ -283,14 +292,14 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                     inner.width.saturating_sub(label_w + 2),
                     1,
                 );
-                buf.set_style(field.intersection(inner), t.style("input"));
+                buf.set_style(field.intersection(inner), t.style(ThemeKey::Input));
                 let mut ta = form.fields[i].clone();
-                ta.set_style(t.style("input"));
-                ta.set_placeholder_style(t.style("input").patch(t.dim()));
+                ta.set_style(t.style(ThemeKey::Input));
+                ta.set_placeholder_style(t.style(ThemeKey::Input).patch(t.dim()));
                 ta.set_cursor_style(if focused {
                     Style::default().add_modifier(ratatui::style::Modifier::REVERSED)
                 } else {
-                    t.style("input")
+                    t.style(ThemeKey::Input)
                 });
                 (&ta).render(field, buf);
                 if let Some(e) = &errors[i] {
@@ -308,18 +317,18 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                         x,
                         y + 1,
                         &msg,
-                        t.style("input.invalid"),
+                        t.style(ThemeKey::InputInvalid),
                         field.right().saturating_sub(x),
                     );
                 } else if !form.value(i).is_empty() {
-                    put(buf, field.x, y + 1, "✔", t.style("host.online"), 1);
+                    put(buf, field.x, y + 1, "✔", t.style(ThemeKey::HostOnline), 1);
                 }
             }
             let y = inner.bottom().saturating_sub(2);
             if let Some(r) = &form.test_result {
                 let (s, st) = match r {
-                    Ok(s) => (format!("✔ {s}"), t.style("host.online")),
-                    Err(e) => (format!("✖ {e}"), t.style("host.error")),
+                    Ok(s) => (format!("✔ {s}"), t.style(ThemeKey::HostOnline)),
+                    Err(e) => (format!("✖ {e}"), t.style(ThemeKey::HostError)),
                 };
                 put(buf, inner.x + 1, y, &s, st, inner.width.saturating_sub(2));
             }
@@ -374,11 +383,11 @@ fn help(app: &App, area: Rect, scroll: usize, buf: &mut Buffer) {
                 inner.x + 1,
                 y,
                 &format!("[{k}]"),
-                t.style("title"),
+                t.style(ThemeKey::Title),
                 inner.width,
             );
         } else {
-            put(buf, inner.x + 2, y, k, t.style("key"), 18);
+            put(buf, inner.x + 2, y, k, t.style(ThemeKey::Key), 18);
             put(
                 buf,
                 inner.x + 21,

@@ -10,6 +10,7 @@ use ratatui::layout::Rect;
 use super::widgets::{bar, boxed, duration, put};
 use crate::inventory::{GuestStatus, Host, HostState, Node};
 use crate::ui::app::{ANIM_MS, App, Pane};
+use crate::ui::theme::ThemeKey;
 use crate::ui::view::{RACK_TOP, RackCol, Zoom, rack_geometry};
 
 /// LED glyphs differ per status so the rack reads without color (NO_COLOR, mono themes).
@@ -130,7 +131,7 @@ pub fn draw_racks(app: &App, area: Rect, buf: &mut Buffer) {
             area.right().saturating_sub(w),
             area.y,
             &s,
-            app.theme.style("key"),
+            app.theme.style(ThemeKey::Key),
             w,
         );
     }
@@ -143,22 +144,22 @@ fn host_line(app: &App, host: &Host, r: Rect, buf: &mut Buffer) {
         buf[(x, r.y)].set_char('━').set_style(t.border(false));
     }
     let (state, style) = match &host.state {
-        HostState::Online => ("● online".to_string(), t.style("host.online")),
+        HostState::Online => ("● online".to_string(), t.style(ThemeKey::HostOnline)),
         HostState::Connecting => ("◌ connecting".to_string(), t.dim()),
-        HostState::AuthFailed => ("✖ auth failed".to_string(), t.style("host.error")),
+        HostState::AuthFailed => ("✖ auth failed".to_string(), t.style(ThemeKey::HostError)),
         HostState::Unreachable(_) => match host.fetched_at {
             Some(at) if !host.nodes.is_empty() => (
                 format!(
                     "✖ unreachable · data {} old",
                     super::widgets::age(app.now, at)
                 ),
-                t.style("host.error"),
+                t.style(ThemeKey::HostError),
             ),
-            _ => ("✖ unreachable".to_string(), t.style("host.error")),
+            _ => ("✖ unreachable".to_string(), t.style(ThemeKey::HostError)),
         },
         HostState::Stale { since } => (
             format!("▲ stale {}", super::widgets::age(app.now, *since)),
-            t.style("host.stale"),
+            t.style(ThemeKey::HostStale),
         ),
     };
     let x = put(
@@ -166,7 +167,7 @@ fn host_line(app: &App, host: &Host, r: Rect, buf: &mut Buffer) {
         r.x + 1,
         r.y,
         &format!(" {} ", host.name),
-        t.style("title"),
+        t.style(ThemeKey::Title),
         r.width.saturating_sub(2),
     );
     put(
@@ -187,9 +188,9 @@ fn placeholder(app: &App, host: &Host, area: Rect, focused: bool, buf: &mut Buff
         HostState::AuthFailed => (
             "AUTH FAILED",
             "check the token in the hosts screen".to_string(),
-            t.style("host.error"),
+            t.style(ThemeKey::HostError),
         ),
-        HostState::Unreachable(r) => ("UNREACHABLE", r.clone(), t.style("host.error")),
+        HostState::Unreachable(r) => ("UNREACHABLE", r.clone(), t.style(ThemeKey::HostError)),
         _ => ("NO NODES", String::new(), t.dim()),
     };
     put(
@@ -257,9 +258,9 @@ fn draw_rack(
     // A node of a host we cannot reach right now is drawn from the last picture: say so.
     let live = matches!(host.state, HostState::Online);
     let (glyph, st) = match (live, node.online) {
-        (false, _) => ("▲ cached", t.style("host.stale")),
-        (true, true) => ("● online", t.style("host.online")),
-        (true, false) => ("○ offline", t.style("host.error")),
+        (false, _) => ("▲ cached", t.style(ThemeKey::HostStale)),
+        (true, true) => ("● online", t.style(ThemeKey::HostOnline)),
+        (true, false) => ("○ offline", t.style(ThemeKey::HostError)),
     };
     let mut x = put(buf, inner.x, inner.y, glyph, st, inner.width);
     if node.online && node.uptime_s > 0 {
@@ -283,12 +284,12 @@ fn draw_rack(
     }
     let bw = (inner.width.saturating_sub(6) / 3).max(1);
     let by = inner.y + 1;
-    let empty = t.style("bar.empty");
+    let empty = t.style(ThemeKey::BarEmpty);
     let mut bx = inner.x;
     for (label, frac, key) in [
-        ("C", node.cpu, "bar.cpu"),
-        ("M", node.mem_fraction(), "bar.mem"),
-        ("D", node.disk_fraction(), "bar.disk"),
+        ("C", node.cpu, ThemeKey::BarCpu),
+        ("M", node.mem_fraction(), ThemeKey::BarMem),
+        ("D", node.disk_fraction(), ThemeKey::BarDisk),
     ] {
         bx = put(buf, bx, by, label, t.dim(), 1);
         bar(buf, bx, by, bw.saturating_sub(1), frac, t.style(key), empty);

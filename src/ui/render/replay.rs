@@ -10,7 +10,7 @@ use super::widgets::put;
 use crate::term::Screen;
 use crate::ui::replay::{Replay, clock, speed_label};
 use crate::ui::term_widget::{TermStyle, TermWidget};
-use crate::ui::theme::Theme;
+use crate::ui::theme::{Theme, ThemeKey};
 
 /// Narrowest pane (when the terminal allows): room for the keys on the bottom border even
 /// when the recording is small.
@@ -38,7 +38,7 @@ pub fn pane(screen: &Screen, area: Rect) -> Rect {
 /// Draw the whole replay screen into `area`.
 pub fn draw(view: &ReplayView, area: Rect, buf: &mut Buffer) {
     let t = view.theme;
-    buf.set_style(area, t.style("background"));
+    buf.set_style(area, t.style(ThemeKey::Background));
     let pane = pane(view.screen, area);
     if pane.width < 4 || pane.height < 3 {
         return;
@@ -55,7 +55,7 @@ pub fn draw(view: &ReplayView, area: Rect, buf: &mut Buffer) {
         pane.x + 1,
         pane.y,
         &format!(" {} ", view.title),
-        t.style("selection"),
+        t.style(ThemeKey::Selection),
         right.saturating_sub(pane.x + 1),
     );
     let pos = format!(
@@ -69,9 +69,9 @@ pub fn draw(view: &ReplayView, area: Rect, buf: &mut Buffer) {
 
     let bottom = pane.bottom() - 1;
     let (state, style) = if r.finished() {
-        (" END ", t.style("toast.ok"))
+        (" END ", t.style(ThemeKey::ToastOk))
     } else if r.paused() {
-        (" PAUSED ", t.style("lcd.busy"))
+        (" PAUSED ", t.style(ThemeKey::LcdBusy))
     } else {
         (" PLAYING ", t.text())
     };
@@ -89,7 +89,7 @@ pub fn draw(view: &ReplayView, area: Rect, buf: &mut Buffer) {
             x,
             bottom,
             &format!(" {key}"),
-            t.style("key"),
+            t.style(ThemeKey::Key),
             right.saturating_sub(x),
         );
         x = put(

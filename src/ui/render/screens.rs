@@ -11,6 +11,7 @@ use crate::ui::action::Action;
 use crate::ui::app::App;
 use crate::ui::keymap::Context;
 use crate::ui::settings::{SettingsItem, SettingsRow, list_width, settings_rows, settings_scroll};
+use crate::ui::theme::ThemeKey;
 
 pub fn hosts(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
@@ -29,7 +30,14 @@ pub fn hosts(app: &App, area: Rect, buf: &mut Buffer) {
         }
     };
     let header = format!("{}STATE", row_text("NAME", "URL", "TOKEN"));
-    put(buf, inner.x + 1, inner.y, &header, t.style("title"), w);
+    put(
+        buf,
+        inner.x + 1,
+        inner.y,
+        &header,
+        t.style(ThemeKey::Title),
+        w,
+    );
     if app.hosts.is_empty() {
         let key = app
             .keymap
@@ -54,7 +62,7 @@ pub fn hosts(app: &App, area: Rect, buf: &mut Buffer) {
         }
         let selected = i == app.host_sel;
         let base = if selected {
-            t.style("selection")
+            t.style(ThemeKey::Selection)
         } else {
             t.text()
         };
@@ -62,12 +70,14 @@ pub fn hosts(app: &App, area: Rect, buf: &mut Buffer) {
         let line = row_text(&h.name, &h.url, &h.token_id);
         let x = put(buf, inner.x + 1, y, &line, base, w);
         let (state, style) = match app.inventory.host(&h.name).map(|h| &h.state) {
-            Some(HostState::Online) => ("● online".to_string(), t.style("host.online")),
-            Some(HostState::AuthFailed) => ("✖ auth failed".to_string(), t.style("host.error")),
-            Some(HostState::Unreachable(r)) => (format!("✖ {r}"), t.style("host.error")),
+            Some(HostState::Online) => ("● online".to_string(), t.style(ThemeKey::HostOnline)),
+            Some(HostState::AuthFailed) => {
+                ("✖ auth failed".to_string(), t.style(ThemeKey::HostError))
+            }
+            Some(HostState::Unreachable(r)) => (format!("✖ {r}"), t.style(ThemeKey::HostError)),
             Some(HostState::Stale { since }) => (
                 format!("▲ stale {}", super::widgets::age(app.now, *since)),
-                t.style("host.stale"),
+                t.style(ThemeKey::HostStale),
             ),
             _ => ("◌ connecting".to_string(), t.dim()),
         };
@@ -116,21 +126,25 @@ pub fn settings(app: &App, area: Rect, buf: &mut Buffer) {
         let i = match row {
             SettingsRow::Gap => continue,
             SettingsRow::Section(title) => {
-                put(buf, inner.x + 1, y, title, t.style("title"), w);
+                put(buf, inner.x + 1, y, title, t.style(ThemeKey::Title), w);
                 continue;
             }
             SettingsRow::Item(i) => *i,
         };
         let selected = i == app.settings_sel;
         let base = if selected {
-            t.style("selection")
+            t.style(ThemeKey::Selection)
         } else {
             t.text()
         };
         buf.set_style(Rect::new(inner.x, y, inner.width, 1), base);
         // On the selected row the highlight wins; elsewhere a switch's box takes its color.
         let boxed_style = |on: bool| {
-            let s = t.style(if on { "switch.on" } else { "switch.off" });
+            let s = t.style(if on {
+                ThemeKey::SwitchOn
+            } else {
+                ThemeKey::SwitchOff
+            });
             if selected {
                 base.patch(super::fg_only(s))
             } else {
@@ -180,13 +194,13 @@ pub fn settings(app: &App, area: Rect, buf: &mut Buffer) {
     }
     let w = pi.width.saturating_sub(2);
     let x0 = pi.x + 1;
-    buf.set_style(Rect::new(x0, pi.y, w, 1), t.style("lcd"));
+    buf.set_style(Rect::new(x0, pi.y, w, 1), t.style(ThemeKey::Lcd));
     put(
         buf,
         x0,
         pi.y,
         " SYSTEM: NOMINAL  hosts 1  nodes 2  guests 6",
-        t.style("lcd"),
+        t.style(ThemeKey::Lcd),
         w,
     );
     let samples = [
@@ -210,7 +224,7 @@ pub fn settings(app: &App, area: Rect, buf: &mut Buffer) {
             return;
         }
         let base = if i == 0 {
-            t.style("selection")
+            t.style(ThemeKey::Selection)
         } else {
             t.text()
         };
@@ -241,10 +255,10 @@ pub fn settings(app: &App, area: Rect, buf: &mut Buffer) {
             (base, base, base, base, ' ')
         } else {
             (
-                t.style("bar.cpu"),
-                t.style("bar.mem"),
-                t.style("bar.empty"),
-                t.style("tag"),
+                t.style(ThemeKey::BarCpu),
+                t.style(ThemeKey::BarMem),
+                t.style(ThemeKey::BarEmpty),
+                t.style(ThemeKey::Tag),
                 '░',
             )
         };
@@ -263,9 +277,9 @@ pub fn settings(app: &App, area: Rect, buf: &mut Buffer) {
     }
     let y = pi.y + 9;
     if y + 2 < pi.bottom() {
-        let s = put(buf, x0, y, " saved ", t.style("toast.ok"), w);
-        let s = put(buf, s + 1, y, " failed ", t.style("toast.error"), w);
-        put(buf, s + 1, y, " info ", t.style("toast.info"), w);
+        let s = put(buf, x0, y, " saved ", t.style(ThemeKey::ToastOk), w);
+        let s = put(buf, s + 1, y, " failed ", t.style(ThemeKey::ToastError), w);
+        put(buf, s + 1, y, " info ", t.style(ThemeKey::ToastInfo), w);
         let depth = format!("colors: {:?}", t.depth);
         put(buf, x0, y + 2, &depth, t.dim(), w);
     }
@@ -314,7 +328,7 @@ pub fn onboarding(app: &App, area: Rect, buf: &mut Buffer) {
         inner.x + 1,
         y,
         &format!(" {add} "),
-        t.style("selection"),
+        t.style(ThemeKey::Selection),
         iw,
     );
     put(
@@ -330,7 +344,7 @@ pub fn onboarding(app: &App, area: Rect, buf: &mut Buffer) {
         inner.x + 1,
         y + 2,
         &format!(" {demo} "),
-        t.style("selection"),
+        t.style(ThemeKey::Selection),
         iw,
     );
     put(

@@ -11,6 +11,7 @@ use super::rack::{led_glyph, spinner};
 use super::widgets::{bar_with, put};
 use crate::inventory::{Guest, GuestStatus, Host, Node};
 use crate::ui::app::App;
+use crate::ui::theme::ThemeKey;
 use crate::ui::view::Zoom;
 
 pub(super) fn marked(app: &App, host: &Host, node: &Node, g: &Guest) -> bool {
@@ -269,15 +270,15 @@ impl SlotStyles {
         SlotStyles {
             text: t.text(),
             dim: t.dim(),
-            selection: t.style("selection"),
-            marked: t.style("marked"),
-            kind: t.style("kind"),
-            progress: t.style("progress"),
-            bar_empty: t.style("bar.empty"),
-            bar_cpu: t.style("bar.cpu"),
-            bar_mem: t.style("bar.mem"),
-            port: t.style("port"),
-            tag: t.style("tag"),
+            selection: t.style(ThemeKey::Selection),
+            marked: t.style(ThemeKey::Marked),
+            kind: t.style(ThemeKey::Kind),
+            progress: t.style(ThemeKey::Progress),
+            bar_empty: t.style(ThemeKey::BarEmpty),
+            bar_cpu: t.style(ThemeKey::BarCpu),
+            bar_mem: t.style(ThemeKey::BarMem),
+            port: t.style(ThemeKey::Port),
+            tag: t.style(ThemeKey::Tag),
             leds: GuestStatus::ALL.map(|s| t.led(s)),
         }
     }
@@ -289,7 +290,7 @@ impl SlotStyles {
 
 /// Empty capacity: a blank panel with its two rack screws.
 pub(super) fn blank_panel(app: &App, r: Rect, buf: &mut Buffer) {
-    let s = app.theme.style("blank");
+    let s = app.theme.style(ThemeKey::Blank);
     let r = r.intersection(buf.area);
     if r.width < 2 {
         return;

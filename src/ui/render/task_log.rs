@@ -8,7 +8,7 @@ use ratatui::text::Span;
 
 use super::widgets::{popup_box, put};
 use crate::ui::popup::{TaskLogView, task_log_rows};
-use crate::ui::theme::Theme;
+use crate::ui::theme::{Theme, ThemeKey};
 
 /// Wide enough for Proxmox's longest usual lines (vzdump, migrations); narrower
 /// terminals get the whole width.
@@ -44,7 +44,7 @@ pub fn draw(v: &TaskLogView, t: &Theme, area: Rect, buf: &mut Buffer) {
         footer_y,
         &hint,
         if v.running {
-            t.style("host.stale")
+            t.style(ThemeKey::HostStale)
         } else {
             t.dim()
         },
@@ -62,7 +62,7 @@ pub fn draw(v: &TaskLogView, t: &Theme, area: Rect, buf: &mut Buffer) {
                 inner.right() - pw - 1,
                 footer_y,
                 &pos,
-                t.style("key"),
+                t.style(ThemeKey::Key),
                 pw,
             );
         }
@@ -72,11 +72,11 @@ pub fn draw(v: &TaskLogView, t: &Theme, area: Rect, buf: &mut Buffer) {
 /// Proxmox ends every finished task log with one of these lines (`PVE::RESTEnvironment`).
 fn line_style(line: &str, t: &Theme) -> Style {
     if line.starts_with("TASK OK") {
-        t.style("host.online")
+        t.style(ThemeKey::HostOnline)
     } else if line.starts_with("TASK WARNINGS") {
-        t.style("host.stale")
+        t.style(ThemeKey::HostStale)
     } else if line.starts_with("TASK ERROR") {
-        t.style("host.error")
+        t.style(ThemeKey::HostError)
     } else {
         t.text()
     }

@@ -10,7 +10,7 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Clear, Widget};
 
-use crate::ui::theme::Theme;
+use crate::ui::theme::{Theme, ThemeKey};
 
 /// Write `s` at (x, y), at most `max` columns; returns the column after it.
 pub fn put(buf: &mut Buffer, x: u16, y: u16, s: &str, style: Style, max: u16) -> u16 {
@@ -95,7 +95,10 @@ pub fn boxed(buf: &mut Buffer, area: Rect, title: &str, theme: &Theme, focused: 
             BorderType::Rounded
         })
         .border_style(theme.border(focused))
-        .title(Line::styled(format!(" {title} "), theme.style("title")));
+        .title(Line::styled(
+            format!(" {title} "),
+            theme.style(ThemeKey::Title),
+        ));
     let inner = block.inner(area);
     block.render(area, buf);
     inner
@@ -119,7 +122,7 @@ pub fn popup_box(
         h,
     );
     Clear.render(r, buf);
-    buf.set_style(r, theme.style("popup"));
+    buf.set_style(r, theme.style(ThemeKey::Popup));
     boxed(buf, r, title, theme, true)
 }
 
