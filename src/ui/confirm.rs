@@ -2,6 +2,7 @@
 //! reads raw keys (its answer keys are fixed and shown in its box), and is modal: nothing
 //! under it sees a key while it is up.
 
+use crate::ui::theme::ThemeKey;
 use std::any::Any;
 
 use crossterm::event::{KeyCode, KeyEvent};
@@ -82,7 +83,7 @@ impl Layer for ConfirmLayer {
             inner.x + 1,
             inner.y + 2.min(inner.height - 1),
             "y",
-            ctx.theme.style("key"),
+            ctx.theme.style(ThemeKey::Key),
             1,
         );
         let x = put(
@@ -98,7 +99,7 @@ impl Layer for ConfirmLayer {
             x,
             inner.y + 2.min(inner.height - 1),
             "n",
-            ctx.theme.style("key"),
+            ctx.theme.style(ThemeKey::Key),
             1,
         );
         put(

@@ -3,6 +3,7 @@
 //! and a footer with the search line or counter and the follow state. Costs the visible
 //! lines only.
 
+use crate::ui::theme::ThemeKey;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -20,7 +21,7 @@ pub fn draw(v: &LogView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
         return;
     }
     let t = ctx.theme;
-    buf.set_style(area, t.style("background"));
+    buf.set_style(area, t.style(ThemeKey::Background));
     boxed(buf, area, &v.title, t, ctx.focused);
     let text = text_area(area);
     let rows = usize::from(text.height);
@@ -104,9 +105,9 @@ fn draw_run(
             .find(|(s, e, _)| (*s..*e).contains(&ci))
             .map_or(base, |(_, _, cur)| {
                 if *cur {
-                    t.style("selection")
+                    t.style(ThemeKey::Selection)
                 } else {
-                    t.style("match")
+                    t.style(ThemeKey::Match)
                 }
             })
     };
@@ -141,33 +142,61 @@ fn footer(v: &LogView, first: usize, after: usize, area: Rect, buf: &mut Buffer,
             .into_iter()
             .next()
         {
-            x = put(buf, x, y, &k, t.style("key"), right.saturating_sub(x));
+            x = put(
+                buf,
+                x,
+                y,
+                &k,
+                t.style(ThemeKey::Key),
+                right.saturating_sub(x),
+            );
             x = put(buf, x, y, " focus ", t.dim(), right.saturating_sub(x));
         }
     }
     if let Some(input) = &v.search.input {
-        x = put(buf, x, y, "/", t.style("key"), right.saturating_sub(x));
+        x = put(
+            buf,
+            x,
+            y,
+            "/",
+            t.style(ThemeKey::Key),
+            right.saturating_sub(x),
+        );
         x = put(
             buf,
             x,
             y,
             &format!("{input}▏"),
-            t.style("input"),
+            t.style(ThemeKey::Input),
             right.saturating_sub(x),
         );
         x = put(buf, x, y, " ", t.text(), right.saturating_sub(x));
     } else if v.search.is_active() {
-        x = put(buf, x, y, "/", t.style("key"), right.saturating_sub(x));
+        x = put(
+            buf,
+            x,
+            y,
+            "/",
+            t.style(ThemeKey::Key),
+            right.saturating_sub(x),
+        );
         x = put(
             buf,
             x,
             y,
             &v.search.query,
-            t.style("match"),
+            t.style(ThemeKey::Match),
             right.saturating_sub(x),
         );
         let counter = format!(" {} ", v.search.counter());
-        x = put(buf, x, y, &counter, t.style("key"), right.saturating_sub(x));
+        x = put(
+            buf,
+            x,
+            y,
+            &counter,
+            t.style(ThemeKey::Key),
+            right.saturating_sub(x),
+        );
     }
     let mut state = Vec::new();
     if v.following {
@@ -185,7 +214,7 @@ fn footer(v: &LogView, first: usize, after: usize, area: Rect, buf: &mut Buffer,
     let text = state.join(" · ");
     let w = text.chars().count() as u16;
     let style = if v.following {
-        t.style("host.online")
+        t.style(ThemeKey::HostOnline)
     } else {
         t.dim()
     };
@@ -197,11 +226,11 @@ fn footer(v: &LogView, first: usize, after: usize, area: Rect, buf: &mut Buffer,
 /// Proxmox ends every finished task log with one of these lines (`PVE::RESTEnvironment`).
 fn line_style(line: &str, t: &Theme) -> Style {
     if line.starts_with("TASK OK") {
-        t.style("host.online")
+        t.style(ThemeKey::HostOnline)
     } else if line.starts_with("TASK WARNINGS") {
-        t.style("host.stale")
+        t.style(ThemeKey::HostStale)
     } else if line.starts_with("TASK ERROR") {
-        t.style("host.error")
+        t.style(ThemeKey::HostError)
     } else {
         t.text()
     }

@@ -2,6 +2,7 @@
 //! start, duration), the selection kept on screen, and a footer with the filter line and
 //! counts. The user column goes first when the terminal is narrow.
 
+use crate::ui::theme::ThemeKey;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -99,9 +100,9 @@ fn cells(row: &TaskRow, now: std::time::SystemTime, with_user: bool) -> Vec<Stri
 
 fn state_style(state: TaskState, t: &Theme) -> Style {
     match state {
-        TaskState::Running => t.style("led.busy"),
-        TaskState::Ok => t.style("host.online"),
-        TaskState::Error => t.style("host.error"),
+        TaskState::Running => t.style(ThemeKey::LedBusy),
+        TaskState::Ok => t.style(ThemeKey::HostOnline),
+        TaskState::Error => t.style(ThemeKey::HostError),
         TaskState::Cancelled => t.dim(),
     }
 }
@@ -111,7 +112,7 @@ pub fn draw(v: &TasksView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
         return;
     }
     let t = ctx.theme;
-    buf.set_style(area, t.style("background"));
+    buf.set_style(area, t.style(ThemeKey::Background));
     let rows = v.visible(ctx.board);
     let running = rows
         .iter()
@@ -125,7 +126,7 @@ pub fn draw(v: &TasksView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
     // Header.
     let mut x = inner.x + 1;
     for c in &cols {
-        put(buf, x, inner.y, c.name, t.style("title"), c.width);
+        put(buf, x, inner.y, c.name, t.style(ThemeKey::Title), c.width);
         x += c.width + 1;
     }
 
@@ -138,7 +139,7 @@ pub fn draw(v: &TasksView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
         let y = inner.y + 1 + i as u16;
         let selected = first + i == sel;
         let base = if selected {
-            t.style("selection")
+            t.style(ThemeKey::Selection)
         } else {
             t.text()
         };
@@ -179,14 +180,14 @@ pub fn draw(v: &TasksView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
     let y = inner.bottom().saturating_sub(1);
     if v.filter_editing || !v.filter.is_empty() {
         let right = inner.right().saturating_sub(1);
-        let x = put(buf, inner.x + 1, y, "/", t.style("key"), 1);
+        let x = put(buf, inner.x + 1, y, "/", t.style(ThemeKey::Key), 1);
         let cursor = if v.filter_editing { "▏" } else { "" };
         put(
             buf,
             x,
             y,
             &format!("{}{cursor}", v.filter),
-            t.style("input"),
+            t.style(ThemeKey::Input),
             right.saturating_sub(x),
         );
     } else {

@@ -77,7 +77,7 @@ theme_keys! {
     InputInvalid = "input.invalid": "an input whose value is refused, and the reason",
     Key = "key": "key names in hints and help",
     Progress = "progress": "progress bars and counters of jobs",
-    Match = "match": "reserved: filter matches; themes set it, nothing draws it yet",
+    Match = "match": "search matches in a log (the current one is drawn as the selection)",
     SwitchOn = "switch.on": "a settings switch that is on",
     SwitchOff = "switch.off": "a settings switch that is off",
     Background = "background": "the screen background",
