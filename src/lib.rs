@@ -4,6 +4,7 @@
 //! ratatui or crossterm; only `ui` and the binary edge (`cli`) touch the terminal.
 
 pub mod catalog;
+pub mod civil;
 pub mod cli;
 pub mod deploy;
 pub mod engine;

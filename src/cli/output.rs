@@ -148,26 +148,7 @@ pub fn task_rows(host: &str, entries: &[TaskListEntry], now: u64) -> Vec<TaskRow
 }
 
 /// `2026-12-07 01:59:12` (UTC): no time zone database needed, and sortable.
-pub fn utc_time(epoch: u64) -> String {
-    let days = (epoch / 86_400) as i64;
-    let secs = epoch % 86_400;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
-}
+pub use crate::civil::utc_time;
 
 /// Proxmox returns tags `;`-joined (input may also use `,` or spaces).
 pub fn split_tags(tags: Option<&str>) -> Vec<String> {

@@ -133,19 +133,10 @@ fn path_part(s: &str) -> String {
     out
 }
 
-/// `YYYYmmdd-HHMMSS` in UTC (civil-from-days, H. Hinnant; no date crate needed for this).
+/// `YYYYmmdd-HHMMSS` in UTC.
 fn stamp(epoch: u64) -> String {
-    let days = (epoch / 86_400) as i64;
+    let (y, m, d) = crate::civil::civil_from_days((epoch / 86_400) as i64);
     let secs = epoch % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
     format!(
         "{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
         secs / 3600,

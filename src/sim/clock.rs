@@ -22,16 +22,7 @@ pub fn now_epoch_f64() -> f64 {
 pub fn civil(epoch: u64) -> (i64, u32, u32, u32, u32, u32, u32) {
     let days = (epoch / 86_400) as i64;
     let secs = epoch % 86_400;
-    // Howard Hinnant's days_from_civil inverse.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (y, m, d) = crate::civil::civil_from_days(days);
     let weekday = (days + 4).rem_euclid(7) as u32;
     (
         y,
