@@ -249,7 +249,10 @@ pub async fn rm(scope: &FleetScope<'_>, args: &RmArgs) -> Result<ExitCode, CliEr
     // The status the TARGET was resolved with is the engine's latest for this host.
     let id = engine
         .delete_with_status(&guest.guest, &guest.status, args.force)
-        .map_err(CliError::new)?;
+        .map_err(|e| match e {
+            engine::Refusal::Running { .. } => CliError::new(format!("{e} or use --force")),
+            other => CliError::new(other),
+        })?;
     let info = super::jobs::run_to_end(&engine, id).await?;
     println!(
         "CT {} ({}) on {}: deleted  {}  {}",

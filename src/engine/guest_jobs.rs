@@ -16,7 +16,8 @@ const FOLLOW_POLL: Duration = Duration::from_millis(250);
 
 /// Run a power operation to its end.
 pub(super) async fn power(ctx: JobCtx, link: HostLink, guest: GuestRef, op: PowerOp) {
-    ctx.step(format!("{} {}", op.verb(), guest.vmid), None);
+    // The step names what happens; the job's target names the guest (the rack shows both).
+    ctx.step(op.verb(), None);
     let started = tokio::select! {
         r = ops::power(&link.client, &guest, op) => r,
         _ = ctx.cancel_token().cancelled() => return ctx.cancelled(),
@@ -38,7 +39,7 @@ pub(super) async fn delete(ctx: JobCtx, link: HostLink, guest: GuestRef, force: 
         };
         match live {
             Ok(status) if status.is_running() => {
-                ctx.step(format!("stop {}", guest.vmid), Some(0.0));
+                ctx.step("stop", Some(0.0));
                 let stop = tokio::select! {
                     r = ops::power(&link.client, &guest, PowerOp::Stop) => r,
                     _ = ctx.cancel_token().cancelled() => return ctx.cancelled(),
@@ -57,7 +58,7 @@ pub(super) async fn delete(ctx: JobCtx, link: HostLink, guest: GuestRef, force: 
             Err(e) => return ctx.fail(e.to_string()),
         }
     }
-    ctx.step(format!("delete {}", guest.vmid), Some(0.5));
+    ctx.step("delete", Some(0.5));
     // `ops::delete` reads the live status again and refuses a running CT: the check holds
     // even when the inventory was stale.
     let started = tokio::select! {

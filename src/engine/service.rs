@@ -48,7 +48,7 @@ pub struct EngineConfig {
 pub enum Refusal {
     #[error("host {0} is not connected")]
     NotConnected(String),
-    #[error("CT {vmid} is running: stop it first or use --force")]
+    #[error("CT {vmid} is running: stop it first")]
     Running { vmid: u32 },
     #[error("{vmid} is a VM: deleting VMs is not supported yet")]
     VmDelete { vmid: u32 },
