@@ -2,4 +2,5 @@
 //! release test build short on CI.
 
 mod disk;
+mod crash;
 mod hosts;
