@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use proximity::engine::hosts::save;
 use proximity::store::{
-    HostAuth, HostConfig, KeySource, KvError, KvPair, KvStore, MemoryKv, Secret, Store,
+    HostAuth, HostConfig, KeySource, KvEntry, KvError, KvPair, KvStore, MemoryKv, Secret, Store,
     StoreError,
 };
 
@@ -70,6 +70,15 @@ impl KvStore for CrashingKv {
     ) -> Result<bool, KvError> {
         self.spend()?;
         self.inner.compare_and_swap(tree, key, old, new)
+    }
+    fn compare_and_swap_many(
+        &self,
+        tree: &str,
+        expect: &[KvEntry<'_>],
+        set: &[KvEntry<'_>],
+    ) -> Result<bool, KvError> {
+        self.spend()?;
+        self.inner.compare_and_swap_many(tree, expect, set)
     }
     fn flush(&self) -> Result<(), KvError> {
         self.spend()?;
@@ -230,4 +239,81 @@ fn changing_a_hosts_non_secret_fields_breaks_its_seal() {
         assert!(matches!(err, StoreError::Decrypt { .. }), "{what}: {err}");
         assert!(store.hosts().list().is_err(), "{what}");
     }
+}
+
+/// A store as schema 1 wrote it, built by hand from the key file: the key bookkeeping in three
+/// records, a host secret bound only to `hosts/<name>/secret`.
+fn write_schema_1_store(p: &proximity::paths::Paths) -> Vec<u8> {
+    use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+    use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
+    // Let the current code create the key file, then rewrite the database the old way.
+    drop(Store::open_with(p, &KeySource::KeyFile(Store::key_file(p))).unwrap());
+    let text = std::fs::read_to_string(Store::key_file(p)).unwrap();
+    let key: [u8; 32] = hex::decode(text.trim()).unwrap().try_into().unwrap();
+    let aead = XChaCha20Poly1305::new(&Key::from(key));
+    let seal = |aad: &[u8], msg: &[u8]| {
+        let nonce = [7u8; 24];
+        let ct = aead
+            .encrypt(&XNonce::from(nonce), Payload { msg, aad })
+            .unwrap();
+        serde_json::json!({"nonce": hex::encode(nonce), "ciphertext": hex::encode(ct)})
+    };
+    let kv = proximity::store::SledKv::open(&Store::db_dir(p)).unwrap();
+    kv.delete("meta", b"key").unwrap();
+    kv.put("meta", b"schema_version", b"1").unwrap();
+    kv.put("meta", b"key_mode", b"\"file\"").unwrap();
+    let check = seal(b"key_check", b"proximity store key check v1");
+    kv.put("meta", b"key_check", &serde_json::to_vec(&check).unwrap())
+        .unwrap();
+    let record = serde_json::json!({
+        "name": "alpha",
+        "url": "https://a:8006",
+        "auth": {"kind": "token", "id": "root@pam!proximity",
+                 "secret": seal(b"hosts/alpha/secret", b"s1")},
+        "fingerprint": null,
+        "insecure": false,
+    });
+    let bytes = serde_json::to_vec(&record).unwrap();
+    kv.put("hosts", b"alpha", &bytes).unwrap();
+    kv.flush().unwrap();
+    bytes
+}
+
+#[test]
+fn schema_1_store_is_converted_and_its_secrets_resealed() {
+    let root = tempfile::tempdir().unwrap();
+    let p = proximity::paths::Paths {
+        config_dir: root.path().join("config"),
+        data_dir: root.path().join("data"),
+        state_dir: root.path().join("state"),
+    };
+    let legacy = write_schema_1_store(&p);
+    let source = KeySource::KeyFile(Store::key_file(&p));
+    let store = Store::open_with(&p, &source).unwrap();
+    assert_eq!(
+        store.hosts().get("alpha").unwrap(),
+        Some(host("alpha", "https://a:8006", "s1"))
+    );
+    let kv = store.kv();
+    assert_eq!(kv.get("meta", b"schema_version").unwrap().unwrap(), b"2");
+    for old in [&b"key_mode"[..], b"kdf", b"key_check"] {
+        assert_eq!(kv.get("meta", old).unwrap(), None, "older layout removed");
+    }
+    assert!(kv.get("meta", b"key").unwrap().is_some());
+    let resealed = kv.get("hosts", b"alpha").unwrap().unwrap();
+    assert_ne!(resealed, legacy, "re-sealed on open");
+    // After the migration, a record sealed the old way (one put back from a backup with its
+    // URL changed, say) is refused rather than trusted.
+    let mut replayed: serde_json::Value = serde_json::from_slice(&legacy).unwrap();
+    replayed["url"] = "https://evil.example:8006".into();
+    kv.put("hosts", b"alpha", &serde_json::to_vec(&replayed).unwrap())
+        .unwrap();
+    assert!(matches!(
+        store.hosts().get("alpha").unwrap_err(),
+        StoreError::Decrypt { .. }
+    ));
+    drop(store);
+    // The converted store opens again.
+    let store = Store::open_with(&p, &source).unwrap();
+    assert!(store.hosts().get("alpha").is_err());
 }
