@@ -124,6 +124,7 @@ fn crash_at_every_write(
             Run::Exited { ok, stderr } => {
                 assert!(ok, "{what} with the hook at {n}: {stderr}");
                 assert_eq!(listed(home, what), after, "{what}: completed run");
+                eprintln!("{what}: killed at each of {} write points", n - 1);
                 return n - 1;
             }
             Run::Killed => {
@@ -174,7 +175,10 @@ fn killed_at_any_store_write_the_store_opens_and_keeps_earlier_hosts() {
         &[row("alpha")],
     );
     assert!(points >= 4, "first open + add: only {points} write points");
-    assert!(matches!(cli(t, &add_alpha, None), Run::Exited { ok: true, .. }));
+    assert!(matches!(
+        cli(t, &add_alpha, None),
+        Run::Exited { ok: true, .. }
+    ));
 
     let add_beta = add("beta");
     let points = crash_at_every_write(
@@ -185,7 +189,10 @@ fn killed_at_any_store_write_the_store_opens_and_keeps_earlier_hosts() {
         &[row("alpha"), row("beta")],
     );
     assert!(points >= 2, "add: only {points} write points");
-    assert!(matches!(cli(t, &add_beta, None), Run::Exited { ok: true, .. }));
+    assert!(matches!(
+        cli(t, &add_beta, None),
+        Run::Exited { ok: true, .. }
+    ));
 
     let points = crash_at_every_write(
         "rename beta to gamma",

@@ -136,10 +136,9 @@ pub(crate) fn seal_host(cipher: &SecretCipher, cfg: &HostConfig) -> Result<Vec<u
         } => StoredAuth::User {
             user: user.clone(),
             password: match password {
-                Some(p) => Some(cipher.seal(
-                    &public.aad(SEAL_RECORD, "password")?,
-                    p.expose().as_bytes(),
-                )?),
+                Some(p) => Some(
+                    cipher.seal(&public.aad(SEAL_RECORD, "password")?, p.expose().as_bytes())?,
+                ),
                 None => None,
             },
             totp: *totp,

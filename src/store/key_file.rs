@@ -19,7 +19,9 @@ use super::{crash, perms};
 pub enum KeyFile {
     Missing,
     /// Fewer than 64 hex characters and nothing else: a write cut short.
-    Short { hex_len: usize },
+    Short {
+        hex_len: usize,
+    },
     Key(Zeroizing<[u8; KEY_LEN]>),
 }
 

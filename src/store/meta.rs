@@ -292,8 +292,7 @@ fn unlock_recorded(
         (KeySource::Passphrase(pass), MODE_PASSPHRASE) => {
             let params = record.kdf.as_ref().ok_or_else(|| StoreError::Corrupt {
                 record: "meta/key".to_string(),
-                detail: "no key derivation parameters in a passphrase-protected store"
-                    .to_string(),
+                detail: "no key derivation parameters in a passphrase-protected store".to_string(),
             })?;
             let key = params.derive(pass)?;
             (
@@ -374,8 +373,12 @@ mod tests {
         let record: KeyRecord = read_json(&kv, KEY_RECORD_KEY).unwrap().unwrap();
         kv.delete(TREE, KEY_RECORD_KEY).unwrap();
         kv.put(TREE, LEGACY_KEY_MODE, b"\"file\"").unwrap();
-        kv.put(TREE, LEGACY_KEY_CHECK, &to_json(b"", &record.check).unwrap())
-            .unwrap();
+        kv.put(
+            TREE,
+            LEGACY_KEY_CHECK,
+            &to_json(b"", &record.check).unwrap(),
+        )
+        .unwrap();
         let again = unlock(&kv, &source, "mem").unwrap();
         assert!(kv.get(TREE, LEGACY_KEY_MODE).unwrap().is_none());
         assert!(kv.get(TREE, LEGACY_KEY_CHECK).unwrap().is_none());

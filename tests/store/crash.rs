@@ -126,7 +126,10 @@ fn first_open_interrupted_at_any_write_still_opens() {
             }
             let store = reopen(&kv, &source)
                 .unwrap_or_else(|e| panic!("after a crash at write {budget}: {e}"));
-            store.hosts().add(host("alpha", "https://a:8006", "s1")).unwrap();
+            store
+                .hosts()
+                .add(host("alpha", "https://a:8006", "s1"))
+                .unwrap();
             drop(store);
             let store = reopen(&kv, &source).unwrap();
             assert!(store.hosts().get("alpha").unwrap().is_some());
@@ -144,8 +147,14 @@ fn rename_interrupted_at_any_write_keeps_exactly_one_record() {
         let kv = Arc::new(MemoryKv::new());
         let crashing = Arc::new(CrashingKv::new(kv.clone(), u64::MAX));
         let store = Store::over(crashing.clone(), &source, "memory".to_string()).unwrap();
-        store.hosts().add(host("old", "https://a:8006", "s-old")).unwrap();
-        store.hosts().add(host("keep", "https://k:8006", "s-keep")).unwrap();
+        store
+            .hosts()
+            .add(host("old", "https://a:8006", "s-old"))
+            .unwrap();
+        store
+            .hosts()
+            .add(host("keep", "https://k:8006", "s-keep"))
+            .unwrap();
         crashing.set_budget(budget);
         let done = save(&store, host("new", "https://a:8006", "s-old"), Some("old")).is_ok();
         drop(store);
@@ -179,9 +188,16 @@ fn empty_key_file_from_an_old_crash_is_replaced_when_nothing_is_sealed() {
     std::fs::write(&key, "").unwrap();
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
     let kv = Arc::new(MemoryKv::new());
-    let store = Store::over(kv.clone(), &KeySource::KeyFile(key.clone()), "memory".into())
-        .unwrap_or_else(|e| panic!("{e}"));
-    store.hosts().add(host("alpha", "https://a:8006", "s1")).unwrap();
+    let store = Store::over(
+        kv.clone(),
+        &KeySource::KeyFile(key.clone()),
+        "memory".into(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .hosts()
+        .add(host("alpha", "https://a:8006", "s1"))
+        .unwrap();
     let text = std::fs::read_to_string(&key).unwrap();
     assert_eq!(text.trim().len(), 64, "a fresh key was written");
     assert_eq!(
@@ -200,7 +216,10 @@ fn short_key_file_with_sealed_secrets_is_named() {
     let kv = Arc::new(MemoryKv::new());
     let source = KeySource::KeyFile(key.clone());
     let store = Store::over(kv.clone(), &source, "/x/store".into()).unwrap();
-    store.hosts().add(host("alpha", "https://a:8006", "s1")).unwrap();
+    store
+        .hosts()
+        .add(host("alpha", "https://a:8006", "s1"))
+        .unwrap();
     drop(store);
     let text = std::fs::read_to_string(&key).unwrap();
     std::fs::write(&key, &text[..10]).unwrap();
@@ -212,7 +231,11 @@ fn short_key_file_with_sealed_secrets_is_named() {
             key.display()
         )
     );
-    assert_eq!(std::fs::read_to_string(&key).unwrap(), &text[..10], "left as found");
+    assert_eq!(
+        std::fs::read_to_string(&key).unwrap(),
+        &text[..10],
+        "left as found"
+    );
 }
 
 /// Someone who can write the store but not read the key points a host at their own server,
