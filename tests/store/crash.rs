@@ -242,7 +242,8 @@ fn short_key_file_with_sealed_secrets_is_named() {
 /// with TLS checks off: the secret must not decrypt for the changed record.
 #[test]
 fn changing_a_hosts_non_secret_fields_breaks_its_seal() {
-    let tampers: [(&str, fn(&mut serde_json::Value)); 4] = [
+    type Tamper = fn(&mut serde_json::Value);
+    let tampers: [(&str, Tamper); 4] = [
         ("url", |r| r["url"] = "https://evil.example:8006".into()),
         ("insecure", |r| r["insecure"] = true.into()),
         ("fingerprint", |r| r["fingerprint"] = "AB:CD".into()),
