@@ -108,20 +108,15 @@ pub async fn prove(spec: &ConnSpec) -> Result<String, HostError> {
     ))
 }
 
-/// Save `cfg`, replacing `original` when the form was an edit. A rename adds the new record
-/// before removing the old one, so a failed add loses nothing.
+/// Save `cfg`, replacing `original` when the form was an edit. A rename is one atomic step
+/// in the store, so a failed or interrupted rename keeps the original and its secret.
 pub fn save(
     store: &Store,
     cfg: HostConfig,
     original: Option<&str>,
 ) -> Result<HostConfig, HostError> {
     let saved = match original {
-        Some(o) if o != cfg.name => {
-            let saved = store.hosts().add(cfg)?;
-            store.hosts().remove(o)?;
-            let _ = store.cache().remove(o);
-            saved
-        }
+        Some(o) if o != cfg.name => store.hosts().rename(o, cfg)?,
         Some(_) => store.hosts().update(cfg)?,
         None => store.hosts().add(cfg)?,
     };

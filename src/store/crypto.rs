@@ -5,7 +5,8 @@
 //! record key as associated data, so a ciphertext copied into another record fails to open.
 //!
 //! The key comes from one of two places:
-//! - **Key file** (default): 32 random bytes, hex, in `<data_dir>/secret.key`, created 0600.
+//! - **Key file** (default): 32 random bytes, hex, in `<data_dir>/secret.key`, created 0600
+//!   and written crash-safely (see `key_file`).
 //!   Works unattended (over SSH, in CI, at boot) with nothing to type. It protects against
 //!   the database leaking alone (a backup, a copied directory, a bug report); someone who can
 //!   read both files as the user gets the secrets, as with any unattended tool. We refuse a key
@@ -15,8 +16,7 @@
 //!   lives on a shared or synced disk, where a key file beside the database would travel with it.
 //!   Argon2id makes guessing the passphrase from a stolen store memory- and time-hard.
 
-use std::fs::OpenOptions;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use chacha20poly1305::aead::{Aead, Generate, KeyInit, Payload};
@@ -24,7 +24,6 @@ use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::perms;
 use super::secret::Secret;
 
 /// Length of the store key in bytes.
@@ -44,6 +43,14 @@ pub enum KeyError {
     KeyFileMissing { path: String, store: String },
     #[error("key file {path} is malformed: expected 64 hex characters (a 32-byte key)")]
     KeyFileMalformed { path: String },
+    #[error(
+        "key file {path} is cut short ({hex_len} of 64 hex characters), likely by a crash while it was written, and the store at {store} holds secrets sealed with the lost key: restore the file from a backup, or move the store aside to start over"
+    )]
+    KeyFileShort {
+        path: String,
+        hex_len: usize,
+        store: String,
+    },
     #[error("cannot {action} key file {path}: {source}")]
     KeyFileIo {
         action: &'static str,
@@ -163,71 +170,6 @@ pub fn random_bytes<const N: usize>() -> Result<Zeroizing<[u8; N]>, KeyError> {
     <[u8; N]>::try_generate()
         .map(Zeroizing::new)
         .map_err(|e| KeyError::Rng(e.to_string()))
-}
-
-/// Read an existing key file, refusing one that is group/world accessible.
-/// `Ok(None)` when the file does not exist.
-pub fn read_key_file(path: &Path) -> Result<Option<Zeroizing<[u8; KEY_LEN]>>, KeyError> {
-    let shown = path.display().to_string();
-    let io_err = |action, source| KeyError::KeyFileIo {
-        action,
-        path: shown.clone(),
-        source,
-    };
-    let mode = match perms::mode_of(path) {
-        Ok(mode) => mode,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io_err("inspect", e)),
-    };
-    if mode & 0o077 != 0 {
-        return Err(KeyError::KeyFileTooOpen { path: shown, mode });
-    }
-    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| io_err("read", e))?);
-    let mut key = Zeroizing::new([0u8; KEY_LEN]);
-    hex::decode_to_slice(text.trim(), key.as_mut_slice())
-        .map_err(|_| KeyError::KeyFileMalformed { path: shown })?;
-    Ok(Some(key))
-}
-
-/// Create a new key file with a random key, mode 0600 from the first byte on.
-/// If another process created it meanwhile, use theirs.
-pub fn create_key_file(path: &Path) -> Result<Zeroizing<[u8; KEY_LEN]>, KeyError> {
-    let shown = path.display().to_string();
-    let io_err = |action, source| KeyError::KeyFileIo {
-        action,
-        path: shown.clone(),
-        source,
-    };
-    if let Some(parent) = path.parent() {
-        perms::ensure_private_dir(parent).map_err(|e| io_err("create the directory of", e))?;
-    }
-    let key = random_bytes::<KEY_LEN>()?;
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(perms::FILE_MODE);
-    }
-    let mut file = match options.open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-            return read_key_file(path)?.ok_or_else(|| {
-                io_err(
-                    "create",
-                    io::Error::other("it vanished while being created"),
-                )
-            });
-        }
-        Err(e) => return Err(io_err("create", e)),
-    };
-    // The open mode is filtered by the umask, which can only remove bits; set it exactly anyway.
-    perms::set_mode(path, perms::FILE_MODE).map_err(|e| io_err("set the mode of", e))?;
-    let text = Zeroizing::new(format!("{}\n", hex::encode(*key)));
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|e| io_err("write", e))?;
-    Ok(key)
 }
 
 /// Argon2id parameters, stored beside the salt so they can be raised later without

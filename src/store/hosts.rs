@@ -1,49 +1,17 @@
 //! The `hosts` tree: one JSON record per host, keyed by name, secrets sealed.
 //!
-//! The stored form mirrors [`HostConfig`] with every [`Secret`] replaced by a [`Sealed`] value
-//! whose associated data is `hosts/<name>/<field>`: a ciphertext copied into another host's
-//! record (or another field) does not decrypt. Every change is flushed before returning.
+//! The stored form (`host_record`) mirrors [`HostConfig`] with every secret sealed and bound
+//! to the whole non-secret record: a ciphertext copied into another host's record (or another
+//! field), or a record whose URL, fingerprint, `insecure` or user was changed, does not
+//! decrypt. Every change is flushed before returning; a rename is one atomic step.
 
-use serde::{Deserialize, Serialize};
+use super::crypto::SecretCipher;
+use super::host::HostConfig;
+use super::host_record::{SEAL_RECORD, decode_host, open_host, seal_host};
+use super::kv::{KvEntry, KvStore};
+use super::{Store, StoreError};
 
-use super::crypto::Sealed;
-use super::host::{HostAuth, HostConfig};
-use super::secret::Secret;
-use super::{Store, StoreError, decode, encode};
-
-pub(crate) const TREE: &str = "hosts";
-
-#[derive(Serialize, Deserialize)]
-struct StoredHost {
-    name: String,
-    url: String,
-    auth: StoredAuth,
-    #[serde(default)]
-    fingerprint: Option<String>,
-    #[serde(default)]
-    insecure: bool,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-enum StoredAuth {
-    Token {
-        id: String,
-        secret: Sealed,
-    },
-    User {
-        user: String,
-        #[serde(default)]
-        password: Option<Sealed>,
-        #[serde(default)]
-        totp: bool,
-    },
-}
-
-/// Associated data binding a sealed secret to its record and field.
-fn aad(name: &str, field: &str) -> Vec<u8> {
-    format!("{TREE}/{name}/{field}").into_bytes()
-}
+pub(crate) use super::host_record::TREE;
 
 /// Typed access to the `hosts` tree; get it from [`Store::hosts`].
 pub struct Hosts<'a> {
@@ -130,78 +98,77 @@ impl<'a> Hosts<'a> {
         Ok(())
     }
 
+    /// Rename `old` to `cfg.name` (and apply the rest of `cfg`) in one atomic step: after a
+    /// crash or a failure there is either the old record or the new one, never both or
+    /// neither. The same name is an [`update`](Hosts::update).
+    pub fn rename(&self, old: &str, cfg: HostConfig) -> Result<HostConfig, StoreError> {
+        if old == cfg.name {
+            return self.update(cfg);
+        }
+        let cfg = cfg.validated()?;
+        let bytes = self.seal(&cfg)?;
+        let kv = self.store.kv();
+        let (old_key, new_key) = (old.as_bytes(), cfg.name.as_bytes());
+        loop {
+            let Some(current) = kv.get(TREE, old_key)? else {
+                return Err(StoreError::HostNotFound {
+                    name: old.to_string(),
+                });
+            };
+            let expect: [KvEntry<'_>; 2] = [(old_key, Some(&current)), (new_key, None)];
+            let set: [KvEntry<'_>; 2] = [(new_key, Some(&bytes)), (old_key, None)];
+            if kv.compare_and_swap_many(TREE, &expect, &set)? {
+                break;
+            }
+            if kv.get(TREE, new_key)?.is_some() {
+                return Err(StoreError::DuplicateHost { name: cfg.name });
+            }
+            // The old record changed under us: try again against its new value.
+        }
+        // A later host named `old` must not start from this one's inventory. A crash before
+        // this line leaves only a stale cache entry, which is overwritten on first refresh.
+        self.store.cache().remove(old)?;
+        kv.flush()?;
+        Ok(cfg)
+    }
+
     fn seal(&self, cfg: &HostConfig) -> Result<Vec<u8>, StoreError> {
-        let cipher = self.store.cipher();
-        let auth = match &cfg.auth {
-            HostAuth::Token { id, secret } => StoredAuth::Token {
-                id: id.clone(),
-                secret: cipher.seal(&aad(&cfg.name, "secret"), secret.expose().as_bytes())?,
-            },
-            HostAuth::User {
-                user,
-                password,
-                totp,
-            } => StoredAuth::User {
-                user: user.clone(),
-                password: password
-                    .as_ref()
-                    .map(|p| cipher.seal(&aad(&cfg.name, "password"), p.expose().as_bytes()))
-                    .transpose()?,
-                totp: *totp,
-            },
-        };
-        let stored = StoredHost {
-            name: cfg.name.clone(),
-            url: cfg.url.clone(),
-            auth,
-            fingerprint: cfg.fingerprint.clone(),
-            insecure: cfg.insecure,
-        };
-        encode(|| format!("{TREE}/{}", cfg.name), &stored)
+        seal_host(self.store.cipher(), cfg)
     }
 
     fn open(&self, key: &str, bytes: &[u8]) -> Result<HostConfig, StoreError> {
-        let stored: StoredHost = decode(|| format!("{TREE}/{key}"), bytes)?;
-        // The record key, not the name inside the JSON, is what the secrets are bound to.
-        let unseal = |field: &str, sealed: &Sealed| -> Result<Secret, StoreError> {
-            let record = format!("{TREE}/{key}/{field}");
-            let plain = self
-                .store
-                .cipher()
-                .open(record.as_bytes(), sealed)
-                .map_err(|_| StoreError::Decrypt {
-                    record: record.clone(),
-                })?;
-            let text = std::str::from_utf8(&plain).map_err(|_| StoreError::Corrupt {
-                record,
-                detail: "decrypted secret is not UTF-8".to_string(),
-            })?;
-            Ok(Secret::new(text))
-        };
-        let auth = match &stored.auth {
-            StoredAuth::Token { id, secret } => HostAuth::Token {
-                id: id.clone(),
-                secret: unseal("secret", secret)?,
-            },
-            StoredAuth::User {
-                user,
-                password,
-                totp,
-            } => HostAuth::User {
-                user: user.clone(),
-                password: password
-                    .as_ref()
-                    .map(|p| unseal("password", p))
-                    .transpose()?,
-                totp: *totp,
-            },
-        };
-        Ok(HostConfig {
-            name: key.to_string(),
-            url: stored.url,
-            auth,
-            fingerprint: stored.fingerprint,
-            insecure: stored.insecure,
-        })
+        open_host(self.store.cipher(), key, decode_host(key, bytes)?, false)
     }
+}
+
+/// The schema 1 -> 2 step: re-seal every host record sealed the older way, each in one
+/// compare-and-swap (a crash mid-way leaves a mix, which the step handles when run again).
+/// A record that does not open is left as is and reported when read. Returns how many were
+/// re-sealed.
+pub(crate) fn reseal_legacy(kv: &dyn KvStore, cipher: &SecretCipher) -> Result<usize, StoreError> {
+    let mut resealed = 0;
+    for (key, bytes) in kv.scan_prefix(TREE, b"")? {
+        let name = String::from_utf8_lossy(&key).into_owned();
+        let stored = match decode_host(&name, &bytes) {
+            Ok(stored) if stored.seal != SEAL_RECORD => stored,
+            Ok(_) => continue,
+            Err(e) => {
+                tracing::warn!(host = %name, error = %e, "host record not re-sealed");
+                continue;
+            }
+        };
+        let cfg = match open_host(cipher, &name, stored, true) {
+            Ok(cfg) => cfg,
+            Err(e) => {
+                tracing::warn!(host = %name, error = %e, "host record not re-sealed");
+                continue;
+            }
+        };
+        let fresh = seal_host(cipher, &cfg)?;
+        if kv.compare_and_swap(TREE, &key, Some(&bytes), Some(&fresh))? {
+            resealed += 1;
+        }
+    }
+    kv.flush()?;
+    Ok(resealed)
 }

@@ -4,12 +4,18 @@
 //! Trees are named by string so later record kinds (apps, journal, audit) need no trait change.
 //! `compare_and_swap` is in the trait because "add unless present" and "replace only if still
 //! there" must be atomic when two tasks share one store; a get-then-put would race.
+//! `compare_and_swap_many` is the same over several keys of one tree, applied all or nothing
+//! (also across a crash: sled recovers a transaction whole or not at all), for changes that
+//! span two records, like renaming a host.
+//!
+//! Every write of [`SledKv`] passes a `crash::point` first: a test hook that kills the process
+//! at the Nth write when `PROXIMITY_TEST_CRASH_AT` is set, and costs one load otherwise.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
-use super::perms;
+use super::{crash, perms};
 
 /// A storage failure below the typed layer.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +52,9 @@ pub enum KvError {
 /// A pair from a prefix scan: (key, value).
 pub type KvPair = (Vec<u8>, Vec<u8>);
 
+/// A key and a value (None = absent) for [`KvStore::compare_and_swap_many`].
+pub type KvEntry<'a> = (&'a [u8], Option<&'a [u8]>);
+
 /// Byte key/value storage in named trees. Implementations are shared across tasks.
 pub trait KvStore: Send + Sync + 'static {
     fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, KvError>;
@@ -62,6 +71,15 @@ pub trait KvStore: Send + Sync + 'static {
         key: &[u8],
         old: Option<&[u8]>,
         new: Option<&[u8]>,
+    ) -> Result<bool, KvError>;
+    /// Atomically, all or nothing: if every key in `expect` has its value (None = absent),
+    /// apply every write in `set` (None deletes) and return true; else change nothing and
+    /// return false. A crash leaves either none or all of `set` on disk.
+    fn compare_and_swap_many(
+        &self,
+        tree: &str,
+        expect: &[KvEntry<'_>],
+        set: &[KvEntry<'_>],
     ) -> Result<bool, KvError>;
     /// Make every earlier write durable.
     fn flush(&self) -> Result<(), KvError>;
@@ -142,6 +160,7 @@ impl KvStore for SledKv {
     }
 
     fn put(&self, tree: &str, key: &[u8], value: &[u8]) -> Result<(), KvError> {
+        crash::point();
         self.tree(tree)?
             .insert(key, value)
             .map_err(|e| sled_err(tree, e))?;
@@ -149,6 +168,7 @@ impl KvStore for SledKv {
     }
 
     fn delete(&self, tree: &str, key: &[u8]) -> Result<bool, KvError> {
+        crash::point();
         let old = self
             .tree(tree)?
             .remove(key)
@@ -172,6 +192,7 @@ impl KvStore for SledKv {
         old: Option<&[u8]>,
         new: Option<&[u8]>,
     ) -> Result<bool, KvError> {
+        crash::point();
         let swapped = self
             .tree(tree)?
             .compare_and_swap(key, old, new)
@@ -179,7 +200,46 @@ impl KvStore for SledKv {
         Ok(swapped.is_ok())
     }
 
+    fn compare_and_swap_many(
+        &self,
+        tree: &str,
+        expect: &[KvEntry<'_>],
+        set: &[KvEntry<'_>],
+    ) -> Result<bool, KvError> {
+        use sled::transaction::{ConflictableTransactionResult, TransactionError};
+        crash::point();
+        let handle = self.tree(tree)?;
+        let outcome = handle.transaction(|tx| -> ConflictableTransactionResult<bool, ()> {
+            for (key, old) in expect {
+                if tx.get(key)?.as_deref() != *old {
+                    return Ok(false);
+                }
+            }
+            for (key, new) in set {
+                match new {
+                    Some(value) => {
+                        tx.insert(*key, *value)?;
+                    }
+                    None => {
+                        tx.remove(*key)?;
+                    }
+                }
+            }
+            Ok(true)
+        });
+        match outcome {
+            Ok(swapped) => Ok(swapped),
+            Err(TransactionError::Storage(e)) => Err(sled_err(tree, e)),
+            // The closure never aborts; report it as a storage error rather than panic.
+            Err(TransactionError::Abort(())) => Err(sled_err(
+                tree,
+                sled::Error::Unsupported("transaction aborted".to_string()),
+            )),
+        }
+    }
+
     fn flush(&self) -> Result<(), KvError> {
+        crash::point();
         // Db::flush covers every tree: they share one page cache and log.
         self.db
             .flush()
@@ -207,8 +267,8 @@ impl MemoryKv {
     }
 
     fn with<R>(&self, f: impl FnOnce(&mut MemoryTrees) -> R) -> R {
-        // A panic while holding the lock cannot leave a half-written map (every closure does
-        // a single map operation), so a poisoned lock is safe to keep using.
+        // A panic while holding the lock cannot leave a half-written map (the closures do plain
+        // map operations, which do not panic), so a poisoned lock is safe to keep using.
         let mut guard = self.trees.lock().unwrap_or_else(PoisonError::into_inner);
         f(&mut guard)
     }
@@ -265,6 +325,30 @@ impl KvStore for MemoryKv {
         }))
     }
 
+    fn compare_and_swap_many(
+        &self,
+        tree: &str,
+        expect: &[KvEntry<'_>],
+        set: &[KvEntry<'_>],
+    ) -> Result<bool, KvError> {
+        Ok(self.with(|t| {
+            let map = t.entry(tree.to_string()).or_default();
+            if expect
+                .iter()
+                .any(|(key, old)| map.get(*key).map(Vec::as_slice) != *old)
+            {
+                return false;
+            }
+            for (key, new) in set {
+                match new {
+                    Some(v) => map.insert(key.to_vec(), v.to_vec()),
+                    None => map.remove(*key),
+                };
+            }
+            true
+        }))
+    }
+
     fn flush(&self) -> Result<(), KvError> {
         Ok(())
     }
@@ -302,6 +386,15 @@ mod tests {
             Some(&b"elsewhere"[..])
         );
         assert_eq!(kv.get("missing", b"a/1").unwrap(), None);
+        // Several keys at once: nothing changes unless every expectation holds.
+        let expect_stale: [KvEntry<'_>; 2] = [(b"a/1", Some(b"one")), (b"d", None)];
+        let set: [KvEntry<'_>; 2] = [(b"d", Some(b"moved")), (b"a/1", None)];
+        assert!(!kv.compare_and_swap_many("t", &expect_stale, &set).unwrap());
+        assert_eq!(kv.get("t", b"d").unwrap(), None);
+        let expect: [KvEntry<'_>; 2] = [(b"a/1", Some(b"uno")), (b"d", None)];
+        assert!(kv.compare_and_swap_many("t", &expect, &set).unwrap());
+        assert_eq!(kv.get("t", b"d").unwrap().as_deref(), Some(&b"moved"[..]));
+        assert_eq!(kv.get("t", b"a/1").unwrap(), None);
         kv.flush().unwrap();
     }
 

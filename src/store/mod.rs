@@ -11,7 +11,9 @@
 //! explains the two key sources (key file by default, `PROXIMITY_PASSPHRASE` for shared disks).
 //!
 //! Writes that must survive a crash (host add/remove/update, settings) are flushed before
-//! returning. The inventory cache is not: losing the last few hundred ms of it costs only a
+//! returning. Changes that span records are one atomic step (a host rename, the key
+//! bookkeeping of the first open), and the key file is written to a temp file and renamed,
+//! so a crash at any write leaves a store that opens with everything flushed before it. The inventory cache is not: losing the last few hundred ms of it costs only a
 //! staler first frame, and sled flushes on its own every 500 ms.
 //!
 //! sled holds an exclusive lock on its directory: one proximity process per data dir. Within a
@@ -19,10 +21,13 @@
 //! flushing write waits for fsync: async callers on a hot path should use `spawn_blocking`.
 
 mod cache;
+mod crash;
 mod crypto;
 mod host;
+mod host_record;
 mod hosts;
 mod jobs;
+mod key_file;
 mod kv;
 mod meta;
 mod perms;
@@ -33,6 +38,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use cache::{CachedInventory, InventoryCache};
+pub use crash::CRASH_AT_ENV;
 pub use crypto::{KeyError, KeySource};
 pub use host::{
     HostAuth, HostConfig, MAX_NAME_LEN, ValidationError, normalize_fingerprint, validate_name,
@@ -40,7 +46,7 @@ pub use host::{
 };
 pub use hosts::Hosts;
 pub use jobs::{HasJobId, JobsTree};
-pub use kv::{KvError, KvPair, KvStore, MemoryKv, SledKv};
+pub use kv::{KvEntry, KvError, KvPair, KvStore, MemoryKv, SledKv};
 pub use meta::SCHEMA_VERSION;
 pub use perms::{DIR_MODE, FILE_MODE};
 pub use secret::Secret;
@@ -127,8 +133,10 @@ impl Store {
         source: &KeySource,
         location: String,
     ) -> Result<Store, StoreError> {
-        meta::check_and_migrate(kv.as_ref(), &location)?;
+        // Refuse a newer store before touching it; migrations may need the key (re-sealing).
+        let found = meta::check_version(kv.as_ref(), &location)?;
         let cipher = meta::unlock(kv.as_ref(), source, &location)?;
+        meta::migrate(kv.as_ref(), found, &cipher)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 kv,
@@ -142,11 +150,12 @@ impl Store {
     pub fn in_memory() -> Result<Store, StoreError> {
         let key = crypto::random_bytes::<{ crypto::KEY_LEN }>()?;
         let kv: Arc<dyn KvStore> = Arc::new(MemoryKv::new());
-        meta::check_and_migrate(kv.as_ref(), "memory")?;
+        let cipher = SecretCipher::new(&key);
+        meta::migrate(kv.as_ref(), None, &cipher)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 kv,
-                cipher: SecretCipher::new(&key),
+                cipher,
                 location: "memory".to_string(),
             }),
         })

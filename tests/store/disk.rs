@@ -309,22 +309,22 @@ fn newer_schema_is_refused() {
     {
         let store = Store::open_with(&p, &key_file(&p)).unwrap();
         store.hosts().add(token_host("alpha")).unwrap();
-        store.kv().put("meta", b"schema_version", b"2").unwrap();
+        store.kv().put("meta", b"schema_version", b"3").unwrap();
         store.flush().unwrap();
     }
     let err = Store::open_with(&p, &key_file(&p)).unwrap_err();
     assert!(matches!(
         err,
         StoreError::SchemaTooNew {
-            found: 2,
-            supported: 1,
+            found: 3,
+            supported: 2,
             ..
         }
     ));
     assert_eq!(
         err.to_string(),
         format!(
-            "the store at {} has schema version 2, newer than the 1 this proximity supports: upgrade proximity, or move the store aside",
+            "the store at {} has schema version 3, newer than the 2 this proximity supports: upgrade proximity, or move the store aside",
             Store::db_dir(&p).display()
         )
     );
@@ -352,7 +352,7 @@ fn older_schema_without_meta_is_migrated() {
             .get("meta", b"schema_version")
             .unwrap()
             .as_deref(),
-        Some(&b"1"[..])
+        Some(&b"2"[..])
     );
 }
 

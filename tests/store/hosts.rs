@@ -331,3 +331,59 @@ async fn two_tasks_share_one_sled_store() {
         other => panic!("unexpected {other:?}"),
     }
 }
+
+#[test]
+fn rename_moves_the_record_and_its_secret_in_one_step() {
+    let store = Store::in_memory().unwrap();
+    let hosts = store.hosts();
+    hosts.add(token("lab", "root@pam!prox", "uuid-1")).unwrap();
+    hosts
+        .add(token("other", "root@pam!prox", "uuid-2"))
+        .unwrap();
+    store.cache().put("lab", b"[]", 5).unwrap();
+
+    // Onto an existing name: refused, both records untouched.
+    let err = hosts
+        .rename("lab", token("other", "root@pam!prox", "uuid-1"))
+        .unwrap_err();
+    assert_eq!(err.to_string(), "a host named \"other\" already exists");
+    assert_eq!(
+        hosts.get("lab").unwrap(),
+        Some(token("lab", "root@pam!prox", "uuid-1"))
+    );
+    assert_eq!(
+        hosts.get("other").unwrap(),
+        Some(token("other", "root@pam!prox", "uuid-2"))
+    );
+    // From a missing name.
+    assert_eq!(
+        hosts
+            .rename("ghost", token("new", "root@pam!prox", "s"))
+            .unwrap_err()
+            .to_string(),
+        "no host named \"ghost\""
+    );
+
+    let renamed = hosts
+        .rename("lab", token("lab2", "root@pam!prox", "uuid-1"))
+        .unwrap();
+    assert_eq!(renamed.name, "lab2");
+    assert_eq!(hosts.names().unwrap(), ["lab2", "other"]);
+    assert_eq!(
+        hosts.get("lab2").unwrap(),
+        Some(token("lab2", "root@pam!prox", "uuid-1"))
+    );
+    assert_eq!(
+        store.cache().get("lab").unwrap(),
+        None,
+        "cache goes with the old name"
+    );
+    // The same name is an update.
+    hosts
+        .rename("lab2", token("lab2", "root@pam!prox", "uuid-3"))
+        .unwrap();
+    assert_eq!(
+        hosts.get("lab2").unwrap(),
+        Some(token("lab2", "root@pam!prox", "uuid-3"))
+    );
+}
