@@ -52,3 +52,66 @@ async fn a_307_is_not_followed_and_the_password_is_not_resent() {
         "the redirect target got a connection"
     );
 }
+
+fn console_client(url: &str) -> PveClient {
+    PveClient::new(EndpointConfig::new(
+        url,
+        Auth::Token {
+            token_id: "root@pam!ci".into(),
+            secret: "0b7e-uuid".into(),
+        },
+    ))
+    .unwrap()
+}
+
+fn console_ticket() -> proximity::pve::TermproxyTicket {
+    proximity::pve::TermproxyTicket {
+        user: "root@pam!ci".into(),
+        ticket: "PVEVNC:6745A1B2::c2VjcmV0+/=".into(),
+        port: 5900,
+        upid: "UPID:pve:0003A1F2:0108C3B4:6745A1B2:vncproxy:100:root@pam!ci:".into(),
+    }
+}
+
+fn assert_no_ticket(err: &proximity::pve::PveError) {
+    let text = format!("{err} {err:?}");
+    for piece in ["c2VjcmV0", "PVEVNC"] {
+        assert!(!text.contains(piece), "the console ticket leaks: {text}");
+    }
+}
+
+/// The websocket URL carries `vncticket`: a refused or silent console must not print it.
+#[tokio::test]
+async fn console_errors_do_not_show_the_ticket() {
+    let target = proximity::pve::ConsoleTarget::Node { node: "pve".into() };
+    let opts = proximity::pve::ConsoleOptions {
+        connect_timeout: std::time::Duration::from_millis(300),
+        ..Default::default()
+    };
+    // Nothing listens: a connect error naming the URL.
+    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let err = console_client(&format!("http://127.0.0.1:{port}"))
+        .connect_termproxy(&target, console_ticket(), &opts)
+        .await
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("vncticket=***"), "{err}");
+    assert_no_ticket(&err);
+    // Accepts and never answers: a timeout naming the URL.
+    let silent = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((tcp, _)) = silent.accept().await {
+            held.push(tcp);
+        }
+    });
+    let err = console_client(&format!("http://127.0.0.1:{port}"))
+        .connect_termproxy(&target, console_ticket(), &opts)
+        .await
+        .err()
+        .unwrap();
+    assert_no_ticket(&err);
+}
