@@ -77,11 +77,15 @@ pub struct PtyProcess {
     pub exited: oneshot::Receiver<u32>,
     pid: Option<i32>,
     reap: Arc<Mutex<ReapState>>,
+    /// Dropped with the process: tells the waiter it may reap the leader now.
+    _release: std::sync::mpsc::Sender<()>,
 }
 
 /// Shared by the waiter (the only thread that reaps the child) and the drop's killer. A pid
 /// stays ours until it is reaped: signalling it while holding this lock and seeing
-/// `reaped == false` cannot hit a process that reused the number.
+/// `reaped == false` cannot hit a process that reused the number. The waiter keeps an exited
+/// leader as a zombie until the session is dropped, so its pid, and with it the process
+/// group id, stay reserved while leftovers of the group are signalled.
 #[derive(Debug, Default)]
 struct ReapState {
     reaped: bool,
@@ -127,6 +131,7 @@ impl PtyProcess {
         let (in_tx, in_rx) = mpsc::unbounded_channel();
         let (exit_tx, exit_rx) = oneshot::channel();
         let reap = Arc::new(Mutex::new(ReapState::default()));
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
 
         let process = PtyProcess {
             input: in_tx,
@@ -134,6 +139,7 @@ impl PtyProcess {
             exited: exit_rx,
             pid,
             reap: reap.clone(),
+            _release: release_tx,
         };
         // From here on, dropping `process` kills the child if a thread fails to start.
         std::thread::Builder::new()
@@ -145,10 +151,16 @@ impl PtyProcess {
         std::thread::Builder::new()
             .name("console-pty-wait".into())
             .spawn(move || {
-                // Wait for the exit without reaping, so the pid (and the group id) stays
-                // reserved while the group is signalled; then reap under the lock.
-                if let Some(pid) = pid {
-                    wait_exited_keep_zombie(pid);
+                // Learn the exit without reaping; the zombie keeps the pid and group id
+                // reserved until the session is dropped (or waitid is unavailable).
+                let early = pid.and_then(wait_exited_keep_zombie);
+                let mut exit_tx = Some(exit_tx);
+                if let Some(code) = early {
+                    if let Some(tx) = exit_tx.take() {
+                        let _ = tx.send(code);
+                    }
+                    // Returns once the `PtyProcess` (holding the sender) is dropped.
+                    let _ = release_rx.recv();
                 }
                 let code = match reap.lock() {
                     Ok(mut state) => {
@@ -163,7 +175,9 @@ impl PtyProcess {
                     }
                     Err(_) => child.wait().map(|s| s.exit_code()).unwrap_or(1),
                 };
-                let _ = exit_tx.send(code);
+                if let Some(tx) = exit_tx {
+                    let _ = tx.send(code);
+                }
             })?;
         Ok(process)
     }
@@ -222,11 +236,10 @@ fn signal_pid(pid: i32, signal: i32) {
     }
 }
 
-/// Blocks until `pid` (our child) has exited, leaving it a zombie: `waitid` with `WNOWAIT`.
-fn wait_exited_keep_zombie(pid: i32) {
-    let Ok(id) = libc::id_t::try_from(pid) else {
-        return;
-    };
+/// Blocks until `pid` (our child) has exited, leaving it a zombie (`waitid` with `WNOWAIT`);
+/// its exit code (1 when killed by a signal, as portable-pty reports it). `None` on failure.
+fn wait_exited_keep_zombie(pid: i32) -> Option<u32> {
+    let id = libc::id_t::try_from(pid).ok()?;
     loop {
         // SAFETY: siginfo_t is plain data that waitid fills in; an all-zero value is valid.
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
@@ -239,8 +252,16 @@ fn wait_exited_keep_zombie(pid: i32) {
                 libc::WEXITED | libc::WNOWAIT,
             )
         };
-        if rc == 0 || std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
-            return;
+        if rc == 0 {
+            if info.si_code != libc::CLD_EXITED {
+                return Some(1);
+            }
+            // SAFETY: for a SIGCHLD-style siginfo filled by waitid, si_status is valid.
+            let status = unsafe { info.si_status() };
+            return Some(u32::try_from(status).unwrap_or(1));
+        }
+        if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            return None;
         }
     }
 }
