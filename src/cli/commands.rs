@@ -178,13 +178,19 @@ pub fn token_from_stdin(
     input.read_line(&mut line).map_err(CliError::new)?;
     let line = line.trim();
     if line.is_empty() {
-        return Err(CliError::new("--token-stdin: stdin is empty (expected user@realm!id=secret, or the secret with --token-id)"));
+        return Err(CliError::new(
+            "--token-stdin: stdin is empty (expected user@realm!id=secret, or the secret with --token-id)",
+        ));
     }
     let full = match token_id {
         Some(id) => format!("{id}={line}"),
         None => line.to_string(),
     };
-    let flag = if token_id.is_some() { "--token-id" } else { "--token-stdin" };
+    let flag = if token_id.is_some() {
+        "--token-id"
+    } else {
+        "--token-stdin"
+    };
     connection::parse_token(&full)
         .map_err(|e| CliError::new(e.to_string().replace("PROXIMITY_TOKEN", flag)))
 }
@@ -349,7 +355,11 @@ mod token_stdin_tests {
         let expected = Ok(("root@pam!ci".to_string(), "ab-cd".to_string()));
         assert_eq!(read("root@pam!ci=ab-cd\n", None), expected);
         assert_eq!(read("ab-cd\r\n", Some("root@pam!ci")), expected);
-        assert!(read("", None).unwrap_err().starts_with("--token-stdin: stdin is empty"));
+        assert!(
+            read("", None)
+                .unwrap_err()
+                .starts_with("--token-stdin: stdin is empty")
+        );
         assert_eq!(
             read("ab-cd\n", None).unwrap_err(),
             "--token-stdin must look like user@realm!id=secret (got no '=' after the token id)"

@@ -42,12 +42,12 @@ fn log_filter(env: Option<&str>) -> tracing_subscriber::EnvFilter {
         .filter(|v| !v.trim().is_empty())
         .and_then(|v| tracing_subscriber::EnvFilter::try_new(v).ok())
         .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info"));
-    WEBSOCKET_QUIET.iter().fold(base, |filter, directive| {
-        match directive.parse() {
+    WEBSOCKET_QUIET
+        .iter()
+        .fold(base, |filter, directive| match directive.parse() {
             Ok(d) => filter.add_directive(d),
             Err(_) => filter,
-        }
-    })
+        })
 }
 
 #[cfg(test)]
@@ -56,7 +56,12 @@ mod tests {
 
     #[test]
     fn trace_everywhere_still_keeps_websocket_frames_out() {
-        for env in [Some("trace"), Some("tungstenite=trace,trace"), None, Some("bad=[")] {
+        for env in [
+            Some("trace"),
+            Some("tungstenite=trace,trace"),
+            None,
+            Some("bad=["),
+        ] {
             let text = log_filter(env).to_string();
             assert!(text.contains("tungstenite=off"), "{env:?}: {text}");
             assert!(text.contains("tokio_tungstenite=off"), "{env:?}: {text}");

@@ -84,8 +84,7 @@ pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Option<ConnSpec>
         return Err(ConnError::BadUrl(url));
     }
     // The same rules as a stored host: http only to this machine.
-    crate::store::validate_url(&url)
-        .map_err(|e| ConnError::UnsafeUrl(e.problem.clone()))?;
+    crate::store::validate_url(&url).map_err(|e| ConnError::UnsafeUrl(e.problem.clone()))?;
     let auth = if let Some(token) = get("PROXIMITY_TOKEN").filter(|t| !t.is_empty()) {
         let (id, secret) = parse_token(&token)?;
         ConnAuth::Token { id, secret }
@@ -292,16 +291,33 @@ mod tests {
                 ("PROXIMITY_TOKEN", "root@pam!ci=ab-cd"),
             ]))
         };
-        for ok in ["http://127.0.0.1:8006", "http://[::1]:1", "http://localhost:8006"] {
+        for ok in [
+            "http://127.0.0.1:8006",
+            "http://[::1]:1",
+            "http://localhost:8006",
+        ] {
             let s = spec(ok).unwrap().unwrap();
             let warning = insecure_warning(&s).unwrap();
-            assert!(warning.starts_with("WARNING: ") && warning.contains("plain http"), "{warning}");
+            assert!(
+                warning.starts_with("WARNING: ") && warning.contains("plain http"),
+                "{warning}"
+            );
         }
-        assert!(matches!(spec("http://192.168.1.2:8006"), Err(ConnError::UnsafeUrl(_))));
+        assert!(matches!(
+            spec("http://192.168.1.2:8006"),
+            Err(ConnError::UnsafeUrl(_))
+        ));
         let safe = spec("https://pve:8006").unwrap().unwrap();
         assert_eq!(insecure_warning(&safe), None);
-        let loud = ConnSpec { insecure: true, ..safe };
-        assert!(insecure_warning(&loud).unwrap().contains("TLS verification is OFF"));
+        let loud = ConnSpec {
+            insecure: true,
+            ..safe
+        };
+        assert!(
+            insecure_warning(&loud)
+                .unwrap()
+                .contains("TLS verification is OFF")
+        );
     }
 
     #[test]

@@ -509,7 +509,10 @@ mod tests {
         );
         let shown = redact(&format!("{url} / {ticket}"), ticket);
         assert!(!shown.contains("c2ln"), "{shown}");
-        assert!(shown.contains("vncticket=***") && shown.ends_with("/ ***"), "{shown}");
+        assert!(
+            shown.contains("vncticket=***") && shown.ends_with("/ ***"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -201,23 +201,43 @@ mod tests {
     }
 
     fn refusal(argv: &[&str]) -> Option<String> {
-        let w = Wrapper::try_parse_from(std::iter::once("sim").chain(argv.iter().copied()))
-            .unwrap();
+        let w =
+            Wrapper::try_parse_from(std::iter::once("sim").chain(argv.iter().copied())).unwrap();
         w.args.to_config().err().map(|e| e.to_string())
     }
 
     #[test]
     fn remote_shell_or_cleartext_needs_allow_remote() {
         let err = refusal(&["--listen", "0.0.0.0:0", "--console-cmd", "/bin/sh"]).unwrap();
-        assert!(err.contains("--console-cmd") && err.contains("--allow-remote"), "{err}");
+        assert!(
+            err.contains("--console-cmd") && err.contains("--allow-remote"),
+            "{err}"
+        );
         assert!(!err.contains('\n'), "one line: {err}");
         let err = refusal(&["--listen", "[::]:0", "--no-tls"]).unwrap();
-        assert!(err.contains("--no-tls") && err.contains("--allow-remote"), "{err}");
-        assert_eq!(refusal(&["--listen", "0.0.0.0:0"]), None, "TLS, simulated shell");
-        assert_eq!(refusal(&["--listen", "127.0.0.1:0", "--no-tls", "--console-cmd", "sh"]), None);
+        assert!(
+            err.contains("--no-tls") && err.contains("--allow-remote"),
+            "{err}"
+        );
+        assert_eq!(
+            refusal(&["--listen", "0.0.0.0:0"]),
+            None,
+            "TLS, simulated shell"
+        );
+        assert_eq!(
+            refusal(&["--listen", "127.0.0.1:0", "--no-tls", "--console-cmd", "sh"]),
+            None
+        );
         assert_eq!(refusal(&["--listen", "[::1]:0", "--no-tls"]), None);
         assert_eq!(
-            refusal(&["--listen", "0.0.0.0:0", "--no-tls", "--console-cmd", "sh", "--allow-remote"]),
+            refusal(&[
+                "--listen",
+                "0.0.0.0:0",
+                "--no-tls",
+                "--console-cmd",
+                "sh",
+                "--allow-remote"
+            ]),
             None
         );
     }

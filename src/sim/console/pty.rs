@@ -244,14 +244,7 @@ fn wait_exited_keep_zombie(pid: i32) -> Option<u32> {
         // SAFETY: siginfo_t is plain data that waitid fills in; an all-zero value is valid.
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
         // SAFETY: waitid writes only into `info`, which outlives the call.
-        let rc = unsafe {
-            libc::waitid(
-                libc::P_PID,
-                id,
-                &mut info,
-                libc::WEXITED | libc::WNOWAIT,
-            )
-        };
+        let rc = unsafe { libc::waitid(libc::P_PID, id, &mut info, libc::WEXITED | libc::WNOWAIT) };
         if rc == 0 {
             if info.si_code != libc::CLD_EXITED {
                 return Some(1);
