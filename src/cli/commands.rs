@@ -88,6 +88,10 @@ pub fn spec_for(chosen: &HostConfig) -> Result<ConnSpec, CliError> {
 
 /// Connect and log in; asks for a TOTP code when the server wants one.
 pub async fn connect(spec: &ConnSpec) -> Result<PveClient, CliError> {
+    // Every insecure connect says so, once, on stderr (stdout stays the command's output).
+    if let Some(warning) = connection::insecure_warning(spec) {
+        eprintln!("{warning}");
+    }
     let client = connection::client_for(spec).map_err(CliError::new)?;
     if let engine::ConnAuth::User { .. } = spec.auth {
         if let crate::pve::LoginOutcome::NeedTfa = client.login().await.map_err(CliError::new)? {
@@ -164,10 +168,48 @@ pub fn print_out<T: serde::Serialize>(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The token given with `--token-stdin`: the first line of `input` is `user@realm!id=secret`,
+/// or only the secret when `--token-id` names the id (a secret holds no `!`).
+pub fn token_from_stdin(
+    input: &mut impl BufRead,
+    token_id: Option<&str>,
+) -> Result<(String, String), CliError> {
+    let mut line = String::new();
+    input.read_line(&mut line).map_err(CliError::new)?;
+    let line = line.trim();
+    if line.is_empty() {
+        return Err(CliError::new(
+            "--token-stdin: stdin is empty (expected user@realm!id=secret, or the secret with --token-id)",
+        ));
+    }
+    let full = match token_id {
+        Some(id) => format!("{id}={line}"),
+        None => line.to_string(),
+    };
+    let flag = if token_id.is_some() {
+        "--token-id"
+    } else {
+        "--token-stdin"
+    };
+    connection::parse_token(&full)
+        .map_err(|e| CliError::new(e.to_string().replace("PROXIMITY_TOKEN", flag)))
+}
+
 pub async fn hosts_add(paths: &Paths, args: &HostAddArgs) -> Result<ExitCode, CliError> {
-    let auth = if let Some(token) = &args.token {
-        let (id, secret) = connection::parse_token(token)
-            .map_err(|e| CliError::new(e.to_string().replace("PROXIMITY_TOKEN", "--token")))?;
+    let token = if let Some(token) = &args.token {
+        Some(
+            connection::parse_token(token)
+                .map_err(|e| CliError::new(e.to_string().replace("PROXIMITY_TOKEN", "--token")))?,
+        )
+    } else if args.token_stdin {
+        Some(token_from_stdin(
+            &mut std::io::stdin().lock(),
+            args.token_id.as_deref(),
+        )?)
+    } else {
+        None
+    };
+    let auth = if let Some((id, secret)) = token {
         HostAuth::Token {
             id,
             secret: Secret::new(secret),
@@ -229,12 +271,7 @@ pub async fn hosts_add(paths: &Paths, args: &HostAddArgs) -> Result<ExitCode, Cl
         }
         cfg.fingerprint = Some(presented);
     }
-    if cfg.insecure {
-        eprintln!(
-            "WARNING: TLS verification is OFF for host '{}' (--insecure)",
-            cfg.name
-        );
-    }
+    // The insecure warning comes from `connect` below, once.
     // Prove the endpoint and credentials work before saving them (a TOTP code is asked
     // for here, on the terminal).
     if let Some(spec) = connection::from_host(&cfg) {
@@ -303,4 +340,33 @@ pub fn hosts_rm(paths: &Paths, name: &str) -> Result<ExitCode, CliError> {
     store.hosts().remove(name).map_err(CliError::new)?;
     println!("removed host '{name}'");
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod token_stdin_tests {
+    use super::*;
+
+    #[test]
+    fn token_stdin_takes_a_full_token_or_the_secret_with_its_id() {
+        let read = |input: &str, id: Option<&str>| {
+            token_from_stdin(&mut std::io::Cursor::new(input.as_bytes()), id)
+                .map_err(|e| e.to_string())
+        };
+        let expected = Ok(("root@pam!ci".to_string(), "ab-cd".to_string()));
+        assert_eq!(read("root@pam!ci=ab-cd\n", None), expected);
+        assert_eq!(read("ab-cd\r\n", Some("root@pam!ci")), expected);
+        assert!(
+            read("", None)
+                .unwrap_err()
+                .starts_with("--token-stdin: stdin is empty")
+        );
+        assert_eq!(
+            read("ab-cd\n", None).unwrap_err(),
+            "--token-stdin must look like user@realm!id=secret (got no '=' after the token id)"
+        );
+        assert_eq!(
+            read("ab-cd\n", Some("root")).unwrap_err(),
+            "--token-id: token id 'root' must look like user@realm!id"
+        );
+    }
 }

@@ -53,6 +53,12 @@ fn specs(scope: &FleetScope<'_>) -> Result<(Vec<ConnSpec>, Vec<HostDown>), CliEr
 /// Log in to every host concurrently (password hosts; tokens need no login), then ask for
 /// the TOTP codes one host at a time so two prompts never share the terminal.
 async fn connect_all(specs: Vec<ConnSpec>) -> (Vec<FleetHost>, Vec<HostDown>) {
+    // Every insecure connection says so, one line each, before any output.
+    for spec in &specs {
+        if let Some(warning) = connection::insecure_warning(spec) {
+            eprintln!("{warning}");
+        }
+    }
     let logins = specs.into_iter().map(|spec| async move {
         let login = async {
             let client = connection::client_for(&spec)?;

@@ -1,5 +1,5 @@
 //! Logs go to a file under the XDG state dir, never to the screen (the TUI owns it).
-//! `PROXIMITY_LOG` sets the filter (`info` by default).
+//! `PROXIMITY_LOG` sets the filter (`info` by default), except for the websocket crates.
 
 use crate::paths::Paths;
 
@@ -21,8 +21,7 @@ pub fn init(paths: &Paths) -> Option<tracing_appender::non_blocking::WorkerGuard
     }
     let appender = tracing_appender::rolling::never(&paths.state_dir, "proximity.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PROXIMITY_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = log_filter(std::env::var("PROXIMITY_LOG").ok().as_deref());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
@@ -30,4 +29,43 @@ pub fn init(paths: &Paths) -> Option<tracing_appender::non_blocking::WorkerGuard
         .try_init()
         .ok()?;
     Some(guard)
+}
+
+/// Directives appended after the user's, so they win for these targets: tungstenite logs
+/// every console frame at trace level (keystrokes, passwords typed in the guest, the auth
+/// line with the console ticket), and nothing in them is needed to debug proximity.
+const WEBSOCKET_QUIET: [&str; 2] = ["tungstenite=off", "tokio_tungstenite=off"];
+
+/// The filter for `PROXIMITY_LOG` (`None` or invalid: `info`), websocket frames always off.
+fn log_filter(env: Option<&str>) -> tracing_subscriber::EnvFilter {
+    let base = env
+        .filter(|v| !v.trim().is_empty())
+        .and_then(|v| tracing_subscriber::EnvFilter::try_new(v).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info"));
+    WEBSOCKET_QUIET
+        .iter()
+        .fold(base, |filter, directive| match directive.parse() {
+            Ok(d) => filter.add_directive(d),
+            Err(_) => filter,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_everywhere_still_keeps_websocket_frames_out() {
+        for env in [
+            Some("trace"),
+            Some("tungstenite=trace,trace"),
+            None,
+            Some("bad=["),
+        ] {
+            let text = log_filter(env).to_string();
+            assert!(text.contains("tungstenite=off"), "{env:?}: {text}");
+            assert!(text.contains("tokio_tungstenite=off"), "{env:?}: {text}");
+            assert!(!text.contains("tungstenite=trace"), "{env:?}: {text}");
+        }
+    }
 }

@@ -161,11 +161,18 @@ pub struct HostAddArgs {
     pub name: String,
     #[arg(long)]
     pub url: String,
-    /// API token `user@realm!id=secret`.
+    /// API token `user@realm!id=secret` (visible in `ps`: prefer --token-stdin).
     #[arg(long, conflicts_with = "user")]
     pub token: Option<String>,
+    /// Read the API token from the first line of stdin: `user@realm!id=secret`, or just the
+    /// secret when --token-id is given.
+    #[arg(long, conflicts_with_all = ["token", "user"])]
+    pub token_stdin: bool,
+    /// The token id `user@realm!id` whose secret --token-stdin reads.
+    #[arg(long, requires = "token_stdin")]
+    pub token_id: Option<String>,
     /// User for ticket login, e.g. root@pam.
-    #[arg(long, required_unless_present = "token")]
+    #[arg(long, required_unless_present_any = ["token", "token_stdin"])]
     pub user: Option<String>,
     /// Read the password from stdin (else it is asked for at each login).
     #[arg(long, requires = "user")]

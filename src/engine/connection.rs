@@ -1,5 +1,6 @@
 //! Which Proxmox endpoint a command talks to: a one-off connection from the environment
-//! (`PROXIMITY_URL`, `PROXIMITY_TOKEN`, `PROXIMITY_USER` + `PROXIMITY_PASSWORD`,
+//! (`PROXIMITY_URL`, `PROXIMITY_TOKEN` or `PROXIMITY_TOKEN_FILE`, `PROXIMITY_USER` +
+//! `PROXIMITY_PASSWORD`,
 //! `PROXIMITY_FINGERPRINT`, `PROXIMITY_INSECURE=1`), which overrides the config, or a host
 //! from the store.
 
@@ -45,13 +46,18 @@ pub enum ConnError {
     #[error("PROXIMITY_TOKEN: token id '{0}' must look like user@realm!id")]
     TokenId(String),
     #[error(
-        "PROXIMITY_URL is set but neither PROXIMITY_TOKEN nor PROXIMITY_USER + PROXIMITY_PASSWORD is"
+        "PROXIMITY_URL is set but neither PROXIMITY_TOKEN (or PROXIMITY_TOKEN_FILE) nor PROXIMITY_USER + PROXIMITY_PASSWORD is"
     )]
     NoCredentials,
+    #[error("PROXIMITY_TOKEN_FILE '{path}': {problem}")]
+    TokenFile { path: String, problem: String },
     #[error("PROXIMITY_USER is set but PROXIMITY_PASSWORD is not")]
     NoPassword,
     #[error("PROXIMITY_URL '{0}' is not an http(s) URL")]
     BadUrl(String),
+    /// The store's URL check refused it (plain http to a remote host, a password in it).
+    #[error("PROXIMITY_URL {0}")]
+    UnsafeUrl(String),
 }
 
 /// Split `user@realm!id=secret` at the last `=` (the secret is a UUID, the id may not hold
@@ -77,8 +83,17 @@ pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Option<ConnSpec>
     if !(url.starts_with("https://") || url.starts_with("http://")) {
         return Err(ConnError::BadUrl(url));
     }
+    // The same rules as a stored host: http only to this machine.
+    crate::store::validate_url(&url).map_err(|e| ConnError::UnsafeUrl(e.problem.clone()))?;
     let auth = if let Some(token) = get("PROXIMITY_TOKEN").filter(|t| !t.is_empty()) {
         let (id, secret) = parse_token(&token)?;
+        ConnAuth::Token { id, secret }
+    } else if let Some(path) = get("PROXIMITY_TOKEN_FILE").filter(|p| !p.is_empty()) {
+        let token = read_token_file(std::path::Path::new(&path))?;
+        let (id, secret) = parse_token(&token).map_err(|e| ConnError::TokenFile {
+            path: path.clone(),
+            problem: e.to_string().replace("PROXIMITY_TOKEN", "the token"),
+        })?;
         ConnAuth::Token { id, secret }
     } else if let Some(user) = get("PROXIMITY_USER").filter(|u| !u.is_empty()) {
         let password = get("PROXIMITY_PASSWORD").ok_or(ConnError::NoPassword)?;
@@ -94,6 +109,30 @@ pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Option<ConnSpec>
         fingerprint: get("PROXIMITY_FINGERPRINT").filter(|f| !f.is_empty()),
         insecure,
     }))
+}
+
+/// The token `user@realm!id=secret` from a file only its owner can read (`ps` and the
+/// environment of other processes do not show it). The first non-empty line counts.
+pub fn read_token_file(path: &std::path::Path) -> Result<String, ConnError> {
+    use std::os::unix::fs::PermissionsExt;
+    let shown = path.display().to_string();
+    let fail = |problem: String| ConnError::TokenFile {
+        path: shown.clone(),
+        problem,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(fail(format!(
+            "readable by group or others (mode {mode:04o}); run chmod 600 on it"
+        )));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| fail("is empty".into()))
 }
 
 /// A stored host as a connection (the password is asked for by the caller when absent).
@@ -116,6 +155,28 @@ pub fn from_host(host: &crate::store::HostConfig) -> Option<ConnSpec> {
         fingerprint: host.fingerprint.clone(),
         insecure: host.insecure,
     })
+}
+
+/// Why a connection is not private, for the one loud warning a front end shows on connect:
+/// TLS verification off, or plain http (allowed only to loopback hosts). `None` when safe.
+pub fn insecure_warning(spec: &ConnSpec) -> Option<String> {
+    let http = spec
+        .url
+        .get(..7)
+        .is_some_and(|s| s.eq_ignore_ascii_case("http://"));
+    if spec.insecure {
+        Some(format!(
+            "WARNING: TLS verification is OFF for '{}' (--insecure or PROXIMITY_INSECURE=1): anyone on the path can read the credentials",
+            spec.name
+        ))
+    } else if http {
+        Some(format!(
+            "WARNING: '{}' is plain http ({}): credentials and traffic are not encrypted",
+            spec.name, spec.url
+        ))
+    } else {
+        None
+    }
 }
 
 /// Build the client for a connection. TLS: pinned when a fingerprint is known, `insecure`
@@ -205,10 +266,89 @@ mod tests {
         );
         assert_eq!(
             from_env(env(&[
+                ("PROXIMITY_URL", "http://pve.example:8006"),
+                ("PROXIMITY_USER", "u"),
+                ("PROXIMITY_PASSWORD", "p")
+            ]))
+            .unwrap_err()
+            .to_string(),
+            "PROXIMITY_URL http:// sends credentials in clear; use https:// (http is allowed only for 127.0.0.1, ::1 or localhost; got \"http://pve.example:8006\")"
+        );
+        assert_eq!(
+            from_env(env(&[
                 ("PROXIMITY_URL", "ftp://x"),
                 ("PROXIMITY_USER", "u")
             ])),
             Err(ConnError::BadUrl("ftp://x".into()))
         );
+    }
+
+    #[test]
+    fn http_only_to_loopback_and_insecure_is_loud() {
+        let spec = |url: &str| {
+            from_env(env(&[
+                ("PROXIMITY_URL", url),
+                ("PROXIMITY_TOKEN", "root@pam!ci=ab-cd"),
+            ]))
+        };
+        for ok in [
+            "http://127.0.0.1:8006",
+            "http://[::1]:1",
+            "http://localhost:8006",
+        ] {
+            let s = spec(ok).unwrap().unwrap();
+            let warning = insecure_warning(&s).unwrap();
+            assert!(
+                warning.starts_with("WARNING: ") && warning.contains("plain http"),
+                "{warning}"
+            );
+        }
+        assert!(matches!(
+            spec("http://192.168.1.2:8006"),
+            Err(ConnError::UnsafeUrl(_))
+        ));
+        let safe = spec("https://pve:8006").unwrap().unwrap();
+        assert_eq!(insecure_warning(&safe), None);
+        let loud = ConnSpec {
+            insecure: true,
+            ..safe
+        };
+        assert!(
+            insecure_warning(&loud)
+                .unwrap()
+                .contains("TLS verification is OFF")
+        );
+    }
+
+    #[test]
+    fn token_file_must_be_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "\nroot@pam!ci=ab-cd\n").unwrap();
+        let shown = path.display().to_string();
+        let with_file = || {
+            from_env(env(&[
+                ("PROXIMITY_URL", "https://pve:8006"),
+                ("PROXIMITY_TOKEN_FILE", &shown),
+            ]))
+        };
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(
+            with_file().unwrap_err().to_string(),
+            format!(
+                "PROXIMITY_TOKEN_FILE '{shown}': readable by group or others (mode 0644); run chmod 600 on it"
+            )
+        );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(
+            with_file().unwrap().unwrap().auth,
+            ConnAuth::Token {
+                id: "root@pam!ci".into(),
+                secret: "ab-cd".into()
+            }
+        );
+        std::fs::write(&path, "root@pam").unwrap();
+        assert!(matches!(with_file(), Err(ConnError::TokenFile { .. })));
     }
 }

@@ -112,6 +112,10 @@ impl PveClient {
             .timeout(config.request_timeout)
             .connect_timeout(config.connect_timeout)
             .user_agent(concat!("proximity/", env!("CARGO_PKG_VERSION")))
+            // Proxmox never redirects API calls; following one (a 307 keeps the method and
+            // body) would resend the login password or token to wherever it points, maybe
+            // over plain http. A redirect is reported as an error status instead.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| PveError::Config(format!("HTTP client setup: {}", chain_text(&e))))?;
         let session = match &config.auth {

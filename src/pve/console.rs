@@ -301,7 +301,9 @@ impl PveClient {
         let work = self.handshake(url.clone(), headers, &ticket);
         let (ws, leftover) = tokio::time::timeout(opts.connect_timeout, work)
             .await
-            .map_err(|_| PveError::Timeout { url: url.clone() })??;
+            .map_err(|_| PveError::Timeout {
+                url: redact(&url, &ticket.ticket),
+            })??;
         let (sink, stream) = ws.split();
         let writer = TermproxyWriter {
             sink: Arc::new(tokio::sync::Mutex::new(sink)),
@@ -363,6 +365,9 @@ impl PveClient {
     ) -> Result<(Ws, Vec<u8>)> {
         let parsed = url::Url::parse(&url)
             .map_err(|e| PveError::Config(format!("invalid console URL: {e}")))?;
+        // The URL carries the ticket (a login to the console): errors show it without.
+        let shown = redact(&url, &ticket.ticket);
+        let hide = |text: String| redact(&text, &ticket.ticket);
         let host = parsed
             .host_str()
             .ok_or_else(|| PveError::Config("console URL has no host".into()))?
@@ -372,8 +377,8 @@ impl PveClient {
         let secure = parsed.scheme() == "wss";
         let port = parsed.port().unwrap_or(if secure { 443 } else { 80 });
         let connect_err = |e: std::io::Error| PveError::Connect {
-            url: url.clone(),
-            message: e.to_string(),
+            url: shown.clone(),
+            message: hide(e.to_string()),
         };
         let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
             .await
@@ -391,8 +396,8 @@ impl PveClient {
                         expected,
                     },
                     None => PveError::Tls {
-                        url: url.clone(),
-                        message: e.to_string(),
+                        url: shown.clone(),
+                        message: hide(e.to_string()),
                     },
                 })?;
             Box::new(tls_stream)
@@ -402,7 +407,7 @@ impl PveClient {
         let mut request = url
             .as_str()
             .into_client_request()
-            .map_err(|e| PveError::Config(format!("console request: {e}")))?;
+            .map_err(|e| PveError::Config(hide(format!("console request: {e}"))))?;
         for (name, value) in headers {
             let value = HeaderValue::from_str(&value)
                 .map_err(|_| PveError::Config(format!("invalid {name} header value")))?;
@@ -410,13 +415,13 @@ impl PveClient {
         }
         let (mut ws, _response) = tokio_tungstenite::client_async(request, io)
             .await
-            .map_err(|e| upgrade_error(&url, e))?;
+            .map_err(|e| upgrade_error(&shown, e, &ticket.ticket))?;
         ws.send(Message::Binary(Bytes::from(auth_line(
             &ticket.user,
             &ticket.ticket,
         ))))
         .await
-        .map_err(|e| PveError::ConsoleRefused(format!("cannot send the ticket: {e}")))?;
+        .map_err(|e| PveError::ConsoleRefused(hide(format!("cannot send the ticket: {e}"))))?;
         let mut buf: Vec<u8> = Vec::new();
         while buf.len() < 2 {
             match ws.next().await {
@@ -431,9 +436,9 @@ impl PveClient {
                 }
                 Some(Ok(_)) => {}
                 Some(Err(e)) => {
-                    return Err(PveError::ConsoleRefused(format!(
+                    return Err(PveError::ConsoleRefused(hide(format!(
                         "connection lost before OK: {e}"
-                    )));
+                    ))));
                 }
             }
         }
@@ -451,8 +456,22 @@ impl PveClient {
     }
 }
 
+/// `text` with the console ticket replaced by `***`, raw and form-encoded (as it sits in the
+/// websocket URL): the ticket opens the console, so it stays out of errors and logs.
+pub(crate) fn redact(text: &str, ticket: &str) -> String {
+    if ticket.is_empty() {
+        return text.to_string();
+    }
+    let encoded: String = url::form_urlencoded::byte_serialize(ticket.as_bytes()).collect();
+    let percent = percent_encoding::utf8_percent_encode(ticket, percent_encoding::NON_ALPHANUMERIC)
+        .to_string();
+    text.replace(&encoded, "***")
+        .replace(&percent, "***")
+        .replace(ticket, "***")
+}
+
 /// A refused upgrade carries an HTTP status (401 `permission denied - invalid PVEVNC ticket`).
-fn upgrade_error(url: &str, err: tokio_tungstenite::tungstenite::Error) -> PveError {
+fn upgrade_error(url: &str, err: tokio_tungstenite::tungstenite::Error, ticket: &str) -> PveError {
     use tokio_tungstenite::tungstenite::Error as WsError;
     match err {
         WsError::Http(response) => {
@@ -468,15 +487,33 @@ fn upgrade_error(url: &str, err: tokio_tungstenite::tungstenite::Error) -> PveEr
         }
         WsError::Io(e) => PveError::Connect {
             url: url.to_string(),
-            message: e.to_string(),
+            message: redact(&e.to_string(), ticket),
         },
-        other => PveError::ConsoleRefused(other.to_string()),
+        other => PveError::ConsoleRefused(redact(&other.to_string(), ticket)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redact_hides_the_ticket_raw_and_encoded() {
+        let ticket = "PVEVNC:6745A1B2::c2ln+/=";
+        let url = format!(
+            "wss://pve:8006/api2/json/nodes/pve/vncwebsocket?{}",
+            url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("port", "5900")
+                .append_pair("vncticket", ticket)
+                .finish()
+        );
+        let shown = redact(&format!("{url} / {ticket}"), ticket);
+        assert!(!shown.contains("c2ln"), "{shown}");
+        assert!(
+            shown.contains("vncticket=***") && shown.ends_with("/ ***"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn message_encoding_uses_byte_lengths() {

@@ -18,6 +18,30 @@ use super::http::{ApiError, ApiResult, ParamMap, Params, Reply};
 const TICKET_GRACE_S: i64 = 300;
 
 /// The `%08X` time of tickets and CSRF tokens: exactly 8 hex digits (no sign, no overflow).
+/// Equal bytes, in time that does not depend on where they differ (subtle's `ct_eq`).
+fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    bool::from(a.ct_eq(b))
+}
+
+/// Secret strings (passwords, token secrets, CSRF tokens) compared in constant time. Both
+/// are hashed first so that the time does not reveal the expected length either.
+pub(crate) fn secret_eq(given: &str, expected: &str) -> bool {
+    use sha2::Digest;
+    bytes_eq(
+        Sha256::digest(given.as_bytes()).as_slice(),
+        Sha256::digest(expected.as_bytes()).as_slice(),
+    )
+}
+
+/// `bytes` random bytes from the OS generator as hex, for generated passwords, token secrets
+/// and keys. `None` only if the OS has no random source to offer.
+pub(crate) fn os_random_hex(bytes: usize) -> Option<String> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).ok()?;
+    Some(hex::encode(buf))
+}
+
 fn parse_hex_time(s: &str) -> Option<i64> {
     if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
@@ -114,7 +138,7 @@ impl Auth {
         let rest = plain.strip_prefix("PVE:")?;
         let (data, time_hex) = rest.rsplit_once(':')?;
         let time = parse_hex_time(time_hex)?;
-        if STANDARD.decode(sig).ok()? != self.mac(plain) {
+        if !bytes_eq(&STANDARD.decode(sig).ok()?, &self.mac(plain)) {
             return None;
         }
         let age = now as i64 - time;
@@ -146,7 +170,7 @@ impl Auth {
             "{time_hex}:{}",
             STANDARD_NO_PAD.encode(self.mac(&format!("csrf:{time_hex}:{user}")))
         );
-        expected == token
+        secret_eq(&expected, token)
     }
 
     /// Check an API token value `user@realm!name=secret` (already unescaped).
@@ -156,7 +180,10 @@ impl Auth {
         if user.is_empty() || name.is_empty() || !user.contains('@') {
             return None;
         }
-        (id == self.token_id && secret == self.token_secret).then(|| id.to_string())
+        // Both compared (no short cut), the secret in constant time.
+        let id_ok = id == self.token_id;
+        let secret_ok = secret_eq(secret, &self.token_secret);
+        (id_ok & secret_ok).then(|| id.to_string())
     }
 }
 
@@ -271,7 +298,9 @@ pub fn login(auth: &Auth, params: &ParamMap, clustername: Option<&str>) -> ApiRe
         };
     }
 
-    if username != auth.user || password != auth.password {
+    let user_ok = username == auth.user;
+    let password_ok = secret_eq(&password, &auth.password);
+    if !(user_ok & password_ok) {
         return Err(auth_failure());
     }
     if auth.totp.is_some() {
@@ -370,6 +399,18 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn secrets_compare_by_value_and_generated_ones_are_os_random() {
+        assert!(secret_eq("s3cret", "s3cret"));
+        assert!(!secret_eq("s3cret", "s3creT"));
+        assert!(!secret_eq("s3cre", "s3cret"));
+        assert!(!secret_eq("", "s3cret"));
+        let (a, b) = (os_random_hex(16).unwrap(), os_random_hex(16).unwrap());
+        assert_eq!(a.len(), 32);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
     }
 
     #[test]

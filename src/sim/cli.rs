@@ -63,6 +63,9 @@ pub struct SimArgs {
     /// Pause between the steps of worker tasks.
     #[arg(long, default_value_t = 300)]
     pub task_step_ms: u64,
+    /// Allow `--console-cmd` or `--no-tls` on a non-loopback `--listen` address.
+    #[arg(long)]
+    pub allow_remote: bool,
 }
 
 impl SimArgs {
@@ -78,6 +81,21 @@ impl SimArgs {
                 "--fail-task-rate must be within 0..1, got {}",
                 self.fail_task_rate
             )));
+        }
+        // A real program in the console PTY is a shell for whoever logs in, and plain HTTP
+        // shows the generated password to the network: both stay on loopback unless asked.
+        if !self.listen.ip().is_loopback() && !self.allow_remote {
+            let risky = match (&self.console_cmd, self.no_tls) {
+                (Some(_), _) => Some("--console-cmd"),
+                (None, true) => Some("--no-tls"),
+                (None, false) => None,
+            };
+            if let Some(flag) = risky {
+                return Err(SimError::Config(format!(
+                    "{flag} with the non-loopback address --listen {} gives the network a shell or the password in clear; add --allow-remote to do it anyway",
+                    self.listen
+                )));
+            }
         }
         Ok(SimConfig {
             listen: self.listen,
@@ -180,5 +198,47 @@ mod tests {
         );
         let w = Wrapper::try_parse_from(["sim", "--fail-rate", "2"]).unwrap();
         assert!(w.args.to_config().is_err());
+    }
+
+    fn refusal(argv: &[&str]) -> Option<String> {
+        let w =
+            Wrapper::try_parse_from(std::iter::once("sim").chain(argv.iter().copied())).unwrap();
+        w.args.to_config().err().map(|e| e.to_string())
+    }
+
+    #[test]
+    fn remote_shell_or_cleartext_needs_allow_remote() {
+        let err = refusal(&["--listen", "0.0.0.0:0", "--console-cmd", "/bin/sh"]).unwrap();
+        assert!(
+            err.contains("--console-cmd") && err.contains("--allow-remote"),
+            "{err}"
+        );
+        assert!(!err.contains('\n'), "one line: {err}");
+        let err = refusal(&["--listen", "[::]:0", "--no-tls"]).unwrap();
+        assert!(
+            err.contains("--no-tls") && err.contains("--allow-remote"),
+            "{err}"
+        );
+        assert_eq!(
+            refusal(&["--listen", "0.0.0.0:0"]),
+            None,
+            "TLS, simulated shell"
+        );
+        assert_eq!(
+            refusal(&["--listen", "127.0.0.1:0", "--no-tls", "--console-cmd", "sh"]),
+            None
+        );
+        assert_eq!(refusal(&["--listen", "[::1]:0", "--no-tls"]), None);
+        assert_eq!(
+            refusal(&[
+                "--listen",
+                "0.0.0.0:0",
+                "--no-tls",
+                "--console-cmd",
+                "sh",
+                "--allow-remote"
+            ]),
+            None
+        );
     }
 }

@@ -186,10 +186,15 @@ fn random_u64() -> u64 {
     clock::mix64(h.finish())
 }
 
+/// `words` x 16 hex digits for generated passwords, token secrets and keys: from the OS
+/// random generator (a guessable password would let anyone who reaches the port in); the
+/// hash mix above only if the OS has no random source.
 fn random_hex(words: usize) -> String {
-    (0..words)
-        .map(|_| format!("{:016x}", random_u64()))
-        .collect()
+    auth::os_random_hex(words * 8).unwrap_or_else(|| {
+        (0..words)
+            .map(|_| format!("{:016x}", random_u64()))
+            .collect()
+    })
 }
 
 /// Start the emulator: build or load the model, bind, and serve in the background.

@@ -130,6 +130,16 @@ pub fn validate_url(text: &str) -> Result<(), ValidationError> {
             format!("must include a host (got {text:?})"),
         ));
     }
+    // Plain http sends the password (or token) and the session ticket in clear: only a
+    // local endpoint (the emulator with --no-tls, an SSH tunnel) may use it.
+    if parsed.scheme() == "http" && !is_loopback_host(&parsed) {
+        return Err(invalid(
+            "url",
+            format!(
+                "http:// sends credentials in clear; use https:// (http is allowed only for 127.0.0.1, ::1 or localhost; got {text:?})"
+            ),
+        ));
+    }
     if !parsed.username().is_empty() || parsed.password().is_some() {
         // A password in the URL would be stored in plain text; credentials belong in `auth`.
         return Err(invalid(
@@ -138,6 +148,19 @@ pub fn validate_url(text: &str) -> Result<(), ValidationError> {
         ));
     }
     Ok(())
+}
+
+/// Whether the URL's host is this machine: 127.0.0.0/8, ::1 or `localhost` (names are not
+/// resolved here, so `localhost` is the only name trusted).
+pub fn is_loopback_host(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => {
+            name.eq_ignore_ascii_case("localhost") || name.eq_ignore_ascii_case("localhost.")
+        }
+        None => false,
+    }
 }
 
 /// Proxmox realm and token names: `[A-Za-z][A-Za-z0-9._-]+` (pve-realm / pve-tokenid formats).

@@ -3,6 +3,7 @@
 
 mod client;
 mod console;
+mod hardening;
 #[path = "../pve_sim_support/mod.rs"]
 mod pve_sim_support;
 mod resources;

@@ -22,7 +22,7 @@ fn token(name: &str, id: &str, secret: &str) -> HostConfig {
 fn user(name: &str, user: &str, password: Option<&str>) -> HostConfig {
     HostConfig {
         name: name.to_string(),
-        url: "http://192.0.2.7:8006/".to_string(),
+        url: "https://192.0.2.7:8006/".to_string(),
         auth: HostAuth::User {
             user: user.to_string(),
             password: password.map(Secret::new),
@@ -157,6 +157,14 @@ fn url_validation_messages() {
             "https://root:pw@pve1:8006",
             "url: must not contain a user name or password; put credentials in auth",
         ),
+        (
+            "http://pve1:8006",
+            "url: http:// sends credentials in clear; use https:// (http is allowed only for 127.0.0.1, ::1 or localhost; got \"http://pve1:8006\")",
+        ),
+        (
+            "http://10.0.0.1",
+            "url: http:// sends credentials in clear; use https:// (http is allowed only for 127.0.0.1, ::1 or localhost; got \"http://10.0.0.1\")",
+        ),
     ];
     for (url, expected) in cases {
         assert_eq!(
@@ -165,7 +173,14 @@ fn url_validation_messages() {
             "for {url:?}"
         );
     }
-    for ok in ["https://pve1:8006", "http://[::1]:8006", "https://10.0.0.1"] {
+    for ok in [
+        "https://pve1:8006",
+        "http://[::1]:8006",
+        "https://10.0.0.1",
+        "http://127.0.0.1:8006",
+        "http://127.3.4.5",
+        "http://localhost:8006",
+    ] {
         with_url(ok).validated().unwrap();
     }
 }

@@ -10,8 +10,7 @@
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
@@ -77,7 +76,21 @@ pub struct PtyProcess {
     /// Resolves with the exit code once the child has been reaped.
     pub exited: oneshot::Receiver<u32>,
     pid: Option<i32>,
-    reaped: Arc<AtomicBool>,
+    reap: Arc<Mutex<ReapState>>,
+    /// Dropped with the process: tells the waiter it may reap the leader now.
+    _release: std::sync::mpsc::Sender<()>,
+}
+
+/// Shared by the waiter (the only thread that reaps the child) and the drop's killer. A pid
+/// stays ours until it is reaped: signalling it while holding this lock and seeing
+/// `reaped == false` cannot hit a process that reused the number. The waiter keeps an exited
+/// leader as a zombie until the session is dropped, so its pid, and with it the process
+/// group id, stay reserved while leftovers of the group are signalled.
+#[derive(Debug, Default)]
+struct ReapState {
+    reaped: bool,
+    /// The session was dropped: leftovers of the group are killed when the leader goes.
+    hung_up: bool,
 }
 
 impl PtyProcess {
@@ -117,14 +130,16 @@ impl PtyProcess {
         let (out_tx, out_rx) = mpsc::channel(OUTPUT_QUEUE);
         let (in_tx, in_rx) = mpsc::unbounded_channel();
         let (exit_tx, exit_rx) = oneshot::channel();
-        let reaped = Arc::new(AtomicBool::new(false));
+        let reap = Arc::new(Mutex::new(ReapState::default()));
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
 
         let process = PtyProcess {
             input: in_tx,
             output: out_rx,
             exited: exit_rx,
             pid,
-            reaped: reaped.clone(),
+            reap: reap.clone(),
+            _release: release_tx,
         };
         // From here on, dropping `process` kills the child if a thread fails to start.
         std::thread::Builder::new()
@@ -136,9 +151,33 @@ impl PtyProcess {
         std::thread::Builder::new()
             .name("console-pty-wait".into())
             .spawn(move || {
-                let code = child.wait().map(|s| s.exit_code()).unwrap_or(1);
-                reaped.store(true, Ordering::SeqCst);
-                let _ = exit_tx.send(code);
+                // Learn the exit without reaping; the zombie keeps the pid and group id
+                // reserved until the session is dropped (or waitid is unavailable).
+                let early = pid.and_then(wait_exited_keep_zombie);
+                let mut exit_tx = Some(exit_tx);
+                if let Some(code) = early {
+                    if let Some(tx) = exit_tx.take() {
+                        let _ = tx.send(code);
+                    }
+                    // Returns once the `PtyProcess` (holding the sender) is dropped.
+                    let _ = release_rx.recv();
+                }
+                let code = match reap.lock() {
+                    Ok(mut state) => {
+                        if state.hung_up {
+                            if let Some(pid) = pid.filter(|p| *p > 1) {
+                                signal_group(pid, libc::SIGKILL);
+                            }
+                        }
+                        let code = child.wait().map(|s| s.exit_code()).unwrap_or(1);
+                        state.reaped = true;
+                        code
+                    }
+                    Err(_) => child.wait().map(|s| s.exit_code()).unwrap_or(1),
+                };
+                if let Some(tx) = exit_tx {
+                    let _ = tx.send(code);
+                }
             })?;
         Ok(process)
     }
@@ -157,18 +196,27 @@ impl Drop for PtyProcess {
         }
         // Like a terminal hangup: SIGHUP to the whole group (the child is a session leader,
         // so its pid is the group id), then SIGKILL whatever is left after a grace period.
-        signal_group(pid, libc::SIGHUP);
-        signal_group(pid, libc::SIGCONT);
-        let reaped = self.reaped.clone();
+        let reap = self.reap.clone();
+        match reap.lock() {
+            Ok(mut state) if !state.reaped => {
+                state.hung_up = true;
+                signal_group(pid, libc::SIGHUP);
+                signal_group(pid, libc::SIGCONT);
+            }
+            // Already reaped: the pid may belong to someone else by now.
+            _ => return,
+        }
         let _ = std::thread::Builder::new()
             .name("console-pty-kill".into())
             .spawn(move || {
                 std::thread::sleep(HANGUP_GRACE);
-                // Signal the group even if the leader is gone: background children may remain.
-                // A pid is not reused while its process group still has members.
-                signal_group(pid, libc::SIGKILL);
-                if !reaped.load(Ordering::SeqCst) {
-                    signal_pid(pid, libc::SIGKILL);
+                // Only while the waiter has not reaped the leader is the pid still ours; once
+                // it has, it killed the group's leftovers itself just before reaping.
+                if let Ok(state) = reap.lock() {
+                    if !state.reaped {
+                        signal_group(pid, libc::SIGKILL);
+                        signal_pid(pid, libc::SIGKILL);
+                    }
                 }
             });
     }
@@ -185,6 +233,29 @@ fn signal_pid(pid: i32, signal: i32) {
     // SAFETY: as above.
     unsafe {
         libc::kill(pid, signal);
+    }
+}
+
+/// Blocks until `pid` (our child) has exited, leaving it a zombie (`waitid` with `WNOWAIT`);
+/// its exit code (1 when killed by a signal, as portable-pty reports it). `None` on failure.
+fn wait_exited_keep_zombie(pid: i32) -> Option<u32> {
+    let id = libc::id_t::try_from(pid).ok()?;
+    loop {
+        // SAFETY: siginfo_t is plain data that waitid fills in; an all-zero value is valid.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: waitid writes only into `info`, which outlives the call.
+        let rc = unsafe { libc::waitid(libc::P_PID, id, &mut info, libc::WEXITED | libc::WNOWAIT) };
+        if rc == 0 {
+            if info.si_code != libc::CLD_EXITED {
+                return Some(1);
+            }
+            // SAFETY: for a SIGCHLD-style siginfo filled by waitid, si_status is valid.
+            let status = unsafe { info.si_status() };
+            return Some(u32::try_from(status).unwrap_or(1));
+        }
+        if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            return None;
+        }
     }
 }
 
@@ -228,5 +299,34 @@ fn write_loop(
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The killer now waits on the waiter's reap state instead of a raw pid after a sleep;
+    /// a program that ignores the hangup must still be gone soon after the drop.
+    #[tokio::test]
+    async fn a_dropped_session_kills_a_program_that_ignores_hangup() {
+        let program = PtyProgram::shell_snippet("trap '' HUP; echo ready; exec sleep 30");
+        let mut process = PtyProcess::spawn(&program).unwrap();
+        let mut seen = Vec::new();
+        while !String::from_utf8_lossy(&seen).contains("ready") {
+            let chunk = tokio::time::timeout(Duration::from_secs(5), process.output.recv())
+                .await
+                .unwrap()
+                .unwrap();
+            seen.extend_from_slice(&chunk);
+        }
+        let (_keep, placeholder) = oneshot::channel();
+        let exited = std::mem::replace(&mut process.exited, placeholder);
+        drop(process);
+        let code = tokio::time::timeout(Duration::from_secs(5), exited)
+            .await
+            .expect("killed within the grace period")
+            .unwrap();
+        assert_ne!(code, 0, "killed, not a clean exit");
     }
 }
