@@ -239,7 +239,7 @@ pub async fn power(
         sanitize_line(&guest.name),
         guest.guest.host,
         op.verb(),
-        info.upid.unwrap_or_default(),
+        sanitize_line(&info.upid.unwrap_or_default()),
         info.id
     );
     Ok(ExitCode::SUCCESS)
@@ -265,7 +265,7 @@ pub async fn rm(scope: &FleetScope<'_>, args: &RmArgs) -> Result<ExitCode, CliEr
         guest.guest.vmid,
         sanitize_line(&guest.name),
         guest.guest.host,
-        info.upid.unwrap_or_default(),
+        sanitize_line(&info.upid.unwrap_or_default()),
         info.id
     );
     Ok(ExitCode::SUCCESS)
