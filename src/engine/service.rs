@@ -136,6 +136,11 @@ impl Engine {
         if let Some(old) = lock(&self.inner.links).insert(spec.name.clone(), link) {
             old.stop.notify_one();
         }
+        // Loud on every insecure connect, in every front end (the CLI prints it itself).
+        if let Some(warning) = super::connection::insecure_warning(spec) {
+            tracing::warn!("{warning}");
+            self.notice(warning, true);
+        }
         Ok(())
     }
 

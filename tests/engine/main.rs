@@ -357,10 +357,7 @@ async fn the_tasks_view_gets_jobs_proxmox_tasks_and_followed_logs() {
             _ => {}
         }
     }
-    assert_eq!(
-        lines.first().map(String::as_str),
-        Some("start")
-    );
+    assert_eq!(lines.first().map(String::as_str), Some("start"));
     assert!(lines.iter().any(|l| l == "TASK OK"), "{lines:?}");
     assert_eq!(job_row_states.first(), Some(&TaskState::Running));
     // The rows' end may trail the log's end: wait for the final Jobs event.
@@ -423,4 +420,34 @@ async fn the_tasks_view_gets_jobs_proxmox_tasks_and_followed_logs() {
     assert_eq!(task_lines.last().map(String::as_str), Some("TASK OK"));
     forward.abort();
     sim.handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_insecure_connect_is_announced_to_every_front_end() {
+    let engine = engine(None);
+    let mut events = engine.subscribe();
+    let spec = proximity::engine::ConnSpec {
+        name: "plain".into(),
+        url: "http://127.0.0.1:9".into(),
+        auth: proximity::engine::ConnAuth::Token {
+            id: "root@pam!px".into(),
+            secret: "s".into(),
+        },
+        fingerprint: None,
+        insecure: false,
+    };
+    engine.connect(&spec).unwrap();
+    match events.try_recv() {
+        Ok(EngineEvent::Notice { text, error: true }) => {
+            assert!(text.starts_with("WARNING: 'plain' is plain http"), "{text}")
+        }
+        other => panic!("no warning: {other:?}"),
+    }
+    // A verified https connection says nothing.
+    let mut pinned = spec.clone();
+    pinned.name = "pinned".into();
+    pinned.url = "https://127.0.0.1:9".into();
+    pinned.fingerprint = Some(format!("{}", ["AB"; 32].join(":")));
+    engine.connect(&pinned).unwrap();
+    assert!(events.try_recv().is_err());
 }
