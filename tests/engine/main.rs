@@ -175,7 +175,10 @@ async fn a_dead_host_delays_neither_keystrokes_nor_another_hosts_refresh() {
     let began = Instant::now();
     next_inventory(&mut events, "lab").await;
     assert!(
-        began.elapsed() < Duration::from_secs(3),
+        // Not a timing budget: a refresh held up by the dead host would wait for its
+        // connection timeout (tens of seconds); this bound only tells the two apart on a
+        // loaded CI machine.
+        began.elapsed() < Duration::from_secs(5),
         "the live host's refresh waited {:?} for the dead one",
         began.elapsed()
     );
@@ -221,7 +224,9 @@ async fn a_dead_host_delays_neither_keystrokes_nor_another_hosts_refresh() {
     })
     .await;
     assert!(
-        typed.elapsed() < Duration::from_secs(2),
+        // As above: the probe of the dead host hangs for good (checked below), so an effect
+        // loop that awaited it would never echo.
+        typed.elapsed() < Duration::from_secs(5),
         "a keystroke's echo took {:?} while a host was being probed",
         typed.elapsed()
     );
