@@ -37,7 +37,11 @@ async fn idle_sleeps_bursts_batch_and_keys_become_effects() {
     }
     let now = SystemTime::now();
     inbox_tx
-        .send(AppEvent::Inventory("lab".into(), Ok(quiet.clone().into()), now))
+        .send(AppEvent::Inventory(
+            "lab".into(),
+            Ok(quiet.clone().into()),
+            now,
+        ))
         .await
         .expect("send");
 
@@ -66,7 +70,11 @@ async fn idle_sleeps_bursts_batch_and_keys_become_effects() {
     // A burst of 200 refreshes is drained in one go and drawn once or twice.
     for _ in 0..200 {
         inbox_tx
-            .send(AppEvent::Inventory("lab".into(), Ok(quiet.clone().into()), now))
+            .send(AppEvent::Inventory(
+                "lab".into(),
+                Ok(quiet.clone().into()),
+                now,
+            ))
             .await
             .expect("send");
     }

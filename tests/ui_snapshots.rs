@@ -48,7 +48,9 @@ fn rack_app(size: (u16, u16)) -> App {
     ));
     app.handle(AppEvent::Inventory(
         "edge".into(),
-        Err(proximity::engine::HostFailure::Unreachable("connect: connection refused (10.0.0.9:8006)".into())),
+        Err(proximity::engine::HostFailure::Unreachable(
+            "connect: connection refused (10.0.0.9:8006)".into(),
+        )),
         t0(),
     ));
     app.handle(AppEvent::AppPorts {

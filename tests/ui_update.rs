@@ -325,7 +325,9 @@ fn unreachable_host_never_blocks_others_and_stale_keeps_data() {
     let mut a = app();
     a.handle(AppEvent::Inventory(
         "edge".into(),
-        Err(proximity::engine::HostFailure::Unreachable("timeout".into())),
+        Err(proximity::engine::HostFailure::Unreachable(
+            "timeout".into(),
+        )),
         t0(),
     ));
     assert_eq!(
@@ -335,7 +337,9 @@ fn unreachable_host_never_blocks_others_and_stale_keeps_data() {
     );
     a.handle(AppEvent::Inventory(
         "lab".into(),
-        Err(proximity::engine::HostFailure::Unreachable("connection reset".into())),
+        Err(proximity::engine::HostFailure::Unreachable(
+            "connection reset".into(),
+        )),
         t0() + Duration::from_secs(30),
     ));
     assert_eq!(
@@ -347,7 +351,9 @@ fn unreachable_host_never_blocks_others_and_stale_keeps_data() {
     assert_eq!(a.inventory.counts().guests, 40, "the last picture stays");
     a.handle(AppEvent::Inventory(
         "lab".into(),
-        Err(proximity::engine::HostFailure::AuthFailed("authentication failure".into())),
+        Err(proximity::engine::HostFailure::AuthFailed(
+            "authentication failure".into(),
+        )),
         t0(),
     ));
     assert_eq!(

@@ -122,7 +122,13 @@ mod tests {
         let b = store.jobs().next_id().unwrap();
         assert_eq!((a, b), (1, 2));
         for (id, step) in [(b, "two"), (a, "one")] {
-            store.jobs().put(&Rec { id, step: step.into() }).unwrap();
+            store
+                .jobs()
+                .put(&Rec {
+                    id,
+                    step: step.into(),
+                })
+                .unwrap();
         }
         let all: Vec<Rec> = store
             .jobs()

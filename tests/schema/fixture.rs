@@ -56,7 +56,11 @@ fn instantiate(template: &str) -> String {
 #[test]
 fn fixture_matches_the_script_endpoint_list_in_order() {
     let listed = script_endpoints();
-    assert_eq!(listed.len(), 49, "48 method+path pairs from the brief, plus GET /cluster/tasks");
+    assert_eq!(
+        listed.len(),
+        49,
+        "48 method+path pairs from the brief, plus GET /cluster/tasks"
+    );
     let in_fixture: Vec<(String, String)> = fixture_endpoints()
         .iter()
         .map(|e| {
