@@ -27,12 +27,6 @@ pub fn parse_resources(body: &[u8]) -> Result<Vec<ClusterResource>> {
         })
 }
 
-/// The same decoder, kept under its old name for `pve::parse_resources_reference` callers.
-#[doc(hidden)]
-pub fn parse_resources_reference(body: &[u8]) -> Result<Vec<ClusterResource>> {
-    parse_resources(body)
-}
-
 /// `{"data": [...], ...}`: other keys are skipped; a missing `data` is an error.
 struct EnvelopeVisitor {
     reserve: usize,

@@ -299,7 +299,7 @@ pub fn login(auth: &Auth, params: &ParamMap, clustername: Option<&str>) -> ApiRe
     }
 
     let user_ok = username == auth.user;
-    let password_ok = secret_eq(&password, &auth.password);
+    let password_ok = secret_eq(password, &auth.password);
     if !(user_ok & password_ok) {
         return Err(auth_failure());
     }

@@ -6,7 +6,6 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::{Action, Effect};
 use super::app::{App, Pane, Screen};
-use super::keymap::{KeyPress, Lookup};
 use super::popup::Popup;
 use super::view::Zoom;
 
@@ -80,34 +79,9 @@ impl App {
             }
             return Vec::new();
         }
-        let Some(press) = KeyPress::from_event(&k) else {
-            return Vec::new();
-        };
-        self.pending_keys.push(press);
-        match self.keymap.lookup(self.context(), &self.pending_keys) {
-            Lookup::Action(a) => {
-                self.pending_keys.clear();
-                self.update(a)
-            }
-            Lookup::Pending => Vec::new(),
-            Lookup::None => {
-                // A dead chord: retry the last key alone so `g j` still moves down.
-                let retry = self.pending_keys.len() > 1;
-                self.pending_keys.clear();
-                if retry {
-                    self.pending_keys.push(press);
-                    if let Lookup::Action(a) =
-                        self.keymap.lookup(self.context(), &self.pending_keys)
-                    {
-                        self.pending_keys.clear();
-                        return self.update(a);
-                    }
-                    if self.keymap.lookup(self.context(), &self.pending_keys) != Lookup::Pending {
-                        self.pending_keys.clear();
-                    }
-                }
-                Vec::new()
-            }
+        match self.resolve_chord(self.context(), k) {
+            Some(action) => self.update(action),
+            None => Vec::new(),
         }
     }
 

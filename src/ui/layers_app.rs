@@ -113,37 +113,32 @@ impl App {
     }
 
     /// The keymap with chords, in `ctx`: an action, or `None` while a chord is pending or
-    /// the keys mean nothing.
-    fn resolve_chord(&mut self, ctx: Context, k: KeyEvent) -> Option<Action> {
+    /// the keys mean nothing. Shared by the layers and the screens still in `App`.
+    pub(super) fn resolve_chord(&mut self, ctx: Context, k: KeyEvent) -> Option<Action> {
         let press = KeyPress::from_event(&k)?;
+        let chord = !self.pending_keys.is_empty();
         self.pending_keys.push(press);
-        match self.keymap.lookup(ctx, &self.pending_keys) {
-            Lookup::Action(a) => {
-                self.pending_keys.clear();
-                Some(a)
-            }
-            Lookup::Pending => None,
-            Lookup::None => {
-                // A dead chord: retry the last key alone so `g j` still moves down.
-                let retry = self.pending_keys.len() > 1;
-                self.pending_keys.clear();
-                if !retry {
-                    return None;
-                }
+        match self.step_chord(ctx) {
+            Lookup::Action(a) => Some(a),
+            // A dead chord: retry the last key alone so `g j` still moves down.
+            Lookup::None if chord => {
                 self.pending_keys.push(press);
-                match self.keymap.lookup(ctx, &self.pending_keys) {
-                    Lookup::Action(a) => {
-                        self.pending_keys.clear();
-                        Some(a)
-                    }
-                    Lookup::Pending => None,
-                    Lookup::None => {
-                        self.pending_keys.clear();
-                        None
-                    }
+                match self.step_chord(ctx) {
+                    Lookup::Action(a) => Some(a),
+                    _ => None,
                 }
             }
+            Lookup::Pending | Lookup::None => None,
         }
+    }
+
+    /// Look the pending keys up; they are kept only while they may still become a chord.
+    fn step_chord(&mut self, ctx: Context) -> Lookup {
+        let found = self.keymap.lookup(ctx, &self.pending_keys);
+        if found != Lookup::Pending {
+            self.pending_keys.clear();
+        }
+        found
     }
 
     /// What a key no layer took may still do: the app-wide actions.

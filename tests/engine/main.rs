@@ -452,7 +452,7 @@ async fn an_insecure_connect_is_announced_to_every_front_end() {
     let mut pinned = spec.clone();
     pinned.name = "pinned".into();
     pinned.url = "https://127.0.0.1:9".into();
-    pinned.fingerprint = Some(format!("{}", ["AB"; 32].join(":")));
+    pinned.fingerprint = Some(["AB"; 32].join(":"));
     engine.connect(&pinned).unwrap();
     assert!(events.try_recv().is_err());
 }

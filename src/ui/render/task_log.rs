@@ -70,7 +70,7 @@ pub fn draw(v: &TaskLogView, t: &Theme, area: Rect, buf: &mut Buffer) {
 }
 
 /// Proxmox ends every finished task log with one of these lines (`PVE::RESTEnvironment`).
-fn line_style(line: &str, t: &Theme) -> Style {
+pub(super) fn line_style(line: &str, t: &Theme) -> Style {
     if line.starts_with("TASK OK") {
         t.style(ThemeKey::HostOnline)
     } else if line.starts_with("TASK WARNINGS") {
