@@ -5,6 +5,7 @@
 //! screen, `proximity catalog`). Loading, validation, search and the compose serializer sit
 //! beside it.
 
+pub mod compose;
 pub mod model;
 
 pub use model::{

@@ -2,6 +2,23 @@
 //! an LXC container (place, template, create, start, Docker, compose, health check), journaled
 //! step by step, cancellable and rolled back on failure.
 //!
-//! [`exec`] runs commands inside a container.
+//! - [`request`]: what a caller asks for and the checks before anything starts;
+//! - [`place`]: which node, and why;
+//! - [`record`]: the journal's records (deployments, apps);
+//! - [`runner`]: the steps; [`rollback`]: undoing one;
+//! - [`exec`], [`executors`]: running commands inside a container; [`scripts`]: which.
 
 pub mod exec;
+pub mod env;
+pub mod executors;
+pub mod place;
+pub mod record;
+pub mod request;
+pub mod rollback;
+pub mod runner;
+pub mod scripts;
+
+pub use executors::{ExecutorFactory, SharedExecutors};
+pub use record::{AppOrigin, AppRecord, DeployStep, DeploymentRecord, DeploymentStatus};
+pub use request::{DeployRefusal, DeployRequest};
+pub use runner::{DeployTuning, Deployer, HostAccess};

@@ -3,13 +3,13 @@
 //! `<!-- proximity:app {"app":"jellyfin","version":"10.10.3","port":8096,"deployed":1733000000} -->`
 //! so any Proximity instance can rebuild its view of the apps from the cluster.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 const MARKER: &str = "<!-- proximity:app ";
 const END: &str = "-->";
 
 /// What a managed container's description says about its app.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppMeta {
     pub app: String,
     #[serde(default)]
@@ -21,6 +21,13 @@ pub struct AppMeta {
     pub ports: Vec<u16>,
     #[serde(default)]
     pub deployed: Option<u64>,
+    /// The app's name (the container's hostname) when it was deployed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The deployment (its first job id) that created this container: how a resume or a
+    /// rollback knows the container is its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<u64>,
 }
 
 impl AppMeta {
@@ -41,6 +48,14 @@ pub fn app_id_from_tags(tags: &str) -> Option<&str> {
     tags.split([';', ',', ' '])
         .find_map(|t| t.strip_prefix("px-app-"))
         .filter(|id| !id.is_empty())
+}
+
+/// The description of a managed container: a line for people, then the metadata comment.
+pub fn app_description(human: &str, meta: &AppMeta) -> String {
+    // serde_json escapes nothing that could end the comment early except a literal `-->`
+    // in a string, which no field of ours can hold (ids and names are validated).
+    let json = serde_json::to_string(meta).unwrap_or_else(|_| "{}".into());
+    format!("{human}\n\n{MARKER}{json} {END}\n")
 }
 
 /// Parse the metadata comment out of a description. A missing or malformed comment is
@@ -69,6 +84,22 @@ mod tests {
             parse_app_meta("<!-- proximity:app {\"app\":\"n\",\"port\":80,\"ports\":[80,443]} -->")
                 .unwrap();
         assert_eq!(multi.all_ports(), vec![80, 443]);
+    }
+
+    #[test]
+    fn a_written_description_parses_back() {
+        let meta = AppMeta {
+            app: "gitea".into(),
+            version: Some("1.22".into()),
+            port: Some(3000),
+            ports: vec![3000, 22],
+            deployed: Some(7),
+            name: Some("gitea-2".into()),
+            deployment: Some(41),
+        };
+        let text = app_description("Gitea, managed by Proximity.", &meta);
+        assert!(text.starts_with("Gitea, managed by Proximity.\n"));
+        assert_eq!(parse_app_meta(&text), Some(meta));
     }
 
     #[test]

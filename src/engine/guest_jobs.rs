@@ -9,7 +9,7 @@ use super::jobs::JobCtx;
 use super::ops::{self, PowerOp};
 use super::refresh::HostLink;
 use super::target::GuestRef;
-use crate::pve::{PveError, Upid};
+use crate::pve::{PveClient, PveError, Upid};
 
 /// Poll interval of a task's log and status while a job follows it.
 const FOLLOW_POLL: Duration = Duration::from_millis(250);
@@ -48,7 +48,7 @@ pub(super) async fn delete(ctx: JobCtx, link: HostLink, guest: GuestRef, force: 
                     Ok(upid) => upid,
                     Err(e) => return ctx.fail(e.to_string()),
                 };
-                match follow_task(&ctx, &link, &upid).await {
+                match follow_task(&ctx, &link.client, &upid).await {
                     Followed::Ok => {}
                     Followed::Failed(reason) => return ctx.fail(reason),
                     Followed::Cancelled => return ctx.cancelled(),
@@ -72,7 +72,7 @@ pub(super) async fn delete(ctx: JobCtx, link: HostLink, guest: GuestRef, force: 
     link.refresh.notify_one();
 }
 
-enum Followed {
+pub(crate) enum Followed {
     Ok,
     Failed(String),
     Cancelled,
@@ -80,7 +80,7 @@ enum Followed {
 
 /// Follow `upid` to its end and finish the job with its result.
 async fn follow(ctx: JobCtx, link: &HostLink, upid: &Upid) {
-    match follow_task(&ctx, link, upid).await {
+    match follow_task(&ctx, &link.client, upid).await {
         Followed::Ok => ctx.succeed(),
         Followed::Failed(reason) => ctx.fail(reason),
         Followed::Cancelled => ctx.cancelled(),
@@ -89,9 +89,9 @@ async fn follow(ctx: JobCtx, link: &HostLink, upid: &Upid) {
 
 /// Stream the task's log into the job's log until the task ends; on cancel, ask Proxmox to
 /// stop the task (what the web UI's Stop button does).
-async fn follow_task(ctx: &JobCtx, link: &HostLink, upid: &Upid) -> Followed {
+pub(crate) async fn follow_task(ctx: &JobCtx, client: &PveClient, upid: &Upid) -> Followed {
     ctx.upid(upid.to_string());
-    let mut lines = Box::pin(link.client.follow_task_log(upid, FOLLOW_POLL));
+    let mut lines = Box::pin(client.follow_task_log(upid, FOLLOW_POLL));
     loop {
         tokio::select! {
             line = lines.next() => match line {
@@ -104,7 +104,7 @@ async fn follow_task(ctx: &JobCtx, link: &HostLink, upid: &Upid) -> Followed {
                 None => break,
             },
             _ = ctx.cancel_token().cancelled() => {
-                if let Err(e) = link.client.task_stop(upid).await {
+                if let Err(e) = client.task_stop(upid).await {
                     ctx.log(&format!("stopping the Proxmox task failed: {e}"));
                 }
                 return Followed::Cancelled;
@@ -112,9 +112,9 @@ async fn follow_task(ctx: &JobCtx, link: &HostLink, upid: &Upid) -> Followed {
         }
     }
     let outcome = tokio::select! {
-        r = link.client.wait_task(upid, FOLLOW_POLL) => r,
+        r = client.wait_task(upid, FOLLOW_POLL) => r,
         _ = ctx.cancel_token().cancelled() => {
-            let _ = link.client.task_stop(upid).await;
+            let _ = client.task_stop(upid).await;
             return Followed::Cancelled;
         }
     };

@@ -74,6 +74,10 @@ pub enum JobKind {
     HostTest,
     /// Proving a host's credentials, then saving it.
     HostSave,
+    /// Deploying a catalog app (or resuming a deployment).
+    Deploy,
+    /// Rolling a deployment back.
+    Rollback,
 }
 
 impl JobKind {
@@ -87,6 +91,8 @@ impl JobKind {
             JobKind::HostProbe => "host probe",
             JobKind::HostTest => "host test",
             JobKind::HostSave => "host save",
+            JobKind::Deploy => "deploy",
+            JobKind::Rollback => "rollback",
         }
     }
 
@@ -94,7 +100,13 @@ impl JobKind {
     pub fn changes_proxmox(self) -> bool {
         matches!(
             self,
-            JobKind::Start | JobKind::Stop | JobKind::Shutdown | JobKind::Reboot | JobKind::Delete
+            JobKind::Start
+                | JobKind::Stop
+                | JobKind::Shutdown
+                | JobKind::Reboot
+                | JobKind::Delete
+                | JobKind::Deploy
+                | JobKind::Rollback
         )
     }
 }

@@ -56,6 +56,8 @@ pub enum Refusal {
     NoGuest { host: String, vmid: u32 },
     #[error("{0}")]
     Host(String),
+    #[error(transparent)]
+    Deploy(#[from] crate::deploy::DeployRefusal),
 }
 
 /// The engine: cheap to clone, shared by every task of a front end.
@@ -74,6 +76,9 @@ pub(super) struct Inner {
     /// the host they replace when the form was an edit.
     pub(super) pending_hosts: Mutex<HashMap<String, (HostConfig, Option<String>)>>,
     demo: Mutex<Option<(crate::sim::SimHandle, tempfile::TempDir)>>,
+    /// How deployments run commands in containers (`None`: the termproxy console).
+    pub(super) executors: Mutex<Option<crate::deploy::SharedExecutors>>,
+    pub(super) deploy_tuning: Mutex<crate::deploy::DeployTuning>,
 }
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -95,6 +100,8 @@ impl Engine {
                 consoles: Mutex::new(consoles),
                 pending_hosts: Mutex::new(HashMap::new()),
                 demo: Mutex::new(None),
+                executors: Mutex::new(None),
+                deploy_tuning: Mutex::new(crate::deploy::DeployTuning::default()),
             }),
         }
     }

@@ -31,6 +31,7 @@ mod key_file;
 mod kv;
 mod meta;
 mod perms;
+mod records;
 mod secret;
 mod settings;
 
@@ -49,6 +50,7 @@ pub use jobs::{HasJobId, JobsTree};
 pub use kv::{KvEntry, KvError, KvPair, KvStore, MemoryKv, SledKv};
 pub use meta::SCHEMA_VERSION;
 pub use perms::{DIR_MODE, FILE_MODE};
+pub use records::RecordTree;
 pub use secret::Secret;
 pub use settings::{Settings, SettingsTree};
 
@@ -191,6 +193,16 @@ impl Store {
     /// The journal of jobs that change Proxmox.
     pub fn jobs(&self) -> JobsTree<'_> {
         JobsTree::new(self)
+    }
+
+    /// The deployment journal: one record per deployment, keyed by its first job id.
+    pub fn deployments(&self) -> RecordTree<'_> {
+        RecordTree::new(self, records::DEPLOYMENTS_TREE)
+    }
+
+    /// The managed apps, keyed by name.
+    pub fn apps(&self) -> RecordTree<'_> {
+        RecordTree::new(self, records::APPS_TREE)
     }
 
     /// Make every earlier write durable.

@@ -1,0 +1,272 @@
+//! The engine's deployment operations: deploy, resume, roll back, and the managed apps.
+//! The same checks for every caller run here before a job starts; the steps themselves are
+//! `deploy::runner`'s.
+
+use std::sync::Arc;
+
+use super::jobs::{JobId, JobKind, JobState, JobTarget, now_ms};
+use super::service::{Engine, Refusal, lock};
+use crate::catalog::AppSpec;
+use crate::deploy::env::resolve_env;
+use crate::deploy::request::{check_resources, default_name, validate_name};
+use crate::deploy::runner::{self, journal, journal_key};
+use crate::deploy::{
+    AppRecord, DeployRefusal, DeployRequest, DeployStep, DeployTuning, Deployer,
+    DeploymentRecord, DeploymentStatus, HostAccess, SharedExecutors,
+};
+
+impl Engine {
+    /// Use `executors` to run commands in containers (tests use a scripted fake).
+    pub fn set_executors(&self, executors: SharedExecutors) {
+        *lock(&self.inner.executors) = Some(executors);
+    }
+
+    pub fn set_deploy_tuning(&self, tuning: DeployTuning) {
+        *lock(&self.inner.deploy_tuning) = tuning;
+    }
+
+    fn deployer(&self) -> Result<Deployer, Refusal> {
+        let executors = lock(&self.inner.executors)
+            .clone()
+            .unwrap_or_else(|| Arc::new(crate::deploy::executors::ConsoleExecutors));
+        let hosts = self
+            .connected()
+            .into_iter()
+            .filter_map(|name| {
+                let client = self.client(&name).ok()?;
+                Some(HostAccess { name, client })
+            })
+            .collect();
+        Ok(Deployer {
+            hosts,
+            executors,
+            store: self.store().cloned(),
+            tuning: lock(&self.inner.deploy_tuning).clone(),
+        })
+    }
+
+    /// Is `name` a guest's name on any connected host (latest inventories) or a managed app?
+    fn name_taken(&self, name: &str) -> bool {
+        let on_cluster = self.connected().iter().any(|host| {
+            self.latest(host).is_some_and(|list| {
+                list.iter()
+                    .any(|r| r.vmid.is_some() && r.name.as_deref() == Some(name))
+            })
+        });
+        on_cluster || self.apps().iter().any(|a| a.name == name)
+    }
+
+    /// Start deploying `req.app`, as a job. Refused at once (typed) when the name, the
+    /// variables, the resources or the host are wrong; what needs the network (placement,
+    /// a fresh uniqueness check) is the job's first steps.
+    pub fn deploy(&self, req: DeployRequest) -> Result<JobId, Refusal> {
+        let app = req.app;
+        let name = match req.name {
+            Some(n) => {
+                validate_name(&n)?;
+                if self.name_taken(&n) {
+                    return Err(DeployRefusal::NameTaken(n).into());
+                }
+                n
+            }
+            None => default_name(&app.id, &|n| self.name_taken(n)),
+        };
+        let resources = req.resources.unwrap_or(app.resources);
+        check_resources(&app, resources)?;
+        let env = resolve_env(&app, &req.env)?;
+        if let Some(host) = &req.host {
+            self.link(host)?;
+        } else if self.connected().is_empty() {
+            return Err(Refusal::Host("no host is connected".into()));
+        }
+        let deployer = self.deployer()?;
+        let ctx = self.begin(
+            JobKind::Deploy,
+            JobTarget {
+                host: req.host.clone().unwrap_or_default(),
+                node: req.node.clone(),
+                vmid: None,
+            },
+        );
+        let now = now_ms();
+        let mut rec = DeploymentRecord {
+            id: ctx.id().0,
+            jobs: vec![ctx.id().0],
+            app: app.id.clone(),
+            version: app.version.clone(),
+            name,
+            host: req.host.unwrap_or_default(),
+            node: req.node.unwrap_or_default(),
+            placement_reason: String::new(),
+            resources,
+            env_plain: env.plain,
+            keep_on_failure: req.keep_on_failure,
+            backups: req.backups,
+            template: None,
+            rootfs_storage: None,
+            vmid: None,
+            step: DeployStep::Validate,
+            step_done: false,
+            status: DeploymentStatus::Running,
+            address: None,
+            url: None,
+            started_ms: now,
+            updated_ms: now,
+        };
+        journal(deployer.store.as_ref(), &mut rec);
+        let id = ctx.id();
+        ctx.log(&format!("deploying {} as {}", app.name, rec.name));
+        tokio::spawn(runner::deploy(
+            ctx,
+            deployer,
+            rec,
+            app,
+            env.all,
+            DeployStep::Validate,
+        ));
+        Ok(id)
+    }
+
+    /// Every deployment in the journal, oldest first.
+    pub fn deployments(&self) -> Vec<DeploymentRecord> {
+        let Some(store) = self.store() else {
+            return Vec::new();
+        };
+        match store.deployments().list::<DeploymentRecord>() {
+            Ok(list) => list
+                .into_iter()
+                .filter_map(|r| r.map_err(|e| tracing::warn!("{e}")).ok())
+                .collect(),
+            Err(e) => {
+                tracing::warn!("reading the deploy journal: {e}");
+                Vec::new()
+            }
+        }
+    }
+
+    /// One deployment, by its id (`job-N` or `N`).
+    pub fn deployment(&self, id: u64) -> Option<DeploymentRecord> {
+        self.store()?
+            .deployments()
+            .get::<DeploymentRecord>(&journal_key(id))
+            .ok()
+            .flatten()
+    }
+
+    /// Deployments the journal says are running that no job of this process runs: their
+    /// process died. Each can be resumed or rolled back.
+    pub fn unfinished_deployments(&self) -> Vec<DeploymentRecord> {
+        let running: Vec<u64> = self
+            .jobs()
+            .iter()
+            .filter(|j| j.state == JobState::Running)
+            .map(|j| j.id.0)
+            .collect();
+        self.deployments()
+            .into_iter()
+            .filter(|d| d.status == DeploymentStatus::Running)
+            .filter(|d| !d.jobs.iter().any(|j| running.contains(j)))
+            .collect()
+    }
+
+    fn unfinished(&self, id: u64) -> Result<DeploymentRecord, Refusal> {
+        let rec = self
+            .deployment(id)
+            .ok_or_else(|| DeployRefusal::UnknownDeployment(format!("job-{id}")))?;
+        if !self.unfinished_deployments().iter().any(|d| d.id == id) {
+            return Err(DeployRefusal::WrongState {
+                id: format!("job-{id}"),
+                state: if rec.status == DeploymentStatus::Running {
+                    "running in this process".into()
+                } else {
+                    rec.status.name().into()
+                },
+                what: "only an interrupted deployment can be resumed or rolled back".into(),
+            }
+            .into());
+        }
+        Ok(rec)
+    }
+
+    /// Resume an interrupted deployment where it stopped. `app` is its catalog entry;
+    /// secrets not yet written to the container are generated again.
+    pub fn resume_deployment(&self, id: u64, app: AppSpec) -> Result<JobId, Refusal> {
+        let mut rec = self.unfinished(id)?;
+        if app.id != rec.app {
+            return Err(DeployRefusal::UnknownApp(rec.app).into());
+        }
+        if !rec.host.is_empty() {
+            self.link(&rec.host)?;
+        }
+        let env = resolve_env(&app, &rec.env_plain)?;
+        let deployer = self.deployer()?;
+        let ctx = self.begin(
+            JobKind::Deploy,
+            JobTarget {
+                host: rec.host.clone(),
+                node: (!rec.node.is_empty()).then(|| rec.node.clone()),
+                vmid: rec.vmid,
+            },
+        );
+        rec.jobs.push(ctx.id().0);
+        let from = rec.resume_step();
+        journal(deployer.store.as_ref(), &mut rec);
+        ctx.log(&format!("resuming job-{id} at {}", from.name()));
+        let job = ctx.id();
+        tokio::spawn(runner::deploy(ctx, deployer, rec, app, env.all, from));
+        Ok(job)
+    }
+
+    /// Roll an interrupted deployment back: its own container (if any) is destroyed.
+    pub fn rollback_deployment(&self, id: u64) -> Result<JobId, Refusal> {
+        let mut rec = self.unfinished(id)?;
+        if rec.vmid.is_some() {
+            self.link(&rec.host)?;
+        }
+        let deployer = self.deployer()?;
+        let ctx = self.begin(
+            JobKind::Rollback,
+            JobTarget {
+                host: rec.host.clone(),
+                node: (!rec.node.is_empty()).then(|| rec.node.clone()),
+                vmid: rec.vmid,
+            },
+        );
+        rec.jobs.push(ctx.id().0);
+        journal(deployer.store.as_ref(), &mut rec);
+        let job = ctx.id();
+        tokio::spawn(async move {
+            ctx.step(format!("rolling back job-{}", rec.id), Some(0.0));
+            match runner::undo(&ctx, &deployer, &rec).await {
+                Ok(()) => {
+                    rec.status = DeploymentStatus::RolledBack("rolled back after an interruption".into());
+                    journal(deployer.store.as_ref(), &mut rec);
+                    ctx.succeed();
+                }
+                Err(e) => {
+                    rec.status = DeploymentStatus::RollbackFailed(e.clone());
+                    journal(deployer.store.as_ref(), &mut rec);
+                    ctx.fail(e);
+                }
+            }
+        });
+        Ok(job)
+    }
+
+    /// The managed apps this store knows, by name.
+    pub fn apps(&self) -> Vec<AppRecord> {
+        let Some(store) = self.store() else {
+            return Vec::new();
+        };
+        match store.apps().list::<AppRecord>() {
+            Ok(list) => list
+                .into_iter()
+                .filter_map(|r| r.map_err(|e| tracing::warn!("{e}")).ok())
+                .collect(),
+            Err(e) => {
+                tracing::warn!("reading the apps: {e}");
+                Vec::new()
+            }
+        }
+    }
+}

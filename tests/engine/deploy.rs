@@ -1,0 +1,490 @@
+//! Deployments through the engine against the emulator, with a scripted executor standing
+//! in for the container's shell: the steps, the container Proxmox gets, the journal, the app
+//! record; rollback on failure and cancel; keep-on-failure; resume and rollback after the
+//! process "died".
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use proximity::catalog::{
+    AppSpec, EnvVar, HealthCheck, OsFamily, PortMap, Protocol, Resources, Service, VolumeMount,
+    WebEndpoint,
+};
+use proximity::deploy::exec::{BoxFuture, ExecError, ExecOutput, Executor, LineSink};
+use proximity::deploy::{
+    AppOrigin, DeployRefusal, DeployRequest, DeployStep, DeployTuning, DeploymentStatus,
+    ExecutorFactory,
+};
+use proximity::engine::{Caller, Engine, EngineConfig, JobState, Refusal};
+use proximity::pve::PveClient;
+use proximity::store::Store;
+
+use crate::support::{TestSim, start_sim};
+
+/// What the scripted shell does with a command.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Reply {
+    Code(i32),
+    /// Never answers (a hung pull, or the process "dies" here).
+    Hang,
+}
+
+/// A shell that answers by the first rule whose text the command contains (else 0), and
+/// records every command and written file.
+#[derive(Default)]
+pub struct Script {
+    pub rules: Mutex<Vec<(String, Reply)>>,
+    pub seen: Mutex<Vec<String>>,
+    pub files: Mutex<BTreeMap<String, Vec<u8>>>,
+    pub opened: Mutex<Vec<(String, u32)>>,
+}
+
+impl Script {
+    pub fn with(rules: &[(&str, Reply)]) -> Arc<Script> {
+        let s = Script::default();
+        *s.rules.lock().unwrap() = rules.iter().map(|(k, r)| (k.to_string(), *r)).collect();
+        Arc::new(s)
+    }
+
+    fn reply(&self, cmd: &str) -> Reply {
+        self.rules
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(k, _)| cmd.contains(k.as_str()))
+            .map(|(_, r)| *r)
+            .unwrap_or(Reply::Code(0))
+    }
+
+    pub fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+struct ScriptedShell(Arc<Script>);
+
+impl Executor for ScriptedShell {
+    fn run<'a>(
+        &'a self,
+        command: &'a str,
+        _timeout: Duration,
+        log: LineSink<'a>,
+    ) -> BoxFuture<'a, Result<ExecOutput, ExecError>> {
+        Box::pin(async move {
+            self.0.seen.lock().unwrap().push(command.to_string());
+            match self.0.reply(command) {
+                Reply::Code(code) => {
+                    log(&format!("ran: {command}"));
+                    Ok(ExecOutput {
+                        code,
+                        output: String::new(),
+                    })
+                }
+                Reply::Hang => std::future::pending().await,
+            }
+        })
+    }
+
+    fn write_file<'a>(
+        &'a self,
+        path: &'a str,
+        contents: &'a [u8],
+        _mode: u32,
+    ) -> BoxFuture<'a, Result<(), ExecError>> {
+        Box::pin(async move {
+            self.0
+                .files
+                .lock()
+                .unwrap()
+                .insert(path.to_string(), contents.to_vec());
+            Ok(())
+        })
+    }
+
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+}
+
+/// The factory the engine gets: every shell it opens shares the test's `Script`.
+pub struct ScriptedShells(pub Arc<Script>);
+
+impl ExecutorFactory for ScriptedShells {
+    fn open<'a>(
+        &'a self,
+        _client: &'a PveClient,
+        node: &'a str,
+        vmid: u32,
+    ) -> BoxFuture<'a, Result<Box<dyn Executor>, ExecError>> {
+        Box::pin(async move {
+            self.0.opened.lock().unwrap().push((node.to_string(), vmid));
+            Ok(Box::new(ScriptedShell(self.0.clone())) as Box<dyn Executor>)
+        })
+    }
+}
+
+pub fn whoami_app() -> AppSpec {
+    AppSpec {
+        id: "whoami".into(),
+        name: "Who Am I".into(),
+        category: "Tools".into(),
+        description: "Answers with what it sees.".into(),
+        version: "1.10".into(),
+        tags: vec!["test".into()],
+        docs: "https://example.org/whoami".into(),
+        icon: "?".into(),
+        os: OsFamily::Debian,
+        resources: Resources {
+            cores: 1,
+            memory_mb: 256,
+            disk_gb: 2,
+        },
+        web: Some(WebEndpoint {
+            port: 8080,
+            path: "/".into(),
+            scheme: "http".into(),
+        }),
+        health: HealthCheck::Http {
+            port: 8080,
+            path: "/health".into(),
+        },
+        env: vec![
+            EnvVar {
+                key: "GREETING".into(),
+                description: "What it says first".into(),
+                default: Some("hello".into()),
+                required: false,
+                secret_length: None,
+            },
+            EnvVar {
+                key: "DB_PASSWORD".into(),
+                description: "Database password".into(),
+                default: None,
+                required: true,
+                secret_length: Some(20),
+            },
+        ],
+        services: vec![
+            Service {
+                name: "web".into(),
+                image: "traefik/whoami:v1.10".into(),
+                ports: vec![PortMap {
+                    host: 8080,
+                    container: 80,
+                    protocol: Protocol::Tcp,
+                }],
+                volumes: vec![VolumeMount {
+                    name: "data".into(),
+                    target: "/data".into(),
+                }],
+                environment: BTreeMap::from([
+                    ("GREETING".into(), "${GREETING}".into()),
+                    ("DB_PASSWORD".into(), "${DB_PASSWORD}".into()),
+                ]),
+                command: None,
+                depends_on: vec!["db".into()],
+            },
+            Service {
+                name: "db".into(),
+                image: "postgres:16".into(),
+                ports: vec![],
+                volumes: vec![],
+                environment: BTreeMap::from([("POSTGRES_PASSWORD".into(), "${DB_PASSWORD}".into())]),
+                command: None,
+                depends_on: vec![],
+            },
+        ],
+    }
+}
+
+fn engine_on(sim: &TestSim, store: &Store, script: &Arc<Script>) -> Engine {
+    let engine = Engine::new(EngineConfig {
+        store: Some(store.clone()),
+        state_dir: None,
+        caller: Caller::Api,
+        refresh: None,
+    });
+    engine.connect(&sim.spec).unwrap();
+    engine.set_executors(Arc::new(ScriptedShells(script.clone())));
+    engine.set_deploy_tuning(DeployTuning::fast());
+    engine
+}
+
+async fn finished(engine: &Engine, id: proximity::engine::JobId) -> proximity::engine::JobInfo {
+    tokio::time::timeout(Duration::from_secs(60), engine.wait(id))
+        .await
+        .expect("the deployment ends in time")
+        .expect("the job is known")
+}
+
+fn log_text(info: &proximity::engine::JobInfo) -> String {
+    info.log
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Containers named `name` on the emulator.
+async fn containers_named(sim: &TestSim, engine: &Engine, name: &str) -> Vec<u32> {
+    let _ = sim;
+    let list = engine.fetch_inventory("lab").await.unwrap();
+    list.iter()
+        .filter(|r| r.kind == "lxc" && r.name.as_deref() == Some(name))
+        .filter_map(|r| r.vmid)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deployment_runs_every_step_and_leaves_a_managed_container() {
+    let sim = start_sim(5).await;
+    let store = Store::in_memory().unwrap();
+    let script = Script::with(&[("command -v docker", Reply::Code(1))]);
+    let engine = engine_on(&sim, &store, &script);
+    let mut req = DeployRequest::new(whoami_app());
+    req.env.insert("GREETING".into(), "hi 'there' $HOME".into());
+    let id = engine.deploy(req).unwrap();
+    let info = finished(&engine, id).await;
+    let log = log_text(&info);
+    assert_eq!(info.state, JobState::Succeeded, "{log}");
+
+    // The steps ran in order, each named in the log.
+    let mut at = 0;
+    for step in DeployStep::ALL.iter().filter(|s| **s != DeployStep::Done) {
+        let found = log[at..]
+            .find(step.label())
+            .unwrap_or_else(|| panic!("{} missing or out of order in:\n{log}", step.label()));
+        at += found;
+    }
+    assert!(log.contains("placed on lab/"), "{log}");
+    assert!(log.contains("downloading debian-13-standard"), "the template was fetched: {log}");
+
+    // The container: named, tagged, described, started, with the app's metadata.
+    let vmids = containers_named(&sim, &engine, "whoami").await;
+    assert_eq!(vmids.len(), 1, "exactly one container");
+    let rec = engine.deployment(id.0).unwrap();
+    assert_eq!(rec.status, DeploymentStatus::Succeeded);
+    assert_eq!(rec.vmid, Some(vmids[0]));
+    let client = engine.client("lab").unwrap();
+    let config = client.lxc_config(&rec.node, vmids[0]).await.unwrap();
+    let meta = proximity::engine::apps::parse_app_meta(config.description.as_deref().unwrap())
+        .expect("metadata in the description");
+    assert_eq!(meta.app, "whoami");
+    assert_eq!(meta.deployment, Some(id.0));
+    assert_eq!(meta.port, Some(8080));
+    let status = client.lxc_status(&rec.node, vmids[0]).await.unwrap();
+    assert!(status.is_running());
+    let resources = engine.fetch_inventory("lab").await.unwrap();
+    let tags = resources
+        .iter()
+        .find(|r| r.vmid == Some(vmids[0]))
+        .and_then(|r| r.tags.clone())
+        .unwrap_or_default();
+    assert!(tags.contains("proximity") && tags.contains("px-app-whoami"), "{tags}");
+
+    // Inside: Docker installed (it was missing), the compose file written, pulled, up, healthy.
+    let seen = script.seen();
+    let order = ["command -v docker", "apt-get install", "systemctl enable --now docker", "pull", "up -d", "wget -q -O /dev/null 'http://127.0.0.1:8080/health'"];
+    let mut at = 0;
+    for cmd in order {
+        let pos = seen[at..]
+            .iter()
+            .position(|s| s.contains(cmd))
+            .unwrap_or_else(|| panic!("{cmd} missing or out of order in {seen:?}"));
+        at += pos;
+    }
+    let files = script.files.lock().unwrap().clone();
+    let compose = files
+        .get("/opt/proximity/whoami/compose.json")
+        .expect("the compose file was written");
+    let doc: serde_json::Value = serde_json::from_slice(compose).unwrap();
+    assert_eq!(doc["services"]["web"]["image"], "traefik/whoami:v1.10");
+    assert_eq!(
+        doc["services"]["web"]["environment"]["GREETING"], "hi 'there' $HOME",
+        "values reach compose unchanged"
+    );
+    let secret = doc["services"]["db"]["environment"]["POSTGRES_PASSWORD"]
+        .as_str()
+        .unwrap();
+    assert_eq!(secret.len(), 20);
+
+    // The journal never held the secret; the app is recorded with its URL.
+    let journal = serde_json::to_string(&rec).unwrap();
+    assert!(!journal.contains(secret), "no secret in the journal");
+    assert_eq!(rec.env_plain.get("GREETING").map(String::as_str), Some("hi 'there' $HOME"));
+    let apps = engine.apps();
+    assert_eq!(apps.len(), 1);
+    assert_eq!(apps[0].name, "whoami");
+    assert_eq!(apps[0].origin, AppOrigin::Deployed { deployment: id.0 });
+    let url = apps[0].url.clone().unwrap();
+    assert!(url.starts_with("http://") && url.ends_with(":8080/"), "{url}");
+
+    // A second deployment of the same app gets the next free name.
+    let again = engine.deploy(DeployRequest::new(whoami_app())).unwrap();
+    let info = finished(&engine, again).await;
+    assert_eq!(info.state, JobState::Succeeded, "{}", log_text(&info));
+    assert_eq!(engine.deployment(again.0).unwrap().name, "whoami-2");
+    sim.handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_step_rolls_back_unless_asked_to_keep() {
+    let sim = start_sim(5).await;
+    let store = Store::in_memory().unwrap();
+    // The app never answers.
+    let script = Script::with(&[("wget", Reply::Code(4))]);
+    let engine = engine_on(&sim, &store, &script);
+    let id = engine.deploy(DeployRequest::new(whoami_app())).unwrap();
+    let info = finished(&engine, id).await;
+    let log = log_text(&info);
+    assert!(
+        matches!(&info.state, JobState::Failed(r) if r.contains("did not answer on port 8080")),
+        "{:?}\n{log}",
+        info.state
+    );
+    assert!(log.contains("destroyed"), "{log}");
+    assert!(containers_named(&sim, &engine, "whoami").await.is_empty(), "rolled back");
+    assert!(matches!(
+        engine.deployment(id.0).unwrap().status,
+        DeploymentStatus::RolledBack(_)
+    ));
+    assert!(engine.apps().is_empty());
+
+    // keep-on-failure leaves the container for a look inside.
+    let mut req = DeployRequest::new(whoami_app());
+    req.keep_on_failure = true;
+    let id = engine.deploy(req).unwrap();
+    let info = finished(&engine, id).await;
+    assert!(matches!(info.state, JobState::Failed(_)));
+    assert_eq!(containers_named(&sim, &engine, "whoami").await.len(), 1);
+    assert!(matches!(
+        engine.deployment(id.0).unwrap().status,
+        DeploymentStatus::FailedKept(_)
+    ));
+    sim.handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_mid_deployment_removes_the_container() {
+    let sim = start_sim(5).await;
+    let store = Store::in_memory().unwrap();
+    let script = Script::with(&[("pull", Reply::Hang)]);
+    let engine = engine_on(&sim, &store, &script);
+    let id = engine.deploy(DeployRequest::new(whoami_app())).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !script.seen().iter().any(|c| c.contains("pull")) {
+        assert!(std::time::Instant::now() < deadline, "never reached pull");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(containers_named(&sim, &engine, "whoami").await.len(), 1);
+    assert!(engine.cancel(id));
+    let info = finished(&engine, id).await;
+    assert_eq!(info.state, JobState::Cancelled, "{}", log_text(&info));
+    assert!(containers_named(&sim, &engine, "whoami").await.is_empty());
+    assert_eq!(
+        engine.deployment(id.0).unwrap().status,
+        DeploymentStatus::Cancelled
+    );
+    sim.handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_deployment_is_resumed_or_rolled_back_by_the_next_process() {
+    let sim = start_sim(5).await;
+    let store = Store::in_memory().unwrap();
+    // The first process "dies" while pulling: its job never ends.
+    let dying = Script::with(&[("pull", Reply::Hang)]);
+    let first = engine_on(&sim, &store, &dying);
+    let id = first.deploy(DeployRequest::new(whoami_app())).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !dying.seen().iter().any(|c| c.contains("pull")) {
+        assert!(std::time::Instant::now() < deadline, "never reached pull");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let healthy = Script::with(&[]);
+    let next = engine_on(&sim, &store, &healthy);
+    let unfinished = next.unfinished_deployments();
+    assert_eq!(unfinished.len(), 1, "{unfinished:?}");
+    assert_eq!(unfinished[0].id, id.0);
+    assert_eq!(unfinished[0].step, DeployStep::Pull);
+    assert!(
+        matches!(first.resume_deployment(id.0, whoami_app()), Err(Refusal::Deploy(DeployRefusal::WrongState { .. }))),
+        "the process running it cannot resume it"
+    );
+    let resumed = next.resume_deployment(id.0, whoami_app()).unwrap();
+    let info = finished(&next, resumed).await;
+    assert_eq!(info.state, JobState::Succeeded, "{}", log_text(&info));
+    let log = log_text(&info);
+    assert!(log.contains("resuming") && log.contains("at pull"), "{log}");
+    assert!(!healthy.seen().iter().any(|c| c.contains("apt-get")), "no step before pull ran again");
+    assert_eq!(containers_named(&sim, &next, "whoami").await.len(), 1, "never two containers");
+    assert_eq!(next.deployment(id.0).unwrap().jobs, vec![id.0, resumed.0]);
+    assert!(next.unfinished_deployments().is_empty());
+
+    // Another interrupted one, rolled back instead.
+    let dying2 = Script::with(&[("up -d", Reply::Hang)]);
+    let third = engine_on(&sim, &store, &dying2);
+    let mut req = DeployRequest::new(whoami_app());
+    req.name = Some("other".into());
+    let id2 = third.deploy(req).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !dying2.seen().iter().any(|c| c.contains("up -d")) {
+        assert!(std::time::Instant::now() < deadline, "never reached up");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let fourth = engine_on(&sim, &store, &healthy);
+    let job = fourth.rollback_deployment(id2.0).unwrap();
+    let info = finished(&fourth, job).await;
+    assert_eq!(info.state, JobState::Succeeded, "{}", log_text(&info));
+    assert!(containers_named(&sim, &fourth, "other").await.is_empty());
+    assert!(matches!(
+        fourth.deployment(id2.0).unwrap().status,
+        DeploymentStatus::RolledBack(_)
+    ));
+    sim.handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_are_refused_before_anything_starts() {
+    let sim = start_sim(5).await;
+    let store = Store::in_memory().unwrap();
+    let script = Script::with(&[]);
+    let engine = engine_on(&sim, &store, &script);
+    let list = engine.fetch_inventory("lab").await.unwrap();
+    let existing = list
+        .iter()
+        .find(|r| r.kind == "lxc")
+        .and_then(|r| r.name.clone())
+        .unwrap();
+    let refuse = |f: &dyn Fn(&mut DeployRequest)| {
+        let mut req = DeployRequest::new(whoami_app());
+        f(&mut req);
+        engine.deploy(req).unwrap_err().to_string()
+    };
+    assert_eq!(
+        refuse(&|r| r.name = Some(existing.clone())),
+        format!("name {existing:?} is already used on the cluster")
+    );
+    assert!(refuse(&|r| r.name = Some("Bad_Name".into())).contains("only lowercase"));
+    assert_eq!(
+        refuse(&|r| {
+            r.env.insert("NOPE".into(), "1".into());
+        }),
+        "variable NOPE: Who Am I has no such variable"
+    );
+    assert_eq!(
+        refuse(&|r| {
+            r.resources = Some(Resources {
+                cores: 1,
+                memory_mb: 64,
+                disk_gb: 2,
+            })
+        }),
+        "memory: 64 MiB is below what Who Am I needs (256 MiB)"
+    );
+    assert_eq!(refuse(&|r| r.host = Some("nope".into())), "host nope is not connected");
+    assert!(engine.jobs().is_empty(), "no job started");
+    sim.handle.shutdown().await;
+}
