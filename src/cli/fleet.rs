@@ -102,7 +102,7 @@ async fn complete_tfa(name: &str, client: PveClient) -> Result<PveClient, String
 }
 
 /// Print each failure on one stderr line.
-fn report(failures: &[HostDown]) {
+pub(super) fn report(failures: &[HostDown]) {
     let mut err = std::io::stderr().lock();
     for f in failures {
         let _ = writeln!(err, "host {}: {}", f.host, sanitize_line(&f.reason));
@@ -145,7 +145,7 @@ fn exit(partial: bool) -> ExitCode {
 }
 
 /// Every host in scope, connected; the hosts that could not be reached.
-async fn fleet(scope: &FleetScope<'_>) -> Result<(Vec<FleetHost>, Vec<HostDown>), CliError> {
+pub(super) async fn fleet(scope: &FleetScope<'_>) -> Result<(Vec<FleetHost>, Vec<HostDown>), CliError> {
     let (specs, mut failures) = specs(scope)?;
     let (hosts, login_failures) = connect_all(specs).await;
     failures.extend(login_failures);

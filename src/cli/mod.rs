@@ -3,7 +3,9 @@
 //! Exit codes: 0 done, 1 error, 3 partial (`fleet::EXIT_PARTIAL`: some hosts did not answer,
 //! the others' output was printed).
 
+mod catalog_lookup;
 pub mod commands;
+mod deploy_cmd;
 pub mod console_raw;
 pub mod fleet;
 pub mod jobs;
@@ -58,6 +60,13 @@ pub enum Command {
     Rm(RmArgs),
     /// Show a task's log.
     Logs(LogsArgs),
+    /// Deploy an app from the catalog into a new container (or resume / roll back an
+    /// interrupted deployment).
+    Deploy(DeployArgs),
+    /// List the managed apps.
+    Apps(JsonFlag),
+    /// Start, stop, restart or remove a managed app.
+    App(AppArgs),
     /// Open a raw console to a container or node in this terminal.
     Console(ConsoleArgs),
     /// Play a console recording (asciicast v2, or a raw byte stream with --raw).
@@ -121,6 +130,70 @@ pub struct LogsArgs {
     /// Keep printing new lines until the task ends.
     #[arg(long, short)]
     pub follow: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// The catalog id of the app (see `proximity catalog`).
+    #[arg(required_unless_present_any = ["resume", "rollback"])]
+    pub app: Option<String>,
+    /// The app's name and the container's hostname (default: the app id, made unique).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Deploy to this host (default: placed automatically; the global --host works too).
+    #[arg(long = "on-host", value_name = "HOST")]
+    pub target_host: Option<String>,
+    /// Deploy to this node of the host.
+    #[arg(long)]
+    pub node: Option<String>,
+    /// Set a variable of the app: KEY=VALUE (repeatable).
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Print every log line as it comes (default: one line per step).
+    #[arg(long)]
+    pub wait: bool,
+    /// On failure, keep the container as it is instead of rolling back.
+    #[arg(long)]
+    pub keep_on_failure: bool,
+    /// Do not add the app to the automatic backups.
+    #[arg(long)]
+    pub no_backup: bool,
+    /// Resume an interrupted deployment (its job id, `job-N`).
+    #[arg(long, value_name = "JOB", conflicts_with_all = ["app", "rollback"])]
+    pub resume: Option<String>,
+    /// Roll an interrupted deployment back (destroys its container).
+    #[arg(long, value_name = "JOB", conflicts_with_all = ["app", "resume"])]
+    pub rollback: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AppVerb {
+    Start,
+    Stop,
+    Restart,
+    Rm,
+}
+
+impl AppVerb {
+    pub fn name(self) -> &'static str {
+        match self {
+            AppVerb::Start => "start",
+            AppVerb::Stop => "stop",
+            AppVerb::Restart => "restart",
+            AppVerb::Rm => "rm",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct AppArgs {
+    #[arg(value_enum)]
+    pub verb: AppVerb,
+    /// The app's name (see `proximity apps`).
+    pub name: String,
+    /// Confirm `rm` (it destroys the container and its data).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]
@@ -263,6 +336,9 @@ async fn run(cli: Cli, paths: crate::paths::Paths) -> Result<ExitCode, CliError>
         Some(Command::Reboot(t)) => fleet::power(&scope, &t.target, PowerOp::Reboot).await,
         Some(Command::Rm(args)) => fleet::rm(&scope, &args).await,
         Some(Command::Logs(args)) => fleet::logs(&scope, &args).await,
+        Some(Command::Deploy(args)) => deploy_cmd::deploy(&scope, &args).await,
+        Some(Command::Apps(f)) => deploy_cmd::apps(&paths, f.json),
+        Some(Command::App(args)) => deploy_cmd::app(&scope, &args).await,
         Some(Command::Console(args)) => console_raw::run(&conn()?, &args.target).await,
         Some(Command::Replay(args)) => replay(&args),
         Some(Command::Completions { .. }) | Some(Command::SimShell(_)) => Ok(ExitCode::SUCCESS),

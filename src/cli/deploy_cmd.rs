@@ -1,0 +1,217 @@
+//! `proximity deploy`, `apps` and `app VERB NAME`: the deployment engine from the command
+//! line. A deployment runs in the process that started it (there is no daemon): the command
+//! stays until the app answers or the deployment failed and was rolled back; Ctrl-C cancels
+//! (which rolls back). With `--wait` every log line is printed as it comes; without, one line
+//! per step.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::ExitCode;
+
+use super::fleet::{FleetScope, fleet, report};
+use super::{AppArgs, AppVerb, CliError, DeployArgs};
+use crate::catalog::AppSpec;
+use crate::deploy::{AppRecord, DeployRequest, DeploymentRecord};
+use crate::engine::{Engine, EngineEvent, GuestRef, JobEvent, JobId, PowerOp};
+use crate::inventory::GuestKind;
+use crate::paths::Paths;
+use crate::term::sanitize_line;
+
+/// The catalog entry `id` (shipped or the user's).
+fn app_spec(paths: &Paths, id: &str) -> Result<AppSpec, CliError> {
+    super::catalog_lookup::find(paths, id)
+}
+
+/// `K=V` pairs, refused by position when malformed.
+fn parse_env(pairs: &[String]) -> Result<BTreeMap<String, String>, CliError> {
+    let mut out = BTreeMap::new();
+    for (i, pair) in pairs.iter().enumerate() {
+        let (k, v) = pair.split_once('=').ok_or_else(|| {
+            CliError::new(format!(
+                "--env #{}: {:?} is not KEY=VALUE",
+                i + 1,
+                sanitize_line(pair)
+            ))
+        })?;
+        out.insert(k.to_string(), v.to_string());
+    }
+    Ok(out)
+}
+
+/// An engine with every host in scope attached (unreachable ones reported).
+async fn engine_with_hosts(scope: &FleetScope<'_>) -> Result<Engine, CliError> {
+    let (hosts, failures) = fleet(scope).await?;
+    report(&failures);
+    if hosts.is_empty() {
+        return Err(CliError::new("no host answered"));
+    }
+    let engine = super::jobs::engine(scope.paths);
+    if engine.store().is_none() {
+        return Err(CliError::new(
+            "the store is in use (is the TUI running?): a deployment needs its journal",
+        ));
+    }
+    for h in hosts {
+        engine.attach(&h.name, h.client);
+    }
+    Ok(engine)
+}
+
+pub async fn deploy(scope: &FleetScope<'_>, args: &DeployArgs) -> Result<ExitCode, CliError> {
+    let engine = engine_with_hosts(scope).await?;
+    let id = if let Some(job) = &args.resume {
+        let id: JobId = job.parse().map_err(CliError::new)?;
+        let rec = engine
+            .deployment(id.0)
+            .ok_or_else(|| CliError::new(format!("no deployment {id} in the journal")))?;
+        let app = app_spec(scope.paths, &rec.app)?;
+        engine.resume_deployment(id.0, app).map_err(CliError::new)?
+    } else if let Some(job) = &args.rollback {
+        let id: JobId = job.parse().map_err(CliError::new)?;
+        engine.rollback_deployment(id.0).map_err(CliError::new)?
+    } else {
+        let app_id = args
+            .app
+            .as_deref()
+            .ok_or_else(|| CliError::new("which app? `proximity catalog` lists them"))?;
+        let mut req = DeployRequest::new(app_spec(scope.paths, app_id)?);
+        req.name = args.name.clone();
+        req.host = args.target_host.clone().or(scope.host.map(String::from));
+        req.node = args.node.clone();
+        req.env = parse_env(&args.env)?;
+        req.keep_on_failure = args.keep_on_failure;
+        req.backups = !args.no_backup;
+        engine.deploy(req).map_err(CliError::new)?
+    };
+    eprintln!("{id} started (Ctrl-C cancels and rolls back)");
+    let mut events = engine.subscribe();
+    let printer = async {
+        let mut out = std::io::stdout().lock();
+        loop {
+            match events.recv().await {
+                Ok(EngineEvent::Job(JobEvent::Log { id: j, line, .. })) if j == id && args.wait => {
+                    let _ = writeln!(out, "{}", sanitize_line(&line.text));
+                }
+                Ok(EngineEvent::Job(JobEvent::Step { id: j, step: Some(s), fraction, .. }))
+                    if j == id && !args.wait =>
+                {
+                    let pct = fraction.map(|f| format!("{:>3.0}% ", f * 100.0)).unwrap_or_default();
+                    let _ = writeln!(out, "{pct}{}", sanitize_line(&s));
+                }
+                Ok(EngineEvent::Job(JobEvent::Finished(info))) if info.id == id => break,
+                Ok(_) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(_) => break,
+            }
+        }
+    };
+    let (result, ()) = tokio::join!(super::jobs::run_to_end(&engine, id), printer);
+    result?;
+    let deployment = engine
+        .deployments()
+        .into_iter()
+        .find(|d| d.jobs.contains(&id.0));
+    if let Some(d) = deployment {
+        print_done(&d);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_done(d: &DeploymentRecord) {
+    let url = d.url.as_deref().unwrap_or("(no web UI)");
+    println!(
+        "{} ({}) on {}/{} CT {}: {}  {}",
+        sanitize_line(&d.name),
+        sanitize_line(&d.app),
+        sanitize_line(&d.host),
+        sanitize_line(&d.node),
+        d.vmid.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
+        d.status.name(),
+        sanitize_line(url)
+    );
+}
+
+/// `apps [--json]`: the managed apps this store knows.
+pub fn apps(paths: &Paths, json: bool) -> Result<ExitCode, CliError> {
+    let store = crate::store::Store::open(paths).map_err(CliError::new)?;
+    let mut apps: Vec<AppRecord> = store
+        .apps()
+        .list()
+        .map_err(CliError::new)?
+        .into_iter()
+        .filter_map(|r| r.map_err(|e| eprintln!("{}", sanitize_line(&e.to_string()))).ok())
+        .collect();
+    apps.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut out = std::io::stdout().lock();
+    if json {
+        let text = serde_json::to_string_pretty(&apps).map_err(CliError::new)?;
+        let _ = writeln!(out, "{}", crate::text::clean(&text));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let _ = writeln!(out, "{:<20} {:<16} {:<10} {:<10} {:>6}  URL", "NAME", "APP", "HOST", "NODE", "VMID");
+    for a in &apps {
+        let url = if a.missing {
+            "(container missing)".to_string()
+        } else {
+            a.url.clone().unwrap_or_default()
+        };
+        let _ = writeln!(
+            out,
+            "{:<20} {:<16} {:<10} {:<10} {:>6}  {}",
+            sanitize_line(&a.name),
+            sanitize_line(&a.app),
+            sanitize_line(&a.host),
+            sanitize_line(&a.node),
+            a.vmid,
+            sanitize_line(&url)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `app start|stop|restart|rm NAME`: the app's container through the engine's jobs.
+pub async fn app(scope: &FleetScope<'_>, args: &AppArgs) -> Result<ExitCode, CliError> {
+    let record: AppRecord = {
+        let store = crate::store::Store::open(scope.paths).map_err(CliError::new)?;
+        store
+            .apps()
+            .get(&args.name)
+            .map_err(CliError::new)?
+            .ok_or_else(|| CliError::new(format!("no app named {:?} (see `proximity apps`)", sanitize_line(&args.name))))?
+    };
+    let narrowed = FleetScope {
+        host: Some(&record.host),
+        paths: scope.paths,
+    };
+    let engine = engine_with_hosts(&narrowed).await?;
+    let guest = GuestRef {
+        host: record.host.clone(),
+        node: record.node.clone(),
+        vmid: record.vmid,
+        kind: GuestKind::Container,
+    };
+    let id = match args.verb {
+        AppVerb::Start => engine.power(&guest, PowerOp::Start),
+        AppVerb::Stop => engine.power(&guest, PowerOp::Shutdown),
+        AppVerb::Restart => engine.power(&guest, PowerOp::Reboot),
+        AppVerb::Rm => {
+            if !args.yes {
+                return Err(CliError::new(format!(
+                    "this destroys {} and its data (CT {}); back it up first if you need it, then add --yes",
+                    sanitize_line(&record.name),
+                    record.vmid
+                )));
+            }
+            engine.delete_with_status(&guest, "running", true)
+        }
+    }
+    .map_err(CliError::new)?;
+    let info = super::jobs::run_to_end(&engine, id).await?;
+    if args.verb == AppVerb::Rm
+        && let Some(store) = engine.store()
+    {
+        store.apps().remove(&record.name).map_err(CliError::new)?;
+    }
+    println!("{}: {} done  {}", sanitize_line(&record.name), args.verb.name(), info.id);
+    Ok(ExitCode::SUCCESS)
+}
