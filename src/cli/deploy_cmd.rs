@@ -39,7 +39,7 @@ fn parse_env(pairs: &[String]) -> Result<BTreeMap<String, String>, CliError> {
 }
 
 /// An engine with every host in scope attached (unreachable ones reported).
-async fn engine_with_hosts(scope: &FleetScope<'_>) -> Result<Engine, CliError> {
+async fn engine_with_hosts(scope: &FleetScope<'_>) -> Result<(Engine, bool), CliError> {
     let (hosts, failures) = fleet(scope).await?;
     report(&failures);
     if hosts.is_empty() {
@@ -54,11 +54,11 @@ async fn engine_with_hosts(scope: &FleetScope<'_>) -> Result<Engine, CliError> {
     for h in hosts {
         engine.attach(&h.name, h.client);
     }
-    Ok(engine)
+    Ok((engine, !failures.is_empty()))
 }
 
 pub async fn deploy(scope: &FleetScope<'_>, args: &DeployArgs) -> Result<ExitCode, CliError> {
-    let engine = engine_with_hosts(scope).await?;
+    let (engine, _) = engine_with_hosts(scope).await?;
     let id = if let Some(job) = &args.resume {
         let id: JobId = job.parse().map_err(CliError::new)?;
         let rec = engine
@@ -131,22 +131,24 @@ fn print_done(d: &DeploymentRecord) {
     );
 }
 
-/// `apps [--json]`: the managed apps this store knows.
-pub fn apps(paths: &Paths, json: bool) -> Result<ExitCode, CliError> {
-    let store = crate::store::Store::open(paths).map_err(CliError::new)?;
-    let mut apps: Vec<AppRecord> = store
-        .apps()
-        .list()
-        .map_err(CliError::new)?
-        .into_iter()
-        .filter_map(|r| r.map_err(|e| eprintln!("{}", sanitize_line(&e.to_string()))).ok())
-        .collect();
+/// `apps [--json]`: the managed apps, reconciled first with every host in scope (tagged
+/// containers adopted, vanished ones marked missing); a host that does not answer is
+/// reported and its apps shown as last known.
+pub async fn apps(scope: &FleetScope<'_>, json: bool) -> Result<ExitCode, CliError> {
+    let (engine, mut partial) = engine_with_hosts(scope).await?;
+    for host in engine.connected() {
+        if let Err(e) = engine.reconcile_apps(&host).await {
+            eprintln!("host {host}: {}", sanitize_line(&e.to_string()));
+            partial = true;
+        }
+    }
+    let mut apps = engine.apps();
     apps.sort_by(|a, b| a.name.cmp(&b.name));
     let mut out = std::io::stdout().lock();
     if json {
         let text = serde_json::to_string_pretty(&apps).map_err(CliError::new)?;
         let _ = writeln!(out, "{}", crate::text::clean(&text));
-        return Ok(ExitCode::SUCCESS);
+        return Ok(exit_code(partial));
     }
     let _ = writeln!(out, "{:<20} {:<16} {:<10} {:<10} {:>6}  URL", "NAME", "APP", "HOST", "NODE", "VMID");
     for a in &apps {
@@ -166,7 +168,15 @@ pub fn apps(paths: &Paths, json: bool) -> Result<ExitCode, CliError> {
             sanitize_line(&url)
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(exit_code(partial))
+}
+
+fn exit_code(partial: bool) -> ExitCode {
+    if partial {
+        ExitCode::from(super::fleet::EXIT_PARTIAL)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// `app start|stop|restart|rm NAME`: the app's container through the engine's jobs.
@@ -183,7 +193,7 @@ pub async fn app(scope: &FleetScope<'_>, args: &AppArgs) -> Result<ExitCode, Cli
         host: Some(&record.host),
         paths: scope.paths,
     };
-    let engine = engine_with_hosts(&narrowed).await?;
+    let (engine, _) = engine_with_hosts(&narrowed).await?;
     let guest = GuestRef {
         host: record.host.clone(),
         node: record.node.clone(),

@@ -337,7 +337,7 @@ async fn run(cli: Cli, paths: crate::paths::Paths) -> Result<ExitCode, CliError>
         Some(Command::Rm(args)) => fleet::rm(&scope, &args).await,
         Some(Command::Logs(args)) => fleet::logs(&scope, &args).await,
         Some(Command::Deploy(args)) => deploy_cmd::deploy(&scope, &args).await,
-        Some(Command::Apps(f)) => deploy_cmd::apps(&paths, f.json),
+        Some(Command::Apps(f)) => deploy_cmd::apps(&scope, f.json).await,
         Some(Command::App(args)) => deploy_cmd::app(&scope, &args).await,
         Some(Command::Console(args)) => console_raw::run(&conn()?, &args.target).await,
         Some(Command::Replay(args)) => replay(&args),

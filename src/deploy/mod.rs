@@ -12,6 +12,7 @@ pub mod exec;
 pub mod env;
 pub mod executors;
 pub mod place;
+pub mod reconcile;
 pub mod record;
 pub mod request;
 pub mod rollback;

@@ -270,3 +270,77 @@ impl Engine {
         }
     }
 }
+
+impl Engine {
+    /// Reconcile the store's apps with `host`'s containers (fetched now): adopt the tagged
+    /// ones no record knows, mark vanished ones missing. Returns what changed.
+    pub async fn reconcile_apps(
+        &self,
+        host: &str,
+    ) -> Result<Vec<crate::deploy::reconcile::ReconcileAction>, Refusal> {
+        use crate::deploy::reconcile::{ReconcileAction, plan};
+        let Some(store) = self.store().cloned() else {
+            return Ok(Vec::new());
+        };
+        let link = self.link(host)?;
+        let inventory = link
+            .fetch()
+            .await
+            .map_err(|e| Refusal::Host(e.to_string()))?;
+        let apps = self.apps();
+        let actions = plan(host, &inventory, &apps, &self.deployments());
+        for action in &actions {
+            match action {
+                ReconcileAction::Adopt {
+                    node,
+                    vmid,
+                    hostname,
+                    app,
+                } => {
+                    let meta = match link.client.lxc_config(node, *vmid).await {
+                        Ok(c) => c
+                            .description
+                            .as_deref()
+                            .and_then(crate::engine::apps::parse_app_meta),
+                        Err(e) => {
+                            tracing::warn!("adopting CT {vmid} on {host}: {e}");
+                            continue;
+                        }
+                    };
+                    let mut name = meta
+                        .as_ref()
+                        .and_then(|m| m.name.clone())
+                        .unwrap_or_else(|| hostname.clone());
+                    if apps.iter().any(|a| a.name == name) {
+                        name = format!("{name}-{host}");
+                    }
+                    let record = AppRecord {
+                        name: crate::text::clean_string(&name),
+                        app: meta.as_ref().map(|m| m.app.clone()).unwrap_or_else(|| app.clone()),
+                        version: meta.as_ref().and_then(|m| m.version.clone()),
+                        host: host.to_string(),
+                        node: node.clone(),
+                        vmid: *vmid,
+                        url: None,
+                        port: meta.as_ref().and_then(|m| m.port),
+                        deployed_ms: meta.as_ref().and_then(|m| m.deployed).map(|s| s * 1000),
+                        origin: crate::deploy::AppOrigin::Adopted,
+                        missing: false,
+                    };
+                    if let Err(e) = store.apps().put(&record.name, &record) {
+                        tracing::warn!("adopting {}: {e}", record.name);
+                    }
+                }
+                ReconcileAction::MarkMissing { name } | ReconcileAction::MarkFound { name } => {
+                    if let Some(mut record) = apps.iter().find(|a| &a.name == name).cloned() {
+                        record.missing = matches!(action, ReconcileAction::MarkMissing { .. });
+                        if let Err(e) = store.apps().put(name, &record) {
+                            tracing::warn!("marking {name}: {e}");
+                        }
+                    }
+                }
+            }
+        }
+        Ok(actions)
+    }
+}

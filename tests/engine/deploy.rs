@@ -12,6 +12,7 @@ use proximity::catalog::{
     WebEndpoint,
 };
 use proximity::deploy::exec::{BoxFuture, ExecError, ExecOutput, Executor, LineSink};
+use proximity::deploy::reconcile::ReconcileAction;
 use proximity::deploy::{
     AppOrigin, DeployRefusal, DeployRequest, DeployStep, DeployTuning, DeploymentStatus,
     ExecutorFactory,
@@ -486,5 +487,56 @@ async fn bad_requests_are_refused_before_anything_starts() {
     );
     assert_eq!(refuse(&|r| r.host = Some("nope".into())), "host nope is not connected");
     assert!(engine.jobs().is_empty(), "no job started");
+    sim.handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_store_adopts_deployed_apps_and_notices_when_they_vanish() {
+    let sim = start_sim(5).await;
+    let store = Store::in_memory().unwrap();
+    let script = Script::with(&[]);
+    let engine = engine_on(&sim, &store, &script);
+    let id = engine.deploy(DeployRequest::new(whoami_app())).unwrap();
+    assert_eq!(finished(&engine, id).await.state, JobState::Succeeded);
+    let vmid = engine.deployment(id.0).unwrap().vmid.unwrap();
+
+    // A second Proximity with its own (empty) store rebuilds the app from the cluster.
+    let other_store = Store::in_memory().unwrap();
+    let other = engine_on(&sim, &other_store, &script);
+    let actions = other.reconcile_apps("lab").await.unwrap();
+    assert!(
+        actions.iter().any(|a| matches!(a, ReconcileAction::Adopt { vmid: v, .. } if *v == vmid)),
+        "{actions:?}"
+    );
+    let apps = other.apps();
+    let adopted = apps.iter().find(|a| a.vmid == vmid).expect("adopted");
+    assert_eq!(
+        (adopted.name.as_str(), adopted.app.as_str(), &adopted.origin),
+        ("whoami", "whoami", &AppOrigin::Adopted)
+    );
+    assert_eq!(adopted.port, Some(8080));
+    assert!(other.reconcile_apps("lab").await.unwrap().is_empty(), "adopted once");
+    // The first store knows it already: only the emulator's own seeded apps are new there.
+    let first = engine.reconcile_apps("lab").await.unwrap();
+    assert!(
+        !first.iter().any(|a| matches!(a, ReconcileAction::Adopt { vmid: v, .. } if *v == vmid)),
+        "{first:?}"
+    );
+
+    // The container is destroyed behind Proximity's back: marked missing, not forgotten.
+    let rec = engine.deployment(id.0).unwrap();
+    let client = engine.client("lab").unwrap();
+    let upid = client
+        .lxc_power(&rec.node, vmid, proximity::pve::PowerAction::Stop)
+        .await
+        .unwrap();
+    client.wait_task(&upid, Duration::from_millis(20)).await.unwrap();
+    let upid = client
+        .lxc_delete(&rec.node, vmid, Default::default())
+        .await
+        .unwrap();
+    client.wait_task(&upid, Duration::from_millis(20)).await.unwrap();
+    other.reconcile_apps("lab").await.unwrap();
+    assert!(other.apps().iter().find(|a| a.vmid == vmid).unwrap().missing);
     sim.handle.shutdown().await;
 }
