@@ -106,14 +106,34 @@ async fn run_tui(
         .send(AppEvent::HostsConfigured(engine.host_entries()))
         .await;
     let _ = inbox_tx.send(AppEvent::Recording(engine.recording())).await;
+    let unfinished = engine.unfinished_deployments();
     for job in engine.interrupted_jobs() {
-        let text = format!(
-            "{} ({} on {}) was interrupted when proximity stopped",
-            job.id,
-            job.kind.label(),
-            job.target.host
-        );
+        // An interrupted deployment says how to finish or undo it.
+        let deployment = unfinished.iter().find(|d| d.jobs.contains(&job.id.0));
+        let text = if let Some(d) = deployment {
+            format!(
+                "{} (deploy {}) was interrupted: `proximity deploy --resume job-{}` or `--rollback job-{}`",
+                job.id, d.name, d.id, d.id
+            )
+        } else {
+            format!(
+                "{} ({} on {}) was interrupted when proximity stopped",
+                job.id,
+                job.kind.label(),
+                job.target.host
+            )
+        };
         let _ = inbox_tx.send(AppEvent::Toast { text, error: true }).await;
+    }
+    // Apps deployed by another Proximity (or before this store) are adopted from the
+    // cluster; vanished ones are marked missing. In the background: hosts may be slow.
+    for host in engine.connected() {
+        let engine = engine.clone();
+        tokio::spawn(async move {
+            if let Err(e) = engine.reconcile_apps(&host).await {
+                tracing::warn!("reconciling apps on {host}: {e}");
+            }
+        });
     }
     let forward = tokio::spawn(crate::ui::engine_link::forward_events(
         engine.clone(),
