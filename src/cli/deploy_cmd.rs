@@ -204,6 +204,21 @@ pub async fn app(scope: &FleetScope<'_>, args: &AppArgs) -> Result<ExitCode, Cli
         AppVerb::Start => engine.power(&guest, PowerOp::Start),
         AppVerb::Stop => engine.power(&guest, PowerOp::Shutdown),
         AppVerb::Restart => engine.power(&guest, PowerOp::Reboot),
+        AppVerb::Update => {
+            let spec = app_spec(scope.paths, &record.app)?;
+            engine.update_app(&record.name, spec)
+        }
+        AppVerb::Logs => {
+            let text = engine
+                .app_logs(&record.name, args.tail)
+                .await
+                .map_err(CliError::new)?;
+            let mut out = std::io::stdout().lock();
+            for line in text.lines() {
+                let _ = writeln!(out, "{}", sanitize_line(line));
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
         AppVerb::Rm => {
             if !args.yes {
                 return Err(CliError::new(format!(

@@ -171,6 +171,10 @@ pub enum AppVerb {
     Start,
     Stop,
     Restart,
+    /// Snapshot, pull, re-create, health check; rolled back on failure.
+    Update,
+    /// The app's recent logs (docker compose logs).
+    Logs,
     Rm,
 }
 
@@ -180,6 +184,8 @@ impl AppVerb {
             AppVerb::Start => "start",
             AppVerb::Stop => "stop",
             AppVerb::Restart => "restart",
+            AppVerb::Update => "update",
+            AppVerb::Logs => "logs",
             AppVerb::Rm => "rm",
         }
     }
@@ -194,6 +200,9 @@ pub struct AppArgs {
     /// Confirm `rm` (it destroys the container and its data).
     #[arg(long)]
     pub yes: bool,
+    /// Lines of `logs` to show.
+    #[arg(long, default_value_t = 100)]
+    pub tail: usize,
 }
 
 #[derive(Debug, Args)]

@@ -18,6 +18,7 @@ pub mod request;
 pub mod rollback;
 pub mod runner;
 pub mod scripts;
+pub mod update;
 
 pub use executors::{ExecutorFactory, SharedExecutors};
 pub use record::{AppOrigin, AppRecord, DeployStep, DeploymentRecord, DeploymentStatus};

@@ -58,7 +58,7 @@ impl DeployTuning {
             install_timeout: Duration::from_secs(60),
             pull_timeout: Duration::from_secs(60),
             command_timeout: Duration::from_secs(30),
-            health_timeout: Duration::from_secs(10),
+            health_timeout: Duration::from_secs(4),
             health_interval: Duration::from_millis(100),
         }
     }
@@ -87,9 +87,9 @@ pub enum Stop {
     Failed(String),
 }
 
-type StepResult<T = ()> = Result<T, Stop>;
+pub(super) type StepResult<T = ()> = Result<T, Stop>;
 
-fn failed(what: impl Display) -> Stop {
+pub(super) fn failed(what: impl Display) -> Stop {
     Stop::Failed(crate::text::clean_string(&what.to_string()))
 }
 
@@ -585,13 +585,8 @@ impl Run<'_> {
     /// Run one command in the container, its output streamed to the job's log.
     async fn sh(&mut self, cmd: &str, timeout: Duration) -> StepResult<ExecOutput> {
         let ctx = self.ctx;
-        ctx.log(&format!("$ {cmd}"));
-        let sink = |line: &str| ctx.log(line);
         let exec = self.executor().await?;
-        tokio::select! {
-            r = exec.run(cmd, timeout, &sink) => r.map_err(failed),
-            _ = ctx.cancel_token().cancelled() => Err(Stop::Cancelled),
-        }
+        run_logged(ctx, exec, cmd, timeout).await
     }
 
     async fn sh_ok(&mut self, cmd: &str, timeout: Duration, what: &str) -> StepResult {
@@ -645,23 +640,11 @@ impl Run<'_> {
     }
 
     async fn health(&mut self) -> StepResult {
-        let probe = scripts::health_probe(&self.app.health);
         let t = self.d.tuning.clone();
-        let deadline = Instant::now() + t.health_timeout;
-        loop {
-            let out = self.sh(&probe, t.command_timeout).await?;
-            if out.code == 0 {
-                break;
-            }
-            if Instant::now() >= deadline {
-                return Err(failed(format!(
-                    "the app did not answer on port {} within {}s",
-                    self.app.health.port(),
-                    t.health_timeout.as_secs()
-                )));
-            }
-            self.sleep(t.health_interval).await?;
-        }
+        let ctx = self.ctx;
+        let check = self.app.health.clone();
+        let exec = self.executor().await?;
+        wait_healthy(ctx, exec, &check, &t).await?;
         if let Some(addr) = self.rec.address.clone() {
             self.rec.url = scripts::app_url(self.app, &addr);
         }
@@ -670,6 +653,48 @@ impl Run<'_> {
             None => self.ctx.log(&format!("{} is up", self.rec.name)),
         }
         Ok(())
+    }
+}
+
+/// Run `cmd` through `exec`, echoed and streamed into the job's log; cancel stops waiting.
+pub(super) async fn run_logged(
+    ctx: &JobCtx,
+    exec: &dyn Executor,
+    cmd: &str,
+    timeout: Duration,
+) -> StepResult<ExecOutput> {
+    ctx.log(&format!("$ {cmd}"));
+    let sink = |line: &str| ctx.log(line);
+    tokio::select! {
+        r = exec.run(cmd, timeout, &sink) => r.map_err(failed),
+        _ = ctx.cancel_token().cancelled() => Err(Stop::Cancelled),
+    }
+}
+
+/// Probe the app from inside its container until it answers or `health_timeout` passes.
+pub(super) async fn wait_healthy(
+    ctx: &JobCtx,
+    exec: &dyn Executor,
+    check: &crate::catalog::HealthCheck,
+    t: &DeployTuning,
+) -> StepResult {
+    let probe = scripts::health_probe(check);
+    let deadline = Instant::now() + t.health_timeout;
+    loop {
+        if run_logged(ctx, exec, &probe, t.command_timeout).await?.code == 0 {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(failed(format!(
+                "the app did not answer on port {} within {}s",
+                check.port(),
+                t.health_timeout.as_secs()
+            )));
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(t.health_interval) => {}
+            _ = ctx.cancel_token().cancelled() => return Err(Stop::Cancelled),
+        }
     }
 }
 

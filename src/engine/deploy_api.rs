@@ -344,3 +344,81 @@ impl Engine {
         Ok(actions)
     }
 }
+
+impl Engine {
+    fn app_record(&self, name: &str) -> Result<AppRecord, Refusal> {
+        self.apps()
+            .into_iter()
+            .find(|a| a.name == name)
+            .ok_or_else(|| DeployRefusal::UnknownApp(name.to_string()).into())
+    }
+
+    /// Update a managed app fearlessly, as a job: snapshot, pull, up, health check; rolled
+    /// back to the snapshot on failure. `spec` is its catalog entry (for the health check).
+    pub fn update_app(&self, name: &str, spec: AppSpec) -> Result<JobId, Refusal> {
+        let app = self.app_record(name)?;
+        if app.missing {
+            return Err(DeployRefusal::WrongState {
+                id: app.name,
+                state: "missing".into(),
+                what: "its container is gone".into(),
+            }
+            .into());
+        }
+        let link = self.link(&app.host)?;
+        let deployer = self.deployer()?;
+        let ctx = self.begin(
+            JobKind::Update,
+            JobTarget {
+                host: app.host.clone(),
+                node: Some(app.node.clone()),
+                vmid: Some(app.vmid),
+            },
+        );
+        let id = ctx.id();
+        tokio::spawn(async move {
+            let exec = tokio::select! {
+                r = deployer.executors.open(&link.client, &app.node, app.vmid) => r,
+                _ = ctx.cancel_token().cancelled() => return ctx.cancelled(),
+            };
+            let exec = match exec {
+                Ok(e) => e,
+                Err(e) => return ctx.fail(e.to_string()),
+            };
+            let plan = crate::deploy::update::UpdatePlan {
+                client: &link.client,
+                app: &app,
+                spec: &spec,
+                exec: exec.as_ref(),
+                tuning: &deployer.tuning,
+                snapshot: format!("px-update-{}", now_ms() / 1000),
+            };
+            let result = crate::deploy::update::update(&ctx, plan).await;
+            exec.close().await;
+            link.refresh.notify_one();
+            match result {
+                Ok(()) => ctx.succeed(),
+                Err(crate::deploy::runner::Stop::Cancelled) => ctx.cancelled(),
+                Err(crate::deploy::runner::Stop::Failed(r)) => ctx.fail(r),
+            }
+        });
+        Ok(id)
+    }
+
+    /// The last `tail` lines of a managed app's logs (`docker compose logs`).
+    pub async fn app_logs(&self, name: &str, tail: usize) -> Result<String, Refusal> {
+        let app = self.app_record(name)?;
+        let link = self.link(&app.host)?;
+        let deployer = self.deployer()?;
+        let exec = deployer
+            .executors
+            .open(&link.client, &app.node, app.vmid)
+            .await
+            .map_err(|e| Refusal::Host(e.to_string()))?;
+        let out =
+            crate::deploy::update::logs(exec.as_ref(), &app, tail, deployer.tuning.command_timeout)
+                .await;
+        exec.close().await;
+        out.map_err(Refusal::Host)
+    }
+}

@@ -78,6 +78,8 @@ pub enum JobKind {
     Deploy,
     /// Rolling a deployment back.
     Rollback,
+    /// Updating a managed app (snapshot, pull, up, health; rolled back on failure).
+    Update,
 }
 
 impl JobKind {
@@ -93,6 +95,7 @@ impl JobKind {
             JobKind::HostSave => "host save",
             JobKind::Deploy => "deploy",
             JobKind::Rollback => "rollback",
+            JobKind::Update => "update",
         }
     }
 
@@ -107,6 +110,7 @@ impl JobKind {
                 | JobKind::Delete
                 | JobKind::Deploy
                 | JobKind::Rollback
+                | JobKind::Update
         )
     }
 }

@@ -540,3 +540,59 @@ async fn another_store_adopts_deployed_apps_and_notices_when_they_vanish() {
     assert!(other.apps().iter().find(|a| a.vmid == vmid).unwrap().missing);
     sim.handle.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_snapshots_first_and_rolls_back_when_the_app_stops_answering() {
+    let sim = start_sim(5).await;
+    let store = Store::in_memory().unwrap();
+    let script = Script::with(&[]);
+    let engine = engine_on(&sim, &store, &script);
+    let id = engine.deploy(DeployRequest::new(whoami_app())).unwrap();
+    assert_eq!(finished(&engine, id).await.state, JobState::Succeeded);
+    let rec = engine.deployment(id.0).unwrap();
+    let (node, vmid) = (rec.node.clone(), rec.vmid.unwrap());
+    let client = engine.client("lab").unwrap();
+    let snapshots = |c: PveClient, node: String| async move {
+        c.lxc_snapshots(&node, vmid)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.name)
+            .filter(|n| n != "current")
+            .collect::<Vec<_>>()
+    };
+
+    // A good update: pulled, re-created, healthy; its snapshot removed afterwards.
+    script.seen.lock().unwrap().clear();
+    let job = engine.update_app("whoami", whoami_app()).unwrap();
+    let info = finished(&engine, job).await;
+    let log = log_text(&info);
+    assert_eq!(info.state, JobState::Succeeded, "{log}");
+    let seen = script.seen();
+    assert!(seen.iter().any(|c| c.contains("compose.json' pull")), "{seen:?}");
+    assert!(seen.iter().any(|c| c.contains("up -d")), "{seen:?}");
+    assert!(log.contains("snapshot") && log.contains("removing the snapshot"), "{log}");
+    assert!(snapshots(client.clone(), node.clone()).await.is_empty(), "the snapshot is removed");
+
+    // A bad one: the app stops answering; the container goes back to the snapshot and runs.
+    *script.rules.lock().unwrap() = vec![("wget".into(), Reply::Code(4))];
+    let job = engine.update_app("whoami", whoami_app()).unwrap();
+    let info = finished(&engine, job).await;
+    let log = log_text(&info);
+    assert!(matches!(info.state, JobState::Failed(_)), "{log}");
+    assert!(log.contains("rolled back: the app runs as before the update"), "{log}");
+    let left = snapshots(client.clone(), node.clone()).await;
+    assert_eq!(left.len(), 1, "the snapshot it rolled back to stays: {left:?}");
+    assert!(left[0].starts_with("px-update-"));
+    assert!(client.lxc_status(&node, vmid).await.unwrap().is_running());
+
+    // Logs come from inside the container.
+    *script.rules.lock().unwrap() = vec![];
+    engine.app_logs("whoami", 50).await.unwrap();
+    assert!(script.seen().iter().any(|c| c.contains("logs --no-color --tail 50")));
+    assert!(matches!(
+        engine.update_app("nope", whoami_app()),
+        Err(Refusal::Deploy(DeployRefusal::UnknownApp(_)))
+    ));
+    sim.handle.shutdown().await;
+}
