@@ -53,7 +53,13 @@ impl Engine {
                     .any(|r| r.vmid.is_some() && r.name.as_deref() == Some(name))
             })
         });
-        on_cluster || self.apps().iter().any(|a| a.name == name)
+        on_cluster
+            || self.apps().iter().any(|a| a.name == name)
+            || lock(&self.inner.deploying).contains(name)
+            || self
+                .unfinished_deployments()
+                .iter()
+                .any(|d| d.name == name)
     }
 
     /// Start deploying `req.app`, as a job. Refused at once (typed) when the name, the
@@ -80,6 +86,10 @@ impl Engine {
             return Err(Refusal::Host("no host is connected".into()));
         }
         let deployer = self.deployer()?;
+        // Reserved atomically: a deploy started at the same moment cannot take it too.
+        if !lock(&self.inner.deploying).insert(name.clone()) {
+            return Err(DeployRefusal::NameTaken(name).into());
+        }
         let ctx = self.begin(
             JobKind::Deploy,
             JobTarget {
@@ -116,14 +126,12 @@ impl Engine {
         journal(deployer.store.as_ref(), &mut rec);
         let id = ctx.id();
         ctx.log(&format!("deploying {} as {}", app.name, rec.name));
-        tokio::spawn(runner::deploy(
-            ctx,
-            deployer,
-            rec,
-            app,
-            env.all,
-            DeployStep::Validate,
-        ));
+        let engine = self.clone();
+        let name = rec.name.clone();
+        tokio::spawn(async move {
+            runner::deploy(ctx, deployer, rec, app, env.all, DeployStep::Validate).await;
+            lock(&engine.inner.deploying).remove(&name);
+        });
         Ok(id)
     }
 

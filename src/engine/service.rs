@@ -79,6 +79,9 @@ pub(super) struct Inner {
     /// How deployments run commands in containers (`None`: the termproxy console).
     pub(super) executors: Mutex<Option<crate::deploy::SharedExecutors>>,
     pub(super) deploy_tuning: Mutex<crate::deploy::DeployTuning>,
+    /// Names of deployments this engine is running: taken until they end, so two deploys
+    /// started at once never pick the same name.
+    pub(super) deploying: Mutex<std::collections::HashSet<String>>,
 }
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -102,6 +105,7 @@ impl Engine {
                 demo: Mutex::new(None),
                 executors: Mutex::new(None),
                 deploy_tuning: Mutex::new(crate::deploy::DeployTuning::default()),
+                deploying: Mutex::new(std::collections::HashSet::new()),
             }),
         }
     }

@@ -596,3 +596,34 @@ async fn an_update_snapshots_first_and_rolls_back_when_the_app_stops_answering()
     ));
     sim.handle.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deployments_started_together_get_their_own_names_and_ids() {
+    let sim = start_sim(5).await;
+    let store = Store::in_memory().unwrap();
+    let script = Script::with(&[]);
+    let engine = engine_on(&sim, &store, &script);
+    // Started in the same instant: nextid answers each the same free id, so all but one
+    // create hits a taken id and allocates another.
+    let ids: Vec<_> = (0..4)
+        .map(|_| engine.deploy(DeployRequest::new(whoami_app())).unwrap())
+        .collect();
+    let mut names = Vec::new();
+    let mut vmids = Vec::new();
+    for id in &ids {
+        let info = finished(&engine, *id).await;
+        assert_eq!(info.state, JobState::Succeeded, "{}", log_text(&info));
+        let rec = engine.deployment(id.0).unwrap();
+        names.push(rec.name);
+        vmids.push(rec.vmid.unwrap());
+    }
+    names.sort();
+    assert_eq!(names, ["whoami", "whoami-2", "whoami-3", "whoami-4"]);
+    vmids.sort();
+    vmids.dedup();
+    assert_eq!(vmids.len(), 4, "one container each");
+    for name in &names {
+        assert_eq!(containers_named(&sim, &engine, name).await.len(), 1, "{name}");
+    }
+    sim.handle.shutdown().await;
+}
