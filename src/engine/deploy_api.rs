@@ -11,8 +11,8 @@ use crate::deploy::env::resolve_env;
 use crate::deploy::request::{check_resources, default_name, validate_name};
 use crate::deploy::runner::{self, journal, journal_key};
 use crate::deploy::{
-    AppRecord, DeployRefusal, DeployRequest, DeployStep, DeployTuning, Deployer,
-    DeploymentRecord, DeploymentStatus, HostAccess, SharedExecutors,
+    AppRecord, DeployRefusal, DeployRequest, DeployStep, DeployTuning, Deployer, DeploymentRecord,
+    DeploymentStatus, HostAccess, SharedExecutors,
 };
 
 impl Engine {
@@ -56,10 +56,7 @@ impl Engine {
         on_cluster
             || self.apps().iter().any(|a| a.name == name)
             || lock(&self.inner.deploying).contains(name)
-            || self
-                .unfinished_deployments()
-                .iter()
-                .any(|d| d.name == name)
+            || self.unfinished_deployments().iter().any(|d| d.name == name)
     }
 
     /// Start deploying `req.app`, as a job. Refused at once (typed) when the name, the
@@ -247,7 +244,8 @@ impl Engine {
             ctx.step(format!("rolling back job-{}", rec.id), Some(0.0));
             match runner::undo(&ctx, &deployer, &rec).await {
                 Ok(()) => {
-                    rec.status = DeploymentStatus::RolledBack("rolled back after an interruption".into());
+                    rec.status =
+                        DeploymentStatus::RolledBack("rolled back after an interruption".into());
                     journal(deployer.store.as_ref(), &mut rec);
                     ctx.succeed();
                 }
@@ -324,7 +322,10 @@ impl Engine {
                     }
                     let record = AppRecord {
                         name: crate::text::clean_string(&name),
-                        app: meta.as_ref().map(|m| m.app.clone()).unwrap_or_else(|| app.clone()),
+                        app: meta
+                            .as_ref()
+                            .map(|m| m.app.clone())
+                            .unwrap_or_else(|| app.clone()),
                         version: meta.as_ref().and_then(|m| m.version.clone()),
                         host: host.to_string(),
                         node: node.clone(),
