@@ -710,3 +710,35 @@ async fn deployments_started_together_get_their_own_names_and_ids() {
     }
     sim.handle.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_at_any_step_inside_the_container_leaves_nothing_behind() {
+    let sim = start_sim(5).await;
+    let store = Store::in_memory().unwrap();
+    for (i, (cmd, reason)) in [
+        ("apt-get install", "installing Docker failed (exit 100)"),
+        ("systemctl enable", "starting Docker failed (exit 100)"),
+        ("compose.json' pull", "pulling images failed (exit 100)"),
+        ("up -d", "starting the app failed (exit 100)"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let script = Script::with(&[("command -v docker", Reply::Code(1)), (cmd, Reply::Code(100))]);
+        let engine = engine_on(&sim, &store, &script);
+        let mut req = DeployRequest::new(whoami_app());
+        req.name = Some(format!("fail-{i}"));
+        let id = engine.deploy(req).unwrap();
+        let info = finished(&engine, id).await;
+        assert_eq!(info.state, JobState::Failed(reason.into()), "{}", log_text(&info));
+        assert!(
+            containers_named(&sim, &engine, &format!("fail-{i}")).await.is_empty(),
+            "{cmd}: the container was removed"
+        );
+        assert!(matches!(
+            engine.deployment(id.0).unwrap().status,
+            DeploymentStatus::RolledBack(_)
+        ));
+    }
+    sim.handle.shutdown().await;
+}
