@@ -8,6 +8,7 @@
 //! - [`runner`]: the steps; [`rollback`]: undoing one;
 //! - [`exec`], [`executors`]: running commands inside a container; [`scripts`]: which.
 
+pub mod edit_env;
 pub mod env;
 pub mod exec;
 pub mod executors;

@@ -362,9 +362,21 @@ impl Engine {
             .ok_or_else(|| DeployRefusal::UnknownApp(name.to_string()).into())
     }
 
-    /// Update a managed app fearlessly, as a job: snapshot, pull, up, health check; rolled
-    /// back to the snapshot on failure. `spec` is its catalog entry (for the health check).
-    pub fn update_app(&self, name: &str, spec: AppSpec) -> Result<JobId, Refusal> {
+    /// A job on a managed app's container that needs a shell in it.
+    fn app_job<F>(&self, name: &str, kind: JobKind, body: F) -> Result<JobId, Refusal>
+    where
+        F: for<'a> FnOnce(
+                &'a super::jobs::JobCtx,
+                &'a crate::pve::PveClient,
+                &'a AppRecord,
+                &'a dyn crate::deploy::exec::Executor,
+                &'a DeployTuning,
+            ) -> crate::deploy::exec::BoxFuture<
+                'a,
+                Result<(), crate::deploy::runner::Stop>,
+            > + Send
+            + 'static,
+    {
         let app = self.app_record(name)?;
         if app.missing {
             return Err(DeployRefusal::WrongState {
@@ -377,7 +389,7 @@ impl Engine {
         let link = self.link(&app.host)?;
         let deployer = self.deployer()?;
         let ctx = self.begin(
-            JobKind::Update,
+            kind,
             JobTarget {
                 host: app.host.clone(),
                 node: Some(app.node.clone()),
@@ -394,15 +406,7 @@ impl Engine {
                 Ok(e) => e,
                 Err(e) => return ctx.fail(e.to_string()),
             };
-            let plan = crate::deploy::update::UpdatePlan {
-                client: &link.client,
-                app: &app,
-                spec: &spec,
-                exec: exec.as_ref(),
-                tuning: &deployer.tuning,
-                snapshot: format!("px-update-{}", now_ms() / 1000),
-            };
-            let result = crate::deploy::update::update(&ctx, plan).await;
+            let result = body(&ctx, &link.client, &app, exec.as_ref(), &deployer.tuning).await;
             exec.close().await;
             link.refresh.notify_one();
             match result {
@@ -412,6 +416,57 @@ impl Engine {
             }
         });
         Ok(id)
+    }
+
+    /// Update a managed app fearlessly, as a job: snapshot, pull, up, health check; rolled
+    /// back to the snapshot on failure. `spec` is its catalog entry (for the health check).
+    pub fn update_app(&self, name: &str, spec: AppSpec) -> Result<JobId, Refusal> {
+        self.app_job(
+            name,
+            JobKind::Update,
+            move |ctx, client, app, exec, tuning| {
+                Box::pin(async move {
+                    let plan = crate::deploy::update::UpdatePlan {
+                        client,
+                        app,
+                        spec: &spec,
+                        exec,
+                        tuning,
+                        snapshot: format!("px-update-{}", now_ms() / 1000),
+                    };
+                    crate::deploy::update::update(ctx, plan).await
+                })
+            },
+        )
+    }
+
+    /// Change some of a managed app's variables, as a job: the compose file is written
+    /// again with them and the services re-created. Unknown keys are refused at once.
+    pub fn edit_app_env(
+        &self,
+        name: &str,
+        spec: AppSpec,
+        changes: std::collections::BTreeMap<String, String>,
+    ) -> Result<JobId, Refusal> {
+        if let Some(key) = changes
+            .keys()
+            .find(|k| !spec.env.iter().any(|v| &v.key == *k))
+        {
+            return Err(DeployRefusal::Env {
+                key: crate::text::clean_string(key),
+                reason: format!("{} has no such variable", spec.name),
+            }
+            .into());
+        }
+        self.app_job(
+            name,
+            JobKind::Reconfigure,
+            move |ctx, _client, app, exec, tuning| {
+                Box::pin(async move {
+                    crate::deploy::edit_env::edit_env(ctx, exec, app, &spec, &changes, tuning).await
+                })
+            },
+        )
     }
 
     /// The last `tail` lines of a managed app's logs (`docker compose logs`).

@@ -80,6 +80,8 @@ pub enum JobKind {
     Rollback,
     /// Updating a managed app (snapshot, pull, up, health; rolled back on failure).
     Update,
+    /// Changing a managed app's variables (compose file rewritten, services re-created).
+    Reconfigure,
 }
 
 impl JobKind {
@@ -96,6 +98,7 @@ impl JobKind {
             JobKind::Deploy => "deploy",
             JobKind::Rollback => "rollback",
             JobKind::Update => "update",
+            JobKind::Reconfigure => "reconfigure",
         }
     }
 
@@ -111,6 +114,7 @@ impl JobKind {
                 | JobKind::Deploy
                 | JobKind::Rollback
                 | JobKind::Update
+                | JobKind::Reconfigure
         )
     }
 }

@@ -74,6 +74,17 @@ impl Executor for ScriptedShell {
     ) -> BoxFuture<'a, Result<ExecOutput, ExecError>> {
         Box::pin(async move {
             self.0.seen.lock().unwrap().push(command.to_string());
+            // `cat 'FILE'` answers with a file written earlier, as a shell would.
+            if let Some(path) = command
+                .strip_prefix("cat '")
+                .and_then(|p| p.strip_suffix('\''))
+                && let Some(bytes) = self.0.files.lock().unwrap().get(path)
+            {
+                return Ok(ExecOutput {
+                    code: 0,
+                    output: String::from_utf8_lossy(bytes).into_owned(),
+                });
+            }
             match self.0.reply(command) {
                 Reply::Code(code) => {
                     log(&format!("ran: {command}"));
@@ -724,15 +735,25 @@ async fn a_failure_at_any_step_inside_the_container_leaves_nothing_behind() {
     .into_iter()
     .enumerate()
     {
-        let script = Script::with(&[("command -v docker", Reply::Code(1)), (cmd, Reply::Code(100))]);
+        let script = Script::with(&[
+            ("command -v docker", Reply::Code(1)),
+            (cmd, Reply::Code(100)),
+        ]);
         let engine = engine_on(&sim, &store, &script);
         let mut req = DeployRequest::new(whoami_app());
         req.name = Some(format!("fail-{i}"));
         let id = engine.deploy(req).unwrap();
         let info = finished(&engine, id).await;
-        assert_eq!(info.state, JobState::Failed(reason.into()), "{}", log_text(&info));
+        assert_eq!(
+            info.state,
+            JobState::Failed(reason.into()),
+            "{}",
+            log_text(&info)
+        );
         assert!(
-            containers_named(&sim, &engine, &format!("fail-{i}")).await.is_empty(),
+            containers_named(&sim, &engine, &format!("fail-{i}"))
+                .await
+                .is_empty(),
             "{cmd}: the container was removed"
         );
         assert!(matches!(
@@ -740,5 +761,52 @@ async fn a_failure_at_any_step_inside_the_container_leaves_nothing_behind() {
             DeploymentStatus::RolledBack(_)
         ));
     }
+    sim.handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn editing_variables_keeps_the_secrets_and_recreates_the_services() {
+    let sim = start_sim(5).await;
+    let store = Store::in_memory().unwrap();
+    let script = Script::with(&[]);
+    let engine = engine_on(&sim, &store, &script);
+    let id = engine.deploy(DeployRequest::new(whoami_app())).unwrap();
+    assert_eq!(finished(&engine, id).await.state, JobState::Succeeded);
+    let path = "/opt/proximity/whoami/compose.json";
+    let before: serde_json::Value =
+        serde_json::from_slice(&script.files.lock().unwrap()[path]).unwrap();
+    let secret = before["services"]["db"]["environment"]["POSTGRES_PASSWORD"].clone();
+
+    script.seen.lock().unwrap().clear();
+    let changes = BTreeMap::from([("GREETING".to_string(), "bonjour".to_string())]);
+    let job = engine
+        .edit_app_env("whoami", whoami_app(), changes)
+        .unwrap();
+    let info = finished(&engine, job).await;
+    assert_eq!(info.state, JobState::Succeeded, "{}", log_text(&info));
+    let after: serde_json::Value =
+        serde_json::from_slice(&script.files.lock().unwrap()[path]).unwrap();
+    assert_eq!(
+        after["services"]["web"]["environment"]["GREETING"],
+        "bonjour"
+    );
+    assert_eq!(
+        after["services"]["db"]["environment"]["POSTGRES_PASSWORD"], secret,
+        "the secret is kept"
+    );
+    assert_eq!(
+        after["services"]["web"]["environment"]["DB_PASSWORD"],
+        secret
+    );
+    assert!(script.seen().iter().any(|c| c.contains("up -d")));
+
+    let bad = BTreeMap::from([("NOPE".to_string(), "1".to_string())]);
+    assert_eq!(
+        engine
+            .edit_app_env("whoami", whoami_app(), bad)
+            .unwrap_err()
+            .to_string(),
+        "variable NOPE: Who Am I has no such variable"
+    );
     sim.handle.shutdown().await;
 }

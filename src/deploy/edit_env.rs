@@ -1,0 +1,93 @@
+//! Editing a managed app's variables: the current values are read back from the compose
+//! file in its container (where the secrets live: they are never in the store), the changes
+//! applied and checked against the catalog, the file written again and the services
+//! re-created, then the health check.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::env::resolve_env;
+use super::exec::Executor;
+use super::record::AppRecord;
+use super::runner::{DeployTuning, Stop, failed, run_logged, wait_healthy};
+use super::scripts;
+use crate::catalog::AppSpec;
+use crate::engine::JobCtx;
+
+/// The values a compose file holds for the app's variables: every service environment
+/// entry the catalog writes as exactly `${KEY}` gives KEY's value back.
+pub fn recover_env(app: &AppSpec, compose: &Value) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for service in &app.services {
+        for (name, template) in &service.environment {
+            let Some(key) = template
+                .strip_prefix("${")
+                .and_then(|t| t.strip_suffix('}'))
+            else {
+                continue;
+            };
+            if let Some(v) = compose["services"][&service.name]["environment"][name].as_str() {
+                out.entry(key.to_string()).or_insert_with(|| v.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Apply `changes` to the app's variables and re-create it.
+pub async fn edit_env(
+    ctx: &JobCtx,
+    exec: &dyn Executor,
+    app: &AppRecord,
+    spec: &AppSpec,
+    changes: &BTreeMap<String, String>,
+    t: &DeployTuning,
+) -> Result<(), Stop> {
+    ctx.step("reading the current values", Some(0.1));
+    let path = scripts::compose_path(&app.name);
+    let current = run_logged(
+        ctx,
+        exec,
+        &format!("cat {}", scripts::quote(&path)),
+        t.command_timeout,
+    )
+    .await?;
+    if current.code != 0 {
+        return Err(failed(format!(
+            "cannot read {path} (exit {})",
+            current.code
+        )));
+    }
+    let doc: Value = serde_json::from_str(&current.output).map_err(|e| {
+        failed(format!(
+            "{path} is not the compose file Proximity wrote: {e}"
+        ))
+    })?;
+    let mut values = recover_env(spec, &doc);
+    for (k, v) in changes {
+        values.insert(k.clone(), v.clone());
+    }
+    let env = resolve_env(spec, &values).map_err(failed)?;
+    let text = crate::catalog::compose::compose_file(spec, &env.all).map_err(failed)?;
+    ctx.step("writing the compose file", Some(0.3));
+    exec.write_file(&path, text.as_bytes(), 0o600)
+        .await
+        .map_err(failed)?;
+    ctx.step("re-creating the services", Some(0.5));
+    let up = run_logged(
+        ctx,
+        exec,
+        &scripts::compose(&app.name, "up -d"),
+        t.command_timeout,
+    )
+    .await?;
+    if up.code != 0 {
+        return Err(failed(format!(
+            "starting the app failed (exit {})",
+            up.code
+        )));
+    }
+    ctx.step("waiting for the app to answer", Some(0.8));
+    wait_healthy(ctx, exec, &spec.health, t).await
+}
