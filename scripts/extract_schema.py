@@ -22,6 +22,10 @@ import sys
 ENDPOINTS = """
 GET /version
 GET /nodes
+GET /nodes/{node}
+GET /nodes/{node}/qemu/{vmid}/config
+GET /nodes/{node}/lxc/{vmid}/status
+GET /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/config
 GET /nodes/{node}/status
 GET /nodes/{node}/version
 GET /cluster/status
@@ -49,6 +53,8 @@ DELETE /nodes/{node}/lxc/{vmid}/snapshot/{snapname}
 POST /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/rollback
 GET /nodes/{node}/qemu
 GET /nodes/{node}/qemu/{vmid}/status/current
+POST /nodes/{node}/qemu/{vmid}/status/suspend
+POST /nodes/{node}/qemu/{vmid}/status/resume
 POST /nodes/{node}/qemu/{vmid}/status/start
 POST /nodes/{node}/qemu/{vmid}/status/stop
 POST /nodes/{node}/qemu/{vmid}/status/shutdown

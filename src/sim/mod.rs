@@ -162,10 +162,18 @@ impl SimHandle {
     }
 
     /// Stop serving, end open connections, and save the state one last time.
-    pub async fn shutdown(self) {
+    pub async fn shutdown(mut self) {
+        self.stop().await;
+    }
+
+    /// `shutdown` for an owner that keeps the handle (a test reads its violations after);
+    /// calling it again does nothing.
+    pub async fn stop(&mut self) {
         self.cancel.cancel();
-        let _ = self.server.await;
-        if let Some(saver) = self.saver {
+        if !self.server.is_finished() {
+            let _ = (&mut self.server).await;
+        }
+        if let Some(saver) = self.saver.take() {
             let _ = saver.await;
         }
     }

@@ -207,9 +207,10 @@ fn qemu_config(rng: &mut SplitMix, vmid: u32) -> BTreeMap<String, Value> {
     c.insert("boot".into(), json!("order=scsi0;ide2;net0"));
     c.insert("cores".into(), json!(*rng.pick(&[1u64, 2, 4, 8])));
     c.insert("sockets".into(), json!(1));
+    // A property string since PVE 8 (`[current=]<MiB>`): the config answer is a string.
     c.insert(
         "memory".into(),
-        json!(*rng.pick(&[1024u64, 2048, 4096, 8192])),
+        json!(rng.pick(&[1024u64, 2048, 4096, 8192]).to_string()),
     );
     c.insert(
         "name".into(),

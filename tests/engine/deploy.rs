@@ -359,7 +359,7 @@ async fn a_deployment_runs_every_step_and_leaves_a_managed_container() {
     let info = finished(&engine, again).await;
     assert_eq!(info.state, JobState::Succeeded, "{}", log_text(&info));
     assert_eq!(engine.deployment(again.0).unwrap().name, "whoami-2");
-    sim.handle.shutdown().await;
+    sim.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -399,7 +399,7 @@ async fn a_failed_step_rolls_back_unless_asked_to_keep() {
         engine.deployment(id.0).unwrap().status,
         DeploymentStatus::FailedKept(_)
     ));
-    sim.handle.shutdown().await;
+    sim.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -423,7 +423,7 @@ async fn cancel_mid_deployment_removes_the_container() {
         engine.deployment(id.0).unwrap().status,
         DeploymentStatus::Cancelled
     );
-    sim.handle.shutdown().await;
+    sim.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -490,7 +490,7 @@ async fn an_interrupted_deployment_is_resumed_or_rolled_back_by_the_next_process
         fourth.deployment(id2.0).unwrap().status,
         DeploymentStatus::RolledBack(_)
     ));
-    sim.handle.shutdown().await;
+    sim.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -536,7 +536,7 @@ async fn bad_requests_are_refused_before_anything_starts() {
         "host nope is not connected"
     );
     assert!(engine.jobs().is_empty(), "no job started");
-    sim.handle.shutdown().await;
+    sim.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -607,7 +607,7 @@ async fn another_store_adopts_deployed_apps_and_notices_when_they_vanish() {
             .unwrap()
             .missing
     );
-    sim.handle.shutdown().await;
+    sim.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -684,7 +684,7 @@ async fn an_update_snapshots_first_and_rolls_back_when_the_app_stops_answering()
         engine.update_app("nope", whoami_app()),
         Err(Refusal::Deploy(DeployRefusal::UnknownApp(_)))
     ));
-    sim.handle.shutdown().await;
+    sim.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -719,7 +719,7 @@ async fn deployments_started_together_get_their_own_names_and_ids() {
             "{name}"
         );
     }
-    sim.handle.shutdown().await;
+    sim.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -761,7 +761,7 @@ async fn a_failure_at_any_step_inside_the_container_leaves_nothing_behind() {
             DeploymentStatus::RolledBack(_)
         ));
     }
-    sim.handle.shutdown().await;
+    sim.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -808,5 +808,5 @@ async fn editing_variables_keeps_the_secrets_and_recreates_the_services() {
             .to_string(),
         "variable NOPE: Who Am I has no such variable"
     );
-    sim.handle.shutdown().await;
+    sim.finish().await;
 }

@@ -70,7 +70,7 @@ async fn refresh_then_start_a_guest_as_a_job_and_follow_its_log() {
         "{:?}",
         sim.handle.schema_violations()
     );
-    sim.handle.shutdown().await;
+    sim.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -107,7 +107,7 @@ async fn a_long_job_is_cancelled_and_its_proxmox_task_stopped() {
         assert!(Instant::now() < deadline, "the Proxmox task still runs");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    sim.handle.shutdown().await;
+    sim.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -144,7 +144,7 @@ async fn deleting_a_running_container_is_refused_for_every_caller() {
         engine.delete(&vm, false),
         Err(Refusal::VmDelete { vmid: running.vmid })
     );
-    sim.handle.shutdown().await;
+    sim.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -239,7 +239,7 @@ async fn a_dead_host_delays_neither_keystrokes_nor_another_hosts_refresh() {
     assert_eq!(probing.state, JobState::Running, "the probe still hangs");
     assert!(engine.cancel(probing.id));
     held.abort();
-    sim.handle.shutdown().await;
+    sim.finish().await;
 }
 
 async fn wait_app_event(
@@ -309,7 +309,7 @@ async fn a_job_that_changes_proxmox_is_journaled_and_found_by_the_next_start() {
     let ended: proximity::engine::JobInfo = store.jobs().get(id.0).unwrap().unwrap();
     assert_eq!(ended.state, JobState::Cancelled);
     assert!(next.interrupted_jobs().is_empty());
-    sim.handle.shutdown().await;
+    sim.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -425,7 +425,7 @@ async fn the_tasks_view_gets_jobs_proxmox_tasks_and_followed_logs() {
     }
     assert_eq!(task_lines.last().map(String::as_str), Some("TASK OK"));
     forward.abort();
-    sim.handle.shutdown().await;
+    sim.finish().await;
 }
 
 #[tokio::test]

@@ -14,6 +14,28 @@ pub struct TestSim {
     pub spec: ConnSpec,
 }
 
+/// Every engine test ends with no schema violation recorded by the emulator.
+impl Drop for TestSim {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let violations = self.handle.schema_violations();
+        assert!(
+            violations.is_empty(),
+            "schema violations:\n{}",
+            violations.join("\n")
+        );
+    }
+}
+
+impl TestSim {
+    /// End of a test: the emulator stops (its state saved), then the Drop check runs.
+    pub async fn finish(mut self) {
+        self.handle.stop().await;
+    }
+}
+
 /// An emulator over TLS (its fingerprint pinned) whose task steps take `task_step_ms`.
 pub async fn start_sim(task_step_ms: u64) -> TestSim {
     let handle = sim::start(SimConfig {

@@ -60,7 +60,7 @@ async fn envelope_and_value_types() {
         "{:?}",
         s.handle.schema_violations()
     );
-    s.handle.shutdown().await;
+    s.finish().await;
 }
 
 #[tokio::test]
@@ -89,7 +89,7 @@ async fn total_only_when_nonzero() {
     assert_eq!(list["data"][0]["status"], "OK");
     assert_eq!(list["data"][0]["user"], "root@pam");
     assert_eq!(list["data"][0]["tokenid"], "proximity");
-    s.handle.shutdown().await;
+    s.finish().await;
 }
 
 #[tokio::test]
@@ -162,7 +162,7 @@ async fn reason_phrases_and_error_bodies() {
             .unwrap()
             .contains("enumeration")
     );
-    s.handle.shutdown().await;
+    s.finish().await;
 }
 
 #[tokio::test]
@@ -242,7 +242,7 @@ async fn power_errors_and_forms() {
         bad.json()["errors"]["onboot"],
         "type check ('boolean') failed - got 'true'"
     );
-    s.handle.shutdown().await;
+    s.finish().await;
 }
 
 #[tokio::test]
@@ -281,5 +281,5 @@ async fn json_bodies_and_gzip() {
     assert!(!text.to_lowercase().contains("content-encoding"));
     // reqwest decodes it transparently.
     assert!(s.get("/cluster/resources").await.as_array().unwrap().len() > 24);
-    s.handle.shutdown().await;
+    s.finish().await;
 }

@@ -62,7 +62,7 @@ async fn csrf_is_enforced_for_tickets_not_tokens() {
         ))
         .await;
     assert_eq!(line, "HTTP/1.1 401 Permission denied - invalid csrf token");
-    s.handle.shutdown().await;
+    s.finish().await;
 }
 
 #[tokio::test]
@@ -109,7 +109,7 @@ async fn login_failures_and_token_refusal() {
         .await;
     assert_eq!(ok.status, 200);
     assert_eq!(ok.data()["cap"]["vms"]["VM.PowerMgmt"], 1);
-    s.handle.shutdown().await;
+    s.finish().await;
 }
 
 #[tokio::test]
@@ -123,7 +123,7 @@ async fn auth_failures_are_delayed() {
     let a = s.send(s.http.get(format!("{}/nodes", s.base))).await;
     assert_eq!(a.status, 401);
     assert!(t0.elapsed() >= Duration::from_millis(300));
-    s.handle.shutdown().await;
+    s.finish().await;
 }
 
 #[tokio::test]
@@ -158,7 +158,7 @@ async fn renewal_and_expiry() {
         )
         .await;
     assert_eq!(late.status, 401, "an expired ticket cannot renew itself");
-    s.handle.shutdown().await;
+    s.finish().await;
 }
 
 #[tokio::test]
@@ -233,7 +233,7 @@ async fn totp_second_factor() {
         .status,
         200
     );
-    s.handle.shutdown().await;
+    s.finish().await;
 }
 
 async fn with_ticket(s: &TestSim, ticket: &str) -> u16 {

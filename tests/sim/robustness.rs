@@ -94,5 +94,5 @@ async fn hostile_requests_get_answers() {
         assert_eq!(line, "HTTP/1.1 401 Authentication failed!", "{cookie}");
     }
     assert_eq!(s.get("/version").await["version"], "9.1.3");
-    s.handle.shutdown().await;
+    s.finish().await;
 }

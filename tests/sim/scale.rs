@@ -53,5 +53,5 @@ async fn ten_thousand_guests() {
     // Speed is measured by scripts/bench-ls.sh, not asserted here.
     let next = s.get("/cluster/nextid").await;
     assert_eq!(next, "10100");
-    s.handle.shutdown().await;
+    s.finish().await;
 }

@@ -65,7 +65,7 @@ async fn read_endpoints_match_the_schema() {
     }
     let v = s.handle.schema_violations();
     assert!(v.is_empty(), "schema violations:\n{}", v.join("\n"));
-    s.handle.shutdown().await;
+    s.finish().await;
 }
 
 #[tokio::test]
@@ -98,7 +98,7 @@ async fn schema_rejects_bad_params() {
         dup.json()["errors"]["node"],
         "duplicate parameter (already defined in URI) with conflicting values!"
     );
-    s.handle.shutdown().await;
+    s.finish().await;
 }
 
 #[tokio::test]
@@ -142,5 +142,5 @@ async fn indexes_and_extra_reads() {
     assert_eq!(ct_tasks[0]["type"], "vzsnapshot");
     let gone = s.call("GET", "/nodes/pve9", &[]).await;
     assert_eq!(gone.status, 500);
-    s.handle.shutdown().await;
+    s.finish().await;
 }

@@ -28,7 +28,7 @@ async fn state_round_trip() {
         .data();
     assert_eq!(s.wait_task(up.as_str().unwrap()).await, "OK");
     let info = s.handle.info.clone();
-    s.handle.shutdown().await;
+    s.finish().await;
 
     let file = dir.path().join("sim-state.json");
     #[cfg(unix)]
@@ -60,7 +60,7 @@ async fn state_round_trip() {
         .await
         .json();
     assert_eq!(tasks["total"], 1, "task archive persisted");
-    s.handle.shutdown().await;
+    s.finish().await;
 }
 
 #[tokio::test]
@@ -93,7 +93,7 @@ async fn tls_with_fingerprint() {
     );
     let v = s.get("/version").await;
     assert_eq!(v["release"], "9.1");
-    s.handle.shutdown().await;
+    s.finish().await;
 }
 
 #[tokio::test]
@@ -122,5 +122,5 @@ async fn fault_injection() {
     assert_eq!(p.status, 500);
     // Login still works (the fault models an unreachable cluster node, not pveproxy itself).
     s.login().await;
-    s.handle.shutdown().await;
+    s.finish().await;
 }

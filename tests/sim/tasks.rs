@@ -127,7 +127,7 @@ async fn task_log_grows_and_ends_ok() {
         "{:?}",
         s.handle.schema_violations()
     );
-    s.handle.shutdown().await;
+    s.finish().await;
 }
 
 #[tokio::test]
@@ -165,7 +165,7 @@ async fn stopping_a_task_ends_it_with_an_error() {
         .await
         .json();
     assert_eq!(errs["total"], 1);
-    s.handle.shutdown().await;
+    s.finish().await;
 }
 
 #[tokio::test]
@@ -353,7 +353,7 @@ async fn container_lifecycle() {
         "{:?}",
         s.handle.schema_violations()
     );
-    s.handle.shutdown().await;
+    s.finish().await;
 }
 
 fn idstr(s: &str) -> &str {
@@ -392,7 +392,7 @@ async fn qemu_power_and_rrd() {
         .call("GET", "/nodes/pve1/rrddata", &[("timeframe", "century")])
         .await;
     assert_eq!(bad.status, 400);
-    s.handle.shutdown().await;
+    s.finish().await;
 }
 
 #[tokio::test]
@@ -443,5 +443,5 @@ async fn locks_are_held_while_tasks_run() {
         s.get("/nodes/pve2/lxc/4242/config").await["ostype"],
         "alpine"
     );
-    s.handle.shutdown().await;
+    s.finish().await;
 }

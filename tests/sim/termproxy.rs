@@ -86,7 +86,7 @@ async fn termproxy_websocket_round_trip() {
     assert!(text.contains("hello"), "{text:?}");
     let _ = ws.close(None).await;
     assert_eq!(s.wait_task(&upid).await, "OK");
-    s.handle.shutdown().await;
+    s.finish().await;
 }
 
 #[tokio::test]
@@ -113,5 +113,5 @@ async fn node_shell_termproxy() {
         .await;
     assert_eq!(del.status, 200);
     assert_ne!(s.wait_task(&upid).await, "OK");
-    s.handle.shutdown().await;
+    s.finish().await;
 }

@@ -14,6 +14,29 @@ pub struct TestSim {
     pub base: String,
 }
 
+/// Every test against the emulator ends with no schema violation recorded (answers that
+/// break the real API's `returns`, or endpoints outside the schema subset).
+impl Drop for TestSim {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let violations = self.handle.schema_violations();
+        assert!(
+            violations.is_empty(),
+            "schema violations:\n{}",
+            violations.join("\n")
+        );
+    }
+}
+
+impl TestSim {
+    /// End of a test: the emulator stops (its state saved), then the Drop check runs.
+    pub async fn finish(mut self) {
+        self.handle.stop().await;
+    }
+}
+
 pub fn config() -> SimConfig {
     SimConfig {
         tls: false,

@@ -101,6 +101,14 @@ pub struct Prop {
     pub items: Option<Box<Prop>>,
     pub properties: Option<ObjectProps>,
     pub additional: Additional,
+    /// In a property string: this key is another name for `alias` (`volume` for `file`);
+    /// such an entry is never "missing" (pve-common `check_prop`).
+    pub alias: Option<String>,
+    /// With `alias`: the key's own name is the value of this key (`virtio=MAC` sets
+    /// `model=virtio` and `macaddr=MAC`).
+    pub key_alias: Option<String>,
+    /// `group`: one of several alternative keys; never "missing" on its own.
+    pub group: bool,
 }
 
 /// The properties of an object, with the `name[n]` entries of apidata split out: the dump
@@ -205,6 +213,9 @@ impl Prop {
             Some(_) => Additional::Deny,
         };
         Ok(Prop {
+            alias: get("alias").and_then(Value::as_str).map(String::from),
+            key_alias: get("keyAlias").and_then(Value::as_str).map(String::from),
+            group: get("group").is_some(),
             kind: Kind::parse(get("type")),
             optional: truthy(get("optional")),
             enumeration: get("enum")
@@ -272,7 +283,9 @@ pub fn compile_perl_pattern(perl: &str) -> Result<Regex, regex::Error> {
 
 /// Rewrite the Perl-only syntax apidata contains into Rust `regex` syntax:
 /// `(?^:...)` / `(?^i:...)` (stringified `qr//`, "reset flags") become `(?:...)` / `(?i:...)`,
-/// and the octal escape `\0` becomes `\x00`. Everything else is shared syntax.
+/// the atomic group `(?>...)` becomes `(?:...)` (Rust's regex never backtracks, so the
+/// match is the same), and the octal escape `\0` becomes `\x00`. Everything else is shared
+/// syntax.
 pub fn translate_perl_regex(perl: &str) -> String {
     let chars: Vec<char> = perl.chars().collect();
     let mut out = String::with_capacity(perl.len() + 8);
@@ -296,6 +309,23 @@ pub fn translate_perl_regex(perl: &str) -> String {
             i += 3;
             continue;
         }
+        // `{,n}` (Perl 5.34: up to n) is `{0,n}` in Rust's syntax.
+        if c == '{' && chars.get(i + 1) == Some(&',') {
+            let digits = chars[i + 2..]
+                .iter()
+                .take_while(|d| d.is_ascii_digit())
+                .count();
+            if digits > 0 && chars.get(i + 2 + digits) == Some(&'}') {
+                out.push_str("{0,");
+                i += 2;
+                continue;
+            }
+        }
+        if c == '(' && chars.get(i + 1) == Some(&'?') && chars.get(i + 2) == Some(&'>') {
+            out.push_str("(?:");
+            i += 3;
+            continue;
+        }
         out.push(c);
         i += 1;
     }
@@ -313,6 +343,11 @@ mod tests {
             r"(?:\d+(?:;\d+)*)"
         );
         assert_eq!(translate_perl_regex(r"(?^i:a)"), r"(?i:a)");
+        assert_eq!(translate_perl_regex(r"[a-z]{,16}x{,}"), r"[a-z]{0,16}x{,}");
+        assert_eq!(
+            translate_perl_regex(r"(?^:^((?>[+-]?[\w\-\._=]+,?)+)$)"),
+            r"(?:^((?:[+-]?[\w\-\._=]+,?)+)$)"
+        );
         assert_eq!(
             translate_perl_regex(r"a\0b[^\x00-\x08]"),
             r"a\x00b[^\x00-\x08]"

@@ -82,7 +82,7 @@ pub fn check_object(
 /// `check_prop` for one string value (`None` = not given).
 pub fn check_prop(value: Option<&str>, prop: &Prop, path: &str, errors: &mut ParamErrors) {
     let Some(value) = value else {
-        if prop.kind != Kind::Null && !prop.optional {
+        if prop.kind != Kind::Null && !prop.optional && prop.alias.is_none() && !prop.group {
             add_error(errors, path, MSG_MISSING);
         }
         return;
@@ -242,11 +242,31 @@ pub fn parse_property_string(
                         "duplicate key in comma-separated list property: {key}\n"
                     ));
                 }
-                let Some((schema, _)) = fmt.keys.get(key) else {
+                let Some((mut schema, _)) = fmt.keys.get(key) else {
                     return Err(format!(
                         "invalid key in comma-separated list property: {key}\n"
                     ));
                 };
+                let mut key = key;
+                // An alias stores under the key it names; a key alias also records which
+                // alias was used (`virtio=MAC`: model=virtio, macaddr=MAC).
+                if let Some(target) = schema.alias.as_deref() {
+                    if let Some(key_alias) = schema.key_alias.as_deref() {
+                        if parsed.contains_key(key_alias) {
+                            return Err(format!("key alias '{key_alias}' is already defined\n"));
+                        }
+                        parsed.insert(key_alias.to_string(), key.to_string());
+                    }
+                    key = target;
+                    schema = match fmt.keys.get(key) {
+                        Some((s, _)) => s,
+                        None => {
+                            return Err(format!(
+                                "invalid key in comma-separated list property: {key}\n"
+                            ));
+                        }
+                    };
+                }
                 let value = match schema.kind {
                     Kind::Boolean => parse_boolean(value).unwrap_or(value),
                     _ => value,
