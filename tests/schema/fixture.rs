@@ -58,8 +58,10 @@ fn fixture_matches_the_script_endpoint_list_in_order() {
     let listed = script_endpoints();
     assert_eq!(
         listed.len(),
-        49,
-        "48 method+path pairs from the brief, plus GET /cluster/tasks"
+        55,
+        "48 method+path pairs from the brief, GET /cluster/tasks, and the six endpoints the \
+         emulator serves besides (node and status indexes, qemu config, snapshot config, \
+         qemu suspend/resume)"
     );
     let in_fixture: Vec<(String, String)> = fixture_endpoints()
         .iter()
@@ -230,8 +232,9 @@ fn routing_knows_only_listed_methods() {
     assert!(s.knows("POST", "/nodes/pve1/lxc/100/status/start"));
     assert!(!s.knows("GET", "/nodes/pve1/lxc/100/status/start"));
     assert!(s.knows("GET", "/nodes/pve1/lxc/100/status/current"));
+    assert!(s.knows("POST", "/nodes/pve1/qemu/100/status/suspend"));
     assert!(
-        !s.knows("POST", "/nodes/pve1/qemu/100/status/suspend"),
+        !s.knows("POST", "/nodes/pve1/qemu/100/migrate"),
         "not in the subset"
     );
     assert!(!s.knows("GET", "/nodes/pve1/lxc/100/nonexistent"));
