@@ -375,7 +375,7 @@ fn host_from_resources(host: &str, resources: &[ClusterResource], fetched_at: Sy
         };
         nodes[idx].guests.push(guest);
     }
-    nodes.sort_by(|a, b| a.name.cmp(&b.name));
+    nodes.sort_by(|a, b| crate::text::natural_cmp(&a.name, &b.name));
     for n in &mut nodes {
         n.guests.sort_by_key(|g| g.vmid);
     }

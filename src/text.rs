@@ -201,3 +201,61 @@ mod tests {
         }
     }
 }
+
+/// Order names as a person does: runs of digits compare as numbers, so `pve2` comes before
+/// `pve10` (plain string order puts `pve10` first). Ties fall back to plain order, so the
+/// result is total and stable (`pve01` vs `pve1`).
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (x.first(), y.first()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let run = |s: &[u8]| s.iter().take_while(|b| b.is_ascii_digit()).count();
+                let (n, m) = (run(x), run(y));
+                let trim = |s: &[u8]| {
+                    let zeros = s.iter().take_while(|b| **b == b'0').count();
+                    s[zeros..].to_vec()
+                };
+                let (p, q) = (trim(&x[..n]), trim(&y[..m]));
+                let by_number = p.len().cmp(&q.len()).then_with(|| p.cmp(&q));
+                if by_number != Ordering::Equal {
+                    return by_number;
+                }
+                x = &x[n..];
+                y = &y[m..];
+            }
+            (Some(c), Some(d)) => {
+                if c != d {
+                    return c.cmp(d);
+                }
+                x = &x[1..];
+                y = &y[1..];
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod natural_tests {
+    use super::natural_cmp;
+
+    #[test]
+    fn numbers_inside_names_sort_by_value() {
+        let mut names = vec![
+            "pve10", "pve2", "pve1", "pve11", "node-b", "node-a", "pve01",
+        ];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            names,
+            [
+                "node-a", "node-b", "pve01", "pve1", "pve2", "pve10", "pve11"
+            ]
+        );
+        let big = "n99999999999999999999999";
+        assert_eq!(natural_cmp(big, "n1"), std::cmp::Ordering::Greater);
+    }
+}

@@ -41,6 +41,8 @@ fn ls_and_nodes_cover_every_host_and_host_narrows() {
     assert_eq!(hosts_of(&rows), ["lab", "prod"]);
     let vmids: Vec<u64> = rows.iter().map(|r| r["vmid"].as_u64().unwrap()).collect();
     assert!(vmids.windows(2).all(|w| w[0] <= w[1]), "sorted by vmid");
+    // Proxmox sends maxcpu as an integer: so does `ls --json` (not `1.0`).
+    assert!(rows.iter().all(|r| r["maxcpu"].is_u64()), "{out}");
 
     let (code, out, _) = run_cli_code(&["ls"], &[], home.path());
     assert_eq!(code, Some(0));
@@ -59,6 +61,7 @@ fn ls_and_nodes_cover_every_host_and_host_narrows() {
     assert_eq!(code, Some(0), "{err}");
     let nodes = json_array(&out);
     assert_eq!(nodes.len(), 3);
+    assert!(nodes.iter().all(|n| n["maxcpu"].is_u64()), "{out}");
     assert_eq!(hosts_of(&nodes), ["lab", "prod"]);
     let (_, out, _) = run_cli_code(&["nodes", "--host", "lab"], &[], home.path());
     assert!(out.starts_with("HOST  NODE"), "{out}");

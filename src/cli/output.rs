@@ -21,12 +21,19 @@ pub struct GuestRow {
     pub status: String,
     /// CPU use as a fraction of `maxcpu` cores (0.0..=maxcpu).
     pub cpu: f64,
-    pub maxcpu: f64,
+    /// Cores, an integer as Proxmox sends it.
+    pub maxcpu: u32,
     pub mem: u64,
     pub maxmem: u64,
     pub uptime: u64,
     pub tags: Vec<String>,
     pub lock: Option<String>,
+}
+
+/// Proxmox sends `maxcpu` as an integer; the typed decoder keeps it as a float (some
+/// versions send `4.0`), so it is turned back into a count for output.
+fn cores(maxcpu: Option<f64>) -> u32 {
+    maxcpu.map(|c| c.round().max(0.0) as u32).unwrap_or(0)
 }
 
 /// One node row of `proximity nodes --json`.
@@ -36,7 +43,7 @@ pub struct NodeRow {
     pub node: String,
     pub status: String,
     pub cpu: f64,
-    pub maxcpu: f64,
+    pub maxcpu: u32,
     pub mem: u64,
     pub maxmem: u64,
     pub disk: u64,
@@ -80,7 +87,7 @@ pub fn guest_rows(host: &str, resources: &[ClusterResource]) -> Vec<GuestRow> {
                 kind: kind.api_name().to_string(),
                 status: r.status.clone().unwrap_or_else(|| "unknown".into()),
                 cpu: r.cpu.unwrap_or(0.0),
-                maxcpu: r.maxcpu.unwrap_or(0.0),
+                maxcpu: cores(r.maxcpu),
                 mem: r.mem.unwrap_or(0),
                 maxmem: r.maxmem.unwrap_or(0),
                 uptime: r.uptime.unwrap_or(0),
@@ -103,7 +110,7 @@ pub fn node_rows(host: &str, resources: &[ClusterResource]) -> Vec<NodeRow> {
                 node: r.node.clone()?,
                 status: r.status.clone().unwrap_or_else(|| "unknown".into()),
                 cpu: r.cpu.unwrap_or(0.0),
-                maxcpu: r.maxcpu.unwrap_or(0.0),
+                maxcpu: cores(r.maxcpu),
                 mem: r.mem.unwrap_or(0),
                 maxmem: r.maxmem.unwrap_or(0),
                 disk: r.disk.unwrap_or(0),
@@ -112,7 +119,7 @@ pub fn node_rows(host: &str, resources: &[ClusterResource]) -> Vec<NodeRow> {
             })
         })
         .collect();
-    rows.sort_by(|a, b| a.node.cmp(&b.node));
+    rows.sort_by(|a, b| crate::text::natural_cmp(&a.node, &b.node));
     rows
 }
 
