@@ -236,7 +236,7 @@ impl App {
     pub fn geometry(&self) -> super::view::RackGeometry {
         let area = self.rack_area_beside_logs();
         let layout = screen_layout(area, self.detail_open, self.focus == Pane::Detail);
-        rack_geometry(layout.racks, self.zoom)
+        rack_geometry(layout.racks, self.zoom, self.view.cols.len())
     }
 
     pub fn col_node(&self, col: usize) -> Option<&Node> {

@@ -188,9 +188,11 @@ pub struct RackGeometry {
 /// node header, bars line.
 pub const RACK_TOP: u16 = 4;
 
-pub fn rack_geometry(area: Rect, zoom: Zoom) -> RackGeometry {
+/// `racks` is how many racks there are: when fewer than fit, they share the whole width
+/// (3 nodes on 200 columns get 66 each, not 50 each and 50 columns of nothing).
+pub fn rack_geometry(area: Rect, zoom: Zoom, racks: usize) -> RackGeometry {
     let min = zoom.min_rack_width().min(area.width.max(1));
-    let visible_cols = usize::from((area.width / min).max(1));
+    let visible_cols = usize::from((area.width / min).max(1)).min(racks.max(1));
     let rack_width = area.width / visible_cols as u16;
     let slot_rows = usize::from(area.height.saturating_sub(RACK_TOP + 1));
     // Heatmap cells are 2 columns wide ("■ ") so neighbours stay distinct.
@@ -243,5 +245,22 @@ impl RackGeometry {
             _ => row,
         };
         Some((col, slot))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn few_racks_share_the_whole_width_and_many_scroll() {
+        let area = Rect::new(0, 0, 200, 40);
+        // 3 nodes at 200 columns: 66 each, not 50 each and 50 columns of nothing.
+        let few = rack_geometry(area, Zoom::Detailed, 3);
+        assert_eq!((few.visible_cols, few.rack_width), (3, 66));
+        let many = rack_geometry(area, Zoom::Detailed, 12);
+        assert_eq!((many.visible_cols, many.rack_width), (4, 50));
+        let none = rack_geometry(area, Zoom::Detailed, 0);
+        assert_eq!(none.visible_cols, 1);
     }
 }

@@ -50,7 +50,7 @@ pub fn draw_racks(app: &App, area: Rect, buf: &mut Buffer) {
     if area.width < 4 || area.height < RACK_TOP + 2 {
         return;
     }
-    let geo = rack_geometry(area, app.zoom);
+    let geo = rack_geometry(area, app.zoom, app.view.cols.len());
     if app.view.cols.is_empty() {
         let msg = if app.filter_text.is_empty() {
             "no guests yet: waiting for the first refresh"
