@@ -151,13 +151,34 @@ fn prompt_secret(prompt: &str) -> Result<Secret, CliError> {
     result
 }
 
+/// `rows` as pretty JSON with every string cleaned the way tables are: JSON escapes ESC,
+/// but C1 controls (U+0080..U+009F, CSI among them) would reach a UTF-8 terminal raw, and a
+/// script piping `--json` into a terminal deserves the same care as the table.
+pub fn clean_json<T: serde::Serialize>(rows: &T) -> Result<String, CliError> {
+    fn clean(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::String(s) => {
+                if let std::borrow::Cow::Owned(c) = crate::text::clean(s) {
+                    *s = c;
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(clean),
+            serde_json::Value::Object(map) => map.values_mut().for_each(clean),
+            _ => {}
+        }
+    }
+    let mut value = serde_json::to_value(rows).map_err(CliError::new)?;
+    clean(&mut value);
+    serde_json::to_string_pretty(&value).map_err(CliError::new)
+}
+
 pub fn print_out<T: serde::Serialize>(
     json: bool,
     rows: &T,
     table: impl FnOnce() -> String,
 ) -> Result<ExitCode, CliError> {
     let text = if json {
-        serde_json::to_string_pretty(rows).map_err(CliError::new)? + "\n"
+        clean_json(rows)? + "\n"
     } else {
         table()
     };

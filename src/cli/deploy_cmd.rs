@@ -151,8 +151,8 @@ pub async fn apps(scope: &FleetScope<'_>, json: bool) -> Result<ExitCode, CliErr
     apps.sort_by(|a, b| a.name.cmp(&b.name));
     let mut out = std::io::stdout().lock();
     if json {
-        let text = serde_json::to_string_pretty(&apps).map_err(CliError::new)?;
-        let _ = writeln!(out, "{}", crate::text::clean(&text));
+        let text = super::commands::clean_json(&apps)?;
+        let _ = writeln!(out, "{text}");
         return Ok(exit_code(partial));
     }
     let _ = writeln!(
