@@ -2,7 +2,8 @@
 # CPU used while idle with the rack open (budget: under 1% of one core), and redraws while idle.
 # Runs `proximity demo` in a real terminal (tmux, 160x45) for IDLE_S seconds (default 30) and
 # reads utime+stime from /proc; the peer in the same run is htop, another full-screen TUI left
-# idle (its default 1.5 s refresh). Redraw counts come from the log line proximity writes at exit.
+# idle, at the same 5 s refresh interval as proximity (`htop -d 50`; also measured at its
+# default 1.5 s for reference). Redraw counts come from the log line proximity writes at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v tmux >/dev/null || { apt-get update -qq && apt-get install -y -qq tmux; }
@@ -33,6 +34,7 @@ measure() { # name, command -> prints "name cpu%"
 }
 
 measure "proximity demo (rack idle)" "PROXIMITY_HOME=$HOME_DIR target/release/proximity demo" "target/release/proximity demo"
-measure "peer: htop (idle)" "htop" "^htop"
+measure "peer: htop -d 50 (5 s, idle)" "htop -d 50" "^htop"
+measure "htop default (1.5 s, idle)" "htop" "^htop"
 grep "ui stats at exit" "$HOME_DIR/state/proximity.log" | tail -1 | sed 's/.*ui stats/proximity ui stats/'
 echo "(the demo refreshes every 5 s; each refresh brings new usage figures and costs one redraw)"
