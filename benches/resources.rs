@@ -102,8 +102,7 @@ fn bench(c: &mut Criterion) {
         });
         group.bench_function("peer: serde typed, derived", |b| {
             b.iter(|| {
-                let parsed: PlainBody =
-                    serde_json::from_slice(black_box(&body)).expect("parses");
+                let parsed: PlainBody = serde_json::from_slice(black_box(&body)).expect("parses");
                 assert_eq!(parsed.data.len(), 10_100);
                 parsed
             })
