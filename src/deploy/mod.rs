@@ -4,4 +4,8 @@
 //!
 //! [`exec`] runs commands inside a container.
 
+pub mod console_exec;
+pub mod console_lines;
 pub mod exec;
+pub mod fake_exec;
+pub mod shell_quote;
