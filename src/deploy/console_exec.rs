@@ -360,6 +360,17 @@ impl ConsoleExecutor {
                             _ => {}
                         }
                     }
+                    // Another counter's marker after `B` can only be output that knows the
+                    // nonce (this executor never prints one there): keep it as output.
+                    ConsoleEvent::Sentinel { sentinel, prefix } if begun => {
+                        let code = sentinel.code.map(|c| format!(":{c}")).unwrap_or_default();
+                        let line = format!(
+                            "{prefix}{SENTINEL_TAG}_{}_{}_{}{code}",
+                            self.nonce, sentinel.counter, sentinel.kind
+                        );
+                        log(&line);
+                        output.push(line);
+                    }
                     ConsoleEvent::Sentinel { .. } => {}
                 }
             }
