@@ -31,7 +31,6 @@
 //! Keepalives: the console's own every `keepalive`, and one more whenever a wait sees no
 //! output for that long.
 
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -41,7 +40,7 @@ use crate::pve::{
     ConsoleOptions, ConsoleTarget, PveClient, TermproxyReader, TermproxyStream, TermproxyWriter,
 };
 
-use super::console_lines::{ConsoleEvent, LineAssembler, SENTINEL_TAG};
+use super::console_lines::{CappedLines, ConsoleEvent, LineAssembler, SENTINEL_TAG};
 use super::exec::{BoxFuture, ExecError, ExecOutput, Executor, LineSink};
 use super::shell_quote::{parent, quote};
 
@@ -534,49 +533,6 @@ fn new_nonce() -> String {
     hex::encode(buf)
 }
 
-/// Output lines keeping the last `cap` bytes.
-struct CappedLines {
-    lines: VecDeque<String>,
-    bytes: usize,
-    cap: usize,
-    dropped: usize,
-}
-
-impl CappedLines {
-    fn new(cap: usize) -> Self {
-        CappedLines {
-            lines: VecDeque::new(),
-            bytes: 0,
-            cap,
-            dropped: 0,
-        }
-    }
-
-    fn push(&mut self, line: String) {
-        self.bytes += line.len() + 1;
-        self.lines.push_back(line);
-        while self.bytes > self.cap && self.lines.len() > 1 {
-            if let Some(old) = self.lines.pop_front() {
-                self.bytes -= old.len() + 1;
-                self.dropped += 1;
-            }
-        }
-    }
-
-    fn finish(self) -> String {
-        let mut out: Vec<String> = Vec::with_capacity(self.lines.len() + 1);
-        if self.dropped > 0 {
-            out.push(format!(
-                "[{} earlier lines dropped: output keeps the last {} KiB]",
-                self.dropped,
-                self.cap / 1024
-            ));
-        }
-        out.extend(self.lines);
-        out.join("\n")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -588,18 +544,6 @@ mod tests {
         assert!(check_command("echo \x03").is_err());
         assert!(check_command("echo\tx").is_err());
         assert!(check_command(&"x".repeat(MAX_COMMAND_LINE_BYTES + 1)).is_err());
-    }
-
-    #[test]
-    fn output_keeps_the_tail_and_says_so() {
-        let mut lines = CappedLines::new(2048);
-        for i in 0..1000 {
-            lines.push(format!("line {i:04}"));
-        }
-        let out = lines.finish();
-        assert!(out.starts_with("[") && out.contains("dropped"), "{out}");
-        assert!(out.ends_with("line 0999"));
-        assert!(out.len() < 2048 + 100);
     }
 
     #[test]

@@ -11,6 +11,10 @@
 //! ends with `\n`), so a sentinel split across frames is found once its line is complete.
 //! Whatever precedes a sentinel on its line is output the command printed without a final
 //! newline: it comes back as the sentinel's `prefix`, never lost.
+//!
+//! [`CappedLines`] keeps the tail of a command's output.
+
+use std::collections::VecDeque;
 
 /// The literal that starts every sentinel.
 pub const SENTINEL_TAG: &str = "__PX";
@@ -137,10 +141,65 @@ pub fn clean_line(raw: &[u8]) -> String {
         .unwrap_or_default()
 }
 
+/// Output lines keeping the last `cap` bytes.
+pub struct CappedLines {
+    lines: VecDeque<String>,
+    bytes: usize,
+    cap: usize,
+    dropped: usize,
+}
+
+impl CappedLines {
+    pub fn new(cap: usize) -> Self {
+        CappedLines {
+            lines: VecDeque::new(),
+            bytes: 0,
+            cap,
+            dropped: 0,
+        }
+    }
+
+    pub fn push(&mut self, line: String) {
+        self.bytes += line.len() + 1;
+        self.lines.push_back(line);
+        while self.bytes > self.cap && self.lines.len() > 1 {
+            if let Some(old) = self.lines.pop_front() {
+                self.bytes -= old.len() + 1;
+                self.dropped += 1;
+            }
+        }
+    }
+
+    pub fn finish(self) -> String {
+        let mut out: Vec<String> = Vec::with_capacity(self.lines.len() + 1);
+        if self.dropped > 0 {
+            out.push(format!(
+                "[{} earlier lines dropped: output keeps the last {} KiB]",
+                self.dropped,
+                self.cap / 1024
+            ));
+        }
+        out.extend(self.lines);
+        out.join("\n")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn output_keeps_the_tail_and_says_so() {
+        let mut lines = CappedLines::new(2048);
+        for i in 0..1000 {
+            lines.push(format!("line {i:04}"));
+        }
+        let out = lines.finish();
+        assert!(out.starts_with("[") && out.contains("dropped"), "{out}");
+        assert!(out.ends_with("line 0999"));
+        assert!(out.len() < 2048 + 100);
+    }
 
     const NONCE: &str = "1f2e3d4c5b6a7988";
 
@@ -198,10 +257,7 @@ mod tests {
         );
         let ev = a.push(wire.as_bytes());
         assert_eq!(ev.len(), 6);
-        assert!(matches!(
-            ev[..5].iter().find(|e| !matches!(e, ConsoleEvent::Line(_))),
-            None
-        ));
+        assert!(ev[..5].iter().all(|e| matches!(e, ConsoleEvent::Line(_))));
         assert_eq!(lines(&ev[5..]), ["<|3BNone>"]);
     }
 
