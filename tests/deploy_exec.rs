@@ -1,6 +1,6 @@
 //! `ConsoleExecutor` end to end on loopback: the emulator in-process, the real client, a
-//! container's termproxy console, and on its PTY either a real `/bin/sh` (`--console-cmd`) or
-//! the emulator's own simulated shell. The same suite runs against both: exit codes, output
+//! container's termproxy console, and on its PTY a real `/bin/sh` or bash (`--console-cmd`),
+//! or the emulator's own simulated shell. The same suite runs against both: exit codes, output
 //! shapes (multi-line, long, no final newline, escapes, `\r` progress, sentinel look-alikes),
 //! `write_file` of binary data checked by `sha256sum`, a timeout that leaves the shell usable,
 //! and a console that closes mid-command.
@@ -199,6 +199,12 @@ async fn closes_mid_command(console_cmd: Option<&str>) {
 #[tokio::test]
 async fn real_sh_speaks_the_protocol() {
     suite(Some("/bin/sh")).await;
+}
+
+/// bash with readline, bracketed paste and history expansion, as `lxc-attach` usually gives.
+#[tokio::test]
+async fn real_bash_speaks_the_protocol() {
+    suite(Some("exec bash --norc --noprofile")).await;
 }
 
 #[tokio::test]

@@ -4,7 +4,10 @@
 //! stdin, the window size and signal handlers ([`tty`]).
 //!
 //! It reads lines in the PTY's cooked mode (the kernel echoes and edits), prints a Debian-like
-//! banner and a colored `root@<hostname>:~# ` prompt.
+//! banner and a colored `root@<hostname>:~# ` prompt (`$PS1` once set). Each line is parsed
+//! ([`parse`]) and run ([`interp`]): enough POSIX sh for `ConsoleExecutor`'s protocol and plain
+//! deploy scripts (variables, quoting, `;` `&&` `||` `|`, redirections, `printf`, `test`,
+//! `base64 -d`, `stty -echo`, ...); anything more prints `sh: ...: not supported` (status 2).
 
 mod builtins;
 pub mod commands;
