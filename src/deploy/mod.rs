@@ -6,12 +6,16 @@
 //! - [`place`]: which node, and why;
 //! - [`record`]: the journal's records (deployments, apps);
 //! - [`runner`]: the steps; [`rollback`]: undoing one;
-//! - [`exec`], [`executors`]: running commands inside a container; [`scripts`]: which.
+//! - [`exec`], [`executors`], [`console_exec`]: running commands inside a container (the
+//!   termproxy console by default, [`fake_exec`] in tests); [`scripts`]: which.
 
+pub mod console_exec;
+pub mod console_lines;
 pub mod edit_env;
 pub mod env;
 pub mod exec;
 pub mod executors;
+pub mod fake_exec;
 pub mod place;
 pub mod reconcile;
 pub mod record;
@@ -19,6 +23,7 @@ pub mod request;
 pub mod rollback;
 pub mod runner;
 pub mod scripts;
+pub mod shell_quote;
 pub mod update;
 
 pub use executors::{ExecutorFactory, SharedExecutors};

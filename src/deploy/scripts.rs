@@ -13,10 +13,7 @@ pub fn compose_path(name: &str) -> String {
     format!("{}/compose.json", app_dir(name))
 }
 
-/// Quote `s` for POSIX sh.
-pub fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
+pub use super::shell_quote::quote;
 
 /// The template file name prefix for an OS family (the newest match is used). Debian 13:
 /// its `docker-compose` package is the v2 plugin that `docker compose` needs.

@@ -1,7 +1,9 @@
-//! Command lines of the simulated shell: words, quotes, `$VAR`, `;`/`&&`/`||`, and the
-//! built-in commands. Pure apart from the [`Terminal`] it is given, so it is tested without a
-//! PTY. Output uses `\n`; the PTY's `onlcr` turns it into `\r\n` on the wire.
+//! The simulated shell's state and its table of commands (the language itself lives in
+//! [`super::parse`] and [`super::interp`], more commands in [`super::builtins`]). Pure apart
+//! from the [`Terminal`] it is given, so it is tested without a PTY. Output uses `\n`; the
+//! PTY's `onlcr` turns it into `\r\n` on the wire.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use super::fs::{FakeFs, Node, resolve};
@@ -20,6 +22,10 @@ pub trait Terminal {
     fn now(&self) -> i64;
     /// Sleep, returning early (false) on Ctrl-C.
     fn sleep(&self, seconds: f64) -> bool;
+    /// Turns the terminal's echo on or off (`stty echo`/`-echo`); false without a terminal.
+    fn set_echo(&self, _on: bool) -> bool {
+        false
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +43,8 @@ pub struct Shell {
     pub cwd: String,
     pub status: i32,
     pub fs: FakeFs,
+    /// Shell variables set by `NAME=value` and `export` (`PS1` replaces the prompt).
+    pub vars: BTreeMap<String, String>,
 }
 
 impl Shell {
@@ -53,11 +61,15 @@ impl Shell {
             cwd: home.clone(),
             home,
             status: 0,
+            vars: BTreeMap::new(),
         }
     }
 
-    /// `root@host:~# ` with Debian's colors.
+    /// `root@host:~# ` with Debian's colors, or `$PS1` once set (taken literally).
     pub fn prompt(&self) -> String {
+        if let Some(ps1) = self.vars.get("PS1") {
+            return ps1.clone();
+        }
         let sigil = if self.user == "root" { '#' } else { '$' };
         format!(
             "{GREEN}{}@{}{RESET}:{BLUE}{}{RESET}{sigil} ",
@@ -79,27 +91,13 @@ impl Shell {
 
     /// Run one input line.
     pub fn run_line(&mut self, line: &str, out: &mut dyn Write, term: &dyn Terminal) -> Flow {
-        for (words, join) in parse(line) {
-            let run = match join {
-                Join::Always => true,
-                Join::IfOk => self.status == 0,
-                Join::IfFailed => self.status != 0,
-            };
-            if !run || words.is_empty() {
-                continue;
-            }
-            let words: Vec<String> = words.iter().map(|w| self.expand(w)).collect();
-            match self.command(&words, out, term) {
-                Ok(status) => self.status = status,
-                Err(code) => return Flow::Exit(code),
-            }
-        }
+        let flow = self.run_script_line(line, out, term);
         let _ = out.flush();
-        Flow::Continue
+        flow
     }
 
     /// One command; `Err(code)` means `exit`.
-    fn command(
+    pub(super) fn command(
         &mut self,
         words: &[String],
         out: &mut dyn Write,
@@ -131,7 +129,6 @@ impl Shell {
             }
             "cd" => self.cd(&args, out),
             "ls" => self.ls(&args, out),
-            "cat" => self.cat(&args, out),
             "hostname" => say(out, &self.hostname),
             "whoami" => say(out, &self.user),
             "id" => say(
@@ -151,23 +148,6 @@ impl Shell {
                 let _ = out.write_all(b"\x1b[H\x1b[2J");
                 0
             }
-            "stty" => match args.as_slice() {
-                ["size"] => match term.size() {
-                    Some((rows, cols)) => say(out, &format!("{rows} {cols}")),
-                    None => {
-                        let _ = writeln!(
-                            out,
-                            "stty: 'standard input': Inappropriate ioctl for device"
-                        );
-                        1
-                    }
-                },
-                [] => say(out, "speed 38400 baud; line = 0;\n-brkint -imaxbel iutf8"),
-                [other, ..] => {
-                    let _ = writeln!(out, "stty: invalid argument '{other}'");
-                    1
-                }
-            },
             "sleep" => match args.first().and_then(|a| a.parse::<f64>().ok()) {
                 Some(seconds) if seconds >= 0.0 => {
                     if term.sleep(seconds.min(3600.0)) {
@@ -266,20 +246,6 @@ impl Shell {
         status
     }
 
-    fn cat(&self, args: &[&str], out: &mut dyn Write) -> i32 {
-        let mut status = 0;
-        for arg in args {
-            match self.fs.get(&resolve(&self.cwd, &self.home, arg)) {
-                Some(Node::File(content)) => {
-                    let _ = out.write_all(content.as_bytes());
-                }
-                Some(Node::Dir) => status = fail(out, &format!("cat: {arg}: Is a directory")),
-                None => status = fail(out, &format!("cat: {arg}: No such file or directory")),
-            }
-        }
-        status
-    }
-
     fn uname(&self, args: &[&str], out: &mut dyn Write) -> i32 {
         let line = match args.first().copied() {
             None | Some("-s") => "Linux".to_string(),
@@ -344,18 +310,16 @@ root         431  0.0  0.0   9884  3200 pts/0    R+   09:21   0:00 ps aux\n",
         ]
     }
 
-    fn expand(&self, word: &Word) -> String {
-        word.iter()
-            .map(|piece| match piece {
-                Piece::Text(text) => text.clone(),
-                Piece::Var(name) => self.var(name),
-            })
-            .collect()
-    }
-
-    fn var(&self, name: &str) -> String {
+    /// The value of `$name` (unset is empty).
+    pub(super) fn var(&self, name: &str) -> String {
+        if let Some(value) = self.vars.get(name) {
+            return value.clone();
+        }
         match name {
             "?" => self.status.to_string(),
+            "$" => "412".into(),
+            "#" => "0".into(),
+            "0" => "-bash".into(),
             "PWD" => self.cwd.clone(),
             "HOME" => self.home.clone(),
             "USER" | "LOGNAME" => self.user.clone(),
@@ -371,7 +335,10 @@ const HELP: &str = "Simulated shell (Proximity emulator). Commands:
   help  ls [-l] [-a] [path]  cat <file>  cd [dir]  pwd  echo [-n] ...
   uname [-a]  hostname  whoami  id  ps [aux]  env  date  clear
   stty size  sleep <s>  true  false  exit [code]
-Lines may chain commands with ; && ||, quote with ' or \", and use $? $HOME $PWD.
+  printf  test [  export  unset  command -v  sh -c  mkdir  chmod  rm  touch
+  grep  head  tail  wc  base64  sha256sum
+Lines may chain commands with ; && || |, quote with ' or \", use $? $VAR \"$VAR\",
+NAME=value, and redirect with > >> < 2>&1 2>/dev/null.
 ";
 
 fn say(out: &mut dyn Write, line: &str) -> i32 {
@@ -382,114 +349,6 @@ fn say(out: &mut dyn Write, line: &str) -> i32 {
 fn fail(out: &mut dyn Write, line: &str) -> i32 {
     let _ = writeln!(out, "{line}");
     1
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Join {
-    Always,
-    IfOk,
-    IfFailed,
-}
-
-/// Part of a word: literal text, or a `$NAME` expanded when its command runs (so that
-/// `false; echo $?` sees the status of `false`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Piece {
-    Text(String),
-    Var(String),
-}
-
-type Word = Vec<Piece>;
-
-fn push_char(word: &mut Word, c: char) {
-    match word.last_mut() {
-        Some(Piece::Text(text)) => text.push(c),
-        _ => word.push(Piece::Text(c.to_string())),
-    }
-}
-
-/// Split a line into commands (with how each joins the previous one) of unexpanded words.
-fn parse(line: &str) -> Vec<(Vec<Word>, Join)> {
-    let mut commands = Vec::new();
-    let mut words: Vec<Word> = Vec::new();
-    let mut word: Word = Vec::new();
-    let mut in_word = false;
-    let mut join = Join::Always;
-    let mut chars = line.chars().peekable();
-    let mut quote: Option<char> = None;
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some('\''), c) => push_char(&mut word, c),
-            (_, '$') => {
-                let mut name = String::new();
-                if chars.peek() == Some(&'?') {
-                    chars.next();
-                    name.push('?');
-                } else {
-                    while let Some(&n) = chars.peek() {
-                        if n.is_ascii_alphanumeric() || n == '_' {
-                            name.push(n);
-                            chars.next();
-                        } else {
-                            break;
-                        }
-                    }
-                }
-                if name.is_empty() {
-                    push_char(&mut word, '$');
-                } else {
-                    word.push(Piece::Var(name));
-                }
-                in_word = true;
-            }
-            (_, '\\') => {
-                if let Some(next) = chars.next() {
-                    push_char(&mut word, next);
-                }
-                in_word = true;
-            }
-            (Some(_), c) => push_char(&mut word, c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                in_word = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            (None, ';' | '&' | '|') => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-                let next_join = match c {
-                    '&' if chars.peek() == Some(&'&') => {
-                        chars.next();
-                        Join::IfOk
-                    }
-                    '|' if chars.peek() == Some(&'|') => {
-                        chars.next();
-                        Join::IfFailed
-                    }
-                    _ => Join::Always,
-                };
-                commands.push((std::mem::take(&mut words), join));
-                join = next_join;
-            }
-            (None, c) => {
-                push_char(&mut word, c);
-                in_word = true;
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
-    commands.push((words, join));
-    commands
 }
 
 /// `date`'s default format in UTC: `Sun Nov 29 15:15:14 UTC 2026`.

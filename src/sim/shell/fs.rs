@@ -1,5 +1,6 @@
-//! The simulated shell's filesystem: a small, read-only, in-memory tree built from the guest's
-//! hostname and kind. Nothing here ever reads or writes the host's files.
+//! The simulated shell's filesystem: a small in-memory tree built from the guest's hostname and
+//! kind, which commands can write to (`write`, `mkdir_p`, `remove`). Nothing here ever reads or
+//! writes the host's files. Files hold bytes; modes and owners are not kept.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +10,20 @@ pub const SYSLOG_LINES: usize = 300;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
     Dir,
-    File(String),
+    File(Vec<u8>),
+}
+
+/// Why a change to the tree failed; `Display` is the coreutils wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum FsError {
+    #[error("No such file or directory")]
+    NotFound,
+    #[error("Not a directory")]
+    NotADirectory,
+    #[error("Is a directory")]
+    IsADirectory,
+    #[error("File exists")]
+    Exists,
 }
 
 /// Absolute, normalized paths (`/`, `/etc`, `/etc/hostname`) to nodes.
@@ -78,7 +92,90 @@ impl FakeFs {
 
     fn add_file(&mut self, path: &str, content: &str) {
         self.nodes
-            .insert(path.to_string(), Node::File(content.to_string()));
+            .insert(path.to_string(), Node::File(content.as_bytes().to_vec()));
+    }
+
+    /// The bytes of the file at `path` (absolute, normalized), if it is a file.
+    pub fn read(&self, path: &str) -> Option<&[u8]> {
+        match self.nodes.get(path) {
+            Some(Node::File(data)) => Some(data),
+            _ => None,
+        }
+    }
+
+    /// Creates or replaces (`append` false) or extends (`append` true) the file at `path`;
+    /// its parent must be a directory.
+    pub fn write(&mut self, path: &str, data: &[u8], append: bool) -> Result<(), FsError> {
+        match self.nodes.get(parent_of(path)) {
+            None => return Err(FsError::NotFound),
+            Some(Node::File(_)) => return Err(FsError::NotADirectory),
+            Some(Node::Dir) => {}
+        }
+        match self.nodes.get_mut(path) {
+            Some(Node::Dir) => Err(FsError::IsADirectory),
+            Some(Node::File(old)) if append => {
+                old.extend_from_slice(data);
+                Ok(())
+            }
+            _ => {
+                self.nodes
+                    .insert(path.to_string(), Node::File(data.to_vec()));
+                Ok(())
+            }
+        }
+    }
+
+    /// `mkdir`: the parent must exist, `path` must not.
+    pub fn mkdir(&mut self, path: &str) -> Result<(), FsError> {
+        if self.nodes.contains_key(path) {
+            return Err(FsError::Exists);
+        }
+        match self.nodes.get(parent_of(path)) {
+            Some(Node::Dir) => {
+                self.nodes.insert(path.to_string(), Node::Dir);
+                Ok(())
+            }
+            Some(Node::File(_)) => Err(FsError::NotADirectory),
+            None => Err(FsError::NotFound),
+        }
+    }
+
+    /// `mkdir -p`: every missing directory on the way; fails on a file in the way.
+    pub fn mkdir_p(&mut self, path: &str) -> Result<(), FsError> {
+        let mut at = String::new();
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            at.push('/');
+            at.push_str(part);
+            match self.nodes.get(&at) {
+                Some(Node::Dir) => {}
+                Some(Node::File(_)) => return Err(FsError::NotADirectory),
+                None => {
+                    self.nodes.insert(at.clone(), Node::Dir);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes a file, or a directory (with everything under it only when `recursive`).
+    pub fn remove(&mut self, path: &str, recursive: bool) -> Result<(), FsError> {
+        match self.nodes.get(path) {
+            None => Err(FsError::NotFound),
+            Some(Node::File(_)) => {
+                self.nodes.remove(path);
+                Ok(())
+            }
+            Some(Node::Dir) => {
+                // `rm` without `-r` refuses any directory; nothing removes `/`.
+                if path == "/" || !recursive {
+                    return Err(FsError::IsADirectory);
+                }
+                let prefix = format!("{path}/");
+                self.nodes
+                    .retain(|p, _| p != path && !p.starts_with(&prefix));
+                Ok(())
+            }
+        }
     }
 
     pub fn get(&self, path: &str) -> Option<&Node> {
@@ -100,6 +197,14 @@ impl FakeFs {
                 (!name.is_empty() && !name.contains('/')).then_some((name, node))
             })
             .collect()
+    }
+}
+
+/// The parent of an absolute, normalized path (`/a/b` -> `/a`, `/a` -> `/`).
+pub fn parent_of(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(0) | None => "/",
+        Some(i) => &path[..i],
     }
 }
 
@@ -248,7 +353,9 @@ mod tests {
     fn tree_has_the_promised_files() {
         let fs = FakeFs::new("web1", "/root", false);
         assert_eq!(fs.get("/etc/hostname"), Some(&Node::File("web1\n".into())));
-        assert!(matches!(fs.get("/etc/os-release"), Some(Node::File(s)) if s.contains("bookworm")));
+        assert!(
+            matches!(fs.read("/etc/os-release"), Some(s) if s.windows(8).any(|w| w == b"bookworm"))
+        );
         assert_eq!(fs.get("/var/log"), Some(&Node::Dir));
         assert!(fs.get("/etc/pve").is_none(), "containers have no /etc/pve");
         let names: Vec<&str> = fs.children("/").iter().map(|(n, _)| *n).collect();
@@ -261,11 +368,35 @@ mod tests {
     }
 
     #[test]
+    fn writes_dirs_and_removal() {
+        let mut fs = FakeFs::new("web1", "/root", false);
+        assert_eq!(fs.write("/nope/x", b"a", false), Err(FsError::NotFound));
+        assert_eq!(fs.write("/etc", b"a", false), Err(FsError::IsADirectory));
+        assert_eq!(
+            fs.write("/etc/hostname/x", b"a", false),
+            Err(FsError::NotADirectory)
+        );
+        fs.mkdir_p("/opt/app/conf").unwrap();
+        fs.write("/opt/app/conf/a", b"\x00\xff", false).unwrap();
+        fs.write("/opt/app/conf/a", b"!", true).unwrap();
+        assert_eq!(fs.read("/opt/app/conf/a"), Some(&b"\x00\xff!"[..]));
+        assert_eq!(fs.mkdir("/opt/app"), Err(FsError::Exists));
+        assert_eq!(fs.mkdir_p("/etc/hostname/x"), Err(FsError::NotADirectory));
+        assert_eq!(fs.remove("/opt", false), Err(FsError::IsADirectory));
+        fs.remove("/opt", true).unwrap();
+        assert!(fs.get("/opt/app/conf/a").is_none() && fs.get("/opt").is_none());
+        assert_eq!(fs.remove("/opt", true), Err(FsError::NotFound));
+        assert_eq!(parent_of("/a/b"), "/a");
+        assert_eq!(parent_of("/a"), "/");
+    }
+
+    #[test]
     fn syslog_is_long_and_numbered() {
         let fs = FakeFs::new("web1", "/root", false);
-        let Some(Node::File(log)) = fs.get("/var/log/syslog") else {
+        let Some(log) = fs.read("/var/log/syslog") else {
             panic!("no syslog");
         };
+        let log = String::from_utf8_lossy(log);
         assert_eq!(log.lines().count(), SYSLOG_LINES);
         assert!(log.lines().last().unwrap().contains("line 300"));
     }

@@ -4,10 +4,17 @@
 //! stdin, the window size and signal handlers ([`tty`]).
 //!
 //! It reads lines in the PTY's cooked mode (the kernel echoes and edits), prints a Debian-like
-//! banner and a colored `root@<hostname>:~# ` prompt.
+//! banner and a colored `root@<hostname>:~# ` prompt (`$PS1` once set). Each line is parsed
+//! ([`parse`]) and run ([`interp`]): enough POSIX sh for `ConsoleExecutor`'s protocol and plain
+//! deploy scripts (variables, quoting, `;` `&&` `||` `|`, redirections, `printf`, `test`,
+//! `base64 -d`, `stty -echo`, ...); anything more prints `sh: ...: not supported` (status 2).
 
+mod builtins;
 pub mod commands;
 pub mod fs;
+mod interp;
+mod parse;
+mod printf;
 mod tty;
 
 use std::io::Write;
@@ -40,6 +47,10 @@ impl Terminal for PtyTerminal {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| i64::try_from(d.as_secs()).unwrap_or(0))
             .unwrap_or(0)
+    }
+
+    fn set_echo(&self, on: bool) -> bool {
+        tty::set_echo(on)
     }
 
     fn sleep(&self, seconds: f64) -> bool {

@@ -1,5 +1,6 @@
 //! The few terminal calls the simulated shell makes on its own stdin: a line read that Ctrl-C
-//! can interrupt, and the window size (`TIOCGWINSZ`), so `stty size` follows PTY resizes.
+//! can interrupt, the window size (`TIOCGWINSZ`), so `stty size` follows PTY resizes, and the
+//! `ECHO` flag (`stty -echo`: the kernel echoes input in cooked mode, not the shell).
 //! Only file descriptor 0 is touched; no host files are opened.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -94,5 +95,22 @@ pub fn window_size() -> Option<(u16, u16)> {
         } else {
             None
         }
+    }
+}
+
+/// Turns the kernel's echo of typed input on or off; false when stdin is not a terminal.
+pub fn set_echo(on: bool) -> bool {
+    // SAFETY: tcgetattr/tcsetattr on fd 0 with a termios struct we own.
+    unsafe {
+        let mut mode: libc::termios = std::mem::zeroed();
+        if libc::tcgetattr(0, &mut mode) != 0 {
+            return false;
+        }
+        if on {
+            mode.c_lflag |= libc::ECHO;
+        } else {
+            mode.c_lflag &= !libc::ECHO;
+        }
+        libc::tcsetattr(0, libc::TCSANOW, &mode) == 0
     }
 }
