@@ -168,6 +168,7 @@ fn check_services(app: &AppSpec) -> Result<(), RuleError> {
     }
     let declared: BTreeSet<&str> = app.env.iter().map(|v| v.key.as_str()).collect();
     let names: BTreeSet<&str> = app.services.iter().map(|s| s.name.as_str()).collect();
+    // Names first: a later rule (depends_on) refers to them.
     let mut seen = BTreeSet::new();
     for (i, svc) in app.services.iter().enumerate() {
         let p = root.key("services").index(i);
@@ -180,6 +181,9 @@ fn check_services(app: &AppSpec) -> Result<(), RuleError> {
         if !seen.insert(svc.name.as_str()) {
             return Err((p.key("name"), format!("service `{}` is declared twice", svc.name)));
         }
+    }
+    for (i, svc) in app.services.iter().enumerate() {
+        let p = root.key("services").index(i);
         if svc.image.trim().is_empty() || svc.image.chars().any(char::is_whitespace) {
             return Err((p.key("image"), format!("`{}` is not an image reference", svc.image)));
         }
