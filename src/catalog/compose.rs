@@ -68,7 +68,10 @@ struct BindMount {
 }
 
 /// The compose file (JSON) of `app` with every `${KEY}` replaced from `values`.
-pub fn compose_file(app: &AppSpec, values: &BTreeMap<String, String>) -> Result<String, ComposeError> {
+pub fn compose_file(
+    app: &AppSpec,
+    values: &BTreeMap<String, String>,
+) -> Result<String, ComposeError> {
     let mut services = BTreeMap::new();
     for svc in &app.services {
         services.insert(svc.name.clone(), compose_service(app, svc, values)?);

@@ -61,7 +61,10 @@ fn demo() -> AppSpec {
 }
 
 fn values(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 #[test]
@@ -72,7 +75,10 @@ fn compose_has_every_part() {
     let web = &json["services"]["web"];
     assert_eq!(web["image"], "demo/web:1");
     assert_eq!(web["restart"], "unless-stopped");
-    assert_eq!(web["ports"], serde_json::json!(["8080:80/tcp", "53:53/udp"]));
+    assert_eq!(
+        web["ports"],
+        serde_json::json!(["8080:80/tcp", "53:53/udp"])
+    );
     assert_eq!(
         web["volumes"],
         serde_json::json!([{"type": "bind", "source": "/opt/proximity/demo/data/data", "target": "/var/lib/demo"}])
@@ -82,7 +88,10 @@ fn compose_has_every_part() {
     assert_eq!(web["environment"]["TEXT"], "hi, ann! costs $$5");
     assert_eq!(web["command"], serde_json::json!(["serve", "--name=ann"]));
     assert_eq!(web["depends_on"], serde_json::json!(["db"]));
-    assert_eq!(json["services"]["db"]["environment"]["POSTGRES_PASSWORD"], "pw");
+    assert_eq!(
+        json["services"]["db"]["environment"]["POSTGRES_PASSWORD"],
+        "pw"
+    );
     assert!(json["services"]["db"].get("ports").is_none());
 }
 
@@ -105,7 +114,12 @@ fn resolve_env_fills_defaults_and_generates_secrets() {
     let again = resolve_env(&demo(), &values(&[("NAME", "ann")]), &mut rng).unwrap();
     assert_ne!(again["DB_PASSWORD"], *pw, "secrets are random");
     // A value the user gives wins over the generator.
-    let given = resolve_env(&demo(), &values(&[("NAME", "a"), ("DB_PASSWORD", "mine")]), &mut rng).unwrap();
+    let given = resolve_env(
+        &demo(),
+        &values(&[("NAME", "a"), ("DB_PASSWORD", "mine")]),
+        &mut rng,
+    )
+    .unwrap();
     assert_eq!(given["DB_PASSWORD"], "mine");
 }
 

@@ -104,7 +104,9 @@ impl<'i> Locator<'i> {
                     value = Some(v.get_ref());
                 }
                 Seg::Index(i) => {
-                    let Some(DeValue::Array(a)) = value else { break };
+                    let Some(DeValue::Array(a)) = value else {
+                        break;
+                    };
                     let Some(v) = a.get(*i) else { break };
                     offset = v.span().start;
                     value = Some(v.get_ref());
@@ -171,7 +173,11 @@ mod tests {
 
     #[test]
     fn key_paths_print_dotted_with_indexes() {
-        let p = KeyPath::default().key("services").index(1).key("ports").index(0);
+        let p = KeyPath::default()
+            .key("services")
+            .index(1)
+            .key("ports")
+            .index(0);
         assert_eq!(p.key("host").to_string(), "services[1].ports[0].host");
         assert_eq!(KeyPath::default().to_string(), "-");
     }

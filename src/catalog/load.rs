@@ -118,8 +118,10 @@ impl Catalog {
     }
 }
 
-/// Rank `apps` against `query` (nucleo, smart case). Name and id weigh most, then tags and
-/// category, then the description.
+/// Rank `apps` against `query` (nucleo, smart case). The words found as they are typed in
+/// the name or id weigh most, then in the tags or category, then a fuzzy match of the
+/// name or id, then the words in the description. Fuzzy matching is kept to the short
+/// name and id: over tags and prose it finds the letters of any short query somewhere.
 pub fn search_apps<'a>(apps: impl Iterator<Item = &'a AppSpec>, query: &str) -> Vec<&'a AppSpec> {
     let mut all: Vec<&AppSpec> = apps.collect();
     if query.trim().is_empty() {
@@ -127,8 +129,6 @@ pub fn search_apps<'a>(apps: impl Iterator<Item = &'a AppSpec>, query: &str) -> 
         return all;
     }
     let fuzzy = Pattern::parse(query, CaseMatching::Smart, Normalization::Smart);
-    // The description is long prose: a fuzzy match there finds letters everywhere, so it
-    // only counts when the words appear as substrings.
     let exact = Pattern::new(
         query,
         CaseMatching::Smart,
@@ -140,14 +140,14 @@ pub fn search_apps<'a>(apps: impl Iterator<Item = &'a AppSpec>, query: &str) -> 
     let mut scored: Vec<(u32, &AppSpec)> = all
         .into_iter()
         .filter_map(|app| {
-            let mut score = |p: &Pattern, text: &str| {
-                p.score(Utf32Str::new(text, &mut buf), &mut matcher)
-            };
+            let mut score =
+                |p: &Pattern, text: &str| p.score(Utf32Str::new(text, &mut buf), &mut matcher);
             let head = format!("{} {}", app.name, app.id);
             let labels = format!("{} {}", app.tags.join(" "), app.category);
             let best = [
-                score(&fuzzy, &head).map(|s| s * 4),
-                score(&fuzzy, &labels).map(|s| s * 2),
+                score(&exact, &head).map(|s| s * 8),
+                score(&exact, &labels).map(|s| s * 6),
+                score(&fuzzy, &head).map(|s| s * 2),
                 score(&exact, &app.description),
             ]
             .into_iter()

@@ -13,7 +13,11 @@ pub type RuleError = (KeyPath, String);
 
 /// `[a-z0-9][a-z0-9-]*`: app ids (also Proxmox tags and host paths).
 pub fn is_app_id(s: &str) -> bool {
-    charset(s, |c| c.is_ascii_lowercase() || c.is_ascii_digit(), |c| c == '-')
+    charset(
+        s,
+        |c| c.is_ascii_lowercase() || c.is_ascii_digit(),
+        |c| c == '-',
+    )
 }
 
 /// `[A-Z_][A-Z0-9_]*`: variable keys.
@@ -87,7 +91,10 @@ pub fn validate(app: &AppSpec, stem: &str) -> Result<(), RuleError> {
     if !is_app_id(&app.id) {
         return fail(
             root.key("id"),
-            format!("`{}` is not a valid id (a-z, 0-9 and -, not starting with -)", app.id),
+            format!(
+                "`{}` is not a valid id (a-z, 0-9 and -, not starting with -)",
+                app.id
+            ),
         );
     }
     if app.id != stem {
@@ -106,9 +113,26 @@ pub fn validate(app: &AppSpec, stem: &str) -> Result<(), RuleError> {
             return fail(root.key(key), "must not be empty".into());
         }
     }
+    // Everything shown on a screen must be free of escape sequences and controls.
+    let shown = [
+        ("name", &app.name),
+        ("category", &app.category),
+        ("description", &app.description),
+        ("version", &app.version),
+        ("docs", &app.docs),
+        ("icon", &app.icon),
+    ];
+    for (key, value) in shown {
+        if !crate::text::is_clean(value) {
+            return fail(root.key(key), "contains control characters".into());
+        }
+    }
     for (i, tag) in app.tags.iter().enumerate() {
-        if tag.trim().is_empty() || tag.chars().any(char::is_whitespace) {
-            return fail(root.key("tags").index(i), format!("`{tag}` is not one word"));
+        if tag.trim().is_empty() || tag.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return fail(
+                root.key("tags").index(i),
+                format!("`{tag}` is not one word"),
+            );
         }
     }
     if !app.docs.starts_with("https://") || app.docs.len() <= "https://".len() {
@@ -145,11 +169,21 @@ fn check_env(app: &AppSpec) -> Result<(), RuleError> {
         if !is_env_key(&var.key) {
             return Err((
                 p.key("key"),
-                format!("`{}` is not a valid key (A-Z, 0-9 and _, not starting with a digit)", var.key),
+                format!(
+                    "`{}` is not a valid key (A-Z, 0-9 and _, not starting with a digit)",
+                    var.key
+                ),
             ));
         }
         if !seen.insert(var.key.as_str()) {
             return Err((p.key("key"), format!("`{}` is declared twice", var.key)));
+        }
+        let texts = [
+            var.description.as_str(),
+            var.default.as_deref().unwrap_or(""),
+        ];
+        if !texts.iter().all(|t| crate::text::is_clean(t)) {
+            return Err((p.key("description"), "contains control characters".into()));
         }
         if var.description.trim().is_empty() {
             return Err((p.key("description"), "must not be empty".into()));
@@ -164,7 +198,10 @@ fn check_env(app: &AppSpec) -> Result<(), RuleError> {
 fn check_services(app: &AppSpec) -> Result<(), RuleError> {
     let root = KeyPath::default();
     if app.services.is_empty() {
-        return Err((root.key("services"), "at least one service is needed".into()));
+        return Err((
+            root.key("services"),
+            "at least one service is needed".into(),
+        ));
     }
     let declared: BTreeSet<&str> = app.env.iter().map(|v| v.key.as_str()).collect();
     let names: BTreeSet<&str> = app.services.iter().map(|s| s.name.as_str()).collect();
@@ -175,17 +212,26 @@ fn check_services(app: &AppSpec) -> Result<(), RuleError> {
         if !is_service_name(&svc.name) {
             return Err((
                 p.key("name"),
-                format!("`{}` is not a valid service name (a-z, 0-9, _ and -)", svc.name),
+                format!(
+                    "`{}` is not a valid service name (a-z, 0-9, _ and -)",
+                    svc.name
+                ),
             ));
         }
         if !seen.insert(svc.name.as_str()) {
-            return Err((p.key("name"), format!("service `{}` is declared twice", svc.name)));
+            return Err((
+                p.key("name"),
+                format!("service `{}` is declared twice", svc.name),
+            ));
         }
     }
     for (i, svc) in app.services.iter().enumerate() {
         let p = root.key("services").index(i);
         if svc.image.trim().is_empty() || svc.image.chars().any(char::is_whitespace) {
-            return Err((p.key("image"), format!("`{}` is not an image reference", svc.image)));
+            return Err((
+                p.key("image"),
+                format!("`{}` is not an image reference", svc.image),
+            ));
         }
         for (j, port) in svc.ports.iter().enumerate() {
             let pp = p.key("ports").index(j);
@@ -201,7 +247,10 @@ fn check_services(app: &AppSpec) -> Result<(), RuleError> {
             if !is_service_name(&vol.name) {
                 return Err((
                     vp.key("name"),
-                    format!("`{}` is not a valid volume name (a-z, 0-9, _ and -)", vol.name),
+                    format!(
+                        "`{}` is not a valid volume name (a-z, 0-9, _ and -)",
+                        vol.name
+                    ),
                 ));
             }
             if !vol.target.starts_with('/') {
@@ -236,7 +285,9 @@ fn check_refs(value: &str, declared: &BTreeSet<&str>) -> Result<(), String> {
         if let Piece::Var(name) = piece
             && !declared.contains(name)
         {
-            return Err(format!("`${{{name}}}` names no variable declared in [[env]]"));
+            return Err(format!(
+                "`${{{name}}}` names no variable declared in [[env]]"
+            ));
         }
     }
     Ok(())
@@ -251,7 +302,11 @@ fn check_ports(app: &AppSpec) -> Result<(), RuleError> {
         for (j, port) in svc.ports.iter().enumerate() {
             if !published.insert((port.host, port.protocol)) {
                 return Err((
-                    root.key("services").index(i).key("ports").index(j).key("host"),
+                    root.key("services")
+                        .index(i)
+                        .key("ports")
+                        .index(j)
+                        .key("host"),
                     format!("host port {} is published twice", port.host),
                 ));
             }
@@ -269,7 +324,10 @@ fn check_ports(app: &AppSpec) -> Result<(), RuleError> {
             ));
         }
         if !web.path.starts_with('/') {
-            return Err((root.key("web").key("path"), format!("`{}` does not start with /", web.path)));
+            return Err((
+                root.key("web").key("path"),
+                format!("`{}` does not start with /", web.path),
+            ));
         }
         if web.scheme != "http" && web.scheme != "https" {
             return Err((
@@ -280,7 +338,10 @@ fn check_ports(app: &AppSpec) -> Result<(), RuleError> {
     }
     let port = app.health.port();
     if port == 0 {
-        return Err((root.key("health").key("port"), "port 0 is not a port".into()));
+        return Err((
+            root.key("health").key("port"),
+            "port 0 is not a port".into(),
+        ));
     }
     if !tcp(port) {
         return Err((
@@ -291,7 +352,10 @@ fn check_ports(app: &AppSpec) -> Result<(), RuleError> {
     if let HealthCheck::Http { path, .. } = &app.health
         && !path.starts_with('/')
     {
-        return Err((root.key("health").key("path"), format!("`{path}` does not start with /")));
+        return Err((
+            root.key("health").key("path"),
+            format!("`{path}` does not start with /"),
+        ));
     }
     Ok(())
 }
