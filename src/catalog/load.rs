@@ -125,7 +125,7 @@ impl Catalog {
 pub fn search_apps<'a>(apps: impl Iterator<Item = &'a AppSpec>, query: &str) -> Vec<&'a AppSpec> {
     let mut all: Vec<&AppSpec> = apps.collect();
     if query.trim().is_empty() {
-        all.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        all.sort_by_key(|a| (a.name.to_lowercase(), a.id.clone()));
         return all;
     }
     let fuzzy = Pattern::parse(query, CaseMatching::Smart, Normalization::Smart);
