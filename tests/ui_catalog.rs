@@ -171,3 +171,13 @@ fn snapshot_catalog_searching() {
         app
     });
 }
+
+#[test]
+fn small_terminals_draw_without_panicking() {
+    for size in [(20, 5), (45, 10), (62, 12), (63, 6), (64, 7)] {
+        let mut app = rack_app(size);
+        typed(&mut app, "ga/nextcloud<Enter>JJJJ");
+        let text = screen(&app, size);
+        assert!(!text.is_empty());
+    }
+}

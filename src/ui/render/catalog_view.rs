@@ -26,12 +26,22 @@ fn list_widths(width: u16) -> (u16, u16) {
 }
 
 pub fn draw(v: &CatalogView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
-    if area.width < 40 || area.height < 6 {
+    let t = ctx.theme;
+    let (cw, aw) = list_widths(area.width);
+    if area.width < cw + aw + 20 || area.height < 6 {
+        // Below the 80x24 the product promises: say so rather than draw a mess.
+        buf.set_style(area, t.style(ThemeKey::Background));
+        put(
+            buf,
+            area.x,
+            area.y,
+            "catalog: the terminal is too small",
+            t.dim(),
+            area.width,
+        );
         return;
     }
-    let t = ctx.theme;
     buf.set_style(area, t.style(ThemeKey::Background));
-    let (cw, aw) = list_widths(area.width);
     let cats = Rect::new(area.x, area.y, cw, area.height);
     let apps_area = Rect::new(area.x + cw, area.y, aw, area.height);
     let detail = Rect::new(area.x + cw + aw, area.y, area.width - cw - aw, area.height);
