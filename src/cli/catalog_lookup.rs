@@ -1,12 +1,31 @@
-//! The catalog entry a command names. PLACEHOLDER until the catalog branch lands.
+//! The catalog entry a command names: the shipped catalog with the user's files over it
+//! (a bad user file is reported on stderr and skipped, as `proximity catalog` does).
 
 use super::CliError;
-use crate::catalog::AppSpec;
+use crate::catalog::{AppSpec, Catalog};
 use crate::paths::Paths;
+use crate::term::sanitize_line;
 
-pub fn find(_paths: &Paths, id: &str) -> Result<AppSpec, CliError> {
-    Err(CliError::new(format!(
-        "no app named {:?}: the catalog is not built yet",
-        crate::term::sanitize_line(id)
-    )))
+pub fn find(paths: &Paths, id: &str) -> Result<AppSpec, CliError> {
+    let (catalog, issues) = Catalog::load(Some(&Catalog::user_dir(paths)));
+    for issue in issues {
+        eprintln!("{}", sanitize_line(&issue.to_string()));
+    }
+    catalog.get(id).cloned().ok_or_else(|| {
+        let hints: Vec<String> = catalog
+            .search(id)
+            .into_iter()
+            .take(3)
+            .map(|a| a.id.clone())
+            .collect();
+        let hint = if hints.is_empty() {
+            "`proximity catalog` lists them".to_string()
+        } else {
+            format!("did you mean {}?", hints.join(", "))
+        };
+        CliError::new(format!(
+            "no app {:?} in the catalog: {hint}",
+            sanitize_line(id)
+        ))
+    })
 }

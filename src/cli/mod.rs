@@ -3,6 +3,7 @@
 //! Exit codes: 0 done, 1 error, 3 partial (`fleet::EXIT_PARTIAL`: some hosts did not answer,
 //! the others' output was printed).
 
+pub mod catalog_cmd;
 mod catalog_lookup;
 pub mod commands;
 pub mod console_raw;
@@ -48,6 +49,8 @@ pub enum Command {
     Nodes(JsonFlag),
     /// List recent tasks of every host (Proxmox's cluster task list).
     Tasks(TasksArgs),
+    /// List the app catalog (shipped and user entries), optionally fuzzy-searched.
+    Catalog(catalog_cmd::CatalogArgs),
     /// Start a guest and wait for the task.
     Start(TargetArg),
     /// Stop a guest (hard) and wait for the task.
@@ -339,6 +342,7 @@ async fn run(cli: Cli, paths: crate::paths::Paths) -> Result<ExitCode, CliError>
         Some(Command::Ls(f)) => fleet::ls(&scope, f.json).await,
         Some(Command::Nodes(f)) => fleet::nodes(&scope, f.json).await,
         Some(Command::Tasks(args)) => fleet::tasks(&scope, &args).await,
+        Some(Command::Catalog(args)) => catalog_cmd::run(&paths, &args),
         Some(Command::Start(t)) => fleet::power(&scope, &t.target, PowerOp::Start).await,
         Some(Command::Stop(t)) => fleet::power(&scope, &t.target, PowerOp::Stop).await,
         Some(Command::Shutdown(t)) => fleet::power(&scope, &t.target, PowerOp::Shutdown).await,

@@ -16,7 +16,8 @@ use crate::catalog::AppSpec;
 use crate::engine::JobCtx;
 
 /// The values a compose file holds for the app's variables: every service environment
-/// entry the catalog writes as exactly `${KEY}` gives KEY's value back.
+/// entry the catalog writes as exactly `${KEY}` gives KEY's value back (with compose's `$$`
+/// escape undone).
 pub fn recover_env(app: &AppSpec, compose: &Value) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for service in &app.services {
@@ -28,7 +29,9 @@ pub fn recover_env(app: &AppSpec, compose: &Value) -> BTreeMap<String, String> {
                 continue;
             };
             if let Some(v) = compose["services"][&service.name]["environment"][name].as_str() {
-                out.entry(key.to_string()).or_insert_with(|| v.to_string());
+                // The serializer writes `$` as `$$` (compose's escape): read back the value.
+                out.entry(key.to_string())
+                    .or_insert_with(|| v.replace("$$", "$"));
             }
         }
     }

@@ -4,9 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::request::DeployRefusal;
-use crate::catalog::AppSpec;
-
-const ALPHANUMERIC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+use crate::catalog::{AppSpec, EnvError};
 
 /// All values (for the compose file) and the non-secret ones (for the journal).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -15,69 +13,35 @@ pub struct ResolvedEnv {
     pub plain: BTreeMap<String, String>,
 }
 
-/// `length` random alphanumerics from the OS generator.
-pub fn generate_secret(length: usize) -> Result<String, getrandom::Error> {
-    let mut out = String::with_capacity(length);
-    let mut buf = [0u8; 64];
-    while out.len() < length {
-        getrandom::fill(&mut buf)?;
-        // 62 * 4 = 248: bytes at or above it are dropped so every character is equally likely.
-        for b in buf.iter().filter(|b| **b < 248) {
-            if out.len() == length {
-                break;
-            }
-            out.push(char::from(
-                ALPHANUMERIC[usize::from(*b) % ALPHANUMERIC.len()],
-            ));
-        }
-    }
-    Ok(out)
-}
-
-/// Resolve `user` values against `app`'s variables: unknown keys and missing required
-/// values are refused by name; empty secrets are generated; the rest take their defaults.
+/// Resolve `user` values against `app`'s variables (the catalog's rules: unknown keys and
+/// missing required values refused by name, empty secrets generated from the OS-seeded
+/// generator, defaults for the rest) and split off what may be journaled.
 pub fn resolve_env(
     app: &AppSpec,
     user: &BTreeMap<String, String>,
 ) -> Result<ResolvedEnv, DeployRefusal> {
-    if let Some(key) = user.keys().find(|k| !app.env.iter().any(|v| &v.key == *k)) {
-        return Err(DeployRefusal::Env {
-            key: crate::text::clean_string(key),
+    let all = crate::catalog::resolve_env(app, user, &mut rand::rng()).map_err(|e| match e {
+        EnvError::Missing { key } => DeployRefusal::Env {
+            key,
+            reason: "required".into(),
+        },
+        EnvError::Unknown { key, .. } => DeployRefusal::Env {
+            key: crate::text::clean_string(&key),
             reason: format!("{} has no such variable", app.name),
+        },
+    })?;
+    if let Some(key) = all.iter().find(|(_, v)| v.contains('\0')).map(|(k, _)| k) {
+        return Err(DeployRefusal::Env {
+            key: key.clone(),
+            reason: "must not contain NUL".into(),
         });
     }
-    let mut out = ResolvedEnv::default();
-    for var in &app.env {
-        let given = user.get(&var.key).filter(|v| !v.is_empty());
-        let value = match (given, &var.default, var.secret_length) {
-            (Some(v), _, _) => v.clone(),
-            (None, _, Some(len)) => {
-                generate_secret(usize::from(len)).map_err(|e| DeployRefusal::Env {
-                    key: var.key.clone(),
-                    reason: format!("cannot generate a secret: {e}"),
-                })?
-            }
-            (None, Some(d), None) => d.clone(),
-            (None, None, None) if var.required => {
-                return Err(DeployRefusal::Env {
-                    key: var.key.clone(),
-                    reason: "required".into(),
-                });
-            }
-            (None, None, None) => String::new(),
-        };
-        if value.contains('\0') {
-            return Err(DeployRefusal::Env {
-                key: var.key.clone(),
-                reason: "must not contain NUL".into(),
-            });
-        }
-        if !var.is_secret() {
-            out.plain.insert(var.key.clone(), value.clone());
-        }
-        out.all.insert(var.key.clone(), value);
-    }
-    Ok(out)
+    let plain = all
+        .iter()
+        .filter(|(k, _)| !app.env.iter().any(|v| &v.key == *k && v.is_secret()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Ok(ResolvedEnv { all, plain })
 }
 
 #[cfg(test)]

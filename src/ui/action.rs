@@ -232,6 +232,11 @@ pub enum Effect {
     CancelTask {
         source: super::task_board::LogSource,
     },
+    /// Enter on an app of the catalog screen: start the deploy wizard for catalog id `app`
+    /// (for now the runner answers with a toast: the wizard is not built yet).
+    DeployApp {
+        app: String,
+    },
 }
 
 macro_rules! actions {
@@ -332,6 +337,9 @@ actions! {
     LogPrevMatch = "log_prev_match": "log: previous match",
     LogSave = "log_save": "log: save to a file",
     LogSplit = "log_split": "log: full screen / beside the rack",
+    Catalog = "catalog": "app catalog: browse and deploy apps",
+    DetailUp = "detail_up": "scroll the details up",
+    DetailDown = "detail_down": "scroll the details down",
 }
 
 impl Action {
@@ -380,6 +388,8 @@ impl Action {
                 | LogPrevMatch
                 | LogSave
                 | LogSplit
+                | DetailUp
+                | DetailDown
         )
     }
 }

@@ -58,6 +58,7 @@ impl App {
         let depth = ColorDepth::from_env();
         let known = cfg.themes.names().iter().any(|n| n == theme);
         let mut app = App::new(cfg.keymap, cfg.themes, theme, depth, now);
+        app.layers.catalog_dir = Some(config_dir.join("catalog"));
         for e in &cfg.errors {
             tracing::warn!("{e}");
             app.show_toast(e, true);

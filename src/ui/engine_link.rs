@@ -103,6 +103,10 @@ impl EffectRunner {
                 rows,
             } => engine.console_resize(session, cols, rows),
             Effect::CloseConsole { session } => engine.close_console(session),
+            Effect::DeployApp { app } => {
+                let text = format!("deploy {app}: the deploy wizard is not built yet");
+                let _ = inbox.try_send(AppEvent::Toast { text, error: false });
+            }
         }
     }
 }

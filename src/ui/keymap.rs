@@ -29,10 +29,12 @@ pub enum Context {
     Tasks,
     /// A log viewer, full screen or beside the rack.
     Log,
+    /// The catalog screen (categories, apps, deploy plan).
+    Catalog,
 }
 
 impl Context {
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 10] = [
         Context::Global,
         Context::Rack,
         Context::Hosts,
@@ -42,6 +44,7 @@ impl Context {
         Context::Copy,
         Context::Tasks,
         Context::Log,
+        Context::Catalog,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -54,6 +57,7 @@ impl Context {
             Context::Copy => "copy",
             Context::Tasks => "tasks",
             Context::Log => "log",
+            Context::Catalog => "catalog",
         }
     }
     fn from_name(s: &str) -> Option<Context> {
@@ -287,7 +291,7 @@ impl Keymap {
                 err(
                     section.span().start,
                     section.get_ref().clone(),
-                    "unknown context (expected global, rack, hosts, onboarding, settings, console, copy, tasks or log)".into(),
+                    "unknown context (expected global, rack, hosts, onboarding, settings, console, copy, tasks, log or catalog)".into(),
                 )
             })?;
             for (name, keys) in actions {

@@ -160,6 +160,8 @@ pub struct LayerStack {
     pane_focus: Option<usize>,
     /// Where saved logs go; the runtime sets `<state dir>/logs`.
     pub log_dir: PathBuf,
+    /// The user's catalog files (`<config dir>/catalog`); `None`: the shipped ones only.
+    pub catalog_dir: Option<PathBuf>,
 }
 
 impl Default for LayerStack {
@@ -169,6 +171,7 @@ impl Default for LayerStack {
             panes: Vec::new(),
             pane_focus: None,
             log_dir: PathBuf::from("logs"),
+            catalog_dir: None,
         }
     }
 }

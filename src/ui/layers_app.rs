@@ -155,6 +155,7 @@ impl App {
             | Action::Help
             | Action::Palette
             | Action::Tasks
+            | Action::Catalog
             | Action::FocusNext => self.update(action),
             _ => Vec::new(),
         }
@@ -245,6 +246,35 @@ impl App {
             self.layers.push(Box::new(TasksView::new(self.now)));
         }
         effects.push(Effect::RefreshTasks);
+        effects
+    }
+
+    /// `g a`: the catalog screen on top (the one already open, or a new one with the
+    /// catalog read now, so the user's edited files show); problems with the user's files
+    /// become a toast (the rest of the catalog stands).
+    pub fn open_catalog_view(&mut self) -> Vec<Effect> {
+        use super::catalog_view::CatalogView;
+        let on_top = self
+            .layers
+            .screens()
+            .last()
+            .is_some_and(|l| l.as_any().is::<CatalogView>());
+        if on_top {
+            return Vec::new();
+        }
+        let effects = self.layers.clear_screens();
+        let (view, issues) = CatalogView::load(self.layers.catalog_dir.as_deref());
+        self.layers.push(Box::new(view));
+        if let Some(first) = issues.first() {
+            for issue in &issues {
+                tracing::warn!("catalog: {issue}");
+            }
+            let more = match issues.len() {
+                1 => String::new(),
+                n => format!(" (and {} more)", n - 1),
+            };
+            self.show_toast(&format!("catalog: {first}{more}"), true);
+        }
         effects
     }
 

@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod app;
+pub mod catalog_view;
 pub mod color;
 pub mod config;
 pub mod confirm;

@@ -48,6 +48,7 @@ impl App {
             }
             Action::Demo => return vec![Effect::StartDemo],
             Action::Tasks => return self.open_tasks_view(),
+            Action::Catalog => return self.open_catalog_view(),
             Action::FocusNext => {
                 self.layers.cycle_focus();
                 return Vec::new();

@@ -329,8 +329,8 @@ async fn a_deployment_runs_every_step_and_leaves_a_managed_container() {
     let doc: serde_json::Value = serde_json::from_slice(compose).unwrap();
     assert_eq!(doc["services"]["web"]["image"], "traefik/whoami:v1.10");
     assert_eq!(
-        doc["services"]["web"]["environment"]["GREETING"], "hi 'there' $HOME",
-        "values reach compose unchanged"
+        doc["services"]["web"]["environment"]["GREETING"], "hi 'there' $$HOME",
+        "values reach compose as compose reads them (`$` escaped as `$$`)"
     );
     let secret = doc["services"]["db"]["environment"]["POSTGRES_PASSWORD"]
         .as_str()
@@ -778,7 +778,7 @@ async fn editing_variables_keeps_the_secrets_and_recreates_the_services() {
     let secret = before["services"]["db"]["environment"]["POSTGRES_PASSWORD"].clone();
 
     script.seen.lock().unwrap().clear();
-    let changes = BTreeMap::from([("GREETING".to_string(), "bonjour".to_string())]);
+    let changes = BTreeMap::from([("GREETING".to_string(), "bonjour $USER".to_string())]);
     let job = engine
         .edit_app_env("whoami", whoami_app(), changes)
         .unwrap();
@@ -787,8 +787,8 @@ async fn editing_variables_keeps_the_secrets_and_recreates_the_services() {
     let after: serde_json::Value =
         serde_json::from_slice(&script.files.lock().unwrap()[path]).unwrap();
     assert_eq!(
-        after["services"]["web"]["environment"]["GREETING"],
-        "bonjour"
+        after["services"]["web"]["environment"]["GREETING"], "bonjour $$USER",
+        "compose's escape for `$`"
     );
     assert_eq!(
         after["services"]["db"]["environment"]["POSTGRES_PASSWORD"], secret,
