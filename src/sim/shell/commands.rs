@@ -37,6 +37,8 @@ pub struct Shell {
     pub cwd: String,
     pub status: i32,
     pub fs: FakeFs,
+    /// Deployment state (packages, Docker, compose) kept between sessions.
+    pub apps: super::apps::AppsSession,
 }
 
 impl Shell {
@@ -53,6 +55,7 @@ impl Shell {
             cwd: home.clone(),
             home,
             status: 0,
+            apps: super::apps::AppsSession::default(),
         }
     }
 
@@ -107,6 +110,9 @@ impl Shell {
     ) -> Result<i32, i32> {
         let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
         let status = match words[0].as_str() {
+            name if super::apps::handles(name, &args) => {
+                super::apps::run(self, name, &args, out, term)
+            }
             "exit" | "logout" => {
                 let code = match args.first() {
                     None => self.status,
