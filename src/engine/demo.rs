@@ -21,6 +21,8 @@ pub async fn start_sim(
         drop_console_after_s: std::env::var("PROXIMITY_DEMO_CONSOLE_DROP_S")
             .ok()
             .and_then(|v| v.parse().ok()),
+        // The seeded apps' consoles and new deployments take seconds, like a real host.
+        deploy_timing: crate::sim::DeployTiming::Realistic,
         ..crate::sim::SimConfig::default()
     };
     let sim = crate::sim::start(config)

@@ -5,6 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::clock;
+use super::deploy_sim::DeployStep;
 use super::http::{ApiError, ApiResult, Params, Reply};
 use super::model::{Guest, GuestKind, check_lock};
 use super::state::Ctx;
@@ -200,6 +201,12 @@ pub fn power(ctx: &Ctx, node: &str, kind: GuestKind, vmid: u32, action: Power) -
             match action {
                 Power::Start => {
                     t.step().await?;
+                    if kind == GuestKind::Lxc && t.sim.fails(DeployStep::Start) {
+                        t.log(format!(
+                            "run_buffer: 571 Script exited with status 1\nlxc_init: 845 Failed to run lxc.hook.pre-start for container \"{vmid}\"\n__lxc_start: 2034 Failed to initialize container \"{vmid}\""
+                        ));
+                        return Err(format!("startup for container '{vmid}' failed"));
+                    }
                     set(Some(true), false)?;
                 }
                 Power::Stop => {

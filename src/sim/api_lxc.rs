@@ -302,6 +302,8 @@ pub fn destroy(ctx: &Ctx, node: &str, vmid: u32) -> ApiResult {
                 m.guests.remove(&vmid);
                 Ok::<(), ()>(())
             });
+            // Whatever ran inside the container goes with it.
+            t.sim.shell_state.remove(vmid);
             Ok(())
         },
     );
@@ -405,7 +407,13 @@ pub fn clone(ctx: &Ctx, node: &str, vmid: u32) -> ApiResult {
         }
         .await;
             match &r {
-                Ok(()) => release(&t, newid),
+                Ok(()) => {
+                    release(&t, newid);
+                    // A full clone copies the root filesystem, and with it what ran inside.
+                    let store = &t.sim.shell_state;
+                    store.remove(newid);
+                    let _ = std::fs::copy(store.path(vmid), store.path(newid));
+                }
                 Err(_) => {
                     let _ = t.sim.change(|m| {
                         m.guests.remove(&newid);

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::clock;
+use super::deploy_sim::DeployStep;
 use super::http::{ApiError, ApiResult, Params, Reply};
 use super::model::{Volume, storage_def};
 use super::state::Ctx;
@@ -156,6 +157,18 @@ pub fn download(ctx: &Ctx, node: &str) -> ApiResult {
             t.log(format!("starting template download from: {location}"));
             t.log(format!("target file: {path}"));
             let size: u64 = 130_000_000 + (template.len() as u64 * 1_048_573) % 60_000_000;
+            if t.sim.fails(DeployStep::Template) {
+                t.step().await?;
+                let host = location
+                    .split("://")
+                    .nth(1)
+                    .and_then(|rest| rest.split('/').next())
+                    .unwrap_or("download.proxmox.com");
+                t.log(format!(
+                    "download failed: 500 Can't connect to {host}:80 (Temporary failure in name resolution)"
+                ));
+                return Err("download failed".into());
+            }
             for pct in [25, 50, 75, 100] {
                 t.step().await?;
                 t.log(format!(

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use super::{SimConfig, SimError, start};
+use super::{DeployStep, DeployTiming, SimConfig, SimError, start};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimArgs {
@@ -63,6 +63,16 @@ pub struct SimArgs {
     /// Pause between the steps of worker tasks.
     #[arg(long, default_value_t = 300)]
     pub task_step_ms: u64,
+    /// Make one step of app deployments fail, every time: `template` (template download
+    /// task), `create` (vzcreate task), `start` (vzstart task), or inside the container's
+    /// console `docker` (Docker package install), `pull` (image pull: manifest unknown),
+    /// `up` (a service exits), `health` (the app never answers).
+    #[arg(long, value_enum, value_name = "STEP")]
+    pub fail_step: Option<DeployStep>,
+    /// How long work inside containers takes (package installs, image pulls, app warm-up):
+    /// `fast` (well under a second per step, for tests) or `realistic` (seconds).
+    #[arg(long, value_enum, default_value_t = DeployTiming::Realistic)]
+    pub deploy_timing: DeployTiming,
     /// Allow `--console-cmd` or `--no-tls` on a non-loopback `--listen` address.
     #[arg(long)]
     pub allow_remote: bool,
@@ -118,6 +128,8 @@ impl SimArgs {
             totp_secret: self.totp_secret.clone(),
             task_step_ms: self.task_step_ms,
             check_returns: false,
+            fail_step: self.fail_step,
+            deploy_timing: self.deploy_timing,
         })
     }
 }
@@ -198,6 +210,14 @@ mod tests {
         );
         let w = Wrapper::try_parse_from(["sim", "--fail-rate", "2"]).unwrap();
         assert!(w.args.to_config().is_err());
+        assert_eq!(c.deploy_timing, DeployTiming::Realistic);
+        assert_eq!(c.fail_step, None);
+        let c = parse(&["--fail-step", "pull", "--deploy-timing", "fast"]);
+        assert_eq!(
+            (c.fail_step, c.deploy_timing),
+            (Some(DeployStep::Pull), DeployTiming::Fast)
+        );
+        assert!(Wrapper::try_parse_from(["sim", "--fail-step", "nope"]).is_err());
     }
 
     fn refusal(argv: &[&str]) -> Option<String> {

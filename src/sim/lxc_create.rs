@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::api_lxc::new_hwaddr;
 use super::clock;
+use super::deploy_sim::DeployStep;
 use super::http::{ApiError, ApiResult, Params, Reply};
 use super::lxc_config::{config_value, is_config_key};
 use super::model::{Guest, GuestKind, storage_def};
@@ -242,6 +243,8 @@ pub fn create(ctx: &Ctx, node: &str) -> ApiResult {
         Ok(backup_config.is_some())
     })?;
 
+    // A new root filesystem: nothing of an earlier container with this vmid survives.
+    ctx.sim.shell_state.remove(vmid);
     let ttype = if restore { "vzrestore" } else { "vzcreate" };
     let upid = tasks::spawn(
         ctx.sim,
@@ -272,6 +275,11 @@ pub fn create(ctx: &Ctx, node: &str) -> ApiResult {
                         "extracting archive '/var/lib/vz/template/cache/{file}'"
                     ));
                     t.step().await?;
+                    if t.sim.fails(DeployStep::Create) {
+                        return Err(format!(
+                            "unable to create CT {vmid} - command 'lxc-usernsexec -m u:0:100000:65536 -m g:0:100000:65536 -- tar xpf - --zstd --totals --one-file-system -p --sparse --numeric-owner --acls --xattrs --xattrs-include=user.* --xattrs-include=security.capability --warning=no-file-ignored --warning=no-xattr-write -C /var/lib/lxc/{vmid}/rootfs --skip-old-files --anchored --exclude './dev/*'' failed: exit code 2"
+                        ));
+                    }
                     t.log("Total bytes read: 520468480 (497MiB, 166MiB/s)");
                     t.log("Detected container architecture: amd64");
                 }
@@ -281,12 +289,19 @@ pub fn create(ctx: &Ctx, node: &str) -> ApiResult {
                 Ok::<(), String>(())
             };
             let r = work.await;
+            // `start=1` with a failing start: the container stays, stopped, and the task fails.
+            let start_failed = r.is_ok() && start && t.sim.fails(DeployStep::Start);
+            if start_failed {
+                t.log(format!(
+                    "__lxc_start: 2034 Failed to initialize container \"{vmid}\""
+                ));
+            }
             let _ = t.sim.change(|m| {
                 match &r {
                     Ok(()) => {
                         if let Some(g) = m.guests.get_mut(&vmid) {
                             g.lock = None;
-                            if start {
+                            if start && !start_failed {
                                 g.running = true;
                                 g.started_at = Some(clock::now_epoch());
                             }
@@ -299,6 +314,9 @@ pub fn create(ctx: &Ctx, node: &str) -> ApiResult {
                 }
                 Ok::<(), ()>(())
             });
+            if start_failed {
+                return Err(format!("startup for container '{vmid}' failed"));
+            }
             r
         },
     );

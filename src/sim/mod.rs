@@ -24,6 +24,7 @@ mod aplinfo;
 mod auth;
 mod cli;
 mod clock;
+mod deploy_sim;
 mod http;
 mod lxc_config;
 mod lxc_create;
@@ -39,6 +40,7 @@ mod tasks;
 mod usage;
 
 pub use cli::{SimArgs, run_cli};
+pub use deploy_sim::{DeployStep, DeployTiming};
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -79,6 +81,10 @@ pub struct SimConfig {
     pub task_step_ms: u64,
     /// Check every successful answer against the API schema's `returns` (tests turn it on).
     pub check_returns: bool,
+    /// Deployment step to break (`--fail-step`): API tasks or commands in the container.
+    pub fail_step: Option<DeployStep>,
+    /// How long simulated work inside containers takes (`--deploy-timing`).
+    pub deploy_timing: DeployTiming,
 }
 
 impl Default for SimConfig {
@@ -104,6 +110,8 @@ impl Default for SimConfig {
             totp_secret: None,
             task_step_ms: 300,
             check_returns: false,
+            fail_step: None,
+            deploy_timing: DeployTiming::Fast,
         }
     }
 }
@@ -211,9 +219,14 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         Some(dir) => persist::load(dir)?,
         None => None,
     };
+    let shell_state = deploy_sim::ShellStateStore::new(config.state_dir.as_deref())?;
     let mut model = match loaded {
         Some(m) => m,
-        None => seed::build(config.seed, config.nodes, config.guests, random_hex(4)),
+        None => {
+            let model = seed::build(config.seed, config.nodes, config.guests, random_hex(4));
+            shell_state.seed_apps(&model);
+            model
+        }
     };
     // Generated credentials are kept with the state so a restarted emulator accepts them again.
     let user = config
@@ -273,10 +286,16 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
             .drop_console_after_s
             .map(std::time::Duration::from_secs),
         shell_exe: config.shell_exe.clone(),
+        shell_state_dir: Some(shell_state.dir().to_path_buf()),
+        fail_step: config
+            .fail_step
+            .filter(|s| s.in_shell())
+            .map(|s| s.as_str().to_string()),
+        deploy_timing: Some(config.deploy_timing.as_str().to_string()),
     });
     let state_dir = config.state_dir.clone();
     let scheme = if config.tls { "https" } else { "http" };
-    let sim = Arc::new(Sim::new(config, model, auth, hub));
+    let sim = Arc::new(Sim::new(config, model, auth, hub, shell_state));
     let cancel = CancellationToken::new();
     let saver = state_dir.map(|dir| {
         // Save once at start so the generated cluster and credentials exist on disk.

@@ -11,6 +11,7 @@ use super::SimConfig;
 use super::auth::Auth;
 use super::clock::SplitMix;
 use super::console::ConsoleHub;
+use super::deploy_sim::{DeployStep, ShellStateStore};
 use super::http::ParamMap;
 use super::model::Model;
 
@@ -24,6 +25,8 @@ pub struct Sim {
     pub dirty: Notify,
     cancels: Mutex<HashMap<String, CancellationToken>>,
     fault_rng: Mutex<SplitMix>,
+    /// Per-container shell state files (deployments inside containers).
+    pub shell_state: ShellStateStore,
 }
 
 /// Lock a mutex, recovering from poisoning (a panicked holder leaves plain data behind).
@@ -32,7 +35,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Sim {
-    pub fn new(config: SimConfig, model: Model, auth: Auth, hub: ConsoleHub) -> Self {
+    pub fn new(
+        config: SimConfig,
+        model: Model,
+        auth: Auth,
+        hub: ConsoleHub,
+        shell_state: ShellStateStore,
+    ) -> Self {
         let fault_seed = config.seed ^ 0xFA17;
         Sim {
             config,
@@ -43,6 +52,7 @@ impl Sim {
             dirty: Notify::new(),
             cancels: Mutex::new(HashMap::new()),
             fault_rng: Mutex::new(SplitMix::new(fault_seed)),
+            shell_state,
         }
     }
 
@@ -94,6 +104,11 @@ impl Sim {
     pub fn inject_task_fault(&self) -> bool {
         self.config.fail_task_rate > 0.0
             && lock(&self.fault_rng).unit() < self.config.fail_task_rate
+    }
+
+    /// Whether `--fail-step` breaks `step`.
+    pub fn fails(&self, step: DeployStep) -> bool {
+        self.config.fail_step == Some(step)
     }
 
     /// Fault injection draw: true when this request should fail.

@@ -41,6 +41,12 @@ pub struct ConsoleConfig {
     pub console_cmd: Option<String>,
     pub drop_after: Option<Duration>,
     pub shell_exe: Option<PathBuf>,
+    /// Directory of the containers' shell state files (`ct-<vmid>.json`), owned by the sim.
+    pub shell_state_dir: Option<PathBuf>,
+    /// `--fail-step` for the container shells (`docker`, `pull`, `up`, `health`).
+    pub fail_step: Option<String>,
+    /// `--deploy-timing` for the container shells (`fast`, `realistic`).
+    pub deploy_timing: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -316,16 +322,29 @@ impl ConsoleHub {
             ConsoleTarget::Container { hostname, .. } => (hostname.as_str(), "ct"),
             ConsoleTarget::Node { node } => (node.as_str(), "node"),
         };
-        PtyProgram {
-            argv: vec![
-                exe.into_os_string(),
-                "__sim-shell".into(),
-                "--hostname".into(),
-                hostname.into(),
-                "--kind".into(),
-                kind.into(),
-            ],
+        let mut argv: Vec<std::ffi::OsString> = vec![
+            exe.into_os_string(),
+            "__sim-shell".into(),
+            "--hostname".into(),
+            hostname.into(),
+            "--kind".into(),
+            kind.into(),
+        ];
+        if let ConsoleTarget::Container { vmid, .. } = target {
+            if let Some(dir) = &self.config.shell_state_dir {
+                argv.push("--state-file".into());
+                argv.push(super::deploy_sim::state_file(dir, *vmid).into_os_string());
+            }
+            if let Some(step) = &self.config.fail_step {
+                argv.push("--fail-step".into());
+                argv.push(step.into());
+            }
+            if let Some(timing) = &self.config.deploy_timing {
+                argv.push("--deploy-timing".into());
+                argv.push(timing.into());
+            }
         }
+        PtyProgram { argv }
     }
 
     fn command_line(&self, port: u16, id: u64) -> Option<String> {

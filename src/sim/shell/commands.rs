@@ -45,6 +45,8 @@ pub struct Shell {
     pub fs: FakeFs,
     /// Shell variables set by `NAME=value` and `export` (`PS1` replaces the prompt).
     pub vars: BTreeMap<String, String>,
+    /// Deployment state (packages, Docker, compose) kept between sessions.
+    pub apps: super::apps::AppsSession,
 }
 
 impl Shell {
@@ -62,6 +64,7 @@ impl Shell {
             home,
             status: 0,
             vars: BTreeMap::new(),
+            apps: super::apps::AppsSession::default(),
         }
     }
 
@@ -105,6 +108,9 @@ impl Shell {
     ) -> Result<i32, i32> {
         let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
         let status = match words[0].as_str() {
+            name if super::apps::handles(name, &args) => {
+                super::apps::run(self, name, &args, out, term)
+            }
             "exit" | "logout" => {
                 let code = match args.first() {
                     None => self.status,

@@ -333,6 +333,43 @@ fn syslog(hostname: &str) -> String {
     out
 }
 
+// Used by the deployment commands (`apps`): the entries that persist between console
+// sessions of a container, and putting them back.
+impl FakeFs {
+    /// Every entry strictly below `root` as (path, content); `None` for a directory. The
+    /// state file is JSON text: a binary file's content is kept lossily (the deployment
+    /// writes text files there).
+    pub fn entries_under(&self, root: &str) -> Vec<(String, Option<String>)> {
+        let prefix = format!("{}/", root.trim_end_matches('/'));
+        self.nodes
+            .range(prefix.clone()..)
+            .take_while(|(path, _)| path.starts_with(&prefix))
+            .map(|(path, node)| {
+                let content = match node {
+                    Node::Dir => None,
+                    Node::File(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
+                };
+                (path.clone(), content)
+            })
+            .collect()
+    }
+
+    /// Put a file (`Some`) or directory (`None`) at absolute `path`, creating its parents.
+    pub fn put_entry(&mut self, path: &str, content: Option<&str>) {
+        if !path.starts_with('/') {
+            return;
+        }
+        match path.rsplit_once('/') {
+            Some((parent, _)) if !parent.is_empty() => self.add_dir(parent),
+            _ => {}
+        }
+        match content {
+            Some(text) => self.add_file(path, text),
+            None => self.add_dir(path),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

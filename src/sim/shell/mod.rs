@@ -9,11 +9,19 @@
 //! deploy scripts (variables, quoting, `;` `&&` `||` `|`, redirections, `printf`, `test`,
 //! `base64 -d`, `stty -echo`, ...); anything more prints `sh: ...: not supported` (status 2).
 
+pub mod apps;
 mod builtins;
 pub mod commands;
+mod compose;
+pub mod ct_state;
+mod docker;
+mod docker_out;
+mod docker_progress;
 pub mod fs;
 mod interp;
+mod net;
 mod parse;
+mod pkg;
 mod printf;
 mod tty;
 
@@ -32,6 +40,15 @@ pub struct ShellArgs {
     pub kind: String,
     #[arg(long, default_value = "root")]
     pub user: String,
+    /// Where this container's deployment state persists between sessions (owned by the sim).
+    #[arg(long)]
+    pub state_file: Option<std::path::PathBuf>,
+    /// Deployment step to break: `docker`, `pull`, `up` or `health`.
+    #[arg(long)]
+    pub fail_step: Option<String>,
+    /// `fast` or `realistic`.
+    #[arg(long, default_value = "fast")]
+    pub deploy_timing: String,
 }
 
 /// The real terminal on fd 0.
@@ -88,6 +105,14 @@ pub fn banner(hostname: &str, kind_node: bool) -> String {
 pub fn run(args: ShellArgs) -> std::process::ExitCode {
     let kind_node = args.kind == "node";
     let mut shell = Shell::new(&args.hostname, &args.user, kind_node);
+    shell.apps = apps::AppsSession::open(
+        args.state_file.clone(),
+        ct_state::FailStep::parse(args.fail_step.as_deref().unwrap_or("")),
+        ct_state::Timing::parse(&args.deploy_timing),
+        &args.hostname,
+        &shell.home.clone(),
+        &mut shell.fs,
+    );
     tty::install_signal_handlers();
     let terminal = PtyTerminal;
     let mut reader = tty::LineReader::default();
@@ -99,7 +124,9 @@ pub fn run(args: ShellArgs) -> std::process::ExitCode {
         let _ = out.flush();
         match reader.read_line() {
             tty::LineRead::Line(line) => {
-                if let Flow::Exit(code) = shell.run_line(&line, &mut out, &terminal) {
+                let flow = shell.run_line(&line, &mut out, &terminal);
+                shell.apps.sync(&shell.fs);
+                if let Flow::Exit(code) = flow {
                     let _ = out.write_all(b"logout\n");
                     let _ = out.flush();
                     return std::process::ExitCode::from(u8::try_from(code & 0xff).unwrap_or(1));
