@@ -24,15 +24,19 @@ pub struct ConsoleExecutors;
 impl ExecutorFactory for ConsoleExecutors {
     fn open<'a>(
         &'a self,
-        _client: &'a PveClient,
-        _node: &'a str,
-        _vmid: u32,
+        client: &'a PveClient,
+        node: &'a str,
+        vmid: u32,
     ) -> BoxFuture<'a, Result<Box<dyn Executor>, ExecError>> {
-        // Replaced by the console executor when the exec branch lands.
-        Box::pin(async {
-            Err(ExecError::Connect(
-                "the console executor is not built yet".into(),
-            ))
+        Box::pin(async move {
+            let exec = super::console_exec::ConsoleExecutor::open(
+                client,
+                node,
+                vmid,
+                super::console_exec::ConsoleExecOptions::default(),
+            )
+            .await?;
+            Ok(Box::new(exec) as Box<dyn Executor>)
         })
     }
 }

@@ -810,3 +810,51 @@ async fn editing_variables_keeps_the_secrets_and_recreates_the_services() {
     );
     sim.finish().await;
 }
+
+/// A catalog app deployed for real: the emulator's container shell (apt, Docker, compose,
+/// an in-container health probe) driven through its termproxy console by `ConsoleExecutor`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_catalog_app_deploys_through_the_real_console_executor() {
+    let sim = start_sim(5).await;
+    let store = Store::in_memory().unwrap();
+    let engine = Engine::new(EngineConfig {
+        store: Some(store.clone()),
+        state_dir: None,
+        caller: Caller::Api,
+        refresh: None,
+    });
+    engine.connect(&sim.spec).unwrap();
+    engine.set_deploy_tuning(DeployTuning::fast());
+    let catalog = proximity::catalog::Catalog::shipped().expect("the shipped catalog loads");
+    let app = catalog
+        .get("uptime-kuma")
+        .expect("uptime-kuma is shipped")
+        .clone();
+    let id = engine.deploy(DeployRequest::new(app)).unwrap();
+    let info = finished(&engine, id).await;
+    let log = log_text(&info);
+    assert_eq!(info.state, JobState::Succeeded, "{log}");
+    for seen in [
+        "$ apt-get update",
+        "Setting up docker.io",
+        "writing /opt/proximity/uptime-kuma/compose.json",
+        "Pull complete",
+        "Started",
+        "uptime-kuma is up: http://",
+    ] {
+        assert!(log.contains(seen), "{seen:?} missing in:\n{log}");
+    }
+    assert!(
+        !log.contains('\x1b'),
+        "the pull's cursor movement is cleaned from the log"
+    );
+    assert_eq!(
+        containers_named(&sim, &engine, "uptime-kuma").await.len(),
+        1
+    );
+
+    // The app's logs come from inside its container, in a new console session.
+    let logs = engine.app_logs("uptime-kuma", 20).await.unwrap();
+    assert!(!logs.trim().is_empty(), "compose logs are read back");
+    sim.finish().await;
+}
