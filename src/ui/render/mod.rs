@@ -2,6 +2,8 @@
 //! the status bar with hints generated from the keymap, toasts and the popup layer.
 
 mod console;
+pub mod deploy_pending;
+pub mod deploy_wizard;
 mod detail;
 mod heatmap;
 mod layers;
