@@ -191,7 +191,7 @@ impl App {
     /// Whether anything on screen moves by itself (pulsing LEDs, spinners): the runtime
     /// ticks only while this holds.
     pub fn is_animating(&self) -> bool {
-        if !self.tasks.is_empty() {
+        if !self.tasks.is_empty() || !self.deploys.pending.is_empty() {
             return true;
         }
         if self.screen != Screen::Rack || self.layers.covers_body() {

@@ -7,7 +7,7 @@
 //! It is a form, so it reads raw keys (`wants_text`), like the host form: Tab / Shift-Tab and
 //! Enter move between fields and on to the next page, PgDn / PgUp between pages, Esc goes
 //! back a page (and closes on the first), Up / Down pick in lists, Space flips a switch,
-//! Ctrl-R reveals secrets. Its keys are shown on its last line.
+//! Ctrl-R reveals secrets, Ctrl-U clears a field. Its keys are shown on its last line.
 
 use std::any::Any;
 
@@ -236,6 +236,13 @@ impl DeployWizard {
                 self.field = (self.field + 1).min(self.fields(self.page).saturating_sub(1));
             }
             KeyCode::Char(' ') if self.page == Page::Volumes => self.toggle(),
+            // As in a shell: Ctrl-U clears to the start of the field.
+            KeyCode::Char('u') if ctrl => {
+                if let Some(t) = self.text_field() {
+                    t.delete_line_by_head();
+                    self.refusal = None;
+                }
+            }
             _ => {
                 if let Some(t) = self.text_field() {
                     edit(t, key.into());
