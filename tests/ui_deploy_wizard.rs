@@ -166,7 +166,10 @@ fn opened(size: (u16, u16)) -> App {
 /// The wizard filled in to the review: DOMAIN set, everything else as proposed.
 fn at_review(size: (u16, u16)) -> App {
     let mut app = opened(size);
-    typed(&mut app, "<Tab><Tab><Tab><Tab><Tab><Tab>git.lan<Tab><Tab><Tab><Tab>");
+    typed(
+        &mut app,
+        "<Tab><Tab><Tab><Tab><Tab><Tab>git.lan<Tab><Tab><Tab><Tab>",
+    );
     assert_eq!(wizard(&app).page, Page::Review);
     app
 }
@@ -219,9 +222,16 @@ fn target_is_automatic_with_the_engines_reason_or_a_chosen_node() {
     typed(&mut app, "<Down><Down>");
     let w = wizard(&app);
     let chosen = w.form.chosen().expect("a node");
-    assert_eq!((chosen.host.as_str(), chosen.node.as_str()), ("lab", "pve2"));
+    assert_eq!(
+        (chosen.host.as_str(), chosen.node.as_str()),
+        ("lab", "pve2")
+    );
     typed(&mut app, "<Down><Down><Down>");
-    assert_eq!(wizard(&app).form.target, 3, "the list ends at the last node");
+    assert_eq!(
+        wizard(&app).form.target,
+        3,
+        "the list ends at the last node"
+    );
     typed(&mut app, "<Up><Up><Up><Up><Up>");
     assert_eq!(wizard(&app).form.target, 0);
 }
@@ -337,8 +347,14 @@ fn review_lists_everything_and_enter_sends_the_exact_request() {
 #[test]
 fn a_chosen_node_and_switches_reach_the_request() {
     let mut app = opened((100, 30));
-    typed(&mut app, "<Tab><Down><Down><Down><Tab><C-u>4<Tab><Tab><Tab>");
-    typed(&mut app, "<Tab>git.lan<Tab>pw<Tab><Space><Down><Space><Tab><Tab>");
+    typed(
+        &mut app,
+        "<Tab><Down><Down><Down><Tab><C-u>4<Tab><Tab><Tab>",
+    );
+    typed(
+        &mut app,
+        "<Tab>git.lan<Tab>pw<Tab><Space><Down><Space><Tab><Tab>",
+    );
     let effects = typed(&mut app, "<Enter>");
     let Some(Effect::Deploy(req)) = effects.first() else {
         panic!("a deploy: {effects:?}");
@@ -359,7 +375,11 @@ fn a_required_variable_emptied_later_stops_the_way_again() {
     typed(&mut app, "<PgDn><PgDn><PgDn><Tab>x<PgDn><PgDn>");
     assert_eq!(wizard(&app).page, Page::Review);
     typed(&mut app, "<PgUp><PgUp><Tab><Bs><PgDn><PgDn>");
-    assert_eq!(wizard(&app).page, Page::Env, "a required variable stops the way");
+    assert_eq!(
+        wizard(&app).page,
+        Page::Env,
+        "a required variable stops the way"
+    );
     assert_eq!(wizard(&app).field, 1);
 }
 
@@ -374,8 +394,10 @@ fn a_refusal_keeps_the_wizard_and_its_values() {
     assert!(!w.submitting);
     assert_eq!(w.page, Page::Review);
     assert_eq!(w.form.env_value(1), "git.lan");
-    assert!(app.toasts.iter().any(|t| t.error
-        && t.text == "deploy refused: name \"gitea-4\" is already used on the cluster"));
+    assert!(
+        app.toasts.iter().any(|t| t.error
+            && t.text == "deploy refused: name \"gitea-4\" is already used on the cluster")
+    );
     assert!(screen(&app, (100, 30)).contains("✖ refused: name \"gitea-4\""));
     // Enter tries again.
     assert!(matches!(
@@ -395,7 +417,11 @@ fn a_started_deploy_closes_the_wizard_and_opens_its_log_beside_the_rack() {
         node: None,
     });
     assert!(app.layers.screens().is_empty(), "the wizard is closed");
-    assert!(app.toasts.iter().any(|t| t.text == "deploying gitea-4 (job-12)"));
+    assert!(
+        app.toasts
+            .iter()
+            .any(|t| t.text == "deploying gitea-4 (job-12)")
+    );
     let pane = app
         .layers
         .get(Slot::Pane(0))
@@ -558,7 +584,11 @@ fn a_running_deploy_shows_on_its_rack_until_its_slot_exists() {
     app.handle(AppEvent::Job(JobEvent::Finished(Box::new(done))));
     assert!(app.deploys.pending.is_empty());
     assert!(app.task_for("lab", 140).is_none());
-    assert!(app.toasts.iter().any(|t| t.ok && t.text.contains("deploy done")));
+    assert!(
+        app.toasts
+            .iter()
+            .any(|t| t.ok && t.text.contains("deploy done"))
+    );
 }
 
 #[test]
@@ -597,8 +627,14 @@ fn snapshot_wizard_pages() {
         ("wizard_target", "<Tab><Down><Down>"),
         ("wizard_resources", "<PgDn><PgDn><Tab><C-u>500000"),
         ("wizard_env", "<PgDn><PgDn><PgDn><Tab><Tab>s3cret"),
-        ("wizard_volumes", "<PgDn><PgDn><PgDn><Tab>git.lan<PgDn><Space>"),
-        ("wizard_review", "<PgDn><PgDn><PgDn><Tab>git.lan<PgDn><PgDn>"),
+        (
+            "wizard_volumes",
+            "<PgDn><PgDn><PgDn><Tab>git.lan<PgDn><Down>",
+        ),
+        (
+            "wizard_review",
+            "<PgDn><PgDn><PgDn><Tab>git.lan<PgDn><PgDn>",
+        ),
     ];
     for (name, keys) in pages {
         snap(name, |size| {

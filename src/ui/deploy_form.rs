@@ -265,11 +265,19 @@ impl DeployForm {
     /// Where the engine would put the app now, with its reason (automatic), or the check
     /// of the chosen node.
     pub fn placement(&self) -> Result<Placement, String> {
+        self.place_on(self.chosen())
+    }
+
+    /// Where automatic placement would put it now, whatever is chosen.
+    pub fn auto_placement(&self) -> Result<Placement, String> {
+        self.place_on(None)
+    }
+
+    fn place_on(&self, chosen: Option<&NodeChoice>) -> Result<Placement, String> {
         let candidates = self.candidates();
         if candidates.is_empty() {
             return Err("decided when deploying (no node known yet)".into());
         }
-        let chosen = self.chosen();
         place(
             &candidates,
             &self.asked(),

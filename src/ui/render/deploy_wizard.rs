@@ -251,10 +251,9 @@ fn target_page(w: &DeployWizard, r: Rect, buf: &mut Buffer, t: &Theme) {
         .target
         .saturating_sub(rows - 1)
         .min(total.saturating_sub(rows));
-    let auto_reason = match (f.target, f.placement()) {
-        (0, Ok(p)) => format!("automatic: {}", p.reason),
-        (0, Err(e)) => format!("automatic: {e}"),
-        _ => "automatic".to_string(),
+    let auto_reason = match f.auto_placement() {
+        Ok(p) => format!("automatic: {}", p.reason),
+        Err(e) => format!("automatic: {e}"),
     };
     for (row, i) in (first..total).take(rows).enumerate() {
         let y = r.y + used + row as u16;
@@ -598,7 +597,7 @@ fn review_page(w: &DeployWizard, r: Rect, buf: &mut Buffer, t: &Theme) {
         buf,
         x,
         y,
-        " creates the container and deploys the app; its log opens beside the rack.",
+        " creates the container and deploys; the log opens beside the rack.",
         t.text(),
         r.right().saturating_sub(x),
     );
