@@ -393,6 +393,7 @@ fn env_page(w: &DeployWizard, r: Rect, buf: &mut Buffer, t: &Theme) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn switch(
     buf: &mut Buffer,
     x: u16,
