@@ -104,7 +104,7 @@ impl EffectRunner {
             } => engine.console_resize(session, cols, rows),
             Effect::CloseConsole { session } => engine.close_console(session),
             Effect::Deploy(req) => deploy(engine, *req, inbox),
-            // The app opens the wizard itself (`App::carry_out`); nothing for the engine.
+            // The UI opens the wizard itself (`App::carry_out`, the UI loop): never sent here.
             Effect::OpenDeployWizard(_) => {}
         }
     }
