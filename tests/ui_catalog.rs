@@ -1,6 +1,6 @@
 //! The catalog screen: opened with `g a` (and the palette), categories with counts ("All"
 //! first), the app list narrowed by category and by the `/` fuzzy search, Enter asking for
-//! `DeployApp`, Esc clearing the search then closing; and its snapshots.
+//! the deploy wizard, Esc clearing the search then closing; and its snapshots.
 
 mod views_support;
 
@@ -16,6 +16,15 @@ fn view(app: &App) -> &CatalogView {
         .last()
         .and_then(|l| l.as_any().downcast_ref::<CatalogView>())
         .expect("the catalog view on top")
+}
+
+/// The title of the screen on top (the deploy wizard's is `deploy <id>`).
+fn top_title(app: &App) -> String {
+    app.layers
+        .screens()
+        .last()
+        .map(|l| l.title())
+        .unwrap_or_default()
 }
 
 fn ids(app: &App) -> Vec<String> {
@@ -58,9 +67,11 @@ fn categories_narrow_the_list() {
     typed(&mut app, "<Enter>");
     assert_eq!(view(&app).focus, CatalogFocus::Apps);
     let first = ids(&app)[0].clone();
+    assert_eq!(typed(&mut app, "<Enter>"), Vec::<Effect>::new());
     assert_eq!(
-        typed(&mut app, "<Enter>"),
-        vec![Effect::DeployApp { app: first }]
+        top_title(&app),
+        format!("deploy {first}"),
+        "the wizard opens"
     );
 }
 
@@ -80,10 +91,11 @@ fn search_ranks_and_esc_clears_then_closes() {
     assert!(!view(&app).searching);
     typed(&mut app, "j");
     let second = ids(&app)[1].clone();
-    assert_eq!(
-        typed(&mut app, "<Enter>"),
-        vec![Effect::DeployApp { app: second }]
-    );
+    assert_eq!(typed(&mut app, "<Enter>"), Vec::<Effect>::new());
+    assert_eq!(top_title(&app), format!("deploy {second}"));
+    // Esc on the wizard's first page goes back to the catalog as it was.
+    typed(&mut app, "<Esc>");
+    assert_eq!(view(&app).query, "jelly");
     // Esc: the search goes, the list is whole again, then the screen closes.
     typed(&mut app, "<Esc>");
     assert!(view(&app).query.is_empty());

@@ -130,6 +130,18 @@ pub enum AppEvent {
         path: std::path::PathBuf,
         result: Result<(), String>,
     },
+    /// The engine took an `Effect::Deploy`: the job runs. `host`/`node` are where the
+    /// wizard expected it to go (the job's log says where it really went).
+    DeployStarted {
+        job: crate::engine::JobId,
+        name: String,
+        host: Option<String>,
+        node: Option<String>,
+    },
+    /// The engine refused an `Effect::Deploy` before starting (the typed refusal as text).
+    DeployRefused {
+        text: String,
+    },
 }
 
 /// The engine's: hosts as lists show them, and what the host form produces.
@@ -232,11 +244,11 @@ pub enum Effect {
     CancelTask {
         source: super::task_board::LogSource,
     },
-    /// Enter on an app of the catalog screen: start the deploy wizard for catalog id `app`
-    /// (for now the runner answers with a toast: the wizard is not built yet).
-    DeployApp {
-        app: String,
-    },
+    /// Start a deployment (the wizard's Review page); answered by `AppEvent::DeployStarted`
+    /// or `AppEvent::DeployRefused`.
+    Deploy(Box<crate::deploy::DeployRequest>),
+    /// Open the deploy wizard for an app (the catalog screen asks; the app opens it).
+    OpenDeployWizard(Box<crate::catalog::AppSpec>),
 }
 
 macro_rules! actions {

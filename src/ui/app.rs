@@ -111,6 +111,8 @@ pub struct App {
     pub layers: super::layer::LayerStack,
     /// Proxmox tasks and Proximity jobs as the inbox delivered them.
     pub task_board: super::task_board::TaskBoard,
+    /// Deployments under way, drawn on the rack until their container has a slot.
+    pub deploys: super::deploy_jobs::DeployTracker,
 }
 
 impl App {
@@ -161,6 +163,7 @@ impl App {
             sessions: Default::default(),
             layers: Default::default(),
             task_board: Default::default(),
+            deploys: Default::default(),
         }
     }
 
@@ -188,7 +191,7 @@ impl App {
     /// Whether anything on screen moves by itself (pulsing LEDs, spinners): the runtime
     /// ticks only while this holds.
     pub fn is_animating(&self) -> bool {
-        if !self.tasks.is_empty() {
+        if !self.tasks.is_empty() || !self.deploys.pending.is_empty() {
             return true;
         }
         if self.screen != Screen::Rack || self.layers.covers_body() {
@@ -311,7 +314,10 @@ impl App {
             } => return self.console_closed(session, &reason, dropped),
             AppEvent::Inventory(host, result, at) => {
                 match result {
-                    Ok(list) => self.inventory.apply_resources(&host, &list, at),
+                    Ok(list) => {
+                        self.inventory.apply_resources(&host, &list, at);
+                        self.attach_deploy_slots();
+                    }
                     // Keep the last picture (its nodes stay, drawn as cached) and record
                     // why; the age shows next to the reason.
                     Err(HostFailure::AuthFailed(_)) => {
@@ -458,6 +464,9 @@ impl App {
                 running,
             } => self.task_log(upid, lines, running),
             AppEvent::Job(event) => self.job_event(event),
+            ev @ (AppEvent::DeployStarted { .. } | AppEvent::DeployRefused { .. }) => {
+                return self.deploy_answer(ev);
+            }
             ev @ (AppEvent::LogLines { .. }
             | AppEvent::TaskRows { .. }
             | AppEvent::Jobs(_)

@@ -1,7 +1,7 @@
 //! The catalog screen (`g a`, or `catalog` in the palette): categories on the left ("All"
 //! first, with counts), the apps of the chosen category in the middle, narrowed by a `/`
 //! fuzzy search, and on the right what a deploy of the selected app would create. Enter on
-//! an app asks for `Effect::DeployApp`; Left/Right (or Tab) move between the two lists.
+//! an app opens the deploy wizard (`Effect::OpenDeployWizard`); Left/Right (or Tab) move between the two lists.
 
 use std::any::Any;
 
@@ -126,9 +126,7 @@ impl CatalogView {
 
     fn deploy(&self) -> Reply {
         match self.selected_app() {
-            Some(app) => Reply::effect(Effect::DeployApp {
-                app: app.id.clone(),
-            }),
+            Some(app) => Reply::effect(Effect::OpenDeployWizard(Box::new(app.clone()))),
             None => Reply::Consumed,
         }
     }

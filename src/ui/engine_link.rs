@@ -103,10 +103,9 @@ impl EffectRunner {
                 rows,
             } => engine.console_resize(session, cols, rows),
             Effect::CloseConsole { session } => engine.close_console(session),
-            Effect::DeployApp { app } => {
-                let text = format!("deploy {app}: the deploy wizard is not built yet");
-                let _ = inbox.try_send(AppEvent::Toast { text, error: false });
-            }
+            Effect::Deploy(req) => deploy(engine, *req, inbox),
+            // The UI opens the wizard itself (`App::carry_out`, the UI loop): never sent here.
+            Effect::OpenDeployWizard(_) => {}
         }
     }
 }
@@ -139,6 +138,23 @@ fn write_private(path: &std::path::Path, lines: &[String]) -> std::io::Result<()
         writeln!(out, "{line}")?;
     }
     out.flush()
+}
+
+/// Start a deployment; the answer goes back to the wizard (a refusal keeps it open).
+fn deploy(engine: &Engine, req: crate::deploy::DeployRequest, inbox: &mpsc::Sender<AppEvent>) {
+    let (name, host, node) = (req.name.clone(), req.host.clone(), req.node.clone());
+    let answer = match engine.deploy(req) {
+        Ok(job) => AppEvent::DeployStarted {
+            job,
+            name: name.unwrap_or_default(),
+            host,
+            node,
+        },
+        Err(e) => AppEvent::DeployRefused {
+            text: e.to_string(),
+        },
+    };
+    let _ = inbox.try_send(answer);
 }
 
 /// A refusal is the user's to read: a toast, sent without waiting (the inbox is the UI's).

@@ -7,6 +7,7 @@ use crate::engine::{JobEvent, JobInfo, JobState};
 
 impl App {
     pub(super) fn job_event(&mut self, event: JobEvent) {
+        self.deploy_job_event(&event);
         match event {
             JobEvent::Started(info) => {
                 let Some(vmid) = info.target.vmid else { return };

@@ -312,10 +312,13 @@ impl App {
     }
 
     /// Carry out what the layer in `slot` asked for.
-    fn carry_out(&mut self, slot: Slot, requests: Vec<Request>) -> Vec<Effect> {
+    pub(super) fn carry_out(&mut self, slot: Slot, requests: Vec<Request>) -> Vec<Effect> {
         let mut effects = Vec::new();
         for r in requests {
             match r {
+                // The catalog screen asks; the wizard needs the inventory, which layers
+                // never see.
+                Request::Effect(Effect::OpenDeployWizard(app)) => self.open_deploy_wizard(*app),
                 Request::Effect(e) => effects.push(e),
                 Request::Push(layer) => self.layers.push(layer),
                 Request::Toast { text, error } => self.show_toast(&text, error),

@@ -503,6 +503,11 @@ where
                     dirty = true;
                     urgent = true;
                 }
+                // Asked for outside a layer (a layer's ask is met in `App::carry_out`).
+                Effect::OpenDeployWizard(spec) => {
+                    app.open_deploy_wizard(*spec);
+                    dirty = true;
+                }
                 Effect::CopyToClipboard(text) => {
                     // A terminal that cannot take the write cannot draw either; the next
                     // frame reports that. A failed copy alone must not end the loop.

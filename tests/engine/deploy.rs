@@ -858,3 +858,38 @@ async fn a_catalog_app_deploys_through_the_real_console_executor() {
     assert!(!logs.trim().is_empty(), "compose logs are read back");
     sim.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tuis_deploy_effect_answers_with_the_job_or_the_refusal() {
+    let sim = start_sim(5).await;
+    let store = Store::in_memory().unwrap();
+    let script = Script::with(&[]);
+    let engine = engine_on(&sim, &store, &script);
+    let (inbox, mut rx) = tokio::sync::mpsc::channel(16);
+    let mut runner = proximity::ui::engine_link::EffectRunner::new(engine.clone(), inbox);
+    let mut bad = DeployRequest::new(whoami_app());
+    bad.name = Some("Bad_Name".into());
+    runner.apply(proximity::ui::Effect::Deploy(Box::new(bad)));
+    match rx.try_recv() {
+        Ok(proximity::ui::AppEvent::DeployRefused { text }) => {
+            assert!(text.contains("only lowercase"), "{text}")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(engine.jobs().is_empty(), "a refused deploy starts no job");
+    let mut good = DeployRequest::new(whoami_app());
+    good.name = Some("who-tui".into());
+    runner.apply(proximity::ui::Effect::Deploy(Box::new(good)));
+    let job = match rx.try_recv() {
+        Ok(proximity::ui::AppEvent::DeployStarted {
+            job, name, host, ..
+        }) => {
+            assert_eq!((name.as_str(), host), ("who-tui", None));
+            job
+        }
+        other => panic!("expected a started deploy, got {other:?}"),
+    };
+    let info = finished(&engine, job).await;
+    assert_eq!(info.state, JobState::Succeeded, "{}", log_text(&info));
+    sim.finish().await;
+}

@@ -3,6 +3,8 @@
 
 pub mod catalog_view;
 mod console;
+pub mod deploy_pending;
+pub mod deploy_wizard;
 mod detail;
 mod heatmap;
 mod layers;

@@ -343,6 +343,7 @@ fn draw_rack(
             }
         }
     }
+    super::deploy_pending::rack_edge(app, ci, node, area, buf);
     let total = col.guests.len();
     let per_page = match app.zoom {
         Zoom::Heatmap => usize::from(slots.height) * cells_per_row,
