@@ -111,8 +111,12 @@ impl HostLink {
                 return Ok(last.list.clone());
             }
         }
-        let list = Arc::new(crate::pve::parse_resources(&body).map_err(|e| failure(&e))?);
+        let mut list = crate::pve::parse_resources(&body).map_err(|e| failure(&e))?;
         drop(body);
+        // The decoder reserves from the body's size (a guess, often 1.5x the entries): the
+        // list is kept for a whole refresh interval, so give the rest back.
+        list.shrink_to_fit();
+        let list = Arc::new(list);
         *super::service::lock(&self.latest) = Some(Latest {
             list: list.clone(),
             body_hash,

@@ -8,6 +8,12 @@
 //! (also across a crash: sled recovers a transaction whole or not at all), for changes that
 //! span two records, like renaming a host.
 //!
+//! Sharing between processes (the TUI and CLI commands beside it, both writing) needs no
+//! daemon: sled locks its directory only while open, so [`SledKv`] opens it for a burst of
+//! operations and closes it after [`IDLE_CLOSE`] idle (or [`MAX_HOLD`] busy), and an opener
+//! that finds it held retries with a doubling sleep (2 to 40 ms) for up to [`LOCK_WAIT`].
+//! Measured on a small store: an open costs 1-15 ms, a close under 5 ms.
+//!
 //! Every write of [`SledKv`] passes a `crash::point` first: a test hook that kills the process
 //! at the Nth write when `PROXIMITY_TEST_CRASH_AT` is set, and costs one load otherwise.
 
