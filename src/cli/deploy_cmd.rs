@@ -92,15 +92,10 @@ pub async fn deploy(scope: &FleetScope<'_>, args: &DeployArgs) -> Result<ExitCod
                 Ok(EngineEvent::Job(JobEvent::Log { id: j, line, .. })) if j == id && args.wait => {
                     let _ = writeln!(out, "{}", sanitize_line(&line.text));
                 }
-                Ok(EngineEvent::Job(JobEvent::Step {
-                    id: j,
-                    step: Some(s),
-                    fraction,
-                    ..
-                })) if j == id && !args.wait => {
-                    let pct = fraction
-                        .map(|f| format!("{:>3.0}% ", f * 100.0))
-                        .unwrap_or_default();
+                Ok(EngineEvent::Job(JobEvent::Step { id: j, step: Some(s), fraction, .. }))
+                    if j == id && !args.wait =>
+                {
+                    let pct = fraction.map(|f| format!("{:>3.0}% ", f * 100.0)).unwrap_or_default();
                     let _ = writeln!(out, "{pct}{}", sanitize_line(&s));
                 }
                 Ok(EngineEvent::Job(JobEvent::Finished(info))) if info.id == id => break,
@@ -155,11 +150,7 @@ pub async fn apps(scope: &FleetScope<'_>, json: bool) -> Result<ExitCode, CliErr
         let _ = writeln!(out, "{}", crate::text::clean(&text));
         return Ok(exit_code(partial));
     }
-    let _ = writeln!(
-        out,
-        "{:<20} {:<16} {:<10} {:<10} {:>6}  URL",
-        "NAME", "APP", "HOST", "NODE", "VMID"
-    );
+    let _ = writeln!(out, "{:<20} {:<16} {:<10} {:<10} {:>6}  URL", "NAME", "APP", "HOST", "NODE", "VMID");
     for a in &apps {
         let url = if a.missing {
             "(container missing)".to_string()
@@ -196,12 +187,7 @@ pub async fn app(scope: &FleetScope<'_>, args: &AppArgs) -> Result<ExitCode, Cli
             .apps()
             .get(&args.name)
             .map_err(CliError::new)?
-            .ok_or_else(|| {
-                CliError::new(format!(
-                    "no app named {:?} (see `proximity apps`)",
-                    sanitize_line(&args.name)
-                ))
-            })?
+            .ok_or_else(|| CliError::new(format!("no app named {:?} (see `proximity apps`)", sanitize_line(&args.name))))?
     };
     let narrowed = FleetScope {
         host: Some(&record.host),
@@ -251,11 +237,6 @@ pub async fn app(scope: &FleetScope<'_>, args: &AppArgs) -> Result<ExitCode, Cli
     {
         store.apps().remove(&record.name).map_err(CliError::new)?;
     }
-    println!(
-        "{}: {} done  {}",
-        sanitize_line(&record.name),
-        args.verb.name(),
-        info.id
-    );
+    println!("{}: {} done  {}", sanitize_line(&record.name), args.verb.name(), info.id);
     Ok(ExitCode::SUCCESS)
 }

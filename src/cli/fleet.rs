@@ -145,9 +145,7 @@ fn exit(partial: bool) -> ExitCode {
 }
 
 /// Every host in scope, connected; the hosts that could not be reached.
-pub(super) async fn fleet(
-    scope: &FleetScope<'_>,
-) -> Result<(Vec<FleetHost>, Vec<HostDown>), CliError> {
+pub(super) async fn fleet(scope: &FleetScope<'_>) -> Result<(Vec<FleetHost>, Vec<HostDown>), CliError> {
     let (specs, mut failures) = specs(scope)?;
     let (hosts, login_failures) = connect_all(specs).await;
     failures.extend(login_failures);

@@ -5,8 +5,8 @@
 
 mod catalog_lookup;
 pub mod commands;
-pub mod console_raw;
 mod deploy_cmd;
+pub mod console_raw;
 pub mod fleet;
 pub mod jobs;
 pub mod logging;

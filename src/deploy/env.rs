@@ -26,9 +26,7 @@ pub fn generate_secret(length: usize) -> Result<String, getrandom::Error> {
             if out.len() == length {
                 break;
             }
-            out.push(char::from(
-                ALPHANUMERIC[usize::from(*b) % ALPHANUMERIC.len()],
-            ));
+            out.push(char::from(ALPHANUMERIC[usize::from(*b) % ALPHANUMERIC.len()]));
         }
     }
     Ok(out)
@@ -131,15 +129,9 @@ mod tests {
         let secret = &env.all["DB_PASSWORD"];
         assert_eq!(secret.len(), 24);
         assert!(secret.chars().all(|c| c.is_ascii_alphanumeric()));
-        assert!(
-            !env.plain.contains_key("DB_PASSWORD"),
-            "secrets are not journaled"
-        );
+        assert!(!env.plain.contains_key("DB_PASSWORD"), "secrets are not journaled");
         let again = resolve_env(&app(), &user).unwrap();
-        assert_ne!(
-            again.all["DB_PASSWORD"], *secret,
-            "each deployment gets its own"
-        );
+        assert_ne!(again.all["DB_PASSWORD"], *secret, "each deployment gets its own");
         user.insert("NOPE".into(), "1".into());
         assert_eq!(
             resolve_env(&app(), &user).unwrap_err().to_string(),

@@ -29,10 +29,6 @@ impl ExecutorFactory for ConsoleExecutors {
         _vmid: u32,
     ) -> BoxFuture<'a, Result<Box<dyn Executor>, ExecError>> {
         // Replaced by the console executor when the exec branch lands.
-        Box::pin(async {
-            Err(ExecError::Connect(
-                "the console executor is not built yet".into(),
-            ))
-        })
+        Box::pin(async { Err(ExecError::Connect("the console executor is not built yet".into())) })
     }
 }

@@ -8,8 +8,8 @@
 //! - [`runner`]: the steps; [`rollback`]: undoing one;
 //! - [`exec`], [`executors`]: running commands inside a container; [`scripts`]: which.
 
-pub mod env;
 pub mod exec;
+pub mod env;
 pub mod executors;
 pub mod place;
 pub mod reconcile;

@@ -96,11 +96,8 @@ pub fn place(
     let mut shortages = Vec::new();
     let mut best: Option<&NodeCandidate> = None;
     let score = |c: &NodeCandidate| {
-        c.mem_free_bytes.saturating_add(if c.template_cached {
-            TEMPLATE_BONUS_BYTES
-        } else {
-            0
-        })
+        c.mem_free_bytes
+            .saturating_add(if c.template_cached { TEMPLATE_BONUS_BYTES } else { 0 })
     };
     for c in pool.iter().filter(|c| c.online) {
         match fits(c, need) {
@@ -172,17 +169,10 @@ mod tests {
 
     #[test]
     fn the_most_free_memory_wins_and_the_reason_says_so() {
-        let c = [
-            node("pve1", 4, false),
-            node("pve2", 12, true),
-            node("pve3", 8, false),
-        ];
+        let c = [node("pve1", 4, false), node("pve2", 12, true), node("pve3", 8, false)];
         let p = place(&c, &need(512), None, None).unwrap();
         assert_eq!(p.node, "pve2");
-        assert_eq!(
-            p.reason,
-            "pve2: most free memory (12.0 GiB), template cached"
-        );
+        assert_eq!(p.reason, "pve2: most free memory (12.0 GiB), template cached");
     }
 
     #[test]
@@ -213,10 +203,7 @@ mod tests {
     fn a_chosen_node_is_checked_not_second_guessed() {
         let c = [node("pve1", 2, false), node("pve2", 12, true)];
         let p = place(&c, &need(512), None, Some("pve1")).unwrap();
-        assert_eq!(
-            (p.node.as_str(), p.reason.as_str()),
-            ("pve1", "pve1: chosen")
-        );
+        assert_eq!((p.node.as_str(), p.reason.as_str()), ("pve1", "pve1: chosen"));
         assert!(matches!(
             place(&c, &need(4096), None, Some("pve1")),
             Err(PlaceError::TooSmall { .. })

@@ -17,12 +17,8 @@ pub enum ReconcileAction {
         hostname: String,
         app: String,
     },
-    MarkMissing {
-        name: String,
-    },
-    MarkFound {
-        name: String,
-    },
+    MarkMissing { name: String },
+    MarkFound { name: String },
 }
 
 /// What to change for `host`, given its full inventory.
@@ -33,7 +29,8 @@ pub fn plan(
     deployments: &[DeploymentRecord],
 ) -> Vec<ReconcileAction> {
     let mut actions = Vec::new();
-    let containers: Vec<&ClusterResource> = inventory.iter().filter(|r| r.kind == "lxc").collect();
+    let containers: Vec<&ClusterResource> =
+        inventory.iter().filter(|r| r.kind == "lxc").collect();
     for r in &containers {
         let (Some(vmid), Some(node)) = (r.vmid, r.node.as_deref()) else {
             continue;
@@ -114,11 +111,7 @@ mod tests {
             ct(102, "known", "proximity;px-app-gitea"),
             ct(104, "back", "proximity;px-app-gitea"),
         ];
-        let apps = [
-            app("known", 102, false),
-            app("gone", 103, false),
-            app("back", 104, true),
-        ];
+        let apps = [app("known", 102, false), app("gone", 103, false), app("back", 104, true)];
         let actions = plan("lab", &inv, &apps, &[]);
         assert_eq!(
             actions,
@@ -129,12 +122,8 @@ mod tests {
                     hostname: "gitea".into(),
                     app: "gitea".into()
                 },
-                ReconcileAction::MarkMissing {
-                    name: "gone".into()
-                },
-                ReconcileAction::MarkFound {
-                    name: "back".into()
-                },
+                ReconcileAction::MarkMissing { name: "gone".into() },
+                ReconcileAction::MarkFound { name: "back".into() },
             ]
         );
         // Another host's records are not this host's business.

@@ -214,9 +214,7 @@ impl DeploymentRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "by", rename_all = "snake_case")]
 pub enum AppOrigin {
-    Deployed {
-        deployment: u64,
-    },
+    Deployed { deployment: u64 },
     /// Found on the cluster (tagged `proximity`) with no record here: another Proximity
     /// deployed it, or this store was lost.
     Adopted,

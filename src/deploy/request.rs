@@ -104,10 +104,7 @@ pub fn check_resources(app: &AppSpec, asked: Resources) -> Result<(), DeployRefu
     let min = app.resources;
     let low = |field: &'static str, got: u64, need: u64, unit: &str| DeployRefusal::Resources {
         field,
-        reason: format!(
-            "{got}{unit} is below what {} needs ({need}{unit})",
-            app.name
-        ),
+        reason: format!("{got}{unit} is below what {} needs ({need}{unit})", app.name),
     };
     if asked.cores < min.cores {
         return Err(low("cores", asked.cores.into(), min.cores.into(), ""));

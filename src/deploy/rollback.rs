@@ -27,10 +27,7 @@ pub async fn destroy_own_container(
     let config = match client.lxc_config(&rec.node, vmid).await {
         Ok(c) => c,
         Err(e) => {
-            log(&format!(
-                "CT {vmid} is not on {}: left alone ({e})",
-                rec.node
-            ));
+            log(&format!("CT {vmid} is not on {}: left alone ({e})", rec.node));
             return Ok(());
         }
     };

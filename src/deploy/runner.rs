@@ -264,10 +264,7 @@ impl Run<'_> {
     }
 
     /// Await `fut` unless the job is cancelled first.
-    async fn or_cancel<T, E: Display>(
-        &self,
-        fut: impl Future<Output = Result<T, E>>,
-    ) -> StepResult<T> {
+    async fn or_cancel<T, E: Display>(&self, fut: impl Future<Output = Result<T, E>>) -> StepResult<T> {
         tokio::select! {
             r = fut => r.map_err(failed),
             _ = self.ctx.cancel_token().cancelled() => Err(Stop::Cancelled),
@@ -342,10 +339,7 @@ impl Run<'_> {
 
     async fn place(&mut self) -> StepResult {
         if !self.rec.node.is_empty() && self.resumed {
-            self.ctx.log(&format!(
-                "placed earlier on {}/{}",
-                self.rec.host, self.rec.node
-            ));
+            self.ctx.log(&format!("placed earlier on {}/{}", self.rec.host, self.rec.node));
             return Ok(());
         }
         let prefix = scripts::template_prefix(self.app.os);
@@ -380,12 +374,9 @@ impl Run<'_> {
         candidates.sort_by(|a, b| (&a.host, &a.node).cmp(&(&b.host, &b.node)));
         let want_host = (!self.rec.host.is_empty()).then_some(self.rec.host.as_str());
         let want_node = (!self.rec.node.is_empty()).then_some(self.rec.node.as_str());
-        let chosen =
-            place::place(&candidates, &self.rec.resources, want_host, want_node).map_err(failed)?;
-        self.ctx.log(&format!(
-            "placed on {}/{}: {}",
-            chosen.host, chosen.node, chosen.reason
-        ));
+        let chosen = place::place(&candidates, &self.rec.resources, want_host, want_node)
+            .map_err(failed)?;
+        self.ctx.log(&format!("placed on {}/{}: {}", chosen.host, chosen.node, chosen.reason));
         self.rec.host = chosen.host;
         self.rec.node = chosen.node;
         self.rec.placement_reason = chosen.reason;
@@ -397,25 +388,17 @@ impl Run<'_> {
         let node = self.rec.node.clone();
         let prefix = scripts::template_prefix(self.app.os);
         if self.rec.rootfs_storage.is_none() {
-            let storages = self
-                .or_cancel(client.storage_list(&node, Some("rootdir")))
-                .await?;
+            let storages = self.or_cancel(client.storage_list(&node, Some("rootdir"))).await?;
             let rootfs = pick_storage(&storages, "local-lvm")
                 .ok_or_else(|| failed(format!("no storage on {node} holds containers")))?;
             self.rec.rootfs_storage = Some(rootfs);
         }
-        if let Some(volid) = self
-            .or_cancel(cached_template(&client, &node, prefix))
-            .await?
-        {
-            self.ctx
-                .log(&format!("template {volid} is cached on {node}"));
+        if let Some(volid) = self.or_cancel(cached_template(&client, &node, prefix)).await? {
+            self.ctx.log(&format!("template {volid} is cached on {node}"));
             self.rec.template = Some(volid);
             return Ok(());
         }
-        let storages = self
-            .or_cancel(client.storage_list(&node, Some("vztmpl")))
-            .await?;
+        let storages = self.or_cancel(client.storage_list(&node, Some("vztmpl"))).await?;
         let storage = pick_storage(&storages, "local")
             .ok_or_else(|| failed(format!("no storage on {node} holds templates")))?;
         let index = self.or_cancel(client.aplinfo(&node)).await?;
@@ -426,8 +409,7 @@ impl Run<'_> {
             .max()
             .ok_or_else(|| failed(format!("no {prefix}* template in {node}'s appliance index")))?
             .to_string();
-        self.ctx
-            .log(&format!("downloading {template} to {storage}"));
+        self.ctx.log(&format!("downloading {template} to {storage}"));
         let upid = self
             .or_cancel(client.download_template(&node, &storage, &template))
             .await?;
@@ -451,22 +433,19 @@ impl Run<'_> {
     /// Is container `vmid` this deployment's own (its description says so)?
     async fn owns(&self, client: &PveClient, vmid: u32) -> bool {
         match client.lxc_config(&self.rec.node, vmid).await {
-            Ok(config) => {
-                config
-                    .description
-                    .as_deref()
-                    .and_then(parse_app_meta)
-                    .and_then(|m| m.deployment)
-                    == Some(self.rec.id)
-            }
+            Ok(config) => config
+                .description
+                .as_deref()
+                .and_then(parse_app_meta)
+                .and_then(|m| m.deployment)
+                == Some(self.rec.id),
             Err(_) => false,
         }
     }
 
     async fn reallocate(&mut self, client: &PveClient, vmid: u32) -> StepResult {
-        self.ctx.log(&format!(
-            "id {vmid} was taken by someone else: allocating another"
-        ));
+        self.ctx
+            .log(&format!("id {vmid} was taken by someone else: allocating another"));
         let next = self.or_cancel(client.next_id()).await?;
         self.rec.vmid = Some(next);
         journal(self.d.store.as_ref(), &mut self.rec);
@@ -488,10 +467,7 @@ impl Run<'_> {
                 continue;
             }
             let create = self.create_params(vmid)?;
-            let outcome = match self
-                .or_cancel(client.lxc_create(&self.rec.node, &create))
-                .await
-            {
+            let outcome = match self.or_cancel(client.lxc_create(&self.rec.node, &create)).await {
                 Ok(upid) => self.follow(&client, &upid).await,
                 Err(e) => Err(e),
             };
@@ -509,9 +485,7 @@ impl Run<'_> {
                 }
             }
         }
-        Err(failed(format!(
-            "no free container id after {ATTEMPTS} tries"
-        )))
+        Err(failed(format!("no free container id after {ATTEMPTS} tries")))
     }
 
     fn create_params(&self, vmid: u32) -> StepResult<LxcCreate> {
@@ -555,16 +529,12 @@ impl Run<'_> {
     async fn start(&mut self) -> StepResult {
         let client = self.client()?;
         let vmid = self.vmid()?;
-        let status = self
-            .or_cancel(client.lxc_status(&self.rec.node, vmid))
-            .await?;
+        let status = self.or_cancel(client.lxc_status(&self.rec.node, vmid)).await?;
         if status.is_running() {
             self.ctx.log(&format!("CT {vmid} is running"));
             return Ok(());
         }
-        let upid = self
-            .or_cancel(client.lxc_start(&self.rec.node, vmid))
-            .await?;
+        let upid = self.or_cancel(client.lxc_start(&self.rec.node, vmid)).await?;
         self.follow(&client, &upid).await
     }
 
@@ -631,34 +601,16 @@ impl Run<'_> {
     async fn docker(&mut self) -> StepResult {
         let os = self.app.os;
         let t = self.d.tuning.clone();
-        if self
-            .sh(scripts::DOCKER_PRESENT, t.command_timeout)
-            .await?
-            .code
-            == 0
-        {
+        if self.sh(scripts::DOCKER_PRESENT, t.command_timeout).await?.code == 0 {
             self.ctx.log("Docker is installed");
         } else {
-            self.sh_ok(
-                scripts::install_docker(os),
-                t.install_timeout,
-                "installing Docker",
-            )
-            .await?;
+            self.sh_ok(scripts::install_docker(os), t.install_timeout, "installing Docker")
+                .await?;
         }
-        self.sh_ok(
-            scripts::start_docker(os),
-            t.command_timeout,
-            "starting Docker",
-        )
-        .await?;
+        self.sh_ok(scripts::start_docker(os), t.command_timeout, "starting Docker")
+            .await?;
         let deadline = Instant::now() + t.command_timeout;
-        while self
-            .sh(scripts::DOCKER_READY, t.command_timeout)
-            .await?
-            .code
-            != 0
-        {
+        while self.sh(scripts::DOCKER_READY, t.command_timeout).await?.code != 0 {
             if Instant::now() >= deadline {
                 return Err(failed("the Docker daemon did not come up"));
             }

@@ -93,10 +93,7 @@ mod tests {
     #[test]
     fn quoting_survives_single_quotes() {
         assert_eq!(quote("it's"), r"'it'\''s'");
-        assert_eq!(
-            compose("web", "up -d"),
-            "docker compose -f '/opt/proximity/web/compose.json' up -d"
-        );
+        assert_eq!(compose("web", "up -d"), "docker compose -f '/opt/proximity/web/compose.json' up -d");
     }
 
     #[test]
@@ -109,9 +106,6 @@ mod tests {
             health_probe(&http),
             "wget -q -O /dev/null 'http://127.0.0.1:8096/health'"
         );
-        assert_eq!(
-            health_probe(&HealthCheck::Tcp { port: 53 }),
-            "nc -z 127.0.0.1 53"
-        );
+        assert_eq!(health_probe(&HealthCheck::Tcp { port: 53 }), "nc -z 127.0.0.1 53");
     }
 }

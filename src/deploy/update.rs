@@ -95,32 +95,14 @@ async fn pull_up_check(
     t: &DeployTuning,
 ) -> Result<(), Stop> {
     ctx.step("pulling images", Some(0.2));
-    let pull = run_logged(
-        ctx,
-        exec,
-        &scripts::compose(&app.name, "pull"),
-        t.pull_timeout,
-    )
-    .await?;
+    let pull = run_logged(ctx, exec, &scripts::compose(&app.name, "pull"), t.pull_timeout).await?;
     if pull.code != 0 {
-        return Err(failed(format!(
-            "pulling images failed (exit {})",
-            pull.code
-        )));
+        return Err(failed(format!("pulling images failed (exit {})", pull.code)));
     }
     ctx.step("re-creating the services", Some(0.6));
-    let up = run_logged(
-        ctx,
-        exec,
-        &scripts::compose(&app.name, "up -d"),
-        t.command_timeout,
-    )
-    .await?;
+    let up = run_logged(ctx, exec, &scripts::compose(&app.name, "up -d"), t.command_timeout).await?;
     if up.code != 0 {
-        return Err(failed(format!(
-            "starting the app failed (exit {})",
-            up.code
-        )));
+        return Err(failed(format!("starting the app failed (exit {})", up.code)));
     }
     ctx.step("waiting for the app to answer", Some(0.8));
     wait_healthy(ctx, exec, &spec.health, t).await
@@ -142,19 +124,13 @@ async fn roll_back(
             .lxc_power(&app.node, app.vmid, crate::pve::PowerAction::Stop)
             .await
             .map_err(|e| e.to_string())?;
-        client
-            .wait_task(&upid, poll)
-            .await
-            .map_err(|e| e.to_string())?;
+        client.wait_task(&upid, poll).await.map_err(|e| e.to_string())?;
     }
     let upid = client
         .lxc_snapshot_rollback(&app.node, app.vmid, snapshot, true)
         .await
         .map_err(|e| e.to_string())?;
-    client
-        .wait_task(&upid, poll)
-        .await
-        .map_err(|e| e.to_string())?;
+    client.wait_task(&upid, poll).await.map_err(|e| e.to_string())?;
     Ok(())
 }
 

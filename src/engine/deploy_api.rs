@@ -11,8 +11,8 @@ use crate::deploy::env::resolve_env;
 use crate::deploy::request::{check_resources, default_name, validate_name};
 use crate::deploy::runner::{self, journal, journal_key};
 use crate::deploy::{
-    AppRecord, DeployRefusal, DeployRequest, DeployStep, DeployTuning, Deployer, DeploymentRecord,
-    DeploymentStatus, HostAccess, SharedExecutors,
+    AppRecord, DeployRefusal, DeployRequest, DeployStep, DeployTuning, Deployer,
+    DeploymentRecord, DeploymentStatus, HostAccess, SharedExecutors,
 };
 
 impl Engine {
@@ -239,8 +239,7 @@ impl Engine {
             ctx.step(format!("rolling back job-{}", rec.id), Some(0.0));
             match runner::undo(&ctx, &deployer, &rec).await {
                 Ok(()) => {
-                    rec.status =
-                        DeploymentStatus::RolledBack("rolled back after an interruption".into());
+                    rec.status = DeploymentStatus::RolledBack("rolled back after an interruption".into());
                     journal(deployer.store.as_ref(), &mut rec);
                     ctx.succeed();
                 }
@@ -317,10 +316,7 @@ impl Engine {
                     }
                     let record = AppRecord {
                         name: crate::text::clean_string(&name),
-                        app: meta
-                            .as_ref()
-                            .map(|m| m.app.clone())
-                            .unwrap_or_else(|| app.clone()),
+                        app: meta.as_ref().map(|m| m.app.clone()).unwrap_or_else(|| app.clone()),
                         version: meta.as_ref().and_then(|m| m.version.clone()),
                         host: host.to_string(),
                         node: node.clone(),

@@ -66,10 +66,7 @@ mod tests {
         tree.put("1", &serde_json::json!({"a": 1})).unwrap();
         let got: Option<serde_json::Value> = tree.get("1").unwrap();
         assert_eq!(got, Some(serde_json::json!({"a": 1})));
-        store
-            .kv()
-            .put(DEPLOYMENTS_TREE, b"3", b"{not json")
-            .unwrap();
+        store.kv().put(DEPLOYMENTS_TREE, b"3", b"{not json").unwrap();
         let all = tree.list::<serde_json::Value>().unwrap();
         assert_eq!(all.len(), 3);
         assert!(all[0].is_ok() && all[1].is_ok());

@@ -191,10 +191,7 @@ pub fn whoami_app() -> AppSpec {
                 image: "postgres:16".into(),
                 ports: vec![],
                 volumes: vec![],
-                environment: BTreeMap::from([(
-                    "POSTGRES_PASSWORD".into(),
-                    "${DB_PASSWORD}".into(),
-                )]),
+                environment: BTreeMap::from([("POSTGRES_PASSWORD".into(), "${DB_PASSWORD}".into())]),
                 command: None,
                 depends_on: vec![],
             },
@@ -262,10 +259,7 @@ async fn a_deployment_runs_every_step_and_leaves_a_managed_container() {
         at += found;
     }
     assert!(log.contains("placed on lab/"), "{log}");
-    assert!(
-        log.contains("downloading debian-13-standard"),
-        "the template was fetched: {log}"
-    );
+    assert!(log.contains("downloading debian-13-standard"), "the template was fetched: {log}");
 
     // The container: named, tagged, described, started, with the app's metadata.
     let vmids = containers_named(&sim, &engine, "whoami").await;
@@ -288,21 +282,11 @@ async fn a_deployment_runs_every_step_and_leaves_a_managed_container() {
         .find(|r| r.vmid == Some(vmids[0]))
         .and_then(|r| r.tags.clone())
         .unwrap_or_default();
-    assert!(
-        tags.contains("proximity") && tags.contains("px-app-whoami"),
-        "{tags}"
-    );
+    assert!(tags.contains("proximity") && tags.contains("px-app-whoami"), "{tags}");
 
     // Inside: Docker installed (it was missing), the compose file written, pulled, up, healthy.
     let seen = script.seen();
-    let order = [
-        "command -v docker",
-        "apt-get install",
-        "systemctl enable --now docker",
-        "pull",
-        "up -d",
-        "wget -q -O /dev/null 'http://127.0.0.1:8080/health'",
-    ];
+    let order = ["command -v docker", "apt-get install", "systemctl enable --now docker", "pull", "up -d", "wget -q -O /dev/null 'http://127.0.0.1:8080/health'"];
     let mut at = 0;
     for cmd in order {
         let pos = seen[at..]
@@ -329,19 +313,13 @@ async fn a_deployment_runs_every_step_and_leaves_a_managed_container() {
     // The journal never held the secret; the app is recorded with its URL.
     let journal = serde_json::to_string(&rec).unwrap();
     assert!(!journal.contains(secret), "no secret in the journal");
-    assert_eq!(
-        rec.env_plain.get("GREETING").map(String::as_str),
-        Some("hi 'there' $HOME")
-    );
+    assert_eq!(rec.env_plain.get("GREETING").map(String::as_str), Some("hi 'there' $HOME"));
     let apps = engine.apps();
     assert_eq!(apps.len(), 1);
     assert_eq!(apps[0].name, "whoami");
     assert_eq!(apps[0].origin, AppOrigin::Deployed { deployment: id.0 });
     let url = apps[0].url.clone().unwrap();
-    assert!(
-        url.starts_with("http://") && url.ends_with(":8080/"),
-        "{url}"
-    );
+    assert!(url.starts_with("http://") && url.ends_with(":8080/"), "{url}");
 
     // A second deployment of the same app gets the next free name.
     let again = engine.deploy(DeployRequest::new(whoami_app())).unwrap();
@@ -367,10 +345,7 @@ async fn a_failed_step_rolls_back_unless_asked_to_keep() {
         info.state
     );
     assert!(log.contains("destroyed"), "{log}");
-    assert!(
-        containers_named(&sim, &engine, "whoami").await.is_empty(),
-        "rolled back"
-    );
+    assert!(containers_named(&sim, &engine, "whoami").await.is_empty(), "rolled back");
     assert!(matches!(
         engine.deployment(id.0).unwrap().status,
         DeploymentStatus::RolledBack(_)
@@ -436,10 +411,7 @@ async fn an_interrupted_deployment_is_resumed_or_rolled_back_by_the_next_process
     assert_eq!(unfinished[0].id, id.0);
     assert_eq!(unfinished[0].step, DeployStep::Pull);
     assert!(
-        matches!(
-            first.resume_deployment(id.0, whoami_app()),
-            Err(Refusal::Deploy(DeployRefusal::WrongState { .. }))
-        ),
+        matches!(first.resume_deployment(id.0, whoami_app()), Err(Refusal::Deploy(DeployRefusal::WrongState { .. }))),
         "the process running it cannot resume it"
     );
     let resumed = next.resume_deployment(id.0, whoami_app()).unwrap();
@@ -447,15 +419,8 @@ async fn an_interrupted_deployment_is_resumed_or_rolled_back_by_the_next_process
     assert_eq!(info.state, JobState::Succeeded, "{}", log_text(&info));
     let log = log_text(&info);
     assert!(log.contains("resuming") && log.contains("at pull"), "{log}");
-    assert!(
-        !healthy.seen().iter().any(|c| c.contains("apt-get")),
-        "no step before pull ran again"
-    );
-    assert_eq!(
-        containers_named(&sim, &next, "whoami").await.len(),
-        1,
-        "never two containers"
-    );
+    assert!(!healthy.seen().iter().any(|c| c.contains("apt-get")), "no step before pull ran again");
+    assert_eq!(containers_named(&sim, &next, "whoami").await.len(), 1, "never two containers");
     assert_eq!(next.deployment(id.0).unwrap().jobs, vec![id.0, resumed.0]);
     assert!(next.unfinished_deployments().is_empty());
 
@@ -520,10 +485,7 @@ async fn bad_requests_are_refused_before_anything_starts() {
         }),
         "memory: 64 MiB is below what Who Am I needs (256 MiB)"
     );
-    assert_eq!(
-        refuse(&|r| r.host = Some("nope".into())),
-        "host nope is not connected"
-    );
+    assert_eq!(refuse(&|r| r.host = Some("nope".into())), "host nope is not connected");
     assert!(engine.jobs().is_empty(), "no job started");
     sim.handle.shutdown().await;
 }
@@ -543,9 +505,7 @@ async fn another_store_adopts_deployed_apps_and_notices_when_they_vanish() {
     let other = engine_on(&sim, &other_store, &script);
     let actions = other.reconcile_apps("lab").await.unwrap();
     assert!(
-        actions
-            .iter()
-            .any(|a| matches!(a, ReconcileAction::Adopt { vmid: v, .. } if *v == vmid)),
+        actions.iter().any(|a| matches!(a, ReconcileAction::Adopt { vmid: v, .. } if *v == vmid)),
         "{actions:?}"
     );
     let apps = other.apps();
@@ -555,16 +515,11 @@ async fn another_store_adopts_deployed_apps_and_notices_when_they_vanish() {
         ("whoami", "whoami", &AppOrigin::Adopted)
     );
     assert_eq!(adopted.port, Some(8080));
-    assert!(
-        other.reconcile_apps("lab").await.unwrap().is_empty(),
-        "adopted once"
-    );
+    assert!(other.reconcile_apps("lab").await.unwrap().is_empty(), "adopted once");
     // The first store knows it already: only the emulator's own seeded apps are new there.
     let first = engine.reconcile_apps("lab").await.unwrap();
     assert!(
-        !first
-            .iter()
-            .any(|a| matches!(a, ReconcileAction::Adopt { vmid: v, .. } if *v == vmid)),
+        !first.iter().any(|a| matches!(a, ReconcileAction::Adopt { vmid: v, .. } if *v == vmid)),
         "{first:?}"
     );
 
@@ -575,27 +530,14 @@ async fn another_store_adopts_deployed_apps_and_notices_when_they_vanish() {
         .lxc_power(&rec.node, vmid, proximity::pve::PowerAction::Stop)
         .await
         .unwrap();
-    client
-        .wait_task(&upid, Duration::from_millis(20))
-        .await
-        .unwrap();
+    client.wait_task(&upid, Duration::from_millis(20)).await.unwrap();
     let upid = client
         .lxc_delete(&rec.node, vmid, Default::default())
         .await
         .unwrap();
-    client
-        .wait_task(&upid, Duration::from_millis(20))
-        .await
-        .unwrap();
+    client.wait_task(&upid, Duration::from_millis(20)).await.unwrap();
     other.reconcile_apps("lab").await.unwrap();
-    assert!(
-        other
-            .apps()
-            .iter()
-            .find(|a| a.vmid == vmid)
-            .unwrap()
-            .missing
-    );
+    assert!(other.apps().iter().find(|a| a.vmid == vmid).unwrap().missing);
     sim.handle.shutdown().await;
 }
 
@@ -627,19 +569,10 @@ async fn an_update_snapshots_first_and_rolls_back_when_the_app_stops_answering()
     let log = log_text(&info);
     assert_eq!(info.state, JobState::Succeeded, "{log}");
     let seen = script.seen();
-    assert!(
-        seen.iter().any(|c| c.contains("compose.json' pull")),
-        "{seen:?}"
-    );
+    assert!(seen.iter().any(|c| c.contains("compose.json' pull")), "{seen:?}");
     assert!(seen.iter().any(|c| c.contains("up -d")), "{seen:?}");
-    assert!(
-        log.contains("snapshot") && log.contains("removing the snapshot"),
-        "{log}"
-    );
-    assert!(
-        snapshots(client.clone(), node.clone()).await.is_empty(),
-        "the snapshot is removed"
-    );
+    assert!(log.contains("snapshot") && log.contains("removing the snapshot"), "{log}");
+    assert!(snapshots(client.clone(), node.clone()).await.is_empty(), "the snapshot is removed");
 
     // A bad one: the app stops answering; the container goes back to the snapshot and runs.
     *script.rules.lock().unwrap() = vec![("wget".into(), Reply::Code(4))];
@@ -647,28 +580,16 @@ async fn an_update_snapshots_first_and_rolls_back_when_the_app_stops_answering()
     let info = finished(&engine, job).await;
     let log = log_text(&info);
     assert!(matches!(info.state, JobState::Failed(_)), "{log}");
-    assert!(
-        log.contains("rolled back: the app runs as before the update"),
-        "{log}"
-    );
+    assert!(log.contains("rolled back: the app runs as before the update"), "{log}");
     let left = snapshots(client.clone(), node.clone()).await;
-    assert_eq!(
-        left.len(),
-        1,
-        "the snapshot it rolled back to stays: {left:?}"
-    );
+    assert_eq!(left.len(), 1, "the snapshot it rolled back to stays: {left:?}");
     assert!(left[0].starts_with("px-update-"));
     assert!(client.lxc_status(&node, vmid).await.unwrap().is_running());
 
     // Logs come from inside the container.
     *script.rules.lock().unwrap() = vec![];
     engine.app_logs("whoami", 50).await.unwrap();
-    assert!(
-        script
-            .seen()
-            .iter()
-            .any(|c| c.contains("logs --no-color --tail 50"))
-    );
+    assert!(script.seen().iter().any(|c| c.contains("logs --no-color --tail 50")));
     assert!(matches!(
         engine.update_app("nope", whoami_app()),
         Err(Refusal::Deploy(DeployRefusal::UnknownApp(_)))
