@@ -242,6 +242,14 @@ impl Inventory {
         *self.host_mut(host) = host_from_resources(host, resources, fetched_at);
     }
 
+    /// A refresh that brought the same answer as the last applied one: only the host's state
+    /// and its fetch time change (the nodes and guests are already these).
+    pub fn mark_refreshed(&mut self, host: &str, fetched_at: SystemTime) {
+        let h = self.host_mut(host);
+        h.state = HostState::Online;
+        h.fetched_at = Some(fetched_at);
+    }
+
     /// Load a cached snapshot: same as a refresh, but drawn as stale.
     pub fn apply_cached(
         &mut self,

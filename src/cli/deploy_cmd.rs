@@ -48,7 +48,7 @@ async fn engine_with_hosts(scope: &FleetScope<'_>) -> Result<(Engine, bool), Cli
     let engine = super::jobs::engine(scope.paths);
     if engine.store().is_none() {
         return Err(CliError::new(
-            "the store is in use (is the TUI running?): a deployment needs its journal",
+            "the store did not open (see the log): a deployment needs its journal",
         ));
     }
     for h in hosts {

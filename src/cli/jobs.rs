@@ -18,11 +18,15 @@ const FAILED_LOG_TAIL: usize = 20;
 /// How often `logs JOB --follow` rereads a job another process runs.
 const FOLLOW_POLL: Duration = Duration::from_millis(500);
 
-/// An engine for one command: no background refresh; jobs journaled when the store opens
-/// (it does not while a TUI holds it: the job then runs unjournaled).
+/// An engine for one command: no background refresh; jobs journaled in the store (shared
+/// with a running TUI, see `store::kv`). A store that does not open is logged and the job
+/// runs unjournaled.
 pub fn engine(paths: &Paths) -> Engine {
+    let store = Store::open(paths)
+        .inspect_err(|e| tracing::warn!("the store did not open, jobs are not journaled: {e}"))
+        .ok();
     Engine::new(EngineConfig {
-        store: Store::open(paths).ok(),
+        store,
         state_dir: None,
         caller: Caller::Cli,
         refresh: None,

@@ -2,10 +2,20 @@
 //! refresh), publishes the inventory, keeps it as the host's latest (the engine's checks read
 //! it), caches it for the next offline start, looks up the ports of managed apps once, and
 //! sleeps until the interval or a nudge (an action finished).
+//!
+//! A refresh whose answer is byte for byte the last one (Proxmox's status daemon updates every
+//! 10 s, so with a 5 s refresh about every other answer is) costs a hash of the body: the last
+//! decoded list is published again, the same `Arc`, so subscribers can tell it apart with
+//! `Arc::ptr_eq` and skip their own rebuild, while still seeing that the refresh happened.
+//!
+//! The offline cache (files, see `store::cache`) is written only when the answer changed since
+//! the last write, at most once every [`CACHE_WRITE_EVERY`], and at exit
+//! ([`super::Engine::shutdown`]).
 
 use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hasher};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::{Notify, broadcast};
 
@@ -14,6 +24,9 @@ use super::{ConnSpec, connection};
 use crate::pve::{PveClient, PveError, types::ClusterResource};
 use crate::store::Store;
 
+/// The offline cache of a host is rewritten at most this often (and at exit).
+pub const CACHE_WRITE_EVERY: Duration = Duration::from_secs(60);
+
 /// A connected host: its client, the latest inventory, and ways to ask its refresher for an
 /// early refresh or to stop.
 #[derive(Clone)]
@@ -21,7 +34,40 @@ pub struct HostLink {
     pub client: PveClient,
     pub(super) refresh: Arc<Notify>,
     pub(super) stop: Arc<Notify>,
-    latest: Arc<Mutex<Option<Arc<Vec<ClusterResource>>>>>,
+    latest: Arc<Mutex<Option<Latest>>>,
+    /// What the offline cache holds; locked for the whole of a cache write, so the refresher
+    /// and the exit never write one file at once.
+    cached: Arc<Mutex<CacheWritten>>,
+}
+
+/// The last inventory fetched: the decoded list, a hash of the body it came from, and when.
+#[derive(Clone)]
+struct Latest {
+    list: Arc<Vec<ClusterResource>>,
+    body_hash: u64,
+    at: SystemTime,
+}
+
+/// The last write of the offline cache.
+#[derive(Default)]
+struct CacheWritten {
+    body_hash: Option<u64>,
+    at: Option<Instant>,
+}
+
+/// Whether the cache, last written as `written`, should now take the answer `body_hash`.
+fn cache_due(written: &CacheWritten, body_hash: u64, now_or_never: bool) -> bool {
+    written.body_hash != Some(body_hash)
+        && (now_or_never || written.at.is_none_or(|t| t.elapsed() >= CACHE_WRITE_EVERY))
+}
+
+/// A 64-bit hash of an answer (SipHash with fixed keys: about 1 ms per MB; a false "same"
+/// needs a collision between two consecutive answers of one host).
+fn body_hash(body: &[u8]) -> u64 {
+    let mut h = DefaultHasher::new();
+    h.write_usize(body.len());
+    h.write(body);
+    h.finish()
 }
 
 impl HostLink {
@@ -35,31 +81,72 @@ impl HostLink {
             refresh: Arc::new(Notify::new()),
             stop: Arc::new(Notify::new()),
             latest: Arc::new(Mutex::new(None)),
+            cached: Arc::new(Mutex::new(CacheWritten::default())),
         }
     }
 
     /// The last inventory fetched, if any.
     pub fn latest(&self) -> Option<Arc<Vec<ClusterResource>>> {
-        self.latest
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        super::service::lock(&self.latest)
+            .as_ref()
+            .map(|l| l.list.clone())
     }
 
-    fn set_latest(&self, list: Arc<Vec<ClusterResource>>) {
-        *self.latest.lock().unwrap_or_else(|e| e.into_inner()) = Some(list);
-    }
-
-    /// Fetch the inventory now, keep it as the latest and return it.
+    /// Fetch the inventory now, keep it as the latest and return it. An answer identical to
+    /// the last is not decoded again: the last list (the same `Arc`) is returned.
     pub async fn fetch(&self) -> InventoryResult {
-        match self.client.cluster_resources(None).await {
-            Ok(list) => {
-                let list = Arc::new(list);
-                self.set_latest(list.clone());
-                Ok(list)
+        let body = self
+            .client
+            .cluster_resources_body()
+            .await
+            .map_err(|e| failure(&e))?;
+        let body_hash = body_hash(&body);
+        let at = SystemTime::now();
+        {
+            let mut latest = super::service::lock(&self.latest);
+            if let Some(last) = latest.as_mut()
+                && last.body_hash == body_hash
+            {
+                last.at = at;
+                return Ok(last.list.clone());
             }
-            Err(e) => Err(failure(&e)),
         }
+        let mut list = crate::pve::parse_resources(&body).map_err(|e| failure(&e))?;
+        drop(body);
+        // The decoder reserves from the body's size (a guess, often 1.5x the entries): the
+        // list is kept for a whole refresh interval, so give the rest back.
+        list.shrink_to_fit();
+        let list = Arc::new(list);
+        *super::service::lock(&self.latest) = Some(Latest {
+            list: list.clone(),
+            body_hash,
+            at,
+        });
+        Ok(list)
+    }
+
+    /// Write the latest inventory to `host`'s offline cache if it changed since the last write
+    /// and, unless `now_or_never` (the exit), the last write is [`CACHE_WRITE_EVERY`] old.
+    /// Blocking (encodes megabytes, fsyncs): call from a blocking thread.
+    pub(super) fn save_cache(&self, store: &Store, host: &str, now_or_never: bool) {
+        let mut written = super::service::lock(&self.cached);
+        let Some(latest) = super::service::lock(&self.latest).clone() else {
+            return;
+        };
+        if !cache_due(&written, latest.body_hash, now_or_never) {
+            return;
+        }
+        written.body_hash = Some(latest.body_hash);
+        written.at = Some(Instant::now());
+        cache_inventory(store, host, &latest.list, latest.at);
+    }
+
+    /// Whether [`save_cache`](HostLink::save_cache) would write now (cheap: no I/O).
+    fn cache_write_due(&self) -> bool {
+        let written = super::service::lock(&self.cached);
+        super::service::lock(&self.latest)
+            .as_ref()
+            .is_some_and(|l| cache_due(&written, l.body_hash, false))
     }
 }
 
@@ -94,14 +181,23 @@ async fn refresher(
     // Managed apps whose ports were already looked up (vmid -> app id): the description is
     // read once per app, not on every refresh.
     let mut known_apps: HashMap<u32, String> = HashMap::new();
+    let mut last: Option<Arc<Vec<ClusterResource>>> = None;
     loop {
         let result = link.fetch().await;
         let at = SystemTime::now();
         if let Ok(list) = &result {
-            if let Some(store) = &store {
-                cache_inventory(store, &name, list, at);
+            if let Some(store) = &store
+                && link.cache_write_due()
+            {
+                let (link, store, name) = (link.clone(), store.clone(), name.clone());
+                let _ = tokio::task::spawn_blocking(move || link.save_cache(&store, &name, false))
+                    .await;
             }
-            spawn_app_port_lookups(&name, &link, list, &mut known_apps, &events);
+            // The same list again: no new app to look up.
+            if !last.as_ref().is_some_and(|l| Arc::ptr_eq(l, list)) {
+                spawn_app_port_lookups(&name, &link, list, &mut known_apps, &events);
+                last = Some(list.clone());
+            }
         }
         let _ = events.send(EngineEvent::Inventory {
             host: name.clone(),
@@ -166,11 +262,18 @@ fn cache_inventory(store: &Store, host: &str, list: &[ClusterResource], at: Syst
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let body = serde_json::json!({ "data": list });
-    if let Ok(bytes) = serde_json::to_vec(&body) {
-        if let Err(e) = store.cache().put(host, &bytes, secs) {
-            tracing::warn!("caching inventory of {host}: {e}");
+    // The answer's shape, so the cache is read back with the live decoder.
+    #[derive(serde::Serialize)]
+    struct Answer<'a> {
+        data: &'a [ClusterResource],
+    }
+    match serde_json::to_vec(&Answer { data: list }) {
+        Ok(bytes) => {
+            if let Err(e) = store.cache().put(host, &bytes, secs) {
+                tracing::warn!("caching inventory of {host}: {e}");
+            }
         }
+        Err(e) => tracing::warn!("encoding the inventory of {host} for the cache: {e}"),
     }
 }
 

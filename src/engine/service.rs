@@ -511,8 +511,24 @@ impl Engine {
         });
     }
 
-    /// Stop refreshers, consoles and the demo emulator.
+    /// Stop refreshers, consoles and the demo emulator; write each host's offline cache if
+    /// its inventory changed since the last write.
     pub async fn shutdown(&self) {
+        if let Some(store) = self.store().cloned() {
+            let links: Vec<(String, HostLink)> = lock(&self.inner.links)
+                .iter()
+                .map(|(name, link)| (name.clone(), link.clone()))
+                .collect();
+            let saved = tokio::task::spawn_blocking(move || {
+                for (name, link) in links {
+                    link.save_cache(&store, &name, true);
+                }
+            })
+            .await;
+            if let Err(e) = saved {
+                tracing::warn!("writing the inventory cache at exit: {e}");
+            }
+        }
         let names = self.connected();
         for name in names {
             self.disconnect(&name);

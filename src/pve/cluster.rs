@@ -52,6 +52,13 @@ impl PveClient {
         parse_resources(&body)
     }
 
+    /// `GET /cluster/resources`, the body as it arrived (decompressed), not decoded: the
+    /// refresher compares it with the last one before paying for a decode.
+    pub async fn cluster_resources_body(&self) -> Result<bytes::Bytes> {
+        self.execute(reqwest::Method::GET, "/cluster/resources", &Params::new())
+            .await
+    }
+
     /// `GET /cluster/nextid`: the next free vmid.
     pub async fn next_id(&self) -> Result<u32> {
         let id: NextId = self.get("/cluster/nextid", &Params::new()).await?;

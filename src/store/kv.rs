@@ -8,12 +8,19 @@
 //! (also across a crash: sled recovers a transaction whole or not at all), for changes that
 //! span two records, like renaming a host.
 //!
+//! Sharing between processes (the TUI and CLI commands beside it, both writing) needs no
+//! daemon: sled locks its directory only while open, so [`SledKv`] opens it for a burst of
+//! operations and closes it after [`IDLE_CLOSE`] idle (or [`MAX_HOLD`] busy), and an opener
+//! that finds it held retries with a doubling sleep (2 to 40 ms) for up to [`LOCK_WAIT`].
+//! Measured on a small store: an open costs 1-15 ms, a close under 5 ms.
+//!
 //! Every write of [`SledKv`] passes a `crash::point` first: a test hook that kills the process
 //! at the Nth write when `PROXIMITY_TEST_CRASH_AT` is set, and costs one load otherwise.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::{Duration, Instant};
 
 use super::{crash, perms};
 
@@ -33,7 +40,8 @@ pub enum KvError {
         source: sled::Error,
     },
     #[error(
-        "the database at {path} is in use by another proximity process (sled allows one writer per directory)"
+        "the database at {path} stayed in use by another proximity process for {secs} s",
+        secs = LOCK_WAIT.as_secs()
     )]
     Locked { path: String },
     #[error("cannot flush the database to disk: {source}")]
@@ -81,69 +89,253 @@ pub trait KvStore: Send + Sync + 'static {
         expect: &[KvEntry<'_>],
         set: &[KvEntry<'_>],
     ) -> Result<bool, KvError>;
+    /// Remove a whole tree (a record kind that moved elsewhere); true if it was there.
+    fn drop_tree(&self, tree: &str) -> Result<bool, KvError> {
+        let _ = tree;
+        Ok(false)
+    }
     /// Make every earlier write durable.
     fn flush(&self) -> Result<(), KvError>;
 }
 
-/// The sled-backed store. One `sled::Db` per directory; trees are opened on first use
-/// (sled caches open trees internally, so `open_tree` per call is cheap).
+/// How long an open database stays open after its last use. Long enough that a burst of
+/// operations (a command, a job step: read, write, flush) shares one open (an open costs
+/// 1-15 ms on a small store), short enough that another process waits little for its turn.
+pub const IDLE_CLOSE: Duration = Duration::from_millis(200);
+/// The longest one process keeps the database open while it stays busy; then it closes and
+/// waits [`TURN_PAUSE`] before opening again, so a waiting process gets its turn.
+pub const MAX_HOLD: Duration = Duration::from_secs(1);
+/// The pause after a forced close (see [`MAX_HOLD`]): longer than the waiter's longest sleep.
+const TURN_PAUSE: Duration = Duration::from_millis(60);
+/// How long an operation waits for another process to close the database before it fails
+/// with [`KvError::Locked`].
+pub const LOCK_WAIT: Duration = Duration::from_secs(10);
+/// The first and the longest sleep between two tries to open a database another process
+/// holds (doubling in between).
+const RETRY_FIRST: Duration = Duration::from_millis(2);
+const RETRY_MAX: Duration = Duration::from_millis(40);
+/// sled's page cache (default 1 GB): the records here are small, and the cache is dropped at
+/// every close anyway.
+const CACHE_CAPACITY_BYTES: u64 = 1 << 20;
+
+/// The sled-backed store, shared by processes: the database is opened on demand and closed
+/// after [`IDLE_CLOSE`] without use, because sled holds an exclusive lock on its directory
+/// while open. Two processes (the TUI and a CLI command) take turns: an operation that finds
+/// the database held by the other process retries with a growing sleep for up to
+/// [`LOCK_WAIT`]. Each operation runs inside one open, so `compare_and_swap` and transactions
+/// stay atomic; flushed writes are on disk before they return, and a close flushes the rest.
 ///
-/// The directory is kept at 0700 and its files at 0600 (see `perms`): after open, after each
-/// flush, and after close. Field order matters: `db` drops (and sled writes its last files)
-/// before `modes` re-applies the modes.
+/// Within a process every `SledKv` of one directory shares one handle (a second handle would
+/// only contend with the first). sled's background flusher is off: writes that must survive a
+/// crash are flushed by their callers, and the close flushes everything else.
+///
+/// The directory is kept at 0700 and its files at 0600 (see `perms`): after each open, after
+/// each flush, and after each close (sled writes its last files on close).
 pub struct SledKv {
-    db: sled::Db,
-    modes: ModeGuard,
+    shared: Arc<SharedDb>,
 }
 
-/// Re-applies owner-only modes to the database directory when dropped.
-struct ModeGuard {
+/// One directory's database and when it was last used, shared by the handles of a process
+/// and the thread that closes it when idle.
+struct SharedDb {
     dir: PathBuf,
+    state: Mutex<DbState>,
 }
 
-impl Drop for ModeGuard {
-    fn drop(&mut self) {
-        if let Err(e) = perms::tighten_tree(&self.dir) {
-            tracing::warn!(dir = %self.dir.display(), error = %e, "cannot restrict store file modes");
+#[derive(Default)]
+struct DbState {
+    db: Option<OpenDb>,
+    /// A closer thread is watching the open database.
+    closer: bool,
+    /// Do not reopen before this (set by a forced close, see [`MAX_HOLD`]).
+    pause_until: Option<Instant>,
+}
+
+struct OpenDb {
+    db: sled::Db,
+    opened: Instant,
+    last_used: Instant,
+}
+
+/// The databases this process has open, by directory.
+static OPEN: Mutex<Option<HashMap<PathBuf, Weak<SharedDb>>>> = Mutex::new(None);
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Critical sections are map updates and sled calls that do not leave the state half
+    // changed on a panic: a poisoned lock is safe to keep using.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl SledKv {
+    /// Open (creating if needed) the database in `dir`, owner-only. The open is checked (and
+    /// the database created) now, then closed after [`IDLE_CLOSE`] like every later one.
+    pub fn open(dir: &Path) -> Result<SledKv, KvError> {
+        perms::ensure_private_dir(dir).map_err(|source| KvError::Modes {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let key = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        let shared = {
+            let mut open = lock(&OPEN);
+            let map = open.get_or_insert_with(HashMap::new);
+            map.retain(|_, weak| weak.strong_count() > 0);
+            match map.get(&key).and_then(Weak::upgrade) {
+                Some(shared) => shared,
+                None => {
+                    let shared = Arc::new(SharedDb {
+                        dir: dir.to_path_buf(),
+                        state: Mutex::new(DbState::default()),
+                    });
+                    map.insert(key, Arc::downgrade(&shared));
+                    shared
+                }
+            }
+        };
+        let kv = SledKv { shared };
+        kv.with_db(|_| Ok(()))?;
+        Ok(kv)
+    }
+
+    /// Whether this process has the database open right now (tests of the idle close).
+    pub fn is_open(&self) -> bool {
+        lock(&self.shared.state).db.is_some()
+    }
+
+    /// Run `f` on the open database, opening it first if needed (waiting for another process
+    /// to close it), and keep it open until it has been idle for [`IDLE_CLOSE`].
+    fn with_db<R>(&self, f: impl FnOnce(&sled::Db) -> Result<R, KvError>) -> Result<R, KvError> {
+        let shared = &self.shared;
+        let mut state = lock(&shared.state);
+        let open = match state.db.take() {
+            Some(open) => open,
+            None => {
+                if let Some(until) = state.pause_until.take() {
+                    std::thread::sleep(until.saturating_duration_since(Instant::now()));
+                }
+                let db = shared.open_waiting()?;
+                let now = Instant::now();
+                OpenDb {
+                    db,
+                    opened: now,
+                    last_used: now,
+                }
+            }
+        };
+        let open = state.db.insert(open);
+        let result = f(&open.db);
+        open.last_used = Instant::now();
+        if !state.closer {
+            state.closer = true;
+            let weak = Arc::downgrade(shared);
+            let spawned = std::thread::Builder::new()
+                .name("store-closer".into())
+                .spawn(move || close_when_idle(weak));
+            if let Err(e) = spawned {
+                // Without a closer the database stays open until the process ends: the other
+                // process waits, nothing is lost.
+                tracing::warn!(error = %e, "cannot start the store's closer thread");
+            }
+        }
+        result
+    }
+
+    fn tree(db: &sled::Db, tree: &str) -> Result<sled::Tree, KvError> {
+        db.open_tree(tree).map_err(|e| sled_err(tree, e))
+    }
+}
+
+impl SharedDb {
+    /// Open the database, retrying while another process holds it, for up to [`LOCK_WAIT`].
+    fn open_waiting(&self) -> Result<sled::Db, KvError> {
+        let path = self.dir.display().to_string();
+        let deadline = Instant::now() + LOCK_WAIT;
+        let mut sleep = RETRY_FIRST;
+        loop {
+            let opened = sled::Config::new()
+                .path(&self.dir)
+                .cache_capacity(CACHE_CAPACITY_BYTES)
+                .flush_every_ms(None)
+                .open();
+            match opened {
+                Ok(db) => {
+                    perms::tighten_tree(&self.dir).map_err(|source| KvError::Modes {
+                        path: path.clone(),
+                        source,
+                    })?;
+                    return Ok(db);
+                }
+                Err(source) if is_lock_error(&source) => {
+                    if Instant::now() >= deadline {
+                        return Err(KvError::Locked { path });
+                    }
+                    std::thread::sleep(sleep);
+                    sleep = (sleep * 2).min(RETRY_MAX);
+                }
+                Err(source) => {
+                    return Err(KvError::Open {
+                        path: path.clone(),
+                        source,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Close the database (sled flushes on drop) and restore the file modes.
+    fn close(&self, state: &mut DbState) {
+        if let Some(open) = state.db.take() {
+            drop(open);
+            if let Err(e) = perms::tighten_tree(&self.dir) {
+                tracing::warn!(dir = %self.dir.display(), error = %e, "cannot restrict store file modes");
+            }
         }
     }
 }
 
-impl SledKv {
-    /// Open (creating if needed) the database in `dir`, owner-only.
-    pub fn open(dir: &Path) -> Result<SledKv, KvError> {
-        let path = dir.display().to_string();
-        let io_err = |source| KvError::Modes {
-            path: path.clone(),
-            source,
-        };
-        perms::ensure_private_dir(dir).map_err(io_err)?;
-        let db = sled::Config::new().path(dir).open().map_err(|source| {
-            // sled reports the advisory lock held by another process as an `Other` io error
-            // whose only marker is its text; say what it means instead.
-            if let sled::Error::Io(io) = &source
-                && (io.kind() == std::io::ErrorKind::WouldBlock
-                    || io.to_string().starts_with("could not acquire lock"))
-            {
-                return KvError::Locked { path: path.clone() };
-            }
-            KvError::Open {
-                path: path.clone(),
-                source,
-            }
-        })?;
-        perms::tighten_tree(dir).map_err(io_err)?;
-        Ok(SledKv {
-            db,
-            modes: ModeGuard {
-                dir: dir.to_path_buf(),
-            },
-        })
+impl Drop for SharedDb {
+    fn drop(&mut self) {
+        let mut state = std::mem::take(&mut *lock(&self.state));
+        self.close(&mut state);
     }
+}
 
-    fn tree(&self, tree: &str) -> Result<sled::Tree, KvError> {
-        self.db.open_tree(tree).map_err(|e| sled_err(tree, e))
+/// The closer thread: close the database once idle for [`IDLE_CLOSE`], or busy for longer
+/// than [`MAX_HOLD`] (then pause before the next open, so the other process gets its turn).
+fn close_when_idle(weak: Weak<SharedDb>) {
+    loop {
+        let Some(shared) = weak.upgrade() else {
+            return;
+        };
+        let wait = {
+            let mut state = lock(&shared.state);
+            let Some(open) = state.db.as_ref() else {
+                state.closer = false;
+                return;
+            };
+            let now = Instant::now();
+            let idle_for = now.saturating_duration_since(open.last_used);
+            let held_for = now.saturating_duration_since(open.opened);
+            if idle_for >= IDLE_CLOSE || held_for >= MAX_HOLD {
+                if idle_for < IDLE_CLOSE {
+                    state.pause_until = Some(now + TURN_PAUSE);
+                }
+                shared.close(&mut state);
+                state.closer = false;
+                return;
+            }
+            (IDLE_CLOSE - idle_for).min(MAX_HOLD - held_for)
+        };
+        drop(shared);
+        std::thread::sleep(wait);
     }
+}
+
+/// sled reports the advisory lock held by another process as an `Other` io error whose only
+/// marker is its text.
+fn is_lock_error(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io)
+        if io.kind() == std::io::ErrorKind::WouldBlock
+            || io.to_string().starts_with("could not acquire lock"))
 }
 
 fn sled_err(tree: &str, source: sled::Error) -> KvError {
@@ -155,34 +347,43 @@ fn sled_err(tree: &str, source: sled::Error) -> KvError {
 
 impl KvStore for SledKv {
     fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
-        let value = self.tree(tree)?.get(key).map_err(|e| sled_err(tree, e))?;
-        Ok(value.map(|v| v.to_vec()))
+        self.with_db(|db| {
+            let value = SledKv::tree(db, tree)?
+                .get(key)
+                .map_err(|e| sled_err(tree, e))?;
+            Ok(value.map(|v| v.to_vec()))
+        })
     }
 
     fn put(&self, tree: &str, key: &[u8], value: &[u8]) -> Result<(), KvError> {
         crash::point();
-        self.tree(tree)?
-            .insert(key, value)
-            .map_err(|e| sled_err(tree, e))?;
-        Ok(())
+        self.with_db(|db| {
+            SledKv::tree(db, tree)?
+                .insert(key, value)
+                .map_err(|e| sled_err(tree, e))?;
+            Ok(())
+        })
     }
 
     fn delete(&self, tree: &str, key: &[u8]) -> Result<bool, KvError> {
         crash::point();
-        let old = self
-            .tree(tree)?
-            .remove(key)
-            .map_err(|e| sled_err(tree, e))?;
-        Ok(old.is_some())
+        self.with_db(|db| {
+            let old = SledKv::tree(db, tree)?
+                .remove(key)
+                .map_err(|e| sled_err(tree, e))?;
+            Ok(old.is_some())
+        })
     }
 
     fn scan_prefix(&self, tree: &str, prefix: &[u8]) -> Result<Vec<KvPair>, KvError> {
-        let mut out = Vec::new();
-        for item in self.tree(tree)?.scan_prefix(prefix) {
-            let (k, v) = item.map_err(|e| sled_err(tree, e))?;
-            out.push((k.to_vec(), v.to_vec()));
-        }
-        Ok(out)
+        self.with_db(|db| {
+            let mut out = Vec::new();
+            for item in SledKv::tree(db, tree)?.scan_prefix(prefix) {
+                let (k, v) = item.map_err(|e| sled_err(tree, e))?;
+                out.push((k.to_vec(), v.to_vec()));
+            }
+            Ok(out)
+        })
     }
 
     fn compare_and_swap(
@@ -193,11 +394,12 @@ impl KvStore for SledKv {
         new: Option<&[u8]>,
     ) -> Result<bool, KvError> {
         crash::point();
-        let swapped = self
-            .tree(tree)?
-            .compare_and_swap(key, old, new)
-            .map_err(|e| sled_err(tree, e))?;
-        Ok(swapped.is_ok())
+        self.with_db(|db| {
+            let swapped = SledKv::tree(db, tree)?
+                .compare_and_swap(key, old, new)
+                .map_err(|e| sled_err(tree, e))?;
+            Ok(swapped.is_ok())
+        })
     }
 
     fn compare_and_swap_many(
@@ -208,45 +410,57 @@ impl KvStore for SledKv {
     ) -> Result<bool, KvError> {
         use sled::transaction::{ConflictableTransactionResult, TransactionError};
         crash::point();
-        let handle = self.tree(tree)?;
-        let outcome = handle.transaction(|tx| -> ConflictableTransactionResult<bool, ()> {
-            for (key, old) in expect {
-                if tx.get(key)?.as_deref() != *old {
-                    return Ok(false);
-                }
-            }
-            for (key, new) in set {
-                match new {
-                    Some(value) => {
-                        tx.insert(*key, *value)?;
-                    }
-                    None => {
-                        tx.remove(*key)?;
+        self.with_db(|db| {
+            let handle = SledKv::tree(db, tree)?;
+            let outcome = handle.transaction(|tx| -> ConflictableTransactionResult<bool, ()> {
+                for (key, old) in expect {
+                    if tx.get(key)?.as_deref() != *old {
+                        return Ok(false);
                     }
                 }
+                for (key, new) in set {
+                    match new {
+                        Some(value) => {
+                            tx.insert(*key, *value)?;
+                        }
+                        None => {
+                            tx.remove(*key)?;
+                        }
+                    }
+                }
+                Ok(true)
+            });
+            match outcome {
+                Ok(swapped) => Ok(swapped),
+                Err(TransactionError::Storage(e)) => Err(sled_err(tree, e)),
+                // The closure never aborts; report it as a storage error rather than panic.
+                Err(TransactionError::Abort(())) => Err(sled_err(
+                    tree,
+                    sled::Error::Unsupported("transaction aborted".to_string()),
+                )),
             }
-            Ok(true)
-        });
-        match outcome {
-            Ok(swapped) => Ok(swapped),
-            Err(TransactionError::Storage(e)) => Err(sled_err(tree, e)),
-            // The closure never aborts; report it as a storage error rather than panic.
-            Err(TransactionError::Abort(())) => Err(sled_err(
-                tree,
-                sled::Error::Unsupported("transaction aborted".to_string()),
-            )),
-        }
+        })
+    }
+
+    fn drop_tree(&self, tree: &str) -> Result<bool, KvError> {
+        self.with_db(|db| db.drop_tree(tree).map_err(|e| sled_err(tree, e)))
     }
 
     fn flush(&self) -> Result<(), KvError> {
         crash::point();
+        let dir = &self.shared.dir;
+        let state = lock(&self.shared.state);
+        // Closed: the close flushed everything (a close is a flush).
+        let Some(open) = state.db.as_ref() else {
+            return Ok(());
+        };
         // Db::flush covers every tree: they share one page cache and log.
-        self.db
+        open.db
             .flush()
             .map_err(|source| KvError::Flush { source })?;
         // sled may have started a new segment or snapshot file since the last pass.
-        perms::tighten_tree(&self.modes.dir).map_err(|source| KvError::Modes {
-            path: self.modes.dir.display().to_string(),
+        perms::tighten_tree(dir).map_err(|source| KvError::Modes {
+            path: dir.display().to_string(),
             source,
         })
     }
@@ -349,6 +563,10 @@ impl KvStore for MemoryKv {
         }))
     }
 
+    fn drop_tree(&self, tree: &str) -> Result<bool, KvError> {
+        Ok(self.with(|t| t.remove(tree).is_some()))
+    }
+
     fn flush(&self) -> Result<(), KvError> {
         Ok(())
     }
@@ -407,5 +625,61 @@ mod tests {
     fn sled_kv_semantics() {
         let dir = tempfile::tempdir().unwrap();
         exercise(&SledKv::open(&dir.path().join("db")).unwrap());
+    }
+
+    #[test]
+    fn sled_kv_closes_when_idle_and_reopens_on_demand() {
+        let dir = tempfile::tempdir().unwrap();
+        let db_dir = dir.path().join("db");
+        let kv = SledKv::open(&db_dir).unwrap();
+        kv.put("t", b"k", b"v").unwrap();
+        kv.flush().unwrap();
+        assert!(kv.is_open());
+        std::thread::sleep(IDLE_CLOSE * 3);
+        assert!(!kv.is_open(), "still open after {IDLE_CLOSE:?} idle");
+        // Closed means unlocked: a second, independent sled handle opens the directory.
+        {
+            let other = open_retrying(&db_dir);
+            let tree = other.open_tree("t").unwrap();
+            assert_eq!(tree.get(b"k").unwrap().as_deref(), Some(&b"v"[..]));
+            tree.insert(b"k2", b"from the other").unwrap();
+            other.flush().unwrap();
+        }
+        assert_eq!(
+            kv.get("t", b"k2").unwrap().as_deref(),
+            Some(&b"from the other"[..])
+        );
+        // Handles of one directory in one process share the open database.
+        let second = SledKv::open(&db_dir).unwrap();
+        assert!(Arc::ptr_eq(&kv.shared, &second.shared));
+    }
+
+    /// A plain sled open that waits for this process's closer thread to let go.
+    fn open_retrying(dir: &Path) -> sled::Db {
+        for _ in 0..100 {
+            if let Ok(db) = sled::Config::new().path(dir).open() {
+                return db;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("cannot open {}", dir.display());
+    }
+
+    #[test]
+    fn sled_kv_waits_for_a_holder_then_fails_with_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let db_dir = dir.path().join("db");
+        drop(SledKv::open(&db_dir).unwrap());
+        // Another holder (as another process would be) that lets go after 300 ms.
+        let holder = open_retrying(&db_dir);
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            drop(holder);
+        });
+        let started = Instant::now();
+        let kv = SledKv::open(&db_dir).unwrap();
+        assert!(started.elapsed() >= Duration::from_millis(250));
+        kv.put("t", b"k", b"v").unwrap();
+        release.join().unwrap();
     }
 }

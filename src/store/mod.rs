@@ -1,23 +1,27 @@
-//! sled-backed state behind a small trait: hosts (secrets encrypted), cache, settings.
+//! sled-backed state behind a small trait: hosts (secrets encrypted), settings, the journal;
+//! plus the inventory cache in files.
 //!
 //! Layout: `kv` is the byte-level [`KvStore`] trait (sled on disk, [`MemoryKv`] for tests);
-//! typed trees sit on top as JSON records: [`Hosts`] (`hosts`), [`InventoryCache`] (`cache`),
-//! [`SettingsTree`] (`settings`), [`JobsTree`] (`jobs`, the job journal) and `meta` (schema
-//! version and key bookkeeping).
+//! typed trees sit on top as JSON records: [`Hosts`] (`hosts`), [`SettingsTree`]
+//! (`settings`), [`JobsTree`] (`jobs`, the job journal) and `meta` (schema version and key
+//! bookkeeping). The [`InventoryCache`] (megabytes per host, rewritten while the rack is open)
+//! is not a sled record: one file per host in `cache/`, replaced atomically (see `cache`).
 //!
 //! On disk everything lives in `<data_dir>`: the sled database in `store/` (directory 0700,
-//! files 0600, see `perms`) and, in the default key mode, the key in `secret.key` (0600).
+//! files 0600, see `perms`), the inventory cache in `cache/` (same modes) and, in the default
+//! key mode, the key in `secret.key` (0600).
 //! Secrets are sealed with XChaCha20-Poly1305 before they reach the database; `crypto`
 //! explains the two key sources (key file by default, `PROXIMITY_PASSPHRASE` for shared disks).
 //!
 //! Writes that must survive a crash (host add/remove/update, settings) are flushed before
 //! returning. Changes that span records are one atomic step (a host rename, the key
 //! bookkeeping of the first open), and the key file is written to a temp file and renamed,
-//! so a crash at any write leaves a store that opens with everything flushed before it. The inventory cache is not: losing the last few hundred ms of it costs only a
-//! staler first frame, and sled flushes on its own every 500 ms.
+//! so a crash at any write leaves a store that opens with everything flushed before it.
 //!
-//! sled holds an exclusive lock on its directory: one proximity process per data dir. Within a
-//! process, [`Store`] is a cheap `Clone` shared by every task. Calls are synchronous and a
+//! Several processes share one data dir (the TUI and CLI commands beside it, both writing):
+//! sled holds an exclusive lock on its directory while open, so [`SledKv`] opens it per burst
+//! of operations and closes it when idle, and a process that finds it held waits its turn
+//! (see `kv`). Within a process, [`Store`] is a cheap `Clone` shared by every task. Calls are synchronous and a
 //! flushing write waits for fsync: async callers on a hot path should use `spawn_blocking`.
 
 mod cache;
@@ -38,7 +42,7 @@ mod settings;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use cache::{CachedInventory, InventoryCache};
+pub use cache::{CACHE_DIR_NAME, CachedInventory, InventoryCache};
 pub use crash::CRASH_AT_ENV;
 pub use crypto::{KeyError, KeySource};
 pub use host::{
@@ -47,7 +51,7 @@ pub use host::{
 };
 pub use hosts::Hosts;
 pub use jobs::{HasJobId, JobsTree};
-pub use kv::{KvEntry, KvError, KvPair, KvStore, MemoryKv, SledKv};
+pub use kv::{IDLE_CLOSE, KvEntry, KvError, KvPair, KvStore, LOCK_WAIT, MemoryKv, SledKv};
 pub use meta::SCHEMA_VERSION;
 pub use perms::{DIR_MODE, FILE_MODE};
 pub use records::RecordTree;
@@ -55,6 +59,7 @@ pub use secret::Secret;
 pub use settings::{Settings, SettingsTree};
 
 use crate::paths::Paths;
+use cache::CacheBackend;
 use crypto::SecretCipher;
 
 /// Directory of the sled database under the data dir.
@@ -95,6 +100,12 @@ pub enum StoreError {
     Decrypt { record: String },
     #[error("record {record} is unreadable: {detail}")]
     Corrupt { record: String, detail: String },
+    #[error("cannot write the inventory cache {path}: {source}")]
+    Cache {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// The store: cheap to clone, `Send + Sync`, shared by every task of the process.
@@ -106,6 +117,8 @@ pub struct Store {
 struct Inner {
     kv: Arc<dyn KvStore>,
     cipher: SecretCipher,
+    /// Where the inventory cache lives (files under the data dir, or memory).
+    cache: CacheBackend,
     /// Where the database lives, for messages (`"memory"` for the in-memory store).
     location: String,
 }
@@ -126,7 +139,17 @@ impl Store {
         })?;
         let db_dir = Store::db_dir(paths);
         let kv = Arc::new(SledKv::open(&db_dir)?);
-        Store::over(kv, source, db_dir.display().to_string())
+        let mut store = Store::over(kv, source, db_dir.display().to_string())?;
+        // The cache moved out of sled: drop the old tree once (it held megabytes).
+        match store.kv().drop_tree(cache::LEGACY_TREE) {
+            Ok(true) => tracing::info!("dropped the old inventory cache tree from the store"),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot drop the old inventory cache tree"),
+        }
+        if let Some(inner) = Arc::get_mut(&mut store.inner) {
+            inner.cache = CacheBackend::Files(Store::cache_dir(paths));
+        }
+        Ok(store)
     }
 
     /// A store on any [`KvStore`], e.g. [`MemoryKv`] for tests of higher layers.
@@ -143,6 +166,7 @@ impl Store {
             inner: Arc::new(Inner {
                 kv,
                 cipher,
+                cache: CacheBackend::memory(),
                 location,
             }),
         })
@@ -158,6 +182,7 @@ impl Store {
             inner: Arc::new(Inner {
                 kv,
                 cipher,
+                cache: CacheBackend::memory(),
                 location: "memory".to_string(),
             }),
         })
@@ -166,6 +191,11 @@ impl Store {
     /// The sled directory for `paths`.
     pub fn db_dir(paths: &Paths) -> PathBuf {
         paths.data_dir.join(DB_DIR_NAME)
+    }
+
+    /// The inventory cache directory for `paths`.
+    pub fn cache_dir(paths: &Paths) -> PathBuf {
+        paths.data_dir.join(CACHE_DIR_NAME)
     }
 
     /// The default key file for `paths`.
@@ -218,6 +248,10 @@ impl Store {
 
     pub(crate) fn cipher(&self) -> &SecretCipher {
         &self.inner.cipher
+    }
+
+    pub(crate) fn cache_backend(&self) -> &CacheBackend {
+        &self.inner.cache
     }
 }
 

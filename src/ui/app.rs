@@ -13,6 +13,9 @@ use super::view::{RackView, Zoom, rack_geometry, screen_layout};
 use crate::engine::HostFailure;
 use crate::inventory::{Filter, Guest, HostState, Inventory, Node};
 
+/// A refresh's list as the engine publishes it.
+type InventoryList = std::sync::Arc<Vec<crate::pve::types::ClusterResource>>;
+
 /// How long a toast stays up.
 pub const TOAST_MS: u64 = 6000;
 /// Animation frame period while something pulses.
@@ -72,6 +75,9 @@ pub struct App {
     pub saved_theme: String,
     pub depth: ColorDepth,
     pub inventory: Inventory,
+    /// The list each host's inventory was last built from: a refresh that brings the same
+    /// `Arc` (the engine saw the same answer) only marks the host refreshed.
+    applied_lists: HashMap<String, InventoryList>,
     pub view: RackView,
     /// Header totals, recomputed with the view (not per frame: they cost O(guests)).
     pub counts: crate::inventory::Counts,
@@ -133,6 +139,7 @@ impl App {
             themes,
             depth,
             inventory: Inventory::default(),
+            applied_lists: HashMap::new(),
             view: RackView::default(),
             counts: Default::default(),
             filter_text: String::new(),
@@ -315,8 +322,17 @@ impl App {
             AppEvent::Inventory(host, result, at) => {
                 match result {
                     Ok(list) => {
-                        self.inventory.apply_resources(&host, &list, at);
-                        self.attach_deploy_slots();
+                        if self
+                            .applied_lists
+                            .get(&host)
+                            .is_some_and(|last| std::sync::Arc::ptr_eq(last, &list))
+                        {
+                            self.inventory.mark_refreshed(&host, at);
+                        } else {
+                            self.inventory.apply_resources(&host, &list, at);
+                            self.applied_lists.insert(host.clone(), list);
+                            self.attach_deploy_slots();
+                        }
                     }
                     // Keep the last picture (its nodes stay, drawn as cached) and record
                     // why; the age shows next to the reason.
@@ -333,6 +349,7 @@ impl App {
                 self.rebuild_view();
             }
             AppEvent::Cached(host, list, at) => {
+                self.applied_lists.remove(&host);
                 self.inventory.apply_cached(&host, &list, at);
                 if self.screen == Screen::Onboarding {
                     self.screen = Screen::Rack;
@@ -356,6 +373,7 @@ impl App {
                     .filter(|n| !names.contains(n))
                     .collect();
                 for r in removed {
+                    self.applied_lists.remove(&r);
                     self.inventory.remove_host(&r);
                 }
                 self.hosts = list;

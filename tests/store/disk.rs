@@ -113,7 +113,10 @@ fn directories_are_0700_and_files_0600() {
     {
         let store = Store::open_with(&p, &key_file(&p)).unwrap();
         store.hosts().add(token_host("alpha")).unwrap();
-        store.cache().put("alpha", &vec![b'x'; 200_000], 1).unwrap();
+        let mut body = b"{\"data\":\"".to_vec();
+        body.extend(std::iter::repeat_n(b'x', 200_000));
+        body.extend(b"\"}");
+        store.cache().put("alpha", &body, 1).unwrap();
         store.flush().unwrap();
     }
     assert_eq!(mode(&p.data_dir), 0o700);
@@ -357,16 +360,130 @@ fn older_schema_without_meta_is_migrated() {
 }
 
 #[test]
-fn second_open_of_the_same_store_is_a_clear_error() {
+fn second_open_shares_the_store_and_one_held_too_long_is_a_clear_error() {
     let root = tempfile::tempdir().unwrap();
     let p = paths(root.path());
-    let _first = Store::open_with(&p, &key_file(&p)).unwrap();
+    let first = Store::open_with(&p, &key_file(&p)).unwrap();
+    first.hosts().add(token_host("alpha")).unwrap();
+    let second = Store::open_with(&p, &key_file(&p)).unwrap();
+    assert_eq!(second.hosts().names().unwrap(), ["alpha"]);
+    drop((first, second));
+    // Another holder (as another process would be) that never lets go: the open waits
+    // LOCK_WAIT, then says so.
+    let holder = loop {
+        match sled::Config::new().path(Store::db_dir(&p)).open() {
+            Ok(db) => break db,
+            // This process's own handle closes within IDLE_CLOSE.
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    };
+    let started = std::time::Instant::now();
     let err = Store::open_with(&p, &key_file(&p)).unwrap_err();
+    assert!(started.elapsed() >= proximity::store::LOCK_WAIT);
     assert_eq!(
         err.to_string(),
         format!(
-            "the database at {} is in use by another proximity process (sled allows one writer per directory)",
-            Store::db_dir(&p).display()
+            "the database at {} stayed in use by another proximity process for {} s",
+            Store::db_dir(&p).display(),
+            proximity::store::LOCK_WAIT.as_secs()
         )
     );
+    drop(holder);
+}
+
+/// The inventory cache is a file per host beside the database, not a sled record: rewriting
+/// it (as the rack does) leaves the database as it was, and the file holds one answer.
+#[test]
+fn inventory_cache_is_one_file_per_host_outside_sled() {
+    let root = tempfile::tempdir().unwrap();
+    let p = paths(root.path());
+    let store = Store::open_with(&p, &key_file(&p)).unwrap();
+    store.hosts().add(token_host("alpha")).unwrap();
+    store.flush().unwrap();
+    let db_size = || dir_size(&Store::db_dir(&p));
+    let before = db_size();
+    let mut body = b"{\"data\":[".to_vec();
+    for i in 0..5_000 {
+        body.extend(format!("{{\"id\":\"qemu/{i}\",\"type\":\"qemu\"}},").as_bytes());
+    }
+    body.extend(b"{}]}");
+    for at in 0..20 {
+        store.cache().put("alpha", &body, at).unwrap();
+    }
+    store.flush().unwrap();
+    assert!(
+        db_size() < before + 64 * 1024,
+        "the database grew from {before} to {} bytes",
+        db_size()
+    );
+    let file = Store::cache_dir(&p).join("alpha.json");
+    let on_disk = std::fs::metadata(&file).unwrap().len() as usize;
+    assert!(on_disk < body.len() + 100, "{on_disk} bytes for one answer");
+    assert_eq!(mode(&file), 0o600);
+    assert_eq!(mode(&Store::cache_dir(&p)), 0o700);
+    // No temp file left behind.
+    let names: Vec<String> = std::fs::read_dir(Store::cache_dir(&p))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["alpha.json"]);
+    let cached = store.cache().get("alpha").unwrap().unwrap();
+    assert_eq!(cached.resources_json, body);
+    assert_eq!(cached.fetched_at_unix, 19);
+}
+
+/// A truncated or corrupt cache file is no cache (logged), never an error or a panic.
+#[test]
+fn corrupt_or_truncated_cache_files_are_ignored() {
+    let root = tempfile::tempdir().unwrap();
+    let p = paths(root.path());
+    let store = Store::open_with(&p, &key_file(&p)).unwrap();
+    store
+        .cache()
+        .put("lab", br#"{"data":[{"id":"qemu/100","type":"qemu"}]}"#, 7)
+        .unwrap();
+    let file = Store::cache_dir(&p).join("lab.json");
+    let whole = std::fs::read(&file).unwrap();
+    for cut in [0, 1, whole.len() / 2, whole.len() - 1] {
+        std::fs::write(&file, &whole[..cut]).unwrap();
+        assert_eq!(store.cache().get("lab").unwrap(), None, "cut at {cut}");
+    }
+    std::fs::write(&file, b"\x00\xff garbage").unwrap();
+    assert_eq!(store.cache().get("lab").unwrap(), None);
+    std::fs::write(&file, br#"{"format":99,"fetched_at_unix":1,"body":{}}"#).unwrap();
+    assert_eq!(store.cache().get("lab").unwrap(), None);
+    std::fs::write(&file, &whole).unwrap();
+    assert_eq!(
+        store.cache().get("lab").unwrap().unwrap().fetched_at_unix,
+        7
+    );
+}
+
+/// A store written before the cache moved out of sled: its `cache` tree is dropped at open.
+#[test]
+fn the_old_sled_cache_tree_is_dropped_at_open() {
+    let root = tempfile::tempdir().unwrap();
+    let p = paths(root.path());
+    drop(Store::open_with(&p, &key_file(&p)).unwrap());
+    {
+        let kv = SledKv::open(&Store::db_dir(&p)).unwrap();
+        kv.put("cache", b"alpha", &[1u8; 4096]).unwrap();
+        kv.flush().unwrap();
+    }
+    let store = Store::open_with(&p, &key_file(&p)).unwrap();
+    assert!(store.kv().scan_prefix("cache", b"").unwrap().is_empty());
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let meta = entry.metadata().unwrap();
+        total += if meta.is_dir() {
+            dir_size(&entry.path())
+        } else {
+            meta.len()
+        };
+    }
+    total
 }
