@@ -59,6 +59,8 @@ async fn engine_with_hosts(scope: &FleetScope<'_>) -> Result<(Engine, bool), Cli
 
 pub async fn deploy(scope: &FleetScope<'_>, args: &DeployArgs) -> Result<ExitCode, CliError> {
     let (engine, _) = engine_with_hosts(scope).await?;
+    // Subscribed before the job starts: its first lines are printed too.
+    let mut events = engine.subscribe();
     let id = if let Some(job) = &args.resume {
         let id: JobId = job.parse().map_err(CliError::new)?;
         let rec = engine
@@ -84,7 +86,6 @@ pub async fn deploy(scope: &FleetScope<'_>, args: &DeployArgs) -> Result<ExitCod
         engine.deploy(req).map_err(CliError::new)?
     };
     eprintln!("{id} started (Ctrl-C cancels and rolls back)");
-    let mut events = engine.subscribe();
     let printer = async {
         let mut out = std::io::stdout().lock();
         loop {
