@@ -103,6 +103,16 @@ fn frame(
     start.elapsed()
 }
 
+/// The emulator process, killed however the bench ends (a failed assert included).
+struct SimChild(std::process::Child);
+
+impl Drop for SimChild {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn main() {
     let deploys: usize = std::env::var("DEPLOYS")
         .ok()
@@ -127,7 +137,9 @@ fn main() {
         .spawn()
         .expect("spawn proximity sim");
     let mut line = String::new();
-    BufReader::new(sim.stdout.take().expect("stdout"))
+    let stdout = sim.stdout.take().expect("stdout");
+    let _sim = SimChild(sim);
+    BufReader::new(stdout)
         .read_line(&mut line)
         .expect("the sim's line");
     let info: serde_json::Value = serde_json::from_str(&line).expect("the sim's JSON line");
@@ -232,6 +244,4 @@ fn main() {
         engine.shutdown().await;
         assert_eq!(ok, deploys, "every deployment succeeds");
     });
-    let _ = sim.kill();
-    let _ = sim.wait();
 }

@@ -78,6 +78,19 @@ pub struct Deployer {
     pub executors: SharedExecutors,
     pub store: Option<Store>,
     pub tuning: DeployTuning,
+    /// Container ids this process's deployments hold between allocating and creating:
+    /// `nextid` answers every concurrent caller the same id, so 50 deployments at once
+    /// would otherwise all chase the same few ids.
+    pub reserved_vmids: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<u32>>>,
+}
+
+impl Deployer {
+    fn reserved(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<u32>> {
+        // A set of ids: a panic elsewhere cannot leave it half-changed.
+        self.reserved_vmids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// Why a deployment stopped before the end.
@@ -134,6 +147,10 @@ pub async fn deploy(
         exec.close().await;
     }
     let mut rec = run.rec;
+    // Created or given up: either way `nextid` no longer needs steering around it.
+    if let Some(vmid) = rec.vmid {
+        deployer.reserved().remove(&vmid);
+    }
     let store = deployer.store.as_ref();
     match result {
         Ok(()) => {
@@ -439,13 +456,33 @@ impl Run<'_> {
     async fn allocate(&mut self) -> StepResult {
         if let Some(vmid) = self.rec.vmid {
             self.ctx.log(&format!("id {vmid} allocated earlier"));
+            self.d.reserved().insert(vmid);
             return Ok(());
         }
         let client = self.client()?;
-        let vmid = self.or_cancel(client.next_id()).await?;
+        let vmid = self.free_id(&client, None).await?;
         self.ctx.log(&format!("id {vmid}"));
         self.rec.vmid = Some(vmid);
         Ok(())
+    }
+
+    /// A free id no other deployment of this process holds: `nextid`, then upwards past
+    /// the reserved ones (and past `after`, an id just found taken), each checked free.
+    async fn free_id(&self, client: &PveClient, after: Option<u32>) -> StepResult<u32> {
+        let first = self.or_cancel(client.next_id()).await?;
+        let mut candidate = after.map_or(first, |a| first.max(a.saturating_add(1)));
+        loop {
+            let claimed = self.d.reserved().insert(candidate);
+            if claimed {
+                if candidate == first || self.or_cancel(client.vmid_is_free(candidate)).await? {
+                    return Ok(candidate);
+                }
+                self.d.reserved().remove(&candidate);
+            }
+            candidate = candidate
+                .checked_add(1)
+                .ok_or_else(|| failed("no free container id"))?;
+        }
     }
 
     /// Is container `vmid` this deployment's own (its description says so)?
@@ -467,7 +504,8 @@ impl Run<'_> {
         self.ctx.log(&format!(
             "id {vmid} was taken by someone else: allocating another"
         ));
-        let next = self.or_cancel(client.next_id()).await?;
+        self.d.reserved().remove(&vmid);
+        let next = self.free_id(client, Some(vmid)).await?;
         self.rec.vmid = Some(next);
         journal(self.d.store.as_ref(), &mut self.rec);
         Ok(())

@@ -42,6 +42,7 @@ impl Engine {
             executors,
             store: self.store().cloned(),
             tuning: lock(&self.inner.deploy_tuning).clone(),
+            reserved_vmids: self.inner.reserved_vmids.clone(),
         })
     }
 

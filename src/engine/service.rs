@@ -82,6 +82,8 @@ pub(super) struct Inner {
     /// Names of deployments this engine is running: taken until they end, so two deploys
     /// started at once never pick the same name.
     pub(super) deploying: Mutex<std::collections::HashSet<String>>,
+    /// Container ids held by this engine's deployments between allocate and create.
+    pub(super) reserved_vmids: Arc<Mutex<std::collections::HashSet<u32>>>,
 }
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -106,6 +108,7 @@ impl Engine {
                 executors: Mutex::new(None),
                 deploy_tuning: Mutex::new(crate::deploy::DeployTuning::default()),
                 deploying: Mutex::new(std::collections::HashSet::new()),
+                reserved_vmids: Arc::new(Mutex::new(std::collections::HashSet::new())),
             }),
         }
     }

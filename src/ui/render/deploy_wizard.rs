@@ -527,8 +527,11 @@ pub fn review_lines(f: &DeployForm) -> Vec<(String, String)> {
     out.push((
         "Resources".into(),
         format!(
-            "{} cores · {} MiB memory · {} GiB disk",
-            r.cores, r.memory_mb, r.disk_gb
+            "{} {} · {} MiB memory · {} GiB disk",
+            r.cores,
+            if r.cores == 1 { "core" } else { "cores" },
+            r.memory_mb,
+            r.disk_gb
         ),
     ));
     for (i, var) in app.env.iter().enumerate() {
