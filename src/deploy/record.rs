@@ -196,6 +196,10 @@ pub struct DeploymentRecord {
     pub url: Option<String>,
     pub started_ms: u64,
     pub updated_ms: u64,
+    /// The process working on it (set at every journal write): the TUI and the CLI share
+    /// the store, so a deployment another live process runs must not look interrupted.
+    #[serde(default)]
+    pub owner_pid: Option<u32>,
 }
 
 impl DeploymentRecord {
@@ -291,6 +295,7 @@ mod tests {
             url: None,
             started_ms: 0,
             updated_ms: 0,
+            owner_pid: None,
         };
         assert_eq!(r.resume_step(), DeployStep::Create);
         r.step_done = true;

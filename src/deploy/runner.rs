@@ -115,6 +115,7 @@ pub fn journal_key(id: u64) -> String {
 /// deployment goes on, as a job without a store does.
 pub fn journal(store: Option<&Store>, rec: &mut DeploymentRecord) {
     rec.updated_ms = now_ms();
+    rec.owner_pid = Some(std::process::id());
     if let Some(store) = store
         && let Err(e) = store.deployments().put(&journal_key(rec.id), rec)
     {

@@ -15,6 +15,16 @@ use crate::deploy::{
     DeploymentStatus, HostAccess, SharedExecutors,
 };
 
+/// Is process `pid` alive on this machine? (`kill(pid, 0)`: EPERM means it exists.)
+fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 only checks for the process; nothing is sent.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
 impl Engine {
     /// Use `executors` to run commands in containers (tests use a scripted fake).
     pub fn set_executors(&self, executors: SharedExecutors) {
@@ -120,6 +130,7 @@ impl Engine {
             url: None,
             started_ms: now,
             updated_ms: now,
+            owner_pid: None,
         };
         journal(deployer.store.as_ref(), &mut rec);
         let id = ctx.id();
@@ -168,10 +179,16 @@ impl Engine {
             .filter(|j| j.state == JobState::Running)
             .map(|j| j.id.0)
             .collect();
+        let me = std::process::id();
         self.deployments()
             .into_iter()
             .filter(|d| d.status == DeploymentStatus::Running)
             .filter(|d| !d.jobs.iter().any(|j| running.contains(j)))
+            // Another live process (a CLI beside this TUI) is still running it.
+            .filter(|d| {
+                d.owner_pid
+                    .is_none_or(|pid| pid == me || !process_alive(pid))
+            })
             .collect()
     }
 

@@ -893,3 +893,37 @@ async fn the_tuis_deploy_effect_answers_with_the_job_or_the_refusal() {
     assert_eq!(info.state, JobState::Succeeded, "{}", log_text(&info));
     sim.finish().await;
 }
+
+/// The TUI and the CLI share the store: a deployment another live process is running is not
+/// "interrupted" (it cannot be resumed from here); once that process is gone, it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deployment_another_live_process_runs_is_not_offered_for_resume() {
+    let sim = start_sim(5).await;
+    let store = Store::in_memory().unwrap();
+    let script = Script::with(&[("pull", Reply::Hang)]);
+    let first = engine_on(&sim, &store, &script);
+    let id = first.deploy(DeployRequest::new(whoami_app())).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !script.seen().iter().any(|c| c.contains("pull")) {
+        assert!(std::time::Instant::now() < deadline, "never reached pull");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Pretend another process owns it: a live child's pid, then the same pid once dead.
+    let mut other = std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .unwrap();
+    let key = proximity::deploy::runner::journal_key(id.0);
+    let mut rec = first.deployment(id.0).unwrap();
+    rec.owner_pid = Some(other.id());
+    store.deployments().put(&key, &rec).unwrap();
+    let next = engine_on(&sim, &store, &script);
+    assert!(
+        next.unfinished_deployments().is_empty(),
+        "a live owner runs it"
+    );
+    other.kill().unwrap();
+    other.wait().unwrap();
+    assert_eq!(next.unfinished_deployments().len(), 1, "its owner is gone");
+    sim.finish().await;
+}
