@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::env::resolve_env;
 use super::exec::Executor;
 use super::record::AppRecord;
-use super::runner::{DeployTuning, Stop, failed, run_logged, wait_healthy};
+use super::runner::{DeployTuning, Stop, failed, run_logged};
 use super::scripts;
 use crate::catalog::AppSpec;
 use crate::engine::JobCtx;
@@ -77,20 +77,5 @@ pub async fn edit_env(
     exec.write_file(&path, text.as_bytes(), 0o600)
         .await
         .map_err(failed)?;
-    ctx.step("re-creating the services", Some(0.5));
-    let up = run_logged(
-        ctx,
-        exec,
-        &scripts::compose(&app.name, "up -d"),
-        t.command_timeout,
-    )
-    .await?;
-    if up.code != 0 {
-        return Err(failed(format!(
-            "starting the app failed (exit {})",
-            up.code
-        )));
-    }
-    ctx.step("waiting for the app to answer", Some(0.8));
-    wait_healthy(ctx, exec, &spec.health, t).await
+    super::update::recreate_and_check(ctx, app, spec, exec, t).await
 }

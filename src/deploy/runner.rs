@@ -659,12 +659,9 @@ impl Run<'_> {
     }
 
     async fn sh_ok(&mut self, cmd: &str, timeout: Duration, what: &str) -> StepResult {
-        let out = self.sh(cmd, timeout).await?;
-        if out.code == 0 {
-            Ok(())
-        } else {
-            Err(failed(format!("{what} failed (exit {})", out.code)))
-        }
+        let ctx = self.ctx;
+        let exec = self.executor().await?;
+        run_ok(ctx, exec, cmd, timeout, what).await
     }
 
     async fn docker(&mut self) -> StepResult {
@@ -755,6 +752,22 @@ pub(super) async fn run_logged(
     tokio::select! {
         r = exec.run(cmd, timeout, &sink) => r.map_err(failed),
         _ = ctx.cancel_token().cancelled() => Err(Stop::Cancelled),
+    }
+}
+
+/// `run_logged`, and a non-zero exit is a failure: "{what} failed (exit N)".
+pub(super) async fn run_ok(
+    ctx: &JobCtx,
+    exec: &dyn Executor,
+    cmd: &str,
+    timeout: Duration,
+    what: &str,
+) -> StepResult {
+    let out = run_logged(ctx, exec, cmd, timeout).await?;
+    if out.code == 0 {
+        Ok(())
+    } else {
+        Err(failed(format!("{what} failed (exit {})", out.code)))
     }
 }
 

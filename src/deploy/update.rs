@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::exec::Executor;
 use super::record::AppRecord;
-use super::runner::{DeployTuning, Stop, failed, run_logged, wait_healthy};
+use super::runner::{DeployTuning, Stop, failed, run_ok, wait_healthy};
 use super::scripts;
 use crate::catalog::AppSpec;
 use crate::engine::JobCtx;
@@ -95,33 +95,23 @@ async fn pull_up_check(
     t: &DeployTuning,
 ) -> Result<(), Stop> {
     ctx.step("pulling images", Some(0.2));
-    let pull = run_logged(
-        ctx,
-        exec,
-        &scripts::compose(&app.name, "pull"),
-        t.pull_timeout,
-    )
-    .await?;
-    if pull.code != 0 {
-        return Err(failed(format!(
-            "pulling images failed (exit {})",
-            pull.code
-        )));
-    }
+    let pull = scripts::compose(&app.name, "pull");
+    run_ok(ctx, exec, &pull, t.pull_timeout, "pulling images").await?;
+    recreate_and_check(ctx, app, spec, exec, t).await
+}
+
+/// `up -d` (services whose image or settings changed are re-created), then the health
+/// check: the end of an update and of a change of variables.
+pub(super) async fn recreate_and_check(
+    ctx: &JobCtx,
+    app: &AppRecord,
+    spec: &AppSpec,
+    exec: &dyn Executor,
+    t: &DeployTuning,
+) -> Result<(), Stop> {
     ctx.step("re-creating the services", Some(0.6));
-    let up = run_logged(
-        ctx,
-        exec,
-        &scripts::compose(&app.name, "up -d"),
-        t.command_timeout,
-    )
-    .await?;
-    if up.code != 0 {
-        return Err(failed(format!(
-            "starting the app failed (exit {})",
-            up.code
-        )));
-    }
+    let up = scripts::compose(&app.name, "up -d");
+    run_ok(ctx, exec, &up, t.command_timeout, "starting the app").await?;
     ctx.step("waiting for the app to answer", Some(0.8));
     wait_healthy(ctx, exec, &spec.health, t).await
 }

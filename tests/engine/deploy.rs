@@ -61,6 +61,15 @@ impl Script {
     pub fn seen(&self) -> Vec<String> {
         self.seen.lock().unwrap().clone()
     }
+
+    /// Wait (30 s at most) until a command containing `text` was run.
+    pub async fn reached(&self, text: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !self.seen().iter().any(|c| c.contains(text)) {
+            assert!(std::time::Instant::now() < deadline, "never reached {text}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
 }
 
 struct ScriptedShell(Arc<Script>);
@@ -409,11 +418,7 @@ async fn cancel_mid_deployment_removes_the_container() {
     let script = Script::with(&[("pull", Reply::Hang)]);
     let engine = engine_on(&sim, &store, &script);
     let id = engine.deploy(DeployRequest::new(whoami_app())).unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !script.seen().iter().any(|c| c.contains("pull")) {
-        assert!(std::time::Instant::now() < deadline, "never reached pull");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    script.reached("pull").await;
     assert_eq!(containers_named(&sim, &engine, "whoami").await.len(), 1);
     assert!(engine.cancel(id));
     let info = finished(&engine, id).await;
@@ -434,11 +439,7 @@ async fn an_interrupted_deployment_is_resumed_or_rolled_back_by_the_next_process
     let dying = Script::with(&[("pull", Reply::Hang)]);
     let first = engine_on(&sim, &store, &dying);
     let id = first.deploy(DeployRequest::new(whoami_app())).unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !dying.seen().iter().any(|c| c.contains("pull")) {
-        assert!(std::time::Instant::now() < deadline, "never reached pull");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    dying.reached("pull").await;
 
     let healthy = Script::with(&[]);
     let next = engine_on(&sim, &store, &healthy);
@@ -476,11 +477,7 @@ async fn an_interrupted_deployment_is_resumed_or_rolled_back_by_the_next_process
     let mut req = DeployRequest::new(whoami_app());
     req.name = Some("other".into());
     let id2 = third.deploy(req).unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !dying2.seen().iter().any(|c| c.contains("up -d")) {
-        assert!(std::time::Instant::now() < deadline, "never reached up");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    dying2.reached("up -d").await;
     let fourth = engine_on(&sim, &store, &healthy);
     let job = fourth.rollback_deployment(id2.0).unwrap();
     let info = finished(&fourth, job).await;
@@ -903,11 +900,7 @@ async fn a_deployment_another_live_process_runs_is_not_offered_for_resume() {
     let script = Script::with(&[("pull", Reply::Hang)]);
     let first = engine_on(&sim, &store, &script);
     let id = first.deploy(DeployRequest::new(whoami_app())).unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !script.seen().iter().any(|c| c.contains("pull")) {
-        assert!(std::time::Instant::now() < deadline, "never reached pull");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    script.reached("pull").await;
     // Pretend another process owns it: a live child's pid, then the same pid once dead.
     let mut other = std::process::Command::new("sleep")
         .arg("30")
