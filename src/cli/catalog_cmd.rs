@@ -54,7 +54,7 @@ pub fn run(paths: &Paths, args: &CatalogArgs) -> Result<ExitCode, CliError> {
             let _ = writeln!(
                 err,
                 "proximity: catalog: {}",
-                crate::term::sanitize_line(&issue.to_string())
+                crate::text::clean_string(&issue.to_string())
             );
         }
     }

@@ -4,12 +4,12 @@
 use super::CliError;
 use crate::catalog::{AppSpec, Catalog};
 use crate::paths::Paths;
-use crate::term::sanitize_line;
+use crate::text::clean_string;
 
 pub fn find(paths: &Paths, id: &str) -> Result<AppSpec, CliError> {
     let (catalog, issues) = Catalog::load(Some(&Catalog::user_dir(paths)));
     for issue in issues {
-        eprintln!("{}", sanitize_line(&issue.to_string()));
+        eprintln!("{}", clean_string(&issue.to_string()));
     }
     catalog.get(id).cloned().ok_or_else(|| {
         let hints: Vec<String> = catalog
@@ -25,7 +25,7 @@ pub fn find(paths: &Paths, id: &str) -> Result<AppSpec, CliError> {
         };
         CliError::new(format!(
             "no app {:?} in the catalog: {hint}",
-            sanitize_line(id)
+            clean_string(id)
         ))
     })
 }

@@ -11,14 +11,14 @@ use crate::engine::{self, ConnSpec, EngineError, connection};
 use crate::paths::Paths;
 use crate::pve::PveClient;
 use crate::store::{HostAuth, HostConfig, Secret, Store};
-use crate::term::sanitize_line;
+use crate::text::clean_string;
 
 impl From<EngineError> for CliError {
     fn from(e: EngineError) -> Self {
         if let EngineError::TaskFailed { log, .. } = &e {
             let mut err = std::io::stderr().lock();
             for line in log {
-                let _ = writeln!(err, "  | {}", sanitize_line(line));
+                let _ = writeln!(err, "  | {}", clean_string(line));
             }
         }
         CliError::new(e)

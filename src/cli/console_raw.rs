@@ -59,7 +59,7 @@ async fn console_target(
             guest.vmid
         )));
     }
-    let label = format!("CT {} ({})", guest.vmid, crate::term::sanitize_line(&name));
+    let label = format!("CT {} ({})", guest.vmid, crate::text::clean_string(&name));
     Ok((
         ConsoleTarget::Lxc {
             node: guest.node,

@@ -15,7 +15,7 @@ use crate::deploy::{AppRecord, DeployRequest, DeploymentRecord};
 use crate::engine::{Engine, EngineEvent, GuestRef, JobEvent, JobId, PowerOp};
 use crate::inventory::GuestKind;
 use crate::paths::Paths;
-use crate::term::sanitize_line;
+use crate::text::clean_string;
 
 /// The catalog entry `id` (shipped or the user's).
 fn app_spec(paths: &Paths, id: &str) -> Result<AppSpec, CliError> {
@@ -30,7 +30,7 @@ fn parse_env(pairs: &[String]) -> Result<BTreeMap<String, String>, CliError> {
             CliError::new(format!(
                 "--env #{}: {:?} is not KEY=VALUE",
                 i + 1,
-                sanitize_line(pair)
+                clean_string(pair)
             ))
         })?;
         out.insert(k.to_string(), v.to_string());
@@ -91,7 +91,7 @@ pub async fn deploy(scope: &FleetScope<'_>, args: &DeployArgs) -> Result<ExitCod
         loop {
             match events.recv().await {
                 Ok(EngineEvent::Job(JobEvent::Log { id: j, line, .. })) if j == id && args.wait => {
-                    let _ = writeln!(out, "{}", sanitize_line(&line.text));
+                    let _ = writeln!(out, "{}", clean_string(&line.text));
                 }
                 Ok(EngineEvent::Job(JobEvent::Step {
                     id: j,
@@ -102,7 +102,7 @@ pub async fn deploy(scope: &FleetScope<'_>, args: &DeployArgs) -> Result<ExitCod
                     let pct = fraction
                         .map(|f| format!("{:>3.0}% ", f * 100.0))
                         .unwrap_or_default();
-                    let _ = writeln!(out, "{pct}{}", sanitize_line(&s));
+                    let _ = writeln!(out, "{pct}{}", clean_string(&s));
                 }
                 Ok(EngineEvent::Job(JobEvent::Finished(info))) if info.id == id => break,
                 Ok(_) => {}
@@ -127,13 +127,13 @@ fn print_done(d: &DeploymentRecord) {
     let url = d.url.as_deref().unwrap_or("(no web UI)");
     println!(
         "{} ({}) on {}/{} CT {}: {}  {}",
-        sanitize_line(&d.name),
-        sanitize_line(&d.app),
-        sanitize_line(&d.host),
-        sanitize_line(&d.node),
+        clean_string(&d.name),
+        clean_string(&d.app),
+        clean_string(&d.host),
+        clean_string(&d.node),
         d.vmid.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
         d.status.name(),
-        sanitize_line(url)
+        clean_string(url)
     );
 }
 
@@ -144,7 +144,7 @@ pub async fn apps(scope: &FleetScope<'_>, json: bool) -> Result<ExitCode, CliErr
     let (engine, mut partial) = engine_with_hosts(scope).await?;
     for host in engine.connected() {
         if let Err(e) = engine.reconcile_apps(&host).await {
-            eprintln!("host {host}: {}", sanitize_line(&e.to_string()));
+            eprintln!("host {host}: {}", clean_string(&e.to_string()));
             partial = true;
         }
     }
@@ -170,12 +170,12 @@ pub async fn apps(scope: &FleetScope<'_>, json: bool) -> Result<ExitCode, CliErr
         let _ = writeln!(
             out,
             "{:<20} {:<16} {:<10} {:<10} {:>6}  {}",
-            sanitize_line(&a.name),
-            sanitize_line(&a.app),
-            sanitize_line(&a.host),
-            sanitize_line(&a.node),
+            clean_string(&a.name),
+            clean_string(&a.app),
+            clean_string(&a.host),
+            clean_string(&a.node),
             a.vmid,
-            sanitize_line(&url)
+            clean_string(&url)
         );
     }
     Ok(exit_code(partial))
@@ -200,7 +200,7 @@ pub async fn app(scope: &FleetScope<'_>, args: &AppArgs) -> Result<ExitCode, Cli
             .ok_or_else(|| {
                 CliError::new(format!(
                     "no app named {:?} (see `proximity apps`)",
-                    sanitize_line(&args.name)
+                    clean_string(&args.name)
                 ))
             })?
     };
@@ -230,7 +230,7 @@ pub async fn app(scope: &FleetScope<'_>, args: &AppArgs) -> Result<ExitCode, Cli
                 .map_err(CliError::new)?;
             let mut out = std::io::stdout().lock();
             for line in text.lines() {
-                let _ = writeln!(out, "{}", sanitize_line(line));
+                let _ = writeln!(out, "{}", clean_string(line));
             }
             return Ok(ExitCode::SUCCESS);
         }
@@ -238,7 +238,7 @@ pub async fn app(scope: &FleetScope<'_>, args: &AppArgs) -> Result<ExitCode, Cli
             if !args.yes {
                 return Err(CliError::new(format!(
                     "this destroys {} and its data (CT {}); back it up first if you need it, then add --yes",
-                    sanitize_line(&record.name),
+                    clean_string(&record.name),
                     record.vmid
                 )));
             }
@@ -254,7 +254,7 @@ pub async fn app(scope: &FleetScope<'_>, args: &AppArgs) -> Result<ExitCode, Cli
     }
     println!(
         "{}: {} done  {}",
-        sanitize_line(&record.name),
+        clean_string(&record.name),
         args.verb.name(),
         info.id
     );

@@ -18,7 +18,7 @@ use crate::engine::target::parse_target;
 use crate::engine::{self, ConnAuth, ConnSpec, HostDown, PowerOp, connection};
 use crate::paths::Paths;
 use crate::pve::{PveClient, Upid};
-use crate::term::sanitize_line;
+use crate::text::clean_string;
 
 /// Exit code when some hosts answered and others did not: the output is incomplete.
 pub const EXIT_PARTIAL: u8 = 3;
@@ -105,7 +105,7 @@ async fn complete_tfa(name: &str, client: PveClient) -> Result<PveClient, String
 pub(super) fn report(failures: &[HostDown]) {
     let mut err = std::io::stderr().lock();
     for f in failures {
-        let _ = writeln!(err, "host {}: {}", f.host, sanitize_line(&f.reason));
+        let _ = writeln!(err, "host {}: {}", f.host, clean_string(&f.reason));
     }
 }
 
@@ -238,10 +238,10 @@ pub async fn power(
         "{} {} ({}) on {}: {} done  {}  {}",
         guest.guest.kind.short(),
         guest.guest.vmid,
-        sanitize_line(&guest.name),
+        clean_string(&guest.name),
         guest.guest.host,
         op.verb(),
-        sanitize_line(&info.upid.unwrap_or_default()),
+        clean_string(&info.upid.unwrap_or_default()),
         info.id
     );
     Ok(ExitCode::SUCCESS)
@@ -265,9 +265,9 @@ pub async fn rm(scope: &FleetScope<'_>, args: &RmArgs) -> Result<ExitCode, CliEr
     println!(
         "CT {} ({}) on {}: deleted  {}  {}",
         guest.guest.vmid,
-        sanitize_line(&guest.name),
+        clean_string(&guest.name),
         guest.guest.host,
-        sanitize_line(&info.upid.unwrap_or_default()),
+        clean_string(&info.upid.unwrap_or_default()),
         info.id
     );
     Ok(ExitCode::SUCCESS)
@@ -312,13 +312,13 @@ async fn print_task_log(
             Box::pin(client.follow_task_log(upid, std::time::Duration::from_millis(500)));
         while let Some(line) = lines.next().await {
             let line = line.map_err(CliError::new)?;
-            writeln!(out, "{}", sanitize_line(&line.t)).map_err(CliError::new)?;
+            writeln!(out, "{}", clean_string(&line.t)).map_err(CliError::new)?;
             out.flush().map_err(CliError::new)?;
         }
     } else {
         let page = client.task_log(upid, 0, 0).await.map_err(CliError::new)?;
         for line in page.lines {
-            writeln!(out, "{}", sanitize_line(&line.t)).map_err(CliError::new)?;
+            writeln!(out, "{}", clean_string(&line.t)).map_err(CliError::new)?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -11,7 +11,7 @@ use super::CliError;
 use crate::engine::{Caller, Engine, EngineConfig, JobId, JobInfo, JobState};
 use crate::paths::Paths;
 use crate::store::Store;
-use crate::term::sanitize_line;
+use crate::text::clean_string;
 
 /// Log lines shown above the error when a job fails.
 const FAILED_LOG_TAIL: usize = 20;
@@ -70,7 +70,7 @@ fn print_tail(info: &JobInfo) {
     let skip = lines.len().saturating_sub(FAILED_LOG_TAIL);
     let mut err = std::io::stderr().lock();
     for line in &lines[skip..] {
-        let _ = writeln!(err, "  | {}", sanitize_line(line));
+        let _ = writeln!(err, "  | {}", clean_string(line));
     }
 }
 
@@ -89,7 +89,7 @@ pub async fn logs(paths: &Paths, id: JobId, follow: bool) -> Result<ExitCode, Cl
         // The journal keeps the tail of a long log: count from the first line it still has.
         let lines: Vec<_> = info.log.iter().collect();
         for line in lines.iter().skip(printed) {
-            writeln!(out, "{}  {}", stamp(line.at_ms), sanitize_line(&line.text))
+            writeln!(out, "{}  {}", stamp(line.at_ms), clean_string(&line.text))
                 .map_err(CliError::new)?;
         }
         printed = printed.max(lines.len());

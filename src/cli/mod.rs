@@ -315,7 +315,7 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             tracing::error!("{e}");
-            eprintln!("proximity: {}", crate::term::sanitize_line(&e.to_string()));
+            eprintln!("proximity: {}", crate::text::clean_string(&e.to_string()));
             ExitCode::FAILURE
         }
     }

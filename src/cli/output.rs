@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::pve::TaskListEntry;
 use crate::pve::types::ClusterResource;
-use crate::term::sanitize_line;
+use crate::text::clean_string;
 
 /// One guest row of `proximity ls --json`.
 #[derive(Debug, Serialize, PartialEq)]
@@ -233,18 +233,18 @@ pub fn guests_table(rows: &[GuestRow]) -> String {
             vec![
                 r.host.clone(),
                 r.vmid.to_string(),
-                sanitize_line(&r.name),
+                clean_string(&r.name),
                 if r.kind == "lxc" {
                     "CT".into()
                 } else {
                     "VM".into()
                 },
-                sanitize_line(&r.status),
-                sanitize_line(&r.node),
+                clean_string(&r.status),
+                clean_string(&r.node),
                 format!("{:.0}%", r.cpu * 100.0),
                 format!("{}/{}", human_bytes(r.mem), human_bytes(r.maxmem)),
                 human_uptime(r.uptime),
-                sanitize_line(&r.tags.join(",")),
+                clean_string(&r.tags.join(",")),
             ]
         })
         .collect();
@@ -262,8 +262,8 @@ pub fn nodes_table(rows: &[NodeRow]) -> String {
         .map(|r| {
             vec![
                 r.host.clone(),
-                sanitize_line(&r.node),
-                sanitize_line(&r.status),
+                clean_string(&r.node),
+                clean_string(&r.status),
                 format!("{:.0}% of {}", r.cpu * 100.0, r.maxcpu),
                 format!("{}/{}", human_bytes(r.mem), human_bytes(r.maxmem)),
                 format!("{}/{}", human_bytes(r.disk), human_bytes(r.maxdisk)),
@@ -283,12 +283,12 @@ pub fn tasks_table(rows: &[TaskRow]) -> String {
         .map(|r| {
             vec![
                 r.host.clone(),
-                sanitize_line(&r.node),
-                sanitize_line(&r.upid),
-                sanitize_line(&r.kind),
-                sanitize_line(&r.id),
-                sanitize_line(&r.user),
-                sanitize_line(&r.status),
+                clean_string(&r.node),
+                clean_string(&r.upid),
+                clean_string(&r.kind),
+                clean_string(&r.id),
+                clean_string(&r.user),
+                clean_string(&r.status),
                 utc_time(r.starttime),
                 human_uptime(r.duration),
             ]

@@ -113,5 +113,5 @@ fn title(path: &Path) -> String {
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_else(|| path.to_string_lossy());
-    crate::term::sanitize_line(&name)
+    crate::text::clean_string(&name)
 }

@@ -126,7 +126,7 @@ fn describe(e: &PveError) -> String {
         }
         other => other.to_string(),
     };
-    crate::term::sanitize_line(&text)
+    crate::text::clean_string(&text)
 }
 
 async fn run_session<E: From<ConsoleEvent> + Send + 'static>(
@@ -237,7 +237,7 @@ async fn start_recording<E: From<ConsoleEvent>>(
         }
         Err(e) => (format!("console not recorded: {e}"), true, None),
     };
-    let text = crate::term::sanitize_line(&text);
+    let text = crate::text::clean_string(&text);
     let _ = sink
         .send(E::from(ConsoleEvent::Notice { text, error }))
         .await;
@@ -245,7 +245,7 @@ async fn start_recording<E: From<ConsoleEvent>>(
 }
 
 async fn stop_recording<E: From<ConsoleEvent>>(e: &RecordError, sink: &mpsc::Sender<E>) {
-    let text = crate::term::sanitize_line(&format!("console recording stopped: {e}"));
+    let text = crate::text::clean_string(&format!("console recording stopped: {e}"));
     let _ = sink
         .send(E::from(ConsoleEvent::Notice { text, error: true }))
         .await;

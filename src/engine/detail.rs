@@ -5,7 +5,7 @@ use tokio::sync::broadcast;
 
 use super::events::EngineEvent;
 use crate::pve::PveClient;
-use crate::term::sanitize_line;
+use crate::text::clean_string;
 
 /// Config lines and addresses, then an hour of CPU and memory samples.
 pub(super) async fn load(
@@ -27,14 +27,14 @@ pub(super) async fn load(
                 serde_json::Value::String(s) => s,
                 other => other.to_string(),
             };
-            config.push((sanitize_line(&k), sanitize_line(&text)));
+            config.push((clean_string(&k), clean_string(&text)));
         }
     }
     let mut ips = Vec::new();
     if let Ok(ifaces) = client.lxc_interfaces(&node, vmid).await {
         for iface in ifaces.iter().filter(|i| i.name != "lo") {
             if let Some(inet) = &iface.inet {
-                ips.push(sanitize_line(&format!("{} {}", iface.name, inet)));
+                ips.push(clean_string(&format!("{} {}", iface.name, inet)));
             }
         }
     }
@@ -73,7 +73,7 @@ pub(super) async fn task_log(
 ) {
     let notice = |text: String| EngineEvent::Notice { text, error: true };
     let Ok(parsed) = upid.parse::<crate::pve::Upid>() else {
-        let _ = events.send(notice(format!("not a task id: {}", sanitize_line(&upid))));
+        let _ = events.send(notice(format!("not a task id: {}", clean_string(&upid))));
         return;
     };
     // `limit=0` is "to the end" (WIRE.md): the popup scrolls the whole log.
@@ -81,7 +81,7 @@ pub(super) async fn task_log(
         let Ok(page) = client.task_log(&parsed, 0, 0).await else {
             continue;
         };
-        let lines = page.lines.iter().map(|l| sanitize_line(&l.t)).collect();
+        let lines = page.lines.iter().map(|l| clean_string(&l.t)).collect();
         // Unknown status (a blip) reads as finished: the popup's `r` reloads.
         let running = client
             .task_status(&parsed)
@@ -96,6 +96,6 @@ pub(super) async fn task_log(
     }
     let _ = events.send(notice(format!(
         "no host knows task {}",
-        sanitize_line(&upid)
+        clean_string(&upid)
     )));
 }

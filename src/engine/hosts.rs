@@ -92,19 +92,19 @@ pub async fn probe_certificate(url: &str) -> Result<String, HostError> {
         .await
         .map_err(|e| HostError::Certificate {
             url: url.to_string(),
-            reason: crate::term::sanitize_line(&e.to_string()),
+            reason: crate::text::clean_string(&e.to_string()),
         })
 }
 
 /// Prove that `spec` reaches a Proxmox VE and its credentials work: the version it runs.
 pub async fn prove(spec: &ConnSpec) -> Result<String, HostError> {
     let connect =
-        |e: crate::pve::PveError| HostError::Connect(crate::term::sanitize_line(&e.to_string()));
+        |e: crate::pve::PveError| HostError::Connect(crate::text::clean_string(&e.to_string()));
     let client = connection::client_for(spec).map_err(connect)?;
     let v = client.version().await.map_err(connect)?;
     Ok(format!(
         "Proxmox VE {}",
-        crate::term::sanitize_line(&v.version)
+        crate::text::clean_string(&v.version)
     ))
 }
 

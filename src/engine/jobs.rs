@@ -403,7 +403,7 @@ impl JobRegistry {
     fn log(&self, id: JobId, text: &str) {
         let line = LogLine {
             at_ms: now_ms(),
-            text: crate::term::sanitize_line(text),
+            text: crate::text::clean_string(text),
         };
         let added = self.with_job(id, |e| {
             if e.info.log.len() >= MAX_LOG_LINES {
@@ -586,7 +586,7 @@ impl JobCtx {
     }
 
     pub fn fail(self, reason: impl Into<String>) {
-        let reason = crate::term::sanitize_line(&reason.into());
+        let reason = crate::text::clean_string(&reason.into());
         self.registry.log(self.id, &format!("failed: {reason}"));
         self.registry.finish(self.id, JobState::Failed(reason));
     }

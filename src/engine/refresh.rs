@@ -154,9 +154,9 @@ impl HostLink {
 pub fn failure(e: &PveError) -> HostFailure {
     match e {
         PveError::Unauthorized { message } => {
-            HostFailure::AuthFailed(crate::term::sanitize_line(message))
+            HostFailure::AuthFailed(crate::text::clean_string(message))
         }
-        other => HostFailure::Unreachable(crate::term::sanitize_line(&other.to_string())),
+        other => HostFailure::Unreachable(crate::text::clean_string(&other.to_string())),
     }
 }
 

@@ -123,7 +123,7 @@ impl Engine {
     }
 
     pub(super) fn notice(&self, text: impl Into<String>, error: bool) {
-        let text = crate::term::sanitize_line(&text.into());
+        let text = crate::text::clean_string(&text.into());
         self.publish(EngineEvent::Notice { text, error });
     }
 
@@ -137,7 +137,7 @@ impl Engine {
     /// refreshes in the background, start its refresher.
     pub fn connect(&self, spec: &ConnSpec) -> Result<(), Refusal> {
         let link = HostLink::new(spec)
-            .map_err(|e| Refusal::Host(crate::term::sanitize_line(&e.to_string())))?;
+            .map_err(|e| Refusal::Host(crate::text::clean_string(&e.to_string())))?;
         if let Some(interval) = self.inner.config.refresh {
             refresh::spawn_refresher(
                 spec.name.clone(),

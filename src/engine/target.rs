@@ -33,7 +33,7 @@ impl ResolvedGuest {
             "{}:{} ({})",
             self.guest.host,
             self.guest.vmid,
-            crate::term::sanitize_line(&self.name)
+            crate::text::clean_string(&self.name)
         )
     }
 }
@@ -65,7 +65,7 @@ impl fmt::Display for Failures {
         let list: Vec<String> = self
             .0
             .iter()
-            .map(|h| format!("{} ({})", h.host, crate::term::sanitize_line(&h.reason)))
+            .map(|h| format!("{} ({})", h.host, crate::text::clean_string(&h.reason)))
             .collect();
         f.write_str(&list.join(", "))
     }

@@ -5,7 +5,7 @@
 //! Layout: `charset`+`filter` bridge what vt100 0.18 lacks (DEC special graphics, tab
 //! stops, DECSTBM homing); `screen` owns the parser and the guest queries; `keys` and
 //! `mouse` encode input as xterm does; `selection` copies text; `record` writes and reads
-//! asciicast v2; `sanitize` cleans guest text shown outside the console.
+//! asciicast v2. Guest text shown outside the console is cleaned by `crate::text`.
 
 mod charset;
 mod filter;
@@ -13,7 +13,6 @@ pub mod keys;
 mod margins;
 pub mod mouse;
 pub mod record;
-pub mod sanitize;
 pub mod screen;
 pub mod selection;
 
@@ -22,7 +21,6 @@ pub use mouse::{MouseButton, MouseEvent, MouseKind, encode_mouse};
 pub use record::{
     AsciicastWriter, Player, Recording, RecordingEvent, Step, read_recording, replay_dump,
 };
-pub use sanitize::sanitize_line;
 pub use screen::{DEFAULT_SCROLLBACK, ReportedColors, Screen};
 pub use selection::{CellPos, Selection, osc52_copy};
 pub use vt100::{Color, CursorStyle, MouseProtocolEncoding, MouseProtocolMode};

@@ -8,7 +8,7 @@ use std::num::NonZeroU16;
 use super::filter::{Filter, Sink};
 use super::keys::{KeyEvent, KeyModes, encode_key};
 use super::mouse::{MouseEvent, encode_mouse};
-use super::sanitize::sanitize_line;
+use crate::text::clean_string;
 
 /// Lines of history kept per console unless the caller asks otherwise.
 pub const DEFAULT_SCROLLBACK: usize = 5_000;
@@ -49,7 +49,7 @@ impl vt100::Callbacks for Hooks {
     }
 
     fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
-        let clean = sanitize_line(&String::from_utf8_lossy(title));
+        let clean = clean_string(&String::from_utf8_lossy(title));
         self.title = clean.chars().take(MAX_TITLE_CHARS).collect();
     }
 

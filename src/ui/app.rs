@@ -278,7 +278,7 @@ impl App {
 
     pub(super) fn toast(&mut self, text: String, error: bool, ok: bool, upid: Option<String>) {
         self.toasts.push(Toast {
-            text: super::sanitize(&text),
+            text: crate::text::clean_string(&text),
             error,
             ok,
             upid,
@@ -339,9 +339,10 @@ impl App {
                     Err(HostFailure::AuthFailed(_)) => {
                         self.inventory.set_state(&host, HostState::AuthFailed)
                     }
-                    Err(HostFailure::Unreachable(reason)) => self
-                        .inventory
-                        .set_state(&host, HostState::Unreachable(super::sanitize(&reason))),
+                    Err(HostFailure::Unreachable(reason)) => self.inventory.set_state(
+                        &host,
+                        HostState::Unreachable(crate::text::clean_string(&reason)),
+                    ),
                 }
                 if self.screen == Screen::Onboarding {
                     self.screen = Screen::Rack;
@@ -390,7 +391,7 @@ impl App {
                 label,
                 fraction,
             } => {
-                let label = super::sanitize(&label);
+                let label = crate::text::clean_string(&label);
                 match self.tasks.iter_mut().find(|t| t.upid == upid) {
                     Some(t) => {
                         t.label = label;
@@ -440,10 +441,10 @@ impl App {
                 config,
             } => {
                 let e = self.extra.entry((host, vmid)).or_default();
-                e.ips = ips.iter().map(|s| super::sanitize(s)).collect();
+                e.ips = ips.iter().map(|s| crate::text::clean_string(s)).collect();
                 e.config = config
                     .iter()
-                    .map(|(k, v)| (super::sanitize(k), super::sanitize(v)))
+                    .map(|(k, v)| (crate::text::clean_string(k), crate::text::clean_string(v)))
                     .collect();
             }
             AppEvent::AppPorts { host, vmid, ports } => {
@@ -455,15 +456,15 @@ impl App {
                 fingerprint,
             } => {
                 self.popup = Some(Popup::Fingerprint {
-                    host: super::sanitize(&host),
-                    url: super::sanitize(&url),
-                    fingerprint: super::sanitize(&fingerprint),
+                    host: crate::text::clean_string(&host),
+                    url: crate::text::clean_string(&url),
+                    fingerprint: crate::text::clean_string(&fingerprint),
                 });
             }
             AppEvent::HostTestResult { name, result } => {
                 let result = result
-                    .map(|s| super::sanitize(&s))
-                    .map_err(|s| super::sanitize(&s));
+                    .map(|s| crate::text::clean_string(&s))
+                    .map_err(|s| crate::text::clean_string(&s));
                 if let Some(Popup::HostForm(form)) = &mut self.popup {
                     form.test_result = Some(result);
                 } else {

@@ -214,8 +214,9 @@ impl Layer for CatalogView {
         if !self.searching {
             return Reply::Ignored;
         }
-        self.query
-            .push_str(&crate::ui::sanitize(text.lines().next().unwrap_or("")));
+        self.query.push_str(&crate::text::clean_string(
+            text.lines().next().unwrap_or(""),
+        ));
         self.query_changed();
         Reply::Consumed
     }

@@ -25,7 +25,7 @@ impl ConfirmLayer {
     pub fn new(title: impl Into<String>, question: String, on_yes: Effect) -> ConfirmLayer {
         ConfirmLayer {
             title: title.into(),
-            question: crate::ui::sanitize(&question),
+            question: crate::text::clean_string(&question),
             on_yes,
         }
     }

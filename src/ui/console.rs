@@ -193,7 +193,7 @@ fn to_term_key(k: &KeyEvent) -> Option<term::KeyEvent> {
 
 /// A line written into the pane itself (not sent to the guest).
 fn notice(screen: &mut term::Screen, text: &str) {
-    let text = term::sanitize_line(text);
+    let text = crate::text::clean_string(text);
     // Start on a fresh line without leaving an empty one behind.
     let nl = if screen.cursor().1 > 0 { "\r\n" } else { "" };
     let line = format!("{nl}\x1b[0;1;33m[proximity] {text}\x1b[0m\r\n");
@@ -257,7 +257,7 @@ impl App {
                 ConsoleTarget::Node {
                     node: node.name.clone(),
                 },
-                format!("shell {}", super::sanitize(&node.name)),
+                format!("shell {}", crate::text::clean_string(&node.name)),
             )
         } else if guest.kind == GuestKind::Container {
             (
@@ -265,7 +265,11 @@ impl App {
                     node: node.name.clone(),
                     vmid: guest.vmid,
                 },
-                format!("CT {} {}", guest.vmid, super::sanitize(&guest.name)),
+                format!(
+                    "CT {} {}",
+                    guest.vmid,
+                    crate::text::clean_string(&guest.name)
+                ),
             )
         } else {
             let text = format!(
@@ -366,7 +370,7 @@ impl App {
         let Some(s) = self.sessions.get_mut(id) else {
             return Vec::new();
         };
-        let reason = term::sanitize_line(reason);
+        let reason = crate::text::clean_string(reason);
         if dropped && !s.retried {
             s.retried = true;
             s.state = SessionState::Connecting;

@@ -67,7 +67,7 @@ pub struct DeployForm {
 }
 
 fn field(value: &str) -> TextArea<'static> {
-    let mut t = TextArea::new(vec![crate::ui::sanitize(value)]);
+    let mut t = TextArea::new(vec![crate::text::clean_string(value)]);
     t.set_cursor_line_style(ratatui::style::Style::default());
     t.move_cursor(CursorMove::End);
     t
@@ -363,5 +363,5 @@ pub fn edit(t: &mut TextArea<'static>, input: Input) {
 
 /// The first line of a paste, cleaned, into a field.
 pub fn paste(t: &mut TextArea<'static>, text: &str) {
-    t.insert_str(crate::ui::sanitize(text.lines().next().unwrap_or("")));
+    t.insert_str(crate::text::clean_string(text.lines().next().unwrap_or("")));
 }

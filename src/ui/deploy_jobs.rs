@@ -77,15 +77,15 @@ fn learn(p: &mut PendingDeploy, text: &str) {
         && let Some((_, name)) = rest.rsplit_once(" as ")
         && p.name.is_empty()
     {
-        p.name = super::sanitize(name.trim());
+        p.name = crate::text::clean_string(name.trim());
     } else if let Some(rest) = text
         .strip_prefix("placed on ")
         .or_else(|| text.strip_prefix("placed earlier on "))
     {
         let at = rest.split(':').next().unwrap_or(rest);
         if let Some((host, node)) = at.split_once('/') {
-            p.host = super::sanitize(host.trim());
-            p.node = super::sanitize(node.trim());
+            p.host = crate::text::clean_string(host.trim());
+            p.node = crate::text::clean_string(node.trim());
         }
     } else if let Some(rest) = text.strip_prefix("id ") {
         let digits = rest.split_whitespace().next().unwrap_or("");
@@ -129,7 +129,7 @@ impl App {
         host: Option<String>,
         node: Option<String>,
     ) -> Vec<super::Effect> {
-        let name = super::sanitize(&name);
+        let name = crate::text::clean_string(&name);
         // Automatic: where the wizard expected the engine to place it, until the job's
         // log says where it went.
         let guess = self
@@ -176,7 +176,7 @@ impl App {
                         p.node = node.clone();
                     }
                     if let Some(step) = &info.step {
-                        p.label = super::sanitize(step);
+                        p.label = crate::text::clean_string(step);
                     }
                     p.fraction = info.fraction.unwrap_or(0.0);
                 }
@@ -186,7 +186,7 @@ impl App {
             } => {
                 if let Some(p) = self.deploys.pending.iter_mut().find(|p| p.job == *id) {
                     if let Some(step) = step {
-                        p.label = super::sanitize(step);
+                        p.label = crate::text::clean_string(step);
                     }
                     if let Some(f) = fraction {
                         p.fraction = *f;

@@ -287,7 +287,7 @@ impl Layer for DeployWizard {
         match ev {
             AppEvent::DeployRefused { text } => {
                 self.submitting = false;
-                self.refusal = Some(crate::ui::sanitize(text));
+                self.refusal = Some(crate::text::clean_string(text));
                 true
             }
             _ => false,

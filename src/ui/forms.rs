@@ -160,7 +160,7 @@ impl HostForm {
         // Only the first line: a pasted token with a trailing newline must not break the field.
         let line = text.lines().next().unwrap_or("");
         if let Some(f) = self.fields.get_mut(self.focus) {
-            f.insert_str(super::sanitize(line));
+            f.insert_str(crate::text::clean_string(line));
         }
     }
 

@@ -19,7 +19,7 @@ impl App {
         {
             return effects;
         }
-        let clean = super::sanitize(text.lines().next().unwrap_or(""));
+        let clean = crate::text::clean_string(text.lines().next().unwrap_or(""));
         match &mut self.popup {
             Some(Popup::HostForm(form)) => form.paste(text),
             Some(Popup::Palette(p)) => {

@@ -28,7 +28,7 @@ impl App {
             } => {
                 if let Some(t) = self.tasks.iter_mut().find(|t| t.job == Some(id)) {
                     if let Some(step) = step {
-                        t.label = super::sanitize(&step);
+                        t.label = crate::text::clean_string(&step);
                     }
                     t.fraction = fraction;
                     if let Some(upid) = upid {

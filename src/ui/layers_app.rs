@@ -219,7 +219,7 @@ impl App {
             AppEvent::TaskRows { host, rows, at } => self.task_board.set_host_rows(host, rows, at),
             AppEvent::Jobs(rows) => self.task_board.set_jobs(rows),
             AppEvent::LogSaved { path, result } => {
-                let shown = crate::ui::sanitize(&path.display().to_string());
+                let shown = crate::text::clean_string(&path.display().to_string());
                 match result {
                     Ok(()) => self.show_toast(&format!("log saved to {shown}"), false),
                     Err(e) => self.show_toast(&format!("saving {shown}: {e}"), true),

@@ -154,7 +154,7 @@ async fn follow_task(
     let parsed: crate::pve::Upid = match upid.parse() {
         Ok(u) => u,
         Err(e) => {
-            let text = format!("{}: {e}", crate::term::sanitize_line(&upid));
+            let text = format!("{}: {e}", crate::text::clean_string(&upid));
             let _ = inbox.send(AppEvent::Toast { text, error: true }).await;
             return;
         }
@@ -176,11 +176,11 @@ async fn follow_task(
                 let mut failed = false;
                 for line in batch {
                     match line {
-                        Ok(l) => text.push(LogLine::new(crate::term::sanitize_line(&l.t))),
+                        Ok(l) => text.push(LogLine::new(crate::text::clean_string(&l.t))),
                         Err(e) => {
                             text.push(LogLine::new(format!(
                                 "(log unavailable: {})",
-                                crate::term::sanitize_line(&e.to_string())
+                                crate::text::clean_string(&e.to_string())
                             )));
                             failed = true;
                         }

@@ -48,7 +48,7 @@ pub struct LogView {
 impl LogView {
     pub fn new(source: LogSource) -> LogView {
         LogView {
-            title: crate::ui::sanitize(&source.title()),
+            title: crate::text::clean_string(&source.title()),
             source,
             lines: Vec::new(),
             done: false,
@@ -67,7 +67,7 @@ impl LogView {
         self.lines.truncate(first);
         self.lines.extend(lines.iter().map(|l| LogLine {
             at: l.at,
-            text: crate::ui::sanitize(&l.text),
+            text: crate::text::clean_string(&l.text),
         }));
         self.done = done;
         self.top = self.top.min(self.lines.len().saturating_sub(1));
@@ -271,7 +271,9 @@ impl Layer for LogView {
     fn on_paste(&mut self, text: &str) -> Reply {
         match self.search.input.as_mut() {
             Some(input) => {
-                input.push_str(&crate::ui::sanitize(text.lines().next().unwrap_or("")));
+                input.push_str(&crate::text::clean_string(
+                    text.lines().next().unwrap_or(""),
+                ));
                 Reply::Consumed
             }
             None => Reply::Ignored,
@@ -352,7 +354,7 @@ pub fn stamp(at: Option<SystemTime>) -> String {
 pub fn open_log_requests(source: LogSource, title: Option<String>, beside: bool) -> Vec<Request> {
     let mut view = LogView::new(source.clone());
     if let Some(t) = title {
-        view.title = crate::ui::sanitize(&t);
+        view.title = crate::text::clean_string(&t);
     }
     let mut requests = vec![Request::Push(Box::new(view))];
     if beside {

@@ -48,8 +48,3 @@ pub use app::{App, Screen};
 pub use render::render;
 pub use runtime::{RuntimeStats, run};
 pub use terminal_guard::TerminalGuard;
-
-// Text from guests, tasks and hosts is made safe to draw by `crate::text` (whole escape
-// sequences and controls go, tabs become spaces), the same step as the CLI's; these names
-// stay while callers move over.
-pub use crate::text::{clean as sanitize_cow, clean_string as sanitize};

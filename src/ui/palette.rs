@@ -38,7 +38,7 @@ impl App {
                         label: format!(
                             "{} {} ({}/{})",
                             g.vmid,
-                            super::sanitize(&g.name),
+                            crate::text::clean_string(&g.name),
                             h.name,
                             n.name
                         ),

@@ -58,7 +58,7 @@ impl TaskLogView {
             Err(_) => format!("task {upid}"),
         };
         let mut v = TaskLogView {
-            title: crate::ui::sanitize(&title),
+            title: crate::text::clean_string(&title),
             upid,
             lines,
             running,

@@ -129,7 +129,7 @@ impl TaskRow {
             &mut self.target,
             &mut self.user,
         ] {
-            *s = crate::ui::sanitize(s);
+            *s = crate::text::clean_string(s);
         }
         self
     }

@@ -181,8 +181,9 @@ impl Layer for TasksView {
         if !self.filter_editing {
             return Reply::Ignored;
         }
-        self.filter
-            .push_str(&crate::ui::sanitize(text.lines().next().unwrap_or("")));
+        self.filter.push_str(&crate::text::clean_string(
+            text.lines().next().unwrap_or(""),
+        ));
         Reply::Consumed
     }
 

@@ -235,8 +235,8 @@ impl App {
     /// (`r` reloads). Never replaces another popup (a half-typed form) that opened while
     /// the log was on its way.
     pub(super) fn task_log(&mut self, upid: String, lines: Vec<String>, running: bool) {
-        // The executor sanitized with `term::sanitize_line`, which keeps tabs; cells want spaces.
-        let lines: Vec<String> = lines.iter().map(|l| super::sanitize(l)).collect();
+        // The executor cleaned these with `text::clean_string`; clean again: cells take nothing raw.
+        let lines: Vec<String> = lines.iter().map(|l| crate::text::clean_string(l)).collect();
         let height = self.size.1;
         match &mut self.popup {
             Some(Popup::TaskLog(v)) if v.upid == upid => v.refresh(lines, running, height),

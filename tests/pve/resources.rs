@@ -79,12 +79,10 @@ const DIRTY: [(&str, &str); 5] = [
 ];
 
 #[test]
-fn every_sanitize_name_cleans_the_same() {
+fn clean_removes_whole_sequences_and_controls() {
     for (dirty, clean) in DIRTY {
         assert_eq!(proximity::text::clean(dirty), clean, "{dirty:?}");
-        assert_eq!(proximity::term::sanitize_line(dirty), clean, "{dirty:?}");
-        assert_eq!(proximity::ui::sanitize(dirty), clean, "{dirty:?}");
-        assert_eq!(proximity::ui::sanitize_cow(dirty), clean, "{dirty:?}");
+        assert_eq!(proximity::text::clean_string(dirty), clean, "{dirty:?}");
     }
 }
 

@@ -61,7 +61,7 @@ pub fn draw_pane(app: &App, pane: Rect, buf: &mut Buffer) {
         };
         x = put(buf, x, pane.y, &label, style, right.saturating_sub(x));
     }
-    let title = crate::term::sanitize_line(active.screen.title());
+    let title = crate::text::clean_string(active.screen.title());
     let scroll = active.screen.scroll_offset();
     let scroll_label =
         (scroll > 0).then(|| format!(" ↑ {scroll}/{} ", active.screen.scrollback_len()));

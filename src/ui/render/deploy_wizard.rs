@@ -27,7 +27,7 @@ pub fn draw(w: &DeployWizard, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
     buf.set_style(area, t.style(ThemeKey::Background));
     let app = &w.form.app;
     let title = format!("deploy {} {}", app.name, app.version);
-    let inner = boxed(buf, area, &crate::ui::sanitize(&title), t, true);
+    let inner = boxed(buf, area, &crate::text::clean_string(&title), t, true);
     let x = inner.x + 1;
     let width = inner.width.saturating_sub(2);
     step_bar(w, Rect::new(x, inner.y, width, 1), buf, t);
@@ -238,7 +238,7 @@ fn name_page(w: &DeployWizard, r: Rect, buf: &mut Buffer, t: &Theme) {
         t,
     );
     let y = r.y + used + FIELD_ROWS + 1;
-    let about = crate::ui::sanitize(&f.app.description);
+    let about = crate::text::clean_string(&f.app.description);
     put(buf, r.x, y, &about, t.dim(), r.width);
 }
 
@@ -270,8 +270,8 @@ fn target_page(w: &DeployWizard, r: Rect, buf: &mut Buffer, t: &Theme) {
                 format!(
                     "{} {} / {}  {} mem · {} disk free · {} cores{state}",
                     if chosen { "●" } else { "○" },
-                    crate::ui::sanitize(&n.host),
-                    crate::ui::sanitize(&n.node),
+                    crate::text::clean_string(&n.host),
+                    crate::text::clean_string(&n.node),
                     bytes(n.mem_free_bytes),
                     bytes(n.disk_free_bytes),
                     n.cores,
@@ -367,13 +367,13 @@ fn env_page(w: &DeployWizard, r: Rect, buf: &mut Buffer, t: &Theme) {
         .enumerate()
     {
         let area = Rect::new(r.x, r.y + row as u16 * per, r.width, FIELD_ROWS);
-        let mut note = crate::ui::sanitize(&var.description);
+        let mut note = crate::text::clean_string(&var.description);
         if var.is_secret() {
             note.push_str(" · generated if left empty");
         } else if var.required {
             note.push_str(" · required");
         }
-        let key = crate::ui::sanitize(&var.key);
+        let key = crate::text::clean_string(&var.key);
         input_row(
             buf,
             area,
@@ -492,9 +492,9 @@ fn volume_rows(f: &DeployForm) -> Vec<(String, String, String)> {
         .flat_map(|s| {
             s.volumes.iter().map(move |v| {
                 (
-                    crate::ui::sanitize(&format!("{}: {}", s.name, v.name)),
-                    crate::ui::sanitize(&v.target),
-                    crate::ui::sanitize(&f.volume_path(&v.name)),
+                    crate::text::clean_string(&format!("{}: {}", s.name, v.name)),
+                    crate::text::clean_string(&v.target),
+                    crate::text::clean_string(&f.volume_path(&v.name)),
                 )
             })
         })
@@ -572,7 +572,7 @@ pub fn review_lines(f: &DeployForm) -> Vec<(String, String)> {
         ),
     ));
     out.into_iter()
-        .map(|(l, v)| (l, crate::ui::sanitize(&v)))
+        .map(|(l, v)| (l, crate::text::clean_string(&v)))
         .collect()
 }
 

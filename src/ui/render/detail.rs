@@ -25,7 +25,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         );
         return;
     };
-    let title = format!("{} {}", g.vmid, crate::ui::sanitize_cow(&g.name));
+    let title = format!("{} {}", g.vmid, crate::text::clean(&g.name));
     let inner = boxed(buf, area, &title, t, focused);
     if inner.width < 10 || inner.height < 3 {
         return;
@@ -43,7 +43,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         *y += 1;
     };
     let status = match &g.lock {
-        Some(l) => format!("{} (lock: {})", g.status.name(), crate::ui::sanitize_cow(l)),
+        Some(l) => format!("{} (lock: {})", g.status.name(), crate::text::clean(l)),
         None => g.status.name().to_string(),
     };
     row(buf, "status", &status, t.led(g.status), &mut y);
@@ -131,7 +131,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     let tags: Vec<String> = g
         .tags
         .iter()
-        .map(|t| format!("#{}", crate::ui::sanitize_cow(t)))
+        .map(|t| format!("#{}", crate::text::clean(t)))
         .collect();
     if !tags.is_empty() {
         row(buf, "tags", &tags.join(" "), t.style(ThemeKey::Tag), &mut y);
@@ -150,7 +150,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         row(
             buf,
             "app",
-            &format!("{} {ports}", crate::ui::sanitize_cow(a)),
+            &format!("{} {ports}", crate::text::clean(a)),
             t.style(ThemeKey::Port),
             &mut y,
         );

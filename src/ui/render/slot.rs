@@ -87,7 +87,7 @@ pub(super) fn slot(
     let mut vmid_buf = [b' '; 12];
     let vmid = right_aligned(g.vmid, 4, &mut vmid_buf);
     x = put(buf, x, r.y, vmid, over(st.dim), r.right().saturating_sub(x));
-    let name = crate::ui::sanitize_cow(&g.name);
+    let name = crate::text::clean(&g.name);
     let right = r.right();
     if zoom == Zoom::Compact {
         put(
@@ -198,7 +198,7 @@ pub(super) fn slot(
                 buf,
                 ex,
                 r.y,
-                &crate::ui::sanitize_cow(a),
+                &crate::text::clean(a),
                 over(st.port),
                 right.saturating_sub(ex),
             ) + 1;
@@ -216,7 +216,7 @@ pub(super) fn slot(
                 buf,
                 ex,
                 r.y,
-                &crate::ui::sanitize_cow(tag),
+                &crate::text::clean(tag),
                 over(st.tag),
                 right.saturating_sub(ex),
             ) + 1;

@@ -76,7 +76,7 @@ fn columns(width: u16) -> Vec<Col> {
 
 fn cells(row: &TaskRow, now: std::time::SystemTime, with_user: bool) -> Vec<String> {
     let log = match &row.log {
-        LogSource::Task { upid, .. } => crate::ui::sanitize(upid),
+        LogSource::Task { upid, .. } => crate::text::clean_string(upid),
         LogSource::Job { id } => format!("job {id}"),
     };
     let mut out = vec![
