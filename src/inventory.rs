@@ -312,7 +312,9 @@ fn fraction(used: u64, max: u64) -> f64 {
 fn host_from_resources(host: &str, resources: &[ClusterResource], fetched_at: SystemTime) -> Host {
     let mut nodes: Vec<Node> = Vec::new();
     for r in resources.iter().filter(|r| r.kind == "node") {
-        let Some(name) = r.node.clone() else { continue };
+        let Some(name) = r.node.as_deref().map(String::from) else {
+            continue;
+        };
         nodes.push(Node {
             name,
             // Proxmox says "online"/"offline"; a node entry without status is from an old
@@ -347,11 +349,16 @@ fn host_from_resources(host: &str, resources: &[ClusterResource], fetched_at: Sy
             vmid,
             name: r
                 .name
-                .clone()
+                .as_deref()
+                .map(String::from)
                 .unwrap_or_else(|| format!("{}-{vmid}", kind.short().to_lowercase())),
             kind,
             status: GuestStatus::from_wire(r.status.as_deref(), r.lock.as_deref()),
-            lock: r.lock.clone().filter(|l| !l.is_empty()),
+            lock: r
+                .lock
+                .as_deref()
+                .map(String::from)
+                .filter(|l| !l.is_empty()),
             cpu: r.cpu.unwrap_or(0.0).clamp(0.0, 1.0),
             maxcpu: r.maxcpu.unwrap_or(0.0),
             mem: r.mem.unwrap_or(0),
@@ -498,7 +505,8 @@ mod tests {
             id: format!(
                 "{kind}/{}",
                 vmid.map(|v| v.to_string()).unwrap_or(node.into())
-            ),
+            )
+            .into(),
             kind: kind.into(),
             node: Some(node.into()),
             vmid,

@@ -3,6 +3,9 @@
 
 use crate::paths::Paths;
 
+/// Log lines queued for the writer thread before new ones are dropped.
+const LOG_QUEUE_LINES: usize = 4096;
+
 /// Start file logging; returns the guard that flushes on drop. Failing to log is not fatal.
 pub fn init(paths: &Paths) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     std::fs::create_dir_all(&paths.state_dir).ok()?;
@@ -20,7 +23,13 @@ pub fn init(paths: &Paths) -> Option<tracing_appender::non_blocking::WorkerGuard
         let _ = std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o600));
     }
     let appender = tracing_appender::rolling::never(&paths.state_dir, "proximity.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // The default queue holds 128,000 lines and is allocated and touched up front (4 MB
+    // resident for a log that writes a few lines a minute). Lines beyond the queue are
+    // dropped rather than blocking the caller, as with the default.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .lossy(true)
+        .finish(appender);
     let filter = log_filter(std::env::var("PROXIMITY_LOG").ok().as_deref());
     tracing_subscriber::fmt()
         .with_env_filter(filter)

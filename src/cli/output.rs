@@ -81,18 +81,26 @@ pub fn guest_rows(host: &str, resources: &[ClusterResource]) -> Vec<GuestRow> {
             let kind = crate::inventory::GuestKind::from_api_name(&r.kind)?;
             Some(GuestRow {
                 host: host.to_string(),
-                node: r.node.clone()?,
+                node: r.node.as_deref().map(String::from)?,
                 vmid: r.vmid?,
-                name: r.name.clone().unwrap_or_default(),
+                name: r.name.as_deref().map(String::from).unwrap_or_default(),
                 kind: kind.api_name().to_string(),
-                status: r.status.clone().unwrap_or_else(|| "unknown".into()),
+                status: r
+                    .status
+                    .as_deref()
+                    .map(String::from)
+                    .unwrap_or_else(|| "unknown".into()),
                 cpu: r.cpu.unwrap_or(0.0),
                 maxcpu: cores(r.maxcpu),
                 mem: r.mem.unwrap_or(0),
                 maxmem: r.maxmem.unwrap_or(0),
                 uptime: r.uptime.unwrap_or(0),
                 tags: split_tags(r.tags.as_deref()),
-                lock: r.lock.clone().filter(|l| !l.is_empty()),
+                lock: r
+                    .lock
+                    .as_deref()
+                    .map(String::from)
+                    .filter(|l| !l.is_empty()),
             })
         })
         .collect();
@@ -107,8 +115,12 @@ pub fn node_rows(host: &str, resources: &[ClusterResource]) -> Vec<NodeRow> {
         .filter_map(|r| {
             Some(NodeRow {
                 host: host.to_string(),
-                node: r.node.clone()?,
-                status: r.status.clone().unwrap_or_else(|| "unknown".into()),
+                node: r.node.as_deref().map(String::from)?,
+                status: r
+                    .status
+                    .as_deref()
+                    .map(String::from)
+                    .unwrap_or_else(|| "unknown".into()),
                 cpu: r.cpu.unwrap_or(0.0),
                 maxcpu: cores(r.maxcpu),
                 mem: r.mem.unwrap_or(0),

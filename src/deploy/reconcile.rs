@@ -53,7 +53,11 @@ pub fn plan(
             actions.push(ReconcileAction::Adopt {
                 node: node.to_string(),
                 vmid,
-                hostname: r.name.clone().unwrap_or_else(|| format!("ct{vmid}")),
+                hostname: r
+                    .name
+                    .as_deref()
+                    .map(String::from)
+                    .unwrap_or_else(|| format!("ct{vmid}")),
                 app: app.to_string(),
             });
         }
@@ -80,7 +84,7 @@ mod tests {
 
     fn ct(vmid: u32, name: &str, tags: &str) -> ClusterResource {
         ClusterResource {
-            id: format!("lxc/{vmid}"),
+            id: format!("lxc/{vmid}").into(),
             kind: "lxc".into(),
             node: Some("pve1".into()),
             vmid: Some(vmid),

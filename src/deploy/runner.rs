@@ -373,7 +373,9 @@ impl Run<'_> {
                 continue;
             };
             for r in list.iter().filter(|r| r.kind == "node") {
-                let Some(node) = r.node.clone() else { continue };
+                let Some(node) = r.node.as_deref().map(String::from) else {
+                    continue;
+                };
                 let online = r.status.as_deref() == Some("online");
                 let template_cached = online
                     && cached_template(&access.client, &node, prefix)

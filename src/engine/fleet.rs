@@ -241,7 +241,7 @@ mod tests {
 
     fn guest(vmid: u32, name: &str) -> ClusterResource {
         ClusterResource {
-            id: format!("lxc/{vmid}"),
+            id: format!("lxc/{vmid}").into(),
             kind: "lxc".into(),
             node: Some("pve1".into()),
             vmid: Some(vmid),

@@ -300,7 +300,7 @@ impl Engine {
             .find(|r| {
                 r.vmid == Some(guest.vmid) && GuestKind::from_api_name(&r.kind) == Some(guest.kind)
             })
-            .and_then(|r| r.status.clone())
+            .and_then(|r| r.status.as_deref().map(String::from))
     }
 
     fn job_target(guest: &GuestRef) -> JobTarget {

@@ -150,12 +150,16 @@ pub fn guests_of<'a>(
         Some(ResolvedGuest {
             guest: GuestRef {
                 host: host.to_string(),
-                node: r.node.clone()?,
+                node: r.node.as_deref().map(String::from)?,
                 vmid: r.vmid?,
                 kind,
             },
-            name: r.name.clone().unwrap_or_default(),
-            status: r.status.clone().unwrap_or_else(|| "unknown".into()),
+            name: r.name.as_deref().map(String::from).unwrap_or_default(),
+            status: r
+                .status
+                .as_deref()
+                .map(String::from)
+                .unwrap_or_else(|| "unknown".into()),
         })
     })
 }
@@ -237,7 +241,7 @@ mod tests {
 
     pub(crate) fn guest(vmid: u32, name: &str, kind: &str) -> ClusterResource {
         ClusterResource {
-            id: format!("{kind}/{vmid}"),
+            id: format!("{kind}/{vmid}").into(),
             kind: kind.into(),
             node: Some("pve1".into()),
             vmid: Some(vmid),

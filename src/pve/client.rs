@@ -16,6 +16,11 @@ use super::params::Params;
 use super::tls;
 
 /// Characters left alone in a path segment or cookie value (RFC 3986 unreserved).
+/// Idle connections kept per host after a burst (see the client builder).
+const IDLE_CONNECTIONS_KEPT: usize = 4;
+/// How long an idle connection is kept (pveproxy closes idle ones on its side too).
+const IDLE_CONNECTION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
@@ -112,6 +117,10 @@ impl PveClient {
             .timeout(config.request_timeout)
             .connect_timeout(config.connect_timeout)
             .user_agent(concat!("proximity/", env!("CARGO_PKG_VERSION")))
+            // A burst of parallel requests opens a connection each; kept idle without bound
+            // (reqwest's default) they hold TLS state and buffers for 90 s. A few stay warm.
+            .pool_max_idle_per_host(IDLE_CONNECTIONS_KEPT)
+            .pool_idle_timeout(IDLE_CONNECTION_TIMEOUT)
             // Proxmox never redirects API calls; following one (a 307 keeps the method and
             // body) would resend the login password or token to wherever it points, maybe
             // over plain http. A redirect is reported as an error status instead.

@@ -3,6 +3,7 @@
 //! are sometimes strings and 0/1 booleans go through `lenient`. Unknown fields are ignored so a
 //! newer Proxmox does not break decoding.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// One entry of `GET /cluster/resources` (guest, node, storage, pool or sdn). This struct
@@ -11,18 +12,18 @@ use serde::{Deserialize, Serialize};
 /// (`crate::text`) as it is decoded and every caller sees clean text.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClusterResource {
-    #[serde(deserialize_with = "super::lenient::clean_string")]
-    pub id: String,
-    #[serde(rename = "type", deserialize_with = "super::lenient::clean_string")]
-    pub kind: String,
-    #[serde(default, deserialize_with = "super::lenient::opt_clean_string")]
-    pub node: Option<String>,
+    #[serde(deserialize_with = "super::lenient::compact_clean")]
+    pub id: CompactString,
+    #[serde(rename = "type", deserialize_with = "super::lenient::compact_clean")]
+    pub kind: CompactString,
+    #[serde(default, deserialize_with = "super::lenient::opt_compact_clean")]
+    pub node: Option<CompactString>,
     #[serde(default, deserialize_with = "super::lenient::opt_u32")]
     pub vmid: Option<u32>,
-    #[serde(default, deserialize_with = "super::lenient::opt_clean_string")]
-    pub name: Option<String>,
-    #[serde(default, deserialize_with = "super::lenient::opt_clean_string")]
-    pub status: Option<String>,
+    #[serde(default, deserialize_with = "super::lenient::opt_compact_clean")]
+    pub name: Option<CompactString>,
+    #[serde(default, deserialize_with = "super::lenient::opt_compact_clean")]
+    pub status: Option<CompactString>,
     #[serde(default, deserialize_with = "super::lenient::opt_f64")]
     pub cpu: Option<f64>,
     #[serde(default, deserialize_with = "super::lenient::opt_f64")]
@@ -46,26 +47,26 @@ pub struct ClusterResource {
     #[serde(default, deserialize_with = "super::lenient::opt_u64")]
     pub diskwrite: Option<u64>,
     /// `;`-joined tag list.
-    #[serde(default, deserialize_with = "super::lenient::opt_clean_string")]
-    pub tags: Option<String>,
-    #[serde(default, deserialize_with = "super::lenient::opt_clean_string")]
-    pub lock: Option<String>,
+    #[serde(default, deserialize_with = "super::lenient::opt_compact_clean")]
+    pub tags: Option<CompactString>,
+    #[serde(default, deserialize_with = "super::lenient::opt_compact_clean")]
+    pub lock: Option<CompactString>,
     /// 0/1 on the wire.
     #[serde(default, deserialize_with = "super::lenient::opt_u8")]
     pub template: Option<u8>,
-    #[serde(default, deserialize_with = "super::lenient::opt_clean_string")]
-    pub pool: Option<String>,
-    #[serde(default, deserialize_with = "super::lenient::opt_clean_string")]
-    pub hastate: Option<String>,
+    #[serde(default, deserialize_with = "super::lenient::opt_compact_clean")]
+    pub pool: Option<CompactString>,
+    #[serde(default, deserialize_with = "super::lenient::opt_compact_clean")]
+    pub hastate: Option<CompactString>,
     /// Node subscription level ("" if none).
-    #[serde(default, deserialize_with = "super::lenient::opt_clean_string")]
-    pub level: Option<String>,
-    #[serde(default, deserialize_with = "super::lenient::opt_clean_string")]
-    pub storage: Option<String>,
-    #[serde(default, deserialize_with = "super::lenient::opt_clean_string")]
-    pub plugintype: Option<String>,
-    #[serde(default, deserialize_with = "super::lenient::opt_clean_string")]
-    pub content: Option<String>,
+    #[serde(default, deserialize_with = "super::lenient::opt_compact_clean")]
+    pub level: Option<CompactString>,
+    #[serde(default, deserialize_with = "super::lenient::opt_compact_clean")]
+    pub storage: Option<CompactString>,
+    #[serde(default, deserialize_with = "super::lenient::opt_compact_clean")]
+    pub plugintype: Option<CompactString>,
+    #[serde(default, deserialize_with = "super::lenient::opt_compact_clean")]
+    pub content: Option<CompactString>,
     #[serde(default, deserialize_with = "super::lenient::opt_u8")]
     pub shared: Option<u8>,
 }

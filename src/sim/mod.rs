@@ -169,6 +169,13 @@ impl SimHandle {
         self.sim.violations()
     }
 
+    /// TCP connections accepted so far.
+    pub fn connections_accepted(&self) -> usize {
+        self.sim
+            .connections_accepted
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Stop serving, end open connections, and save the state one last time.
     pub async fn shutdown(mut self) {
         self.stop().await;

@@ -72,6 +72,8 @@ pub async fn accept_loop(
             _ = cancel.cancelled() => return,
         };
         let _ = stream.set_nodelay(true);
+        sim.connections_accepted
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let sim = sim.clone();
         let tls = tls.clone();
         let cancel = cancel.clone();

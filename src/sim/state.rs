@@ -27,6 +27,8 @@ pub struct Sim {
     fault_rng: Mutex<SplitMix>,
     /// Per-container shell state files (deployments inside containers).
     pub shell_state: ShellStateStore,
+    /// Connections accepted so far (tests check that a client reuses its connections).
+    pub connections_accepted: std::sync::atomic::AtomicUsize,
 }
 
 /// Lock a mutex, recovering from poisoning (a panicked holder leaves plain data behind).
@@ -53,6 +55,7 @@ impl Sim {
             cancels: Mutex::new(HashMap::new()),
             fault_rng: Mutex::new(SplitMix::new(fault_seed)),
             shell_state,
+            connections_accepted: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 

@@ -59,10 +59,10 @@ impl CacheBackend {
 }
 
 #[derive(Serialize)]
-struct FileOut<'a> {
+struct FileOut<'a, B: Serialize + ?Sized> {
     format: u32,
     fetched_at_unix: u64,
-    body: &'a RawValue,
+    body: &'a B,
 }
 
 #[derive(Deserialize)]
@@ -110,19 +110,52 @@ impl<'a> InventoryCache<'a> {
                     .map_err(|e| corrupt(format!("not UTF-8: {e}")))?;
                 let body: &RawValue =
                     serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?;
-                let bytes = serde_json::to_vec(&FileOut {
-                    format: FORMAT,
-                    fetched_at_unix,
-                    body,
-                })
-                .map_err(|e| corrupt(e.to_string()))?;
-                let path = dir.join(file_name(host));
-                write_atomic(dir, &path, &bytes).map_err(|source| StoreError::Cache {
-                    path: path.display().to_string(),
-                    source,
-                })
+                self.write_file(dir, host, body, fetched_at_unix)
             }
         }
+    }
+
+    /// Replace the cached inventory of `host` with `answer` (serialized as the
+    /// `/cluster/resources` answer it stands for), streamed to the file: never the whole
+    /// text in memory.
+    pub fn put_answer<T: Serialize + ?Sized>(
+        &self,
+        host: &str,
+        answer: &T,
+        fetched_at_unix: u64,
+    ) -> Result<(), StoreError> {
+        match self.store.cache_backend() {
+            CacheBackend::Memory(_) => {
+                let bytes = serde_json::to_vec(answer).map_err(|e| StoreError::Corrupt {
+                    record: format!("{CACHE_DIR_NAME}/{host}"),
+                    detail: e.to_string(),
+                })?;
+                self.put(host, &bytes, fetched_at_unix)
+            }
+            CacheBackend::Files(dir) => self.write_file(dir, host, answer, fetched_at_unix),
+        }
+    }
+
+    fn write_file<T: Serialize + ?Sized>(
+        &self,
+        dir: &Path,
+        host: &str,
+        body: &T,
+        fetched_at_unix: u64,
+    ) -> Result<(), StoreError> {
+        let path = dir.join(file_name(host));
+        let file = FileOut {
+            format: FORMAT,
+            fetched_at_unix,
+            body,
+        };
+        write_atomic(dir, &path, |out| {
+            serde_json::to_writer(out, &file).map_err(io::Error::other)
+        })
+        .map_err(|source| StoreError::Cache {
+            path: path.display().to_string(),
+            source,
+        })
     }
 
     /// The cached inventory of `host`; `None` when there is none or it is unreadable (logged).
@@ -203,8 +236,12 @@ pub fn file_name(host: &str) -> String {
     name
 }
 
-/// Replace `path` (in `dir`) with `bytes` atomically and durably, owner-only.
-fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> io::Result<()> {
+/// Replace `path` (in `dir`) with what `write` writes, atomically and durably, owner-only.
+fn write_atomic(
+    dir: &Path,
+    path: &Path,
+    write: impl FnOnce(&mut io::BufWriter<&File>) -> io::Result<()>,
+) -> io::Result<()> {
     perms::ensure_private_dir(dir)?;
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
@@ -221,10 +258,13 @@ fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> io::Result<()> {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(perms::FILE_MODE);
         }
-        let mut file = options.open(&tmp)?;
+        let file = options.open(&tmp)?;
         // An older temp file of ours may have had looser bits.
         perms::set_mode(&tmp, perms::FILE_MODE)?;
-        file.write_all(bytes)?;
+        let mut out = io::BufWriter::with_capacity(64 * 1024, &file);
+        write(&mut out)?;
+        out.flush()?;
+        drop(out);
         file.sync_all()?;
         drop(file);
         std::fs::rename(&tmp, path)?;

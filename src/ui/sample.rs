@@ -26,9 +26,9 @@ pub fn resources(nodes: usize, guests: usize) -> Vec<ClusterResource> {
     for n in 0..nodes {
         let name = format!("pve{}", n + 1);
         out.push(ClusterResource {
-            id: format!("node/{name}"),
+            id: format!("node/{name}").into(),
             kind: "node".into(),
-            node: Some(name.clone()),
+            node: Some(name.as_str().into()),
             status: Some("online".into()),
             cpu: Some(0.05 + (n % 7) as f64 * 0.11),
             maxcpu: Some(32.0),
@@ -37,7 +37,7 @@ pub fn resources(nodes: usize, guests: usize) -> Vec<ClusterResource> {
             disk: Some((200 + (n as u64 % 3) * 300) * GIB),
             maxdisk: Some(1000 * GIB),
             uptime: Some(86_400 * 12 + 3600 * 5 + n as u64 * 977),
-            level: Some(String::new()),
+            level: Some("".into()),
             ..ClusterResource::default()
         });
     }
@@ -69,11 +69,11 @@ pub fn resources(nodes: usize, guests: usize) -> Vec<ClusterResource> {
             tags.push(format!("px-app-{base}"));
         }
         out.push(ClusterResource {
-            id: format!("{}/{vmid}", if ct { "lxc" } else { "qemu" }),
+            id: format!("{}/{vmid}", if ct { "lxc" } else { "qemu" }).into(),
             kind: if ct { "lxc" } else { "qemu" }.into(),
-            node: Some(node),
+            node: Some(node.into()),
             vmid: Some(vmid),
-            name: Some(name),
+            name: Some(name.into()),
             status: Some(status.into()),
             cpu: Some(if running {
                 ((i * 37) % 100) as f64 / 100.0
@@ -97,7 +97,7 @@ pub fn resources(nodes: usize, guests: usize) -> Vec<ClusterResource> {
             tags: if tags.is_empty() {
                 None
             } else {
-                Some(tags.join(";"))
+                Some(tags.join(";").into())
             },
             lock: if i % 17 == 7 {
                 Some("backup".into())

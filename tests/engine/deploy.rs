@@ -508,7 +508,7 @@ async fn bad_requests_are_refused_before_anything_starts() {
         engine.deploy(req).unwrap_err().to_string()
     };
     assert_eq!(
-        refuse(&|r| r.name = Some(existing.clone())),
+        refuse(&|r| r.name = Some(existing.as_str().into())),
         format!("name {existing:?} is already used on the cluster")
     );
     assert!(refuse(&|r| r.name = Some("Bad_Name".into())).contains("only lowercase"));

@@ -97,7 +97,7 @@ pub fn guest_with(list: &[ClusterResource], kind: &str, status: &str) -> GuestRe
         .unwrap_or_else(|| panic!("no {status} {kind} in the emulator"));
     GuestRef {
         host: "lab".into(),
-        node: r.node.clone().unwrap(),
+        node: r.node.as_deref().unwrap().to_string(),
         vmid: r.vmid.unwrap(),
         kind: if kind == "qemu" {
             GuestKind::Vm

@@ -10,10 +10,10 @@ use proximity::text::clean_string;
 /// Every string field, every number field: a struct literal without `..Default`, so a new
 /// field in `ClusterResource` does not compile here until the test covers it.
 fn resource(s: &[Option<String>; 13], n: &[Option<u64>; 9], small: Small) -> ClusterResource {
-    let text = |i: usize| s[i].clone();
+    let text = |i: usize| s[i].as_deref().map(Into::into);
     ClusterResource {
-        id: s[0].clone().unwrap_or_default(),
-        kind: s[1].clone().unwrap_or_default(),
+        id: s[0].as_deref().unwrap_or_default().into(),
+        kind: s[1].as_deref().unwrap_or_default().into(),
         node: text(2),
         vmid: small.vmid,
         name: text(3),

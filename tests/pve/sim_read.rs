@@ -105,8 +105,8 @@ async fn lxc_and_qemu_reads_match_the_resource_list() {
         assert_eq!(qemu.len(), expected_qemu, "{node} qemu");
         for g in &lxc {
             let r = vms.iter().find(|r| r.vmid == Some(g.vmid)).unwrap();
-            assert_eq!(Some(&g.status), r.status.as_ref());
-            assert_eq!(g.name, r.name);
+            assert_eq!(Some(g.status.as_str()), r.status.as_deref());
+            assert_eq!(g.name.as_deref(), r.name.as_deref());
         }
     }
 

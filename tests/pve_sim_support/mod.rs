@@ -120,7 +120,7 @@ pub async fn find_guest(client: &PveClient, kind: &str, status: &str) -> (String
         })
         .unwrap_or_else(|| panic!("no {status} {kind} in the emulator"));
     (
-        g.node.clone().expect("guest has a node"),
+        g.node.as_deref().expect("guest has a node").to_string(),
         g.vmid.expect("guest has a vmid"),
     )
 }
