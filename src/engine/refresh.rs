@@ -182,7 +182,12 @@ async fn refresher(
     // read once per app, not on every refresh.
     let mut known_apps: HashMap<u32, String> = HashMap::new();
     let mut last: Option<Arc<Vec<ClusterResource>>> = None;
+    let mut changed = false;
     loop {
+        if std::mem::take(&mut changed) {
+            // The last changed answer replaced the one before, everywhere, by now.
+            release_freed_memory();
+        }
         let result = link.fetch().await;
         let at = SystemTime::now();
         if let Ok(list) = &result {
@@ -197,6 +202,7 @@ async fn refresher(
             if !last.as_ref().is_some_and(|l| Arc::ptr_eq(l, list)) {
                 spawn_app_port_lookups(&name, &link, list, &mut known_apps, &events);
                 last = Some(list.clone());
+                changed = true;
             }
         }
         let _ = events.send(EngineEvent::Inventory {
@@ -209,6 +215,19 @@ async fn refresher(
             _ = link.refresh.notified() => {}
             _ = link.stop.notified() => return,
         }
+    }
+}
+
+/// Give the pages freed by the last inventory back to the system. A changed answer is
+/// decoded while the old one is alive, then the old one (tens of thousands of small blocks at
+/// 10,000 guests) is freed; glibc keeps freed blocks in the middle of its heaps resident, so
+/// without this the rack's memory settled megabytes above what it holds.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `malloc_trim` only returns free memory to the system; it takes the allocator's
+    // own locks and touches no memory of ours.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
