@@ -235,27 +235,43 @@ fn lines_are_cleaned_and_overlaps_replace() {
 }
 
 #[test]
-fn the_task_log_event_feeds_an_open_viewer_instead_of_the_popup() {
+fn small_t_opens_the_selected_guests_task_log_full_screen() {
     let mut app = rack_app((160, 45));
-    feed_tasks(&mut app);
-    let effects = typed(&mut app, "gtj<Enter>");
-    let u = upid("pve1", 3, "vzdump", "100");
-    // The viewer follows the log itself; a whole-log answer meant for the old popup
-    // (still asked for by `t`) feeds it too.
-    assert!(effects.contains(&Effect::FollowLog {
-        source: LogSource::Task {
-            host: "lab".into(),
-            upid: u.clone(),
-        }
-    }));
-    app.handle(AppEvent::TaskLog {
-        upid: u,
-        lines: vec!["INFO: starting".into(), "TASK OK".into()],
-        running: false,
+    let u = upid("pve1", 2, "vzstart", "100");
+    app.handle(AppEvent::TaskProgress {
+        host: "lab".into(),
+        vmid: 100,
+        upid: u.clone(),
+        label: "start".into(),
+        fraction: None,
     });
-    assert!(app.popup.is_none());
+    let source = LogSource::Task {
+        host: "lab".into(),
+        upid: u,
+    };
+    assert_eq!(
+        typed(&mut app, "t"),
+        vec![Effect::FollowLog {
+            source: source.clone()
+        }]
+    );
+    assert!(app.popup.is_none(), "no popup: the log viewer");
+    assert!(app.layers.panes().is_empty(), "full screen, not beside");
+    assert_eq!(top_log(&app).source, source);
+    app.handle(AppEvent::LogLines {
+        source: source.clone(),
+        from_line: 0,
+        lines: vec![
+            LogLine::new("starting \x1b[31mCT 100"),
+            LogLine::new("TASK OK"),
+        ],
+        done: true,
+    });
     assert_eq!(top_log(&app).lines.len(), 2);
     assert!(top_log(&app).done);
+    // Esc closes it and stops following.
+    assert_eq!(typed(&mut app, "<Esc>"), vec![Effect::StopLog { source }]);
+    assert!(app.layers.screens().is_empty());
 }
 
 #[test]

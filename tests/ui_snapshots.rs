@@ -337,26 +337,47 @@ fn popup_remove_host() {
     });
 }
 
-/// A failed start: 40 lines, opened at the end so the `TASK ERROR` line shows.
-fn task_log_event() -> AppEvent {
-    let mut lines: Vec<String> = (1..=37)
-        .map(|i| format!("  0x{i:04x}: mapping volume local-lvm:vm-100-disk-{i} (step {i})"))
+/// A failed start, opened with `t` in the log viewer: 40 lines, followed to the end so the
+/// `TASK ERROR` line shows.
+fn open_failed_task_log(app: &mut App) {
+    use proximity::ui::task_board::{LogLine, LogSource};
+    let upid = "UPID:pve1:000A1B2C:0012D687:6553F100:qmstart:100:root@pam:";
+    app.handle(AppEvent::TaskDone {
+        host: "lab".into(),
+        vmid: 100,
+        upid: upid.into(),
+        ok: false,
+        message: "start failed".into(),
+    });
+    keys(app, "t");
+    let mut lines: Vec<LogLine> = (1..=37)
+        .map(|i| {
+            LogLine::new(format!(
+                "  0x{i:04x}: mapping volume local-lvm:vm-100-disk-{i} (step {i})"
+            ))
+        })
         .collect();
-    lines.push("kvm: -drive file=/dev/pve/vm-100-disk-0,if=none,id=drive-scsi0,format=raw,cache=none,aio=io_uring,detect-zeroes=on: Could not open '/dev/pve/vm-100-disk-0': No such file or directory".into());
-    lines.push("\tstart failed: QEMU exited with code 1".into());
-    lines.push("TASK ERROR: start failed: QEMU exited with code 1".into());
-    AppEvent::TaskLog {
-        upid: "UPID:pve1:000A1B2C:0012D687:6553F100:qmstart:100:root@pam:".into(),
+    lines.push(LogLine::new("kvm: -drive file=/dev/pve/vm-100-disk-0,if=none,id=drive-scsi0,format=raw,cache=none,aio=io_uring,detect-zeroes=on: Could not open '/dev/pve/vm-100-disk-0': No such file or directory"));
+    lines.push(LogLine::new("start failed: QEMU exited with code 1"));
+    lines.push(LogLine::new(
+        "TASK ERROR: start failed: QEMU exited with code 1",
+    ));
+    app.handle(AppEvent::LogLines {
+        source: LogSource::Task {
+            host: "lab".into(),
+            upid: upid.into(),
+        },
+        from_line: 0,
         lines,
-        running: false,
-    }
+        done: true,
+    });
 }
 
 #[test]
-fn popup_task_log() {
-    snap("popup_task_log", |size| {
+fn task_log_viewer() {
+    snap("task_log_viewer", |size| {
         let mut app = rack_app(size);
-        app.handle(task_log_event());
+        open_failed_task_log(&mut app);
         app
     });
 }
@@ -378,7 +399,7 @@ fn renders_at_any_size() {
         ("settings", |a| keys(a, "gs")),
         ("settings_switches", |a| keys(a, "gsG")),
         ("task_log", |a| {
-            a.handle(task_log_event());
+            open_failed_task_log(a);
             keys(a, "kkg");
         }),
         ("fingerprint", |a| {

@@ -266,10 +266,14 @@ fn task_progress_toast_and_log_key() {
         fraction: Some(0.3),
     });
     assert!(a.is_animating());
-    assert_eq!(
-        typed(&mut a, "t"),
-        vec![Effect::OpenTaskLog("UPID:1".into())]
-    );
+    let log = |upid: &str| Effect::FollowLog {
+        source: proximity::ui::task_board::LogSource::Task {
+            host: "lab".into(),
+            upid: upid.into(),
+        },
+    };
+    assert_eq!(typed(&mut a, "t"), vec![log("UPID:1")]);
+    typed(&mut a, "<Esc>");
     a.handle(AppEvent::TaskDone {
         host: "lab".into(),
         vmid: 100,
@@ -280,18 +284,25 @@ fn task_progress_toast_and_log_key() {
     assert!(a.tasks.is_empty());
     assert_eq!(a.toasts.len(), 1);
     assert!(!a.toasts[0].text.contains('\x1b'), "task text is sanitized");
-    assert_eq!(
-        typed(&mut a, "jt"),
-        vec![Effect::OpenTaskLog("UPID:1".into())]
-    );
-    // The toast expires with time.
-    let until = a.toasts[0].until;
+    // The last task, from another guest: its host is found from the UPID's node.
+    let last = "UPID:pve1:0000000A:00000001:6553F100:vzstart:100:root@pam:";
+    a.handle(AppEvent::TaskDone {
+        host: "lab".into(),
+        vmid: 100,
+        upid: last.into(),
+        ok: true,
+        message: "started".into(),
+    });
+    assert_eq!(typed(&mut a, "jt"), vec![log(last)]);
+    typed(&mut a, "<Esc>");
+    // The toasts expire with time.
+    let until = a.toasts.iter().map(|t| t.until).max().unwrap();
     assert!(
         a.next_deadline().is_some_and(|d| d <= until),
         "the runtime wakes for the toast"
     );
     a.handle(AppEvent::Tick(until - Duration::from_millis(1)));
-    assert_eq!(a.toasts.len(), 1);
+    assert!(!a.toasts.is_empty());
     a.handle(AppEvent::Tick(until + Duration::from_millis(1)));
     assert!(a.toasts.is_empty());
 }

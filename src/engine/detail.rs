@@ -64,38 +64,3 @@ pub(super) async fn load(
         });
     }
 }
-
-/// The whole log of `upid` from the first host that knows it.
-pub(super) async fn task_log(
-    clients: Vec<PveClient>,
-    upid: String,
-    events: broadcast::Sender<EngineEvent>,
-) {
-    let notice = |text: String| EngineEvent::Notice { text, error: true };
-    let Ok(parsed) = upid.parse::<crate::pve::Upid>() else {
-        let _ = events.send(notice(format!("not a task id: {}", clean_string(&upid))));
-        return;
-    };
-    // `limit=0` is "to the end" (WIRE.md): the popup scrolls the whole log.
-    for client in &clients {
-        let Ok(page) = client.task_log(&parsed, 0, 0).await else {
-            continue;
-        };
-        let lines = page.lines.iter().map(|l| clean_string(&l.t)).collect();
-        // Unknown status (a blip) reads as finished: the popup's `r` reloads.
-        let running = client
-            .task_status(&parsed)
-            .await
-            .is_ok_and(|s| s.status == "running");
-        let _ = events.send(EngineEvent::TaskLog {
-            upid,
-            lines,
-            running,
-        });
-        return;
-    }
-    let _ = events.send(notice(format!(
-        "no host knows task {}",
-        clean_string(&upid)
-    )));
-}

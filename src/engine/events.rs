@@ -102,10 +102,4 @@ pub enum EngineEvent {
         result: Result<Vec<crate::pve::TaskListEntry>, HostFailure>,
         at: SystemTime,
     },
-    /// A Proxmox task's whole log (sanitized); `running` while it grows.
-    TaskLog {
-        upid: String,
-        lines: Vec<String>,
-        running: bool,
-    },
 }

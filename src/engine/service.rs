@@ -369,20 +369,6 @@ impl Engine {
         ));
     }
 
-    /// A Proxmox task's whole log, published as `TaskLog` (the UPID names a node, not a
-    /// host: each connected host is asked until one knows it).
-    pub fn task_log(&self, upid: &str) {
-        let clients: Vec<_> = lock(&self.inner.links)
-            .values()
-            .map(|l| l.client.clone())
-            .collect();
-        tokio::spawn(super::detail::task_log(
-            clients,
-            upid.to_string(),
-            self.inner.events.clone(),
-        ));
-    }
-
     /// Every connected host's recent Proxmox tasks, published per host as they arrive.
     pub fn refresh_tasks(&self) {
         let links: Vec<(String, HostLink)> = lock(&self.inner.links)

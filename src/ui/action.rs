@@ -75,13 +75,6 @@ pub enum AppEvent {
         name: String,
         result: Result<String, String>,
     },
-    /// A task's whole log (after `Effect::OpenTaskLog`), each line already sanitized by the
-    /// sender; `running` while the task has not ended (the log is still growing).
-    TaskLog {
-        upid: String,
-        lines: Vec<String>,
-        running: bool,
-    },
     /// The console recording switches as the store holds them: at start, and after each
     /// `SaveRecording` (what was written, or what stands when writing failed).
     Recording(super::settings::RecordingSwitches),
@@ -166,7 +159,6 @@ pub enum Effect {
     Delete {
         target: GuestRef,
     },
-    OpenTaskLog(String),
     /// Persist the chosen theme (and other settings).
     SaveSettings {
         theme: String,
@@ -301,7 +293,7 @@ actions! {
     Stop = "stop": "stop guest (hard)",
     Reboot = "reboot": "reboot guest",
     Delete = "delete": "delete guest",
-    TaskLog = "task_log": "open the last task's log",
+    TaskLog = "task_log": "the selected guest's task log (else the last task's), full screen",
     Rack = "rack": "rack screen",
     Hosts = "hosts": "hosts screen",
     Settings = "settings": "settings (themes, console recording)",

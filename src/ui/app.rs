@@ -291,10 +291,6 @@ impl App {
 
     /// One event from the inbox.
     pub fn handle(&mut self, ev: AppEvent) -> Vec<Effect> {
-        // A log viewer showing this task takes its log; otherwise the popup does.
-        if matches!(ev, AppEvent::TaskLog { .. }) && self.layers.offer_event(&ev) {
-            return Vec::new();
-        }
         match ev {
             AppEvent::Key(k) => return self.handle_key(k),
             AppEvent::Mouse(m) => return self.handle_mouse(m),
@@ -477,11 +473,6 @@ impl App {
             }
             AppEvent::Recording(switches) => self.recording = switches,
             AppEvent::Toast { text, error } => self.toast(text, error, false, None),
-            AppEvent::TaskLog {
-                upid,
-                lines,
-                running,
-            } => self.task_log(upid, lines, running),
             AppEvent::Job(event) => self.job_event(event),
             ev @ (AppEvent::DeployStarted { .. } | AppEvent::DeployRefused { .. }) => {
                 return self.deploy_answer(ev);

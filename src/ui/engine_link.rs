@@ -75,7 +75,6 @@ impl EffectRunner {
             Effect::FollowLog { source } => self.followers.follow(engine, source, inbox.clone()),
             Effect::StopLog { source } => self.followers.stop(&source),
             Effect::SaveLog { path, lines, .. } => save_log(path, lines, inbox.clone()),
-            Effect::OpenTaskLog(upid) => engine.task_log(&upid),
             Effect::SaveSettings { theme } => engine.save_theme(&theme),
             Effect::SaveRecording { switch, on } => engine.save_recording(&switch, on),
             Effect::AddHost(draft) => engine.add_host(draft, None),
@@ -269,15 +268,6 @@ pub fn to_app_event(event: EngineEvent) -> AppEvent {
             vmid,
             cpu,
             mem,
-        },
-        EngineEvent::TaskLog {
-            upid,
-            lines,
-            running,
-        } => AppEvent::TaskLog {
-            upid,
-            lines,
-            running,
         },
     }
 }

@@ -278,8 +278,9 @@ impl App {
         effects
     }
 
-    /// `T`: the selected guest's running task, else the last one, in a pane beside the rack.
-    pub fn open_task_log_beside(&mut self) -> Vec<Effect> {
+    /// `t` (full screen) and `T` (a pane beside the rack): the selected guest's running
+    /// task, else the last one, in the log viewer (followed, searchable, savable).
+    pub fn open_task_log(&mut self, beside: bool) -> Vec<Effect> {
         let running = self
             .selected()
             .and_then(|(h, _, g)| self.task_for(h, g.vmid))
@@ -292,7 +293,7 @@ impl App {
             self.show_toast("no task to show yet", false);
             return Vec::new();
         };
-        let requests = open_log_requests(LogSource::Task { host, upid }, None, true);
+        let requests = open_log_requests(LogSource::Task { host, upid }, None, beside);
         let top = Slot::Screen(self.layers.screens().len());
         self.carry_out(top, requests)
     }

@@ -299,17 +299,6 @@ impl Layer for LogView {
                 self.apply_lines(*from_line, lines, *done);
                 true
             }
-            // Until the engine follows task logs (`FollowLog`), the whole log arrives as
-            // the task log popup's event: show it here instead of in the popup.
-            AppEvent::TaskLog {
-                upid,
-                lines,
-                running,
-            } if matches!(&self.source, LogSource::Task { upid: u, .. } if u == upid) => {
-                let lines: Vec<LogLine> = lines.iter().map(LogLine::new).collect();
-                self.apply_lines(0, &lines, !running);
-                true
-            }
             _ => false,
         }
     }

@@ -1,6 +1,6 @@
 //! Popups that sit above the panes and take keys first: help, the command palette (fuzzy
 //! over every action and target with nucleo-matcher), typed confirmations, the fingerprint
-//! prompt, the host form and the task log viewer.
+//! prompt and the host form. (Task logs open in the log viewer, `log_view`.)
 
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
@@ -33,63 +33,6 @@ pub enum Popup {
         fingerprint: String,
     },
     HostForm(Box<HostForm>),
-    TaskLog(TaskLogView),
-}
-
-/// A task's whole log, scrollable. Lines are sanitized before they get here.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TaskLogView {
-    pub upid: String,
-    /// `qmstart 100`, from the UPID (the raw UPID when it does not parse).
-    pub title: String,
-    pub lines: Vec<String>,
-    pub running: bool,
-    /// First visible line.
-    pub scroll: usize,
-}
-
-impl TaskLogView {
-    /// Opens scrolled to the end: the outcome (`TASK OK` / `TASK ERROR: ...`) is what the
-    /// user came for.
-    pub fn new(upid: String, lines: Vec<String>, running: bool, term_height: u16) -> TaskLogView {
-        let title = match upid.parse::<crate::pve::Upid>() {
-            Ok(u) if u.id().is_empty() => format!("task {}", u.kind()),
-            Ok(u) => format!("task {} {}", u.kind(), u.id()),
-            Err(_) => format!("task {upid}"),
-        };
-        let mut v = TaskLogView {
-            title: crate::text::clean_string(&title),
-            upid,
-            lines,
-            running,
-            scroll: 0,
-        };
-        v.scroll = v.max_scroll(term_height);
-        v
-    }
-
-    /// The last first-line that still fills the popup.
-    pub fn max_scroll(&self, term_height: u16) -> usize {
-        self.lines
-            .len()
-            .saturating_sub(task_log_rows(term_height).max(1))
-    }
-
-    /// Fresh lines for the same task: keep the place, or keep following the end.
-    pub fn refresh(&mut self, lines: Vec<String>, running: bool, term_height: u16) {
-        let following = self.scroll >= self.max_scroll(term_height);
-        self.lines = lines;
-        self.running = running;
-        let max = self.max_scroll(term_height);
-        self.scroll = if following { max } else { self.scroll.min(max) };
-    }
-}
-
-/// Log lines visible in the task log popup on a terminal `term_height` rows tall: the
-/// popup leaves a row above and below, has two border rows and a footer row. Shared by
-/// the renderer and the key handler so scrolling stops exactly at the end.
-pub fn task_log_rows(term_height: u16) -> usize {
-    usize::from(term_height.saturating_sub(5))
 }
 
 /// What a palette entry does when chosen.

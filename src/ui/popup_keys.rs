@@ -27,27 +27,6 @@ pub fn handle(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 scroll: scroll.min(max),
             });
         }
-        Popup::TaskLog(mut v) => {
-            let page = super::popup::task_log_rows(app.size.1).max(1);
-            let max = v.max_scroll(app.size.1);
-            match k.code {
-                KeyCode::Esc | KeyCode::Char('q') => return Vec::new(),
-                KeyCode::Down | KeyCode::Char('j') => v.scroll += 1,
-                KeyCode::Up | KeyCode::Char('k') => v.scroll = v.scroll.saturating_sub(1),
-                KeyCode::PageDown | KeyCode::Char(' ') => v.scroll += page,
-                KeyCode::PageUp => v.scroll = v.scroll.saturating_sub(page),
-                KeyCode::Home | KeyCode::Char('g') => v.scroll = 0,
-                KeyCode::End | KeyCode::Char('G') => v.scroll = max,
-                KeyCode::Char('r') => {
-                    let upid = v.upid.clone();
-                    app.popup = Some(Popup::TaskLog(v));
-                    return vec![Effect::OpenTaskLog(upid)];
-                }
-                _ => {}
-            }
-            v.scroll = v.scroll.min(max);
-            app.popup = Some(Popup::TaskLog(v));
-        }
         Popup::Palette(mut p) => match k.code {
             KeyCode::Esc => {}
             KeyCode::Enter => {

@@ -4,7 +4,7 @@
 use super::action::{Action, Effect, GuestRef, PowerOp};
 use super::app::{App, Pane, Screen};
 use super::forms::HostForm;
-use super::popup::{Popup, TaskLogView};
+use super::popup::Popup;
 use super::view::Zoom;
 
 impl App {
@@ -53,7 +53,7 @@ impl App {
                 self.layers.cycle_focus();
                 return Vec::new();
             }
-            Action::TaskLogBeside => return self.open_task_log_beside(),
+            Action::TaskLogBeside => return self.open_task_log(true),
             Action::Consoles => return self.console_action(action),
             _ => {}
         }
@@ -181,17 +181,7 @@ impl App {
             }
             Action::Console => return self.open_console(false),
             Action::NodeShell => return self.open_console(true),
-            Action::TaskLog => {
-                let upid = self
-                    .selected()
-                    .and_then(|(h, _, g)| self.task_for(h, g.vmid))
-                    .map(|t| t.upid.clone())
-                    .or_else(|| self.last_upid.clone());
-                if let Some(u) = upid {
-                    return vec![Effect::OpenTaskLog(u)];
-                }
-                self.show_toast("no task to show yet", false);
-            }
+            Action::TaskLog => return self.open_task_log(false),
             _ => {}
         }
         Vec::new()
@@ -228,24 +218,6 @@ impl App {
             self.selected_ref().into_iter().collect()
         } else {
             self.marks.iter().cloned().collect()
-        }
-    }
-
-    /// A task log arrived: open its popup, or refresh it in place when it is the one shown
-    /// (`r` reloads). Never replaces another popup (a half-typed form) that opened while
-    /// the log was on its way.
-    pub(super) fn task_log(&mut self, upid: String, lines: Vec<String>, running: bool) {
-        // The executor cleaned these with `text::clean_string`; clean again: cells take nothing raw.
-        let lines: Vec<String> = lines.iter().map(|l| crate::text::clean_string(l)).collect();
-        let height = self.size.1;
-        match &mut self.popup {
-            Some(Popup::TaskLog(v)) if v.upid == upid => v.refresh(lines, running, height),
-            None | Some(Popup::TaskLog(_)) => {
-                self.popup = Some(Popup::TaskLog(TaskLogView::new(
-                    upid, lines, running, height,
-                )));
-            }
-            Some(_) => {}
         }
     }
 

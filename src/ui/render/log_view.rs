@@ -38,7 +38,7 @@ pub fn draw(v: &LogView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
     while y < rows && i < v.lines.len() {
         let line = &v.lines[i];
         let chars: Vec<char> = line.text.chars().collect();
-        let style = super::task_log::line_style(&line.text, t);
+        let style = line_style(&line.text, t);
         let marks: Vec<(usize, usize, bool)> = if v.search.is_active() {
             find_all(&line.text, &v.search.query)
                 .into_iter()
@@ -220,5 +220,18 @@ fn footer(v: &LogView, first: usize, after: usize, area: Rect, buf: &mut Buffer,
     };
     if x + w < right {
         put(buf, right - w, y, &text, style, w);
+    }
+}
+
+/// Proxmox ends every finished task log with one of these lines (`PVE::RESTEnvironment`).
+fn line_style(line: &str, t: &Theme) -> Style {
+    if line.starts_with("TASK OK") {
+        t.style(ThemeKey::HostOnline)
+    } else if line.starts_with("TASK WARNINGS") {
+        t.style(ThemeKey::HostStale)
+    } else if line.starts_with("TASK ERROR") {
+        t.style(ThemeKey::HostError)
+    } else {
+        t.text()
     }
 }

@@ -14,7 +14,6 @@ mod rack;
 pub mod replay;
 mod screens;
 mod slot;
-mod task_log;
 pub mod tasks_view;
 pub mod widgets;
 

@@ -1,6 +1,5 @@
 //! The popup layer: help (generated from the keymap), the command palette, typed delete
-//! confirmation, quit and remove confirmations, the fingerprint prompt, the host form, the
-//! task log (in `task_log`).
+//! confirmation, quit and remove confirmations, the fingerprint prompt and the host form.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -18,7 +17,6 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     match p {
         Popup::Help { scroll } => help(app, area, *scroll, buf),
-        Popup::TaskLog(v) => super::task_log::draw(v, t, area, buf),
         Popup::Palette(p) => {
             let h = area.height.saturating_sub(4).min(20);
             let inner = popup_box(buf, area, 70, h, "command palette", t);
