@@ -293,7 +293,7 @@ actions! {
     Stop = "stop": "stop guest (hard)",
     Reboot = "reboot": "reboot guest",
     Delete = "delete": "delete guest",
-    TaskLog = "task_log": "the selected guest's task log (else the last task's), full screen",
+    TaskLog = "task_log": "the guest's task log (or the last task's)",
     Rack = "rack": "rack screen",
     Hosts = "hosts": "hosts screen",
     Settings = "settings": "settings (themes, console recording)",
