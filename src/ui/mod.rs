@@ -24,6 +24,8 @@ pub mod keymap;
 pub mod layer;
 mod layers_app;
 mod log_follow;
+pub mod metrics_top;
+pub mod metrics_view;
 pub mod log_search;
 pub mod log_view;
 mod palette;

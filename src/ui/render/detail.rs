@@ -1,10 +1,11 @@
 //! The detail panel for the selection: identity, state, resources with bars, tags, app and
-//! ports, IPs and config (from `GuestDetail` events) and CPU / memory sparklines (from
-//! `Metrics` events).
+//! ports, IPs and config (from `GuestDetail` events) and an hour of CPU, memory, network
+//! and disk I/O as one-row sparklines (from the app's metrics cache, filled when the panel
+//! opens: never fetched per frame).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::widgets::{Sparkline, Widget};
+use ratatui::widgets::{Sparkline, SparklineBar, Widget};
 
 use super::widgets::{bar, boxed, bytes, duration, put};
 use crate::ui::app::{App, Pane};
@@ -160,30 +161,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         if !e.ips.is_empty() {
             row(buf, "ip", &e.ips.join(", "), t.text(), &mut y);
         }
-        // Sparklines need two rows each plus a label row.
-        for (label, data, key) in [
-            ("cpu history", &e.cpu, ThemeKey::BarCpu),
-            ("mem history", &e.mem, ThemeKey::BarMem),
-        ] {
-            if data.is_empty() || y + 2 >= inner.bottom() {
-                continue;
-            }
-            put(buf, x0, y, label, t.dim(), w);
-            y += 1;
-            let points: Vec<u64> = data
-                .iter()
-                .rev()
-                .take(usize::from(w))
-                .rev()
-                .map(|v| (v.clamp(0.0, 1.0) * 100.0) as u64)
-                .collect();
-            Sparkline::default()
-                .data(&points)
-                .max(100)
-                .style(t.style(key))
-                .render(Rect::new(x0, y, w, 2), buf);
-            y += 2;
-        }
+        y = sparklines(app, host, &node.name, g, x0, w, y, inner.bottom(), buf);
         if !e.config.is_empty() && y + 1 < inner.bottom() {
             put(buf, x0, y, "config", t.style(ThemeKey::Title), w);
             y += 1;
@@ -203,6 +181,98 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     } else if y < inner.bottom() {
         put(buf, x0, y + 1, "loading config and metrics…", t.dim(), w);
     }
+}
+
+/// One row per metric: label, the last hour folded to the panel's width (gaps left blank,
+/// peaks kept), the latest value. Returns the next free row.
+#[allow(clippy::too_many_arguments)]
+fn sparklines(
+    app: &App,
+    host: &str,
+    node: &str,
+    g: &crate::inventory::Guest,
+    x0: u16,
+    w: u16,
+    mut y: u16,
+    bottom: u16,
+    buf: &mut Buffer,
+) -> u16 {
+    use crate::engine::metrics::MetricsTarget;
+    use crate::engine::metrics_series::{Point, Unit, downsample, format_opt};
+    let t = &app.theme;
+    let target = MetricsTarget::Guest {
+        host: host.to_string(),
+        node: node.to_string(),
+        vmid: g.vmid,
+        kind: g.kind,
+    };
+    let Some(report) = app.metrics.get(&target, crate::pve::Timeframe::Hour) else {
+        return y;
+    };
+    // Two series summed into one (in + out, read + write): unknown when both are.
+    let sum = |a: &str, b: &str| -> Option<Vec<Point>> {
+        let (a, b) = (report.series(a)?, report.series(b)?);
+        Some(
+            a.points
+                .iter()
+                .zip(&b.points)
+                .map(|(p, q)| Point {
+                    time: p.time,
+                    value: match (p.value, q.value) {
+                        (None, None) => None,
+                        (x, y) => Some(x.unwrap_or(0.0) + y.unwrap_or(0.0)),
+                    },
+                })
+                .collect(),
+        )
+    };
+    let rows: [(&str, Option<Vec<Point>>, Unit, Option<f64>, ThemeKey); 4] = [
+        (
+            "cpu 1h",
+            report.series("cpu").map(|s| s.points.clone()),
+            Unit::Percent,
+            Some(1.0),
+            ThemeKey::BarCpu,
+        ),
+        (
+            "mem 1h",
+            report.series("mem").map(|s| s.points.clone()),
+            Unit::Bytes,
+            report.series("mem").and_then(|s| s.capacity),
+            ThemeKey::BarMem,
+        ),
+        ("net 1h", sum("netin", "netout"), Unit::BytesPerSec, None, ThemeKey::Port),
+        ("disk 1h", sum("diskread", "diskwrite"), Unit::BytesPerSec, None, ThemeKey::BarDisk),
+    ];
+    let key_w = 9u16;
+    let value_w = 11u16;
+    let spark_w = w.saturating_sub(key_w + value_w + 1);
+    if spark_w < 4 {
+        return y;
+    }
+    for (label, points, unit, scale, key) in rows {
+        let Some(points) = points else { continue };
+        if y >= bottom {
+            break;
+        }
+        let stats = crate::engine::metrics_series::stats(&points);
+        let top = scale.or(stats.max).filter(|m| *m > 0.0).unwrap_or(1.0);
+        let bars: Vec<SparklineBar> = downsample(&points, usize::from(spark_w))
+            .iter()
+            .map(|b| SparklineBar::from(b.max.map(|v| ((v / top).clamp(0.0, 1.0) * 100.0) as u64)))
+            .collect();
+        put(buf, x0, y, label, t.dim(), key_w);
+        Sparkline::default()
+            .data(bars)
+            .max(100)
+            .absent_value_symbol(" ")
+            .style(t.style(key))
+            .render(Rect::new(x0 + key_w, y, spark_w, 1), buf);
+        let now = format_opt(unit, stats.latest);
+        put(buf, x0 + key_w + spark_w + 1, y, &now, t.text(), value_w);
+        y += 1;
+    }
+    y
 }
 
 /// Config keys (`unprivileged`, `lxc.cgroup2.devices.allow`) are longer than the panel's

@@ -9,6 +9,8 @@ mod detail;
 mod heatmap;
 mod layers;
 pub mod log_view;
+pub mod metrics_top;
+pub mod metrics_view;
 mod popups;
 mod rack;
 pub mod replay;
