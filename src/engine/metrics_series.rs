@@ -145,7 +145,8 @@ pub fn format_value(unit: Unit, v: f64) -> String {
     match unit {
         Unit::Percent => {
             let p = v * 100.0;
-            if p.abs() >= 10.0 || p == 0.0 {
+            // Below 0.05% reads as nothing: `0%`, not `0.0%`.
+            if p.abs() >= 10.0 || p.abs() < 0.05 {
                 format!("{p:.0}%")
             } else {
                 format!("{p:.1}%")

@@ -31,6 +31,7 @@ mod lxc_create;
 mod model;
 mod persist;
 mod routes;
+mod rhythm;
 mod rrd;
 mod schema_check;
 mod seed;

@@ -35,6 +35,7 @@ pub mod render;
 pub mod replay;
 pub mod runtime;
 pub mod sample;
+pub mod sample_metrics;
 pub mod settings;
 pub mod task_board;
 pub mod task_rows;

@@ -3,6 +3,7 @@
 //! shares, and a dead host that delays neither console keystrokes nor another host's refresh.
 
 mod deploy;
+mod metrics;
 mod refresh_cache;
 mod support;
 

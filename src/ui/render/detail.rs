@@ -198,7 +198,7 @@ fn sparklines(
     buf: &mut Buffer,
 ) -> u16 {
     use crate::engine::metrics::MetricsTarget;
-    use crate::engine::metrics_series::{Point, Unit, downsample, format_opt};
+    use crate::engine::metrics_series::{Point, Unit, axis_max, downsample, format_opt};
     let t = &app.theme;
     let target = MetricsTarget::Guest {
         host: host.to_string(),
@@ -231,7 +231,7 @@ fn sparklines(
             "cpu 1h",
             report.series("cpu").map(|s| s.points.clone()),
             Unit::Percent,
-            Some(1.0),
+            None,
             ThemeKey::BarCpu,
         ),
         (
@@ -256,7 +256,8 @@ fn sparklines(
             break;
         }
         let stats = crate::engine::metrics_series::stats(&points);
-        let top = scale.or(stats.max).filter(|m| *m > 0.0).unwrap_or(1.0);
+        // Out of the capacity when there is one, else a round top above the hour's peak.
+        let top = scale.unwrap_or_else(|| axis_max(unit, stats.max.unwrap_or(0.0)));
         let bars: Vec<SparklineBar> = downsample(&points, usize::from(spark_w))
             .iter()
             .map(|b| SparklineBar::from(b.max.map(|v| ((v / top).clamp(0.0, 1.0) * 100.0) as u64)))

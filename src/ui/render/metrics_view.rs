@@ -108,7 +108,15 @@ pub fn draw(view: &MetricsView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
         put(buf, body.x + 1, body.y + 1, &msg, style, body.width - 1);
         return;
     };
-    draw_charts(report, view.scroll, body, buf, t);
+    let hidden = draw_charts(report, view.scroll, body, buf, t);
+    if hidden > 0 {
+        // Said on the bottom border, where it does not cover a chart.
+        let note = format!(" j/k: {hidden} more chart{} ", if hidden == 1 { "" } else { "s" });
+        let w = note.chars().count() as u16;
+        if area.width > w + 4 {
+            put(buf, area.right() - w - 2, area.bottom() - 1, &note, t.dim(), w);
+        }
+    }
 }
 
 /// `1 hour  2 day  3 week  4 month   last 24 hours · 1 min points · UTC   loading…`
@@ -183,12 +191,21 @@ pub fn chart_areas(body: Rect, charts: usize, scroll: usize) -> Vec<(usize, Rect
     out
 }
 
-fn draw_charts(report: &MetricsReport, scroll: usize, body: Rect, buf: &mut Buffer, t: &Theme) {
+/// Draws the charts that fit; returns how many did not.
+fn draw_charts(
+    report: &MetricsReport,
+    scroll: usize,
+    body: Rect,
+    buf: &mut Buffer,
+    t: &Theme,
+) -> usize {
     let groups = groups(report);
-    for (i, area) in chart_areas(body, groups.len(), scroll) {
-        let (title, series) = &groups[i];
-        draw_chart(report, title, series, area, buf, t);
+    let areas = chart_areas(body, groups.len(), scroll);
+    for (i, area) in &areas {
+        let (title, series) = &groups[*i];
+        draw_chart(report, title, series, *area, buf, t);
     }
+    groups.len() - areas.len()
 }
 
 /// The block title: the group, then each series' color mark, label and latest value; the
