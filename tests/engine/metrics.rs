@@ -94,17 +94,11 @@ async fn a_stopped_guest_is_gaps_and_a_vm_has_host_memory() {
     assert!(!cpu.has_data(), "no usage recorded while stopped");
     assert!(r.series("mem").unwrap().capacity.is_some(), "the limits are");
 
-    if let Some(vm) = list.iter().find(|r| r.kind == "qemu" && r.status.as_deref() == Some("running")) {
-        let vm = MetricsTarget::Guest {
-            host: "lab".into(),
-            node: vm.node.clone().unwrap(),
-            vmid: vm.vmid.unwrap(),
-            kind: GuestKind::Vm,
-        };
-        let r = engine.metrics(&vm, Timeframe::Hour).await.unwrap();
-        assert!(r.series("memhost").unwrap().has_data());
-        assert!(r.series("disk").is_none(), "Proxmox never measures a VM's disk");
-    }
+    let vm = guest_with(&list, "qemu", "running");
+    assert_eq!(vm.kind, GuestKind::Vm);
+    let r = engine.metrics(&target(&vm), Timeframe::Hour).await.unwrap();
+    assert!(r.series("memhost").unwrap().has_data());
+    assert!(r.series("disk").is_none(), "Proxmox never measures a VM's disk");
     sim.finish().await;
 }
 

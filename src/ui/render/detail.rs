@@ -157,11 +157,14 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         );
     }
     let extra = app.extra.get(&(host.to_string(), g.vmid));
+    if let Some(e) = extra
+        && !e.ips.is_empty()
+    {
+        row(buf, "ip", &e.ips.join(", "), t.text(), &mut y);
+    }
+    // The metrics may come before or without the config (a VM has no container config).
+    y = sparklines(app, host, &node.name, g, x0, w, y, inner.bottom(), buf);
     if let Some(e) = extra {
-        if !e.ips.is_empty() {
-            row(buf, "ip", &e.ips.join(", "), t.text(), &mut y);
-        }
-        y = sparklines(app, host, &node.name, g, x0, w, y, inner.bottom(), buf);
         if !e.config.is_empty() && y + 1 < inner.bottom() {
             put(buf, x0, y, "config", t.style(ThemeKey::Title), w);
             y += 1;
