@@ -195,7 +195,12 @@ impl Layer for MetricsView {
     }
 
     fn next_deadline(&self) -> Option<SystemTime> {
-        Some(self.asked_at + REFRESH)
+        // While an answer is awaited no tick is due (a past deadline would spin the loop);
+        // the answer itself wakes the screen.
+        match self.state {
+            MetricsState::Loading => None,
+            _ => Some(self.asked_at + REFRESH),
+        }
     }
 
     fn hints(&self) -> Vec<(Action, &'static str)> {

@@ -85,12 +85,26 @@ fn a_stopped_guest_keeps_its_core_series_as_gaps() {
 
 #[test]
 fn points_out_of_order_and_bad_values_are_tamed() {
-    let p = points(r#"[{"time":180,"cpu":0.2},{"time":60,"cpu":"x"},{"time":120,"cpu":0.1}]"#);
+    // A source the client does not type (pressure) with a value that is no number is
+    // unknown, not an error and not zero; a numeric string is read.
+    let p = points(
+        r#"[{"time":180,"cpu":0.2,"pressureiosome":"2.5"},
+            {"time":60,"cpu":0.3,"pressureiosome":"x"},
+            {"time":120,"cpu":0.1,"pressureiosome":[1]}]"#,
+    );
     let r = report(ct(), Timeframe::Hour, &p);
     let cpu = r.series("cpu").unwrap();
     let times: Vec<u64> = cpu.points.iter().map(|p| p.time).collect();
     assert_eq!(times, [60, 120, 180]);
-    assert_eq!(cpu.points[0].value, None);
+    assert_eq!(cpu.points[0].value, Some(0.3));
+    let io: Vec<Option<f64>> = r
+        .series("pressure_io_some")
+        .unwrap()
+        .points
+        .iter()
+        .map(|p| p.value)
+        .collect();
+    assert_eq!(io, [None, None, Some(0.025)]);
 }
 
 fn guest(vmid: u32, cpu: f64, mem: u64, net: u64) -> ClusterResource {
