@@ -27,7 +27,11 @@ fn report() -> metrics::MetricsReport {
         host: "lab".into(),
         node: "pve1".into(),
     };
-    metrics::report(target, Timeframe::Month, &node_points(Timeframe::Month, END))
+    metrics::report(
+        target,
+        Timeframe::Month,
+        &node_points(Timeframe::Month, END),
+    )
 }
 
 /// The app with the metrics screen of `pve1` open on a month.
@@ -96,7 +100,10 @@ fn frames(c: &mut Criterion) {
                 .collect()
         })
         .collect();
-    assert!(raw.iter().all(|s| s.len() > 1300), "a month of points per series");
+    assert!(
+        raw.iter().all(|s| s.len() > 1300),
+        "a month of points per series"
+    );
     let mut group = c.benchmark_group("metrics_screen_node_month");
     group.sample_size(200);
     for size in [(160u16, 45u16), (80, 24)] {

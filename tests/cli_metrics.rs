@@ -34,7 +34,10 @@ fn metrics_of_a_guest_and_a_node_as_table_and_json() {
     assert!(first.starts_with(&format!("CT {vmid} on lab/")), "{out}");
     assert!(first.contains("last hour, 60 points of 60 s"), "{out}");
     assert!(out.lines().nth(1).unwrap().starts_with("SERIES"), "{out}");
-    let cpu = out.lines().find(|l| l.starts_with("cpu ")).expect("a cpu row");
+    let cpu = out
+        .lines()
+        .find(|l| l.starts_with("cpu "))
+        .expect("a cpu row");
     assert!(cpu.contains('%'), "{cpu}");
     let net = out.lines().find(|l| l.starts_with("netin ")).unwrap();
     assert!(net.contains("/s"), "rates in bytes per second: {net}");
@@ -60,7 +63,9 @@ fn metrics_of_a_guest_and_a_node_as_table_and_json() {
     assert_eq!(points.len(), 336);
     assert!(points.iter().all(|p| p["time"].is_u64()));
     assert!(
-        points.iter().all(|p| p["value"].is_null() || p["value"].is_f64()),
+        points
+            .iter()
+            .all(|p| p["value"].is_null() || p["value"].is_f64()),
         "a value or null, never a made-up zero"
     );
     // HOST:node:NAME works too, and a month has 1440 points.
@@ -74,7 +79,11 @@ fn metrics_of_a_guest_and_a_node_as_table_and_json() {
     assert_eq!(v["series"][0]["points"].as_array().unwrap().len(), 1440);
 
     // Refusals: one clear line, exit 1.
-    let (code, _, err) = run_cli_code(&["metrics", &vmid, "--timeframe", "fortnight"], &[], home.path());
+    let (code, _, err) = run_cli_code(
+        &["metrics", &vmid, "--timeframe", "fortnight"],
+        &[],
+        home.path(),
+    );
     assert_eq!(code, Some(1));
     assert_eq!(
         one_line(&err),

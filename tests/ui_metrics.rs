@@ -75,7 +75,10 @@ fn m_opens_the_selected_guests_metrics_and_keys_switch_the_frame() {
             timeframe: Timeframe::Month
         }]
     );
-    assert!(view(&app).shown().is_some(), "the last report while loading");
+    assert!(
+        view(&app).shown().is_some(),
+        "the last report while loading"
+    );
     // An answer for another frame or target is not this view's.
     answer(&mut app, &target, Timeframe::Day);
     assert!(matches!(view(&app).state, MetricsState::Loading));
@@ -187,16 +190,28 @@ fn g_m_shows_the_top_lists_and_enter_opens_a_guest() {
         assert_eq!(typed(&mut app, "gm"), [Effect::LoadTopGuests]);
         let mib = (1u64 << 20) as f64;
         let lists = vec![
-            (TopBy::Cpu, vec![entry(104, 0.93, Some(4.0)), entry(101, 0.41, Some(2.0))]),
+            (
+                TopBy::Cpu,
+                vec![entry(104, 0.93, Some(4.0)), entry(101, 0.41, Some(2.0))],
+            ),
             (
                 TopBy::Memory,
-                vec![entry(102, 3000.0 * mib, Some(4096.0 * mib)), entry(104, 900.0 * mib, Some(1024.0 * mib))],
+                vec![
+                    entry(102, 3000.0 * mib, Some(4096.0 * mib)),
+                    entry(104, 900.0 * mib, Some(1024.0 * mib)),
+                ],
             ),
             (TopBy::Disk, vec![entry(103, 12.5 * mib, None)]),
-            (TopBy::Network, vec![entry(101, 2.0 * mib, None), entry(105, 80_000.0, None)]),
+            (
+                TopBy::Network,
+                vec![entry(101, 2.0 * mib, None), entry(105, 80_000.0, None)],
+            ),
         ];
         app.handle(AppEvent::TopGuests(Arc::new(lists)));
-        insta::assert_snapshot!(format!("metrics_top_{}x{}", size.0, size.1), screen(&app, size));
+        insta::assert_snapshot!(
+            format!("metrics_top_{}x{}", size.0, size.1),
+            screen(&app, size)
+        );
         // Down, Enter: the second of the CPU list, over the top lists.
         typed(&mut app, "j");
         let effects = typed(&mut app, "<Enter>");

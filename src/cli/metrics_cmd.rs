@@ -175,7 +175,9 @@ fn table(report: &MetricsReport, name: &str) -> String {
         })
         .collect();
     out.push_str(&render_table(
-        &["SERIES", "WHAT", "LATEST", "AVG", "MIN", "MAX", "OF", "KNOWN"],
+        &[
+            "SERIES", "WHAT", "LATEST", "AVG", "MIN", "MAX", "OF", "KNOWN",
+        ],
         &rows,
     ));
     out

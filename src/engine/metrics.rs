@@ -232,10 +232,22 @@ const NODE: &[Spec] = &[
     spec("cpu", "CPU", Unit::Percent, "cpu"),
     optional(spec("iowait", "IO wait", Unit::Percent, "iowait")),
     optional(spec("loadavg", "load average", Unit::Number, "loadavg")),
-    of(spec("mem", "memory used", Unit::Bytes, "memused"), "memtotal"),
-    optional(of(spec("arcsize", "ZFS ARC", Unit::Bytes, "arcsize"), "memtotal")),
-    optional(of(spec("swap", "swap used", Unit::Bytes, "swapused"), "swaptotal")),
-    of(spec("root", "root disk used", Unit::Bytes, "rootused"), "roottotal"),
+    of(
+        spec("mem", "memory used", Unit::Bytes, "memused"),
+        "memtotal",
+    ),
+    optional(of(
+        spec("arcsize", "ZFS ARC", Unit::Bytes, "arcsize"),
+        "memtotal",
+    )),
+    optional(of(
+        spec("swap", "swap used", Unit::Bytes, "swapused"),
+        "swaptotal",
+    )),
+    of(
+        spec("root", "root disk used", Unit::Bytes, "rootused"),
+        "roottotal",
+    ),
     spec("netin", "network in", Unit::BytesPerSec, "netin"),
     spec("netout", "network out", Unit::BytesPerSec, "netout"),
     pressure("pressure_cpu_some", "CPU some", "pressurecpusome"),
@@ -248,7 +260,10 @@ const NODE: &[Spec] = &[
 const GUEST: &[Spec] = &[
     spec("cpu", "CPU", Unit::Percent, "cpu"),
     of(spec("mem", "memory used", Unit::Bytes, "mem"), "maxmem"),
-    optional(of(spec("memhost", "memory on host", Unit::Bytes, "memhost"), "maxmem")),
+    optional(of(
+        spec("memhost", "memory on host", Unit::Bytes, "memhost"),
+        "maxmem",
+    )),
     of(spec("disk", "disk used", Unit::Bytes, "disk"), "maxdisk"),
     spec("diskread", "disk read", Unit::BytesPerSec, "diskread"),
     spec("diskwrite", "disk write", Unit::BytesPerSec, "diskwrite"),
@@ -380,7 +395,10 @@ impl RateMemory {
     /// Note `list` as `host`'s latest at `now` (the same `Arc` again changes nothing).
     pub fn observe(&mut self, host: &str, list: &Arc<Vec<ClusterResource>>, now: Instant) {
         let s = self.hosts.entry(host.to_string()).or_default();
-        if s.current.as_ref().is_some_and(|c| Arc::ptr_eq(&c.list, list)) {
+        if s.current
+            .as_ref()
+            .is_some_and(|c| Arc::ptr_eq(&c.list, list))
+        {
             return;
         }
         s.previous = s.current.take();

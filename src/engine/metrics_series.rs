@@ -304,7 +304,11 @@ mod tests {
         assert_eq!(s.min, Some(2.0));
         assert_eq!(s.max, Some(4.0));
         assert_eq!(s.avg, Some(3.0), "the mean of known values only");
-        assert_eq!(s.latest, Some(4.0), "the last known value, not the trailing gap");
+        assert_eq!(
+            s.latest,
+            Some(4.0),
+            "the last known value, not the trailing gap"
+        );
         assert_eq!(stats(&pts(&[None, None])), Stats::default());
     }
 
@@ -317,14 +321,14 @@ mod tests {
         }
         let buckets = downsample(&pts(&values), 80);
         assert_eq!(buckets.len(), 80);
-        let peak = buckets
-            .iter()
-            .filter_map(|b| b.max)
-            .fold(0.0f64, f64::max);
+        let peak = buckets.iter().filter_map(|b| b.max).fold(0.0f64, f64::max);
         assert_eq!(peak, 0.97, "a one-point spike survives 18:1 folding");
         // 1440 / 80 = 18 points a bucket: points 108..126 are all unknown.
         assert_eq!(buckets[6].max, None, "an all-unknown bucket is a gap");
-        assert!(buckets[5].max.is_some(), "a half-known bucket keeps its values");
+        assert!(
+            buckets[5].max.is_some(),
+            "a half-known bucket keeps its values"
+        );
         assert_eq!(buckets[0].time, 1000);
         // Fewer points than columns: one bucket per point.
         assert_eq!(downsample(&pts(&[Some(1.0), None]), 80).len(), 2);
@@ -348,10 +352,19 @@ mod tests {
         assert_eq!(format_value(Unit::Percent, 0.035), "3.5%");
         assert_eq!(format_value(Unit::Percent, 0.0), "0%");
         assert_eq!(format_value(Unit::Bytes, 512.0), "512 B");
-        assert_eq!(format_value(Unit::Bytes, 1536.0 * 1024.0 * 1024.0), "1.50 GiB");
+        assert_eq!(
+            format_value(Unit::Bytes, 1536.0 * 1024.0 * 1024.0),
+            "1.50 GiB"
+        );
         assert_eq!(format_value(Unit::Bytes, 20.0 * 1024.0), "20.0 KiB");
-        assert_eq!(format_value(Unit::BytesPerSec, 3.0 * 1024.0 * 1024.0), "3.00 MiB/s");
-        assert_eq!(format_value(Unit::Bytes, 300.0 * 1024.0 * 1024.0), "300 MiB");
+        assert_eq!(
+            format_value(Unit::BytesPerSec, 3.0 * 1024.0 * 1024.0),
+            "3.00 MiB/s"
+        );
+        assert_eq!(
+            format_value(Unit::Bytes, 300.0 * 1024.0 * 1024.0),
+            "300 MiB"
+        );
         assert_eq!(format_value(Unit::Number, 0.8712), "0.87");
         assert_eq!(format_opt(Unit::Bytes, None), "-");
         assert_eq!(format_value(Unit::Bytes, f64::NAN), "-");

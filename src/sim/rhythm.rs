@@ -40,7 +40,8 @@ pub fn noise(key: u64, t: f64, grain_s: f64) -> f64 {
     let x = t / grain_s;
     let i = x.floor();
     let f = x - i;
-    let at = |n: f64| unit_of(key ^ (n as i64 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) * 2.0 - 1.0;
+    let at =
+        |n: f64| unit_of(key ^ (n as i64 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) * 2.0 - 1.0;
     at(i) * (1.0 - f) + at(i + 1.0) * f
 }
 

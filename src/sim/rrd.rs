@@ -140,13 +140,22 @@ fn node_sample(n: &Node, seed: u64, s: f64) -> Vec<(&'static str, f64)> {
         ("swapused", (64u64 << 20) as f64 * rhythm::drift(key, s)),
         ("roottotal", n.maxdisk as f64),
         // The root disk fills slowly (logs, images) and is cleaned now and then.
-        ("rootused", u.disk as f64 * (1.0 + 0.1 * rhythm::drift(key ^ 0xD15C, s))),
+        (
+            "rootused",
+            u.disk as f64 * (1.0 + 0.1 * rhythm::drift(key ^ 0xD15C, s)),
+        ),
         ("netin", rate(u.netin, before.netin)),
         ("netout", rate(u.netout, before.netout)),
-        ("pressurecpusome", ((u.cpu - 0.2).max(0.0) * 30.0).min(100.0)),
+        (
+            "pressurecpusome",
+            ((u.cpu - 0.2).max(0.0) * 30.0).min(100.0),
+        ),
         ("pressureiosome", io * 0.8),
         ("pressureiofull", io * 0.3),
-        ("pressurememorysome", ((mem / memtotal - 0.6).max(0.0) * 10.0).min(100.0)),
+        (
+            "pressurememorysome",
+            ((mem / memtotal - 0.6).max(0.0) * 10.0).min(100.0),
+        ),
         ("pressurememoryfull", 0.0),
     ]
 }
@@ -164,9 +173,7 @@ pub fn node(ctx: &Ctx, node: &str) -> ApiResult {
                 if end <= created || (down.contains(&t) && end <= n.boot_epoch) {
                     return json!({ "time": t });
                 }
-                Value::Object(consolidate(t, f.step, f.max, |s| {
-                    node_sample(n, m.seed, s)
-                }))
+                Value::Object(consolidate(t, f.step, f.max, |s| node_sample(n, m.seed, s)))
             })
             .collect();
         Ok(Reply::ser(&rows))
@@ -189,13 +196,22 @@ fn guest_sample(g: &Guest, seed: u64, s: f64) -> Vec<(&'static str, f64)> {
         ("cpu", u.cpu),
         ("mem", u.mem as f64),
         // Files come and go: a container's disk use drifts by a few percent.
-        ("disk", u.disk as f64 * (1.0 + 0.08 * rhythm::drift(key ^ 0xD15C, s))),
+        (
+            "disk",
+            u.disk as f64 * (1.0 + 0.08 * rhythm::drift(key ^ 0xD15C, s)),
+        ),
         ("netin", rate(u.netin, before.netin)),
         ("netout", rate(u.netout, before.netout)),
         ("diskread", disk_rate(u.diskread, before.diskread)),
         ("diskwrite", disk_rate(u.diskwrite, before.diskwrite)),
-        ("pressurecpusome", ((u.cpu - 0.3).max(0.0) * 40.0).min(100.0)),
-        ("pressurecpufull", ((u.cpu - 0.6).max(0.0) * 20.0).min(100.0)),
+        (
+            "pressurecpusome",
+            ((u.cpu - 0.3).max(0.0) * 40.0).min(100.0),
+        ),
+        (
+            "pressurecpufull",
+            ((u.cpu - 0.6).max(0.0) * 20.0).min(100.0),
+        ),
         ("pressureiosome", 0.5 * busy.max(0.0)),
         ("pressureiofull", 0.1 * busy.max(0.0)),
         (

@@ -3,8 +3,8 @@
 //! few float operations each and RRD history is consistent with the live values.
 
 use super::clock::unit_of;
-use super::rhythm;
 use super::model::{Guest, GuestKind, Node};
+use super::rhythm;
 
 /// Live usage of a guest at time `t` (epoch seconds, fractional for smooth motion).
 #[derive(Debug, Clone, Copy, Default)]

@@ -51,7 +51,14 @@ pub enum AppEvent {
         result: Result<Arc<crate::engine::metrics::MetricsReport>, String>,
     },
     /// The top lists (after `Effect::LoadTopGuests`).
-    TopGuests(Arc<Vec<(crate::engine::metrics::TopBy, Vec<crate::engine::metrics::TopEntry>)>>),
+    TopGuests(
+        Arc<
+            Vec<(
+                crate::engine::metrics::TopBy,
+                Vec<crate::engine::metrics::TopEntry>,
+            )>,
+        >,
+    ),
     /// Extra facts for the detail panel (config lines, IP addresses).
     GuestDetail {
         host: String,

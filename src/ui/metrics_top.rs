@@ -129,7 +129,10 @@ impl Layer for TopView {
     }
 
     fn on_tick(&mut self, now: SystemTime) -> Vec<Effect> {
-        if now.duration_since(self.asked_at).is_ok_and(|a| a >= REFRESH) {
+        if now
+            .duration_since(self.asked_at)
+            .is_ok_and(|a| a >= REFRESH)
+        {
             self.asked_at = now;
             return vec![Effect::LoadTopGuests];
         }

@@ -35,7 +35,11 @@ pub fn node_points(tf: Timeframe, end: u64) -> Vec<RrdPoint> {
                 return serde_json::from_value(serde_json::json!({ "time": time }))
                     .unwrap_or_default();
             }
-            let cpu = if i == n * 2 / 3 { 0.97 } else { shape(time, i, 1) * 0.6 };
+            let cpu = if i == n * 2 / 3 {
+                0.97
+            } else {
+                shape(time, i, 1) * 0.6
+            };
             let mem = 64.0 * gib * (0.4 + 0.3 * shape(time, i, 2) + 0.1 * i as f64 / n as f64);
             let net = 4.0 * 1024.0 * 1024.0 * shape(time, i, 3);
             serde_json::from_value(serde_json::json!({

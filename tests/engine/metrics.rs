@@ -54,16 +54,24 @@ async fn a_guest_and_a_node_in_every_time_frame() {
         let st = cpu.stats();
         assert!(st.known > 0, "{tf:?}: a running container has CPU data");
         let (lo, hi) = (st.min.unwrap(), st.max.unwrap());
-        assert!((0.0..=1.0).contains(&lo) && (0.0..=1.0).contains(&hi), "{tf:?}: {st:?}");
+        assert!(
+            (0.0..=1.0).contains(&lo) && (0.0..=1.0).contains(&hi),
+            "{tf:?}: {st:?}"
+        );
         assert!(hi > lo * 1.05, "{tf:?}: CPU is not a straight line: {st:?}");
         let net = r.series("netin").unwrap().stats();
-        assert!(net.max.unwrap() > net.min.unwrap(), "{tf:?}: network moves: {net:?}");
+        assert!(
+            net.max.unwrap() > net.min.unwrap(),
+            "{tf:?}: network moves: {net:?}"
+        );
         assert_eq!(r.series("netin").unwrap().unit, Unit::BytesPerSec);
         let mem = r.series("mem").unwrap();
         let cap = mem.capacity.expect("memory is out of maxmem");
         assert!(mem.stats().max.unwrap() <= cap, "{tf:?}");
         // Proxmox 9: pressure, in percent on the wire, here a fraction.
-        let psi = r.series("pressure_io_some").expect("PVE 9 reports pressure");
+        let psi = r
+            .series("pressure_io_some")
+            .expect("PVE 9 reports pressure");
         assert!(psi.stats().max.unwrap() < 1.0, "{tf:?}: {:?}", psi.stats());
         assert!(r.series("memhost").is_none(), "memhost is a VM's");
 
@@ -74,7 +82,14 @@ async fn a_guest_and_a_node_in_every_time_frame() {
         let st = cpu.stats();
         assert!(st.max.unwrap() > st.min.unwrap() * 1.05, "{tf:?}: {st:?}");
         assert!(n.series("mem").unwrap().capacity.is_some());
-        for id in ["loadavg", "root", "netin", "netout", "pressure_cpu_some", "arcsize"] {
+        for id in [
+            "loadavg",
+            "root",
+            "netin",
+            "netout",
+            "pressure_cpu_some",
+            "arcsize",
+        ] {
             assert!(n.series(id).is_some(), "{tf:?}: node series {id}");
         }
     }
@@ -88,17 +103,26 @@ async fn a_stopped_guest_is_gaps_and_a_vm_has_host_memory() {
     engine.connect(&sim.spec).unwrap();
     let list = engine.fetch_inventory("lab").await.unwrap();
     let stopped = guest_with(&list, "lxc", "stopped");
-    let r = engine.metrics(&target(&stopped), Timeframe::Day).await.unwrap();
+    let r = engine
+        .metrics(&target(&stopped), Timeframe::Day)
+        .await
+        .unwrap();
     let cpu = r.series("cpu").unwrap();
     assert_eq!(cpu.points.len(), 1440);
     assert!(!cpu.has_data(), "no usage recorded while stopped");
-    assert!(r.series("mem").unwrap().capacity.is_some(), "the limits are");
+    assert!(
+        r.series("mem").unwrap().capacity.is_some(),
+        "the limits are"
+    );
 
     let vm = guest_with(&list, "qemu", "running");
     assert_eq!(vm.kind, GuestKind::Vm);
     let r = engine.metrics(&target(&vm), Timeframe::Hour).await.unwrap();
     assert!(r.series("memhost").unwrap().has_data());
-    assert!(r.series("disk").is_none(), "Proxmox never measures a VM's disk");
+    assert!(
+        r.series("disk").is_none(),
+        "Proxmox never measures a VM's disk"
+    );
     sim.finish().await;
 }
 
@@ -136,13 +160,20 @@ async fn the_tui_path_publishes_and_the_top_lists_need_no_request() {
 
     let top = engine.top_guests(TopBy::Cpu, 5);
     assert!(!top.is_empty() && top.len() <= 5);
-    assert!(top.windows(2).all(|w| w[0].value >= w[1].value), "busiest first");
+    assert!(
+        top.windows(2).all(|w| w[0].value >= w[1].value),
+        "busiest first"
+    );
     let running = list
         .iter()
         .filter(|r| r.status.as_deref() == Some("running") && r.vmid.is_some())
         .count();
     let mem = engine.top_guests(TopBy::Memory, 100);
-    assert_eq!(mem.len(), running, "every running guest, from the inventory");
+    assert_eq!(
+        mem.len(),
+        running,
+        "every running guest, from the inventory"
+    );
     // The next inventory gives measured rates.
     engine.fetch_inventory("lab").await.unwrap();
     let lists = engine.top_lists(3);

@@ -35,10 +35,15 @@ fn a_pve8_node_has_no_pressure_and_unknown_buckets_are_gaps() {
     let ids: Vec<&str> = r.series.iter().map(|s| s.id).collect();
     assert_eq!(
         ids,
-        ["cpu", "iowait", "loadavg", "mem", "swap", "root", "netin", "netout"]
+        [
+            "cpu", "iowait", "loadavg", "mem", "swap", "root", "netin", "netout"
+        ]
     );
     let cpu = r.series("cpu").unwrap();
-    assert_eq!(cpu.points[0].value, None, "a time-only bucket is a gap, not 0");
+    assert_eq!(
+        cpu.points[0].value, None,
+        "a time-only bucket is a gap, not 0"
+    );
     assert_eq!(cpu.points[1].value, Some(0.25));
     let mem = r.series("mem").unwrap();
     assert_eq!(mem.capacity, Some(4294967296.0));
@@ -132,7 +137,10 @@ fn guest(vmid: u32, cpu: f64, mem: u64, net: u64) -> ClusterResource {
 fn top_lists_rank_and_measure_rates_between_refreshes() {
     let mut memory = RateMemory::default();
     let t0 = Instant::now();
-    let first = Arc::new(vec![guest(100, 0.9, 10, 1000), guest(101, 0.1, 500, 100_000)]);
+    let first = Arc::new(vec![
+        guest(100, 0.9, 10, 1000),
+        guest(101, 0.1, 500, 100_000),
+    ]);
     memory.observe("lab", &first, t0);
     let cpu = memory.top(TopBy::Cpu, 10);
     assert_eq!(cpu[0].vmid, 100);
@@ -140,15 +148,24 @@ fn top_lists_rank_and_measure_rates_between_refreshes() {
     assert_eq!(memory.top(TopBy::Memory, 1)[0].vmid, 101);
     // One list only: the rate is the counter over the uptime, and says so.
     let net = memory.top(TopBy::Network, 10);
-    assert_eq!((net[0].vmid, net[0].value, net[0].measured), (101, 1000.0, false));
+    assert_eq!(
+        (net[0].vmid, net[0].value, net[0].measured),
+        (101, 1000.0, false)
+    );
     // The same list again is no new measurement.
     memory.observe("lab", &first, t0 + Duration::from_secs(5));
     assert!(!memory.top(TopBy::Network, 1)[0].measured);
     // Ten seconds later 100 moved 50 kB, 101 nothing: 100 is now the busiest.
-    let second = Arc::new(vec![guest(100, 0.9, 10, 51_000), guest(101, 0.1, 500, 100_000)]);
+    let second = Arc::new(vec![
+        guest(100, 0.9, 10, 51_000),
+        guest(101, 0.1, 500, 100_000),
+    ]);
     memory.observe("lab", &second, t0 + Duration::from_secs(10));
     let net = memory.top(TopBy::Network, 10);
-    assert_eq!((net[0].vmid, net[0].value, net[0].measured), (100, 5000.0, true));
+    assert_eq!(
+        (net[0].vmid, net[0].value, net[0].measured),
+        (100, 5000.0, true)
+    );
     assert_eq!(net[1].value, 0.0);
     assert_eq!(memory.top(TopBy::Disk, 1).len(), 1);
     memory.retain(&[]);

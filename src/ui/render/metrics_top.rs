@@ -13,12 +13,25 @@ use crate::ui::theme::{Theme, ThemeKey};
 
 pub fn draw(view: &TopView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
     let t = ctx.theme;
-    let inner = boxed(buf, area, "top · busiest running guests of every host", t, ctx.focused);
+    let inner = boxed(
+        buf,
+        area,
+        "top · busiest running guests of every host",
+        t,
+        ctx.focused,
+    );
     if inner.height < 3 || inner.width < 20 {
         return;
     }
     if view.lists.is_none() {
-        put(buf, inner.x + 1, inner.y, "ranking…", t.dim(), inner.width - 1);
+        put(
+            buf,
+            inner.x + 1,
+            inner.y,
+            "ranking…",
+            t.dim(),
+            inner.width - 1,
+        );
         return;
     }
     if inner.width >= 120 && inner.height >= 12 {
@@ -28,8 +41,16 @@ pub fn draw(view: &TopView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
             let cell = Rect {
                 x: inner.x + c * w,
                 y: inner.y + r * h,
-                width: if c == 1 { inner.right() - (inner.x + w) } else { w },
-                height: if r == 1 { inner.bottom() - (inner.y + h) } else { h },
+                width: if c == 1 {
+                    inner.right() - (inner.x + w)
+                } else {
+                    w
+                },
+                height: if r == 1 {
+                    inner.bottom() - (inner.y + h)
+                } else {
+                    h
+                },
             };
             draw_list(view, *by, cell, buf, t);
         }
@@ -43,8 +64,22 @@ pub fn draw(view: &TopView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
         } else {
             t.dim()
         };
-        x = put(buf, x, inner.y, &format!(" {} ", by.label()), style, inner.right().saturating_sub(x));
-        x = put(buf, x, inner.y, " ", t.text(), inner.right().saturating_sub(x));
+        x = put(
+            buf,
+            x,
+            inner.y,
+            &format!(" {} ", by.label()),
+            style,
+            inner.right().saturating_sub(x),
+        );
+        x = put(
+            buf,
+            x,
+            inner.y,
+            " ",
+            t.text(),
+            inner.right().saturating_sub(x),
+        );
     }
     let rest = Rect {
         y: inner.y + 1,
@@ -67,7 +102,14 @@ fn draw_list(view: &TopView, by: TopBy, area: Rect, buf: &mut Buffer, t: &Theme)
         return;
     }
     if list.is_empty() {
-        put(buf, inner.x + 1, inner.y, "no running guest", t.dim(), inner.width - 1);
+        put(
+            buf,
+            inner.x + 1,
+            inner.y,
+            "no running guest",
+            t.dim(),
+            inner.width - 1,
+        );
         return;
     }
     let selected = TopBy::ALL
@@ -75,7 +117,11 @@ fn draw_list(view: &TopView, by: TopBy, area: Rect, buf: &mut Buffer, t: &Theme)
         .position(|b| *b == by)
         .map_or(0, |i| view.selected[i]);
     let rows = usize::from(inner.height);
-    let first = if selected >= rows { selected + 1 - rows } else { 0 };
+    let first = if selected >= rows {
+        selected + 1 - rows
+    } else {
+        0
+    };
     let top_value = list.first().map_or(0.0, |e| e.value);
     for (row, (i, e)) in list.iter().enumerate().skip(first).take(rows).enumerate() {
         let y = inner.y + row as u16;
@@ -138,7 +184,15 @@ fn draw_row(
             TopBy::Memory => ThemeKey::BarMem,
             _ => ThemeKey::BarDisk,
         };
-        bar(buf, inner.x + name_w + 1, y, bar_w, frac, t.style(key), t.style(ThemeKey::BarEmpty));
+        bar(
+            buf,
+            inner.x + name_w + 1,
+            y,
+            bar_w,
+            frac,
+            t.style(key),
+            t.style(ThemeKey::BarEmpty),
+        );
     }
     let vx = inner.right().saturating_sub(value_w);
     let pad = format!("{value:>w$}", w = usize::from(value_w));

@@ -111,10 +111,20 @@ pub fn draw(view: &MetricsView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
     let hidden = draw_charts(report, view.scroll, body, buf, t);
     if hidden > 0 {
         // Said on the bottom border, where it does not cover a chart.
-        let note = format!(" j/k: {hidden} more chart{} ", if hidden == 1 { "" } else { "s" });
+        let note = format!(
+            " j/k: {hidden} more chart{} ",
+            if hidden == 1 { "" } else { "s" }
+        );
         let w = note.chars().count() as u16;
         if area.width > w + 4 {
-            put(buf, area.right() - w - 2, area.bottom() - 1, &note, t.dim(), w);
+            put(
+                buf,
+                area.right() - w - 2,
+                area.bottom() - 1,
+                &note,
+                t.dim(),
+                w,
+            );
         }
     }
 }
@@ -129,8 +139,22 @@ fn draw_frame_bar(view: &MetricsView, inner: Rect, buf: &mut Buffer, t: &Theme) 
         } else {
             t.text()
         };
-        x = put(buf, x, inner.y, &format!("{}", i + 1), t.style(ThemeKey::Key), right - x);
-        x = put(buf, x, inner.y, &format!(" {} ", tf.as_str()), style, right.saturating_sub(x));
+        x = put(
+            buf,
+            x,
+            inner.y,
+            &format!("{}", i + 1),
+            t.style(ThemeKey::Key),
+            right - x,
+        );
+        x = put(
+            buf,
+            x,
+            inner.y,
+            &format!(" {} ", tf.as_str()),
+            style,
+            right.saturating_sub(x),
+        );
         x = put(buf, x, inner.y, " ", t.text(), right.saturating_sub(x));
     }
     let step = crate::engine::metrics_series::resolution(view.timeframe).0;
@@ -182,8 +206,16 @@ pub fn chart_areas(body: Rect, charts: usize, scroll: usize) -> Vec<(usize, Rect
                 Rect {
                     x: body.x + c * w,
                     y: body.y + r * h,
-                    width: if last_col { body.right() - (body.x + c * w) } else { w },
-                    height: if last_row { body.bottom() - (body.y + r * h) } else { h },
+                    width: if last_col {
+                        body.right() - (body.x + c * w)
+                    } else {
+                        w
+                    },
+                    height: if last_row {
+                        body.bottom() - (body.y + r * h)
+                    } else {
+                        h
+                    },
                 },
             ));
         }
@@ -290,7 +322,14 @@ fn draw_chart(
         let inner = block.inner(area);
         block.render(area, buf);
         let msg = "no data in this period (stopped, or not yet recorded)";
-        put(buf, inner.x + 1, inner.y + inner.height / 2, msg, t.dim(), inner.width.saturating_sub(1));
+        put(
+            buf,
+            inner.x + 1,
+            inner.y + inner.height / 2,
+            msg,
+            t.dim(),
+            inner.width.saturating_sub(1),
+        );
         return;
     }
     let Some((t0, t1)) = report.span() else {
@@ -304,7 +343,11 @@ fn draw_chart(
     let runs: Vec<(usize, Vec<(f64, f64)>)> = series
         .iter()
         .enumerate()
-        .flat_map(|(n, s)| series_runs(s, columns.max(1)).into_iter().map(move |r| (n, r)))
+        .flat_map(|(n, s)| {
+            series_runs(s, columns.max(1))
+                .into_iter()
+                .map(move |r| (n, r))
+        })
         .collect();
     let datasets: Vec<Dataset> = runs
         .iter()

@@ -6,6 +6,7 @@ mod console;
 pub mod deploy_pending;
 pub mod deploy_wizard;
 mod detail;
+mod detail_sparklines;
 mod heatmap;
 mod layers;
 pub mod log_view;
