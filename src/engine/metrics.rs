@@ -385,9 +385,37 @@ struct Seen {
     at: Instant,
 }
 
+/// The two counters the rates come from, per resource id: all the previous list is kept
+/// for (a whole list of 10,000 guests would be held twice otherwise).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Counters {
+    disk: Option<u64>,
+    net: Option<u64>,
+}
+
+impl Counters {
+    fn of(r: &ClusterResource) -> Counters {
+        Counters {
+            disk: r
+                .diskread
+                .zip(r.diskwrite)
+                .map(|(a, b)| a.saturating_add(b)),
+            net: r.netin.zip(r.netout).map(|(a, b)| a.saturating_add(b)),
+        }
+    }
+
+    fn get(self, by: TopBy) -> Option<u64> {
+        match by {
+            TopBy::Disk => self.disk,
+            TopBy::Network => self.net,
+            TopBy::Cpu | TopBy::Memory => None,
+        }
+    }
+}
+
 #[derive(Default)]
 struct Snapshots {
-    previous: Option<Seen>,
+    previous: Option<(HashMap<String, Counters>, Instant)>,
     current: Option<Seen>,
 }
 
@@ -401,7 +429,15 @@ impl RateMemory {
         {
             return;
         }
-        s.previous = s.current.take();
+        s.previous = s.current.take().map(|c| {
+            let counters = c
+                .list
+                .iter()
+                .filter(|r| r.vmid.is_some())
+                .map(|r| (r.id.clone(), Counters::of(r)))
+                .collect();
+            (counters, c.at)
+        });
         s.current = Some(Seen {
             list: list.clone(),
             at: now,
@@ -421,11 +457,11 @@ impl RateMemory {
         for host in hosts {
             let snaps = &self.hosts[host];
             let Some(cur) = &snaps.current else { continue };
-            let prev = snaps.previous.as_ref().map(|p| {
-                let dt = cur.at.saturating_duration_since(p.at).as_secs_f64();
-                let by_id: HashMap<&str, &ClusterResource> =
-                    p.list.iter().map(|r| (r.id.as_str(), r)).collect();
-                (by_id, dt)
+            let prev = snaps.previous.as_ref().map(|(counters, at)| {
+                (
+                    counters,
+                    cur.at.saturating_duration_since(*at).as_secs_f64(),
+                )
             });
             for r in cur.list.iter() {
                 let (Some(kind), Some(vmid), Some(node)) =
@@ -438,7 +474,7 @@ impl RateMemory {
                 }
                 let before = prev
                     .as_ref()
-                    .and_then(|(m, dt)| m.get(r.id.as_str()).map(|b| (*b, *dt)));
+                    .and_then(|(m, dt)| m.get(r.id.as_str()).map(|c| (*c, *dt)));
                 let Some((value, of, measured)) = rank_value(r, by, before) else {
                     continue;
                 };
@@ -465,27 +501,20 @@ impl RateMemory {
     }
 }
 
-/// A guest's value for `by`; disk and network are rates between `before` (with the seconds
-/// between the two lists) and now, else the counters over the uptime.
+/// A guest's value for `by`; disk and network are rates between `before` (its counters with
+/// the seconds between the two lists) and now, else the counters over the uptime.
 fn rank_value(
     r: &ClusterResource,
     by: TopBy,
-    before: Option<(&ClusterResource, f64)>,
+    before: Option<(Counters, f64)>,
 ) -> Option<(f64, Option<f64>, bool)> {
-    let counters = |r: &ClusterResource| -> Option<u64> {
-        match by {
-            TopBy::Disk => Some(r.diskread? + r.diskwrite?),
-            TopBy::Network => Some(r.netin? + r.netout?),
-            _ => None,
-        }
-    };
     match by {
         TopBy::Cpu => Some((r.cpu?.clamp(0.0, 1.0), r.maxcpu, true)),
         TopBy::Memory => Some((r.mem? as f64, r.maxmem.map(|m| m as f64), true)),
         TopBy::Disk | TopBy::Network => {
-            let now = counters(r)?;
+            let now = Counters::of(r).get(by)?;
             let measured = before.and_then(|(b, dt)| {
-                let then = counters(b)?;
+                let then = b.get(by)?;
                 // A counter that went back (a restart) or no time between: no rate.
                 (dt > 0.0 && now >= then).then(|| (now - then) as f64 / dt)
             });
