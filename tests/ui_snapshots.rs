@@ -163,11 +163,22 @@ fn rack_detail_panel() {
                 ("lxc.cgroup2.devices.allow".into(), "c 10:200 rwm".into()),
             ],
         });
-        app.handle(AppEvent::Metrics {
-            host: "lab".into(),
-            vmid: 106,
-            cpu: (0..60).map(|i| ((i * 7) % 23) as f64 / 23.0).collect(),
-            mem: (0..60).map(|i| 0.4 + (i % 10) as f64 / 40.0).collect(),
+        // An hour of metrics, as the engine sends when the panel opens (the sparklines).
+        let g = app.selected_ref().expect("a selection");
+        let target = proximity::engine::metrics::MetricsTarget::Guest {
+            host: g.host,
+            node: g.node,
+            vmid: g.vmid,
+            kind: g.kind,
+        };
+        let end = t0().duration_since(UNIX_EPOCH).unwrap().as_secs() / 60 * 60;
+        let tf = proximity::pve::Timeframe::Hour;
+        let points = proximity::ui::sample_metrics::guest_points(tf, end);
+        let report = proximity::engine::metrics::report(target.clone(), tf, &points);
+        app.handle(AppEvent::MetricsReport {
+            target,
+            timeframe: tf,
+            result: Ok(std::sync::Arc::new(report)),
         });
         app
     });

@@ -11,6 +11,7 @@ mod deploy_cmd;
 pub mod fleet;
 pub mod jobs;
 pub mod logging;
+pub mod metrics_cmd;
 pub mod output;
 pub mod replay;
 pub mod tui;
@@ -72,6 +73,8 @@ pub enum Command {
     App(AppArgs),
     /// Open a raw console to a container or node in this terminal.
     Console(ConsoleArgs),
+    /// Metrics of a guest or a node (node:NAME) over an hour, a day, a week or a month.
+    Metrics(metrics_cmd::MetricsArgs),
     /// Play a console recording (asciicast v2, or a raw byte stream with --raw).
     Replay(ReplayArgs),
     /// Print shell completions.
@@ -353,6 +356,7 @@ async fn run(cli: Cli, paths: crate::paths::Paths) -> Result<ExitCode, CliError>
         Some(Command::Apps(f)) => deploy_cmd::apps(&scope, f.json).await,
         Some(Command::App(args)) => deploy_cmd::app(&scope, &args).await,
         Some(Command::Console(args)) => console_raw::run(&conn()?, &args.target).await,
+        Some(Command::Metrics(args)) => metrics_cmd::run(&scope, &args).await,
         Some(Command::Replay(args)) => replay(&args),
         Some(Command::Completions { .. }) | Some(Command::SimShell(_)) => Ok(ExitCode::SUCCESS),
     }

@@ -7,14 +7,18 @@ use super::events::EngineEvent;
 use crate::pve::PveClient;
 use crate::text::clean_string;
 
-/// Config lines and addresses, then an hour of CPU and memory samples.
+/// Config lines and addresses, then an hour of metrics (the sparklines).
 pub(super) async fn load(
     client: PveClient,
-    host: String,
-    node: String,
-    vmid: u32,
+    target: super::metrics::MetricsTarget,
     events: broadcast::Sender<EngineEvent>,
 ) {
+    let super::metrics::MetricsTarget::Guest {
+        host, node, vmid, ..
+    } = target.clone()
+    else {
+        return;
+    };
     let mut config = Vec::new();
     if let Ok(cfg) = client.lxc_config(&node, vmid).await
         && let Ok(serde_json::Value::Object(map)) = serde_json::to_value(&cfg)
@@ -39,28 +43,19 @@ pub(super) async fn load(
         }
     }
     let _ = events.send(EngineEvent::GuestDetail {
-        host: host.clone(),
+        host,
         vmid,
         ips,
         config,
     });
-    if let Ok(points) = client
-        .lxc_rrddata(&node, vmid, crate::pve::Timeframe::Hour, None)
+    let timeframe = crate::pve::Timeframe::Hour;
+    let result = super::metrics::fetch(&client, &target, timeframe)
         .await
-    {
-        let cpu: Vec<f64> = points.iter().filter_map(|p| p.cpu).collect();
-        let mem: Vec<f64> = points
-            .iter()
-            .filter_map(|p| match (p.mem, p.maxmem) {
-                (Some(m), Some(max)) if max > 0.0 => Some(m / max),
-                _ => None,
-            })
-            .collect();
-        let _ = events.send(EngineEvent::Metrics {
-            host,
-            vmid,
-            cpu,
-            mem,
-        });
-    }
+        .map(std::sync::Arc::new)
+        .map_err(|e| e.to_string());
+    let _ = events.send(EngineEvent::MetricsReport {
+        target,
+        timeframe,
+        result,
+    });
 }

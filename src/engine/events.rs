@@ -88,13 +88,15 @@ pub enum EngineEvent {
         ips: Vec<String>,
         config: Vec<(String, String)>,
     },
-    /// Samples for sparklines, oldest first, 0.0..=1.0.
-    Metrics {
-        host: String,
-        vmid: u32,
-        cpu: Vec<f64>,
-        mem: Vec<f64>,
+    /// A target's metrics over a time frame (`Engine::load_metrics`, and an hour of them
+    /// when the detail panel opens), or why not (sanitized).
+    MetricsReport {
+        target: super::metrics::MetricsTarget,
+        timeframe: crate::pve::Timeframe,
+        result: Result<Arc<super::metrics::MetricsReport>, String>,
     },
+    /// The top lists (`Engine::top_lists`), for the TUI's top screen.
+    TopGuests(Arc<Vec<(super::metrics::TopBy, Vec<super::metrics::TopEntry>)>>),
     /// The recent Proxmox tasks of one host (`/cluster/tasks`), or why not. Server text:
     /// sanitize before drawing.
     ProxmoxTasks {

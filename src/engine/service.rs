@@ -84,6 +84,8 @@ pub(super) struct Inner {
     pub(super) deploying: Mutex<std::collections::HashSet<String>>,
     /// Container ids held by this engine's deployments between allocate and create.
     pub(super) reserved_vmids: Arc<Mutex<std::collections::HashSet<u32>>>,
+    /// The inventories the top lists measure disk and network rates between.
+    pub(super) top_rates: Mutex<super::metrics::RateMemory>,
 }
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -109,6 +111,7 @@ impl Engine {
                 deploy_tuning: Mutex::new(crate::deploy::DeployTuning::default()),
                 deploying: Mutex::new(std::collections::HashSet::new()),
                 reserved_vmids: Arc::new(Mutex::new(std::collections::HashSet::new())),
+                top_rates: Mutex::new(Default::default()),
             }),
         }
     }
@@ -360,11 +363,15 @@ impl Engine {
     /// Config, addresses and an hour of metrics of a guest, published as they arrive.
     pub fn load_detail(&self, host: &str, node: &str, vmid: u32) {
         let Ok(link) = self.link(host) else { return };
+        let target = super::metrics::MetricsTarget::Guest {
+            host: host.to_string(),
+            node: node.to_string(),
+            vmid,
+            kind: self.guest_kind(host, vmid),
+        };
         tokio::spawn(super::detail::load(
             link.client,
-            host.to_string(),
-            node.to_string(),
-            vmid,
+            target,
             self.inner.events.clone(),
         ));
     }

@@ -269,7 +269,7 @@ pub struct ClusterStatusEntry {
 }
 
 /// RRD time frame (`timeframe` parameter). Guests accept up to `Year`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Timeframe {
     Hour,
     Day,

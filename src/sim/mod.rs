@@ -30,6 +30,7 @@ mod lxc_config;
 mod lxc_create;
 mod model;
 mod persist;
+mod rhythm;
 mod routes;
 mod rrd;
 mod schema_check;

@@ -4,6 +4,7 @@
 
 use super::clock::unit_of;
 use super::model::{Guest, GuestKind, Node};
+use super::rhythm;
 
 /// Live usage of a guest at time `t` (epoch seconds, fractional for smooth motion).
 #[derive(Debug, Clone, Copy, Default)]
@@ -38,9 +39,14 @@ pub fn guest(g: &Guest, seed: u64, t: f64) -> GuestUsage {
     let busy = unit_of(key ^ 0xC0);
     let cores = g.cpus().max(1) as f64;
     let cpu = ((0.02 + 0.5 * busy * wave(key, 1, t, 300.0) + 0.05 * wave(key, 2, t, 17.0))
-        / cores.sqrt())
+        / cores.sqrt()
+        * rhythm::daily(key, t)
+        + 0.02 * rhythm::noise(key, t, 60.0))
     .clamp(0.0, 1.0);
-    let mem_frac = 0.15 + 0.45 * unit_of(key ^ 0x3E3) + 0.1 * wave(key, 3, t, 900.0);
+    let mem_frac = 0.15
+        + 0.45 * unit_of(key ^ 0x3E3)
+        + 0.1 * wave(key, 3, t, 900.0)
+        + 0.15 * rhythm::drift(key, t);
     let mem = (g.maxmem() as f64 * mem_frac.clamp(0.0, 0.98)) as u64;
     let up = g.started_at.map(|s| (t - s as f64).max(1.0)).unwrap_or(1.0);
     let rate = 2_000.0 + 200_000.0 * unit_of(key ^ 0x4E7);
@@ -71,13 +77,17 @@ pub struct NodeUsage {
 
 pub fn node(n: &Node, seed: u64, t: f64) -> NodeUsage {
     let key = seed ^ (u64::from(n.nodeid) << 32);
-    let cpu =
-        (0.05 + 0.3 * wave(key, 11, t, 600.0) + 0.05 * wave(key, 12, t, 23.0)).clamp(0.0, 1.0);
+    let cpu = ((0.05 + 0.3 * wave(key, 11, t, 600.0) + 0.05 * wave(key, 12, t, 23.0))
+        * rhythm::daily(key, t)
+        + 0.03 * rhythm::noise(key, t, 120.0))
+    .clamp(0.0, 1.0);
     let load = cpu * f64::from(n.maxcpu);
     let up = (t - n.boot_epoch as f64).max(1.0);
     NodeUsage {
         cpu,
-        mem: (n.maxmem as f64 * (0.3 + 0.3 * wave(key, 13, t, 1800.0))) as u64,
+        mem: (n.maxmem as f64
+            * (0.3 + 0.25 * wave(key, 13, t, 1800.0) + 0.15 * rhythm::drift(key, t)))
+            as u64,
         disk: (n.maxdisk as f64 * (0.2 + 0.1 * unit_of(key ^ 0xD))) as u64,
         iowait: 0.01 * wave(key, 14, t, 120.0),
         loadavg: [load, load * 0.9, load * 0.8],

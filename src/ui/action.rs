@@ -44,13 +44,21 @@ pub enum AppEvent {
         ok: bool,
         message: String,
     },
-    /// Samples for the detail panel sparklines (oldest first, 0.0..=1.0).
-    Metrics {
-        host: String,
-        vmid: u32,
-        cpu: Vec<f64>,
-        mem: Vec<f64>,
+    /// A target's metrics (after `Effect::LoadMetrics` or `LoadDetail`), or why not.
+    MetricsReport {
+        target: crate::engine::metrics::MetricsTarget,
+        timeframe: crate::pve::Timeframe,
+        result: Result<Arc<crate::engine::metrics::MetricsReport>, String>,
     },
+    /// The top lists (after `Effect::LoadTopGuests`).
+    TopGuests(
+        Arc<
+            Vec<(
+                crate::engine::metrics::TopBy,
+                Vec<crate::engine::metrics::TopEntry>,
+            )>,
+        >,
+    ),
     /// Extra facts for the detail panel (config lines, IP addresses).
     GuestDetail {
         host: String,
@@ -186,6 +194,14 @@ pub enum Effect {
         node: String,
         vmid: u32,
     },
+    /// Fetch a target's metrics over a time frame; answered by `AppEvent::MetricsReport`.
+    LoadMetrics {
+        target: crate::engine::metrics::MetricsTarget,
+        timeframe: crate::pve::Timeframe,
+    },
+    /// Rank the guests of every host (from the inventories held); answered by
+    /// `AppEvent::TopGuests`.
+    LoadTopGuests,
     StartDemo,
     /// Ctrl-Z: the runtime hands this to the terminal guard.
     Suspend,
@@ -344,6 +360,13 @@ actions! {
     Catalog = "catalog": "app catalog: browse and deploy apps",
     DetailUp = "detail_up": "scroll the details up",
     DetailDown = "detail_down": "scroll the details down",
+    Metrics = "metrics": "metrics of the selected guest (charts)",
+    NodeMetrics = "node_metrics": "metrics of the selected rack's node (charts)",
+    TopGuests = "top_guests": "top lists: busiest guests by CPU, memory, disk, network",
+    TimeframeHour = "timeframe_hour": "metrics: the last hour",
+    TimeframeDay = "timeframe_day": "metrics: the last day",
+    TimeframeWeek = "timeframe_week": "metrics: the last week",
+    TimeframeMonth = "timeframe_month": "metrics: the last month",
 }
 
 impl Action {
@@ -394,6 +417,10 @@ impl Action {
                 | LogSplit
                 | DetailUp
                 | DetailDown
+                | TimeframeHour
+                | TimeframeDay
+                | TimeframeWeek
+                | TimeframeMonth
         )
     }
 }

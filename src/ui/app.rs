@@ -63,8 +63,6 @@ pub struct Toast {
 pub struct GuestExtra {
     pub ips: Vec<String>,
     pub config: Vec<(String, String)>,
-    pub cpu: Vec<f64>,
-    pub mem: Vec<f64>,
 }
 
 pub struct App {
@@ -119,6 +117,8 @@ pub struct App {
     pub task_board: super::task_board::TaskBoard,
     /// Deployments under way, drawn on the rack until their container has a slot.
     pub deploys: super::deploy_jobs::DeployTracker,
+    /// Metrics as they arrived (the detail panel's sparklines, the metrics screen's start).
+    pub metrics: super::metrics_view::MetricsCache,
 }
 
 impl App {
@@ -171,6 +171,7 @@ impl App {
             layers: Default::default(),
             task_board: Default::default(),
             deploys: Default::default(),
+            metrics: Default::default(),
         }
     }
 
@@ -420,15 +421,8 @@ impl App {
                 self.last_upid = Some(upid.clone());
                 self.toast(text, !ok, ok, Some(upid));
             }
-            AppEvent::Metrics {
-                host,
-                vmid,
-                cpu,
-                mem,
-            } => {
-                let e = self.extra.entry((host, vmid)).or_default();
-                e.cpu = cpu;
-                e.mem = mem;
+            ev @ (AppEvent::MetricsReport { .. } | AppEvent::TopGuests(_)) => {
+                self.metrics_event(ev);
             }
             AppEvent::GuestDetail {
                 host,

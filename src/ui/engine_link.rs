@@ -87,6 +87,20 @@ impl EffectRunner {
                 accept,
             } => engine.trust_fingerprint(&host, fingerprint, accept),
             Effect::LoadDetail { host, node, vmid } => engine.load_detail(&host, &node, vmid),
+            Effect::LoadMetrics { target, timeframe } => {
+                if let Err(e) = engine.load_metrics(target.clone(), timeframe) {
+                    // The view waits for an answer: give it the refusal.
+                    let _ = inbox.try_send(AppEvent::MetricsReport {
+                        target,
+                        timeframe,
+                        result: Err(e.to_string()),
+                    });
+                }
+            }
+            Effect::LoadTopGuests => {
+                let lists = engine.top_lists(crate::ui::metrics_top::TOP_LIMIT);
+                let _ = inbox.try_send(AppEvent::TopGuests(std::sync::Arc::new(lists)));
+            }
             Effect::StartDemo => engine.start_demo(),
             Effect::OpenConsole {
                 session,
@@ -258,16 +272,15 @@ pub fn to_app_event(event: EngineEvent) -> AppEvent {
             ips,
             config,
         },
-        EngineEvent::Metrics {
-            host,
-            vmid,
-            cpu,
-            mem,
-        } => AppEvent::Metrics {
-            host,
-            vmid,
-            cpu,
-            mem,
+        EngineEvent::MetricsReport {
+            target,
+            timeframe,
+            result,
+        } => AppEvent::MetricsReport {
+            target,
+            timeframe,
+            result,
         },
+        EngineEvent::TopGuests(lists) => AppEvent::TopGuests(lists),
     }
 }

@@ -49,6 +49,7 @@ impl App {
             Action::Demo => return vec![Effect::StartDemo],
             Action::Tasks => return self.open_tasks_view(),
             Action::Catalog => return self.open_catalog_view(),
+            Action::TopGuests => return self.open_top_view(),
             Action::FocusNext => {
                 self.layers.cycle_focus();
                 return Vec::new();
@@ -179,6 +180,8 @@ impl App {
                     input: String::new(),
                 });
             }
+            Action::Metrics => return self.open_guest_metrics(),
+            Action::NodeMetrics => return self.open_node_metrics(),
             Action::Console => return self.open_console(false),
             Action::NodeShell => return self.open_console(true),
             Action::TaskLog => return self.open_task_log(false),

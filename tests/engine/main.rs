@@ -4,6 +4,7 @@
 
 mod connections;
 mod deploy;
+mod metrics;
 mod refresh_cache;
 mod support;
 

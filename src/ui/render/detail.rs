@@ -1,10 +1,10 @@
 //! The detail panel for the selection: identity, state, resources with bars, tags, app and
-//! ports, IPs and config (from `GuestDetail` events) and CPU / memory sparklines (from
-//! `Metrics` events).
+//! ports, IPs and config (from `GuestDetail` events) and an hour of CPU, memory, network
+//! and disk I/O as one-row sparklines (from the app's metrics cache, filled when the panel
+//! opens: never fetched per frame).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::widgets::{Sparkline, Widget};
 
 use super::widgets::{bar, boxed, bytes, duration, put};
 use crate::ui::app::{App, Pane};
@@ -156,34 +156,14 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         );
     }
     let extra = app.extra.get(&(host.to_string(), g.vmid));
+    if let Some(e) = extra
+        && !e.ips.is_empty()
+    {
+        row(buf, "ip", &e.ips.join(", "), t.text(), &mut y);
+    }
+    // The metrics may come before or without the config (a VM has no container config).
+    y = super::detail_sparklines::draw(app, host, &node.name, g, (x0, w), y, inner.bottom(), buf);
     if let Some(e) = extra {
-        if !e.ips.is_empty() {
-            row(buf, "ip", &e.ips.join(", "), t.text(), &mut y);
-        }
-        // Sparklines need two rows each plus a label row.
-        for (label, data, key) in [
-            ("cpu history", &e.cpu, ThemeKey::BarCpu),
-            ("mem history", &e.mem, ThemeKey::BarMem),
-        ] {
-            if data.is_empty() || y + 2 >= inner.bottom() {
-                continue;
-            }
-            put(buf, x0, y, label, t.dim(), w);
-            y += 1;
-            let points: Vec<u64> = data
-                .iter()
-                .rev()
-                .take(usize::from(w))
-                .rev()
-                .map(|v| (v.clamp(0.0, 1.0) * 100.0) as u64)
-                .collect();
-            Sparkline::default()
-                .data(&points)
-                .max(100)
-                .style(t.style(key))
-                .render(Rect::new(x0, y, w, 2), buf);
-            y += 2;
-        }
         if !e.config.is_empty() && y + 1 < inner.bottom() {
             put(buf, x0, y, "config", t.style(ThemeKey::Title), w);
             y += 1;
