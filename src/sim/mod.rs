@@ -21,6 +21,7 @@ mod api_guest;
 mod api_lxc;
 mod api_storage;
 mod aplinfo;
+mod backup_jobs;
 mod auth;
 mod cli;
 mod clock;
@@ -38,6 +39,7 @@ mod server;
 mod state;
 mod tasks;
 mod usage;
+mod vzdump;
 
 pub use cli::{SimArgs, run_cli};
 pub use deploy_sim::{DeployStep, DeployTiming};
@@ -85,6 +87,8 @@ pub struct SimConfig {
     pub fail_step: Option<DeployStep>,
     /// How long simulated work inside containers takes (`--deploy-timing`).
     pub deploy_timing: DeployTiming,
+    /// Speed of the backup-job scheduler's clock (`--time-scale`; 1.0 = real time).
+    pub time_scale: f64,
 }
 
 impl Default for SimConfig {
@@ -112,6 +116,7 @@ impl Default for SimConfig {
             check_returns: false,
             fail_step: None,
             deploy_timing: DeployTiming::Fast,
+            time_scale: 1.0,
         }
     }
 }
@@ -302,6 +307,7 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         sim.dirty.notify_one();
         tokio::spawn(persist::saver(sim.clone(), dir, cancel.clone()))
     });
+    tokio::spawn(backup_jobs::scheduler(sim.clone(), cancel.clone()));
     let server = tokio::spawn(server::accept_loop(
         listener,
         tls,

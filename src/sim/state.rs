@@ -27,6 +27,8 @@ pub struct Sim {
     fault_rng: Mutex<SplitMix>,
     /// Per-container shell state files (deployments inside containers).
     pub shell_state: ShellStateStore,
+    /// The backup scheduler's clock (`--time-scale`).
+    pub sched_clock: super::clock::ScaledClock,
 }
 
 /// Lock a mutex, recovering from poisoning (a panicked holder leaves plain data behind).
@@ -43,7 +45,9 @@ impl Sim {
         shell_state: ShellStateStore,
     ) -> Self {
         let fault_seed = config.seed ^ 0xFA17;
+        let sched_clock = super::clock::ScaledClock::new(config.time_scale);
         Sim {
+            sched_clock,
             config,
             model: Mutex::new(model),
             auth,
