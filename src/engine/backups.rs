@@ -13,7 +13,8 @@ use super::jobs::{JobCtx, JobId, JobKind, JobTarget};
 use super::refresh::HostLink;
 use super::service::{Engine, Refusal};
 use super::target::GuestRef;
-use crate::pve::{BackupMode, BackupVolume, LxcCreate, PveClient, StorageEntry, Vzdump};
+pub use crate::deploy::auto_backup::pick_backup_storage;
+use crate::pve::{BackupMode, BackupVolume, LxcCreate, PveClient, Vzdump};
 
 /// How to back a guest up; defaults: the best backup storage, snapshot mode, zstd.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -65,45 +66,6 @@ impl BackupRow {
             storage: self.volume.storage.clone(),
             volid: self.volume.volid.clone(),
         }
-    }
-}
-
-/// The backup storage `vzdump` should use on a node: the active one with the most free
-/// space; the reason says why (shown in the job's log).
-pub fn pick_backup_storage(stores: &[StorageEntry]) -> Option<(String, String)> {
-    let usable: Vec<&StorageEntry> = stores
-        .iter()
-        .filter(|s| s.supports("backup") && s.active && s.enabled)
-        .collect();
-    let best = usable
-        .iter()
-        .max_by_key(|s| (s.avail.unwrap_or(0), std::cmp::Reverse(s.storage.clone())))?;
-    let free = human_bytes(best.avail.unwrap_or(0));
-    let reason = if usable.len() == 1 {
-        format!("{}: the only backup storage ({free} free)", best.storage)
-    } else {
-        format!(
-            "{}: most free space ({free}) of {} backup storages",
-            best.storage,
-            usable.len()
-        )
-    };
-    Some((best.storage.clone(), reason))
-}
-
-/// `7.8 GiB`: sizes in reasons and logs.
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
     }
 }
 
@@ -473,30 +435,6 @@ async fn root_storage(client: &PveClient, node: &str, vmid: u32, existing: bool)
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn store(name: &str, content: &str, avail: u64) -> StorageEntry {
-        StorageEntry {
-            storage: name.into(),
-            content: content.into(),
-            active: true,
-            enabled: true,
-            avail: Some(avail),
-            ..StorageEntry::default()
-        }
-    }
-
-    #[test]
-    fn picks_the_backup_storage_with_most_room() {
-        let stores = vec![
-            store("local", "iso,vztmpl,backup", 50 << 30),
-            store("nfs", "backup", 900 << 30),
-            store("local-lvm", "rootdir,images", 2000 << 30),
-        ];
-        let (name, reason) = pick_backup_storage(&stores).unwrap();
-        assert_eq!(name, "nfs");
-        assert!(reason.contains("most free space") && reason.contains("2 backup storages"), "{reason}");
-        assert!(pick_backup_storage(&stores[2..]).is_none());
-    }
 
     #[test]
     fn progress_follows_the_vzdump_log() {
