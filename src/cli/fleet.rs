@@ -136,7 +136,7 @@ fn answered<T>(
     Ok((answers, !failures.is_empty()))
 }
 
-fn exit(partial: bool) -> ExitCode {
+pub(super) fn exit(partial: bool) -> ExitCode {
     if partial {
         ExitCode::from(EXIT_PARTIAL)
     } else {
@@ -202,7 +202,7 @@ pub async fn tasks(scope: &FleetScope<'_>, args: &TasksArgs) -> Result<ExitCode,
 
 /// The hosts a TARGET needs: only the named one for `HOST:X` (so no other host is asked
 /// for a password), else every host in scope.
-async fn fleet_for_target(
+pub(super) async fn fleet_for_target(
     scope: &FleetScope<'_>,
     target: &str,
 ) -> Result<(Vec<FleetHost>, Vec<HostDown>), CliError> {
