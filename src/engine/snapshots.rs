@@ -23,7 +23,7 @@ pub struct SnapshotLine {
 }
 
 /// Order Proxmox's flat list as a tree: each snapshot under its parent (oldest first among
-/// siblings), `current` last among its parent's children. A parent that is missing (a
+/// siblings, ties in Proxmox's order), `current` last among its parent's children. A parent that is missing (a
 /// half-deleted chain) makes its child a root rather than hiding it.
 pub fn snapshot_tree(list: &[Snapshot]) -> Vec<SnapshotLine> {
     let names: std::collections::HashSet<&str> = list.iter().map(|s| s.name.as_str()).collect();
@@ -32,8 +32,9 @@ pub fn snapshot_tree(list: &[Snapshot]) -> Vec<SnapshotLine> {
         let parent = s.parent.as_deref().filter(|p| names.contains(p) && *p != s.name);
         children.entry(parent).or_default().push(s);
     }
+    // Stable: snapshots taken in the same second keep Proxmox's order (creation order).
     for kids in children.values_mut() {
-        kids.sort_by_key(|s| (s.is_current(), s.snaptime.unwrap_or(0), s.name.clone()));
+        kids.sort_by_key(|s| (s.is_current(), s.snaptime.unwrap_or(0)));
     }
     let mut out = Vec::new();
     let mut stack: Vec<(&Snapshot, usize)> = children
