@@ -142,6 +142,8 @@ pub enum AppEvent {
     DeployRefused {
         text: String,
     },
+    /// Answers for the backups and snapshots screens.
+    Backups(super::backups_link::BackupEvent),
 }
 
 /// The engine's: hosts as lists show them, and what the host form produces.
@@ -249,6 +251,8 @@ pub enum Effect {
     Deploy(Box<crate::deploy::DeployRequest>),
     /// Open the deploy wizard for an app (the catalog screen asks; the app opens it).
     OpenDeployWizard(Box<crate::catalog::AppSpec>),
+    /// Backups and snapshots (the backups screen, the snapshots layer, `b` on the rack).
+    Backups(super::backups_link::BackupEffect),
 }
 
 macro_rules! actions {
@@ -352,6 +356,17 @@ actions! {
     Catalog = "catalog": "app catalog: browse and deploy apps",
     DetailUp = "detail_up": "scroll the details up",
     DetailDown = "detail_down": "scroll the details down",
+    Backups = "backups": "backups: every backup of every host",
+    BackupNow = "backup_now": "back the selected guest up now",
+    Snapshots = "snapshots": "snapshots of the selected container",
+    Restore = "restore": "restore the selected backup into its guest",
+    RestoreNew = "restore_new": "restore the selected backup to a new vmid",
+    RemoveBackup = "remove_backup": "delete the selected backup",
+    Protect = "protect": "protect / unprotect the selected backup",
+    Notes = "notes": "edit the selected backup's notes",
+    SnapshotCreate = "snapshot_create": "take a snapshot",
+    SnapshotRollback = "snapshot_rollback": "roll back to the selected snapshot",
+    SnapshotRemove = "snapshot_remove": "delete the selected snapshot",
 }
 
 impl Action {
@@ -402,6 +417,14 @@ impl Action {
                 | LogSplit
                 | DetailUp
                 | DetailDown
+                | Restore
+                | RestoreNew
+                | RemoveBackup
+                | Protect
+                | Notes
+                | SnapshotCreate
+                | SnapshotRollback
+                | SnapshotRemove
         )
     }
 }

@@ -489,7 +489,8 @@ impl App {
             ev @ (AppEvent::LogLines { .. }
             | AppEvent::TaskRows { .. }
             | AppEvent::Jobs(_)
-            | AppEvent::LogSaved { .. }) => return self.view_event(ev),
+            | AppEvent::LogSaved { .. }
+            | AppEvent::Backups(_)) => return self.view_event(ev),
         }
         Vec::new()
     }

@@ -106,6 +106,7 @@ impl EffectRunner {
             Effect::Deploy(req) => deploy(engine, *req, inbox),
             // The UI opens the wizard itself (`App::carry_out`, the UI loop): never sent here.
             Effect::OpenDeployWizard(_) => {}
+            Effect::Backups(e) => super::backups_link::apply(engine, e, inbox),
         }
     }
 }

@@ -31,10 +31,14 @@ pub enum Context {
     Log,
     /// The catalog screen (categories, apps, deploy plan).
     Catalog,
+    /// The backups screen (every backup across hosts).
+    Backups,
+    /// A container's snapshot tree.
+    Snapshots,
 }
 
 impl Context {
-    pub const ALL: [Context; 10] = [
+    pub const ALL: [Context; 12] = [
         Context::Global,
         Context::Rack,
         Context::Hosts,
@@ -45,6 +49,8 @@ impl Context {
         Context::Tasks,
         Context::Log,
         Context::Catalog,
+        Context::Backups,
+        Context::Snapshots,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -58,6 +64,8 @@ impl Context {
             Context::Tasks => "tasks",
             Context::Log => "log",
             Context::Catalog => "catalog",
+            Context::Backups => "backups",
+            Context::Snapshots => "snapshots",
         }
     }
     fn from_name(s: &str) -> Option<Context> {
@@ -291,7 +299,7 @@ impl Keymap {
                 err(
                     section.span().start,
                     section.get_ref().clone(),
-                    "unknown context (expected global, rack, hosts, onboarding, settings, console, copy, tasks, log or catalog)".into(),
+                    "unknown context (expected global, rack, hosts, onboarding, settings, console, copy, tasks, log, catalog, backups or snapshots)".into(),
                 )
             })?;
             for (name, keys) in actions {

@@ -156,6 +156,7 @@ impl App {
             | Action::Palette
             | Action::Tasks
             | Action::Catalog
+            | Action::Backups
             | Action::FocusNext => self.update(action),
             _ => Vec::new(),
         }

@@ -6,6 +6,8 @@
 
 pub mod action;
 pub mod app;
+pub mod backups_link;
+pub mod backups_view;
 pub mod catalog_view;
 pub mod color;
 pub mod config;
@@ -34,6 +36,7 @@ pub mod replay;
 pub mod runtime;
 pub mod sample;
 pub mod settings;
+pub mod snapshots_view;
 pub mod task_board;
 pub mod task_rows;
 pub mod tasks_view;

@@ -49,6 +49,7 @@ impl App {
             Action::Demo => return vec![Effect::StartDemo],
             Action::Tasks => return self.open_tasks_view(),
             Action::Catalog => return self.open_catalog_view(),
+            Action::Backups => return self.open_backups_view(),
             Action::FocusNext => {
                 self.layers.cycle_focus();
                 return Vec::new();
@@ -158,6 +159,8 @@ impl App {
                 }
             }
             Action::ClearMarks => self.marks.clear(),
+            Action::BackupNow => return self.backup_selected(),
+            Action::Snapshots => return self.open_snapshots_view(),
             Action::Start => return self.power(PowerOp::Start),
             Action::Shutdown => return self.power(PowerOp::Shutdown),
             Action::Stop => return self.power(PowerOp::Stop),
