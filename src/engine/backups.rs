@@ -146,6 +146,31 @@ impl Engine {
         out
     }
 
+    /// The newest backup time of one guest (its node's backup storages, filtered by vmid):
+    /// the detail panel's "last backup".
+    pub async fn last_backup_of(&self, host: &str, node: &str, vmid: u32) -> Result<Option<u64>, Refusal> {
+        let client = self.link(host)?.client;
+        let host_err = |e: crate::pve::PveError| Refusal::Host(e.to_string());
+        let stores = client
+            .storage_list(node, Some("backup"))
+            .await
+            .map_err(host_err)?;
+        let mut newest = None;
+        for store in stores.iter().filter(|s| s.supports("backup") && s.active) {
+            let content = client
+                .storage_content(node, &store.storage, Some("backup"), Some(vmid))
+                .await
+                .map_err(host_err)?;
+            newest = content
+                .iter()
+                .filter(|c| c.vmid == Some(vmid))
+                .filter_map(|c| c.ctime)
+                .chain(newest)
+                .max();
+        }
+        Ok(newest)
+    }
+
     /// Restore `backup` into container `to` (default: the vmid it was taken from), as a job.
     /// Over an existing container only with `overwrite_confirmed`; never over a running one.
     pub async fn restore(

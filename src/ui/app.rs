@@ -61,6 +61,8 @@ pub struct Toast {
 /// Extra facts for the detail panel, as events deliver them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuestExtra {
+    /// The newest backup's time: `None` until read, `Some(None)` when there is none.
+    pub last_backup: Option<Option<u64>>,
     pub ips: Vec<String>,
     pub config: Vec<(String, String)>,
     pub cpu: Vec<f64>,

@@ -48,6 +48,23 @@ pub enum BackupEvent {
     },
     /// Something changed (a job started, notes saved): the screen reloads.
     Changed,
+    /// The newest backup of a guest, for the rack's detail panel (`None`: it has none).
+    LastBackup {
+        host: String,
+        vmid: u32,
+        ctime: Option<u64>,
+    },
+}
+
+/// Read the newest backup of a guest for the detail panel (one storage listing per backup
+/// storage of its node, filtered by vmid).
+pub fn load_last_backup(engine: &Engine, host: String, node: String, vmid: u32, inbox: &mpsc::Sender<AppEvent>) {
+    let (engine, inbox) = (engine.clone(), inbox.clone());
+    tokio::spawn(async move {
+        if let Ok(ctime) = engine.last_backup_of(&host, &node, vmid).await {
+            send(&inbox, BackupEvent::LastBackup { host, vmid, ctime });
+        }
+    });
 }
 
 fn send(inbox: &mpsc::Sender<AppEvent>, ev: BackupEvent) {

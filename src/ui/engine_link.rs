@@ -87,7 +87,10 @@ impl EffectRunner {
                 fingerprint,
                 accept,
             } => engine.trust_fingerprint(&host, fingerprint, accept),
-            Effect::LoadDetail { host, node, vmid } => engine.load_detail(&host, &node, vmid),
+            Effect::LoadDetail { host, node, vmid } => {
+                engine.load_detail(&host, &node, vmid);
+                super::backups_link::load_last_backup(engine, host, node, vmid, inbox);
+            }
             Effect::StartDemo => engine.start_demo(),
             Effect::OpenConsole {
                 session,

@@ -226,6 +226,9 @@ impl App {
                     Err(e) => self.show_toast(&format!("saving {shown}: {e}"), true),
                 }
             }
+            AppEvent::Backups(super::backups_link::BackupEvent::LastBackup { host, vmid, ctime }) => {
+                self.extra.entry((host, vmid)).or_default().last_backup = Some(ctime);
+            }
             // Lines for a log nobody shows any more are dropped.
             other => {
                 self.layers.offer_event(&other);

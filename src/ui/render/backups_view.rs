@@ -17,6 +17,27 @@ use crate::ui::theme::ThemeKey;
 /// A backup older than this is drawn in the warning style (no backup in 7 days).
 pub const STALE_BACKUP: Duration = Duration::from_secs(7 * 86_400);
 
+/// The detail panel's "backup" row: the newest backup's age, in the warning style when
+/// there is none or it is older than a week.
+pub fn last_backup_cell(
+    now: SystemTime,
+    last: Option<u64>,
+    t: &crate::ui::theme::Theme,
+) -> (String, ratatui::style::Style) {
+    match last {
+        None => ("none".into(), t.style(ThemeKey::HostStale)),
+        Some(at) => {
+            let age = epoch(now).saturating_sub(at);
+            let style = if age > STALE_BACKUP.as_secs() {
+                t.style(ThemeKey::HostStale)
+            } else {
+                t.text()
+            };
+            (format!("{} ago", duration(age)), style)
+        }
+    }
+}
+
 fn epoch(now: SystemTime) -> u64 {
     now.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }

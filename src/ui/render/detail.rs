@@ -156,6 +156,10 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         );
     }
     let extra = app.extra.get(&(host.to_string(), g.vmid));
+    if let Some(Some(last)) = extra.map(|e| e.last_backup) {
+        let (text, style) = super::backups_view::last_backup_cell(app.now, last, t);
+        row(buf, "backup", &text, style, &mut y);
+    }
     if let Some(e) = extra {
         if !e.ips.is_empty() {
             row(buf, "ip", &e.ips.join(", "), t.text(), &mut y);
