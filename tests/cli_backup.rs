@@ -22,7 +22,15 @@ fn container(home: &std::path::Path, status: &str) -> serde_json::Value {
 
 #[test]
 fn backup_list_and_restore_from_the_command_line() {
-    let sim = SimProcess::start(&["--no-tls", "--nodes", "2", "--guests", "8", "--task-step-ms", "5"]);
+    let sim = SimProcess::start(&[
+        "--no-tls",
+        "--nodes",
+        "2",
+        "--guests",
+        "8",
+        "--task-step-ms",
+        "5",
+    ]);
     let home = tempfile::tempdir().unwrap();
     add_host(home.path(), "lab", &sim);
     let guest = container(home.path(), "running");
@@ -44,12 +52,18 @@ fn backup_list_and_restore_from_the_command_line() {
     assert_eq!(newest["guest"], guest["name"]);
     assert_eq!(newest["protected"], false);
     let volid = newest["volid"].as_str().unwrap().to_string();
-    assert!(volid.starts_with(&format!("local:backup/vzdump-lxc-{vmid}-")), "{volid}");
+    assert!(
+        volid.starts_with(&format!("local:backup/vzdump-lxc-{vmid}-")),
+        "{volid}"
+    );
 
     // The table lists every host's backups with their age.
     let (code, out, _) = run_cli_code(&["backups"], &[], home.path());
     assert_eq!(code, Some(0));
-    assert!(out.starts_with("HOST") && out.contains(&volid) && out.contains("just now"), "{out}");
+    assert!(
+        out.starts_with("HOST") && out.contains(&volid) && out.contains("just now"),
+        "{out}"
+    );
 
     // Onto the running container: refused, even with --yes.
     for extra in [&[][..], &["--yes"][..]] {
@@ -57,7 +71,10 @@ fn backup_list_and_restore_from_the_command_line() {
         args.extend(extra);
         let (code, _, err) = run_cli_code(&args, &[], home.path());
         assert_eq!(code, Some(1), "{err}");
-        assert!(err.contains(&format!("CT {vmid} is running: stop it before restoring")), "{err}");
+        assert!(
+            err.contains(&format!("CT {vmid} is running: stop it before restoring")),
+            "{err}"
+        );
     }
     let (code, _, err) = run_cli_code(&["stop", &target], &[], home.path());
     assert_eq!(code, Some(0), "{err}");
@@ -69,19 +86,34 @@ fn backup_list_and_restore_from_the_command_line() {
     assert!(out.contains(":vzrestore:"), "{out}");
 
     // To a new vmid.
-    let (code, out, err) = run_cli_code(&["restore", &volid, "--to", "900", "--wait"], &[], home.path());
+    let (code, out, err) = run_cli_code(
+        &["restore", &volid, "--to", "900", "--wait"],
+        &[],
+        home.path(),
+    );
     assert_eq!(code, Some(0), "{out}\n{err}");
     let (_, out, _) = run_cli_code(&["ls", "--json"], &[], home.path());
     assert!(json(&out).iter().any(|r| r["vmid"] == 900), "{out}");
 
     let (code, _, err) = run_cli_code(&["restore", "local:backup/nope.tar.zst"], &[], home.path());
     assert_eq!(code, Some(1));
-    assert!(err.contains("no backup 'local:backup/nope.tar.zst' on any host"), "{err}");
+    assert!(
+        err.contains("no backup 'local:backup/nope.tar.zst' on any host"),
+        "{err}"
+    );
 }
 
 #[test]
 fn snapshots_from_the_command_line() {
-    let sim = SimProcess::start(&["--no-tls", "--nodes", "1", "--guests", "6", "--task-step-ms", "5"]);
+    let sim = SimProcess::start(&[
+        "--no-tls",
+        "--nodes",
+        "1",
+        "--guests",
+        "6",
+        "--task-step-ms",
+        "5",
+    ]);
     let home = tempfile::tempdir().unwrap();
     add_host(home.path(), "lab", &sim);
     let guest = container(home.path(), "stopped");
@@ -95,18 +127,30 @@ fn snapshots_from_the_command_line() {
     }
     let (code, _, err) = run_cli_code(&["snapshot", "rollback", &target, "base"], &[], home.path());
     assert_eq!(code, Some(1));
-    assert!(err.contains("loses its current state: confirm with --yes"), "{err}");
-    let (code, _, err) =
-        run_cli_code(&["snapshot", "rollback", &target, "base", "--yes"], &[], home.path());
+    assert!(
+        err.contains("loses its current state: confirm with --yes"),
+        "{err}"
+    );
+    let (code, _, err) = run_cli_code(
+        &["snapshot", "rollback", &target, "base", "--yes"],
+        &[],
+        home.path(),
+    );
     assert_eq!(code, Some(0), "{err}");
 
     let (code, out, err) = run_cli_code(&["snapshot", "ls", &target], &[], home.path());
     assert_eq!(code, Some(0), "{err}");
     let lines: Vec<&str> = out.lines().map(str::trim_end).collect();
     assert!(lines[0].starts_with("SNAPSHOT"), "{out}");
-    assert!(lines[1].starts_with("base ") && lines[1].ends_with("clean"), "{out}");
+    assert!(
+        lines[1].starts_with("base ") && lines[1].ends_with("clean"),
+        "{out}"
+    );
     assert!(lines[2].starts_with("  second"), "{out}");
-    assert!(lines[3].starts_with("  > current"), "current hangs under base: {out}");
+    assert!(
+        lines[3].starts_with("  > current"),
+        "current hangs under base: {out}"
+    );
 
     let (code, out, _) = run_cli_code(&["snapshot", "ls", &target, "--json"], &[], home.path());
     assert_eq!(code, Some(0));
@@ -116,7 +160,10 @@ fn snapshots_from_the_command_line() {
     let (code, _, err) = run_cli_code(&["snapshot", "rm", &target, "second"], &[], home.path());
     assert_eq!(code, Some(0), "{err}");
     let (_, out, _) = run_cli_code(&["snapshot", "ls", &target, "--json"], &[], home.path());
-    let names: Vec<String> = json(&out).iter().map(|l| l["name"].as_str().unwrap().to_string()).collect();
+    let names: Vec<String> = json(&out)
+        .iter()
+        .map(|l| l["name"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(names, ["base", "current"]);
 
     let (code, _, err) = run_cli_code(&["snapshot", "create", &target], &[], home.path());

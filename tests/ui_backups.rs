@@ -87,7 +87,11 @@ fn restore_over_a_guest_needs_its_vmid_typed() {
     assert!(view(&app).prompt.is_none());
     typed(&mut app, "<Enter>");
     match one_effect(typed(&mut app, "101<Enter>")) {
-        BackupEffect::Restore { backup, to, confirmed } => {
+        BackupEffect::Restore {
+            backup,
+            to,
+            confirmed,
+        } => {
             assert_eq!(backup.volid, rows()[0].volume.volid);
             assert_eq!((to, confirmed), (None, true));
         }
@@ -98,13 +102,19 @@ fn restore_over_a_guest_needs_its_vmid_typed() {
     assert_eq!(typed(&mut app, "abc<Enter>"), Vec::<Effect>::new());
     typed(&mut app, "N");
     match one_effect(typed(&mut app, "150<Enter>")) {
-        BackupEffect::Restore { to, confirmed, .. } => assert_eq!((to, confirmed), (Some(150), false)),
+        BackupEffect::Restore { to, confirmed, .. } => {
+            assert_eq!((to, confirmed), (Some(150), false))
+        }
         other => panic!("{other:?}"),
     }
     // A backup whose guest is gone restores at once (nothing is replaced).
     typed(&mut app, "G");
     match one_effect(typed(&mut app, "<Enter>")) {
-        BackupEffect::Restore { backup, to, confirmed } => {
+        BackupEffect::Restore {
+            backup,
+            to,
+            confirmed,
+        } => {
             assert!(backup.volid.contains("-190-"));
             assert_eq!((to, confirmed), (None, false));
         }
@@ -118,7 +128,10 @@ fn a_protected_backup_is_not_deleted_and_protect_notes_backup_now_ask_the_engine
     typed(&mut app, "j");
     assert!(view(&app).selected_row().unwrap().volume.protected);
     assert_eq!(typed(&mut app, "D"), Vec::<Effect>::new());
-    assert!(view(&app).prompt.is_none(), "no question for a protected backup");
+    assert!(
+        view(&app).prompt.is_none(),
+        "no question for a protected backup"
+    );
     match one_effect(typed(&mut app, "p")) {
         BackupEffect::Protect(b, on) => {
             assert!(b.volid.contains("-102-"));
@@ -128,9 +141,16 @@ fn a_protected_backup_is_not_deleted_and_protect_notes_backup_now_ask_the_engine
     }
     assert!(!view(&app).selected_row().unwrap().volume.protected);
     typed(&mut app, "D");
-    assert_eq!(typed(&mut app, "n<Enter>"), Vec::<Effect>::new(), "only y deletes");
+    assert_eq!(
+        typed(&mut app, "n<Enter>"),
+        Vec::<Effect>::new(),
+        "only y deletes"
+    );
     typed(&mut app, "D");
-    assert!(matches!(one_effect(typed(&mut app, "y<Enter>")), BackupEffect::Delete(_)));
+    assert!(matches!(
+        one_effect(typed(&mut app, "y<Enter>")),
+        BackupEffect::Delete(_)
+    ));
     // Notes start from the current text; Ctrl-U is not needed to append.
     typed(&mut app, "n");
     match one_effect(typed(&mut app, " v2<Enter>")) {
@@ -219,7 +239,11 @@ fn snapshot_rollback_needs_the_name_typed() {
     typed(&mut app, "G");
     assert_eq!(typed(&mut app, "D"), Vec::<Effect>::new());
     typed(&mut app, "n");
-    assert_eq!(typed(&mut app, "9bad<Enter>"), Vec::<Effect>::new(), "refused name");
+    assert_eq!(
+        typed(&mut app, "9bad<Enter>"),
+        Vec::<Effect>::new(),
+        "refused name"
+    );
     typed(&mut app, "n");
     assert_eq!(
         one_effect(typed(&mut app, "nightly<Enter>")),
@@ -242,6 +266,9 @@ fn snapshot_backups_screen() {
 fn snapshot_snapshot_tree() {
     for size in SIZES {
         let app = snapshots_app(size);
-        insta::assert_snapshot!(format!("snapshots_{}x{}", size.0, size.1), screen(&app, size));
+        insta::assert_snapshot!(
+            format!("snapshots_{}x{}", size.0, size.1),
+            screen(&app, size)
+        );
     }
 }

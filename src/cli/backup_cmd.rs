@@ -91,7 +91,10 @@ pub struct SnapshotArgs {
 }
 
 /// The guest a TARGET names, with an engine attached to its host.
-async fn resolve(scope: &FleetScope<'_>, target: &str) -> Result<(ResolvedGuest, Engine), CliError> {
+async fn resolve(
+    scope: &FleetScope<'_>,
+    target: &str,
+) -> Result<(ResolvedGuest, Engine), CliError> {
     let (hosts, failures) = fleet_for_target(scope, target).await?;
     let (guest, host) = engine_fleet::find_guest(&hosts, &failures, target, HOST_DEADLINE)
         .await
@@ -106,7 +109,11 @@ async fn resolve(scope: &FleetScope<'_>, target: &str) -> Result<(ResolvedGuest,
 async fn run_job(engine: &Engine, id: JobId, wait: bool, what: &str) -> Result<ExitCode, CliError> {
     if wait {
         let info = super::jobs::run_to_end(engine, id).await?;
-        println!("{what} done  {}  {}", clean_string(&info.upid.unwrap_or_default()), info.id);
+        println!(
+            "{what} done  {}  {}",
+            clean_string(&info.upid.unwrap_or_default()),
+            info.id
+        );
         return Ok(ExitCode::SUCCESS);
     }
     loop {
@@ -115,7 +122,11 @@ async fn run_job(engine: &Engine, id: JobId, wait: bool, what: &str) -> Result<E
         };
         if info.state.is_finished() {
             let info = super::jobs::run_to_end(engine, id).await?;
-            println!("{what} done  {}  {}", clean_string(&info.upid.unwrap_or_default()), info.id);
+            println!(
+                "{what} done  {}  {}",
+                clean_string(&info.upid.unwrap_or_default()),
+                info.id
+            );
             return Ok(ExitCode::SUCCESS);
         }
         if let Some(upid) = &info.upid {
@@ -243,14 +254,27 @@ fn backups_table(rows: &[BackupRow], now: u64) -> String {
                 clean_string(r.guest_name.as_deref().unwrap_or("-")),
                 v.ctime.map(|t| age(now, t)).unwrap_or_else(|| "-".into()),
                 human_bytes(v.size),
-                if v.protected { "yes".into() } else { String::new() },
+                if v.protected {
+                    "yes".into()
+                } else {
+                    String::new()
+                },
                 clean_string(v.notes.as_deref().unwrap_or("")),
                 clean_string(&v.volid),
             ]
         })
         .collect();
     render_table(
-        &["HOST", "VMID", "GUEST", "AGE", "SIZE", "PROTECTED", "NOTES", "VOLID"],
+        &[
+            "HOST",
+            "VMID",
+            "GUEST",
+            "AGE",
+            "SIZE",
+            "PROTECTED",
+            "NOTES",
+            "VOLID",
+        ],
         &body,
     )
 }
@@ -271,7 +295,10 @@ pub async fn restore(scope: &FleetScope<'_>, args: &RestoreArgs) -> Result<ExitC
                 &list
                     .failures
                     .iter()
-                    .map(|(h, r)| HostDown { host: h.clone(), reason: r.clone() })
+                    .map(|(h, r)| HostDown {
+                        host: h.clone(),
+                        reason: r.clone(),
+                    })
                     .collect::<Vec<_>>(),
             );
             return Err(CliError::new(format!(

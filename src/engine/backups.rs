@@ -124,7 +124,8 @@ impl Engine {
                 Err(e) => list.failures.push((host, e)),
             }
         }
-        list.rows.retain(|r| filter.vmid.is_none_or(|v| r.volume.vmid == Some(v)));
+        list.rows
+            .retain(|r| filter.vmid.is_none_or(|v| r.volume.vmid == Some(v)));
         list.rows.sort_by(|a, b| {
             b.volume
                 .ctime
@@ -148,7 +149,12 @@ impl Engine {
 
     /// The newest backup time of one guest (its node's backup storages, filtered by vmid):
     /// the detail panel's "last backup".
-    pub async fn last_backup_of(&self, host: &str, node: &str, vmid: u32) -> Result<Option<u64>, Refusal> {
+    pub async fn last_backup_of(
+        &self,
+        host: &str,
+        node: &str,
+        vmid: u32,
+    ) -> Result<Option<u64>, Refusal> {
         let client = self.link(host)?.client;
         let host_err = |e: crate::pve::PveError| Refusal::Host(e.to_string());
         let stores = client
@@ -219,7 +225,13 @@ impl Engine {
         };
         let ctx = self.begin(JobKind::Restore, target);
         let id = ctx.id();
-        tokio::spawn(run_restore(ctx, link, backup.clone(), vmid, existing.is_some()));
+        tokio::spawn(run_restore(
+            ctx,
+            link,
+            backup.clone(),
+            vmid,
+            existing.is_some(),
+        ));
         Ok(id)
     }
 
@@ -258,10 +270,20 @@ impl Engine {
     }
 
     /// Protect or unprotect a backup (a protected one survives pruning and deletion).
-    pub async fn set_backup_protected(&self, backup: &BackupRef, protected: bool) -> Result<(), Refusal> {
+    pub async fn set_backup_protected(
+        &self,
+        backup: &BackupRef,
+        protected: bool,
+    ) -> Result<(), Refusal> {
         let link = self.link(&backup.host)?;
         link.client
-            .backup_volume_update(&backup.node, &backup.storage, &backup.volid, None, Some(protected))
+            .backup_volume_update(
+                &backup.node,
+                &backup.storage,
+                &backup.volid,
+                None,
+                Some(protected),
+            )
             .await
             .map_err(|e| Refusal::Host(e.to_string()))
     }
@@ -273,7 +295,13 @@ impl Engine {
         }
         let link = self.link(&backup.host)?;
         link.client
-            .backup_volume_update(&backup.node, &backup.storage, &backup.volid, Some(notes), None)
+            .backup_volume_update(
+                &backup.node,
+                &backup.storage,
+                &backup.volid,
+                Some(notes),
+                None,
+            )
             .await
             .map_err(|e| Refusal::Host(e.to_string()))
     }
@@ -438,7 +466,12 @@ async fn run_restore(ctx: JobCtx, link: HostLink, backup: BackupRef, vmid: u32, 
     link.refresh.notify_one();
 }
 
-async fn root_storage(client: &PveClient, node: &str, vmid: u32, existing: bool) -> Result<String, String> {
+async fn root_storage(
+    client: &PveClient,
+    node: &str,
+    vmid: u32,
+    existing: bool,
+) -> Result<String, String> {
     if existing
         && let Ok(cfg) = client.lxc_config(node, vmid).await
         && let Some(store) = cfg.rootfs.as_deref().and_then(|r| r.split(':').next())
@@ -463,8 +496,14 @@ mod tests {
 
     #[test]
     fn progress_follows_the_vzdump_log() {
-        assert_eq!(vzdump_progress("INFO: creating vzdump archive '/x'"), Some(("archiving", 0.3)));
-        assert_eq!(vzdump_progress("INFO: Backup job finished successfully").map(|p| p.1), Some(1.0));
+        assert_eq!(
+            vzdump_progress("INFO: creating vzdump archive '/x'"),
+            Some(("archiving", 0.3))
+        );
+        assert_eq!(
+            vzdump_progress("INFO: Backup job finished successfully").map(|p| p.1),
+            Some(1.0)
+        );
         assert_eq!(vzdump_progress("INFO: status = running"), None);
         assert_eq!(vzdump_progress("ERROR: creating vzdump archive"), None);
     }

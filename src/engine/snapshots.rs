@@ -29,7 +29,10 @@ pub fn snapshot_tree(list: &[Snapshot]) -> Vec<SnapshotLine> {
     let names: std::collections::HashSet<&str> = list.iter().map(|s| s.name.as_str()).collect();
     let mut children: HashMap<Option<&str>, Vec<&Snapshot>> = HashMap::new();
     for s in list {
-        let parent = s.parent.as_deref().filter(|p| names.contains(p) && *p != s.name);
+        let parent = s
+            .parent
+            .as_deref()
+            .filter(|p| names.contains(p) && *p != s.name);
         children.entry(parent).or_default().push(s);
     }
     // Stable: snapshots taken in the same second keep Proxmox's order (creation order).
@@ -149,7 +152,12 @@ impl Engine {
         )
     }
 
-    fn snapshot_job(&self, guest: &GuestRef, kind: JobKind, op: SnapshotOp) -> Result<JobId, Refusal> {
+    fn snapshot_job(
+        &self,
+        guest: &GuestRef,
+        kind: JobKind,
+        op: SnapshotOp,
+    ) -> Result<JobId, Refusal> {
         let link = self.link(&guest.host)?;
         let ctx = self.begin(
             kind,
@@ -226,8 +234,10 @@ mod tests {
             snap("current", Some("c"), 0),
         ];
         let tree = snapshot_tree(&list);
-        let shape: Vec<(String, usize, bool)> =
-            tree.iter().map(|l| (l.name.clone(), l.depth, l.current)).collect();
+        let shape: Vec<(String, usize, bool)> = tree
+            .iter()
+            .map(|l| (l.name.clone(), l.depth, l.current))
+            .collect();
         assert_eq!(
             shape,
             vec![

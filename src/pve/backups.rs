@@ -130,13 +130,17 @@ impl Retention {
 }
 
 /// `prune-backups` as an object (`{"keep-daily":"7"}` or numbers) or as its string form.
-fn retention_lenient<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<Retention>, D::Error> {
+fn retention_lenient<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Retention>, D::Error> {
     let v = Option::<serde_json::Value>::deserialize(d)?;
     let mut r = Retention::default();
     match v {
         None | Some(serde_json::Value::Null) => return Ok(None),
         Some(serde_json::Value::String(s)) => {
-            return Retention::parse(&s).map(Some).map_err(serde::de::Error::custom);
+            return Retention::parse(&s)
+                .map(Some)
+                .map_err(serde::de::Error::custom);
         }
         Some(serde_json::Value::Object(map)) => {
             for (k, v) in map {
@@ -177,7 +181,11 @@ pub struct BackupJob {
     /// Missing means enabled (Proxmox's default).
     #[serde(default, deserialize_with = "super::lenient::opt_bool")]
     pub enabled: Option<bool>,
-    #[serde(default, rename = "prune-backups", deserialize_with = "retention_lenient")]
+    #[serde(
+        default,
+        rename = "prune-backups",
+        deserialize_with = "retention_lenient"
+    )]
     pub prune_backups: Option<Retention>,
     #[serde(default, rename = "notes-template")]
     pub notes_template: Option<String>,
@@ -185,7 +193,11 @@ pub struct BackupJob {
     pub comment: Option<String>,
     #[serde(default)]
     pub node: Option<String>,
-    #[serde(default, rename = "next-run", deserialize_with = "super::lenient::opt_u64")]
+    #[serde(
+        default,
+        rename = "next-run",
+        deserialize_with = "super::lenient::opt_u64"
+    )]
     pub next_run: Option<u64>,
 }
 
@@ -221,12 +233,10 @@ pub struct BackupJobSpec {
 
 impl BackupJobSpec {
     fn params(&self) -> Params {
-        let vmids = self.vmids.as_ref().map(|ids| {
-            ids.iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(",")
-        });
+        let vmids = self
+            .vmids
+            .as_ref()
+            .map(|ids| ids.iter().map(u32::to_string).collect::<Vec<_>>().join(","));
         Params::new()
             .opt("schedule", self.schedule.as_deref())
             .opt("storage", self.storage.as_deref())
@@ -234,7 +244,10 @@ impl BackupJobSpec {
             .opt("mode", self.mode.as_deref())
             .opt("compress", self.compress.as_deref())
             .opt_flag("enabled", self.enabled)
-            .opt("prune-backups", self.retention.as_ref().map(Retention::to_wire))
+            .opt(
+                "prune-backups",
+                self.retention.as_ref().map(Retention::to_wire),
+            )
             .opt("notes-template", self.notes_template.as_deref())
             .opt("comment", self.comment.as_deref())
     }
@@ -272,7 +285,12 @@ impl PveClient {
 
     /// `DELETE /nodes/{n}/storage/{s}/content/{volid}`: the `imgdel` task (a protected
     /// backup makes the task fail, not the request).
-    pub async fn backup_volume_delete(&self, node: &str, storage: &str, volid: &str) -> Result<Upid> {
+    pub async fn backup_volume_delete(
+        &self,
+        node: &str,
+        storage: &str,
+        volid: &str,
+    ) -> Result<Upid> {
         self.delete(&volume_path(node, storage, volid), &Params::new())
             .await
     }
@@ -296,7 +314,12 @@ impl PveClient {
     }
 
     /// `PUT /cluster/backup/{id}`; `delete` names options to remove.
-    pub async fn backup_job_update(&self, id: &str, spec: &BackupJobSpec, delete: &[&str]) -> Result<()> {
+    pub async fn backup_job_update(
+        &self,
+        id: &str,
+        spec: &BackupJobSpec,
+        delete: &[&str],
+    ) -> Result<()> {
         let mut params = spec.params();
         if !delete.is_empty() {
             params = params.set("delete", delete.join(","));
@@ -349,8 +372,19 @@ mod tests {
     fn retention_round_trips_and_names_bad_keys() {
         let r = Retention::parse("keep-daily=7, keep-weekly=4").unwrap();
         assert_eq!(r.to_wire(), "keep-daily=7,keep-weekly=4");
-        assert!(Retention::parse("keep-often=3").unwrap_err().contains("keep-often"));
-        assert!(Retention::parse("keep-daily=x").unwrap_err().contains("'x'"));
-        assert_eq!(vmid_from_volid("local:backup/vzdump-lxc-104-2025_01_15-10_30_00.tar.zst"), Some(104));
+        assert!(
+            Retention::parse("keep-often=3")
+                .unwrap_err()
+                .contains("keep-often")
+        );
+        assert!(
+            Retention::parse("keep-daily=x")
+                .unwrap_err()
+                .contains("'x'")
+        );
+        assert_eq!(
+            vmid_from_volid("local:backup/vzdump-lxc-104-2025_01_15-10_30_00.tar.zst"),
+            Some(104)
+        );
     }
 }

@@ -135,7 +135,10 @@ pub fn vmid_list(raw: Option<&str>, name: &str) -> Result<Vec<u32>, ApiError> {
         .filter(|s| !s.is_empty())
         .map(|part| {
             part.parse().map_err(|_| {
-                ApiError::param(name, "invalid format - value does not look like a valid VM ID")
+                ApiError::param(
+                    name,
+                    "invalid format - value does not look like a valid VM ID",
+                )
             })
         })
         .collect()
@@ -170,7 +173,11 @@ pub fn volume_get(ctx: &Ctx, node: &str, storage: &str, volume: &str) -> ApiResu
             .find(|v| v.node == node && v.volid == volid)
             .ok_or_else(|| no_volume(&volid))?;
         let file = volid.split_once(':').map_or(volid.as_str(), |(_, f)| f);
-        let dir = if v.content == "backup" { "dump" } else { "template/cache" };
+        let dir = if v.content == "backup" {
+            "dump"
+        } else {
+            "template/cache"
+        };
         let name = file.rsplit('/').next().unwrap_or(file);
         let mut o = json!({"path": format!("/var/lib/vz/{dir}/{name}"), "size": v.size,
             "used": v.size, "format": v.format});
@@ -228,25 +235,35 @@ pub fn volume_delete(ctx: &Ctx, node: &str, storage: &str, volume: &str) -> ApiR
     };
     let node_s = node.to_string();
     let storage_s = storage.to_string();
-    let upid = tasks::spawn(ctx.sim, node, "imgdel", &task_id, ctx.authid, move |t| async move {
-        t.step().await?;
-        let volname = volid.split_once(':').map_or(volid.as_str(), |(_, f)| f).to_string();
-        t.sim.change(|m| {
-            let idx = m
-                .volumes
-                .iter()
-                .position(|v| v.node == node_s && v.volid == volid)
-                .ok_or_else(|| format!("volume '{volid}' does not exist"))?;
-            if m.volumes[idx].protected {
-                return Err(format!(
-                    "cannot remove protected volume '{volname}' on '{storage_s}'"
-                ));
-            }
-            m.volumes.remove(idx);
+    let upid = tasks::spawn(
+        ctx.sim,
+        node,
+        "imgdel",
+        &task_id,
+        ctx.authid,
+        move |t| async move {
+            t.step().await?;
+            let volname = volid
+                .split_once(':')
+                .map_or(volid.as_str(), |(_, f)| f)
+                .to_string();
+            t.sim.change(|m| {
+                let idx = m
+                    .volumes
+                    .iter()
+                    .position(|v| v.node == node_s && v.volid == volid)
+                    .ok_or_else(|| format!("volume '{volid}' does not exist"))?;
+                if m.volumes[idx].protected {
+                    return Err(format!(
+                        "cannot remove protected volume '{volname}' on '{storage_s}'"
+                    ));
+                }
+                m.volumes.remove(idx);
+                Ok(())
+            })?;
+            t.log(format!("Removed volume '{volid}'"));
             Ok(())
-        })?;
-        t.log(format!("Removed volume '{volid}'"));
-        Ok(())
-    });
+        },
+    );
     Ok(Reply::string(&upid))
 }

@@ -112,7 +112,9 @@ fn read_options(p: &Params) -> Result<BTreeMap<String, String>, ApiError> {
             "mode" if !matches!(v, "snapshot" | "suspend" | "stop") => {
                 return Err(ApiError::param(
                     key,
-                    format!("value '{v}' does not have a value in the enumeration 'snapshot, suspend, stop'"),
+                    format!(
+                        "value '{v}' does not have a value in the enumeration 'snapshot, suspend, stop'"
+                    ),
                 ));
             }
             k if BOOL_KEYS.contains(&k) => {
@@ -347,9 +349,21 @@ mod tests {
         assert_eq!(Calendar::parse("25:00"), None);
         assert_eq!(Calendar::parse("mon..fri"), None);
         let day = 86_400;
-        assert_eq!(Calendar::DailyAt(2, 30).next_after(10 * day), 10 * day + 9000);
-        assert_eq!(Calendar::DailyAt(2, 30).next_after(10 * day + 9000), 11 * day + 9000);
-        assert_eq!(Calendar::EveryMinutes(15).next_after(10 * day + 60), 10 * day + 900);
-        assert_eq!(Calendar::HourlyAt(0).next_after(10 * day + 1), 10 * day + 3600);
+        assert_eq!(
+            Calendar::DailyAt(2, 30).next_after(10 * day),
+            10 * day + 9000
+        );
+        assert_eq!(
+            Calendar::DailyAt(2, 30).next_after(10 * day + 9000),
+            11 * day + 9000
+        );
+        assert_eq!(
+            Calendar::EveryMinutes(15).next_after(10 * day + 60),
+            10 * day + 900
+        );
+        assert_eq!(
+            Calendar::HourlyAt(0).next_after(10 * day + 1),
+            10 * day + 3600
+        );
     }
 }

@@ -78,8 +78,15 @@ pub struct ScaledClock {
 
 impl ScaledClock {
     pub fn new(scale: f64) -> Self {
-        let scale = if scale.is_finite() && scale > 0.0 { scale } else { 1.0 };
-        ScaledClock { start: now_epoch_f64(), scale }
+        let scale = if scale.is_finite() && scale > 0.0 {
+            scale
+        } else {
+            1.0
+        };
+        ScaledClock {
+            start: now_epoch_f64(),
+            scale,
+        }
     }
 
     /// The scheduler's "now" in epoch seconds.
@@ -87,12 +94,12 @@ impl ScaledClock {
         self.to_virtual(now_epoch_f64()) as u64
     }
 
-    pub fn to_virtual(&self, real: f64) -> f64 {
+    pub fn to_virtual(self, real: f64) -> f64 {
         self.start + (real - self.start) * self.scale
     }
 
     /// The wall-clock epoch at which the scheduler's clock reaches `virt`.
-    pub fn to_real(&self, virt: u64) -> u64 {
+    pub fn to_real(self, virt: u64) -> u64 {
         (self.start + (virt as f64 - self.start) / self.scale).ceil() as u64
     }
 }

@@ -94,9 +94,15 @@ pub fn dispatch(ctx: &Ctx, method: &str, segs: &[&str], rel: &str) -> ApiResult 
         ("DELETE", ["cluster", "backup", id]) => backup_jobs::delete(ctx, id),
         // Directory indexes (`[{subdir}]`, or `[{name}]` under guests), as the API tree has them.
         ("GET", []) => index(&["access", "cluster", "nodes", "pools", "storage", "version"]),
-        ("GET", ["cluster"]) => {
-            index(&["backup", "log", "nextid", "options", "resources", "status", "tasks"])
-        }
+        ("GET", ["cluster"]) => index(&[
+            "backup",
+            "log",
+            "nextid",
+            "options",
+            "resources",
+            "status",
+            "tasks",
+        ]),
         ("GET", ["access"]) => index(&["domains", "ticket", "users"]),
         ("GET", ["nodes", n]) => {
             ctx.sim.with(|m| m.node(n).map(|_| ()))?;

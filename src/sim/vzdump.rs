@@ -112,8 +112,9 @@ pub fn parse_retention(s: &str) -> Result<String, String> {
         if k != "keep-all" && !KEEP_KEYS.contains(&k) {
             return Err(format!("invalid format - unknown key '{k}'"));
         }
-        v.parse::<u32>()
-            .map_err(|_| format!("invalid format - {k}: type check ('integer') failed - got '{v}'"))?;
+        v.parse::<u32>().map_err(|_| {
+            format!("invalid format - {k}: type check ('integer') failed - got '{v}'")
+        })?;
         out.push(format!("{k}={v}"));
     }
     Ok(out.join(","))
@@ -132,7 +133,7 @@ pub fn prune_selection(retention: &str, backups: &[(u64, String, bool)]) -> Vec<
         return Vec::new();
     }
     let mut sorted: Vec<&(u64, String, bool)> = backups.iter().collect();
-    sorted.sort_by(|a, b| b.0.cmp(&a.0));
+    sorted.sort_by_key(|b| std::cmp::Reverse(b.0));
     let mut keep: HashSet<&str> = HashSet::new();
     for key in KEEP_KEYS {
         let Some(&n) = opts.get(key) else { continue };
@@ -187,7 +188,13 @@ pub fn guests_on_node(m: &Model, node: &str, ids: &[u32], all: bool, exclude: &[
     m.guests
         .values()
         .filter(|g| g.node == node && !g.is_template())
-        .filter(|g| if all { !exclude.contains(&g.vmid) } else { ids.contains(&g.vmid) })
+        .filter(|g| {
+            if all {
+                !exclude.contains(&g.vmid)
+            } else {
+                ids.contains(&g.vmid)
+            }
+        })
         .map(|g| g.vmid)
         .collect()
 }
@@ -219,12 +226,20 @@ pub fn start(sim: &Arc<Sim>, node: &str, guests: Vec<u32>, opts: VzdumpOpts, use
             t.log("INFO: Backup job finished successfully");
             Ok(())
         } else {
-            Err(format!("job errors: backup of {} failed", failed.join(", ")))
+            Err(format!(
+                "job errors: backup of {} failed",
+                failed.join(", ")
+            ))
         }
     })
 }
 
-async fn backup_one(t: &tasks::TaskCtx, id: u32, node: &str, opts: &VzdumpOpts) -> Result<(), String> {
+async fn backup_one(
+    t: &tasks::TaskCtx,
+    id: u32,
+    node: &str,
+    opts: &VzdumpOpts,
+) -> Result<(), String> {
     let (kind, name, running) = t.sim.change(|m| {
         let g = m
             .guests
@@ -238,8 +253,14 @@ async fn backup_one(t: &tasks::TaskCtx, id: u32, node: &str, opts: &VzdumpOpts) 
         Ok((g.kind, g.name(), g.running))
     })?;
     let started = clock::now_epoch();
-    t.log(format!("INFO: Starting Backup of VM {id} ({})", kind.as_str()));
-    t.log(format!("INFO: Backup started at {}", clock::log_stamp(started)));
+    t.log(format!(
+        "INFO: Starting Backup of VM {id} ({})",
+        kind.as_str()
+    ));
+    t.log(format!(
+        "INFO: Backup started at {}",
+        clock::log_stamp(started)
+    ));
     t.log(format!(
         "INFO: status = {}",
         if running { "running" } else { "stopped" }
@@ -333,7 +354,10 @@ fn archive_volume(g: &super::model::Guest, ctime: u64, storage: &str, kind: Gues
 }
 
 fn prune(t: &tasks::TaskCtx, id: u32, node: &str, storage: &str, retention: &str) {
-    t.log(format!("INFO: prune older backups with retention: {}", retention.replace(',', ", ")));
+    t.log(format!(
+        "INFO: prune older backups with retention: {}",
+        retention.replace(',', ", ")
+    ));
     let removed = t.sim.with(|m| {
         let group: Vec<(u64, String, bool)> = m
             .volumes
@@ -372,8 +396,15 @@ mod tests {
 
     #[test]
     fn retention_parses_and_refuses_unknown_keys() {
-        assert_eq!(parse_retention("keep-daily=7, keep-last=2").unwrap(), "keep-daily=7,keep-last=2");
-        assert!(parse_retention("keep-forever=1").unwrap_err().contains("keep-forever"));
+        assert_eq!(
+            parse_retention("keep-daily=7, keep-last=2").unwrap(),
+            "keep-daily=7,keep-last=2"
+        );
+        assert!(
+            parse_retention("keep-forever=1")
+                .unwrap_err()
+                .contains("keep-forever")
+        );
         assert!(parse_retention("keep-daily=x").is_err());
     }
 

@@ -58,7 +58,13 @@ pub enum BackupEvent {
 
 /// Read the newest backup of a guest for the detail panel (one storage listing per backup
 /// storage of its node, filtered by vmid).
-pub fn load_last_backup(engine: &Engine, host: String, node: String, vmid: u32, inbox: &mpsc::Sender<AppEvent>) {
+pub fn load_last_backup(
+    engine: &Engine,
+    host: String,
+    node: String,
+    vmid: u32,
+    inbox: &mpsc::Sender<AppEvent>,
+) {
     let (engine, inbox) = (engine.clone(), inbox.clone());
     tokio::spawn(async move {
         if let Ok(ctime) = engine.last_backup_of(&host, &node, vmid).await {

@@ -37,7 +37,9 @@ pub struct Prompt<K> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BackupPrompt {
     /// Type the vmid to restore over the existing container.
-    ReplaceGuest { vmid: u32 },
+    ReplaceGuest {
+        vmid: u32,
+    },
     /// A free vmid to restore to.
     NewVmid,
     /// Type `y` to delete.
@@ -181,7 +183,9 @@ impl BackupsView {
         match action {
             // A guest that still exists is replaced only when its vmid is typed.
             Action::Restore => match (row.volume.vmid, &row.guest_name) {
-                (Some(vmid), Some(_)) => self.ask(BackupPrompt::ReplaceGuest { vmid }, String::new()),
+                (Some(vmid), Some(_)) => {
+                    self.ask(BackupPrompt::ReplaceGuest { vmid }, String::new())
+                }
                 _ => self.effect(BackupEffect::Restore {
                     backup,
                     to: None,
@@ -231,9 +235,10 @@ impl BackupsView {
                     confirmed: true,
                 })
             }
-            BackupPrompt::ReplaceGuest { vmid } => {
-                Self::toast(format!("not restored: type {vmid} to replace CT {vmid}"), true)
-            }
+            BackupPrompt::ReplaceGuest { vmid } => Self::toast(
+                format!("not restored: type {vmid} to replace CT {vmid}"),
+                true,
+            ),
             BackupPrompt::NewVmid => match typed.parse::<u32>() {
                 Ok(n) if (100..=999_999_999).contains(&n) => self.effect(BackupEffect::Restore {
                     backup,

@@ -226,7 +226,11 @@ impl App {
                     Err(e) => self.show_toast(&format!("saving {shown}: {e}"), true),
                 }
             }
-            AppEvent::Backups(super::backups_link::BackupEvent::LastBackup { host, vmid, ctime }) => {
+            AppEvent::Backups(super::backups_link::BackupEvent::LastBackup {
+                host,
+                vmid,
+                ctime,
+            }) => {
                 self.extra.entry((host, vmid)).or_default().last_backup = Some(ctime);
             }
             // Lines for a log nobody shows any more are dropped.

@@ -57,10 +57,7 @@ impl SnapshotsView {
 
     /// The selected snapshot (never the `current` pseudo-entry).
     pub fn selected(&self) -> Option<&SnapshotLine> {
-        self.lines
-            .as_ref()?
-            .get(self.sel)
-            .filter(|l| !l.current)
+        self.lines.as_ref()?.get(self.sel).filter(|l| !l.current)
     }
 
     fn len(&self) -> usize {

@@ -59,7 +59,10 @@ async fn backup_then_restore_over_the_stopped_guest_and_to_a_new_vmid() {
     assert_eq!(info.state, JobState::Succeeded, "{log}");
     assert_eq!(info.kind, JobKind::Backup);
     assert_eq!(info.fraction, Some(1.0));
-    assert!(log.contains("storage local: the only backup storage"), "the pick says why: {log}");
+    assert!(
+        log.contains("storage local: the only backup storage"),
+        "the pick says why: {log}"
+    );
     for line in [
         "INFO: starting new backup job: vzdump",
         "INFO: creating vzdump archive '/var/lib/vz/dump/vzdump-lxc-",
@@ -71,15 +74,25 @@ async fn backup_then_restore_over_the_stopped_guest_and_to_a_new_vmid() {
         assert!(log.contains(line), "{line} missing from:\n{log}");
     }
     for step in ["archiving", "archived", "done"] {
-        assert!(steps.iter().any(|s| s == step), "progress step {step}: {steps:?}");
+        assert!(
+            steps.iter().any(|s| s == step),
+            "progress step {step}: {steps:?}"
+        );
     }
 
     let after = backups_of(&engine, guest.vmid).await;
     assert_eq!(after.len(), before + 1);
     let newest = &after[0];
     assert_eq!(newest.volume.subtype.as_deref(), Some("lxc"));
-    assert_eq!(newest.volume.notes, newest.guest_name, "notes from {{{{guestname}}}}");
-    assert!(newest.volume.size > 10 << 20, "a plausible size: {}", newest.volume.size);
+    assert_eq!(
+        newest.volume.notes, newest.guest_name,
+        "notes from {{{{guestname}}}}"
+    );
+    assert!(
+        newest.volume.size > 10 << 20,
+        "a plausible size: {}",
+        newest.volume.size
+    );
     let backup = newest.reference();
 
     // Onto the running guest: refused, with or without confirmation.
@@ -98,7 +111,10 @@ async fn backup_then_restore_over_the_stopped_guest_and_to_a_new_vmid() {
     let id = engine.restore(&backup, None, true).await.unwrap();
     let info = ended(&engine, id).await;
     assert_eq!(info.state, JobState::Succeeded, "{}", log_text(&info));
-    assert!(log_text(&info).contains("vzrestore") || info.upid.as_deref().unwrap().contains(":vzrestore:"));
+    assert!(
+        log_text(&info).contains("vzrestore")
+            || info.upid.as_deref().unwrap().contains(":vzrestore:")
+    );
 
     // To a new vmid: a second container from the same archive.
     let client = engine.client("lab").unwrap();
@@ -123,7 +139,10 @@ async fn a_protected_backup_cannot_be_deleted_until_unprotected() {
     let backup = row.reference();
 
     engine.set_backup_protected(&backup, true).await.unwrap();
-    engine.set_backup_notes(&backup, "before the upgrade").await.unwrap();
+    engine
+        .set_backup_notes(&backup, "before the upgrade")
+        .await
+        .unwrap();
     let row = backups_of(&engine, guest.vmid).await.remove(0);
     assert!(row.volume.protected);
     assert_eq!(row.volume.notes.as_deref(), Some("before the upgrade"));
@@ -145,12 +164,22 @@ async fn a_protected_backup_cannot_be_deleted_until_unprotected() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("cannot remove protected volume"), "{err}");
-    assert!(backups_of(&engine, guest.vmid).await.iter().any(|r| r.volume.volid == backup.volid));
+    assert!(
+        backups_of(&engine, guest.vmid)
+            .await
+            .iter()
+            .any(|r| r.volume.volid == backup.volid)
+    );
 
     engine.set_backup_protected(&backup, false).await.unwrap();
     let id = engine.delete_backup(&backup).await.unwrap();
     assert_eq!(ended(&engine, id).await.state, JobState::Succeeded);
-    assert!(!backups_of(&engine, guest.vmid).await.iter().any(|r| r.volume.volid == backup.volid));
+    assert!(
+        !backups_of(&engine, guest.vmid)
+            .await
+            .iter()
+            .any(|r| r.volume.volid == backup.volid)
+    );
     assert!(matches!(
         engine.delete_backup(&backup).await,
         Err(Refusal::NoBackup { .. })
@@ -171,14 +200,20 @@ async fn a_scheduled_job_backs_up_on_its_schedule_with_time_sped_up() {
         keep_daily: Some(3),
         ..Retention::default()
     };
-    let job = engine.ensure_backup_job(&guest, "daily", &retention).await.unwrap();
+    let job = engine
+        .ensure_backup_job(&guest, "daily", &retention)
+        .await
+        .unwrap();
     assert_eq!(job, "proximity-daily");
     let jobs = engine.backup_jobs_of("lab", guest.vmid).await.unwrap();
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].prune_backups, Some(retention));
     let next = jobs[0].next_run.expect("next-run");
     let now = proximity::engine::jobs::now_ms() / 1000;
-    assert!(next <= now + 3, "a sped-up day ends within seconds: {next} vs {now}");
+    assert!(
+        next <= now + 3,
+        "a sped-up day ends within seconds: {next} vs {now}"
+    );
 
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -192,7 +227,13 @@ async fn a_scheduled_job_backs_up_on_its_schedule_with_time_sped_up() {
     }
     // The guest leaves the job; the job, empty, is gone.
     engine.remove_from_backup_jobs(&guest).await.unwrap();
-    assert!(engine.backup_jobs_of("lab", guest.vmid).await.unwrap().is_empty());
+    assert!(
+        engine
+            .backup_jobs_of("lab", guest.vmid)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let client = engine.client("lab").unwrap();
     assert!(client.backup_jobs().await.unwrap().is_empty());
     sim.finish().await;
@@ -209,9 +250,15 @@ async fn a_deployed_app_joins_the_backup_job_unless_told_not_to() {
     let log = log_text(&info);
     assert_eq!(info.state, JobState::Succeeded, "{log}");
     let vmid = engine.deployment(id.0).unwrap().vmid.unwrap();
-    assert!(log.contains(&format!("CT {vmid} is in backup job proximity-daily")), "{log}");
+    assert!(
+        log.contains(&format!("CT {vmid} is in backup job proximity-daily")),
+        "{log}"
+    );
     let jobs = engine.backup_jobs_of("lab", vmid).await.unwrap();
-    assert_eq!(jobs.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(), ["proximity-daily"]);
+    assert_eq!(
+        jobs.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(),
+        ["proximity-daily"]
+    );
     assert_eq!(jobs[0].schedule.as_deref(), Some("daily"));
 
     let mut req = DeployRequest::new(whoami_app());
@@ -221,7 +268,13 @@ async fn a_deployed_app_joins_the_backup_job_unless_told_not_to() {
     let info = finished(&engine, id).await;
     assert_eq!(info.state, JobState::Succeeded, "{}", log_text(&info));
     let other = engine.deployment(id.0).unwrap().vmid.unwrap();
-    assert!(engine.backup_jobs_of("lab", other).await.unwrap().is_empty());
+    assert!(
+        engine
+            .backup_jobs_of("lab", other)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     sim.finish().await;
 }
 

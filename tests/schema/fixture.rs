@@ -47,7 +47,10 @@ fn instantiate(template: &str) -> String {
         .replace("{vmid}", "100")
         .replace("{storage}", "local")
         .replace("{snapname}", "before-upgrade")
-        .replace("{volume}", "local:backup/vzdump-lxc-100-2025_01_15-10_30_00.tar.zst")
+        .replace(
+            "{volume}",
+            "local:backup/vzdump-lxc-100-2025_01_15-10_30_00.tar.zst",
+        )
         .replace("{id}", "proximity-daily")
         .replace(
             "{upid}",

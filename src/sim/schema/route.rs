@@ -100,7 +100,11 @@ fn walk<'t, 'p>(
     // A last `{param}` takes the rest of the path: volids (`local:backup/x.tar.zst`) carry a
     // `/` that arrives decoded.
     let leaf = child.literals.is_empty() && child.param.is_none();
-    let found = child.methods.get(method).copied().filter(|_| leaf && !rest.is_empty())?;
+    let found = child
+        .methods
+        .get(method)
+        .copied()
+        .filter(|_| leaf && !rest.is_empty())?;
     let offset = (first.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
     let remainder = whole.get(offset..)?.trim_end_matches('/');
     if remainder.chars().any(char::is_whitespace) {

@@ -39,13 +39,22 @@ pub fn last_backup_cell(
 }
 
 fn epoch(now: SystemTime) -> u64 {
-    now.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    now.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 fn bottom_line(buf: &mut Buffer, inner: Rect, text: &str, style: ratatui::style::Style) {
     let y = inner.bottom().saturating_sub(1);
     buf.set_style(Rect::new(inner.x, y, inner.width, 1), style);
-    put(buf, inner.x + 1, y, text, style, inner.width.saturating_sub(2));
+    put(
+        buf,
+        inner.x + 1,
+        y,
+        text,
+        style,
+        inner.width.saturating_sub(2),
+    );
 }
 
 pub fn draw(v: &BackupsView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
@@ -64,7 +73,11 @@ pub fn draw(v: &BackupsView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
     );
     let inner = boxed(buf, area, &title, t, ctx.focused);
     let wide = inner.width >= 120;
-    let notes_w: u16 = if wide { 28 } else { inner.width.saturating_sub(56).clamp(6, 24) };
+    let notes_w: u16 = if wide {
+        28
+    } else {
+        inner.width.saturating_sub(56).clamp(6, 24)
+    };
     let cols: [(&str, u16); 7] = [
         ("HOST", if wide { 10 } else { 6 }),
         ("VMID", 6),
@@ -80,7 +93,14 @@ pub fn draw(v: &BackupsView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
         x += w + 1;
     }
     if wide {
-        put(buf, x, inner.y, "VOLID", t.style(ThemeKey::Title), inner.right().saturating_sub(x));
+        put(
+            buf,
+            x,
+            inner.y,
+            "VOLID",
+            t.style(ThemeKey::Title),
+            inner.right().saturating_sub(x),
+        );
     }
 
     let now = epoch(ctx.now);
@@ -90,7 +110,11 @@ pub fn draw(v: &BackupsView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
     for (i, row) in rows.iter().skip(first).take(body).enumerate() {
         let y = inner.y + 1 + i as u16;
         let selected = first + i == sel;
-        let base = if selected { t.style(ThemeKey::Selection) } else { t.text() };
+        let base = if selected {
+            t.style(ThemeKey::Selection)
+        } else {
+            t.text()
+        };
         if selected {
             buf.set_style(Rect::new(inner.x, y, inner.width, 1), base);
             put(buf, inner.x, y, "▸", base, 1);
@@ -106,11 +130,22 @@ pub fn draw(v: &BackupsView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
             (vol.vmid.map(|v| v.to_string()).unwrap_or_default(), base),
             (
                 clean(row.guest_name.as_deref().unwrap_or("(gone)")).into_owned(),
-                if row.guest_name.is_some() || selected { base } else { t.dim() },
+                if row.guest_name.is_some() || selected {
+                    base
+                } else {
+                    t.dim()
+                },
             ),
             (age_s.map(duration).unwrap_or_else(|| "-".into()), age_style),
             (bytes(vol.size), base),
-            (if vol.protected { "P".into() } else { String::new() }, base),
+            (
+                if vol.protected {
+                    "P".into()
+                } else {
+                    String::new()
+                },
+                base,
+            ),
             (clean(vol.notes.as_deref().unwrap_or("")).into_owned(), base),
         ];
         let mut x = inner.x + 1;
@@ -120,7 +155,14 @@ pub fn draw(v: &BackupsView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
         }
         if wide {
             let style = if selected { base } else { t.dim() };
-            put(buf, x, y, &clean(&vol.volid), style, inner.right().saturating_sub(x));
+            put(
+                buf,
+                x,
+                y,
+                &clean(&vol.volid),
+                style,
+                inner.right().saturating_sub(x),
+            );
         }
     }
     if rows.is_empty() {
@@ -131,7 +173,14 @@ pub fn draw(v: &BackupsView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
         } else {
             "no backup matches the filter"
         };
-        put(buf, inner.x + 2, inner.y + 2, text, t.dim(), inner.width.saturating_sub(4));
+        put(
+            buf,
+            inner.x + 2,
+            inner.y + 2,
+            text,
+            t.dim(),
+            inner.width.saturating_sub(4),
+        );
     }
 
     let footer = match (&v.prompt, v.filtering) {
@@ -149,11 +198,12 @@ pub fn draw(v: &BackupsView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
         (None, true) => Some((format!("/{}▏", v.filter), t.style(ThemeKey::Input))),
         (None, false) if !v.failures.is_empty() => {
             let (host, why) = &v.failures[0];
-            Some((format!("host {host}: {}", clean(why)), t.style(ThemeKey::HostError)))
+            Some((
+                format!("host {host}: {}", clean(why)),
+                t.style(ThemeKey::HostError),
+            ))
         }
-        (None, false) if !v.filter.is_empty() => {
-            Some((format!("filter: {}", v.filter), t.dim()))
-        }
+        (None, false) if !v.filter.is_empty() => Some((format!("filter: {}", v.filter), t.dim())),
         _ => None,
     };
     if let Some((text, style)) = footer {
@@ -177,10 +227,24 @@ pub fn draw_snapshots(v: &SnapshotsView, area: Rect, buf: &mut Buffer, ctx: &Lay
     let now = epoch(ctx.now);
     match (&v.lines, &v.error) {
         (_, Some(e)) => {
-            put(buf, inner.x + 1, inner.y, &clean(e), t.style(ThemeKey::HostError), inner.width.saturating_sub(2));
+            put(
+                buf,
+                inner.x + 1,
+                inner.y,
+                &clean(e),
+                t.style(ThemeKey::HostError),
+                inner.width.saturating_sub(2),
+            );
         }
         (None, None) => {
-            put(buf, inner.x + 1, inner.y, "reading the snapshots…", t.dim(), inner.width.saturating_sub(2));
+            put(
+                buf,
+                inner.x + 1,
+                inner.y,
+                "reading the snapshots…",
+                t.dim(),
+                inner.width.saturating_sub(2),
+            );
         }
         (Some(lines), None) => {
             let body = usize::from(inner.height.saturating_sub(1));
@@ -188,7 +252,11 @@ pub fn draw_snapshots(v: &SnapshotsView, area: Rect, buf: &mut Buffer, ctx: &Lay
             for (i, l) in lines.iter().skip(first).take(body).enumerate() {
                 let y = inner.y + i as u16;
                 let selected = first + i == v.sel;
-                let base = if selected { t.style(ThemeKey::Selection) } else { t.text() };
+                let base = if selected {
+                    t.style(ThemeKey::Selection)
+                } else {
+                    t.text()
+                };
                 if selected {
                     buf.set_style(Rect::new(inner.x, y, inner.width, 1), base);
                     put(buf, inner.x, y, "▸", base, 1);
@@ -199,11 +267,34 @@ pub fn draw_snapshots(v: &SnapshotsView, area: Rect, buf: &mut Buffer, ctx: &Lay
                 } else {
                     ("○ ", clean(&l.name).into_owned())
                 };
-                let x = put(buf, inner.x + 1, y, &format!("{indent}{mark}{name}"), base, 40);
-                let when = l.snaptime.map(|s| format!("{} ago", duration(now.saturating_sub(s))));
-                let x = put(buf, x.max(inner.x + 30) + 1, y, &when.unwrap_or_default(), if selected { base } else { t.dim() }, 12);
+                let x = put(
+                    buf,
+                    inner.x + 1,
+                    y,
+                    &format!("{indent}{mark}{name}"),
+                    base,
+                    40,
+                );
+                let when = l
+                    .snaptime
+                    .map(|s| format!("{} ago", duration(now.saturating_sub(s))));
+                let x = put(
+                    buf,
+                    x.max(inner.x + 30) + 1,
+                    y,
+                    &when.unwrap_or_default(),
+                    if selected { base } else { t.dim() },
+                    12,
+                );
                 if !l.current {
-                    put(buf, x.max(inner.x + 44) + 1, y, &clean(&l.description), base, inner.right().saturating_sub(x + 1));
+                    put(
+                        buf,
+                        x.max(inner.x + 44) + 1,
+                        y,
+                        &clean(&l.description),
+                        base,
+                        inner.right().saturating_sub(x + 1),
+                    );
                 }
             }
         }
@@ -216,6 +307,11 @@ pub fn draw_snapshots(v: &SnapshotsView, area: Rect, buf: &mut Buffer, ctx: &Lay
             }
             SnapshotPrompt::Delete(name) => format!("delete snapshot {name}? (y/n): "),
         };
-        bottom_line(buf, inner, &format!("{ask}{}▏", p.input), t.style(ThemeKey::Input));
+        bottom_line(
+            buf,
+            inner,
+            &format!("{ask}{}▏", p.input),
+            t.style(ThemeKey::Input),
+        );
     }
 }
