@@ -95,6 +95,40 @@ fn backup_list_and_restore_from_the_command_line() {
     let (_, out, _) = run_cli_code(&["ls", "--json"], &[], home.path());
     assert!(json(&out).iter().any(|r| r["vmid"] == 900), "{out}");
 
+    // Scheduled backups: in Proximity's job for a schedule, with a retention, then out.
+    let args = [
+        "backup",
+        &target,
+        "--schedule",
+        "02:30",
+        "--keep",
+        "keep-daily=3",
+    ];
+    let (code, out, err) = run_cli_code(&args, &[], home.path());
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("in backup job proximity-0230 (02:30, keep-daily=3)"),
+        "{out}"
+    );
+    let args = [
+        "backup",
+        &target,
+        "--schedule",
+        "02:30",
+        "--keep",
+        "keep-often=3",
+    ];
+    let (code, _, err) = run_cli_code(&args, &[], home.path());
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("--keep: unknown retention 'keep-often'"),
+        "{err}"
+    );
+    let (code, out, err) =
+        run_cli_code(&["backup", &target, "--schedule", "off"], &[], home.path());
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("no longer in a Proximity backup job"), "{out}");
+
     let (code, _, err) = run_cli_code(&["restore", "local:backup/nope.tar.zst"], &[], home.path());
     assert_eq!(code, Some(1));
     assert!(

@@ -11,10 +11,11 @@ use super::CliError;
 use super::commands::print_out;
 use super::fleet::{FleetScope, exit, fleet, fleet_for_target, report};
 use super::output::{human_bytes, render_table};
+use crate::deploy::auto_backup;
 use crate::engine::backups::{BackupFilter, BackupOpts, BackupRow};
 use crate::engine::fleet::{self as engine_fleet, HOST_DEADLINE};
 use crate::engine::{Engine, HostDown, JobId, Refusal, ResolvedGuest};
-use crate::pve::BackupMode;
+use crate::pve::{BackupMode, Retention};
 use crate::text::clean_string;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -37,6 +38,13 @@ pub struct BackupArgs {
     /// Wait for the backup to end, printing its log (default: return once it started).
     #[arg(long)]
     pub wait: bool,
+    /// Instead of backing up now, put the guest in Proximity's scheduled backup job for
+    /// this schedule (`daily`, `hourly`, `HH:MM`, `*/N` minutes), or `off` to take it out.
+    #[arg(long, value_name = "SCHEDULE", conflicts_with_all = ["storage", "wait"])]
+    pub schedule: Option<String>,
+    /// Retention of the scheduled backups, with --schedule (default keep-daily=7,keep-weekly=4).
+    #[arg(long, value_name = "RETENTION", requires = "schedule")]
+    pub keep: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -138,7 +146,46 @@ async fn run_job(engine: &Engine, id: JobId, wait: bool, what: &str) -> Result<E
 }
 
 pub async fn backup(scope: &FleetScope<'_>, args: &BackupArgs) -> Result<ExitCode, CliError> {
+    // Checked before any host is asked.
+    let retention = match &args.keep {
+        Some(k) => Retention::parse(k).map_err(|e| CliError::new(format!("--keep: {e}")))?,
+        None => auto_backup::default_retention(),
+    };
+    if let Some(s) = &args.schedule
+        && s != "off"
+    {
+        auto_backup::job_id(s).map_err(|e| CliError::new(format!("--schedule: {e}")))?;
+    }
     let (guest, engine) = resolve(scope, &args.target).await?;
+    let who = format!(
+        "{} {} ({}) on {}",
+        guest.guest.kind.short(),
+        guest.guest.vmid,
+        clean_string(&guest.name),
+        guest.guest.host
+    );
+    match args.schedule.as_deref() {
+        Some("off") => {
+            engine
+                .remove_from_backup_jobs(&guest.guest)
+                .await
+                .map_err(CliError::new)?;
+            println!("{who}: no longer in a Proximity backup job");
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(schedule) => {
+            let id = engine
+                .ensure_backup_job(&guest.guest, schedule, &retention)
+                .await
+                .map_err(CliError::new)?;
+            println!(
+                "{who}: in backup job {id} ({schedule}, {})",
+                retention.to_wire()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        None => {}
+    }
     let mode = match args.mode {
         ModeArg::Snapshot => BackupMode::Snapshot,
         ModeArg::Suspend => BackupMode::Suspend,
