@@ -64,6 +64,14 @@ GET /nodes/{node}/storage/{storage}/content
 GET /nodes/{node}/aplinfo
 POST /nodes/{node}/aplinfo
 POST /nodes/{node}/vzdump
+GET /nodes/{node}/storage/{storage}/content/{volume}
+PUT /nodes/{node}/storage/{storage}/content/{volume}
+DELETE /nodes/{node}/storage/{storage}/content/{volume}
+GET /cluster/backup
+POST /cluster/backup
+GET /cluster/backup/{id}
+PUT /cluster/backup/{id}
+DELETE /cluster/backup/{id}
 GET /nodes/{node}/tasks
 GET /nodes/{node}/tasks/{upid}/status
 GET /nodes/{node}/tasks/{upid}/log

@@ -136,7 +136,7 @@ fn answered<T>(
     Ok((answers, !failures.is_empty()))
 }
 
-fn exit(partial: bool) -> ExitCode {
+pub(super) fn exit(partial: bool) -> ExitCode {
     if partial {
         ExitCode::from(EXIT_PARTIAL)
     } else {

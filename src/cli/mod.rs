@@ -3,6 +3,7 @@
 //! Exit codes: 0 done, 1 error, 3 partial (`fleet::EXIT_PARTIAL`: some hosts did not answer,
 //! the others' output was printed).
 
+pub mod backup_cmd;
 pub mod catalog_cmd;
 mod catalog_lookup;
 pub mod commands;
@@ -71,6 +72,14 @@ pub enum Command {
     Apps(JsonFlag),
     /// Start, stop, restart or remove a managed app.
     App(AppArgs),
+    /// Back a guest up now (vzdump).
+    Backup(backup_cmd::BackupArgs),
+    /// List the backups of every host (or of one guest).
+    Backups(backup_cmd::BackupsArgs),
+    /// Restore a backup into a container (over an existing one with --yes).
+    Restore(backup_cmd::RestoreArgs),
+    /// List, take, roll back to or delete container snapshots.
+    Snapshot(backup_cmd::SnapshotArgs),
     /// Open a raw console to a container or node in this terminal.
     Console(ConsoleArgs),
     /// Metrics of a guest or a node (node:NAME) over an hour, a day, a week or a month.
@@ -355,6 +364,10 @@ async fn run(cli: Cli, paths: crate::paths::Paths) -> Result<ExitCode, CliError>
         Some(Command::Deploy(args)) => deploy_cmd::deploy(&scope, &args).await,
         Some(Command::Apps(f)) => deploy_cmd::apps(&scope, f.json).await,
         Some(Command::App(args)) => deploy_cmd::app(&scope, &args).await,
+        Some(Command::Backup(args)) => backup_cmd::backup(&scope, &args).await,
+        Some(Command::Backups(args)) => backup_cmd::backups(&scope, &args).await,
+        Some(Command::Restore(args)) => backup_cmd::restore(&scope, &args).await,
+        Some(Command::Snapshot(args)) => backup_cmd::snapshot(&scope, &args).await,
         Some(Command::Console(args)) => console_raw::run(&conn()?, &args.target).await,
         Some(Command::Metrics(args)) => metrics_cmd::run(&scope, &args).await,
         Some(Command::Replay(args)) => replay(&args),

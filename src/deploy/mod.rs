@@ -9,6 +9,7 @@
 //! - [`exec`], [`executors`], [`console_exec`]: running commands inside a container (the
 //!   termproxy console by default, [`fake_exec`] in tests); [`scripts`]: which.
 
+pub mod auto_backup;
 pub mod console_exec;
 pub mod console_lines;
 pub mod edit_env;

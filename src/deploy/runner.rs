@@ -155,6 +155,18 @@ pub async fn deploy(
     let store = deployer.store.as_ref();
     match result {
         Ok(()) => {
+            // The last step: the app joins the automatic backups (a failure is a warning;
+            // the app itself is up).
+            if rec.backups
+                && let (Some(host), Some(vmid)) =
+                    (deployer.hosts.iter().find(|h| h.name == rec.host), rec.vmid)
+            {
+                ctx.step("joining the automatic backups", Some(0.99));
+                super::auto_backup::join_after_deploy(&host.client, &rec.node, vmid, &|l| {
+                    ctx.log(l)
+                })
+                .await;
+            }
             rec.status = DeploymentStatus::Succeeded;
             rec.step = DeployStep::Done;
             rec.step_done = true;

@@ -90,12 +90,25 @@ async fn follow(ctx: JobCtx, link: &HostLink, upid: &Upid) {
 /// Stream the task's log into the job's log until the task ends; on cancel, ask Proxmox to
 /// stop the task (what the web UI's Stop button does).
 pub(crate) async fn follow_task(ctx: &JobCtx, client: &PveClient, upid: &Upid) -> Followed {
+    follow_task_with(ctx, client, upid, |_| {}).await
+}
+
+/// `follow_task`, showing each log line to `on_line` too (progress read from the log).
+pub(crate) async fn follow_task_with(
+    ctx: &JobCtx,
+    client: &PveClient,
+    upid: &Upid,
+    mut on_line: impl FnMut(&str),
+) -> Followed {
     ctx.upid(upid.to_string());
     let mut lines = Box::pin(client.follow_task_log(upid, FOLLOW_POLL));
     loop {
         tokio::select! {
             line = lines.next() => match line {
-                Some(Ok(l)) => ctx.log(&l.t),
+                Some(Ok(l)) => {
+                    ctx.log(&l.t);
+                    on_line(&l.t);
+                }
                 // A log read that fails does not decide the outcome: the status does.
                 Some(Err(e)) => {
                     ctx.log(&format!("(log unavailable: {e})"));

@@ -82,6 +82,18 @@ pub enum JobKind {
     Update,
     /// Changing a managed app's variables (compose file rewritten, services re-created).
     Reconfigure,
+    /// Backing a guest up (`vzdump`).
+    Backup,
+    /// Restoring a backup into a container.
+    Restore,
+    /// Deleting a backup archive.
+    BackupDelete,
+    /// Taking a container snapshot.
+    Snapshot,
+    /// Rolling a container back to a snapshot.
+    SnapshotRollback,
+    /// Deleting a container snapshot.
+    SnapshotDelete,
 }
 
 impl JobKind {
@@ -99,6 +111,12 @@ impl JobKind {
             JobKind::Rollback => "rollback",
             JobKind::Update => "update",
             JobKind::Reconfigure => "reconfigure",
+            JobKind::Backup => "backup",
+            JobKind::Restore => "restore",
+            JobKind::BackupDelete => "backup delete",
+            JobKind::Snapshot => "snapshot",
+            JobKind::SnapshotRollback => "rollback to snapshot",
+            JobKind::SnapshotDelete => "snapshot delete",
         }
     }
 
@@ -115,6 +133,12 @@ impl JobKind {
                 | JobKind::Rollback
                 | JobKind::Update
                 | JobKind::Reconfigure
+                | JobKind::Backup
+                | JobKind::Restore
+                | JobKind::BackupDelete
+                | JobKind::Snapshot
+                | JobKind::SnapshotRollback
+                | JobKind::SnapshotDelete
         )
     }
 }

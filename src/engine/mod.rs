@@ -10,6 +10,8 @@
 //! - `ops`, `target`, `connection`, `apps`: the operations and resolutions underneath.
 
 pub mod apps;
+pub mod backup_schedule;
+pub mod backups;
 pub mod connection;
 pub mod console;
 mod demo;
@@ -29,6 +31,7 @@ pub mod recording;
 pub mod refresh;
 pub mod service;
 pub mod settings;
+pub mod snapshots;
 pub mod target;
 
 pub use connection::{ConnAuth, ConnError, ConnSpec};

@@ -58,6 +58,20 @@ pub enum Refusal {
     Host(String),
     #[error(transparent)]
     Deploy(#[from] crate::deploy::DeployRefusal),
+    #[error("no storage of host {host} on node {node} takes backups")]
+    NoBackupStorage { host: String, node: String },
+    #[error("backup {volid} is protected: unprotect it first")]
+    Protected { volid: String },
+    #[error("no backup {volid} on host {host}")]
+    NoBackup { host: String, volid: String },
+    #[error("CT {vmid} is running: stop it before restoring over it")]
+    RestoreRunning { vmid: u32 },
+    #[error("restoring over CT {vmid} replaces it and its data: confirm to go on")]
+    ConfirmOverwrite { vmid: u32 },
+    #[error("{vmid} is a VM: {what} is for containers only")]
+    ContainersOnly { vmid: u32, what: &'static str },
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// The engine: cheap to clone, shared by every task of a front end.

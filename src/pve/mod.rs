@@ -27,6 +27,7 @@
 //! ```
 
 mod auth;
+mod backups;
 mod client;
 mod cluster;
 mod config;
@@ -44,6 +45,7 @@ pub mod types;
 mod upid;
 
 pub use auth::LoginOutcome;
+pub use backups::{BackupJob, BackupJobSpec, BackupVolume, Retention, vmid_from_volid};
 pub use client::PveClient;
 pub use config::{Auth, EndpointConfig, RetryPolicy};
 pub use console::{

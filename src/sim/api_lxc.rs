@@ -82,12 +82,21 @@ pub fn snapshot_list(ctx: &Ctx, node: &str, vmid: u32) -> ApiResult {
             .collect();
         let mut current = json!({"name": "current", "description": "You are here!",
             "digest": digest(&g.config), "running": i32::from(g.running)});
-        if let Some(last) = g.snapshots.last() {
-            current["parent"] = json!(last.name);
+        if let Some(parent) = current_parent(g) {
+            current["parent"] = json!(parent);
         }
         out.push(current);
         Ok(Reply::ser(&out))
     })
+}
+
+/// The snapshot the current state descends from; state saved before the `parent` tracking
+/// existed falls back to the newest snapshot.
+fn current_parent(g: &super::model::Guest) -> Option<String> {
+    match &g.snap_parent {
+        Some(p) if g.snapshots.iter().any(|s| &s.name == p) => Some(p.clone()),
+        _ => g.snapshots.last().map(|s| s.name.clone()),
+    }
 }
 
 fn valid_configid(s: &str) -> bool {
@@ -160,7 +169,8 @@ pub fn snapshot_create(ctx: &Ctx, node: &str, vmid: u32) -> ApiResult {
             if r.is_ok() {
                 let _ = t.sim.change(|m| {
                     let g = m.guests.get_mut(&vmid).ok_or(())?;
-                    let parent = g.snapshots.last().map(|s| s.name.clone());
+                    let parent = current_parent(g);
+                    g.snap_parent = Some(name.clone());
                     let snap = Snapshot {
                         name: name.clone(),
                         description,
@@ -204,6 +214,9 @@ pub fn snapshot_delete(ctx: &Ctx, node: &str, vmid: u32, name: &str) -> ApiResul
                         .find(|s| s.name == name)
                         .and_then(|s| s.parent.clone());
                     g.snapshots.retain(|s| s.name != name);
+                    if g.snap_parent.as_deref() == Some(name.as_str()) {
+                        g.snap_parent = removed_parent.clone();
+                    }
                     for s in &mut g.snapshots {
                         if s.parent.as_deref() == Some(name.as_str()) {
                             s.parent = removed_parent.clone();
@@ -244,6 +257,7 @@ pub fn snapshot_rollback(ctx: &Ctx, node: &str, vmid: u32, name: &str) -> ApiRes
                     }
                     let idx = g.snapshots.iter().position(|s| s.name == name).ok_or(())?;
                     g.config = g.snapshots[idx].config.clone();
+                    g.snap_parent = Some(name.clone());
                     if start {
                         g.running = true;
                         g.started_at = Some(clock::now_epoch());

@@ -1,15 +1,16 @@
 //! Storage endpoints: `/nodes/{n}/storage` (with usage), `/storage/{s}/content` (templates,
-//! backups and the guests' disk images, sorted by volid) and backups (`POST /nodes/{n}/vzdump`).
+//! backups and the guests' disk images, sorted by volid), one volume's attributes (notes,
+//! protection) and deletion, and backups (`POST /nodes/{n}/vzdump`, worker in `vzdump`).
 
 use serde_json::{Value, json};
 
 use super::api_cluster::storage_used;
-use super::clock;
 use super::http::{ApiError, ApiResult, Params, Reply};
 use super::model::{GuestKind, STORAGES, storage_def};
-use super::seed::backup_volume;
+use super::seed::disk_used;
 use super::state::Ctx;
 use super::tasks;
+use super::vzdump::{self, VzdumpOpts};
 
 pub fn list(ctx: &Ctx, node: &str) -> ApiResult {
     let p = Params(ctx.params);
@@ -93,7 +94,7 @@ pub fn content(ctx: &Ctx, node: &str, storage: &str) -> ApiResult {
                     continue;
                 }
                 let o = json!({"volid": volid, "content": content, "format": format,
-                    "size": g.maxdisk(), "vmid": g.vmid, "used": g.maxdisk() / 3});
+                    "size": g.maxdisk(), "vmid": g.vmid, "used": disk_used(g)});
                 rows.push((volid.to_lowercase(), o));
             }
         }
@@ -107,164 +108,161 @@ pub fn content(ctx: &Ctx, node: &str, storage: &str) -> ApiResult {
 /// `POST /nodes/{n}/vzdump`: back up the listed local guests to a `backup` storage.
 pub fn vzdump(ctx: &Ctx, node: &str) -> ApiResult {
     let p = Params(ctx.params);
-    let storage = p.str("storage").unwrap_or("local").to_string();
-    let mode = p.str("mode").unwrap_or("snapshot").to_string();
-    if !matches!(mode.as_str(), "snapshot" | "suspend" | "stop") {
-        return Err(ApiError::param(
-            "mode",
-            format!(
-                "value '{mode}' does not have a value in the enumeration 'snapshot, suspend, stop'"
-            ),
-        ));
-    }
+    let opts = VzdumpOpts::parse(&p)?;
     let all = p.flag("all")?;
-    let mut ids: Vec<u32> = Vec::new();
-    for part in p
-        .str("vmid")
-        .unwrap_or("")
-        .split([',', ';', ' '])
-        .filter(|s| !s.is_empty())
-    {
-        let id: u32 = part.parse().map_err(|_| {
-            ApiError::param(
-                "vmid",
-                "invalid format - value does not look like a valid VM ID",
-            )
-        })?;
-        ids.push(id);
-    }
-    let def = storage_def(&storage)
-        .ok_or_else(|| ApiError::die(format!("storage '{storage}' does not exist")))?;
-    if !def.supports("backup") {
-        return Err(ApiError::die(format!(
-            "storage '{storage}' does not support backups"
-        )));
-    }
+    let ids = vmid_list(p.str("vmid"), "vmid")?;
+    let exclude = vmid_list(p.str("exclude"), "exclude")?;
+    opts.check_storage()?;
     let guests: Vec<u32> = ctx.sim.with(|m| {
         m.node(node)?;
-        if all {
-            return Ok(m
-                .guests
-                .values()
-                .filter(|g| g.node == node)
-                .map(|g| g.vmid)
-                .collect());
-        }
-        if ids.is_empty() {
+        if !all && ids.is_empty() {
             return Err(ApiError::param(
                 "vmid",
                 "property is missing and it is not optional",
             ));
         }
         // Only guests on this node are backed up here (others belong to their own node's job).
-        Ok(ids
-            .iter()
-            .copied()
-            .filter(|id| m.guests.get(id).is_some_and(|g| g.node == node))
-            .collect())
+        Ok(vzdump::guests_on_node(m, node, &ids, all, &exclude))
     })?;
-    let task_id = if guests.len() == 1 {
-        guests[0].to_string()
-    } else {
-        String::new()
+    let upid = vzdump::start(ctx.sim, node, guests, opts, ctx.authid);
+    Ok(Reply::string(&upid))
+}
+
+/// A `pve-vmid-list` (`100,101` or `100 101`).
+pub fn vmid_list(raw: Option<&str>, name: &str) -> Result<Vec<u32>, ApiError> {
+    raw.unwrap_or("")
+        .split([',', ';', ' '])
+        .filter(|s| !s.is_empty())
+        .map(|part| {
+            part.parse().map_err(|_| {
+                ApiError::param(
+                    name,
+                    "invalid format - value does not look like a valid VM ID",
+                )
+            })
+        })
+        .collect()
+}
+
+/// A volume named in the path: `local:backup/x.tar.zst`, or `backup/x.tar.zst` on `storage`.
+fn volid_in(storage: &str, volume: &str) -> Result<String, ApiError> {
+    if storage_def(storage).is_none() {
+        return Err(ApiError::die(format!("storage '{storage}' does not exist")));
+    }
+    match volume.split_once(':') {
+        Some((s, _)) if s != storage => Err(ApiError::die(format!(
+            "storage ID mismatch ({s} != {storage})"
+        ))),
+        Some(_) => Ok(volume.to_string()),
+        None => Ok(format!("{storage}:{volume}")),
+    }
+}
+
+fn no_volume(volid: &str) -> ApiError {
+    ApiError::die(format!("volume '{volid}' does not exist"))
+}
+
+/// `GET /nodes/{n}/storage/{s}/content/{volume}`: the volume's attributes.
+pub fn volume_get(ctx: &Ctx, node: &str, storage: &str, volume: &str) -> ApiResult {
+    let volid = volid_in(storage, volume)?;
+    ctx.sim.with(|m| {
+        m.node(node)?;
+        let v = m
+            .volumes
+            .iter()
+            .find(|v| v.node == node && v.volid == volid)
+            .ok_or_else(|| no_volume(&volid))?;
+        let file = volid.split_once(':').map_or(volid.as_str(), |(_, f)| f);
+        let dir = if v.content == "backup" {
+            "dump"
+        } else {
+            "template/cache"
+        };
+        let name = file.rsplit('/').next().unwrap_or(file);
+        let mut o = json!({"path": format!("/var/lib/vz/{dir}/{name}"), "size": v.size,
+            "used": v.size, "format": v.format});
+        if v.content == "backup" {
+            o["notes"] = json!(v.notes.clone().unwrap_or_default());
+            o["protected"] = json!(i32::from(v.protected));
+        }
+        Ok(Reply::json(&o))
+    })
+}
+
+/// `PUT /nodes/{n}/storage/{s}/content/{volume}`: notes and protection (backups only).
+pub fn volume_put(ctx: &Ctx, node: &str, storage: &str, volume: &str) -> ApiResult {
+    let p = Params(ctx.params);
+    let volid = volid_in(storage, volume)?;
+    let notes = p.str("notes").map(str::to_string);
+    let protected = p.bool("protected")?;
+    ctx.sim.change(|m| {
+        m.node(node)?;
+        let v = m
+            .volumes
+            .iter_mut()
+            .find(|v| v.node == node && v.volid == volid)
+            .ok_or_else(|| no_volume(&volid))?;
+        if v.content != "backup" && (notes.is_some() || protected.is_some()) {
+            return Err(ApiError::die(format!(
+                "volume attributes are only supported for backups ('{volid}')"
+            )));
+        }
+        if let Some(n) = notes {
+            v.notes = (!n.is_empty()).then_some(n);
+        }
+        if let Some(p) = protected {
+            v.protected = p;
+        }
+        Ok(Reply::null())
+    })
+}
+
+/// `DELETE /nodes/{n}/storage/{s}/content/{volume}`: an `imgdel` task; a protected backup
+/// makes the task fail (the check lives in the storage plugin's `free_image`).
+pub fn volume_delete(ctx: &Ctx, node: &str, storage: &str, volume: &str) -> ApiResult {
+    let volid = volid_in(storage, volume)?;
+    let owner = ctx.sim.with(|m| {
+        m.node(node)?;
+        m.volumes
+            .iter()
+            .find(|v| v.node == node && v.volid == volid)
+            .map(|v| v.vmid)
+            .ok_or_else(|| no_volume(&volid))
+    })?;
+    let task_id = match owner {
+        Some(id) => format!("{id}@{storage}"),
+        None => storage.to_string(),
     };
     let node_s = node.to_string();
+    let storage_s = storage.to_string();
     let upid = tasks::spawn(
         ctx.sim,
         node,
-        "vzdump",
+        "imgdel",
         &task_id,
         ctx.authid,
         move |t| async move {
-            let list = guests
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(" ");
-            t.log(format!("INFO: starting new backup job: vzdump {list} --storage {storage} --mode {mode} --compress zstd --node {node_s}"));
-            let mut failed = Vec::new();
-            for id in &guests {
-                let locked = t.sim.change(|m| {
-                    let g = m
-                        .guests
-                        .get_mut(id)
-                        .filter(|g| g.node == node_s)
-                        .ok_or(())?;
-                    if g.lock.is_some() {
-                        return Err(());
-                    }
-                    g.lock = Some("backup".into());
-                    Ok(g.kind)
-                });
-                let Ok(kind) = locked else {
-                    t.log(format!("ERROR: Backup of VM {id} failed - CT is locked"));
-                    failed.push(*id);
-                    continue;
-                };
-                t.log(format!(
-                    "INFO: Starting Backup of VM {id} ({})",
-                    kind.as_str()
-                ));
-                let started = clock::now_epoch();
-                t.log(format!(
-                    "INFO: Backup started at {}",
-                    clock::vzdump_stamp(started).replace('_', "-")
-                ));
-                t.log(format!("INFO: backup mode: {mode}"));
-                let step = t.step().await;
-                let vol = t.sim.change(|m| {
-                    let g = m.guests.get_mut(id).ok_or(())?;
-                    g.lock = None;
-                    let mut v = backup_volume(g, clock::now_epoch());
-                    v.storage = storage.clone();
-                    v.volid = v.volid.replacen("local:", &format!("{storage}:"), 1);
-                    if kind == GuestKind::Qemu {
-                        v.volid = v.volid.replace("vzdump-lxc-", "vzdump-qemu-");
-                        v.subtype = Some("qemu".into());
-                    }
-                    if step.is_ok() {
-                        m.volumes.push(v.clone());
-                    }
-                    Ok::<_, ()>(v)
-                });
-                step?;
-                if let Ok(v) = vol {
-                    let file = v
-                        .volid
-                        .split('/')
-                        .next_back()
-                        .unwrap_or_default()
-                        .to_string();
-                    t.log(format!(
-                        "INFO: creating vzdump archive '/var/lib/vz/dump/{file}'"
-                    ));
-                    t.step().await?;
-                    t.log(format!(
-                        "INFO: Total bytes written: {} ({:.1}GiB, 180.0MiB/s)",
-                        v.size,
-                        v.size as f64 / 1_073_741_824.0
-                    ));
-                    t.log(format!(
-                        "INFO: archive file size: {:.2}GB",
-                        v.size as f64 / 1e9
-                    ));
-                    t.log(format!(
-                        "INFO: Finished Backup of VM {id} (00:00:{:02})",
-                        clock::now_epoch().saturating_sub(started)
+            t.step().await?;
+            let volname = volid
+                .split_once(':')
+                .map_or(volid.as_str(), |(_, f)| f)
+                .to_string();
+            t.sim.change(|m| {
+                let idx = m
+                    .volumes
+                    .iter()
+                    .position(|v| v.node == node_s && v.volid == volid)
+                    .ok_or_else(|| format!("volume '{volid}' does not exist"))?;
+                if m.volumes[idx].protected {
+                    return Err(format!(
+                        "cannot remove protected volume '{volname}' on '{storage_s}'"
                     ));
                 }
-            }
-            if failed.is_empty() {
-                t.log("INFO: Backup job finished successfully");
+                m.volumes.remove(idx);
                 Ok(())
-            } else {
-                let ids = failed
-                    .iter()
-                    .map(u32::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                Err(format!("job errors: backup of {ids} failed"))
-            }
+            })?;
+            t.log(format!("Removed volume '{volid}'"));
+            Ok(())
         },
     );
     Ok(Reply::string(&upid))

@@ -76,6 +76,10 @@ pub struct SimArgs {
     /// Allow `--console-cmd` or `--no-tls` on a non-loopback `--listen` address.
     #[arg(long)]
     pub allow_remote: bool,
+    /// Run the backup-job scheduler this many times faster than the wall clock (86400: a
+    /// daily job fires every second). Only schedules speed up; reported times stay real.
+    #[arg(long, default_value_t = 1.0, value_parser = positive_scale)]
+    pub time_scale: f64,
 }
 
 impl SimArgs {
@@ -130,7 +134,15 @@ impl SimArgs {
             check_returns: false,
             fail_step: self.fail_step,
             deploy_timing: self.deploy_timing,
+            time_scale: self.time_scale,
         })
+    }
+}
+
+fn positive_scale(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("'{s}' is not a positive number")),
     }
 }
 

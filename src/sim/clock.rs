@@ -60,6 +60,50 @@ pub fn vzdump_stamp(epoch: u64) -> String {
     format!("{y:04}_{m:02}_{d:02}-{hh:02}_{mm:02}_{ss:02}")
 }
 
+/// `2025-01-15 10:30:00`, as vzdump logs start and end times.
+pub fn log_stamp(epoch: u64) -> String {
+    let (y, m, d, hh, mm, ss, _) = civil(epoch);
+    format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02}")
+}
+
+/// The scheduler's clock: it starts at the wall clock and runs `scale` times faster, so a
+/// daily backup job can be seen firing in seconds (`--time-scale`). Only the schedule runs on
+/// it; everything the API reports (ctime, task times) stays on the wall clock, so nothing the
+/// client sees ever lies in the future.
+#[derive(Debug, Clone, Copy)]
+pub struct ScaledClock {
+    start: f64,
+    scale: f64,
+}
+
+impl ScaledClock {
+    pub fn new(scale: f64) -> Self {
+        let scale = if scale.is_finite() && scale > 0.0 {
+            scale
+        } else {
+            1.0
+        };
+        ScaledClock {
+            start: now_epoch_f64(),
+            scale,
+        }
+    }
+
+    /// The scheduler's "now" in epoch seconds.
+    pub fn now(&self) -> u64 {
+        self.to_virtual(now_epoch_f64()) as u64
+    }
+
+    pub fn to_virtual(self, real: f64) -> f64 {
+        self.start + (real - self.start) * self.scale
+    }
+
+    /// The wall-clock epoch at which the scheduler's clock reaches `virt`.
+    pub fn to_real(self, virt: u64) -> u64 {
+        (self.start + (virt as f64 - self.start) / self.scale).ceil() as u64
+    }
+}
+
 /// SplitMix64: small, fast, and stable forever (the seeded model depends on its stream).
 #[derive(Debug, Clone)]
 pub struct SplitMix(u64);
@@ -112,6 +156,16 @@ mod tests {
         let stamp = vzdump_stamp(1_736_937_000);
         assert_eq!(stamp, "2025_01_15-10_30_00");
         assert_eq!(vzdump_stamp(1_709_251_199), "2024_02_29-23_59_59");
+    }
+
+    #[test]
+    fn scaled_clock_maps_both_ways() {
+        let c = ScaledClock::new(60.0);
+        let v = c.now();
+        let real = c.to_real(v + 600);
+        // Ten virtual minutes are ten real seconds.
+        assert!((real as i64 - now_epoch() as i64 - 10).abs() <= 1, "{real}");
+        assert_eq!(log_stamp(1_736_937_000), "2025-01-15 10:30:00");
     }
 
     #[test]

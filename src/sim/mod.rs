@@ -22,6 +22,7 @@ mod api_lxc;
 mod api_storage;
 mod aplinfo;
 mod auth;
+mod backup_jobs;
 mod cli;
 mod clock;
 mod deploy_sim;
@@ -39,6 +40,7 @@ mod server;
 mod state;
 mod tasks;
 mod usage;
+mod vzdump;
 
 pub use cli::{SimArgs, run_cli};
 pub use deploy_sim::{DeployStep, DeployTiming};
@@ -86,6 +88,8 @@ pub struct SimConfig {
     pub fail_step: Option<DeployStep>,
     /// How long simulated work inside containers takes (`--deploy-timing`).
     pub deploy_timing: DeployTiming,
+    /// Speed of the backup-job scheduler's clock (`--time-scale`; 1.0 = real time).
+    pub time_scale: f64,
 }
 
 impl Default for SimConfig {
@@ -113,6 +117,7 @@ impl Default for SimConfig {
             check_returns: false,
             fail_step: None,
             deploy_timing: DeployTiming::Fast,
+            time_scale: 1.0,
         }
     }
 }
@@ -310,6 +315,7 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         sim.dirty.notify_one();
         tokio::spawn(persist::saver(sim.clone(), dir, cancel.clone()))
     });
+    tokio::spawn(backup_jobs::scheduler(sim.clone(), cancel.clone()));
     let server = tokio::spawn(server::accept_loop(
         listener,
         tls,

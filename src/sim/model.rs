@@ -27,6 +27,20 @@ pub struct Model {
     pub password: Option<String>,
     #[serde(default)]
     pub token: Option<String>,
+    /// Scheduled backup jobs (`/etc/pve/jobs.cfg`, served at `/cluster/backup`).
+    #[serde(default)]
+    pub backup_jobs: Vec<BackupJob>,
+}
+
+/// One `vzdump:` section of jobs.cfg, with its options as Proxmox stores them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BackupJob {
+    pub id: String,
+    pub schedule: String,
+    pub enabled: bool,
+    /// The other options (`storage`, `vmid`, `mode`, `compress`, `prune-backups`,
+    /// `notes-template`, ...) as their wire strings.
+    pub options: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -91,6 +105,9 @@ pub struct Guest {
     pub snapshots: Vec<Snapshot>,
     #[serde(default)]
     pub ha: bool,
+    /// The snapshot the current state descends from (the config's `parent` key).
+    #[serde(default)]
+    pub snap_parent: Option<String>,
 }
 
 impl Guest {

@@ -6,7 +6,8 @@ use super::http::{ApiError, ApiResult, ParamMap, Reply};
 use super::model::GuestKind;
 use super::state::Ctx;
 use super::{
-    api_cluster, api_console, api_lxc, api_storage, aplinfo, lxc_config, lxc_create, rrd, tasks,
+    api_cluster, api_console, api_lxc, api_storage, aplinfo, backup_jobs, lxc_config, lxc_create,
+    rrd, tasks,
 };
 
 /// Path components that double as parameters (`{node}`, `{vmid}`, ...), by name.
@@ -86,11 +87,22 @@ pub fn dispatch(ctx: &Ctx, method: &str, segs: &[&str], rel: &str) -> ApiResult 
         ("GET", ["cluster", "resources"]) => api_cluster::resources(ctx),
         ("GET", ["cluster", "nextid"]) => api_cluster::nextid(ctx),
         ("GET", ["cluster", "tasks"]) => tasks::cluster_list(ctx),
+        ("GET", ["cluster", "backup"]) => backup_jobs::list(ctx),
+        ("POST", ["cluster", "backup"]) => backup_jobs::create(ctx),
+        ("GET", ["cluster", "backup", id]) => backup_jobs::get(ctx, id),
+        ("PUT", ["cluster", "backup", id]) => backup_jobs::update(ctx, id),
+        ("DELETE", ["cluster", "backup", id]) => backup_jobs::delete(ctx, id),
         // Directory indexes (`[{subdir}]`, or `[{name}]` under guests), as the API tree has them.
         ("GET", []) => index(&["access", "cluster", "nodes", "pools", "storage", "version"]),
-        ("GET", ["cluster"]) => {
-            index(&["log", "nextid", "options", "resources", "status", "tasks"])
-        }
+        ("GET", ["cluster"]) => index(&[
+            "backup",
+            "log",
+            "nextid",
+            "options",
+            "resources",
+            "status",
+            "tasks",
+        ]),
         ("GET", ["access"]) => index(&["domains", "ticket", "users"]),
         ("GET", ["nodes", n]) => {
             ctx.sim.with(|m| m.node(n).map(|_| ()))?;
@@ -186,6 +198,16 @@ pub fn dispatch(ctx: &Ctx, method: &str, segs: &[&str], rel: &str) -> ApiResult 
 
         ("GET", ["nodes", n, "storage"]) => api_storage::list(ctx, n),
         ("GET", ["nodes", n, "storage", s, "content"]) => api_storage::content(ctx, n, s),
+        // A volid's `/` arrives decoded, so the volume is the rest of the path.
+        (_, ["nodes", n, "storage", s, "content", vol @ ..]) if !vol.is_empty() => {
+            let vol = vol.join("/");
+            match method {
+                "GET" => api_storage::volume_get(ctx, n, s, &vol),
+                "PUT" => api_storage::volume_put(ctx, n, s, &vol),
+                "DELETE" => api_storage::volume_delete(ctx, n, s, &vol),
+                _ => Err(not_implemented(method, rel)),
+            }
+        }
         ("GET", ["nodes", n, "aplinfo"]) => aplinfo::list(ctx, n),
         ("POST", ["nodes", n, "aplinfo"]) => aplinfo::download(ctx, n),
         ("POST", ["nodes", n, "vzdump"]) => api_storage::vzdump(ctx, n),

@@ -63,6 +63,7 @@ pub fn build(seed: u64, nodes: usize, guests: usize, auth_key: String) -> Model 
         auth_key,
         password: None,
         token: None,
+        backup_jobs: Vec::new(),
     };
 
     for node in &model.nodes {
@@ -119,6 +120,7 @@ pub fn build(seed: u64, nodes: usize, guests: usize, auth_key: String) -> Model 
             config,
             snapshots: Vec::new(),
             ha: false,
+            snap_parent: None,
         };
         if kind == GuestKind::Lxc && i % 5 == 0 {
             model
@@ -233,6 +235,17 @@ fn qemu_config(rng: &mut SplitMix, vmid: u32) -> BTreeMap<String, Value> {
     c
 }
 
+/// What a guest's root filesystem holds: about a third of its disk, varying per guest.
+pub fn disk_used(guest: &Guest) -> u64 {
+    let spread = 0.2 + 0.3 * clock::unit_of(u64::from(guest.vmid) ^ 0xD15C);
+    (guest.maxdisk() as f64 * spread) as u64
+}
+
+/// A zstd vzdump archive of that: system files compress to a little under half.
+pub fn backup_size(guest: &Guest) -> u64 {
+    disk_used(guest) * 45 / 100 + (u64::from(guest.vmid) * 7919) % (8 << 20)
+}
+
 /// A vzdump archive of `guest` on `local` of its node, as of `ctime`.
 pub fn backup_volume(guest: &Guest, ctime: u64) -> Volume {
     let file = format!(
@@ -246,7 +259,7 @@ pub fn backup_volume(guest: &Guest, ctime: u64) -> Volume {
         volid: format!("local:backup/{file}"),
         content: "backup".into(),
         format: "tar.zst".into(),
-        size: guest.maxdisk() / 8 + (u64::from(guest.vmid) * 7919) % (64 << 20),
+        size: backup_size(guest),
         ctime,
         vmid: Some(guest.vmid),
         subtype: Some("lxc".into()),

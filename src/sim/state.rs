@@ -29,6 +29,8 @@ pub struct Sim {
     pub shell_state: ShellStateStore,
     /// Connections accepted so far (tests check that a client reuses its connections).
     pub connections_accepted: std::sync::atomic::AtomicUsize,
+    /// The backup scheduler's clock (`--time-scale`).
+    pub sched_clock: super::clock::ScaledClock,
 }
 
 /// Lock a mutex, recovering from poisoning (a panicked holder leaves plain data behind).
@@ -45,7 +47,9 @@ impl Sim {
         shell_state: ShellStateStore,
     ) -> Self {
         let fault_seed = config.seed ^ 0xFA17;
+        let sched_clock = super::clock::ScaledClock::new(config.time_scale);
         Sim {
+            sched_clock,
             config,
             model: Mutex::new(model),
             auth,

@@ -143,6 +143,8 @@ pub enum AppEvent {
     DeployRefused {
         text: String,
     },
+    /// Answers for the backups and snapshots screens.
+    Backups(super::backups_link::BackupEvent),
 }
 
 /// The engine's: hosts as lists show them, and what the host form produces.
@@ -257,6 +259,8 @@ pub enum Effect {
     Deploy(Box<crate::deploy::DeployRequest>),
     /// Open the deploy wizard for an app (the catalog screen asks; the app opens it).
     OpenDeployWizard(Box<crate::catalog::AppSpec>),
+    /// Backups and snapshots (the backups screen, the snapshots layer, `b` on the rack).
+    Backups(super::backups_link::BackupEffect),
 }
 
 macro_rules! actions {
@@ -367,6 +371,17 @@ actions! {
     TimeframeDay = "timeframe_day": "metrics: the last day",
     TimeframeWeek = "timeframe_week": "metrics: the last week",
     TimeframeMonth = "timeframe_month": "metrics: the last month",
+    Backups = "backups": "backups: every backup of every host",
+    BackupNow = "backup_now": "back the selected guest up now",
+    Snapshots = "snapshots": "snapshots of the selected container",
+    Restore = "restore": "restore the selected backup into its guest",
+    RestoreNew = "restore_new": "restore the selected backup to a new vmid",
+    RemoveBackup = "remove_backup": "delete the selected backup",
+    Protect = "protect": "protect / unprotect the selected backup",
+    Notes = "notes": "edit the selected backup's notes",
+    SnapshotCreate = "snapshot_create": "take a snapshot",
+    SnapshotRollback = "snapshot_rollback": "roll back to the selected snapshot",
+    SnapshotRemove = "snapshot_remove": "delete the selected snapshot",
 }
 
 impl Action {
@@ -421,6 +436,14 @@ impl Action {
                 | TimeframeDay
                 | TimeframeWeek
                 | TimeframeMonth
+                | Restore
+                | RestoreNew
+                | RemoveBackup
+                | Protect
+                | Notes
+                | SnapshotCreate
+                | SnapshotRollback
+                | SnapshotRemove
         )
     }
 }

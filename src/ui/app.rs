@@ -61,6 +61,8 @@ pub struct Toast {
 /// Extra facts for the detail panel, as events deliver them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuestExtra {
+    /// The newest backup's time: `None` until read, `Some(None)` when there is none.
+    pub last_backup: Option<Option<u64>>,
     pub ips: Vec<String>,
     pub config: Vec<(String, String)>,
 }
@@ -474,7 +476,8 @@ impl App {
             ev @ (AppEvent::LogLines { .. }
             | AppEvent::TaskRows { .. }
             | AppEvent::Jobs(_)
-            | AppEvent::LogSaved { .. }) => return self.view_event(ev),
+            | AppEvent::LogSaved { .. }
+            | AppEvent::Backups(_)) => return self.view_event(ev),
         }
         Vec::new()
     }

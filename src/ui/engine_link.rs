@@ -86,7 +86,10 @@ impl EffectRunner {
                 fingerprint,
                 accept,
             } => engine.trust_fingerprint(&host, fingerprint, accept),
-            Effect::LoadDetail { host, node, vmid } => engine.load_detail(&host, &node, vmid),
+            Effect::LoadDetail { host, node, vmid } => {
+                engine.load_detail(&host, &node, vmid);
+                super::backups_link::load_last_backup(engine, host, node, vmid, inbox);
+            }
             Effect::LoadMetrics { target, timeframe } => {
                 if let Err(e) = engine.load_metrics(target.clone(), timeframe) {
                     // The view waits for an answer: give it the refusal.
@@ -119,6 +122,7 @@ impl EffectRunner {
             Effect::Deploy(req) => deploy(engine, *req, inbox),
             // The UI opens the wizard itself (`App::carry_out`, the UI loop): never sent here.
             Effect::OpenDeployWizard(_) => {}
+            Effect::Backups(e) => super::backups_link::apply(engine, e, inbox),
         }
     }
 }

@@ -33,10 +33,23 @@ pub enum Context {
     Catalog,
     /// The metrics screen and the top lists.
     Metrics,
+    /// The backups screen (every backup across hosts).
+    Backups,
+    /// A container's snapshot tree.
+    Snapshots,
+}
+
+/// `global, rack, ... or snapshots`: every context, for the message of a bad section.
+fn context_names() -> String {
+    let names: Vec<&str> = Context::ALL.iter().map(|c| c.name()).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
 }
 
 impl Context {
-    pub const ALL: [Context; 11] = [
+    pub const ALL: [Context; 13] = [
         Context::Global,
         Context::Rack,
         Context::Hosts,
@@ -48,6 +61,8 @@ impl Context {
         Context::Log,
         Context::Catalog,
         Context::Metrics,
+        Context::Backups,
+        Context::Snapshots,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -62,6 +77,8 @@ impl Context {
             Context::Log => "log",
             Context::Catalog => "catalog",
             Context::Metrics => "metrics",
+            Context::Backups => "backups",
+            Context::Snapshots => "snapshots",
         }
     }
     fn from_name(s: &str) -> Option<Context> {
@@ -295,7 +312,7 @@ impl Keymap {
                 err(
                     section.span().start,
                     section.get_ref().clone(),
-                    "unknown context (expected global, rack, hosts, onboarding, settings, console, copy, tasks, log or catalog)".into(),
+                    format!("unknown context (expected {})", context_names()),
                 )
             })?;
             for (name, keys) in actions {

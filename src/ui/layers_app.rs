@@ -157,6 +157,7 @@ impl App {
             | Action::Tasks
             | Action::Catalog
             | Action::TopGuests
+            | Action::Backups
             | Action::FocusNext => self.update(action),
             _ => Vec::new(),
         }
@@ -225,6 +226,13 @@ impl App {
                     Ok(()) => self.show_toast(&format!("log saved to {shown}"), false),
                     Err(e) => self.show_toast(&format!("saving {shown}: {e}"), true),
                 }
+            }
+            AppEvent::Backups(super::backups_link::BackupEvent::LastBackup {
+                host,
+                vmid,
+                ctime,
+            }) => {
+                self.extra.entry((host, vmid)).or_default().last_backup = Some(ctime);
             }
             // Lines for a log nobody shows any more are dropped.
             other => {

@@ -6,6 +6,8 @@
 
 pub mod action;
 pub mod app;
+pub mod backups_link;
+pub mod backups_view;
 pub mod catalog_view;
 pub mod color;
 pub mod config;
@@ -37,6 +39,7 @@ pub mod runtime;
 pub mod sample;
 pub mod sample_metrics;
 pub mod settings;
+pub mod snapshots_view;
 pub mod task_board;
 pub mod task_rows;
 pub mod tasks_view;

@@ -50,6 +50,7 @@ impl App {
             Action::Tasks => return self.open_tasks_view(),
             Action::Catalog => return self.open_catalog_view(),
             Action::TopGuests => return self.open_top_view(),
+            Action::Backups => return self.open_backups_view(),
             Action::FocusNext => {
                 self.layers.cycle_focus();
                 return Vec::new();
@@ -159,6 +160,8 @@ impl App {
                 }
             }
             Action::ClearMarks => self.marks.clear(),
+            Action::BackupNow => return self.backup_selected(),
+            Action::Snapshots => return self.open_snapshots_view(),
             Action::Start => return self.power(PowerOp::Start),
             Action::Shutdown => return self.power(PowerOp::Shutdown),
             Action::Stop => return self.power(PowerOp::Stop),

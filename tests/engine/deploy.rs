@@ -222,7 +222,7 @@ pub fn whoami_app() -> AppSpec {
     }
 }
 
-fn engine_on(sim: &TestSim, store: &Store, script: &Arc<Script>) -> Engine {
+pub fn engine_on(sim: &TestSim, store: &Store, script: &Arc<Script>) -> Engine {
     let engine = Engine::new(EngineConfig {
         store: Some(store.clone()),
         state_dir: None,
@@ -235,14 +235,14 @@ fn engine_on(sim: &TestSim, store: &Store, script: &Arc<Script>) -> Engine {
     engine
 }
 
-async fn finished(engine: &Engine, id: proximity::engine::JobId) -> proximity::engine::JobInfo {
+pub async fn finished(engine: &Engine, id: proximity::engine::JobId) -> proximity::engine::JobInfo {
     tokio::time::timeout(Duration::from_secs(60), engine.wait(id))
         .await
         .expect("the deployment ends in time")
         .expect("the job is known")
 }
 
-fn log_text(info: &proximity::engine::JobInfo) -> String {
+pub fn log_text(info: &proximity::engine::JobInfo) -> String {
     info.log
         .iter()
         .map(|l| l.text.as_str())

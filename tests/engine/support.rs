@@ -38,7 +38,12 @@ impl TestSim {
 
 /// An emulator over TLS (its fingerprint pinned) whose task steps take `task_step_ms`.
 pub async fn start_sim(task_step_ms: u64) -> TestSim {
-    let handle = sim::start(SimConfig {
+    start_sim_with(task_step_ms, |_| {}).await
+}
+
+/// `start_sim` with more of the emulator's config changed by `tweak`.
+pub async fn start_sim_with(task_step_ms: u64, tweak: impl FnOnce(&mut SimConfig)) -> TestSim {
+    let mut config = SimConfig {
         nodes: 2,
         guests: 12,
         seed: 3,
@@ -47,9 +52,9 @@ pub async fn start_sim(task_step_ms: u64) -> TestSim {
         check_returns: true,
         shell_exe: Some(env!("CARGO_BIN_EXE_proximity").into()),
         ..SimConfig::default()
-    })
-    .await
-    .expect("sim starts");
+    };
+    tweak(&mut config);
+    let handle = sim::start(config).await.expect("sim starts");
     let (id, secret) = proximity::engine::connection::parse_token(&handle.info.token).unwrap();
     let spec = ConnSpec {
         name: "lab".into(),

@@ -48,6 +48,11 @@ fn instantiate(template: &str) -> String {
         .replace("{storage}", "local")
         .replace("{snapname}", "before-upgrade")
         .replace(
+            "{volume}",
+            "local:backup/vzdump-lxc-100-2025_01_15-10_30_00.tar.zst",
+        )
+        .replace("{id}", "proximity-daily")
+        .replace(
             "{upid}",
             "UPID:pve1:0003A1F2:0108C3B4:6745A1B2:vzstart:100:root@pam:",
         )
@@ -58,10 +63,11 @@ fn fixture_matches_the_script_endpoint_list_in_order() {
     let listed = script_endpoints();
     assert_eq!(
         listed.len(),
-        55,
-        "48 method+path pairs from the brief, GET /cluster/tasks, and the six endpoints the \
+        63,
+        "48 method+path pairs from the brief, GET /cluster/tasks, the six endpoints the \
          emulator serves besides (node and status indexes, qemu config, snapshot config, \
-         qemu suspend/resume)"
+         qemu suspend/resume), and backups: one volume's GET/PUT/DELETE and /cluster/backup \
+         (list, create, read, update, delete)"
     );
     let in_fixture: Vec<(String, String)> = fixture_endpoints()
         .iter()

@@ -62,7 +62,7 @@ impl RouteTable {
         let decoded = percent_decode_str(path).decode_utf8_lossy();
         let segs: Vec<&str> = segments(&decoded).collect();
         let mut bound = Vec::new();
-        let index = walk(&self.root, &segs, method, &mut bound)?;
+        let index = walk(&self.root, &segs, &decoded, method, &mut bound)?;
         let params = bound
             .into_iter()
             .map(|(name, value)| (name.to_string(), value.to_string()))
@@ -76,6 +76,7 @@ impl RouteTable {
 fn walk<'t, 'p>(
     node: &'t RouteNode,
     segs: &[&'p str],
+    whole: &'p str,
     method: &str,
     bound: &mut Vec<(&'t str, &'p str)>,
 ) -> Option<usize> {
@@ -83,7 +84,7 @@ fn walk<'t, 'p>(
         return node.methods.get(method).copied();
     };
     if let Some(child) = node.literals.get(*first) {
-        if let Some(found) = walk(child, rest, method, bound) {
+        if let Some(found) = walk(child, rest, whole, method, bound) {
             return Some(found);
         }
     }
@@ -92,13 +93,25 @@ fn walk<'t, 'p>(
         return None;
     }
     bound.push((name.as_str(), first));
-    match walk(child, rest, method, bound) {
-        Some(found) => Some(found),
-        None => {
-            bound.pop();
-            None
-        }
+    if let Some(found) = walk(child, rest, whole, method, bound) {
+        return Some(found);
     }
+    bound.pop();
+    // A last `{param}` takes the rest of the path: volids (`local:backup/x.tar.zst`) carry a
+    // `/` that arrives decoded.
+    let leaf = child.literals.is_empty() && child.param.is_none();
+    let found = child
+        .methods
+        .get(method)
+        .copied()
+        .filter(|_| leaf && !rest.is_empty())?;
+    let offset = (first.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    let remainder = whole.get(offset..)?.trim_end_matches('/');
+    if remainder.chars().any(char::is_whitespace) {
+        return None;
+    }
+    bound.push((name.as_str(), remainder));
+    Some(found)
 }
 
 /// Non-empty segments, so `/nodes/` and `nodes` route like `/nodes`.

@@ -161,6 +161,10 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     {
         row(buf, "ip", &e.ips.join(", "), t.text(), &mut y);
     }
+    if let Some(Some(last)) = extra.map(|e| e.last_backup) {
+        let (text, style) = super::backups_view::last_backup_cell(app.now, last, t);
+        row(buf, "backup", &text, style, &mut y);
+    }
     // The metrics may come before or without the config (a VM has no container config).
     y = super::detail_sparklines::draw(app, host, &node.name, g, (x0, w), y, inner.bottom(), buf);
     if let Some(e) = extra {

@@ -1,0 +1,274 @@
+//! The backups screen (`g b`) and the snapshots layer (`P` on the rack): what each key asks
+//! the engine for (restore only with the vmid typed, delete refused while protected, notes,
+//! protect, back up now), and their snapshots at 80x24 and 160x45.
+
+mod views_support;
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use proximity::engine::backups::BackupRow;
+use proximity::engine::snapshots::SnapshotLine;
+use proximity::pve::BackupVolume;
+use proximity::ui::backups_link::{BackupEffect, BackupEvent};
+use proximity::ui::backups_view::BackupsView;
+use proximity::ui::snapshots_view::SnapshotsView;
+use proximity::ui::{App, AppEvent, Effect};
+use views_support::*;
+
+fn epoch_t0() -> u64 {
+    t0().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+fn row(vmid: u32, guest: Option<&str>, age: Duration, size_mib: u64, protected: bool) -> BackupRow {
+    let ctime = epoch_t0() - age.as_secs();
+    BackupRow {
+        host: "lab".into(),
+        volume: BackupVolume {
+            node: "pve1".into(),
+            storage: "local".into(),
+            volid: format!("local:backup/vzdump-lxc-{vmid}-{ctime}.tar.zst"),
+            vmid: Some(vmid),
+            subtype: Some("lxc".into()),
+            format: "tar.zst".into(),
+            size: size_mib << 20,
+            ctime: Some(ctime),
+            notes: guest.map(|g| format!("{g} nightly")),
+            protected,
+        },
+        guest_name: guest.map(str::to_string),
+    }
+}
+
+fn rows() -> Vec<BackupRow> {
+    let h = Duration::from_secs(3600);
+    vec![
+        row(101, Some("web-101"), h * 2, 812, false),
+        row(102, Some("db-102"), h * 30, 2300, true),
+        row(101, Some("web-101"), h * 24 * 9, 790, false),
+        row(190, None, h * 24 * 20, 120, false),
+    ]
+}
+
+fn view(app: &App) -> &BackupsView {
+    app.layers
+        .screens()
+        .last()
+        .and_then(|l| l.as_any().downcast_ref::<BackupsView>())
+        .expect("the backups view on top")
+}
+
+fn opened(size: (u16, u16)) -> App {
+    let mut app = rack_app(size);
+    assert_eq!(
+        typed(&mut app, "gb"),
+        vec![Effect::Backups(BackupEffect::Load)]
+    );
+    app.handle(AppEvent::Backups(BackupEvent::List {
+        rows: rows(),
+        failures: Vec::new(),
+    }));
+    app
+}
+
+fn one_effect(effects: Vec<Effect>) -> BackupEffect {
+    match effects.as_slice() {
+        [Effect::Backups(e)] => e.clone(),
+        other => panic!("expected one backup effect, got {other:?}"),
+    }
+}
+
+#[test]
+fn restore_over_a_guest_needs_its_vmid_typed() {
+    let mut app = opened((160, 45));
+    // Enter on web-101's newest backup asks; a wrong answer restores nothing.
+    assert_eq!(typed(&mut app, "<Enter>"), Vec::<Effect>::new());
+    assert!(view(&app).prompt.is_some());
+    assert_eq!(typed(&mut app, "102<Enter>"), Vec::<Effect>::new());
+    assert!(view(&app).prompt.is_none());
+    typed(&mut app, "<Enter>");
+    match one_effect(typed(&mut app, "101<Enter>")) {
+        BackupEffect::Restore {
+            backup,
+            to,
+            confirmed,
+        } => {
+            assert_eq!(backup.volid, rows()[0].volume.volid);
+            assert_eq!((to, confirmed), (None, true));
+        }
+        other => panic!("{other:?}"),
+    }
+    // To a new vmid: a number is asked for; nonsense is refused.
+    typed(&mut app, "N");
+    assert_eq!(typed(&mut app, "abc<Enter>"), Vec::<Effect>::new());
+    typed(&mut app, "N");
+    match one_effect(typed(&mut app, "150<Enter>")) {
+        BackupEffect::Restore { to, confirmed, .. } => {
+            assert_eq!((to, confirmed), (Some(150), false))
+        }
+        other => panic!("{other:?}"),
+    }
+    // A backup whose guest is gone restores at once (nothing is replaced).
+    typed(&mut app, "G");
+    match one_effect(typed(&mut app, "<Enter>")) {
+        BackupEffect::Restore {
+            backup,
+            to,
+            confirmed,
+        } => {
+            assert!(backup.volid.contains("-190-"));
+            assert_eq!((to, confirmed), (None, false));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_protected_backup_is_not_deleted_and_protect_notes_backup_now_ask_the_engine() {
+    let mut app = opened((160, 45));
+    typed(&mut app, "j");
+    assert!(view(&app).selected_row().unwrap().volume.protected);
+    assert_eq!(typed(&mut app, "D"), Vec::<Effect>::new());
+    assert!(
+        view(&app).prompt.is_none(),
+        "no question for a protected backup"
+    );
+    match one_effect(typed(&mut app, "p")) {
+        BackupEffect::Protect(b, on) => {
+            assert!(b.volid.contains("-102-"));
+            assert!(!on);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!view(&app).selected_row().unwrap().volume.protected);
+    typed(&mut app, "D");
+    assert_eq!(
+        typed(&mut app, "n<Enter>"),
+        Vec::<Effect>::new(),
+        "only y deletes"
+    );
+    typed(&mut app, "D");
+    assert!(matches!(
+        one_effect(typed(&mut app, "y<Enter>")),
+        BackupEffect::Delete(_)
+    ));
+    // Notes start from the current text; Ctrl-U is not needed to append.
+    typed(&mut app, "n");
+    match one_effect(typed(&mut app, " v2<Enter>")) {
+        BackupEffect::Notes(_, text) => assert_eq!(text, "db-102 nightly v2"),
+        other => panic!("{other:?}"),
+    }
+    match one_effect(typed(&mut app, "b")) {
+        BackupEffect::BackupNow(g) => assert_eq!((g.host.as_str(), g.vmid), ("lab", 102)),
+        other => panic!("{other:?}"),
+    }
+    // The filter narrows by guest, notes or vmid; Esc clears it, then closes.
+    typed(&mut app, "/web<Enter>");
+    assert_eq!(view(&app).visible().len(), 2);
+    typed(&mut app, "<Esc>");
+    assert_eq!(view(&app).visible().len(), 4);
+    typed(&mut app, "<Esc>");
+    assert!(app.layers.screens().is_empty());
+}
+
+#[test]
+fn b_on_the_rack_backs_the_selected_guest_up() {
+    let mut app = rack_app((160, 45));
+    let selected = app.selected_ref().unwrap();
+    match one_effect(typed(&mut app, "b")) {
+        BackupEffect::BackupNow(g) => assert_eq!(g, selected),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn snapshots_app(size: (u16, u16)) -> App {
+    let mut app = rack_app(size);
+    // The first container of the rack (a VM's snapshots are refused with a toast).
+    while app.selected_ref().unwrap().kind != proximity::inventory::GuestKind::Container {
+        typed(&mut app, "j");
+    }
+    let guest = match one_effect(typed(&mut app, "P")) {
+        BackupEffect::LoadSnapshots(g) => g,
+        other => panic!("{other:?}"),
+    };
+    let line = |name: &str, depth, age_h: u64, desc: &str| SnapshotLine {
+        name: name.into(),
+        description: desc.into(),
+        snaptime: Some(epoch_t0() - age_h * 3600),
+        depth,
+        current: false,
+    };
+    let lines = vec![
+        line("installed", 0, 72, "clean install"),
+        line("before-upgrade", 1, 30, "pre 2.0"),
+        line("tried-2-1", 2, 20, ""),
+        line("after-upgrade", 1, 5, "2.0 running"),
+        SnapshotLine {
+            name: "current".into(),
+            description: "You are here!".into(),
+            snaptime: None,
+            depth: 2,
+            current: true,
+        },
+    ];
+    app.handle(AppEvent::Backups(BackupEvent::Snapshots {
+        guest,
+        result: Ok(lines),
+    }));
+    app
+}
+
+#[test]
+fn snapshot_rollback_needs_the_name_typed() {
+    let mut app = snapshots_app((160, 45));
+    let guest = app
+        .layers
+        .screens()
+        .last()
+        .and_then(|l| l.as_any().downcast_ref::<SnapshotsView>())
+        .unwrap()
+        .guest
+        .clone();
+    typed(&mut app, "jR");
+    assert_eq!(typed(&mut app, "yes<Enter>"), Vec::<Effect>::new());
+    typed(&mut app, "R");
+    assert_eq!(
+        one_effect(typed(&mut app, "before-upgrade<Enter>")),
+        BackupEffect::SnapshotRollback(guest.clone(), "before-upgrade".into())
+    );
+    // The current state cannot be rolled back to or deleted.
+    typed(&mut app, "G");
+    assert_eq!(typed(&mut app, "D"), Vec::<Effect>::new());
+    typed(&mut app, "n");
+    assert_eq!(
+        typed(&mut app, "9bad<Enter>"),
+        Vec::<Effect>::new(),
+        "refused name"
+    );
+    typed(&mut app, "n");
+    assert_eq!(
+        one_effect(typed(&mut app, "nightly<Enter>")),
+        BackupEffect::SnapshotCreate(guest, "nightly".into())
+    );
+}
+
+#[test]
+fn snapshot_backups_screen() {
+    for size in SIZES {
+        let app = opened(size);
+        insta::assert_snapshot!(format!("backups_{}x{}", size.0, size.1), screen(&app, size));
+    }
+    let mut app = opened((80, 24));
+    typed(&mut app, "<Enter>");
+    insta::assert_snapshot!("backups_restore_prompt_80x24", screen(&app, (80, 24)));
+}
+
+#[test]
+fn snapshot_snapshot_tree() {
+    for size in SIZES {
+        let app = snapshots_app(size);
+        insta::assert_snapshot!(
+            format!("snapshots_{}x{}", size.0, size.1),
+            screen(&app, size)
+        );
+    }
+}
