@@ -382,6 +382,11 @@ actions! {
     SnapshotCreate = "snapshot_create": "take a snapshot",
     SnapshotRollback = "snapshot_rollback": "roll back to the selected snapshot",
     SnapshotRemove = "snapshot_remove": "delete the selected snapshot",
+    Submit = "submit": "popups: submit the form, run the chosen entry",
+    Yes = "yes": "popups: yes",
+    No = "no": "popups: no",
+    NextField = "next_field": "popups: next field or entry",
+    PrevField = "prev_field": "popups: previous field or entry",
 }
 
 impl Action {
@@ -444,6 +449,11 @@ impl Action {
                 | SnapshotCreate
                 | SnapshotRollback
                 | SnapshotRemove
+                | Submit
+                | Yes
+                | No
+                | NextField
+                | PrevField
         )
     }
 }

@@ -33,6 +33,9 @@ pub enum Context {
     Catalog,
     /// The metrics screen and the top lists.
     Metrics,
+    /// Popups: help, the palette, confirmations, the fingerprint prompt, the host form.
+    /// Popups with a text field type plain characters before asking the keymap.
+    Popup,
     /// The backups screen (every backup across hosts).
     Backups,
     /// A container's snapshot tree.
@@ -49,7 +52,7 @@ fn context_names() -> String {
 }
 
 impl Context {
-    pub const ALL: [Context; 13] = [
+    pub const ALL: [Context; 14] = [
         Context::Global,
         Context::Rack,
         Context::Hosts,
@@ -61,6 +64,7 @@ impl Context {
         Context::Log,
         Context::Catalog,
         Context::Metrics,
+        Context::Popup,
         Context::Backups,
         Context::Snapshots,
     ];
@@ -77,6 +81,7 @@ impl Context {
             Context::Log => "log",
             Context::Catalog => "catalog",
             Context::Metrics => "metrics",
+            Context::Popup => "popup",
             Context::Backups => "backups",
             Context::Snapshots => "snapshots",
         }

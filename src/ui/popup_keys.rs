@@ -1,25 +1,36 @@
-//! Keys while a popup is open. Popups hold text inputs, so they read raw keys (fixed,
-//! shown in each popup's footer) instead of the keymap; Esc always backs out.
+//! Keys while a popup is open, from the keymap's `popup` context (`assets/keymap.toml`).
+//! Popups with a text field (the palette, the typed delete confirmation, the host form) take
+//! plain characters as text first; only named keys and ctrl/alt chords reach the keymap there.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::{Action, Effect};
 use super::app::App;
+use super::keymap::{Context, KeyPress};
 use super::popup::{PaletteTarget, Popup};
 
 pub fn handle(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     let Some(popup) = app.popup.take() else {
         return Vec::new();
     };
-    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    // Popups with a text field type plain characters before the keymap is asked, so a
+    // binding like `yes = ["y"]` never eats a letter of a name being typed.
+    let typing = !k
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    let typed = match k.code {
+        KeyCode::Char(c) if typing => Some(c),
+        _ => None,
+    };
+    let action = KeyPress::from_event(&k).and_then(|p| app.keymap.lookup_in(Context::Popup, &[p]));
     match popup {
         Popup::Help { mut scroll } => {
-            match k.code {
-                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') => return Vec::new(),
-                KeyCode::Down | KeyCode::Char('j') => scroll += 1,
-                KeyCode::Up | KeyCode::Char('k') => scroll = scroll.saturating_sub(1),
-                KeyCode::PageDown => scroll += 10,
-                KeyCode::PageUp => scroll = scroll.saturating_sub(10),
+            match action {
+                Some(Action::Back | Action::Help | Action::Quit) => return Vec::new(),
+                Some(Action::Down) => scroll += 1,
+                Some(Action::Up) => scroll = scroll.saturating_sub(1),
+                Some(Action::PageDown) => scroll += HELP_PAGE,
+                Some(Action::PageUp) => scroll = scroll.saturating_sub(HELP_PAGE),
                 _ => {}
             }
             let max = app.keymap.help_rows().len() + 8;
@@ -27,110 +38,84 @@ pub fn handle(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 scroll: scroll.min(max),
             });
         }
-        Popup::Palette(mut p) => match k.code {
-            KeyCode::Esc => {}
-            KeyCode::Enter => {
-                if let Some(item) = p.chosen().cloned() {
-                    return run_palette(app, item.target);
-                }
-            }
-            KeyCode::Down | KeyCode::Tab => {
-                p.selected = (p.selected + 1).min(p.matches.len().saturating_sub(1));
-                app.popup = Some(Popup::Palette(p));
-            }
-            KeyCode::Char('n') if ctrl => {
-                p.selected = (p.selected + 1).min(p.matches.len().saturating_sub(1));
-                app.popup = Some(Popup::Palette(p));
-            }
-            KeyCode::Up | KeyCode::BackTab => {
-                p.selected = p.selected.saturating_sub(1);
-                app.popup = Some(Popup::Palette(p));
-            }
-            KeyCode::Char('p') if ctrl => {
-                p.selected = p.selected.saturating_sub(1);
-                app.popup = Some(Popup::Palette(p));
-            }
-            KeyCode::Backspace => {
-                p.input.pop();
-                p.refilter();
-                app.popup = Some(Popup::Palette(p));
-            }
-            KeyCode::Char(c) if !ctrl => {
+        Popup::Palette(mut p) => {
+            if let Some(c) = typed {
                 p.input.push(c);
                 p.refilter();
                 app.popup = Some(Popup::Palette(p));
+                return Vec::new();
             }
-            _ => app.popup = Some(Popup::Palette(p)),
-        },
+            match action {
+                Some(Action::Back) => return Vec::new(),
+                Some(Action::Submit) => {
+                    if let Some(item) = p.chosen().cloned() {
+                        return run_palette(app, item.target);
+                    }
+                    return Vec::new();
+                }
+                Some(Action::Down | Action::NextField) => {
+                    p.selected = (p.selected + 1).min(p.matches.len().saturating_sub(1));
+                }
+                Some(Action::Up | Action::PrevField) => p.selected = p.selected.saturating_sub(1),
+                _ if k.code == KeyCode::Backspace => {
+                    p.input.pop();
+                    p.refilter();
+                }
+                _ => {}
+            }
+            app.popup = Some(Popup::Palette(p));
+        }
         Popup::ConfirmDelete {
             targets,
             expected,
             mut input,
-        } => match k.code {
-            KeyCode::Esc => {}
-            KeyCode::Enter if input == expected => {
-                app.marks.clear();
-                let text = format!("delete requested for {} guest(s)", targets.len());
-                app.show_toast(&text, false);
-                return targets
-                    .into_iter()
-                    .map(|target| Effect::Delete { target })
-                    .collect();
+        } => {
+            match (typed, action) {
+                (Some(c), _) => input.push(c),
+                (None, Some(Action::Back)) => return Vec::new(),
+                (None, Some(Action::Submit)) if input == expected => {
+                    app.marks.clear();
+                    let text = format!("delete requested for {} guest(s)", targets.len());
+                    app.show_toast(&text, false);
+                    return targets
+                        .into_iter()
+                        .map(|target| Effect::Delete { target })
+                        .collect();
+                }
+                _ if k.code == KeyCode::Backspace => {
+                    input.pop();
+                }
+                _ => {}
             }
-            KeyCode::Backspace => {
-                input.pop();
-                app.popup = Some(Popup::ConfirmDelete {
-                    targets,
-                    expected,
-                    input,
-                });
-            }
-            KeyCode::Char(c) if !ctrl => {
-                input.push(c);
-                app.popup = Some(Popup::ConfirmDelete {
-                    targets,
-                    expected,
-                    input,
-                });
-            }
-            _ => {
-                app.popup = Some(Popup::ConfirmDelete {
-                    targets,
-                    expected,
-                    input,
-                })
-            }
-        },
-        Popup::ConfirmQuit { running } => match k.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') => return vec![Effect::Quit],
-            KeyCode::Char('n') | KeyCode::Esc => {}
+            app.popup = Some(Popup::ConfirmDelete {
+                targets,
+                expected,
+                input,
+            });
+        }
+        Popup::ConfirmQuit { running } => match action {
+            Some(Action::Yes) => return vec![Effect::Quit],
+            Some(Action::No | Action::Back) => {}
             _ => app.popup = Some(Popup::ConfirmQuit { running }),
         },
-        Popup::ConfirmRemoveHost { name } => match k.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') => {
+        Popup::ConfirmRemoveHost { name } => match action {
+            Some(Action::Yes) => {
                 app.show_toast(&format!("host {name} removed"), false);
                 return vec![Effect::RemoveHost(name)];
             }
-            KeyCode::Char('n') | KeyCode::Esc => {}
+            Some(Action::No | Action::Back) => {}
             _ => app.popup = Some(Popup::ConfirmRemoveHost { name }),
         },
         Popup::Fingerprint {
             host,
             url,
             fingerprint,
-        } => match k.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') => {
+        } => match action {
+            Some(answer @ (Action::Yes | Action::No | Action::Back)) => {
                 return vec![Effect::TrustFingerprint {
                     host,
                     fingerprint,
-                    accept: true,
-                }];
-            }
-            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
-                return vec![Effect::TrustFingerprint {
-                    host,
-                    fingerprint,
-                    accept: false,
+                    accept: answer == Action::Yes,
                 }];
             }
             _ => {
@@ -141,50 +126,48 @@ pub fn handle(app: &mut App, k: KeyEvent) -> Vec<Effect> {
                 })
             }
         },
-        Popup::HostForm(mut form) => match k.code {
-            KeyCode::Esc => {}
-            KeyCode::Tab | KeyCode::Down => {
-                form.next();
-                app.popup = Some(Popup::HostForm(form));
-            }
-            KeyCode::BackTab | KeyCode::Up => {
-                form.prev();
-                app.popup = Some(Popup::HostForm(form));
-            }
-            KeyCode::Char('t') if ctrl => {
-                let effects = form
-                    .draft()
-                    .map(|d| vec![Effect::TestHost(d)])
-                    .unwrap_or_default();
-                if !effects.is_empty() {
-                    form.test_result = Some(Ok("testing…".into()));
-                }
-                app.popup = Some(Popup::HostForm(form));
-                return effects;
-            }
-            KeyCode::Enter => match form.draft() {
-                Some(draft) => {
-                    return match form.editing.clone() {
-                        Some(original) => vec![Effect::EditHost { original, draft }],
-                        None => vec![Effect::AddHost(draft)],
-                    };
-                }
-                None => {
-                    // Jump to the first field that needs attention.
-                    if let Some(i) = form.errors().iter().position(Option::is_some) {
-                        form.focus = i;
+        Popup::HostForm(mut form) => {
+            // Plain characters are the field's, as are the editing keys the form binds
+            // nothing to (Backspace, Left/Right, Home/End...).
+            match action.filter(|_| typed.is_none()) {
+                Some(Action::Back) => return Vec::new(),
+                Some(Action::NextField | Action::Down) => form.next(),
+                Some(Action::PrevField | Action::Up) => form.prev(),
+                Some(Action::TestHost) => {
+                    let effects = form
+                        .draft()
+                        .map(|d| vec![Effect::TestHost(d)])
+                        .unwrap_or_default();
+                    if !effects.is_empty() {
+                        form.test_result = Some(Ok("testing…".into()));
                     }
                     app.popup = Some(Popup::HostForm(form));
+                    return effects;
                 }
-            },
-            _ => {
-                form.input(k.into());
-                app.popup = Some(Popup::HostForm(form));
+                Some(Action::Submit) => match form.draft() {
+                    Some(draft) => {
+                        return match form.editing.clone() {
+                            Some(original) => vec![Effect::EditHost { original, draft }],
+                            None => vec![Effect::AddHost(draft)],
+                        };
+                    }
+                    None => {
+                        // Jump to the first field that needs attention.
+                        if let Some(i) = form.errors().iter().position(Option::is_some) {
+                            form.focus = i;
+                        }
+                    }
+                },
+                _ => form.input(k.into()),
             }
-        },
+            app.popup = Some(Popup::HostForm(form));
+        }
     }
     Vec::new()
 }
+
+/// Rows the help popup moves on page up/down.
+const HELP_PAGE: usize = 10;
 
 fn run_palette(app: &mut App, target: PaletteTarget) -> Vec<Effect> {
     match target {
