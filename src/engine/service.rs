@@ -84,6 +84,8 @@ pub(super) struct Inner {
     pub(super) deploying: Mutex<std::collections::HashSet<String>>,
     /// Container ids held by this engine's deployments between allocate and create.
     pub(super) reserved_vmids: Arc<Mutex<std::collections::HashSet<u32>>>,
+    /// The alert monitor, once started (`engine::alerts`).
+    pub(super) alerts: Mutex<Option<Arc<super::alerts::MonitorShared>>>,
 }
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -109,6 +111,7 @@ impl Engine {
                 deploy_tuning: Mutex::new(crate::deploy::DeployTuning::default()),
                 deploying: Mutex::new(std::collections::HashSet::new()),
                 reserved_vmids: Arc::new(Mutex::new(std::collections::HashSet::new())),
+                alerts: Mutex::new(None),
             }),
         }
     }
@@ -517,6 +520,7 @@ impl Engine {
     /// Stop refreshers, consoles and the demo emulator; write each host's offline cache if
     /// its inventory changed since the last write.
     pub async fn shutdown(&self) {
+        self.stop_alerts();
         if let Some(store) = self.store().cloned() {
             let links: Vec<(String, HostLink)> = lock(&self.inner.links)
                 .iter()

@@ -76,6 +76,15 @@ pub struct SimArgs {
     /// Allow `--console-cmd` or `--no-tls` on a non-loopback `--listen` address.
     #[arg(long)]
     pub allow_remote: bool,
+    /// Start with node NAME offline (repeatable), for alert tests. At run time:
+    /// `POST /_proximity-sim/node/NAME/offline` (and `/online`), from loopback only.
+    #[arg(long = "offline-node", value_name = "NAME")]
+    pub offline_nodes: Vec<String>,
+    /// Start with guest VMID's CPU and memory spiked to at least these percentages
+    /// (`VMID`, `VMID:CPU` or `VMID:CPU:MEM`; default 97), for alert tests. At run time:
+    /// `POST /_proximity-sim/guest/VMID/spike?cpu=97&mem=97` (and `/calm`).
+    #[arg(long = "spike", value_name = "VMID[:CPU[:MEM]]", value_parser = super::control::parse_spike)]
+    pub spikes: Vec<super::SpikeSpec>,
 }
 
 impl SimArgs {
@@ -130,6 +139,8 @@ impl SimArgs {
             check_returns: false,
             fail_step: self.fail_step,
             deploy_timing: self.deploy_timing,
+            offline_nodes: self.offline_nodes.clone(),
+            spikes: self.spikes.clone(),
         })
     }
 }

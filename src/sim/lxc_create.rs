@@ -238,6 +238,7 @@ pub fn create(ctx: &Ctx, node: &str) -> ApiResult {
                 config: full,
                 snapshots: Vec::new(),
                 ha: false,
+                spike: None,
             },
         );
         Ok(backup_config.is_some())

@@ -24,6 +24,7 @@ mod aplinfo;
 mod auth;
 mod cli;
 mod clock;
+mod control;
 mod deploy_sim;
 mod http;
 mod lxc_config;
@@ -85,6 +86,18 @@ pub struct SimConfig {
     pub fail_step: Option<DeployStep>,
     /// How long simulated work inside containers takes (`--deploy-timing`).
     pub deploy_timing: DeployTiming,
+    /// Nodes that are offline from the start (`--offline-node`), for alert tests.
+    pub offline_nodes: Vec<String>,
+    /// Guests whose CPU and memory spike from the start (`--spike`), for alert tests.
+    pub spikes: Vec<SpikeSpec>,
+}
+
+/// A guest forced to at least `cpu` and `mem` (fractions of its limits).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpikeSpec {
+    pub vmid: u32,
+    pub cpu: f64,
+    pub mem: f64,
 }
 
 impl Default for SimConfig {
@@ -112,6 +125,8 @@ impl Default for SimConfig {
             check_returns: false,
             fail_step: None,
             deploy_timing: DeployTiming::Fast,
+            offline_nodes: Vec::new(),
+            spikes: Vec::new(),
         }
     }
 }
@@ -167,6 +182,18 @@ impl SimHandle {
     /// Schema violations recorded so far (only with `check_returns`).
     pub fn schema_violations(&self) -> Vec<String> {
         self.sim.violations()
+    }
+
+    /// Take node `name` offline (or back online): `/cluster/resources` and `/nodes` say so,
+    /// its guests turn `unknown`. False when there is no such node.
+    pub fn set_node_online(&self, name: &str, online: bool) -> bool {
+        control::set_node_online(&self.sim, name, online)
+    }
+
+    /// Spike guest `vmid`'s CPU and memory to at least these fractions from now on (`None`:
+    /// back to its normal curve). False when there is no such guest.
+    pub fn spike(&self, vmid: u32, load: Option<(f64, f64)>) -> bool {
+        control::spike(&self.sim, vmid, load)
     }
 
     /// Stop serving, end open connections, and save the state one last time.
@@ -293,6 +320,7 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
             .map(|s| s.as_str().to_string()),
         deploy_timing: Some(config.deploy_timing.as_str().to_string()),
     });
+    control::apply_start_knobs(&mut model, &config)?;
     let state_dir = config.state_dir.clone();
     let scheme = if config.tls { "https" } else { "http" };
     let sim = Arc::new(Sim::new(config, model, auth, hub, shell_state));

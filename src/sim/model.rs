@@ -91,6 +91,18 @@ pub struct Guest {
     pub snapshots: Vec<Snapshot>,
     #[serde(default)]
     pub ha: bool,
+    /// A load spike forced by a test knob (`proximity sim --spike`, `SimHandle::spike`).
+    #[serde(default)]
+    pub spike: Option<Spike>,
+}
+
+/// A forced load: CPU and memory at least these fractions from `since` (epoch seconds) on,
+/// in every answer that reports usage (resources, status, rrddata).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Spike {
+    pub cpu: f64,
+    pub mem: f64,
+    pub since: u64,
 }
 
 impl Guest {

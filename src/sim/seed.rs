@@ -119,6 +119,7 @@ pub fn build(seed: u64, nodes: usize, guests: usize, auth_key: String) -> Model 
             config,
             snapshots: Vec::new(),
             ha: false,
+            spike: None,
         };
         if kind == GuestKind::Lxc && i % 5 == 0 {
             model

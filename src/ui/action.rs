@@ -142,6 +142,19 @@ pub enum AppEvent {
     DeployRefused {
         text: String,
     },
+    /// An alert began (`raised`) or ended.
+    Alert {
+        alert: crate::alerts::Alert,
+        raised: bool,
+    },
+    /// A managed app's health check ran.
+    AppHealth(crate::alerts::HealthResult),
+    /// The alerts firing now and the recent history (newest first), for the alerts screen.
+    AlertsLoaded {
+        firing: Vec<crate::alerts::Alert>,
+        history: Vec<crate::alerts::Alert>,
+        config: crate::alerts::AlertConfig,
+    },
 }
 
 /// The engine's: hosts as lists show them, and what the host form produces.
@@ -247,6 +260,12 @@ pub enum Effect {
     /// Start a deployment (the wizard's Review page); answered by `AppEvent::DeployStarted`
     /// or `AppEvent::DeployRefused`.
     Deploy(Box<crate::deploy::DeployRequest>),
+    /// The alerts firing and their history, for the alerts screen.
+    LoadAlerts,
+    /// Send a test notification to every target.
+    TestNotifications,
+    /// Save the settings screen's alert thresholds.
+    SaveAlertThresholds(crate::alerts::RawThresholds),
     /// Open the deploy wizard for an app (the catalog screen asks; the app opens it).
     OpenDeployWizard(Box<crate::catalog::AppSpec>),
 }
@@ -352,6 +371,8 @@ actions! {
     Catalog = "catalog": "app catalog: browse and deploy apps",
     DetailUp = "detail_up": "scroll the details up",
     DetailDown = "detail_down": "scroll the details down",
+    Alerts = "alerts": "alerts: firing now and their history",
+    TestNotify = "test_notify": "send a test notification (webhook, ntfy)",
 }
 
 impl Action {

@@ -119,6 +119,8 @@ pub struct App {
     pub task_board: super::task_board::TaskBoard,
     /// Deployments under way, drawn on the rack until their container has a slot.
     pub deploys: super::deploy_jobs::DeployTracker,
+    /// Alerts firing, their history and the apps' health checks.
+    pub alerts: super::alerts_board::AlertBoard,
 }
 
 impl App {
@@ -171,6 +173,7 @@ impl App {
             layers: Default::default(),
             task_board: Default::default(),
             deploys: Default::default(),
+            alerts: Default::default(),
         }
     }
 
@@ -490,6 +493,9 @@ impl App {
             | AppEvent::TaskRows { .. }
             | AppEvent::Jobs(_)
             | AppEvent::LogSaved { .. }) => return self.view_event(ev),
+            ev @ (AppEvent::Alert { .. }
+            | AppEvent::AppHealth(_)
+            | AppEvent::AlertsLoaded { .. }) => return self.alert_event(ev),
         }
         Vec::new()
     }

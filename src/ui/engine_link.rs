@@ -104,6 +104,18 @@ impl EffectRunner {
             } => engine.console_resize(session, cols, rows),
             Effect::CloseConsole { session } => engine.close_console(session),
             Effect::Deploy(req) => deploy(engine, *req, inbox),
+            Effect::LoadAlerts => {
+                let firing = engine.alerts();
+                let history = engine.alert_history(200);
+                let config = engine.alert_config();
+                let _ = inbox.try_send(AppEvent::AlertsLoaded {
+                    firing,
+                    history,
+                    config,
+                });
+            }
+            Effect::TestNotifications => engine.test_notifications(),
+            Effect::SaveAlertThresholds(t) => engine.save_alert_thresholds(t),
             // The UI opens the wizard itself (`App::carry_out`, the UI loop): never sent here.
             Effect::OpenDeployWizard(_) => {}
         }
@@ -270,6 +282,8 @@ pub fn to_app_event(event: EngineEvent) -> AppEvent {
             cpu,
             mem,
         },
+        EngineEvent::Alert { alert, raised } => AppEvent::Alert { alert, raised },
+        EngineEvent::AppHealth(result) => AppEvent::AppHealth(result),
         EngineEvent::TaskLog {
             upid,
             lines,

@@ -31,10 +31,12 @@ pub enum Context {
     Log,
     /// The catalog screen (categories, apps, deploy plan).
     Catalog,
+    /// The alerts screen (firing alerts and their history).
+    Alerts,
 }
 
 impl Context {
-    pub const ALL: [Context; 10] = [
+    pub const ALL: [Context; 11] = [
         Context::Global,
         Context::Rack,
         Context::Hosts,
@@ -45,6 +47,7 @@ impl Context {
         Context::Tasks,
         Context::Log,
         Context::Catalog,
+        Context::Alerts,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -58,6 +61,7 @@ impl Context {
             Context::Tasks => "tasks",
             Context::Log => "log",
             Context::Catalog => "catalog",
+            Context::Alerts => "alerts",
         }
     }
     fn from_name(s: &str) -> Option<Context> {

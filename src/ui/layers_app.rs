@@ -64,6 +64,7 @@ impl App {
             area: self.layer_area(slot),
             focused: self.layers.keyboard() == Some(slot),
             log_dir: &self.layers.log_dir,
+            alerts: &self.alerts,
         }
     }
 
@@ -156,6 +157,7 @@ impl App {
             | Action::Palette
             | Action::Tasks
             | Action::Catalog
+            | Action::Alerts
             | Action::FocusNext => self.update(action),
             _ => Vec::new(),
         }

@@ -17,6 +17,10 @@ pub enum SettingsItem {
     RecordHost(String),
     /// "Audit: record every session".
     Audit,
+    /// An alert rule: on/off (Enter, space), its threshold (Left/Right).
+    AlertRule(crate::alerts::Rule),
+    /// "Send a test notification".
+    TestNotify,
 }
 
 /// One drawn line of the list: section titles and gaps are not selectable.
@@ -44,6 +48,7 @@ pub fn settings_rows(items: &[SettingsItem]) -> Vec<SettingsRow> {
                 Some("RECORD CONSOLE SESSIONS")
             }
             (_, SettingsItem::Audit) => Some("AUDIT"),
+            (Some(SettingsItem::Audit), SettingsItem::AlertRule(_)) => Some("ALERTS"),
             _ => None,
         };
         if let Some(title) = section {
@@ -82,6 +87,8 @@ impl App {
                 .map(|h| SettingsItem::RecordHost(h.name.clone())),
         );
         items.push(SettingsItem::Audit);
+        items.extend(crate::alerts::Rule::ALL.map(SettingsItem::AlertRule));
+        items.push(SettingsItem::TestNotify);
         items
     }
 
@@ -121,6 +128,12 @@ impl App {
             Action::Toggle => {
                 if let Some(item) = items.get(self.settings_sel) {
                     return self.toggle_switch(item);
+                }
+            }
+            Action::Left | Action::Right => {
+                if let Some(SettingsItem::AlertRule(rule)) = items.get(self.settings_sel) {
+                    let step = if action == Action::Right { 5.0 } else { -5.0 };
+                    return self.alerts.adjust_threshold(*rule, step);
                 }
             }
             Action::Back => {
@@ -178,6 +191,11 @@ impl App {
     fn toggle_switch(&mut self, item: &SettingsItem) -> Vec<Effect> {
         let (switch, on, text) = match item {
             SettingsItem::Theme(_) => return Vec::new(),
+            SettingsItem::AlertRule(rule) => return self.alerts.toggle_rule(*rule),
+            SettingsItem::TestNotify => {
+                self.show_toast("sending a test notification…", false);
+                return vec![Effect::TestNotifications];
+            }
             SettingsItem::RecordHost(host) => {
                 let on = !self.recording.host(host);
                 self.recording.hosts.insert(host.clone(), on);
