@@ -235,9 +235,9 @@ impl AlertConfig {
                     key,
                     reason,
                 } => ConfigIssue::Invalid {
+                    key: with_table(text, line, key),
                     file,
                     line,
-                    key,
                     reason,
                 },
                 crate::catalog::CatalogIssue::Unreadable { file, reason } => {
@@ -291,6 +291,30 @@ impl AlertConfig {
         }
         let text = std::fs::read_to_string(&path).map_err(|e| unreadable(e.to_string()))?;
         AlertConfig::parse(&shown, &text)
+    }
+}
+
+/// A key set on `line` inside a `[table]`, named with its table (`defaults.cpu_percent`).
+fn with_table(text: &str, line: usize, key: String) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let on_header = lines
+        .get(line.saturating_sub(1))
+        .is_some_and(|l| l.trim_start().starts_with('['));
+    if on_header || key == "-" {
+        return key;
+    }
+    let table = lines[..line.saturating_sub(1).min(lines.len())]
+        .iter()
+        .rev()
+        .find_map(|l| {
+            let l = l.trim();
+            l.strip_prefix('[')
+                .and_then(|h| h.split(']').next())
+                .map(|h| h.trim().to_string())
+        });
+    match table {
+        Some(t) if !t.is_empty() => format!("{t}.{key}"),
+        _ => key,
     }
 }
 

@@ -3,6 +3,7 @@
 //! Exit codes: 0 done, 1 error, 3 partial (`fleet::EXIT_PARTIAL`: some hosts did not answer,
 //! the others' output was printed).
 
+pub mod alerts_cmd;
 pub mod catalog_cmd;
 mod catalog_lookup;
 pub mod commands;
@@ -68,6 +69,8 @@ pub enum Command {
     Deploy(DeployArgs),
     /// List the managed apps.
     Apps(JsonFlag),
+    /// The alerts of every host now (exit 4 while one fires); `notify`, `test`.
+    Alerts(alerts_cmd::AlertsArgs),
     /// Start, stop, restart or remove a managed app.
     App(AppArgs),
     /// Open a raw console to a container or node in this terminal.
@@ -351,6 +354,7 @@ async fn run(cli: Cli, paths: crate::paths::Paths) -> Result<ExitCode, CliError>
         Some(Command::Logs(args)) => fleet::logs(&scope, &args).await,
         Some(Command::Deploy(args)) => deploy_cmd::deploy(&scope, &args).await,
         Some(Command::Apps(f)) => deploy_cmd::apps(&scope, f.json).await,
+        Some(Command::Alerts(args)) => alerts_cmd::run(&scope, &args).await,
         Some(Command::App(args)) => deploy_cmd::app(&scope, &args).await,
         Some(Command::Console(args)) => console_raw::run(&conn()?, &args.target).await,
         Some(Command::Replay(args)) => replay(&args),

@@ -295,7 +295,7 @@ impl Keymap {
                 err(
                     section.span().start,
                     section.get_ref().clone(),
-                    "unknown context (expected global, rack, hosts, onboarding, settings, console, copy, tasks, log or catalog)".into(),
+                    "unknown context (expected global, rack, hosts, onboarding, settings, console, copy, tasks, log, catalog or alerts)".into(),
                 )
             })?;
             for (name, keys) in actions {

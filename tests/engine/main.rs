@@ -2,6 +2,7 @@
 //! as a job with its log followed, cancel, the events in order, the delete check every caller
 //! shares, and a dead host that delays neither console keystrokes nor another host's refresh.
 
+mod alerts;
 mod deploy;
 mod refresh_cache;
 mod support;

@@ -25,8 +25,9 @@ fn when(ms: u64) -> String {
     full.get(5..16).unwrap_or(&full).to_string()
 }
 
-/// One row: `! CRIT  cpu     lab:101     web     09:14  5m  CPU 97% > 90% for 5m`.
-fn row_text(a: &Alert, now_ms: u64, history: bool) -> (String, String) {
+/// One row: `! CRIT CPU  lab:101  web  12-07 09:14  5m  CPU 97% > 90% for 5m`; narrow
+/// terminals drop the name and the date so the message keeps room.
+fn row_text(a: &Alert, now_ms: u64, history: bool, wide: bool) -> (String, String) {
     let glyph = match (history, a.cleared_ms) {
         (true, Some(_)) => "✓",
         _ => "!",
@@ -39,14 +40,23 @@ fn row_text(a: &Alert, now_ms: u64, history: bool) -> (String, String) {
         Some(c) => duration(c.saturating_sub(a.fired_ms) / 1000),
         None => duration(now_ms.saturating_sub(a.since_ms) / 1000),
     };
-    let head = format!(
-        "{glyph} {sev:<4} {:<13} {:<14} {:<14} {} {:>6}  ",
-        a.rule.label(),
-        a.target.to_string(),
-        a.name,
-        when(a.fired_ms),
-        lasted
-    );
+    let head = if wide {
+        format!(
+            "{glyph} {sev:<4} {:<13} {:<14} {:<14} {} {:>6}  ",
+            a.rule.label(),
+            a.target.to_string(),
+            a.name,
+            when(a.fired_ms),
+            lasted
+        )
+    } else {
+        format!(
+            "{glyph} {sev:<4} {:<8} {:<10} {:>4} ",
+            a.rule.label(),
+            a.target.to_string(),
+            lasted
+        )
+    };
     (head, a.message.clone())
 }
 
@@ -123,7 +133,7 @@ pub fn draw(v: &AlertsView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
                     buf.set_style(Rect::new(inner.x, y, inner.width, 1), base);
                     put(buf, inner.x, y, "▸", base, 1);
                 }
-                let (head, message) = row_text(a, now_ms, *history);
+                let (head, message) = row_text(a, now_ms, *history, inner.width >= 110);
                 let head_style = if selected || (*history && a.cleared_ms.is_some()) {
                     base
                 } else {
