@@ -140,3 +140,83 @@ fn a_bad_alerts_file_is_one_line_with_file_and_line() {
         "{err}"
     );
 }
+
+#[test]
+fn notify_reads_the_webhook_from_stdin_and_test_posts_to_it() {
+    use std::process::{Command, Stdio};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://{}/hook?key=very-s3cret-key",
+        listener.local_addr().unwrap()
+    );
+    let got = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while !String::from_utf8_lossy(&buf).contains("\"source\"") {
+            let n = s.read(&mut chunk).unwrap();
+            if n == 0 {
+                break;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        }
+        // The body is one JSON object: read to its closing brace.
+        while !buf.ends_with(b"}") {
+            let n = s.read(&mut chunk).unwrap();
+            if n == 0 {
+                break;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        }
+        s.write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
+            .unwrap();
+        String::from_utf8_lossy(&buf).into_owned()
+    });
+    let home = tempfile::tempdir().unwrap();
+    let mut child = Command::new(support::BIN)
+        .args(["alerts", "notify", "--webhook-stdin"])
+        .env("PROXIMITY_HOME", home.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{url}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (code, out, _) = run_cli_code(&["alerts", "notify"], &[], home.path());
+    assert_eq!(code, Some(0));
+    assert_eq!(out, "webhook: set\nntfy: off\n");
+
+    let (code, out, err) = run_cli_code(&["alerts", "test"], &[], home.path());
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert_eq!(out, "test notification sent (webhook)\n");
+    let request = got.join().unwrap();
+    assert!(request.starts_with("POST /hook?key=very-s3cret-key HTTP/1.1"), "{request}");
+    assert!(request.contains("\"event\":\"test\""), "{request}");
+
+    // The URL and its key are nowhere in the data directory in plain text.
+    for entry in walk(&home.path().join("data")) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("very-s3cret-key"),
+            "{} holds the webhook key",
+            entry.display()
+        );
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -139,3 +139,46 @@ fn snapshots() {
         app
     });
 }
+
+#[test]
+fn the_settings_screen_turns_rules_off_and_moves_thresholds() {
+    use proximity::alerts::{AlertConfig, RawThresholds};
+    use proximity::ui::settings::SettingsItem;
+    let mut app = rack_app((160, 45));
+    // No monitor has spoken: no alert rows.
+    assert!(
+        !app.settings_items()
+            .iter()
+            .any(|i| matches!(i, SettingsItem::AlertRule(_)))
+    );
+    app.handle(AppEvent::AlertsLoaded {
+        firing: vec![],
+        history: vec![],
+        config: AlertConfig::default(),
+    });
+    typed(&mut app, "gs");
+    let cpu = app
+        .settings_items()
+        .iter()
+        .position(|i| *i == SettingsItem::AlertRule(Rule::Cpu))
+        .expect("a CPU row");
+    app.settings_sel = cpu;
+    let text = screen(&app, (160, 45));
+    assert!(text.contains("ALERTS"), "{text}");
+    assert!(text.contains("[x] CPU > 90% for 5m"), "{text}");
+    let off = typed(&mut app, " ");
+    let want = RawThresholds {
+        off: Some(vec!["cpu".into()]),
+        ..RawThresholds::default()
+    };
+    assert_eq!(off, vec![Effect::SaveAlertThresholds(want)]);
+    assert!(screen(&app, (160, 45)).contains("[ ] CPU > 90% for 5m"));
+    let on = typed(&mut app, " ");
+    assert!(matches!(&on[..], [Effect::SaveAlertThresholds(t)] if t.on == Some(vec!["cpu".to_string()])));
+    // Right raises the threshold by 5 points.
+    let _ = press(&mut app, crossterm::event::KeyCode::Right, crossterm::event::KeyModifiers::NONE);
+    assert!(screen(&app, (160, 45)).contains("[x] CPU > 95% for 5m"));
+    // The last row sends a test notification.
+    typed(&mut app, "G");
+    assert_eq!(typed(&mut app, "<Enter>"), vec![Effect::TestNotifications]);
+}

@@ -54,7 +54,7 @@ pub fn apply_start_knobs(model: &mut Model, config: &SimConfig) -> Result<(), Si
             .ok_or_else(|| SimError::Config(format!("--offline-node {name}: no such node")))?;
         node.online = false;
     }
-    let now = clock::now_epoch();
+    let now = clock::now_epoch().saturating_sub(SPIKE_BACKDATE_S);
     for s in &config.spikes {
         let guest = model.guests.get_mut(&s.vmid).ok_or_else(|| {
             SimError::Config(format!("--spike {}: no such guest", s.vmid))
@@ -79,8 +79,12 @@ pub fn set_node_online(sim: &Sim, name: &str, online: bool) -> bool {
     .is_ok()
 }
 
+/// A spike is taken to have started this long ago, so the last complete minute of `rrddata`
+/// (the current bucket is never reported) already shows it.
+const SPIKE_BACKDATE_S: u64 = 120;
+
 pub fn spike(sim: &Sim, vmid: u32, load: Option<(f64, f64)>) -> bool {
-    let now = clock::now_epoch();
+    let now = clock::now_epoch().saturating_sub(SPIKE_BACKDATE_S);
     sim.change(|m| match m.guests.get_mut(&vmid) {
         Some(g) => {
             g.spike = load.map(|(cpu, mem)| Spike {

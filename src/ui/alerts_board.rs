@@ -22,6 +22,9 @@ pub struct AlertBoard {
     pub health: HashMap<(String, u32), HealthResult>,
     /// The thresholds in use (the settings screen edits its `screen` layer).
     pub config: AlertConfig,
+    /// Whether the engine said what its alerts are (`AlertsLoaded`): until then (no alert
+    /// monitor) the settings screen has no alert rows to offer.
+    pub loaded: bool,
 }
 
 impl AlertBoard {
@@ -170,6 +173,7 @@ impl App {
                 config,
             } => {
                 self.alerts.config = config;
+                self.alerts.loaded = true;
                 let mut firing = firing;
                 sort_alerts(&mut firing);
                 self.alerts.firing = firing;

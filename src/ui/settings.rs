@@ -87,8 +87,11 @@ impl App {
                 .map(|h| SettingsItem::RecordHost(h.name.clone())),
         );
         items.push(SettingsItem::Audit);
-        items.extend(crate::alerts::Rule::ALL.map(SettingsItem::AlertRule));
-        items.push(SettingsItem::TestNotify);
+        // The alert rows once the engine has told its thresholds (it runs a monitor).
+        if self.alerts.loaded {
+            items.extend(crate::alerts::Rule::ALL.map(SettingsItem::AlertRule));
+            items.push(SettingsItem::TestNotify);
+        }
         items
     }
 
