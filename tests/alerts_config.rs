@@ -91,7 +91,11 @@ fn a_missing_file_is_the_defaults_and_a_bad_one_names_its_path() {
     assert_eq!((t.memory_percent, t.disk_percent), (90.0, 85.0));
     assert_eq!(t.backup_max_age_s, 7 * 86_400);
     assert!(Rule::ALL.iter().all(|r| t.is_on(*r)));
-    std::fs::write(dir.path().join("alerts.toml"), "[defaults]\ncpu_percent = 0\n").unwrap();
+    std::fs::write(
+        dir.path().join("alerts.toml"),
+        "[defaults]\ncpu_percent = 0\n",
+    )
+    .unwrap();
     let err = AlertConfig::load(dir.path()).unwrap_err().to_string();
     let path = dir.path().join("alerts.toml");
     assert_eq!(

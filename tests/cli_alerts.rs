@@ -106,8 +106,14 @@ fn alerts_from_an_offline_node_and_a_spike_then_quiet() {
     // The table form says the same.
     let (code, out, _) = run_cli_code(&["alerts"], &[], home.path());
     assert_eq!(code, Some(4));
-    assert!(out.contains("firing   critical  node_offline   lab/pve2"), "{out}");
-    assert!(out.contains(&format!("pending  warning   cpu            lab:{vmid}")), "{out}");
+    assert!(
+        out.contains("firing   critical  node_offline   lab/pve2"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("pending  warning   cpu            lab:{vmid}")),
+        "{out}"
+    );
 
     // All quiet again: exit 0.
     assert!(control(&sim, &format!("guest/{vmid}/calm")).starts_with("HTTP/1.1 200"));
@@ -128,7 +134,11 @@ fn a_bad_alerts_file_is_one_line_with_file_and_line() {
     add_host(home.path(), "lab", &sim);
     let config = home.path().join("config");
     std::fs::create_dir_all(&config).unwrap();
-    std::fs::write(config.join("alerts.toml"), "[host.lab]\n\ndisk_percent = 101\n").unwrap();
+    std::fs::write(
+        config.join("alerts.toml"),
+        "[host.lab]\n\ndisk_percent = 101\n",
+    )
+    .unwrap();
     let (code, out, err) = run_cli_code(&["alerts"], &[], home.path());
     assert_eq!(code, Some(1), "{out}");
     let line = err.lines().last().unwrap_or_default();
@@ -185,7 +195,11 @@ fn notify_reads_the_webhook_from_stdin_and_test_posts_to_it() {
         .unwrap();
     writeln!(child.stdin.take().unwrap(), "{url}").unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (code, out, _) = run_cli_code(&["alerts", "notify"], &[], home.path());
     assert_eq!(code, Some(0));
     assert_eq!(out, "webhook: set\nntfy: off\n");
@@ -194,7 +208,10 @@ fn notify_reads_the_webhook_from_stdin_and_test_posts_to_it() {
     assert_eq!(code, Some(0), "{out}\n{err}");
     assert_eq!(out, "test notification sent (webhook)\n");
     let request = got.join().unwrap();
-    assert!(request.starts_with("POST /hook?key=very-s3cret-key HTTP/1.1"), "{request}");
+    assert!(
+        request.starts_with("POST /hook?key=very-s3cret-key HTTP/1.1"),
+        "{request}"
+    );
     assert!(request.contains("\"event\":\"test\""), "{request}");
 
     // The URL and its key are nowhere in the data directory in plain text.

@@ -54,7 +54,10 @@ fn offline_alert(app: &App) -> Alert {
 }
 
 fn raise(app: &mut App, alert: Alert, raised: bool) {
-    app.handle(AppEvent::Alert { alert, raised });
+    app.handle(AppEvent::Alert {
+        alert: Box::new(alert),
+        raised,
+    });
 }
 
 #[test]
@@ -70,7 +73,11 @@ fn a_raise_lights_the_led_and_the_lcd_and_toasts_once() {
         "{text}"
     );
     assert_eq!(app.toasts.len(), 1);
-    assert!(app.toasts[0].text.starts_with("ALERT CPU on"), "{}", app.toasts[0].text);
+    assert!(
+        app.toasts[0].text.starts_with("ALERT CPU on"),
+        "{}",
+        app.toasts[0].text
+    );
     // The same alert again (a resync) is no second toast.
     raise(&mut app, alert.clone(), true);
     assert_eq!(app.toasts.len(), 1);
@@ -142,7 +149,7 @@ fn snapshots() {
 
 #[test]
 fn the_settings_screen_turns_rules_off_and_moves_thresholds() {
-    use proximity::alerts::{AlertConfig, RawThresholds};
+    use proximity::alerts::RawThresholds;
     use proximity::ui::settings::SettingsItem;
     let mut app = rack_app((160, 45));
     // No monitor has spoken: no alert rows.
@@ -154,7 +161,7 @@ fn the_settings_screen_turns_rules_off_and_moves_thresholds() {
     app.handle(AppEvent::AlertsLoaded {
         firing: vec![],
         history: vec![],
-        config: AlertConfig::default(),
+        config: Box::default(),
     });
     typed(&mut app, "gs");
     let cpu = app
@@ -171,12 +178,18 @@ fn the_settings_screen_turns_rules_off_and_moves_thresholds() {
         off: Some(vec!["cpu".into()]),
         ..RawThresholds::default()
     };
-    assert_eq!(off, vec![Effect::SaveAlertThresholds(want)]);
+    assert_eq!(off, vec![Effect::SaveAlertThresholds(Box::new(want))]);
     assert!(screen(&app, (160, 45)).contains("[ ] CPU > 90% for 5m"));
     let on = typed(&mut app, " ");
-    assert!(matches!(&on[..], [Effect::SaveAlertThresholds(t)] if t.on == Some(vec!["cpu".to_string()])));
+    assert!(
+        matches!(&on[..], [Effect::SaveAlertThresholds(t)] if t.on == Some(vec!["cpu".to_string()]))
+    );
     // Right raises the threshold by 5 points.
-    let _ = press(&mut app, crossterm::event::KeyCode::Right, crossterm::event::KeyModifiers::NONE);
+    let _ = press(
+        &mut app,
+        crossterm::event::KeyCode::Right,
+        crossterm::event::KeyModifiers::NONE,
+    );
     assert!(screen(&app, (160, 45)).contains("[x] CPU > 95% for 5m"));
     // The last row sends a test notification.
     typed(&mut app, "G");

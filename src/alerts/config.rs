@@ -214,7 +214,12 @@ impl AlertConfig {
 
     /// Thresholds for a guest: its host's, then its app's (by the managed app's name first,
     /// then by catalog id).
-    pub fn for_guest(&self, host: &Thresholds, app_name: Option<&str>, app_id: Option<&str>) -> Thresholds {
+    pub fn for_guest(
+        &self,
+        host: &Thresholds,
+        app_name: Option<&str>,
+        app_id: Option<&str>,
+    ) -> Thresholds {
         let mut t = *host;
         for key in [app_id, app_name].into_iter().flatten() {
             if let Some(a) = self.apps.get(key) {
@@ -325,7 +330,9 @@ fn valid_percent(p: f64) -> bool {
 /// `30s`, `5m`, `2h`, `7d` (a whole number and one unit), at most a year.
 pub fn parse_duration_s(text: &str) -> Result<u64, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
     let unit_s = match unit {
         "s" => 1,

@@ -16,9 +16,7 @@ pub use state::{Evaluator, Transition};
 use serde::{Deserialize, Serialize};
 
 /// One kind of alert.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     Cpu,
@@ -101,9 +99,7 @@ pub enum Source {
     Health,
 }
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Warning,
@@ -120,9 +116,7 @@ impl Severity {
 }
 
 /// What an alert is about: a host (unreachable), a node, or a guest.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Target {
     pub host: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -207,12 +201,7 @@ impl Alert {
 
     /// The store key of this alert's history entry: sorts by time, unique per firing.
     pub fn history_key(&self) -> String {
-        format!(
-            "{:016}-{}-{}",
-            self.fired_ms,
-            self.rule.name(),
-            self.target
-        )
+        format!("{:016}-{}-{}", self.fired_ms, self.rule.name(), self.target)
     }
 }
 

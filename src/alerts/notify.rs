@@ -61,7 +61,10 @@ pub fn webhook_body(event: NotifyEvent, alert: &Alert) -> Value {
 
 /// The ntfy headers and body: (title, priority, tags, body). Header values carry no line
 /// breaks or control characters (they would end the header).
-pub fn ntfy_message(event: NotifyEvent, alert: &Alert) -> (String, &'static str, &'static str, String) {
+pub fn ntfy_message(
+    event: NotifyEvent,
+    alert: &Alert,
+) -> (String, &'static str, &'static str, String) {
     let one_line = |s: &str| {
         s.chars()
             .map(|c| if c.is_control() { ' ' } else { c })

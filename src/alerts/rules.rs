@@ -83,12 +83,7 @@ fn usage_breaches(
                 target: target.clone(),
             },
             name: name.to_string(),
-            message: format!(
-                "{} {} > {limit}%{}",
-                rule.label(),
-                pct(v),
-                for_text(for_s)
-            ),
+            message: format!("{} {} > {limit}%{}", rule.label(), pct(v), for_text(for_s)),
             value: Some(v),
             for_ms: t.for_ms(rule),
         });
@@ -156,7 +151,10 @@ pub fn host_unreachable_breach(host: &str, reason: &str, cfg: &AlertConfig) -> O
             target: Target::host(host),
         },
         name: host.to_string(),
-        message: format!("host {host} does not answer: {}", crate::text::clean_string(reason)),
+        message: format!(
+            "host {host} does not answer: {}",
+            crate::text::clean_string(reason)
+        ),
         value: None,
         for_ms: t.for_ms(Rule::NodeOffline),
     })
@@ -230,7 +228,10 @@ pub fn backup_breaches(
 ) -> Vec<Breach> {
     let host_t = cfg.for_host(host);
     let mut out = Vec::new();
-    let guest = |vmid: u32| list.iter().find(|r| r.vmid == Some(vmid) && r.kind != "node");
+    let guest = |vmid: u32| {
+        list.iter()
+            .find(|r| r.vmid == Some(vmid) && r.kind != "node")
+    };
     for f in &facts.failed {
         let (target, name, t) = match f.vmid {
             Some(vmid) => {
@@ -288,7 +289,10 @@ pub fn backup_breaches(
                 crate::civil::utc_time(at)
             ),
             None if r.uptime.unwrap_or(0) > max => {
-                format!("no backup at all, up for more than {}", format_duration_s(max))
+                format!(
+                    "no backup at all, up for more than {}",
+                    format_duration_s(max)
+                )
             }
             _ => continue,
         };
@@ -360,23 +364,36 @@ mod tests {
     #[test]
     fn usage_offline_and_app_thresholds() {
         let list = vec![
-            res(serde_json::json!({"id":"node/a","type":"node","node":"a","status":"online","cpu":0.95,"mem":10,"maxmem":100,"disk":90,"maxdisk":100})),
+            res(
+                serde_json::json!({"id":"node/a","type":"node","node":"a","status":"online","cpu":0.95,"mem":10,"maxmem":100,"disk":90,"maxdisk":100}),
+            ),
             res(serde_json::json!({"id":"node/b","type":"node","node":"b","status":"offline"})),
-            res(serde_json::json!({"id":"lxc/101","type":"lxc","vmid":101,"node":"a","name":"web","status":"running","cpu":0.5,"mem":95,"maxmem":100})),
-            res(serde_json::json!({"id":"lxc/102","type":"lxc","vmid":102,"node":"a","name":"git","status":"running","cpu":0.5,"mem":95,"maxmem":100,"tags":"proximity;px-app-gitea"})),
-            res(serde_json::json!({"id":"lxc/103","type":"lxc","vmid":103,"node":"a","name":"off","status":"stopped","mem":99,"maxmem":100})),
+            res(
+                serde_json::json!({"id":"lxc/101","type":"lxc","vmid":101,"node":"a","name":"web","status":"running","cpu":0.5,"mem":95,"maxmem":100}),
+            ),
+            res(
+                serde_json::json!({"id":"lxc/102","type":"lxc","vmid":102,"node":"a","name":"git","status":"running","cpu":0.5,"mem":95,"maxmem":100,"tags":"proximity;px-app-gitea"}),
+            ),
+            res(
+                serde_json::json!({"id":"lxc/103","type":"lxc","vmid":103,"node":"a","name":"off","status":"stopped","mem":99,"maxmem":100}),
+            ),
         ];
         let cfg = AlertConfig::parse("a.toml", "[app.gitea]\nmemory_percent = 99\n").unwrap();
-        let got: Vec<(Rule, String, String)> = inventory_breaches("lab", &list, &cfg, &HashMap::new())
-            .into_iter()
-            .map(|b| (b.key.rule, b.key.target.to_string(), b.message))
-            .collect();
+        let got: Vec<(Rule, String, String)> =
+            inventory_breaches("lab", &list, &cfg, &HashMap::new())
+                .into_iter()
+                .map(|b| (b.key.rule, b.key.target.to_string(), b.message))
+                .collect();
         assert_eq!(
             got,
             vec![
                 (Rule::Cpu, "lab/a".into(), "CPU 95% > 90% for 5m".into()),
                 (Rule::Disk, "lab/a".into(), "disk 90% > 85%".into()),
-                (Rule::NodeOffline, "lab/b".into(), "node b is offline".into()),
+                (
+                    Rule::NodeOffline,
+                    "lab/b".into(),
+                    "node b is offline".into()
+                ),
                 (Rule::Memory, "lab:101".into(), "memory 95% > 90%".into()),
             ]
         );
@@ -404,10 +421,8 @@ mod tests {
             task("", 50, "some error"),
         ];
         let failed = failed_backups(&tasks);
-        let got: Vec<(Option<u32>, &str)> = failed
-            .iter()
-            .map(|f| (f.vmid, f.status.as_str()))
-            .collect();
+        let got: Vec<(Option<u32>, &str)> =
+            failed.iter().map(|f| (f.vmid, f.status.as_str())).collect();
         assert_eq!(got, vec![(None, "some error"), (Some(101), "job errors")]);
     }
 }

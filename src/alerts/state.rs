@@ -168,7 +168,10 @@ mod tests {
     #[test]
     fn fires_only_after_the_for_duration_then_clears_once() {
         let mut ev = Evaluator::new();
-        assert!(ev.observe(host_scope, vec![cpu(101, 5 * MIN)], 0).is_empty());
+        assert!(
+            ev.observe(host_scope, vec![cpu(101, 5 * MIN)], 0)
+                .is_empty()
+        );
         assert_eq!(ev.pending().len(), 1);
         assert!(
             ev.observe(host_scope, vec![cpu(101, 5 * MIN)], 4 * MIN)

@@ -206,7 +206,8 @@ fn stdin_lines(n: usize) -> Result<Vec<String>, CliError> {
 async fn test(scope: &FleetScope<'_>) -> Result<ExitCode, CliError> {
     let engine = super::jobs::engine(scope.paths);
     let settings = engine.notify_settings();
-    let targets = usize::from(settings.webhook_url.is_some()) + usize::from(settings.ntfy.is_some());
+    let targets =
+        usize::from(settings.webhook_url.is_some()) + usize::from(settings.ntfy.is_some());
     let mut events = engine.subscribe();
     engine.test_notifications();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
@@ -214,7 +215,9 @@ async fn test(scope: &FleetScope<'_>) -> Result<ExitCode, CliError> {
     let mut heard = 0;
     while heard < targets.max(1) {
         let Ok(Ok(ev)) = tokio::time::timeout_at(deadline, events.recv()).await else {
-            return Err(CliError::new("no answer from the notification targets in 60s"));
+            return Err(CliError::new(
+                "no answer from the notification targets in 60s",
+            ));
         };
         if let EngineEvent::Notice { text, error } = ev {
             heard += 1;

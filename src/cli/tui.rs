@@ -111,7 +111,7 @@ async fn run_tui(
         .send(AppEvent::AlertsLoaded {
             firing: engine.alerts(),
             history: engine.alert_history(200),
-            config: engine.alert_config(),
+            config: Box::new(engine.alert_config()),
         })
         .await;
     for spec in &specs {

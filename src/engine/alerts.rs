@@ -276,7 +276,11 @@ impl Engine {
                     let reason = e.to_string();
                     if let HostFailure::Unreachable(r) = &e {
                         let breach = rules::host_unreachable_breach(&host, r, config);
-                        ev.observe(|k| host_offline_key(k, &host), breach.into_iter().collect(), now);
+                        ev.observe(
+                            |k| host_offline_key(k, &host),
+                            breach.into_iter().collect(),
+                            now,
+                        );
                     }
                     report.failures.push((host, reason));
                 }
@@ -416,9 +420,11 @@ impl Monitor {
         let config = self.config();
         let names = self.names(&host);
         let breaches = rules::inventory_breaches(&host, &list, &config, &names);
-        let t = self
-            .evaluator
-            .observe(|k| in_source(k, &host, Source::Inventory), breaches, now_ms());
+        let t = self.evaluator.observe(
+            |k| in_source(k, &host, Source::Inventory),
+            breaches,
+            now_ms(),
+        );
         self.latest.insert(host.clone(), list.clone());
         self.apply(t);
         let options = &self.shared.options;
@@ -469,9 +475,9 @@ impl Monitor {
                 let names = self.names(&host);
                 let breaches =
                     rules::backup_breaches(&host, &facts, &list, &config, &names, now / 1000);
-                let t = self
-                    .evaluator
-                    .observe(|k| in_source(k, &host, Source::Backups), breaches, now);
+                let t =
+                    self.evaluator
+                        .observe(|k| in_source(k, &host, Source::Backups), breaches, now);
                 self.apply(t);
             }
             CheckResult::Health(result) => {
@@ -481,9 +487,9 @@ impl Monitor {
                 *lock(&self.shared.health) = self.health.clone();
                 self.engine.publish(EngineEvent::AppHealth(result));
                 let breaches = rules::health_breaches(&host, self.health.values(), &config);
-                let t = self
-                    .evaluator
-                    .observe(|k| in_source(k, &host, Source::Health), breaches, now);
+                let t =
+                    self.evaluator
+                        .observe(|k| in_source(k, &host, Source::Health), breaches, now);
                 self.apply(t);
             }
         }

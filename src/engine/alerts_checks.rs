@@ -89,11 +89,13 @@ pub(super) fn spawn_health_checks(
     let Ok(client) = engine.client(host) else {
         return;
     };
-    for app in engine.apps().into_iter().filter(|a| a.host == host && !a.missing) {
+    for app in engine
+        .apps()
+        .into_iter()
+        .filter(|a| a.host == host && !a.missing)
+    {
         let running = list.iter().any(|r| {
-            r.vmid == Some(app.vmid)
-                && r.kind == "lxc"
-                && r.status.as_deref() == Some("running")
+            r.vmid == Some(app.vmid) && r.kind == "lxc" && r.status.as_deref() == Some("running")
         });
         let Some(spec) = catalog.get(&app.app) else {
             continue;

@@ -89,11 +89,7 @@ fn outgoing(engine: &Engine, event: NotifyEvent, alert: &Alert) -> Vec<Outgoing>
     }
     if let Some(n) = settings.ntfy {
         let (title, priority, tags, body) = ntfy_message(event, alert);
-        let url = format!(
-            "{}/{}",
-            n.server.trim_end_matches('/'),
-            n.topic.expose()
-        );
+        let url = format!("{}/{}", n.server.trim_end_matches('/'), n.topic.expose());
         out.push(Outgoing::Ntfy {
             url: Secret::new(url),
             token: n.token,
@@ -107,11 +103,7 @@ fn outgoing(engine: &Engine, event: NotifyEvent, alert: &Alert) -> Vec<Outgoing>
 }
 
 /// Try `req` up to `1 + retries` times; the last error if none succeeded.
-async fn deliver(
-    http: &reqwest::Client,
-    req: &Outgoing,
-    retries: u32,
-) -> Result<(), String> {
+async fn deliver(http: &reqwest::Client, req: &Outgoing, retries: u32) -> Result<(), String> {
     let mut last = String::new();
     for attempt in 0..=retries {
         if attempt > 0 {
@@ -123,7 +115,11 @@ async fn deliver(
             // `without_url`: the URL may carry a key.
             Err(e) => last = e.without_url().to_string(),
         }
-        tracing::debug!("{} notification, attempt {}: {last}", req.what(), attempt + 1);
+        tracing::debug!(
+            "{} notification, attempt {}: {last}",
+            req.what(),
+            attempt + 1
+        );
     }
     Err(last)
 }

@@ -56,9 +56,10 @@ pub fn apply_start_knobs(model: &mut Model, config: &SimConfig) -> Result<(), Si
     }
     let now = clock::now_epoch().saturating_sub(SPIKE_BACKDATE_S);
     for s in &config.spikes {
-        let guest = model.guests.get_mut(&s.vmid).ok_or_else(|| {
-            SimError::Config(format!("--spike {}: no such guest", s.vmid))
-        })?;
+        let guest = model
+            .guests
+            .get_mut(&s.vmid)
+            .ok_or_else(|| SimError::Config(format!("--spike {}: no such guest", s.vmid)))?;
         guest.spike = Some(Spike {
             cpu: s.cpu,
             mem: s.mem,

@@ -65,14 +65,16 @@ impl AlertSettingsTree<'_> {
         let stored: StoredNotify = decode(|| format!("{SETTINGS_TREE}/notify"), &bytes)?;
         let open = |field: &str, sealed: &Option<Sealed>| -> Result<Option<Secret>, StoreError> {
             let Some(s) = sealed else { return Ok(None) };
-            let plain = self
-                .store
-                .cipher()
-                .open(&aad(field), s)
-                .map_err(|_| StoreError::Decrypt {
-                    record: format!("{SETTINGS_TREE}/notify/{field}"),
-                })?;
-            Ok(Some(Secret::new(String::from_utf8_lossy(&plain).into_owned())))
+            let plain =
+                self.store
+                    .cipher()
+                    .open(&aad(field), s)
+                    .map_err(|_| StoreError::Decrypt {
+                        record: format!("{SETTINGS_TREE}/notify/{field}"),
+                    })?;
+            Ok(Some(Secret::new(
+                String::from_utf8_lossy(&plain).into_owned(),
+            )))
         };
         let webhook_url = open("webhook", &stored.webhook)?;
         let ntfy = match (stored.ntfy_server, open("ntfy_topic", &stored.ntfy_topic)?) {
@@ -90,9 +92,17 @@ impl AlertSettingsTree<'_> {
         let cipher = self.store.cipher();
         let seal = |field: &str, s: &Secret| cipher.seal(&aad(field), s.expose().as_bytes());
         let stored = StoredNotify {
-            webhook: n.webhook_url.as_ref().map(|s| seal("webhook", s)).transpose()?,
+            webhook: n
+                .webhook_url
+                .as_ref()
+                .map(|s| seal("webhook", s))
+                .transpose()?,
             ntfy_server: n.ntfy.as_ref().map(|x| x.server.clone()),
-            ntfy_topic: n.ntfy.as_ref().map(|x| seal("ntfy_topic", &x.topic)).transpose()?,
+            ntfy_topic: n
+                .ntfy
+                .as_ref()
+                .map(|x| seal("ntfy_topic", &x.topic))
+                .transpose()?,
             ntfy_token: n
                 .ntfy
                 .as_ref()
@@ -197,6 +207,12 @@ mod tests {
         prune_history(&store, now).unwrap();
         let left = store.alerts().list::<Alert>().unwrap();
         assert_eq!(left.len(), HISTORY_MAX);
-        assert!(store.alerts().get::<Alert>(&a.history_key()).unwrap().is_none());
+        assert!(
+            store
+                .alerts()
+                .get::<Alert>(&a.history_key())
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -144,16 +144,16 @@ pub enum AppEvent {
     },
     /// An alert began (`raised`) or ended.
     Alert {
-        alert: crate::alerts::Alert,
+        alert: Box<crate::alerts::Alert>,
         raised: bool,
     },
     /// A managed app's health check ran.
-    AppHealth(crate::alerts::HealthResult),
+    AppHealth(Box<crate::alerts::HealthResult>),
     /// The alerts firing now and the recent history (newest first), for the alerts screen.
     AlertsLoaded {
         firing: Vec<crate::alerts::Alert>,
         history: Vec<crate::alerts::Alert>,
-        config: crate::alerts::AlertConfig,
+        config: Box<crate::alerts::AlertConfig>,
     },
 }
 
@@ -265,7 +265,7 @@ pub enum Effect {
     /// Send a test notification to every target.
     TestNotifications,
     /// Save the settings screen's alert thresholds.
-    SaveAlertThresholds(crate::alerts::RawThresholds),
+    SaveAlertThresholds(Box<crate::alerts::RawThresholds>),
     /// Open the deploy wizard for an app (the catalog screen asks; the app opens it).
     OpenDeployWizard(Box<crate::catalog::AppSpec>),
 }

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 use super::action::{AppEvent, Effect};
 use super::app::App;
-use crate::alerts::{Alert, AlertConfig, HealthResult, Rule, format_duration_s, state::sort_alerts};
+use crate::alerts::{
+    Alert, AlertConfig, HealthResult, Rule, format_duration_s, state::sort_alerts,
+};
 
 /// History entries the UI keeps (the store keeps more).
 const HISTORY_SHOWN: usize = 200;
@@ -28,6 +30,16 @@ pub struct AlertBoard {
 }
 
 impl AlertBoard {
+    /// The history without the alerts still firing (those are listed above it).
+    pub fn past(&self) -> impl Iterator<Item = &Alert> {
+        self.history.iter().filter(|a| a.cleared_ms.is_some())
+    }
+
+    /// Rows of the alerts screen: firing, then past.
+    pub fn rows(&self) -> usize {
+        self.firing.len() + self.past().count()
+    }
+
     /// The most severe alert on a guest.
     pub fn guest_alert(&self, host: &str, vmid: u32) -> Option<&Alert> {
         self.firing
@@ -101,8 +113,9 @@ impl AlertBoard {
             }
         }
         let list = if on { &mut screen.on } else { &mut screen.off };
-        list.get_or_insert_with(Vec::new).push(rule.name().to_string());
-        vec![Effect::SaveAlertThresholds(screen.clone())]
+        list.get_or_insert_with(Vec::new)
+            .push(rule.name().to_string());
+        vec![Effect::SaveAlertThresholds(Box::new(screen.clone()))]
     }
 
     /// Move a percentage threshold by `step` points (5-100).
@@ -116,7 +129,7 @@ impl AlertBoard {
             _ => return Vec::new(),
         };
         *slot = Some((current + step).clamp(5.0, 100.0));
-        vec![Effect::SaveAlertThresholds(screen.clone())]
+        vec![Effect::SaveAlertThresholds(Box::new(screen.clone()))]
     }
 
     /// Apply a raise or a clear; true when it changed what is firing.
@@ -135,7 +148,7 @@ impl AlertBoard {
         let id = alert.history_key();
         self.history.retain(|a| a.history_key() != id);
         self.history.insert(0, alert);
-        self.history.sort_by(|a, b| b.fired_ms.cmp(&a.fired_ms));
+        self.history.sort_by_key(|a| std::cmp::Reverse(a.fired_ms));
         self.history.truncate(HISTORY_SHOWN);
         changed
     }
@@ -154,7 +167,7 @@ impl App {
                     alert.name,
                     alert.message
                 );
-                if self.alerts.apply(alert, raised) {
+                if self.alerts.apply(*alert, raised) {
                     if raised {
                         self.toast(text, true, false, None);
                     } else {
@@ -165,14 +178,14 @@ impl App {
             AppEvent::AppHealth(result) => {
                 self.alerts
                     .health
-                    .insert((result.host.clone(), result.vmid), result);
+                    .insert((result.host.clone(), result.vmid), *result);
             }
             AppEvent::AlertsLoaded {
                 firing,
                 history,
                 config,
             } => {
-                self.alerts.config = config;
+                self.alerts.config = *config;
                 self.alerts.loaded = true;
                 let mut firing = firing;
                 sort_alerts(&mut firing);
@@ -241,7 +254,10 @@ mod tests {
     fn a_raise_counts_once_and_a_clear_replaces_its_history_row() {
         let mut b = AlertBoard::default();
         assert!(b.apply(alert(101, 1), true));
-        assert!(!b.apply(alert(101, 1), true), "the same alert again is no news");
+        assert!(
+            !b.apply(alert(101, 1), true),
+            "the same alert again is no news"
+        );
         assert!(b.guest_alert("lab", 101).is_some());
         let mut cleared = alert(101, 1);
         cleared.cleared_ms = Some(5);

@@ -40,7 +40,7 @@ impl Layer for AlertsView {
     }
 
     fn on_action(&mut self, action: Action, ctx: &LayerCtx) -> Reply {
-        let total = ctx.alerts.firing.len() + ctx.alerts.history.len();
+        let total = ctx.alerts.rows();
         let page = list_rows(ctx.area).max(1) as isize;
         match action {
             Action::Up => self.move_by(-1, total),
@@ -58,7 +58,7 @@ impl Layer for AlertsView {
     }
 
     fn on_wheel(&mut self, down: bool, ctx: &LayerCtx) -> Reply {
-        let total = ctx.alerts.firing.len() + ctx.alerts.history.len();
+        let total = ctx.alerts.rows();
         self.move_by(if down { 3 } else { -3 }, total);
         Reply::Consumed
     }

@@ -107,7 +107,7 @@ impl EffectRunner {
             Effect::LoadAlerts => {
                 let firing = engine.alerts();
                 let history = engine.alert_history(200);
-                let config = engine.alert_config();
+                let config = Box::new(engine.alert_config());
                 let _ = inbox.try_send(AppEvent::AlertsLoaded {
                     firing,
                     history,
@@ -115,7 +115,7 @@ impl EffectRunner {
                 });
             }
             Effect::TestNotifications => engine.test_notifications(),
-            Effect::SaveAlertThresholds(t) => engine.save_alert_thresholds(t),
+            Effect::SaveAlertThresholds(t) => engine.save_alert_thresholds(*t),
             // The UI opens the wizard itself (`App::carry_out`, the UI loop): never sent here.
             Effect::OpenDeployWizard(_) => {}
         }
@@ -282,8 +282,11 @@ pub fn to_app_event(event: EngineEvent) -> AppEvent {
             cpu,
             mem,
         },
-        EngineEvent::Alert { alert, raised } => AppEvent::Alert { alert, raised },
-        EngineEvent::AppHealth(result) => AppEvent::AppHealth(result),
+        EngineEvent::Alert { alert, raised } => AppEvent::Alert {
+            alert: Box::new(alert),
+            raised,
+        },
+        EngineEvent::AppHealth(result) => AppEvent::AppHealth(Box::new(result)),
         EngineEvent::TaskLog {
             upid,
             lines,

@@ -39,7 +39,9 @@ async fn webhook_listener(answer: bool) -> (String, mpsc::UnboundedReceiver<serd
                 let mut chunk = [0u8; 4096];
                 // Headers, then Content-Length bytes of body.
                 let body = loop {
-                    let Ok(n) = s.read(&mut chunk).await else { return };
+                    let Ok(n) = s.read(&mut chunk).await else {
+                        return;
+                    };
                     if n == 0 {
                         return;
                     }
@@ -64,7 +66,9 @@ async fn webhook_listener(answer: bool) -> (String, mpsc::UnboundedReceiver<serd
                 }
                 if answer {
                     let _ = s
-                        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                        .write_all(
+                            b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                        )
                         .await;
                 } else {
                     tokio::time::sleep(Duration::from_secs(60)).await;
@@ -176,7 +180,10 @@ async fn a_cpu_spike_raises_after_its_duration_and_clears_with_webhooks() {
     assert_eq!(history.len(), 1, "{history:?}");
     assert_eq!(history[0].cleared_ms, cleared.cleared_ms);
     // The webhook URL (with its key) is not in the store in plain text.
-    let dump = format!("{:?}", store.kv().scan_prefix("alert_settings", b"").unwrap());
+    let dump = format!(
+        "{:?}",
+        store.kv().scan_prefix("alert_settings", b"").unwrap()
+    );
     assert!(!dump.contains("s3cret"), "{dump}");
     engine.shutdown().await;
     sim.finish().await;
@@ -204,7 +211,7 @@ async fn a_node_offline_alert_is_not_delayed_by_a_hanging_webhook() {
         .iter()
         .filter(|r| r.kind == "node")
         .filter_map(|r| r.node.clone())
-        .last()
+        .next_back()
         .expect("a node");
 
     assert!(sim.handle.set_node_online(&node, false));
@@ -331,7 +338,9 @@ async fn a_failing_health_check_raises_and_shows_per_app() {
     assert!(raised);
     assert_eq!(alert.name, "kuma");
     assert!(
-        alert.message.starts_with("health check failing: no answer on port"),
+        alert
+            .message
+            .starts_with("health check failing: no answer on port"),
         "{}",
         alert.message
     );

@@ -25,7 +25,9 @@ async fn a_spike_shows_everywhere_and_calms_down() {
 
     let now = cpu_of(&sim.get("/cluster/resources?type=vm").await);
     assert!(now >= 0.94, "resources: {now}");
-    let status = sim.get(&format!("/nodes/{node}/lxc/{vmid}/status/current")).await;
+    let status = sim
+        .get(&format!("/nodes/{node}/lxc/{vmid}/status/current"))
+        .await;
     assert!(status["cpu"].as_f64().unwrap() >= 0.94, "{status}");
     let mem = status["mem"].as_f64().unwrap() / status["maxmem"].as_f64().unwrap();
     assert!(mem >= 0.92, "status mem {mem}");
@@ -35,11 +37,17 @@ async fn a_spike_shows_everywhere_and_calms_down() {
     let last = rrd.as_array().unwrap().last().unwrap().clone();
     assert!(last["cpu"].as_f64().unwrap() >= 0.94, "rrddata {last}");
     let early = &rrd.as_array().unwrap()[0];
-    assert!(early["cpu"].as_f64().unwrap_or(0.0) < 0.9, "an hour ago: {early}");
+    assert!(
+        early["cpu"].as_f64().unwrap_or(0.0) < 0.9,
+        "an hour ago: {early}"
+    );
 
     assert!(sim.handle.spike(vmid as u32, None));
     assert!(cpu_of(&sim.get("/cluster/resources?type=vm").await) < 0.9);
-    assert!(!sim.handle.spike(999_999, Some((1.0, 1.0))), "no such guest");
+    assert!(
+        !sim.handle.spike(999_999, Some((1.0, 1.0))),
+        "no such guest"
+    );
     sim.finish().await;
 }
 
@@ -59,7 +67,10 @@ async fn an_offline_node_and_the_control_endpoint() {
         .filter(|r| r["node"] == "pve2" && r.get("vmid").is_some())
         .collect();
     assert!(!guests.is_empty());
-    assert!(guests.iter().all(|g| g["status"] == "unknown"), "{guests:?}");
+    assert!(
+        guests.iter().all(|g| g["status"] == "unknown"),
+        "{guests:?}"
+    );
     let nodes = sim.get("/nodes").await;
     assert!(
         nodes
@@ -70,7 +81,9 @@ async fn an_offline_node_and_the_control_endpoint() {
     );
     // GET is refused, an unknown node is 404, and Proxmox's tree is untouched.
     let (status_line, _) = sim
-        .raw("GET /_proximity-sim/node/pve2/online HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .raw(
+            "GET /_proximity-sim/node/pve2/online HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+        )
         .await;
     assert_eq!(status_line, "HTTP/1.1 405 Method Not Allowed");
     let (status_line, _) = sim
@@ -79,6 +92,11 @@ async fn an_offline_node_and_the_control_endpoint() {
     assert_eq!(status_line, "HTTP/1.1 404 Not Found");
     assert!(sim.handle.set_node_online("pve2", true));
     let all = sim.get("/cluster/resources?type=node").await;
-    assert!(all.as_array().unwrap().iter().all(|n| n["status"] == "online"));
+    assert!(
+        all.as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["status"] == "online")
+    );
     sim.finish().await;
 }

@@ -68,9 +68,9 @@ pub fn draw(v: &AlertsView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
     buf.set_style(area, t.style(ThemeKey::Background));
     let board = ctx.alerts;
     let title = format!(
-        "alerts · {} firing · {} in history",
+        "alerts · {} firing · {} cleared",
         board.firing.len(),
-        board.history.len()
+        board.past().count()
     );
     let inner = boxed(buf, area, &title, t, ctx.focused);
     let now_ms = ctx
@@ -94,10 +94,10 @@ pub fn draw(v: &AlertsView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
         index += 1;
     }
     lines.push(Line::Heading("HISTORY".into()));
-    if board.history.is_empty() {
-        lines.push(Line::Note("no alert yet"));
+    if board.past().next().is_none() {
+        lines.push(Line::Note("no alert has cleared yet"));
     }
-    for a in &board.history {
+    for a in board.past() {
         lines.push(Line::Row(a, true, index));
         index += 1;
     }

@@ -180,14 +180,7 @@ pub fn settings(app: &App, area: Rect, buf: &mut Buffer) {
                 put(buf, x + 1, y, &label, base, right.saturating_sub(x + 1));
             }
             SettingsItem::TestNotify => {
-                put(
-                    buf,
-                    inner.x + 1,
-                    y,
-                    "▶ send a test notification",
-                    base,
-                    w,
-                );
+                put(buf, inner.x + 1, y, "▶ send a test notification", base, w);
             }
             SettingsItem::Audit => {
                 let on = app.recording.audit;
