@@ -201,7 +201,15 @@ pub async fn forward_events(
 /// What a lagging UI re-reads: the hosts, and the end of every job it may have missed (a
 /// slot must not pulse forever; ends it already saw change nothing).
 fn resync(engine: &Engine) -> Vec<AppEvent> {
-    let mut out = vec![AppEvent::HostsConfigured(engine.host_entries())];
+    let mut out = vec![
+        AppEvent::HostsConfigured(engine.host_entries()),
+        // Raises and clears it may have missed: what fires now replaces its list.
+        AppEvent::AlertsLoaded {
+            firing: engine.alerts(),
+            history: engine.alert_history(200),
+            config: Box::new(engine.alert_config()),
+        },
+    ];
     for job in engine.jobs().into_iter().filter(|j| j.state.is_finished()) {
         out.push(AppEvent::Job(crate::engine::JobEvent::Finished(Box::new(
             job,

@@ -14,7 +14,7 @@ use proximity::deploy::{AppOrigin, AppRecord, ExecutorFactory};
 use proximity::engine::alerts::AlertOptions;
 use proximity::engine::{Caller, Engine, EngineConfig, EngineEvent};
 use proximity::pve::PveClient;
-use proximity::store::alerts::NotifySettings;
+use proximity::store::alerts::{NotifySettings, NtfySettings};
 use proximity::store::{Secret, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -25,6 +25,20 @@ use crate::support::{next_inventory, start_sim};
 /// A webhook receiver on 127.0.0.1:0: every request's body, as JSON. `answer` false: it
 /// reads the request and never answers (a hung webhook).
 async fn webhook_listener(answer: bool) -> (String, mpsc::UnboundedReceiver<serde_json::Value>) {
+    let (url, mut raw) = http_listener(answer).await;
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some((_, body)) = raw.recv().await {
+            if let Ok(v) = serde_json::from_str(&body) {
+                let _ = tx.send(v);
+            }
+        }
+    });
+    (url, rx)
+}
+
+/// Every request's head (request line and headers) and body, as text.
+async fn http_listener(answer: bool) -> (String, mpsc::UnboundedReceiver<(String, String)>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hook?key=s3cret", listener.local_addr().unwrap());
     let (tx, rx) = mpsc::unbounded_channel();
@@ -61,9 +75,9 @@ async fn webhook_listener(answer: bool) -> (String, mpsc::UnboundedReceiver<serd
                         }
                     }
                 };
-                if let Ok(v) = serde_json::from_slice(&body) {
-                    let _ = tx.send(v);
-                }
+                let text = String::from_utf8_lossy(&buf).into_owned();
+                let head = text.split("\r\n\r\n").next().unwrap_or("").to_string();
+                let _ = tx.send((head, String::from_utf8_lossy(&body).into_owned()));
                 if answer {
                     let _ = s
                         .write_all(
@@ -131,10 +145,16 @@ async fn a_cpu_spike_raises_after_its_duration_and_clears_with_webhooks() {
     let store = Store::in_memory().unwrap();
     let engine = engine_with_store(&store);
     let (url, mut hooks) = webhook_listener(true).await;
+    let (ntfy_url, mut ntfy) = http_listener(true).await;
+    let ntfy_server = ntfy_url.split("/hook").next().unwrap().to_string();
     engine
         .set_notify(&NotifySettings {
             webhook_url: Some(Secret::new(url)),
-            ntfy: None,
+            ntfy: Some(NtfySettings {
+                server: ntfy_server,
+                topic: Secret::new("px-topic".to_string()),
+                token: Some(Secret::new("tk_abc".to_string())),
+            }),
         })
         .unwrap();
     let mut events = engine.subscribe();
@@ -166,6 +186,21 @@ async fn a_cpu_spike_raises_after_its_duration_and_clears_with_webhooks() {
     assert_eq!(hook["rule"], "cpu");
     assert_eq!(hook["target"], format!("lab:{vmid}"));
     assert_eq!(engine.alerts().len(), 1);
+    // ntfy: POST <server>/<topic>, the message as the body, Title/Priority/Tags headers.
+    let (head, body) = tokio::time::timeout(Duration::from_secs(10), ntfy.recv())
+        .await
+        .expect("an ntfy POST in time")
+        .unwrap();
+    let head = head.to_lowercase();
+    assert!(head.starts_with("post /px-topic http/1.1"), "{head}");
+    assert!(
+        head.contains(&format!("title: [proximity] alert: cpu on lab:{vmid}")),
+        "{head}"
+    );
+    assert!(head.contains("priority: high"), "{head}");
+    assert!(head.contains("tags: warning"), "{head}");
+    assert!(head.contains("authorization: bearer tk_abc"), "{head}");
+    assert_eq!(body, alert.message);
 
     assert!(sim.handle.spike(vmid, None));
     let (cleared, raised) = next_alert(&mut events, Rule::Cpu, Duration::from_secs(10)).await;
