@@ -191,7 +191,12 @@ fn the_settings_screen_turns_rules_off_and_moves_thresholds() {
         crossterm::event::KeyModifiers::NONE,
     );
     assert!(screen(&app, (160, 45)).contains("[x] CPU > 95% for 5m"));
-    // The last row sends a test notification.
-    typed(&mut app, "G");
+    // The row after the rules sends a test notification; audit stays the last row.
+    let items = app.settings_items();
+    assert_eq!(items.last(), Some(&SettingsItem::Audit));
+    app.settings_sel = items
+        .iter()
+        .position(|i| *i == SettingsItem::TestNotify)
+        .unwrap();
     assert_eq!(typed(&mut app, "<Enter>"), vec![Effect::TestNotifications]);
 }

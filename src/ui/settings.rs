@@ -44,11 +44,12 @@ pub fn settings_rows(items: &[SettingsItem]) -> Vec<SettingsRow> {
     let mut last: Option<&SettingsItem> = None;
     for (i, item) in items.iter().enumerate() {
         let section = match (last, item) {
-            (Some(SettingsItem::Theme(_)) | None, SettingsItem::RecordHost(_)) => {
-                Some("RECORD CONSOLE SESSIONS")
-            }
+            (Some(SettingsItem::Theme(_)) | None, SettingsItem::AlertRule(_)) => Some("ALERTS"),
+            (
+                Some(SettingsItem::Theme(_) | SettingsItem::TestNotify) | None,
+                SettingsItem::RecordHost(_),
+            ) => Some("RECORD CONSOLE SESSIONS"),
             (_, SettingsItem::Audit) => Some("AUDIT"),
-            (Some(SettingsItem::Audit), SettingsItem::AlertRule(_)) => Some("ALERTS"),
             _ => None,
         };
         if let Some(title) = section {
@@ -81,17 +82,18 @@ impl App {
             .into_iter()
             .map(SettingsItem::Theme)
             .collect();
+        // The alert rows once the engine has told its thresholds (it runs a monitor); audit
+        // stays the last row.
+        if self.alerts.loaded {
+            items.extend(crate::alerts::Rule::ALL.map(SettingsItem::AlertRule));
+            items.push(SettingsItem::TestNotify);
+        }
         items.extend(
             self.hosts
                 .iter()
                 .map(|h| SettingsItem::RecordHost(h.name.clone())),
         );
         items.push(SettingsItem::Audit);
-        // The alert rows once the engine has told its thresholds (it runs a monitor).
-        if self.alerts.loaded {
-            items.extend(crate::alerts::Rule::ALL.map(SettingsItem::AlertRule));
-            items.push(SettingsItem::TestNotify);
-        }
         items
     }
 
