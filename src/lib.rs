@@ -3,6 +3,7 @@
 //! The core (`pve`, `sim`, `store`, `catalog`, `deploy`, `term`, `inventory`) never imports
 //! ratatui or crossterm; only `ui` and the binary edge (`cli`) touch the terminal.
 
+pub mod alerts;
 pub mod catalog;
 pub mod civil;
 pub mod cli;

@@ -4,6 +4,7 @@
 //! the others' output was printed).
 
 pub mod backup_cmd;
+pub mod alerts_cmd;
 pub mod catalog_cmd;
 mod catalog_lookup;
 pub mod commands;
@@ -70,6 +71,8 @@ pub enum Command {
     Deploy(DeployArgs),
     /// List the managed apps.
     Apps(JsonFlag),
+    /// The alerts of every host now (exit 4 while one fires); `notify`, `test`.
+    Alerts(alerts_cmd::AlertsArgs),
     /// Start, stop, restart or remove a managed app.
     App(AppArgs),
     /// Back a guest up now (vzdump).
@@ -363,6 +366,7 @@ async fn run(cli: Cli, paths: crate::paths::Paths) -> Result<ExitCode, CliError>
         Some(Command::Logs(args)) => fleet::logs(&scope, &args).await,
         Some(Command::Deploy(args)) => deploy_cmd::deploy(&scope, &args).await,
         Some(Command::Apps(f)) => deploy_cmd::apps(&scope, f.json).await,
+        Some(Command::Alerts(args)) => alerts_cmd::run(&scope, &args).await,
         Some(Command::App(args)) => deploy_cmd::app(&scope, &args).await,
         Some(Command::Backup(args)) => backup_cmd::backup(&scope, &args).await,
         Some(Command::Backups(args)) => backup_cmd::backups(&scope, &args).await,

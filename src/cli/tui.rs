@@ -90,6 +90,30 @@ async fn run_tui(
     });
     // Subscribe before anything is published, so the first refresh is not missed.
     let events = engine.subscribe();
+    // Alerts (before any connect, for the same reason): thresholds from `alerts.toml`; a bad
+    // file is a toast and the defaults stand.
+    let alert_config = match crate::alerts::AlertConfig::load(&paths.config_dir) {
+        Ok(c) => c,
+        Err(e) => {
+            let text = format!("alerts: {e} (the defaults apply)");
+            let _ = inbox_tx.send(AppEvent::Toast { text, error: true }).await;
+            crate::alerts::AlertConfig::default()
+        }
+    };
+    let (catalog, _) =
+        crate::catalog::Catalog::load(Some(&crate::catalog::Catalog::user_dir(paths)));
+    engine.start_alerts(crate::engine::alerts::AlertOptions {
+        config: alert_config,
+        catalog,
+        ..Default::default()
+    });
+    let _ = inbox_tx
+        .send(AppEvent::AlertsLoaded {
+            firing: engine.alerts(),
+            history: engine.alert_history(200),
+            config: Box::new(engine.alert_config()),
+        })
+        .await;
     for spec in &specs {
         if let Err(e) = engine.connect(spec) {
             let failure = crate::engine::HostFailure::Unreachable(e.to_string());

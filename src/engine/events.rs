@@ -104,4 +104,11 @@ pub enum EngineEvent {
         result: Result<Vec<crate::pve::TaskListEntry>, HostFailure>,
         at: SystemTime,
     },
+    /// An alert began (`raised`) or ended. Its text is cleaned.
+    Alert {
+        alert: crate::alerts::Alert,
+        raised: bool,
+    },
+    /// A managed app's health check ran (see `engine::alerts`).
+    AppHealth(crate::alerts::HealthResult),
 }

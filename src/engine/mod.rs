@@ -9,6 +9,9 @@
 //! - `fleet`: every host at once (one request each, concurrently) and TARGET across hosts.
 //! - `ops`, `target`, `connection`, `apps`: the operations and resolutions underneath.
 
+pub mod alerts;
+mod alerts_checks;
+mod alerts_notify;
 pub mod apps;
 pub mod backup_schedule;
 pub mod backups;

@@ -100,6 +100,8 @@ pub(super) struct Inner {
     pub(super) reserved_vmids: Arc<Mutex<std::collections::HashSet<u32>>>,
     /// The inventories the top lists measure disk and network rates between.
     pub(super) top_rates: Mutex<super::metrics::RateMemory>,
+    /// The alert monitor, once started (`engine::alerts`).
+    pub(super) alerts: Mutex<Option<Arc<super::alerts::MonitorShared>>>,
 }
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -126,6 +128,7 @@ impl Engine {
                 deploying: Mutex::new(std::collections::HashSet::new()),
                 reserved_vmids: Arc::new(Mutex::new(std::collections::HashSet::new())),
                 top_rates: Mutex::new(Default::default()),
+                alerts: Mutex::new(None),
             }),
         }
     }
@@ -524,6 +527,7 @@ impl Engine {
     /// Stop refreshers, consoles and the demo emulator; write each host's offline cache if
     /// its inventory changed since the last write.
     pub async fn shutdown(&self) {
+        self.stop_alerts();
         if let Some(store) = self.store().cloned() {
             let links: Vec<(String, HostLink)> = lock(&self.inner.links)
                 .iter()

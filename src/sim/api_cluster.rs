@@ -247,14 +247,25 @@ pub fn resources(ctx: &Ctx) -> ApiResult {
         let mut out: Vec<Resource> = Vec::with_capacity(m.guests.len() + m.nodes.len() * 3);
         if want("vm") {
             for g in m.guests.values() {
-                let u = usage::guest(g, m.seed, t);
+                // A node that is offline reports nothing: its guests' status is unknown and
+                // their usage absent (what pvestatd's missing data gives the real cluster).
+                let node_down = m.nodes.iter().any(|n| n.name == g.node && !n.online);
+                let u = if node_down {
+                    usage::GuestUsage::default()
+                } else {
+                    usage::guest(g, m.seed, t)
+                };
                 let mut r =
                     Resource::new(format!("{}/{}", g.kind.as_str(), g.vmid), g.kind.as_str());
                 r.vmid = Some(g.vmid);
                 r.node = Some(&g.node);
                 r.name = Some(g.name());
-                r.status = Some(if g.running { "running" } else { "stopped" });
-                r.uptime = Some(g.uptime(now));
+                r.status = Some(match (node_down, g.running) {
+                    (true, _) => "unknown",
+                    (false, true) => "running",
+                    (false, false) => "stopped",
+                });
+                r.uptime = Some(if node_down { 0 } else { g.uptime(now) });
                 r.template = Some(u8::from(g.is_template()));
                 r.maxcpu = Some(g.cpus());
                 r.cpu = Some(u.cpu);
@@ -278,12 +289,20 @@ pub fn resources(ctx: &Ctx) -> ApiResult {
         }
         if want("node") {
             for n in &m.nodes {
-                let u = usage::node(n, m.seed, t);
+                let u = if n.online {
+                    usage::node(n, m.seed, t)
+                } else {
+                    usage::NodeUsage::default()
+                };
                 let mut r = Resource::new(format!("node/{}", n.name), "node");
                 r.node = Some(&n.name);
                 r.status = Some(if n.online { "online" } else { "offline" });
                 r.level = Some("");
-                r.uptime = Some(now.saturating_sub(n.boot_epoch));
+                r.uptime = Some(if n.online {
+                    now.saturating_sub(n.boot_epoch)
+                } else {
+                    0
+                });
                 r.cpu = Some(u.cpu);
                 r.maxcpu = Some(u64::from(n.maxcpu));
                 r.mem = Some(u.mem);

@@ -80,6 +80,15 @@ pub struct SimArgs {
     /// daily job fires every second). Only schedules speed up; reported times stay real.
     #[arg(long, default_value_t = 1.0, value_parser = positive_scale)]
     pub time_scale: f64,
+    /// Start with node NAME offline (repeatable), for alert tests. At run time:
+    /// `POST /_proximity-sim/node/NAME/offline` (and `/online`), from loopback only.
+    #[arg(long = "offline-node", value_name = "NAME")]
+    pub offline_nodes: Vec<String>,
+    /// Start with guest VMID's CPU and memory spiked to at least these percentages
+    /// (`VMID`, `VMID:CPU` or `VMID:CPU:MEM`; default 97), for alert tests. At run time:
+    /// `POST /_proximity-sim/guest/VMID/spike?cpu=97&mem=97` (and `/calm`).
+    #[arg(long = "spike", value_name = "VMID[:CPU[:MEM]]", value_parser = super::control::parse_spike)]
+    pub spikes: Vec<super::SpikeSpec>,
 }
 
 impl SimArgs {
@@ -135,6 +144,8 @@ impl SimArgs {
             fail_step: self.fail_step,
             deploy_timing: self.deploy_timing,
             time_scale: self.time_scale,
+            offline_nodes: self.offline_nodes.clone(),
+            spikes: self.spikes.clone(),
         })
     }
 }

@@ -240,6 +240,7 @@ pub fn create(ctx: &Ctx, node: &str) -> ApiResult {
                 snapshots: Vec::new(),
                 ha: false,
                 snap_parent: None,
+                spike: None,
             },
         );
         Ok((backup_config.is_some(), archive_size))

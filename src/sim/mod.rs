@@ -25,6 +25,7 @@ mod auth;
 mod backup_jobs;
 mod cli;
 mod clock;
+mod control;
 mod deploy_sim;
 mod http;
 mod lxc_config;
@@ -90,6 +91,18 @@ pub struct SimConfig {
     pub deploy_timing: DeployTiming,
     /// Speed of the backup-job scheduler's clock (`--time-scale`; 1.0 = real time).
     pub time_scale: f64,
+    /// Nodes that are offline from the start (`--offline-node`), for alert tests.
+    pub offline_nodes: Vec<String>,
+    /// Guests whose CPU and memory spike from the start (`--spike`), for alert tests.
+    pub spikes: Vec<SpikeSpec>,
+}
+
+/// A guest forced to at least `cpu` and `mem` (fractions of its limits).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpikeSpec {
+    pub vmid: u32,
+    pub cpu: f64,
+    pub mem: f64,
 }
 
 impl Default for SimConfig {
@@ -118,6 +131,8 @@ impl Default for SimConfig {
             fail_step: None,
             deploy_timing: DeployTiming::Fast,
             time_scale: 1.0,
+            offline_nodes: Vec::new(),
+            spikes: Vec::new(),
         }
     }
 }
@@ -180,6 +195,18 @@ impl SimHandle {
         self.sim
             .connections_accepted
             .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Take node `name` offline (or back online): `/cluster/resources` and `/nodes` say so,
+    /// its guests turn `unknown`. False when there is no such node.
+    pub fn set_node_online(&self, name: &str, online: bool) -> bool {
+        control::set_node_online(&self.sim, name, online)
+    }
+
+    /// Spike guest `vmid`'s CPU and memory to at least these fractions from now on (`None`:
+    /// back to its normal curve). False when there is no such guest.
+    pub fn spike(&self, vmid: u32, load: Option<(f64, f64)>) -> bool {
+        control::spike(&self.sim, vmid, load)
     }
 
     /// Stop serving, end open connections, and save the state one last time.
@@ -306,6 +333,7 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
             .map(|s| s.as_str().to_string()),
         deploy_timing: Some(config.deploy_timing.as_str().to_string()),
     });
+    control::apply_start_knobs(&mut model, &config)?;
     let state_dir = config.state_dir.clone();
     let scheme = if config.tls { "https" } else { "http" };
     let sim = Arc::new(Sim::new(config, model, auth, hub, shell_state));

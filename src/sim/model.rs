@@ -108,6 +108,18 @@ pub struct Guest {
     /// The snapshot the current state descends from (the config's `parent` key).
     #[serde(default)]
     pub snap_parent: Option<String>,
+    /// A load spike forced by a test knob (`proximity sim --spike`, `SimHandle::spike`).
+    #[serde(default)]
+    pub spike: Option<Spike>,
+}
+
+/// A forced load: CPU and memory at least these fractions from `since` (epoch seconds) on,
+/// in every answer that reports usage (resources, status, rrddata).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Spike {
+    pub cpu: f64,
+    pub mem: f64,
+    pub since: u64,
 }
 
 impl Guest {

@@ -121,6 +121,7 @@ pub fn build(seed: u64, nodes: usize, guests: usize, auth_key: String) -> Model 
             snapshots: Vec::new(),
             ha: false,
             snap_parent: None,
+            spike: None,
         };
         if kind == GuestKind::Lxc && i % 5 == 0 {
             model

@@ -60,7 +60,7 @@ pub async fn accept_loop(
     cancel: CancellationToken,
 ) {
     loop {
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(x) => x,
                 Err(e) => {
@@ -80,22 +80,28 @@ pub async fn accept_loop(
         tokio::spawn(async move {
             match tls {
                 Some(acceptor) => match acceptor.accept(stream).await {
-                    Ok(s) => serve(TokioIo::new(s), sim, cancel).await,
+                    Ok(s) => serve(TokioIo::new(s), sim, cancel, peer).await,
                     Err(e) => tracing::debug!("sim: TLS handshake failed: {e}"),
                 },
-                None => serve(TokioIo::new(stream), sim, cancel).await,
+                None => serve(TokioIo::new(stream), sim, cancel, peer).await,
             }
         });
     }
 }
 
-async fn serve<I>(io: I, sim: Arc<Sim>, cancel: CancellationToken)
+async fn serve<I>(io: I, sim: Arc<Sim>, cancel: CancellationToken, peer: std::net::SocketAddr)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
-    let svc = service_fn(move |req| {
+    let svc = service_fn(move |req: Request<Incoming>| {
         let sim = sim.clone();
-        async move { Ok::<_, Infallible>(handle(sim, req).await) }
+        async move {
+            // The emulator's own knobs (alert tests) live outside `/api2/`.
+            if req.uri().path().starts_with(super::control::PREFIX) {
+                return Ok::<_, Infallible>(super::control::handle(&sim, &req, peer));
+            }
+            Ok::<_, Infallible>(handle(sim, req).await)
+        }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .serve_connection(io, svc)

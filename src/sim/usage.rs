@@ -43,10 +43,17 @@ pub fn guest(g: &Guest, seed: u64, t: f64) -> GuestUsage {
         * rhythm::daily(key, t)
         + 0.02 * rhythm::noise(key, t, 60.0))
     .clamp(0.0, 1.0);
-    let mem_frac = 0.15
+    let mut mem_frac = 0.15
         + 0.45 * unit_of(key ^ 0x3E3)
         + 0.1 * wave(key, 3, t, 900.0)
         + 0.15 * rhythm::drift(key, t);
+    let mut cpu = cpu;
+    // A test's spike holds from its start; a little motion on top so it still looks alive.
+    if let Some(s) = g.spike.filter(|s| t >= s.since as f64) {
+        let jitter = 0.02 * wave(key, 4, t, 7.0);
+        cpu = cpu.max((s.cpu - jitter).clamp(0.0, 1.0));
+        mem_frac = mem_frac.max((s.mem - jitter).clamp(0.0, 0.999));
+    }
     let mem = (g.maxmem() as f64 * mem_frac.clamp(0.0, 0.98)) as u64;
     let up = g.started_at.map(|s| (t - s as f64).max(1.0)).unwrap_or(1.0);
     let rate = 2_000.0 + 200_000.0 * unit_of(key ^ 0x4E7);

@@ -24,6 +24,7 @@
 //! (see `kv`). Within a process, [`Store`] is a cheap `Clone` shared by every task. Calls are synchronous and a
 //! flushing write waits for fsync: async callers on a hot path should use `spawn_blocking`.
 
+pub mod alerts;
 mod cache;
 mod crash;
 mod crypto;
@@ -233,6 +234,16 @@ impl Store {
     /// The managed apps, keyed by name.
     pub fn apps(&self) -> RecordTree<'_> {
         RecordTree::new(self, records::APPS_TREE)
+    }
+
+    /// Alert history (see `alerts`): one record per firing, bounded by `alerts::prune_history`.
+    pub fn alerts(&self) -> RecordTree<'_> {
+        RecordTree::new(self, alerts::HISTORY_TREE)
+    }
+
+    /// Alert thresholds from the settings screen and notification targets (sealed).
+    pub fn alert_settings(&self) -> alerts::AlertSettingsTree<'_> {
+        alerts::AlertSettingsTree { store: self }
     }
 
     /// Make every earlier write durable.

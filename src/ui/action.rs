@@ -145,6 +145,19 @@ pub enum AppEvent {
     },
     /// Answers for the backups and snapshots screens.
     Backups(super::backups_link::BackupEvent),
+    /// An alert began (`raised`) or ended.
+    Alert {
+        alert: Box<crate::alerts::Alert>,
+        raised: bool,
+    },
+    /// A managed app's health check ran.
+    AppHealth(Box<crate::alerts::HealthResult>),
+    /// The alerts firing now and the recent history (newest first), for the alerts screen.
+    AlertsLoaded {
+        firing: Vec<crate::alerts::Alert>,
+        history: Vec<crate::alerts::Alert>,
+        config: Box<crate::alerts::AlertConfig>,
+    },
 }
 
 /// The engine's: hosts as lists show them, and what the host form produces.
@@ -257,6 +270,12 @@ pub enum Effect {
     /// Start a deployment (the wizard's Review page); answered by `AppEvent::DeployStarted`
     /// or `AppEvent::DeployRefused`.
     Deploy(Box<crate::deploy::DeployRequest>),
+    /// The alerts firing and their history, for the alerts screen.
+    LoadAlerts,
+    /// Send a test notification to every target.
+    TestNotifications,
+    /// Save the settings screen's alert thresholds.
+    SaveAlertThresholds(Box<crate::alerts::RawThresholds>),
     /// Open the deploy wizard for an app (the catalog screen asks; the app opens it).
     OpenDeployWizard(Box<crate::catalog::AppSpec>),
     /// Backups and snapshots (the backups screen, the snapshots layer, `b` on the rack).
@@ -387,6 +406,8 @@ actions! {
     No = "no": "popups: no",
     NextField = "next_field": "popups: next field or entry",
     PrevField = "prev_field": "popups: previous field or entry",
+    Alerts = "alerts": "alerts: firing now and their history",
+    TestNotify = "test_notify": "send a test notification (webhook, ntfy)",
 }
 
 impl Action {

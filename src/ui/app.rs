@@ -121,6 +121,8 @@ pub struct App {
     pub deploys: super::deploy_jobs::DeployTracker,
     /// Metrics as they arrived (the detail panel's sparklines, the metrics screen's start).
     pub metrics: super::metrics_view::MetricsCache,
+    /// Alerts firing, their history and the apps' health checks.
+    pub alerts: super::alerts_board::AlertBoard,
 }
 
 impl App {
@@ -174,6 +176,7 @@ impl App {
             task_board: Default::default(),
             deploys: Default::default(),
             metrics: Default::default(),
+            alerts: Default::default(),
         }
     }
 
@@ -478,6 +481,9 @@ impl App {
             | AppEvent::Jobs(_)
             | AppEvent::LogSaved { .. }
             | AppEvent::Backups(_)) => return self.view_event(ev),
+            ev @ (AppEvent::Alert { .. }
+            | AppEvent::AppHealth(_)
+            | AppEvent::AlertsLoaded { .. }) => return self.alert_event(ev),
         }
         Vec::new()
     }

@@ -120,6 +120,18 @@ impl EffectRunner {
             } => engine.console_resize(session, cols, rows),
             Effect::CloseConsole { session } => engine.close_console(session),
             Effect::Deploy(req) => deploy(engine, *req, inbox),
+            Effect::LoadAlerts => {
+                let firing = engine.alerts();
+                let history = engine.alert_history(200);
+                let config = Box::new(engine.alert_config());
+                let _ = inbox.try_send(AppEvent::AlertsLoaded {
+                    firing,
+                    history,
+                    config,
+                });
+            }
+            Effect::TestNotifications => engine.test_notifications(),
+            Effect::SaveAlertThresholds(t) => engine.save_alert_thresholds(*t),
             // The UI opens the wizard itself (`App::carry_out`, the UI loop): never sent here.
             Effect::OpenDeployWizard(_) => {}
             Effect::Backups(e) => super::backups_link::apply(engine, e, inbox),
@@ -206,7 +218,15 @@ pub async fn forward_events(
 /// What a lagging UI re-reads: the hosts, and the end of every job it may have missed (a
 /// slot must not pulse forever; ends it already saw change nothing).
 fn resync(engine: &Engine) -> Vec<AppEvent> {
-    let mut out = vec![AppEvent::HostsConfigured(engine.host_entries())];
+    let mut out = vec![
+        AppEvent::HostsConfigured(engine.host_entries()),
+        // Raises and clears it may have missed: what fires now replaces its list.
+        AppEvent::AlertsLoaded {
+            firing: engine.alerts(),
+            history: engine.alert_history(200),
+            config: Box::new(engine.alert_config()),
+        },
+    ];
     for job in engine.jobs().into_iter().filter(|j| j.state.is_finished()) {
         out.push(AppEvent::Job(crate::engine::JobEvent::Finished(Box::new(
             job,
@@ -285,6 +305,11 @@ pub fn to_app_event(event: EngineEvent) -> AppEvent {
             timeframe,
             result,
         },
+        EngineEvent::Alert { alert, raised } => AppEvent::Alert {
+            alert: Box::new(alert),
+            raised,
+        },
+        EngineEvent::AppHealth(result) => AppEvent::AppHealth(Box::new(result)),
         EngineEvent::TopGuests(lists) => AppEvent::TopGuests(lists),
     }
 }

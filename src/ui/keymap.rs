@@ -40,6 +40,8 @@ pub enum Context {
     Backups,
     /// A container's snapshot tree.
     Snapshots,
+    /// The alerts screen (firing alerts and their history).
+    Alerts,
 }
 
 /// `global, rack, ... or snapshots`: every context, for the message of a bad section.
@@ -52,7 +54,7 @@ fn context_names() -> String {
 }
 
 impl Context {
-    pub const ALL: [Context; 14] = [
+    pub const ALL: [Context; 15] = [
         Context::Global,
         Context::Rack,
         Context::Hosts,
@@ -67,6 +69,7 @@ impl Context {
         Context::Popup,
         Context::Backups,
         Context::Snapshots,
+        Context::Alerts,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -84,6 +87,7 @@ impl Context {
             Context::Popup => "popup",
             Context::Backups => "backups",
             Context::Snapshots => "snapshots",
+            Context::Alerts => "alerts",
         }
     }
     fn from_name(s: &str) -> Option<Context> {

@@ -35,6 +35,8 @@ pub struct LayerCtx<'a> {
     pub focused: bool,
     /// Where saved logs go (`<state dir>/logs`).
     pub log_dir: &'a std::path::Path,
+    /// Alerts firing and their history.
+    pub alerts: &'a super::alerts_board::AlertBoard,
 }
 
 /// What the app must do after a layer handled something.

@@ -64,6 +64,7 @@ impl App {
             area: self.layer_area(slot),
             focused: self.layers.keyboard() == Some(slot),
             log_dir: &self.layers.log_dir,
+            alerts: &self.alerts,
         }
     }
 
@@ -158,6 +159,7 @@ impl App {
             | Action::Catalog
             | Action::TopGuests
             | Action::Backups
+            | Action::Alerts
             | Action::FocusNext => self.update(action),
             _ => Vec::new(),
         }

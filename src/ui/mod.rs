@@ -5,6 +5,8 @@
 //! for the runtime; `render` is a pure function of `App`.
 
 pub mod action;
+pub mod alerts_board;
+pub mod alerts_view;
 pub mod app;
 pub mod backups_link;
 pub mod backups_view;

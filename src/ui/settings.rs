@@ -17,6 +17,10 @@ pub enum SettingsItem {
     RecordHost(String),
     /// "Audit: record every session".
     Audit,
+    /// An alert rule: on/off (Enter, space), its threshold (Left/Right).
+    AlertRule(crate::alerts::Rule),
+    /// "Send a test notification".
+    TestNotify,
 }
 
 /// One drawn line of the list: section titles and gaps are not selectable.
@@ -40,9 +44,11 @@ pub fn settings_rows(items: &[SettingsItem]) -> Vec<SettingsRow> {
     let mut last: Option<&SettingsItem> = None;
     for (i, item) in items.iter().enumerate() {
         let section = match (last, item) {
-            (Some(SettingsItem::Theme(_)) | None, SettingsItem::RecordHost(_)) => {
-                Some("RECORD CONSOLE SESSIONS")
-            }
+            (Some(SettingsItem::Theme(_)) | None, SettingsItem::AlertRule(_)) => Some("ALERTS"),
+            (
+                Some(SettingsItem::Theme(_) | SettingsItem::TestNotify) | None,
+                SettingsItem::RecordHost(_),
+            ) => Some("RECORD CONSOLE SESSIONS"),
             (_, SettingsItem::Audit) => Some("AUDIT"),
             _ => None,
         };
@@ -76,6 +82,12 @@ impl App {
             .into_iter()
             .map(SettingsItem::Theme)
             .collect();
+        // The alert rows once the engine has told its thresholds (it runs a monitor); audit
+        // stays the last row.
+        if self.alerts.loaded {
+            items.extend(crate::alerts::Rule::ALL.map(SettingsItem::AlertRule));
+            items.push(SettingsItem::TestNotify);
+        }
         items.extend(
             self.hosts
                 .iter()
@@ -121,6 +133,12 @@ impl App {
             Action::Toggle => {
                 if let Some(item) = items.get(self.settings_sel) {
                     return self.toggle_switch(item);
+                }
+            }
+            Action::Left | Action::Right => {
+                if let Some(SettingsItem::AlertRule(rule)) = items.get(self.settings_sel) {
+                    let step = if action == Action::Right { 5.0 } else { -5.0 };
+                    return self.alerts.adjust_threshold(*rule, step);
                 }
             }
             Action::Back => {
@@ -178,6 +196,11 @@ impl App {
     fn toggle_switch(&mut self, item: &SettingsItem) -> Vec<Effect> {
         let (switch, on, text) = match item {
             SettingsItem::Theme(_) => return Vec::new(),
+            SettingsItem::AlertRule(rule) => return self.alerts.toggle_rule(*rule),
+            SettingsItem::TestNotify => {
+                self.show_toast("sending a test notification…", false);
+                return vec![Effect::TestNotifications];
+            }
             SettingsItem::RecordHost(host) => {
                 let on = !self.recording.host(host);
                 self.recording.hosts.insert(host.clone(), on);

@@ -40,7 +40,8 @@ impl App {
             }
             Action::Settings => {
                 self.open_settings();
-                return Vec::new();
+                // The alert thresholds the screen shows, as the engine has them now.
+                return vec![Effect::LoadAlerts];
             }
             Action::AddHost => {
                 self.popup = Some(Popup::HostForm(Box::new(HostForm::new(None))));
@@ -51,6 +52,7 @@ impl App {
             Action::Catalog => return self.open_catalog_view(),
             Action::TopGuests => return self.open_top_view(),
             Action::Backups => return self.open_backups_view(),
+            Action::Alerts => return self.open_alerts_view(),
             Action::FocusNext => {
                 self.layers.cycle_focus();
                 return Vec::new();

@@ -4,6 +4,7 @@
 
 mod backups;
 mod connections;
+mod alerts;
 mod deploy;
 mod metrics;
 mod refresh_cache;

@@ -1,6 +1,7 @@
 //! The `sim` integration tests in one binary: one link instead of 11 keeps the
 //! release test build short on CI.
 
+mod alert_knobs;
 mod api;
 mod auth;
 mod common;

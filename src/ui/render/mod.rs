@@ -2,6 +2,7 @@
 //! the status bar with hints generated from the keymap, toasts and the popup layer.
 
 pub mod backups_view;
+pub mod alerts_view;
 pub mod catalog_view;
 mod console;
 pub mod deploy_pending;
@@ -140,6 +141,8 @@ fn lcd(app: &App, area: Rect, buf: &mut Buffer) {
         HostState::AuthFailed => Some(format!("ALERT: {} authentication failed", h.name)),
         _ => None,
     });
+    // Then the monitor's alerts (`ui::alerts_board`): the worst one, with a count.
+    let alert = alert.or_else(|| app.alert_lcd_line());
     let stale = app.inventory.hosts.iter().find_map(|h| match h.state {
         HostState::Stale { since } => Some(format!(
             "STALE: {} data {} old",

@@ -263,6 +263,20 @@ fn draw_rack(
         (true, false) => ("○ offline", t.style(ThemeKey::HostError)),
     };
     let mut x = put(buf, inner.x, inner.y, glyph, st, inner.width);
+    // An alert on the node itself (offline, CPU, memory, disk): its rule, lit.
+    if let Some(a) = (!app.alerts.firing.is_empty())
+        .then(|| app.alerts.node_alert(&host.name, &node.name))
+        .flatten()
+    {
+        x = put(
+            buf,
+            x + 1,
+            inner.y,
+            &format!("! {}", a.rule.label()),
+            t.style(ThemeKey::LedAlert),
+            inner.right().saturating_sub(x + 1),
+        );
+    }
     if node.online && node.uptime_s > 0 {
         x = put(
             buf,

@@ -174,6 +174,14 @@ pub fn settings(app: &App, area: Rect, buf: &mut Buffer) {
                     );
                 }
             }
+            SettingsItem::AlertRule(rule) => {
+                let (on, label) = app.alerts.rule_setting(*rule);
+                let x = put(buf, inner.x + 1, y, checkbox(on), boxed_style(on), w);
+                put(buf, x + 1, y, &label, base, right.saturating_sub(x + 1));
+            }
+            SettingsItem::TestNotify => {
+                put(buf, inner.x + 1, y, "▶ send a test notification", base, w);
+            }
             SettingsItem::Audit => {
                 let on = app.recording.audit;
                 let x = put(buf, inner.x + 1, y, checkbox(on), boxed_style(on), w);

@@ -62,7 +62,7 @@ pub(super) fn slot(
         led
     };
     let mut x = r.x;
-    let glyph = led_glyph(
+    let mut glyph = led_glyph(
         if task.is_some() {
             GuestStatus::Busy
         } else {
@@ -70,6 +70,18 @@ pub(super) fn slot(
         },
         !busy || pulse,
     );
+    // An alert lights the LED (a task's pulse still wins: it says what is being done).
+    let alert = (task.is_none() && !app.alerts.firing.is_empty())
+        .then(|| app.alerts.guest_alert(&host.name, g.vmid))
+        .flatten();
+    let led = match alert {
+        Some(_) if selected => base.patch(fg_only(st.led_alert)),
+        Some(_) => st.led_alert,
+        None => led,
+    };
+    if alert.is_some() {
+        glyph = '!';
+    }
     if r.width > 0 {
         buf[(x, r.y)].set_char(glyph).set_style(led);
         x += 1;
@@ -180,6 +192,18 @@ pub(super) fn slot(
     if extras {
         tx += 1;
         let mut ex = tx;
+        // A managed app's last health check: ♥ answers, ✗ does not.
+        if let Some(h) = (!app.alerts.health.is_empty())
+            .then(|| app.alerts.health_of(&host.name, g.vmid))
+            .flatten()
+        {
+            let (mark, style) = if h.healthy {
+                ("♥", over(st.leds[0]))
+            } else {
+                ("✗", over(st.led_alert))
+            };
+            ex = put(buf, ex, r.y, mark, style, right.saturating_sub(ex));
+        }
         if let Some(ports) = (!app.app_ports.is_empty())
             .then(|| app.app_ports.get(&(host.name.clone(), g.vmid)))
             .flatten()
@@ -263,6 +287,7 @@ pub struct SlotStyles {
     pub(super) port: Style,
     pub(super) tag: Style,
     pub(super) leds: [Style; 6],
+    pub(super) led_alert: Style,
 }
 
 impl SlotStyles {
@@ -280,6 +305,7 @@ impl SlotStyles {
             port: t.style(ThemeKey::Port),
             tag: t.style(ThemeKey::Tag),
             leds: GuestStatus::ALL.map(|s| t.led(s)),
+            led_alert: t.style(ThemeKey::LedAlert),
         }
     }
 

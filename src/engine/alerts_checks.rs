@@ -1,0 +1,160 @@
+//! The alert monitor's slower sources: a host's backups (failed `vzdump` runs from
+//! `/cluster/tasks`, the newest backup per guest from storage content `backup`) and the
+//! health checks of its managed apps, run inside each container through the deploy
+//! executor, the way a deployment's last step checks them (`deploy::runner::wait_healthy`).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::alerts::{CheckResult, now_ms};
+use super::service::{Engine, lock};
+use crate::alerts::rules::{BackupFacts, HealthResult, failed_backups};
+use crate::catalog::Catalog;
+use crate::pve::types::ClusterResource;
+use crate::pve::{PveClient, PveError};
+
+/// Failed backup runs and the newest backup of every guest of one host.
+pub(super) async fn backup_facts(
+    client: &PveClient,
+    list: &[ClusterResource],
+) -> Result<BackupFacts, PveError> {
+    let tasks = client.cluster_tasks().await?;
+    Ok(BackupFacts {
+        failed: failed_backups(&tasks),
+        newest: newest_backups(client, list).await?,
+    })
+}
+
+/// The newest backup time (Unix seconds) per vmid, from the content of every available
+/// storage that holds backups (a shared one is listed once). One listing per storage: the
+/// place the lead can swap for the backups engine's `last_backups()`.
+pub async fn newest_backups(
+    client: &PveClient,
+    list: &[ClusterResource],
+) -> Result<HashMap<u32, u64>, PveError> {
+    let mut seen_shared = HashSet::new();
+    let mut newest: HashMap<u32, u64> = HashMap::new();
+    let online: HashSet<&str> = list
+        .iter()
+        .filter(|r| r.kind == "node" && r.status.as_deref() == Some("online"))
+        .filter_map(|r| r.node.as_deref())
+        .collect();
+    for r in list.iter().filter(|r| r.kind == "storage") {
+        let (Some(node), Some(storage)) = (r.node.as_deref(), r.storage.as_deref()) else {
+            continue;
+        };
+        let holds_backups = r
+            .content
+            .as_deref()
+            .is_some_and(|c| c.split(',').any(|x| x == "backup"));
+        if !holds_backups
+            || r.status.as_deref() != Some("available")
+            || !online.contains(node)
+            || (r.shared == Some(1) && !seen_shared.insert(storage.to_string()))
+        {
+            continue;
+        }
+        for item in client
+            .storage_content(node, storage, Some("backup"), None)
+            .await?
+        {
+            if let (Some(vmid), Some(ctime)) = (item.vmid, item.ctime) {
+                let slot = newest.entry(vmid).or_insert(ctime);
+                *slot = (*slot).max(ctime);
+            }
+        }
+    }
+    Ok(newest)
+}
+
+/// Check each running managed app of `host` once (an app still being checked is skipped).
+pub(super) fn spawn_health_checks(
+    engine: &Engine,
+    host: &str,
+    list: &[ClusterResource],
+    catalog: &Catalog,
+    checking: Arc<Mutex<HashSet<(String, u32)>>>,
+    results: mpsc::Sender<CheckResult>,
+) {
+    let executors = lock(&engine.inner.executors)
+        .clone()
+        .unwrap_or_else(|| Arc::new(crate::deploy::executors::ConsoleExecutors));
+    // A health probe answers in a second or two; a deployment step may take minutes.
+    let timeout = lock(&engine.inner.deploy_tuning)
+        .command_timeout
+        .min(Duration::from_secs(30));
+    let Ok(client) = engine.client(host) else {
+        return;
+    };
+    for app in engine
+        .apps()
+        .into_iter()
+        .filter(|a| a.host == host && !a.missing)
+    {
+        let running = list.iter().any(|r| {
+            r.vmid == Some(app.vmid) && r.kind == "lxc" && r.status.as_deref() == Some("running")
+        });
+        let Some(spec) = catalog.get(&app.app) else {
+            continue;
+        };
+        let key = (app.host.clone(), app.vmid);
+        if !running || !lock(&checking).insert(key.clone()) {
+            continue;
+        }
+        let (check, executors, client, checking, results) = (
+            spec.health.clone(),
+            executors.clone(),
+            client.clone(),
+            checking.clone(),
+            results.clone(),
+        );
+        tokio::spawn(async move {
+            let (healthy, detail) = probe(&*executors, &client, &app, &check, timeout).await;
+            lock(&checking).remove(&key);
+            let result = HealthResult {
+                host: app.host,
+                node: app.node,
+                vmid: app.vmid,
+                app: app.name,
+                app_id: app.app,
+                healthy,
+                detail: crate::text::clean_string(&detail),
+                at_ms: now_ms(),
+            };
+            let _ = results.send(CheckResult::Health(result)).await;
+        });
+    }
+}
+
+/// One probe in the container: healthy or not, and what to say about it.
+async fn probe(
+    executors: &dyn crate::deploy::ExecutorFactory,
+    client: &PveClient,
+    app: &crate::deploy::AppRecord,
+    check: &crate::catalog::HealthCheck,
+    timeout: Duration,
+) -> (bool, String) {
+    let port = check.port();
+    let opened = tokio::time::timeout(timeout, executors.open(client, &app.node, app.vmid)).await;
+    let exec = match opened {
+        Ok(Ok(e)) => e,
+        Ok(Err(e)) => return (false, format!("no shell in the container: {e}")),
+        Err(_) => {
+            return (
+                false,
+                format!("no shell in the container within {}s", timeout.as_secs()),
+            );
+        }
+    };
+    let command = crate::deploy::scripts::health_probe(check);
+    let out = exec.run(&command, timeout, &|_| {}).await;
+    exec.close().await;
+    match out {
+        Ok(o) if o.code == 0 => (true, format!("answers on port {port}")),
+        Ok(o) => (false, format!("no answer on port {port} (exit {})", o.code)),
+        Err(e) => (false, e.to_string()),
+    }
+}
