@@ -132,7 +132,11 @@ pub fn inventory_breaches(
                 }
                 let app_name = app_names.get(&vmid).map(String::as_str);
                 let t = cfg.for_guest(&host_t, app_name, app_id_of(r.tags.as_deref()));
-                let name = r.name.as_deref().map(String::from).unwrap_or_else(|| vmid.to_string());
+                let name = r
+                    .name
+                    .as_deref()
+                    .map(String::from)
+                    .unwrap_or_else(|| vmid.to_string());
                 let target = Target::guest(host, r.node.as_deref(), vmid);
                 usage_breaches(&mut out, &target, &name, r, &t);
             }
@@ -296,7 +300,11 @@ pub fn backup_breaches(
             }
             _ => continue,
         };
-        let name = r.name.as_deref().map(String::from).unwrap_or_else(|| vmid.to_string());
+        let name = r
+            .name
+            .as_deref()
+            .map(String::from)
+            .unwrap_or_else(|| vmid.to_string());
         out.push(Breach {
             key: AlertKey {
                 rule: Rule::BackupMissing,

@@ -3,8 +3,8 @@
 //! Exit codes: 0 done, 1 error, 3 partial (`fleet::EXIT_PARTIAL`: some hosts did not answer,
 //! the others' output was printed).
 
-pub mod backup_cmd;
 pub mod alerts_cmd;
+pub mod backup_cmd;
 pub mod catalog_cmd;
 mod catalog_lookup;
 pub mod commands;

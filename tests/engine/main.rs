@@ -2,9 +2,9 @@
 //! as a job with its log followed, cancel, the events in order, the delete check every caller
 //! shares, and a dead host that delays neither console keystrokes nor another host's refresh.
 
+mod alerts;
 mod backups;
 mod connections;
-mod alerts;
 mod deploy;
 mod metrics;
 mod refresh_cache;
