@@ -352,6 +352,8 @@ struct Monitor {
     latest: HashMap<String, Arc<Vec<ClusterResource>>>,
     health: HashMap<(String, u32), HealthResult>,
     checking_health: Arc<Mutex<HashSet<(String, u32)>>>,
+    /// Probes running at once across sweeps and hosts (see `alerts_checks`).
+    health_permits: Arc<tokio::sync::Semaphore>,
     last_backup: HashMap<String, Instant>,
     last_health: HashMap<String, Instant>,
     results: mpsc::Sender<CheckResult>,
@@ -382,6 +384,9 @@ async fn monitor(
         latest: HashMap::new(),
         health: HashMap::new(),
         checking_health: Arc::new(Mutex::new(HashSet::new())),
+        health_permits: Arc::new(tokio::sync::Semaphore::new(
+            super::alerts_checks::HEALTH_CHECKS_AT_ONCE,
+        )),
         last_backup: HashMap::new(),
         last_health: HashMap::new(),
         results: tx,
@@ -448,6 +453,7 @@ impl Monitor {
                 &list,
                 &options.catalog,
                 self.checking_health.clone(),
+                self.health_permits.clone(),
                 self.results.clone(),
             );
         }

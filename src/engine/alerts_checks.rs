@@ -77,6 +77,7 @@ pub(super) fn spawn_health_checks(
     list: &[ClusterResource],
     catalog: &Catalog,
     checking: Arc<Mutex<HashSet<(String, u32)>>>,
+    permits: Arc<tokio::sync::Semaphore>,
     results: mpsc::Sender<CheckResult>,
 ) {
     let executors = lock(&engine.inner.executors)
@@ -89,6 +90,7 @@ pub(super) fn spawn_health_checks(
     let Ok(client) = engine.client(host) else {
         return;
     };
+    let mut due = Vec::new();
     for app in engine
         .apps()
         .into_iter()
@@ -104,15 +106,27 @@ pub(super) fn spawn_health_checks(
         if !running || !lock(&checking).insert(key.clone()) {
             continue;
         }
-        let (check, executors, client, checking, results) = (
-            spec.health.clone(),
-            executors.clone(),
-            client.clone(),
-            checking.clone(),
-            results.clone(),
-        );
-        tokio::spawn(async move {
-            let (healthy, detail) = probe(&*executors, &client, &app, &check, timeout).await;
+        due.push((key, app, spec.health.clone()));
+    }
+    if due.is_empty() {
+        return;
+    }
+    // A few at a time: each probe opens the container's console (a websocket and a shell),
+    // and a big cluster manages hundreds of apps; all at once held hundreds of consoles open.
+    tokio::spawn(async move {
+        use futures_util::StreamExt;
+        let probes = futures_util::stream::iter(due).map(|(key, app, check)| {
+            let (executors, client, permits) = (executors.clone(), client.clone(), permits.clone());
+            async move {
+                // Shared by every sweep: one still running when the next is due does not add
+                // its probes on top.
+                let _permit = permits.acquire_owned().await;
+                let (healthy, detail) = probe(&*executors, &client, &app, &check, timeout).await;
+                (key, app, healthy, detail)
+            }
+        });
+        let mut done = probes.buffer_unordered(HEALTH_CHECKS_AT_ONCE);
+        while let Some((key, app, healthy, detail)) = done.next().await {
             lock(&checking).remove(&key);
             let result = HealthResult {
                 host: app.host,
@@ -124,10 +138,16 @@ pub(super) fn spawn_health_checks(
                 detail: crate::text::clean_string(&detail),
                 at_ms: now_ms(),
             };
-            let _ = results.send(CheckResult::Health(result)).await;
-        });
-    }
+            if results.send(CheckResult::Health(result)).await.is_err() {
+                // The monitor stopped: the keys left in `checking` no longer matter.
+                return;
+            }
+        }
+    });
 }
+
+/// Health probes that run at once, across hosts and sweeps (see `spawn_health_checks`).
+pub(super) const HEALTH_CHECKS_AT_ONCE: usize = 4;
 
 /// One probe in the container: healthy or not, and what to say about it.
 async fn probe(

@@ -385,3 +385,122 @@ async fn a_failing_health_check_raises_and_shows_per_app() {
     engine.shutdown().await;
     sim.finish().await;
 }
+
+/// Consoles open at once, the most seen, and probes finished.
+#[derive(Default)]
+struct ConsoleCount {
+    open: std::sync::atomic::AtomicUsize,
+    most: std::sync::atomic::AtomicUsize,
+    probes: std::sync::atomic::AtomicUsize,
+}
+
+struct CountingShells(Arc<ConsoleCount>);
+struct CountingShell(Arc<ConsoleCount>);
+
+impl ExecutorFactory for CountingShells {
+    fn open<'a>(
+        &'a self,
+        _client: &'a PveClient,
+        _node: &'a str,
+        _vmid: u32,
+    ) -> BoxFuture<'a, Result<Box<dyn Executor>, ExecError>> {
+        Box::pin(async move {
+            let now = self.0.open.fetch_add(1, Ordering::SeqCst) + 1;
+            self.0.most.fetch_max(now, Ordering::SeqCst);
+            Ok(Box::new(CountingShell(self.0.clone())) as Box<dyn Executor>)
+        })
+    }
+}
+
+impl Executor for CountingShell {
+    fn run<'a>(
+        &'a self,
+        _command: &'a str,
+        _timeout: Duration,
+        _log: LineSink<'a>,
+    ) -> BoxFuture<'a, Result<ExecOutput, ExecError>> {
+        Box::pin(async move {
+            // A probe takes a moment, as a real console round trip does.
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            self.0.probes.fetch_add(1, Ordering::SeqCst);
+            Ok(ExecOutput {
+                code: 0,
+                output: String::new(),
+            })
+        })
+    }
+    fn write_file<'a>(
+        &'a self,
+        _path: &'a str,
+        _contents: &'a [u8],
+        _mode: u32,
+    ) -> BoxFuture<'a, Result<(), ExecError>> {
+        Box::pin(async { Ok(()) })
+    }
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            self.0.open.fetch_sub(1, Ordering::SeqCst);
+        })
+    }
+}
+
+/// Each health probe opens the app's console; a cluster with many managed apps must not have
+/// them all open at once (hundreds of websockets and shells every minute at 10,000 guests).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_checks_of_many_apps_open_a_few_consoles_at_a_time() {
+    let sim = crate::support::start_sim_with(5, |c| c.guests = 40).await;
+    let store = Store::in_memory().unwrap();
+    let engine = engine_with_store(&store);
+    let count = Arc::new(ConsoleCount::default());
+    engine.set_executors(Arc::new(CountingShells(count.clone())));
+    let mut events = engine.subscribe();
+    engine.connect(&sim.spec).unwrap();
+    let list = next_inventory(&mut events, "lab").await;
+    let running: Vec<_> = list
+        .iter()
+        .filter(|r| r.kind == "lxc" && r.status.as_deref() == Some("running"))
+        .collect();
+    assert!(
+        running.len() >= 10,
+        "only {} running containers",
+        running.len()
+    );
+    for (i, guest) in running.iter().enumerate() {
+        let name = format!("app{i}");
+        let record = AppRecord {
+            name: name.clone(),
+            app: "uptime-kuma".into(),
+            version: None,
+            host: "lab".into(),
+            node: guest.node.as_deref().unwrap().to_string(),
+            vmid: guest.vmid.unwrap(),
+            url: None,
+            port: None,
+            deployed_ms: None,
+            origin: AppOrigin::Adopted,
+            missing: false,
+        };
+        store.apps().put(&name, &record).unwrap();
+    }
+    engine.start_alerts(options(
+        "[defaults]\noff = [\"backup_missing\", \"backup_failed\"]\n",
+    ));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while count.probes.load(Ordering::SeqCst) < running.len() {
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {} apps were checked",
+            count.probes.load(Ordering::SeqCst),
+            running.len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let most = count.most.load(Ordering::SeqCst);
+    assert!(
+        most <= 4,
+        "{most} consoles were open at once for {} apps",
+        running.len()
+    );
+    engine.shutdown().await;
+    sim.finish().await;
+}
