@@ -90,23 +90,35 @@ pub(super) fn spawn_health_checks(
     let Ok(client) = engine.client(host) else {
         return;
     };
-    let mut due = Vec::new();
-    for app in engine
+    let running: HashSet<u32> = list
+        .iter()
+        .filter(|r| r.kind == "lxc" && r.status.as_deref() == Some("running"))
+        .filter_map(|r| r.vmid)
+        .collect();
+    let mut candidates: Vec<_> = engine
         .apps()
         .into_iter()
-        .filter(|a| a.host == host && !a.missing)
-    {
-        let running = list.iter().any(|r| {
-            r.vmid == Some(app.vmid) && r.kind == "lxc" && r.status.as_deref() == Some("running")
-        });
-        let Some(spec) = catalog.get(&app.app) else {
-            continue;
-        };
+        .filter(|a| a.host == host && !a.missing && running.contains(&a.vmid))
+        .filter_map(|app| {
+            let check = catalog.get(&app.app)?.health.clone();
+            Some((app, check))
+        })
+        .collect();
+    candidates.sort_by_key(|(app, _)| app.vmid);
+    // A sweep probes at most `HEALTH_CHECKS_PER_SWEEP` apps, starting where the last one
+    // stopped: a homelab's apps are all checked every sweep, while a cluster managing
+    // hundreds is checked in turns instead of opening hundreds of consoles every minute.
+    let start = SWEEPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) * HEALTH_CHECKS_PER_SWEEP;
+    if !candidates.is_empty() {
+        let len = candidates.len();
+        candidates.rotate_left(start % len);
+    }
+    let mut due = Vec::new();
+    for (app, check) in candidates.into_iter().take(HEALTH_CHECKS_PER_SWEEP) {
         let key = (app.host.clone(), app.vmid);
-        if !running || !lock(&checking).insert(key.clone()) {
-            continue;
+        if lock(&checking).insert(key.clone()) {
+            due.push((key, app, check));
         }
-        due.push((key, app, spec.health.clone()));
     }
     if due.is_empty() {
         return;
@@ -145,6 +157,12 @@ pub(super) fn spawn_health_checks(
         }
     });
 }
+
+/// Apps a sweep probes at most (see `spawn_health_checks`).
+const HEALTH_CHECKS_PER_SWEEP: usize = 32;
+
+/// Sweeps started so far: where the next one starts in its host's list of apps.
+static SWEEPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Health probes that run at once, across hosts and sweeps (see `spawn_health_checks`).
 pub(super) const HEALTH_CHECKS_AT_ONCE: usize = 4;
