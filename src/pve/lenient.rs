@@ -231,10 +231,11 @@ impl<'de> Visitor<'de> for CleanStrVisitor {
     }
 }
 
-struct OptCleanStrVisitor;
+/// Missing or null is `None`; anything else is read as a string by the inner visitor.
+struct OptStr<V>(V);
 
-impl<'de> Visitor<'de> for OptCleanStrVisitor {
-    type Value = Option<String>;
+impl<'de, V: Visitor<'de>> Visitor<'de> for OptStr<V> {
+    type Value = Option<V::Value>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a string or null")
@@ -246,7 +247,7 @@ impl<'de> Visitor<'de> for OptCleanStrVisitor {
         Ok(None)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_str(CleanStrVisitor).map(Some)
+        d.deserialize_str(self.0).map(Some)
     }
 }
 
@@ -266,25 +267,6 @@ impl<'de> Visitor<'de> for CompactCleanVisitor {
     }
 }
 
-struct OptCompactCleanVisitor;
-
-impl<'de> Visitor<'de> for OptCompactCleanVisitor {
-    type Value = Option<CompactString>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string or null")
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_str(CompactCleanVisitor).map(Some)
-    }
-}
-
 /// A required short string, cleaned for display and held compactly.
 pub fn compact_clean<'de, D: Deserializer<'de>>(d: D) -> Result<CompactString, D::Error> {
     d.deserialize_str(CompactCleanVisitor)
@@ -294,7 +276,7 @@ pub fn compact_clean<'de, D: Deserializer<'de>>(d: D) -> Result<CompactString, D
 pub fn opt_compact_clean<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<CompactString>, D::Error> {
-    d.deserialize_option(OptCompactCleanVisitor)
+    d.deserialize_option(OptStr(CompactCleanVisitor))
 }
 
 /// A required string, cleaned for display (see `CleanStrVisitor`).
@@ -304,7 +286,7 @@ pub fn clean_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error>
 
 /// An optional string (missing or null = `None`), cleaned for display.
 pub fn opt_clean_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    d.deserialize_option(OptCleanStrVisitor)
+    d.deserialize_option(OptStr(CleanStrVisitor))
 }
 
 #[cfg(test)]
