@@ -10,16 +10,17 @@ use super::aplinfo::CATALOG;
 use super::clock::{self, SplitMix};
 use super::model::{Guest, GuestKind, Model, Node, Volume};
 
-/// Apps Proximity manages: (id, description headline, version, port).
+/// Apps Proximity manages: (id, description headline, version, port). Each port is the
+/// catalog's web port, which its health check probes (nextcloud at 443 failed it in the demo).
 const APPS: [(&str, &str, &str, u16); 6] = [
     ("jellyfin", "Jellyfin media server", "10.10.3", 8096),
-    ("nextcloud", "Nextcloud file sync", "30.0.2", 443),
+    ("nextcloud", "Nextcloud file sync", "30.0.2", 80),
     ("uptime-kuma", "Uptime Kuma monitoring", "1.23.15", 3001),
     (
         "vaultwarden",
         "Vaultwarden password manager",
         "1.32.5",
-        8000,
+        8080,
     ),
     ("gitea", "Gitea git forge", "1.22.4", 3000),
     ("grafana", "Grafana dashboards", "11.3.1", 3000),
