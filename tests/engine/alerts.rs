@@ -270,11 +270,32 @@ async fn a_node_offline_alert_is_not_delayed_by_a_hanging_webhook() {
     sim.finish().await;
 }
 
-/// A container shell whose health probes (`wget`, `nc`) exit 0 while `healthy`, else 1.
-struct ProbeShells(Arc<AtomicBool>);
-struct ProbeShell(Arc<AtomicBool>);
+/// Container shells whose health probes (`wget`, `nc`) exit 0 while `healthy`, else 1; each
+/// probe takes a moment, as a console round trip does, and the consoles open are counted.
+#[derive(Clone)]
+struct ProbeShells {
+    healthy: Arc<AtomicBool>,
+    count: Arc<ConsoleCount>,
+}
 
-impl Executor for ProbeShell {
+impl ProbeShells {
+    fn new() -> ProbeShells {
+        ProbeShells {
+            healthy: Arc::new(AtomicBool::new(true)),
+            count: Arc::default(),
+        }
+    }
+}
+
+/// Consoles open at once, the most seen, and probes finished.
+#[derive(Default)]
+struct ConsoleCount {
+    open: std::sync::atomic::AtomicUsize,
+    most: std::sync::atomic::AtomicUsize,
+    probes: std::sync::atomic::AtomicUsize,
+}
+
+impl Executor for ProbeShells {
     fn run<'a>(
         &'a self,
         command: &'a str,
@@ -282,8 +303,10 @@ impl Executor for ProbeShell {
         _log: LineSink<'a>,
     ) -> BoxFuture<'a, Result<ExecOutput, ExecError>> {
         Box::pin(async move {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            self.count.probes.fetch_add(1, Ordering::SeqCst);
             let probe = command.starts_with("wget") || command.starts_with("nc ");
-            let code = if probe && !self.0.load(Ordering::SeqCst) {
+            let code = if probe && !self.healthy.load(Ordering::SeqCst) {
                 1
             } else {
                 0
@@ -303,7 +326,9 @@ impl Executor for ProbeShell {
         Box::pin(async { Ok(()) })
     }
     fn close(&self) -> BoxFuture<'_, ()> {
-        Box::pin(async {})
+        Box::pin(async move {
+            self.count.open.fetch_sub(1, Ordering::SeqCst);
+        })
     }
 }
 
@@ -314,7 +339,11 @@ impl ExecutorFactory for ProbeShells {
         _node: &'a str,
         _vmid: u32,
     ) -> BoxFuture<'a, Result<Box<dyn Executor>, ExecError>> {
-        Box::pin(async move { Ok(Box::new(ProbeShell(self.0.clone())) as Box<dyn Executor>) })
+        Box::pin(async move {
+            let now = self.count.open.fetch_add(1, Ordering::SeqCst) + 1;
+            self.count.most.fetch_max(now, Ordering::SeqCst);
+            Ok(Box::new(self.clone()) as Box<dyn Executor>)
+        })
     }
 }
 
@@ -323,8 +352,9 @@ async fn a_failing_health_check_raises_and_shows_per_app() {
     let sim = start_sim(5).await;
     let store = Store::in_memory().unwrap();
     let engine = engine_with_store(&store);
-    let healthy = Arc::new(AtomicBool::new(true));
-    engine.set_executors(Arc::new(ProbeShells(healthy.clone())));
+    let shells = ProbeShells::new();
+    let healthy = shells.healthy.clone();
+    engine.set_executors(Arc::new(shells));
     let mut events = engine.subscribe();
     engine.connect(&sim.spec).unwrap();
     let list = next_inventory(&mut events, "lab").await;
@@ -386,64 +416,6 @@ async fn a_failing_health_check_raises_and_shows_per_app() {
     sim.finish().await;
 }
 
-/// Consoles open at once, the most seen, and probes finished.
-#[derive(Default)]
-struct ConsoleCount {
-    open: std::sync::atomic::AtomicUsize,
-    most: std::sync::atomic::AtomicUsize,
-    probes: std::sync::atomic::AtomicUsize,
-}
-
-struct CountingShells(Arc<ConsoleCount>);
-struct CountingShell(Arc<ConsoleCount>);
-
-impl ExecutorFactory for CountingShells {
-    fn open<'a>(
-        &'a self,
-        _client: &'a PveClient,
-        _node: &'a str,
-        _vmid: u32,
-    ) -> BoxFuture<'a, Result<Box<dyn Executor>, ExecError>> {
-        Box::pin(async move {
-            let now = self.0.open.fetch_add(1, Ordering::SeqCst) + 1;
-            self.0.most.fetch_max(now, Ordering::SeqCst);
-            Ok(Box::new(CountingShell(self.0.clone())) as Box<dyn Executor>)
-        })
-    }
-}
-
-impl Executor for CountingShell {
-    fn run<'a>(
-        &'a self,
-        _command: &'a str,
-        _timeout: Duration,
-        _log: LineSink<'a>,
-    ) -> BoxFuture<'a, Result<ExecOutput, ExecError>> {
-        Box::pin(async move {
-            // A probe takes a moment, as a real console round trip does.
-            tokio::time::sleep(Duration::from_millis(30)).await;
-            self.0.probes.fetch_add(1, Ordering::SeqCst);
-            Ok(ExecOutput {
-                code: 0,
-                output: String::new(),
-            })
-        })
-    }
-    fn write_file<'a>(
-        &'a self,
-        _path: &'a str,
-        _contents: &'a [u8],
-        _mode: u32,
-    ) -> BoxFuture<'a, Result<(), ExecError>> {
-        Box::pin(async { Ok(()) })
-    }
-    fn close(&self) -> BoxFuture<'_, ()> {
-        Box::pin(async move {
-            self.0.open.fetch_sub(1, Ordering::SeqCst);
-        })
-    }
-}
-
 /// Each health probe opens the app's console; a cluster with many managed apps must not have
 /// them all open at once (hundreds of websockets and shells every minute at 10,000 guests).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -451,8 +423,9 @@ async fn health_checks_of_many_apps_open_a_few_consoles_at_a_time() {
     let sim = crate::support::start_sim_with(5, |c| c.guests = 40).await;
     let store = Store::in_memory().unwrap();
     let engine = engine_with_store(&store);
-    let count = Arc::new(ConsoleCount::default());
-    engine.set_executors(Arc::new(CountingShells(count.clone())));
+    let shells = ProbeShells::new();
+    let count = shells.count.clone();
+    engine.set_executors(Arc::new(shells));
     let mut events = engine.subscribe();
     engine.connect(&sim.spec).unwrap();
     let list = next_inventory(&mut events, "lab").await;
