@@ -16,6 +16,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{Notify, broadcast, mpsc};
 
 use super::events::{EngineEvent, HostFailure};
+use super::jobs::JobEvent;
 use super::service::{Engine, Refusal, lock};
 use crate::alerts::notify::NotifyEvent;
 use crate::alerts::rules::{self, BackupFacts, HealthResult};
@@ -358,7 +359,15 @@ struct Monitor {
     last_health: HashMap<String, Instant>,
     results: mpsc::Sender<CheckResult>,
     http: reqwest::Client,
+    /// Managed app names per host and vmid as last read from the store, and when. Reading
+    /// opens the store, and an open sled holds its page table (6 MB resident) until it
+    /// closes: read on every refresh, that was the rack's largest swing in memory. Read again
+    /// after [`APP_NAMES_TTL`] or once a job finished (deploys and deletes change them).
+    app_names: Option<(Instant, HashMap<String, HashMap<u32, String>>)>,
 }
+
+/// How long the monitor trusts the app names it read (see `Monitor::app_names`).
+const APP_NAMES_TTL: Duration = Duration::from_secs(60);
 
 async fn monitor(
     engine: Engine,
@@ -390,6 +399,7 @@ async fn monitor(
         last_backup: HashMap::new(),
         last_health: HashMap::new(),
         results: tx,
+        app_names: None,
     };
     loop {
         tokio::select! {
@@ -400,6 +410,7 @@ async fn monitor(
                     // Credentials are the user's to fix, not an outage.
                     Err(HostFailure::AuthFailed(_)) => {}
                 },
+                Ok(EngineEvent::Job(JobEvent::Finished(_))) => m.app_names = None,
                 Ok(_) => {}
                 Err(broadcast::error::RecvError::Lagged(n)) => {
                     tracing::warn!("the alert monitor fell {n} events behind");
@@ -417,8 +428,18 @@ impl Monitor {
         lock(&self.shared.config).clone()
     }
 
-    fn names(&self, host: &str) -> HashMap<u32, String> {
-        self.engine.app_names().remove(host).unwrap_or_default()
+    fn names(&mut self, host: &str) -> HashMap<u32, String> {
+        let fresh = self
+            .app_names
+            .as_ref()
+            .is_some_and(|(at, _)| at.elapsed() < APP_NAMES_TTL);
+        if !fresh {
+            self.app_names = Some((Instant::now(), self.engine.app_names()));
+        }
+        self.app_names
+            .as_ref()
+            .and_then(|(_, names)| names.get(host).cloned())
+            .unwrap_or_default()
     }
 
     fn inventory(&mut self, host: String, list: Arc<Vec<ClusterResource>>) {
