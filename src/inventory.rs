@@ -353,8 +353,9 @@ fn host_from_resources(host: &str, resources: &[ClusterResource], fetched_at: Sy
                 .map(String::from)
                 .unwrap_or_else(|| format!("{}-{vmid}", kind.short().to_lowercase())),
             kind,
-            status: GuestStatus::from_wire(r.status.as_deref(), r.lock.as_deref()),
+            status: GuestStatus::from_wire(r.status.as_deref(), r.extra().lock.as_deref()),
             lock: r
+                .extra()
                 .lock
                 .as_deref()
                 .map(String::from)
@@ -521,7 +522,10 @@ mod tests {
         let mut web = res("lxc", "pve1", Some(105), "web", "running");
         web.tags = Some("prod;px-app-jellyfin".into());
         let mut locked = res("qemu", "pve1", Some(101), "db", "running");
-        locked.lock = Some("backup".into());
+        locked.set_extra(crate::pve::types::ResourceExtra {
+            lock: Some("backup".into()),
+            ..Default::default()
+        });
         let list = vec![
             res("node", "pve1", None, "pve1", "online"),
             web,

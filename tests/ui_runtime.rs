@@ -33,7 +33,7 @@ async fn idle_sleeps_bursts_batch_and_keys_become_effects() {
     let stats = Arc::new(RuntimeStats::default());
     let mut quiet = sample::resources(3, 60);
     for r in &mut quiet {
-        r.lock = None;
+        r.extra = None;
     }
     let now = SystemTime::now();
     inbox_tx
@@ -113,7 +113,7 @@ async fn a_pulsing_slot_ticks_and_stops_when_work_ends() {
     let stats = Arc::new(RuntimeStats::default());
     let mut quiet = sample::resources(1, 5);
     for r in &mut quiet {
-        r.lock = None;
+        r.extra = None;
     }
     let now = SystemTime::now();
     inbox_tx
@@ -483,7 +483,7 @@ async fn the_open_tasks_view_refreshes_on_the_loop_timer() {
     let (_sig_tx, sig_rx) = mpsc::unbounded_channel();
     let mut quiet = sample::resources(1, 5);
     for r in &mut quiet {
-        r.lock = None;
+        r.extra = None;
     }
     let now = SystemTime::now();
     inbox_tx

@@ -311,7 +311,7 @@ fn task_progress_toast_and_log_key() {
 fn idle_app_has_no_deadline_but_busy_slots_pulse() {
     let mut quiet = sample::resources(3, 40);
     for r in &mut quiet {
-        r.lock = None;
+        r.extra = None;
     }
     let mut a = App::with_defaults(t0());
     a.handle(AppEvent::Resize(160, 45));

@@ -97,6 +97,7 @@ pub fn guest_rows(host: &str, resources: &[ClusterResource]) -> Vec<GuestRow> {
                 uptime: r.uptime.unwrap_or(0),
                 tags: split_tags(r.tags.as_deref()),
                 lock: r
+                    .extra()
                     .lock
                     .as_deref()
                     .map(String::from)

@@ -43,17 +43,18 @@ pub async fn newest_backups(
         .filter_map(|r| r.node.as_deref())
         .collect();
     for r in list.iter().filter(|r| r.kind == "storage") {
-        let (Some(node), Some(storage)) = (r.node.as_deref(), r.storage.as_deref()) else {
+        let (Some(node), Some(storage)) = (r.node.as_deref(), r.extra().storage.as_deref()) else {
             continue;
         };
         let holds_backups = r
+            .extra()
             .content
             .as_deref()
             .is_some_and(|c| c.split(',').any(|x| x == "backup"));
         if !holds_backups
             || r.status.as_deref() != Some("available")
             || !online.contains(node)
-            || (r.shared == Some(1) && !seen_shared.insert(storage.to_string()))
+            || (r.extra().shared == Some(1) && !seen_shared.insert(storage.to_string()))
         {
             continue;
         }

@@ -117,7 +117,7 @@ mod tests {
         assert_eq!(list[0].tags.as_deref(), Some("a;b"));
         assert_eq!(list[1].mem, Some(0));
         assert_eq!(list[1].disk, None);
-        assert_eq!(list[2].shared, Some(1));
+        assert_eq!(list[2].extra().shared, Some(1));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! screenshots. Not a second emulator: just enough variety (statuses, locks, tags, apps,
 //! CT and VM) to exercise every drawing path.
 
-use crate::pve::types::ClusterResource;
+use crate::pve::types::{ClusterResource, ResourceExtra};
 
 const NAMES: [&str; 12] = [
     "jellyfin",
@@ -37,7 +37,10 @@ pub fn resources(nodes: usize, guests: usize) -> Vec<ClusterResource> {
             disk: Some((200 + (n as u64 % 3) * 300) * GIB),
             maxdisk: Some(1000 * GIB),
             uptime: Some(86_400 * 12 + 3600 * 5 + n as u64 * 977),
-            level: Some("".into()),
+            extra: Some(Box::new(ResourceExtra {
+                level: Some("".into()),
+                ..ResourceExtra::default()
+            })),
             ..ClusterResource::default()
         });
     }
@@ -99,11 +102,12 @@ pub fn resources(nodes: usize, guests: usize) -> Vec<ClusterResource> {
             } else {
                 Some(tags.join(";").into())
             },
-            lock: if i % 17 == 7 {
-                Some("backup".into())
-            } else {
-                None
-            },
+            extra: (i % 17 == 7).then(|| {
+                Box::new(ResourceExtra {
+                    lock: Some("backup".into()),
+                    ..ResourceExtra::default()
+                })
+            }),
             template: Some(0),
             ..ClusterResource::default()
         });

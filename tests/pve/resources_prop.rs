@@ -4,14 +4,14 @@
 
 use proptest::prelude::*;
 use proximity::pve::parse_resources;
-use proximity::pve::types::ClusterResource;
+use proximity::pve::types::{ClusterResource, ResourceExtra};
 use proximity::text::clean_string;
 
-/// Every string field, every number field: a struct literal without `..Default`, so a new
+/// Every string field, every number field: struct literals without `..Default`, so a new
 /// field in `ClusterResource` does not compile here until the test covers it.
 fn resource(s: &[Option<String>; 13], n: &[Option<u64>; 9], small: Small) -> ClusterResource {
     let text = |i: usize| s[i].as_deref().map(Into::into);
-    ClusterResource {
+    let mut r = ClusterResource {
         id: s[0].as_deref().unwrap_or_default().into(),
         kind: s[1].as_deref().unwrap_or_default().into(),
         node: text(2),
@@ -30,8 +30,11 @@ fn resource(s: &[Option<String>; 13], n: &[Option<u64>; 9], small: Small) -> Clu
         diskread: n[7],
         diskwrite: n[8],
         tags: text(5),
-        lock: text(6),
         template: small.template,
+        extra: None,
+    };
+    r.set_extra(ResourceExtra {
+        lock: text(6),
         pool: text(7),
         hastate: text(8),
         level: text(9),
@@ -39,7 +42,8 @@ fn resource(s: &[Option<String>; 13], n: &[Option<u64>; 9], small: Small) -> Clu
         plugintype: text(11),
         content: text(12),
         shared: small.shared,
-    }
+    });
+    r
 }
 
 #[derive(Clone, Copy, Debug)]

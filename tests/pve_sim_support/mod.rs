@@ -115,7 +115,7 @@ pub async fn find_guest(client: &PveClient, kind: &str, status: &str) -> (String
         .find(|g| {
             g.kind == kind
                 && g.status.as_deref() == Some(status)
-                && g.lock.is_none()
+                && g.extra().lock.is_none()
                 && !g.is_template()
         })
         .unwrap_or_else(|| panic!("no {status} {kind} in the emulator"));
