@@ -18,7 +18,7 @@ fn ms(at: std::time::SystemTime) -> u64 {
 /// The selected guest of the rack: (host, node, vmid, name).
 fn selected(app: &App) -> (String, String, u32, String) {
     let (h, n, g) = app.selected().expect("a selected guest");
-    (h.to_string(), n.name.clone(), g.vmid, g.name.clone())
+    (h.to_string(), n.name.clone(), g.vmid, g.name.to_string())
 }
 
 fn cpu_alert(app: &App) -> Alert {

@@ -98,7 +98,7 @@ pub fn taken_names(inventory: &Inventory) -> BTreeSet<String> {
         .iter()
         .flat_map(|h| h.nodes.iter())
         .flat_map(|n| n.guests.iter())
-        .map(|g| g.name.clone())
+        .map(|g| g.name.to_string())
         .collect()
 }
 

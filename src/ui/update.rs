@@ -175,7 +175,7 @@ impl App {
                     [one] => self
                         .inventory
                         .guest(&one.host, one.vmid)
-                        .map(|(_, g)| g.name.clone())
+                        .map(|(_, g)| g.name.to_string())
                         .unwrap_or_else(|| one.vmid.to_string()),
                     many => many.len().to_string(),
                 };
