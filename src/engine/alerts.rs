@@ -529,6 +529,10 @@ impl Monitor {
         }
         *lock(&self.shared.firing) = self.evaluator.firing();
         let store = self.engine.store().cloned();
+        // Once per batch: a first look at a big cluster raises hundreds at once, and each read
+        // (or prune) is a store access.
+        let notify = self.engine.notify_settings();
+        let mut raised_any = false;
         for t in transitions {
             let (alert, raised) = match t {
                 Transition::Raised(a) => (a, true),
@@ -545,23 +549,27 @@ impl Monitor {
                 if let Err(e) = store.alerts().put(&alert.history_key(), &alert) {
                     tracing::warn!("alert history: {e}");
                 }
-                if raised && let Err(e) = crate::store::alerts::prune_history(store, now_ms()) {
-                    tracing::warn!("pruning the alert history: {e}");
-                }
             }
+            raised_any |= raised;
             let event = if raised {
                 NotifyEvent::Raised
             } else {
                 NotifyEvent::Cleared
             };
             super::alerts_notify::send(
-                &self.engine,
+                &notify,
                 &self.http,
                 &self.shared.options,
                 event,
                 &alert,
             );
             self.engine.publish(EngineEvent::Alert { alert, raised });
+        }
+        if raised_any
+            && let Some(store) = &store
+            && let Err(e) = crate::store::alerts::prune_history(store, now_ms())
+        {
+            tracing::warn!("pruning the alert history: {e}");
         }
     }
 }

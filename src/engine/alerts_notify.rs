@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::alerts::Alert;
 use crate::alerts::notify::{NotifyEvent, ntfy_message, test_alert, webhook_body};
 use crate::store::Secret;
+use crate::store::alerts::NotifySettings;
 
 use super::alerts::{AlertOptions, now_ms};
 use super::service::Engine;
@@ -78,21 +79,20 @@ impl Outgoing {
 }
 
 /// The requests for `alert`, one per configured target.
-fn outgoing(engine: &Engine, event: NotifyEvent, alert: &Alert) -> Vec<Outgoing> {
-    let settings = engine.notify_settings();
+fn outgoing(settings: &NotifySettings, event: NotifyEvent, alert: &Alert) -> Vec<Outgoing> {
     let mut out = Vec::new();
-    if let Some(url) = settings.webhook_url {
+    if let Some(url) = &settings.webhook_url {
         out.push(Outgoing::Webhook {
-            url,
+            url: url.clone(),
             body: webhook_body(event, alert),
         });
     }
-    if let Some(n) = settings.ntfy {
+    if let Some(n) = &settings.ntfy {
         let (title, priority, tags, body) = ntfy_message(event, alert);
         let url = format!("{}/{}", n.server.trim_end_matches('/'), n.topic.expose());
         out.push(Outgoing::Ntfy {
             url: Secret::new(url),
-            token: n.token,
+            token: n.token.clone(),
             title,
             priority,
             tags,
@@ -126,13 +126,13 @@ async fn deliver(http: &reqwest::Client, req: &Outgoing, retries: u32) -> Result
 
 /// Notify every target of `alert`, in the background.
 pub(super) fn send(
-    engine: &Engine,
+    settings: &NotifySettings,
     http: &reqwest::Client,
     options: &AlertOptions,
     event: NotifyEvent,
     alert: &Alert,
 ) {
-    for req in outgoing(engine, event, alert) {
+    for req in outgoing(settings, event, alert) {
         let (http, retries) = (http.clone(), options.notify_retries);
         let label = format!("{} {}", alert.rule.name(), alert.target);
         tokio::spawn(async move {
@@ -151,7 +151,7 @@ pub(super) fn send(
 /// result published as a notice.
 pub(super) fn send_test(engine: Engine, options: AlertOptions) {
     let alert = test_alert(now_ms());
-    let targets = outgoing(&engine, NotifyEvent::Test, &alert);
+    let targets = outgoing(&engine.notify_settings(), NotifyEvent::Test, &alert);
     if targets.is_empty() {
         engine.notice(
             "no notification target set: `proximity alerts notify` sets a webhook or ntfy",
