@@ -48,6 +48,23 @@ pub async fn edit_env(
     t: &DeployTuning,
 ) -> Result<(), Stop> {
     ctx.step("reading the current values", Some(0.1));
+    let (mut values, current) = current_values(ctx, exec, app, spec, t).await?;
+    for (k, v) in changes {
+        values.insert(k.clone(), v.clone());
+    }
+    ctx.step("writing the compose file", Some(0.3));
+    write_compose(exec, app, spec, &values, &current).await?;
+    super::update::recreate_and_check(ctx, app, spec, exec, t).await
+}
+
+/// The app's variables as its compose file holds them, and the file's text.
+pub(super) async fn current_values(
+    ctx: &JobCtx,
+    exec: &dyn Executor,
+    app: &AppRecord,
+    spec: &AppSpec,
+    t: &DeployTuning,
+) -> Result<(BTreeMap<String, String>, String), Stop> {
     let path = scripts::compose_path(&app.name);
     let current = run_logged(
         ctx,
@@ -67,15 +84,38 @@ pub async fn edit_env(
             "{path} is not the compose file Proximity wrote: {e}"
         ))
     })?;
-    let mut values = recover_env(spec, &doc);
-    for (k, v) in changes {
-        values.insert(k.clone(), v.clone());
-    }
-    let env = resolve_env(spec, &values).map_err(failed)?;
+    Ok((recover_env(spec, &doc), current.output))
+}
+
+/// Write the compose file `spec` makes with `values` (checked against the catalog; missing
+/// ones get their defaults or generated secrets), unless it is `current` already. Whether
+/// it was written.
+pub(super) async fn write_compose(
+    exec: &dyn Executor,
+    app: &AppRecord,
+    spec: &AppSpec,
+    values: &BTreeMap<String, String>,
+    current: &str,
+) -> Result<bool, Stop> {
+    let env = resolve_env(spec, values).map_err(failed)?;
     let text = crate::catalog::compose::compose_file(spec, &env.all).map_err(failed)?;
-    ctx.step("writing the compose file", Some(0.3));
+    // `cat` output comes back through a terminal: compare without line-end differences.
+    if same_text(&text, current) {
+        return Ok(false);
+    }
+    let path = scripts::compose_path(&app.name);
     exec.write_file(&path, text.as_bytes(), 0o600)
         .await
         .map_err(failed)?;
-    super::update::recreate_and_check(ctx, app, spec, exec, t).await
+    Ok(true)
+}
+
+fn same_text(a: &str, b: &str) -> bool {
+    let lines = |s: &str| {
+        s.lines()
+            .map(|l| l.trim_end_matches('\r').to_string())
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+    };
+    lines(a) == lines(b)
 }

@@ -69,6 +69,7 @@ pub async fn update(ctx: &JobCtx, plan: UpdatePlan<'_>) -> Result<(), Stop> {
                 }
                 Err(e) => ctx.log(&format!("snapshot {snapshot} kept: {e}")),
             }
+            record_version(ctx, client, app, spec).await;
             Ok(())
         }
         Err(stop) => {
@@ -94,6 +95,19 @@ async fn pull_up_check(
     exec: &dyn Executor,
     t: &DeployTuning,
 ) -> Result<(), Stop> {
+    // The catalog entry may be newer than what runs (other images, new variables): the
+    // compose file is written from it, with the app's current values, after the snapshot,
+    // so a failure rolls the file back too.
+    ctx.step("writing the compose file", Some(0.15));
+    let (values, current) = super::edit_env::current_values(ctx, exec, app, spec, t).await?;
+    if super::edit_env::write_compose(exec, app, spec, &values, &current).await? {
+        ctx.log(&format!(
+            "compose file written for {} {} (was {})",
+            spec.name,
+            spec.version,
+            app.version.as_deref().unwrap_or("an unknown version")
+        ));
+    }
     ctx.step("pulling images", Some(0.2));
     let pull = scripts::compose(&app.name, "pull");
     run_ok(ctx, exec, &pull, t.pull_timeout, "pulling images").await?;
@@ -114,6 +128,26 @@ pub(super) async fn recreate_and_check(
     run_ok(ctx, exec, &up, t.command_timeout, "starting the app").await?;
     ctx.step("waiting for the app to answer", Some(0.8));
     wait_healthy(ctx, exec, &spec.health, t).await
+}
+
+/// The container's description says which catalog version runs (the next Proximity to
+/// adopt it reads it there); the store's record follows at the job's end. Best effort: the
+/// update itself succeeded.
+async fn record_version(ctx: &JobCtx, client: &PveClient, app: &AppRecord, spec: &AppSpec) {
+    if app.version.as_deref() == Some(spec.version.as_str()) {
+        return;
+    }
+    let description = match client.lxc_config(&app.node, app.vmid).await {
+        Ok(cfg) => cfg.description.unwrap_or_default(),
+        Err(e) => return ctx.log(&format!("version not recorded in the description: {e}")),
+    };
+    let Some(text) = crate::engine::apps::with_version(&description, &spec.version) else {
+        return ctx.log("version not recorded: the description has no Proximity metadata");
+    };
+    let params = crate::pve::Params::new().set("description", text);
+    if let Err(e) = client.lxc_set_config(&app.node, app.vmid, &params).await {
+        ctx.log(&format!("version not recorded in the description: {e}"));
+    }
 }
 
 /// Stop, roll back to `snapshot`, start again.

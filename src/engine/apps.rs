@@ -58,6 +58,15 @@ pub fn app_description(human: &str, meta: &AppMeta) -> String {
     format!("{human}\n\n{MARKER}{json} {END}\n")
 }
 
+/// `description` with its metadata comment's version set to `version` (the text for people
+/// kept); `None` when it has no readable comment.
+pub fn with_version(description: &str, version: &str) -> Option<String> {
+    let mut meta = parse_app_meta(description)?;
+    meta.version = Some(version.to_string());
+    let human = description[..description.find(MARKER)?].trim_end();
+    Some(app_description(human, &meta))
+}
+
 /// Parse the metadata comment out of a description. A missing or malformed comment is
 /// `None`: the description is user-editable text, never trusted to be well formed.
 pub fn parse_app_meta(description: &str) -> Option<AppMeta> {

@@ -439,6 +439,7 @@ impl Engine {
     /// Update a managed app fearlessly, as a job: snapshot, pull, up, health check; rolled
     /// back to the snapshot on failure. `spec` is its catalog entry (for the health check).
     pub fn update_app(&self, name: &str, spec: AppSpec) -> Result<JobId, Refusal> {
+        let store = self.store().cloned();
         self.app_job(
             name,
             JobKind::Update,
@@ -452,7 +453,17 @@ impl Engine {
                         tuning,
                         snapshot: format!("px-update-{}", now_ms() / 1000),
                     };
-                    crate::deploy::update::update(ctx, plan).await
+                    crate::deploy::update::update(ctx, plan).await?;
+                    if let Some(store) = store
+                        && app.version.as_deref() != Some(spec.version.as_str())
+                    {
+                        let mut record = app.clone();
+                        record.version = Some(spec.version.clone());
+                        if let Err(e) = store.apps().put(&record.name, &record) {
+                            ctx.log(&format!("the new version is not in the store: {e}"));
+                        }
+                    }
+                    Ok(())
                 })
             },
         )

@@ -808,6 +808,64 @@ async fn editing_variables_keeps_the_secrets_and_recreates_the_services() {
     sim.finish().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_applies_a_newer_catalog_version_and_keeps_the_secrets() {
+    let sim = start_sim(5).await;
+    let store = Store::in_memory().unwrap();
+    let script = Script::with(&[]);
+    let engine = engine_on(&sim, &store, &script);
+    let id = engine.deploy(DeployRequest::new(whoami_app())).unwrap();
+    assert_eq!(finished(&engine, id).await.state, JobState::Succeeded);
+    let path = "/opt/proximity/whoami/compose.json";
+    let compose = || -> serde_json::Value {
+        serde_json::from_slice(&script.files.lock().unwrap()[path]).unwrap()
+    };
+    let secret = compose()["services"]["db"]["environment"]["POSTGRES_PASSWORD"].clone();
+
+    // The same version again: the file is left as it is.
+    let job = engine.update_app("whoami", whoami_app()).unwrap();
+    let info = finished(&engine, job).await;
+    assert_eq!(info.state, JobState::Succeeded, "{}", log_text(&info));
+    assert!(!log_text(&info).contains("compose file written"));
+
+    // A newer entry: another image for the web service.
+    let mut newer = whoami_app();
+    newer.version = "1.11".into();
+    let web = newer.services.iter_mut().find(|s| s.name == "web").unwrap();
+    web.image = format!("{}-next", web.image);
+    let image = web.image.clone();
+    let job = engine.update_app("whoami", newer).unwrap();
+    let info = finished(&engine, job).await;
+    let log = log_text(&info);
+    assert_eq!(info.state, JobState::Succeeded, "{log}");
+    assert!(
+        log.contains("compose file written for Who Am I 1.11 (was 1.10)"),
+        "{log}"
+    );
+    let after = compose();
+    assert_eq!(after["services"]["web"]["image"], image.as_str());
+    assert_eq!(
+        after["services"]["db"]["environment"]["POSTGRES_PASSWORD"], secret,
+        "the secret is kept"
+    );
+    let record = engine
+        .apps()
+        .into_iter()
+        .find(|a| a.name == "whoami")
+        .unwrap();
+    assert_eq!(record.version.as_deref(), Some("1.11"));
+    let rec = engine.deployment(id.0).unwrap();
+    let cfg = engine
+        .client("lab")
+        .unwrap()
+        .lxc_config(&rec.node, rec.vmid.unwrap())
+        .await
+        .unwrap();
+    let meta = proximity::engine::apps::parse_app_meta(&cfg.description.unwrap()).unwrap();
+    assert_eq!(meta.version.as_deref(), Some("1.11"));
+    sim.finish().await;
+}
+
 /// A catalog app deployed for real: the emulator's container shell (apt, Docker, compose,
 /// an in-container health probe) driven through its termproxy console by `ConsoleExecutor`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
