@@ -512,7 +512,7 @@ impl Monitor {
                 self.health
                     .insert((host.clone(), result.vmid), result.clone());
                 *lock(&self.shared.health) = self.health.clone();
-                self.engine.publish(EngineEvent::AppHealth(result));
+                self.engine.publish(EngineEvent::AppHealth(Box::new(result)));
                 let breaches = rules::health_breaches(&host, self.health.values(), &config);
                 let t =
                     self.evaluator
@@ -557,7 +557,10 @@ impl Monitor {
                 NotifyEvent::Cleared
             };
             super::alerts_notify::send(&notify, &self.http, &self.shared.options, event, &alert);
-            self.engine.publish(EngineEvent::Alert { alert, raised });
+            self.engine.publish(EngineEvent::Alert {
+                alert: Box::new(alert),
+                raised,
+            });
         }
         if raised_any
             && let Some(store) = &store

@@ -40,6 +40,8 @@ pub struct HostEntry {
 /// A refresh's answer: the cluster's resources, or why there are none.
 pub type InventoryResult = Result<Arc<Vec<ClusterResource>>, HostFailure>;
 
+/// Every variant is kept small (big ones boxed): the broadcast ring holds
+/// `EVENT_CAPACITY` slots of the largest, allocated and written up front.
 #[derive(Debug, Clone)]
 pub enum EngineEvent {
     /// A refresh of one host.
@@ -106,9 +108,20 @@ pub enum EngineEvent {
     },
     /// An alert began (`raised`) or ended. Its text is cleaned.
     Alert {
-        alert: crate::alerts::Alert,
+        alert: Box<crate::alerts::Alert>,
         raised: bool,
     },
     /// A managed app's health check ran (see `engine::alerts`).
-    AppHealth(crate::alerts::HealthResult),
+    AppHealth(Box<crate::alerts::HealthResult>),
+}
+
+#[cfg(test)]
+mod tests {
+    /// The ring's memory is its slot size times its capacity (4096): keep the largest
+    /// variant small.
+    #[test]
+    fn events_stay_small() {
+        let size = std::mem::size_of::<super::EngineEvent>();
+        assert!(size <= 96, "EngineEvent is {size} bytes");
+    }
 }

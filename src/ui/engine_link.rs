@@ -305,11 +305,8 @@ pub fn to_app_event(event: EngineEvent) -> AppEvent {
             timeframe,
             result,
         },
-        EngineEvent::Alert { alert, raised } => AppEvent::Alert {
-            alert: Box::new(alert),
-            raised,
-        },
-        EngineEvent::AppHealth(result) => AppEvent::AppHealth(Box::new(result)),
+        EngineEvent::Alert { alert, raised } => AppEvent::Alert { alert, raised },
+        EngineEvent::AppHealth(result) => AppEvent::AppHealth(result),
         EngineEvent::TopGuests(lists) => AppEvent::TopGuests(lists),
     }
 }

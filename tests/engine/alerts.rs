@@ -123,7 +123,7 @@ async fn next_alert(
     loop {
         match tokio::time::timeout_at(deadline, events.recv()).await {
             Ok(Ok(EngineEvent::Alert { alert, raised })) if alert.rule == rule => {
-                return (alert, raised);
+                return (*alert, raised);
             }
             Ok(Ok(_)) | Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
             Ok(Err(e)) => panic!("events closed: {e}"),
