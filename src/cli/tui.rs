@@ -130,6 +130,11 @@ async fn run_tui(
         .send(AppEvent::HostsConfigured(engine.host_entries()))
         .await;
     let _ = inbox_tx.send(AppEvent::Recording(engine.recording())).await;
+    // Finished jobs and deployments beyond the newest few hundred are history nobody reads.
+    let pruned = engine.prune_journals(crate::engine::JOURNAL_KEEP);
+    if pruned > 0 {
+        tracing::info!("pruned {pruned} old journal records");
+    }
     let unfinished = engine.unfinished_deployments();
     for job in engine.interrupted_jobs() {
         // An interrupted deployment says how to finish or undo it.

@@ -512,7 +512,8 @@ impl Monitor {
                 self.health
                     .insert((host.clone(), result.vmid), result.clone());
                 *lock(&self.shared.health) = self.health.clone();
-                self.engine.publish(EngineEvent::AppHealth(Box::new(result)));
+                self.engine
+                    .publish(EngineEvent::AppHealth(Box::new(result)));
                 let breaches = rules::health_breaches(&host, self.health.values(), &config);
                 let t =
                     self.evaluator

@@ -161,6 +161,52 @@ impl Engine {
         }
     }
 
+    /// Drop the oldest finished records of the job and deploy journals, keeping the newest
+    /// `keep` of each (unfinished ones always stay: they can be resumed or rolled back).
+    /// Without this both trees grew by a record per job for as long as the store lived.
+    /// Returns how many records went.
+    pub fn prune_journals(&self, keep: usize) -> usize {
+        let Some(store) = self.store() else {
+            return 0;
+        };
+        let mut removed = 0;
+        let mut finished: Vec<u64> = self
+            .deployments()
+            .into_iter()
+            .filter(|d| d.status != DeploymentStatus::Running)
+            .map(|d| d.id)
+            .collect();
+        finished.sort_unstable();
+        let excess = finished.len().saturating_sub(keep);
+        for id in &finished[..excess] {
+            match store.deployments().remove(&journal_key(*id)) {
+                Ok(()) => removed += 1,
+                Err(e) => tracing::warn!("pruning the deploy journal: {e}"),
+            }
+        }
+        let mut jobs: Vec<u64> = match store.jobs().list::<super::jobs::JobInfo>() {
+            Ok(list) => list
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|j| j.state.is_finished())
+                .map(|j| j.id.0)
+                .collect(),
+            Err(e) => {
+                tracing::warn!("reading the job journal: {e}");
+                Vec::new()
+            }
+        };
+        jobs.sort_unstable();
+        let excess = jobs.len().saturating_sub(keep);
+        for id in &jobs[..excess] {
+            match store.jobs().remove(*id) {
+                Ok(()) => removed += 1,
+                Err(e) => tracing::warn!("pruning the job journal: {e}"),
+            }
+        }
+        removed
+    }
+
     /// One deployment, by its id (`job-N` or `N`).
     pub fn deployment(&self, id: u64) -> Option<DeploymentRecord> {
         self.store()?

@@ -44,6 +44,9 @@ pub use events::{EngineEvent, HostEntry, HostFailure};
 pub use fleet::{FleetError, FleetHost, HostResult};
 pub use hosts::{HostDraft, SecretString};
 pub use jobs::{Caller, JobCtx, JobEvent, JobId, JobInfo, JobKind, JobState};
+
+/// How many finished jobs and deployments the journals keep (`Engine::prune_journals`).
+pub const JOURNAL_KEEP: usize = 200;
 pub use ops::{EngineError, PowerOp};
 pub use service::{DEFAULT_REFRESH, Engine, EngineConfig, Refusal};
 pub use target::{GuestRef, HostDown, ResolvedGuest, TargetError, resolve_target};

@@ -866,6 +866,61 @@ async fn an_update_applies_a_newer_catalog_version_and_keeps_the_secrets() {
     sim.finish().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_journals_keep_the_newest_finished_records_and_every_unfinished_one() {
+    let sim = start_sim(5).await;
+    let store = Store::in_memory().unwrap();
+    let script = Script::with(&[]);
+    let engine = engine_on(&sim, &store, &script);
+    let id = engine.deploy(DeployRequest::new(whoami_app())).unwrap();
+    assert_eq!(finished(&engine, id).await.state, JobState::Succeeded);
+    let rec = engine.deployment(id.0).unwrap();
+    let job = engine.find_job(id).unwrap();
+    // Ten older finished deployments and jobs, and one deployment still running.
+    for n in 1000..1010u64 {
+        let mut r = rec.clone();
+        r.id = n;
+        r.jobs = vec![n];
+        store
+            .deployments()
+            .put(&proximity::deploy::runner::journal_key(n), &r)
+            .unwrap();
+        let mut j = job.clone();
+        j.id = proximity::engine::JobId(n);
+        store.jobs().put(&j).unwrap();
+    }
+    let mut running = rec.clone();
+    running.id = 2000;
+    running.status = DeploymentStatus::Running;
+    store
+        .deployments()
+        .put(&proximity::deploy::runner::journal_key(2000), &running)
+        .unwrap();
+
+    let removed = engine.prune_journals(3);
+    let left: Vec<u64> = engine.deployments().iter().map(|d| d.id).collect();
+    assert!(left.contains(&2000), "the running one stays: {left:?}");
+    let mut done: Vec<u64> = engine
+        .deployments()
+        .iter()
+        .filter(|d| d.status != DeploymentStatus::Running)
+        .map(|d| d.id)
+        .collect();
+    done.sort_unstable();
+    assert_eq!(done, vec![1007, 1008, 1009], "the newest three by id");
+    let jobs: Vec<u64> = store
+        .jobs()
+        .list::<proximity::engine::JobInfo>()
+        .unwrap()
+        .into_iter()
+        .map(|j| j.unwrap().id.0)
+        .collect();
+    assert_eq!(jobs, vec![1007, 1008, 1009]);
+    assert_eq!(removed, 8 + 8, "{removed}");
+    assert_eq!(engine.prune_journals(3), 0, "nothing more to drop");
+    sim.finish().await;
+}
+
 /// A catalog app deployed for real: the emulator's container shell (apt, Docker, compose,
 /// an in-container health probe) driven through its termproxy console by `ConsoleExecutor`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
