@@ -187,6 +187,44 @@ async fn a_protected_backup_cannot_be_deleted_until_unprotected() {
     sim.finish().await;
 }
 
+/// `last_backups` (the rack's ages, the alert monitor's "no backup" check: one listing)
+/// names the newest backup of every guest the full listing has, and a new backup moves it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn last_backups_agree_with_the_full_listing_and_follow_a_new_backup() {
+    let sim = start_sim(5).await;
+    let engine = engine(None);
+    engine.connect(&sim.spec).unwrap();
+    let list = engine.fetch_inventory("lab").await.unwrap();
+    let guest = guest_with(&list, "lxc", "stopped");
+    let newest_by_listing = |rows: &[BackupRow]| {
+        let mut out = std::collections::HashMap::new();
+        for r in rows {
+            if let (Some(vmid), Some(ctime)) = (r.volume.vmid, r.volume.ctime) {
+                let e = out.entry((r.host.clone(), vmid)).or_insert(0);
+                *e = ctime.max(*e);
+            }
+        }
+        out
+    };
+    let before = engine.last_backups().await;
+    let all = engine.backups(&BackupFilter::default()).await;
+    assert!(!all.rows.is_empty(), "the emulator seeds some backups");
+    assert_eq!(before, newest_by_listing(&all.rows));
+
+    let id = engine.backup(&guest, BackupOpts::default()).unwrap();
+    assert_eq!(ended(&engine, id).await.state, JobState::Succeeded);
+    let taken = backups_of(&engine, guest.vmid).await.remove(0);
+    let after = engine.last_backups().await;
+    assert_eq!(
+        after.get(&("lab".to_string(), guest.vmid)),
+        taken.volume.ctime.as_ref(),
+        "the new backup is the guest's newest"
+    );
+    let all = engine.backups(&BackupFilter::default()).await;
+    assert_eq!(after, newest_by_listing(&all.rows));
+    sim.finish().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scheduled_job_backs_up_on_its_schedule_with_time_sped_up() {
     // A day passes in two seconds: the daily job fires within the test.
