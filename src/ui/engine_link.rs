@@ -311,5 +311,8 @@ pub fn to_app_event(event: EngineEvent) -> AppEvent {
         },
         EngineEvent::AppHealth(result) => AppEvent::AppHealth(Box::new(result)),
         EngineEvent::TopGuests(lists) => AppEvent::TopGuests(lists),
+        EngineEvent::LastBackups { host, newest } => {
+            AppEvent::Backups(super::backups_link::BackupEvent::HostBackups { host, newest })
+        }
     }
 }

@@ -1,0 +1,64 @@
+//! Drawing the backup schedule form: a popup over the backups screen with its two fields,
+//! the schedule forms Proximity accepts, and the refusal of the last submit (naming the
+//! field) in the invalid-input style.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::widgets::{popup_box, put};
+use crate::text::clean;
+use crate::ui::backup_schedule_form::{FIELD_LABELS, ScheduleForm};
+use crate::ui::theme::{Theme, ThemeKey};
+
+pub fn draw(form: &ScheduleForm, area: Rect, buf: &mut Buffer, t: &Theme) {
+    let title = format!(
+        "backup schedule · {} {} {}",
+        form.guest.kind.short(),
+        form.guest.vmid,
+        clean(&form.name)
+    );
+    let inner = popup_box(buf, area, 66, 9, &title, t);
+    if inner.height < 5 || inner.width < 20 {
+        return;
+    }
+    let label_w = 11;
+    let field_x = inner.x + 1 + label_w;
+    let field_w = inner.right().saturating_sub(field_x + 1);
+    for (i, label) in FIELD_LABELS.iter().enumerate() {
+        let y = inner.y + i as u16;
+        let focused = form.focus == i;
+        let label_style = if focused {
+            t.style(ThemeKey::Key)
+        } else {
+            t.dim()
+        };
+        put(buf, inner.x + 1, y, label, label_style, label_w);
+        buf.set_style(Rect::new(field_x, y, field_w, 1), t.style(ThemeKey::Input));
+        let cursor = if focused { "▏" } else { "" };
+        put(
+            buf,
+            field_x,
+            y,
+            &format!("{}{cursor}", clean(&form.values[i])),
+            t.style(ThemeKey::Input),
+            field_w,
+        );
+    }
+    let text_w = inner.width.saturating_sub(2);
+    put(
+        buf,
+        inner.x + 1,
+        inner.y + 3,
+        "daily · hourly · 02:30 · */15 · sun 02:00 · mon..fri 02:00 · off",
+        t.dim(),
+        text_w,
+    );
+    let (line, style) = match &form.error {
+        Some(e) => (clean(e).into_owned(), t.style(ThemeKey::InputInvalid)),
+        None => (
+            "Enter saves · Tab next field · Esc cancels".to_string(),
+            t.dim(),
+        ),
+    };
+    put(buf, inner.x + 1, inner.y + 4, &line, style, text_w);
+}
