@@ -421,5 +421,8 @@ fn a_slot_shows_its_last_backup_age_in_the_stale_style_past_the_alert_threshold(
         .lines()
         .find(|l| l.contains(&format!(" {selected} ")))
         .expect("the selected slot");
-    assert!(!other.trim_end_matches(['┃', '│', ' ']).ends_with('d'), "{other}");
+    assert!(
+        !other.trim_end_matches(['┃', '│', ' ']).ends_with('d'),
+        "{other}"
+    );
 }
