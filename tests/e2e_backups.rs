@@ -1,6 +1,7 @@
 //! End to end: the real binary in a PTY against `proximity sim`, read through a vt100 screen.
 //! Back a stopped container up from its slot (a job), find the new backup on the backups
-//! screen (`g b`), and restore it over the container (its vmid typed to confirm).
+//! screen (`g b`), put the container in a weekly backup job from the schedule form, and
+//! restore the backup over the container (its vmid typed to confirm).
 
 mod support;
 
@@ -69,6 +70,15 @@ fn back_up_a_container_find_the_backup_on_the_backups_screen_and_restore_it() {
     app.wait_for("the new backup, alone", Duration::from_secs(10), |s| {
         s.contains("backups · 1 shown") && s.contains(&file) && s.contains(&name)
     });
+
+    // `s`: the guest's backup schedule form; a weekly schedule keeping 3 joins Proximity's job.
+    app.send(b"s");
+    app.wait_text("backup schedule ·", Duration::from_secs(5));
+    app.send(b"\x7f\x7f\x7f\x7f\x7fsun 02:00\t\x7f3\r");
+    app.wait_text(
+        "in backup job proximity-sun-0200 (sun 02:00, keep-last=3)",
+        Duration::from_secs(10),
+    );
 
     // Enter restores over the existing container only once its vmid is typed.
     app.send(b"\r");

@@ -372,3 +372,42 @@ async fn snapshots_form_a_tree_with_the_current_state_marked() {
     ));
     sim.finish().await;
 }
+
+/// The schedule form's weekday schedules: checked by the engine, accepted by the emulator
+/// (its calendar knows weekdays), with the next run on the right weekday.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_weekday_schedule_with_keep_last_makes_its_own_job() {
+    let sim = start_sim(5).await;
+    let engine = engine(None);
+    engine.connect(&sim.spec).unwrap();
+    let list = engine.fetch_inventory("lab").await.unwrap();
+    let guest = guest_with(&list, "lxc", "stopped");
+    let keep = Retention {
+        keep_last: Some(3),
+        ..Retention::default()
+    };
+    assert!(matches!(
+        engine.ensure_backup_job(&guest, "someday 02:00", &keep).await,
+        Err(Refusal::Invalid(e)) if e.contains("sun 02:00")
+    ));
+    let id = engine
+        .ensure_backup_job(&guest, "sun 02:00", &keep)
+        .await
+        .unwrap();
+    assert_eq!(id, "proximity-sun-0200");
+    let jobs = engine.backup_jobs_of("lab", guest.vmid).await.unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].schedule.as_deref(), Some("sun 02:00"));
+    assert_eq!(jobs[0].prune_backups, Some(keep));
+    // To the minute (the emulator's scaled clock may round the wall-clock second up).
+    let next = jobs[0].next_run.expect("next-run") / 60 * 60;
+    // 1970-01-01 was a Thursday (weekday 3 counted from Monday): Sunday is 6.
+    assert_eq!((next / 86_400 + 3) % 7, 6, "next run on a Sunday: {next}");
+    assert_eq!(next % 86_400, 2 * 3600, "at 02:00");
+    let now = proximity::engine::jobs::now_ms() / 1000;
+    assert!(
+        next > now && next <= now + 7 * 86_400,
+        "within the week: {next} vs {now}"
+    );
+    sim.finish().await;
+}
