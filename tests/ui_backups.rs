@@ -260,6 +260,9 @@ fn snapshot_backups_screen() {
     let mut app = opened((80, 24));
     typed(&mut app, "<Enter>");
     insta::assert_snapshot!("backups_restore_prompt_80x24", screen(&app, (80, 24)));
+    let mut app = opened((80, 24));
+    typed(&mut app, "s<Bs><Bs><Bs><Bs><Bs>weekly<Enter>");
+    insta::assert_snapshot!("backups_schedule_form_80x24", screen(&app, (80, 24)));
 }
 
 #[test]

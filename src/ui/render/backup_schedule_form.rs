@@ -49,16 +49,51 @@ pub fn draw(form: &ScheduleForm, area: Rect, buf: &mut Buffer, t: &Theme) {
         buf,
         inner.x + 1,
         inner.y + 3,
-        "daily · hourly · 02:30 · */15 · sun 02:00 · mon..fri 02:00 · off",
+        "e.g. daily · 02:30 · */15 · sun 02:00 · mon..fri 02:00 · off",
         t.dim(),
         text_w,
     );
-    let (line, style) = match &form.error {
+    let (text, style) = match &form.error {
         Some(e) => (clean(e).into_owned(), t.style(ThemeKey::InputInvalid)),
         None => (
             "Enter saves · Tab next field · Esc cancels".to_string(),
             t.dim(),
         ),
     };
-    put(buf, inner.x + 1, inner.y + 4, &line, style, text_w);
+    // The refusal names the field and the accepted forms: wrapped over the rows left.
+    let rows = inner.bottom().saturating_sub(inner.y + 4);
+    for (i, line) in wrap(&text, usize::from(text_w))
+        .iter()
+        .take(usize::from(rows))
+        .enumerate()
+    {
+        put(
+            buf,
+            inner.x + 1,
+            inner.y + 4 + i as u16,
+            line,
+            style,
+            text_w,
+        );
+    }
+}
+
+/// `text` in lines of at most `width` characters, broken at spaces (a longer word is cut).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let fits = line.chars().count() + 1 + word.chars().count() <= width;
+        if !line.is_empty() && !fits {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
