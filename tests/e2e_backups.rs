@@ -56,6 +56,12 @@ fn back_up_a_container_find_the_backup_on_the_backups_screen_and_restore_it() {
         &format!("{vmid} {name}: backup done"),
         Duration::from_secs(15),
     );
+    // The slot shows the new backup's age (minutes) at its right edge.
+    app.wait_for("the slot's backup age", Duration::from_secs(5), |s| {
+        s.lines().any(|l| {
+            l.contains(&format!(" {vmid} ")) && l.trim_end_matches(['┃', '│', ' ']).ends_with("0m")
+        })
+    });
     let after = backups_of(&sim, home.path(), vmid);
     assert_eq!(after.len(), before + 1, "the emulator has one more backup");
     let volid = after[0]["volid"].as_str().unwrap().to_string();

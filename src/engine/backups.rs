@@ -99,7 +99,11 @@ impl Engine {
         let link = self.link(&guest.host)?;
         let ctx = self.begin(JobKind::Backup, guest_target(guest));
         let id = ctx.id();
-        tokio::spawn(run_backup(ctx, link, guest.clone(), opts));
+        let (engine, guest) = (self.clone(), guest.clone());
+        tokio::spawn(async move {
+            run_backup(ctx, link, guest.clone(), opts).await;
+            engine.publish_last_backups(&guest.host).await;
+        });
         Ok(id)
     }
 
@@ -209,7 +213,7 @@ impl Engine {
         };
         let ctx = self.begin(JobKind::BackupDelete, target);
         let id = ctx.id();
-        let backup = backup.clone();
+        let (backup, engine) = (backup.clone(), self.clone());
         tokio::spawn(async move {
             ctx.step("delete", None);
             let started = link
@@ -223,6 +227,7 @@ impl Engine {
                 }
                 Err(e) => ctx.fail(e.to_string()),
             }
+            engine.publish_last_backups(&backup.host).await;
         });
         Ok(id)
     }

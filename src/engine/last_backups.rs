@@ -1,6 +1,7 @@
 //! The newest backup of each guest: one listing (storage content `backup` of every available
 //! backup storage, a shared one once), used by the alert monitor's "no backup in N days"
-//! check, by the rack's backup ages and by `Engine::last_backups`; and the one-guest read
+//! check, by the rack's backup ages (published again after a backup or a delete) and by
+//! `Engine::last_backups`; and the one-guest read
 //! the detail panel asks for when a slot is selected.
 
 use std::collections::{HashMap, HashSet};
@@ -83,6 +84,29 @@ impl Engine {
                     .map(move |(vmid, ctime)| ((host.clone(), vmid), ctime))
             })
             .collect()
+    }
+
+    /// Read the newest backups of `host` again and publish them (`EngineEvent::LastBackups`):
+    /// after a backup or a delete, so the rack's ages do not wait for the alert monitor's
+    /// next look (minutes away).
+    pub(super) async fn publish_last_backups(&self, host: &str) {
+        let Ok(client) = self.client(host) else {
+            return;
+        };
+        let list = match self.latest(host) {
+            Some(list) => list,
+            None => match self.fetch_inventory(host).await {
+                Ok(list) => list,
+                Err(_) => return,
+            },
+        };
+        match newest_backups(&client, &list).await {
+            Ok(newest) => self.publish(super::events::EngineEvent::LastBackups {
+                host: host.to_string(),
+                newest: std::sync::Arc::new(newest),
+            }),
+            Err(e) => tracing::debug!("last backups of {host}: {e}"),
+        }
     }
 
     /// The newest backup time of one guest (its node's backup storages, filtered by vmid):

@@ -211,9 +211,24 @@ async fn last_backups_agree_with_the_full_listing_and_follow_a_new_backup() {
     assert!(!all.rows.is_empty(), "the emulator seeds some backups");
     assert_eq!(before, newest_by_listing(&all.rows));
 
+    let mut events = engine.subscribe();
     let id = engine.backup(&guest, BackupOpts::default()).unwrap();
     assert_eq!(ended(&engine, id).await.state, JobState::Succeeded);
     let taken = backups_of(&engine, guest.vmid).await.remove(0);
+    // The rack hears of it at once (not at the alert monitor's next look).
+    let published = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            if let Ok(proximity::engine::EngineEvent::LastBackups { host, newest }) =
+                events.recv().await
+            {
+                break (host, newest);
+            }
+        }
+    })
+    .await
+    .expect("the new ages are published after the backup");
+    assert_eq!(published.0, "lab");
+    assert_eq!(published.1.get(&guest.vmid), taken.volume.ctime.as_ref());
     let after = engine.last_backups().await;
     assert_eq!(
         after.get(&("lab".to_string(), guest.vmid)),
