@@ -260,6 +260,9 @@ fn snapshot_backups_screen() {
     let mut app = opened((80, 24));
     typed(&mut app, "<Enter>");
     insta::assert_snapshot!("backups_restore_prompt_80x24", screen(&app, (80, 24)));
+    let mut app = opened((80, 24));
+    typed(&mut app, "s<Bs><Bs><Bs><Bs><Bs>weekly<Enter>");
+    insta::assert_snapshot!("backups_schedule_form_80x24", screen(&app, (80, 24)));
 }
 
 #[test]
@@ -271,4 +274,158 @@ fn snapshot_snapshot_tree() {
             screen(&app, size)
         );
     }
+}
+
+fn form(app: &App) -> Option<&proximity::ui::backup_schedule_form::ScheduleForm> {
+    view(app).schedule_form.as_ref()
+}
+
+#[test]
+fn the_schedule_form_names_the_wrong_field_and_saves_through_the_engine_effect() {
+    use proximity::pve::Retention;
+    use proximity::ui::backup_schedule_form::ScheduleChoice;
+    let mut app = opened((160, 45));
+    // The footer's hint comes from the keymap's binding of `backup_schedule`.
+    let keys = app.keymap.keys_for(
+        proximity::ui::keymap::Context::Backups,
+        proximity::ui::action::Action::BackupSchedule,
+    );
+    assert_eq!(keys, vec!["s".to_string()]);
+    assert!(screen(&app, (160, 45)).contains("s schedule"));
+
+    assert_eq!(typed(&mut app, "s"), Vec::<Effect>::new());
+    let f = form(&app).expect("s opens the form");
+    assert_eq!((f.guest.vmid, f.values[0].as_str()), (101, "daily"));
+    // A schedule Proximity does not manage: refused, naming the field, nothing saved.
+    assert_eq!(
+        typed(&mut app, "<Bs><Bs><Bs><Bs><Bs>someday<Enter>"),
+        Vec::<Effect>::new()
+    );
+    let f = form(&app).expect("still open");
+    let e = f.error.clone().unwrap();
+    assert!(e.starts_with("schedule 'someday' is not"), "{e}");
+    assert_eq!(f.focus, 0);
+    assert!(screen(&app, (160, 45)).contains("schedule 'someday' is not"));
+    // A good schedule, a bad count: the keep-last field is named and focused.
+    typed(
+        &mut app,
+        "<Bs><Bs><Bs><Bs><Bs><Bs><Bs>sun 02:00<Tab><Bs>0<Enter>",
+    );
+    let f = form(&app).expect("still open");
+    assert!(f.error.as_deref().unwrap().starts_with("keep last: '0'"));
+    assert_eq!(f.focus, 1);
+    match one_effect(typed(&mut app, "<Bs>3<Enter>")) {
+        BackupEffect::Schedule(
+            guest,
+            ScheduleChoice::Join {
+                schedule,
+                retention,
+            },
+        ) => {
+            assert_eq!((guest.host.as_str(), guest.vmid), ("lab", 101));
+            assert_eq!(schedule, "sun 02:00");
+            assert_eq!(
+                retention,
+                Retention {
+                    keep_last: Some(3),
+                    ..Retention::default()
+                }
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(form(&app).is_none(), "saved: the form closes");
+    // `off` takes the guest out of the jobs; Esc closes without asking anything.
+    typed(&mut app, "s<Bs><Bs><Bs><Bs><Bs>off");
+    assert!(matches!(
+        one_effect(typed(&mut app, "<Enter>")),
+        BackupEffect::Schedule(_, ScheduleChoice::Off)
+    ));
+    typed(&mut app, "s");
+    assert_eq!(typed(&mut app, "<Esc>"), Vec::<Effect>::new());
+    assert!(form(&app).is_none());
+    assert!(!app.layers.screens().is_empty(), "Esc closed the form only");
+}
+
+/// The rack drawn into a buffer, to read the styles of cells.
+fn drawn(app: &App, size: (u16, u16)) -> ratatui::buffer::Buffer {
+    let mut term =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(size.0, size.1)).unwrap();
+    term.draw(|f| proximity::ui::render(app, f)).unwrap();
+    term.backend().buffer().clone()
+}
+
+/// Where `text` ends on the line of the slot of `vmid` (found by ` VMID ` and `CT`/`VM`).
+fn slot_text_end(buf: &ratatui::buffer::Buffer, vmid: u32, text: &str) -> Option<(u16, u16)> {
+    for y in 0..buf.area.height {
+        let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+        if !(line.contains(&format!(" {vmid} "))
+            && (line.contains(" CT ") || line.contains(" VM ")))
+        {
+            continue;
+        }
+        // Per slot: the age sits right before the slot's end, followed by a space or border.
+        let chars: Vec<&str> = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+        let at = line.find(&format!(" {vmid} "))?;
+        let col = line[..at].chars().count();
+        let rest: String = chars[col..].concat();
+        let found = rest.find(&format!(" {text} ")).or_else(|| {
+            rest.find(&format!(" {text}│"))
+                .or_else(|| rest.find(&format!(" {text}┃")))
+        })?;
+        let x = (col + rest[..found].chars().count() + 1 + text.chars().count() - 1) as u16;
+        return Some((x, y));
+    }
+    None
+}
+
+#[test]
+fn a_slot_shows_its_last_backup_age_in_the_stale_style_past_the_alert_threshold() {
+    use proximity::ui::theme::ThemeKey;
+    use std::collections::HashMap;
+    let size = (200, 50);
+    let mut app = rack_app(size);
+    let selected = app.selected_ref().unwrap().vmid;
+    let guests: Vec<u32> = app
+        .inventory
+        .hosts
+        .iter()
+        .flat_map(|h| h.nodes.iter().flat_map(|n| n.guests.iter().map(|g| g.vmid)))
+        .filter(|v| *v != selected)
+        .take(2)
+        .collect();
+    let (fresh, old) = (guests[0], guests[1]);
+    let day = 86_400;
+    let newest = HashMap::from([(fresh, epoch_t0() - 2 * day), (old, epoch_t0() - 9 * day)]);
+    app.handle(AppEvent::Backups(BackupEvent::HostBackups {
+        host: "lab".into(),
+        newest: std::sync::Arc::new(newest),
+    }));
+    let stale = app.theme.style(ThemeKey::BackupStale).fg;
+    let buf = drawn(&app, size);
+    let (x, y) = slot_text_end(&buf, fresh, "2d").expect("the fresh guest's age");
+    assert_ne!(
+        buf[(x, y)].fg,
+        stale.unwrap(),
+        "2 days is under the 7-day threshold"
+    );
+    let (x, y) = slot_text_end(&buf, old, "9d").expect("the old guest's age");
+    assert_eq!(buf[(x, y)].fg, stale.unwrap(), "9 days is past it");
+
+    // The alerts' threshold decides: at one day, both are stale.
+    app.alerts.config.defaults.backup_max_age = Some("1d".into());
+    let buf = drawn(&app, size);
+    let (x, y) = slot_text_end(&buf, fresh, "2d").unwrap();
+    assert_eq!(buf[(x, y)].fg, stale.unwrap());
+
+    // A guest without a known backup shows no age.
+    let text = screen(&app, size);
+    let other = text
+        .lines()
+        .find(|l| l.contains(&format!(" {selected} ")))
+        .expect("the selected slot");
+    assert!(
+        !other.trim_end_matches(['┃', '│', ' ']).ends_with('d'),
+        "{other}"
+    );
 }

@@ -39,7 +39,8 @@ pub struct BackupArgs {
     #[arg(long)]
     pub wait: bool,
     /// Instead of backing up now, put the guest in Proximity's scheduled backup job for
-    /// this schedule (`daily`, `hourly`, `HH:MM`, `*/N` minutes), or `off` to take it out.
+    /// this schedule (`daily`, `hourly`, `HH:MM`, `*/N` minutes, `sun 02:00`, `mon..fri 02:00`),
+    /// or `off` to take it out.
     #[arg(long, value_name = "SCHEDULE", conflicts_with_all = ["storage", "wait"])]
     pub schedule: Option<String>,
     /// Retention of the scheduled backups, with --schedule (default keep-daily=7,keep-weekly=4).

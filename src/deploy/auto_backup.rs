@@ -17,22 +17,72 @@ pub fn default_retention() -> Retention {
     }
 }
 
+const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// What the schedules Proximity manages look like (said when one is refused).
+pub const SCHEDULE_FORMS: &str =
+    "daily, hourly, HH:MM, */N minutes, or weekdays and a time like sun 02:00 or mon..fri 02:00";
+
+fn time_of_day(s: &str) -> bool {
+    let Some((h, m)) = s.split_once(':') else {
+        return false;
+    };
+    let digits = |x: &str, len: std::ops::RangeInclusive<usize>| {
+        len.contains(&x.len()) && x.chars().all(|c| c.is_ascii_digit())
+    };
+    digits(h, 1..=2)
+        && digits(m, 2..=2)
+        && h.parse::<u32>().is_ok_and(|h| h < 24)
+        && m.parse::<u32>().is_ok_and(|m| m < 60)
+}
+
+fn weekdays(s: &str) -> bool {
+    let day = |d: &str| WEEKDAYS.contains(&d);
+    !s.is_empty()
+        && s.split(',').all(|part| match part.split_once("..") {
+            Some((a, b)) => day(a) && day(b),
+            None => day(part),
+        })
+}
+
+/// Whether `schedule` is a Proxmox calendar event of the forms Proximity manages
+/// (`SCHEDULE_FORMS`); the reason when not.
+pub fn check_schedule(schedule: &str) -> Result<(), String> {
+    let s = schedule.trim();
+    let ok = match s {
+        "daily" | "hourly" => true,
+        _ if s.starts_with("*/") => s[2..].parse::<u32>().is_ok_and(|n| (1..=59).contains(&n)),
+        _ => match s.split_once(' ') {
+            Some((days, time)) => weekdays(days) && time_of_day(time.trim()),
+            None => time_of_day(s),
+        },
+    };
+    if ok {
+        Ok(())
+    } else if s.is_empty() {
+        Err(format!("give a schedule ({SCHEDULE_FORMS})"))
+    } else {
+        Err(format!(
+            "schedule '{schedule}' is not one Proximity manages ({SCHEDULE_FORMS})"
+        ))
+    }
+}
+
 /// The id of Proximity's job for `schedule`: `proximity-daily`, `proximity-0230`,
-/// `proximity-every-15m` (a pve-configid: letters, digits, `-`).
+/// `proximity-every-15m`, `proximity-sun-0200`, `proximity-mon-to-fri-0200` (a pve-configid:
+/// letters, digits, `-`). The schedule is checked first (`check_schedule`).
 pub fn job_id(schedule: &str) -> Result<String, String> {
+    check_schedule(schedule)?;
     let s = schedule.trim();
     let tail = if let Some(n) = s.strip_prefix("*/") {
         format!("every-{n}m")
     } else {
-        s.replace(':', "")
+        s.replace("..", "-to-")
+            .replace([',', ' '], "-")
+            .replace(':', "")
     };
-    let ok = !tail.is_empty()
-        && tail.len() <= 30
-        && tail.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    if !ok {
-        return Err(format!(
-            "schedule '{schedule}' is not one Proximity manages (daily, hourly, HH:MM or */N)"
-        ));
+    if tail.len() > 40 {
+        return Err(format!("schedule '{schedule}' is too long for a job id"));
     }
     Ok(format!("proximity-{tail}"))
 }
@@ -242,6 +292,23 @@ mod tests {
         assert_eq!(job_id("daily").unwrap(), "proximity-daily");
         assert_eq!(job_id("02:30").unwrap(), "proximity-0230");
         assert_eq!(job_id("*/15").unwrap(), "proximity-every-15m");
-        assert!(job_id("mon..fri 02:00").is_err());
+        assert_eq!(job_id("sun 02:00").unwrap(), "proximity-sun-0200");
+        assert_eq!(
+            job_id("mon..fri 02:00").unwrap(),
+            "proximity-mon-to-fri-0200"
+        );
+        assert_eq!(job_id("sat,sun 3:30").unwrap(), "proximity-sat-sun-330");
+        for bad in [
+            "tomorrow",
+            "mon..fri",
+            "25:00",
+            "2:5",
+            "*/0",
+            "sunday 02:00",
+            "",
+        ] {
+            let e = job_id(bad).unwrap_err();
+            assert!(e.contains("daily, hourly, HH:MM"), "{bad}: {e}");
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! health checks of its managed apps, run inside each container through the deploy
 //! executor, the way a deployment's last step checks them (`deploy::runner::wait_healthy`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,51 +24,8 @@ pub(super) async fn backup_facts(
     let tasks = client.cluster_tasks().await?;
     Ok(BackupFacts {
         failed: failed_backups(&tasks),
-        newest: newest_backups(client, list).await?,
+        newest: super::last_backups::newest_backups(client, list).await?,
     })
-}
-
-/// The newest backup time (Unix seconds) per vmid, from the content of every available
-/// storage that holds backups (a shared one is listed once). One listing per storage: the
-/// place the lead can swap for the backups engine's `last_backups()`.
-pub async fn newest_backups(
-    client: &PveClient,
-    list: &[ClusterResource],
-) -> Result<HashMap<u32, u64>, PveError> {
-    let mut seen_shared = HashSet::new();
-    let mut newest: HashMap<u32, u64> = HashMap::new();
-    let online: HashSet<&str> = list
-        .iter()
-        .filter(|r| r.kind == "node" && r.status.as_deref() == Some("online"))
-        .filter_map(|r| r.node.as_deref())
-        .collect();
-    for r in list.iter().filter(|r| r.kind == "storage") {
-        let (Some(node), Some(storage)) = (r.node.as_deref(), r.extra().storage.as_deref()) else {
-            continue;
-        };
-        let holds_backups = r
-            .extra()
-            .content
-            .as_deref()
-            .is_some_and(|c| c.split(',').any(|x| x == "backup"));
-        if !holds_backups
-            || r.status.as_deref() != Some("available")
-            || !online.contains(node)
-            || (r.extra().shared == Some(1) && !seen_shared.insert(storage.to_string()))
-        {
-            continue;
-        }
-        for item in client
-            .storage_content(node, storage, Some("backup"), None)
-            .await?
-        {
-            if let (Some(vmid), Some(ctime)) = (item.vmid, item.ctime) {
-                let slot = newest.entry(vmid).or_insert(ctime);
-                *slot = (*slot).max(ctime);
-            }
-        }
-    }
-    Ok(newest)
 }
 
 /// Check each running managed app of `host` once (an app still being checked is skipped).

@@ -1,8 +1,8 @@
 //! Backups as engine operations: back up a guest now (a job whose progress is read from the
 //! vzdump log), list every backup across hosts, restore (a job; over an existing container
 //! only when confirmed, never over a running one), delete (protected ones refused with the
-//! reason), protect/unprotect and notes, and each guest's last backup time for the rack.
-//! The scheduled side (`ensure_backup_job`) lives in `backup_schedule`.
+//! reason), protect/unprotect and notes. The scheduled side (`ensure_backup_job`) lives in
+//! `backup_schedule`, each guest's newest backup in `last_backups`.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -99,7 +99,11 @@ impl Engine {
         let link = self.link(&guest.host)?;
         let ctx = self.begin(JobKind::Backup, guest_target(guest));
         let id = ctx.id();
-        tokio::spawn(run_backup(ctx, link, guest.clone(), opts));
+        let (engine, guest) = (self.clone(), guest.clone());
+        tokio::spawn(async move {
+            run_backup(ctx, link, guest.clone(), opts).await;
+            engine.publish_last_backups(&guest.host).await;
+        });
         Ok(id)
     }
 
@@ -133,48 +137,6 @@ impl Engine {
                 .then_with(|| a.volume.volid.cmp(&b.volume.volid))
         });
         list
-    }
-
-    /// The newest backup time of each guest, by (host, vmid): the rack's "last backup" age.
-    pub async fn last_backups(&self) -> HashMap<(String, u32), u64> {
-        let mut out: HashMap<(String, u32), u64> = HashMap::new();
-        for row in self.backups(&BackupFilter::default()).await.rows {
-            if let (Some(vmid), Some(ctime)) = (row.volume.vmid, row.volume.ctime) {
-                let slot = out.entry((row.host.clone(), vmid)).or_insert(0);
-                *slot = (*slot).max(ctime);
-            }
-        }
-        out
-    }
-
-    /// The newest backup time of one guest (its node's backup storages, filtered by vmid):
-    /// the detail panel's "last backup".
-    pub async fn last_backup_of(
-        &self,
-        host: &str,
-        node: &str,
-        vmid: u32,
-    ) -> Result<Option<u64>, Refusal> {
-        let client = self.link(host)?.client;
-        let host_err = |e: crate::pve::PveError| Refusal::Host(e.to_string());
-        let stores = client
-            .storage_list(node, Some("backup"))
-            .await
-            .map_err(host_err)?;
-        let mut newest = None;
-        for store in stores.iter().filter(|s| s.supports("backup") && s.active) {
-            let content = client
-                .storage_content(node, &store.storage, Some("backup"), Some(vmid))
-                .await
-                .map_err(host_err)?;
-            newest = content
-                .iter()
-                .filter(|c| c.vmid == Some(vmid))
-                .filter_map(|c| c.ctime)
-                .chain(newest)
-                .max();
-        }
-        Ok(newest)
     }
 
     /// Restore `backup` into container `to` (default: the vmid it was taken from), as a job.
@@ -251,7 +213,7 @@ impl Engine {
         };
         let ctx = self.begin(JobKind::BackupDelete, target);
         let id = ctx.id();
-        let backup = backup.clone();
+        let (backup, engine) = (backup.clone(), self.clone());
         tokio::spawn(async move {
             ctx.step("delete", None);
             let started = link
@@ -265,6 +227,7 @@ impl Engine {
                 }
                 Err(e) => ctx.fail(e.to_string()),
             }
+            engine.publish_last_backups(&backup.host).await;
         });
         Ok(id)
     }

@@ -113,6 +113,12 @@ pub enum EngineEvent {
     },
     /// A managed app's health check ran (see `engine::alerts`).
     AppHealth(Box<crate::alerts::HealthResult>),
+    /// The newest backup time (Unix seconds) of each guest of a host, by vmid, as the alert
+    /// monitor's backup check read it (`last_backups::newest_backups`): the rack's ages.
+    LastBackups {
+        host: String,
+        newest: Arc<std::collections::HashMap<u32, u64>>,
+    },
 }
 
 #[cfg(test)]

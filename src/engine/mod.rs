@@ -26,6 +26,7 @@ pub(crate) mod guest_jobs;
 mod host_flows;
 pub mod hosts;
 pub mod jobs;
+pub mod last_backups;
 pub mod metrics;
 mod metrics_api;
 pub mod metrics_series;

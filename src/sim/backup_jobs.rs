@@ -1,7 +1,8 @@
 //! Scheduled backups: `/cluster/backup` (jobs.cfg's `vzdump:` sections: list, create, read,
 //! update, delete) and the scheduler that runs them (pvescheduler), on the emulator's scaled
 //! clock so tests can watch a daily job fire. Calendar events: a subset of systemd's that
-//! covers what Proxmox offers in its UI: `daily`, `hourly`, `HH:MM`, `*/N` (every N minutes).
+//! covers what Proxmox offers in its UI: `daily`, `hourly`, `HH:MM`, `*/N` (every N minutes),
+//! and weekdays with a time (`sun 02:00`, `mon..fri 02:00`, `sat,sun 03:30`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -26,6 +27,40 @@ pub enum Calendar {
     HourlyAt(u32),
     /// Every N minutes (minutes of the hour divisible by N).
     EveryMinutes(u32),
+    /// On the weekdays of the mask (bit 0 Monday .. bit 6 Sunday) at hour:minute.
+    WeekdaysAt(u8, u32, u32),
+}
+
+const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// `mon`, `mon..fri`, `sat,sun` as a mask (bit 0 Monday); a range may wrap (`fri..mon`).
+fn weekday_mask(s: &str) -> Option<u8> {
+    let day = |d: &str| WEEKDAYS.iter().position(|w| *w == d);
+    let mut mask = 0u8;
+    for part in s.split(',') {
+        match part.split_once("..") {
+            Some((a, b)) => {
+                let (a, b) = (day(a)?, day(b)?);
+                let mut d = a;
+                loop {
+                    mask |= 1 << d;
+                    if d == b {
+                        break;
+                    }
+                    d = (d + 1) % 7;
+                }
+            }
+            None => mask |= 1 << day(part)?,
+        }
+    }
+    Some(mask)
+}
+
+/// `HH:MM` as (hour, minute).
+fn time_of_day(s: &str) -> Option<(u32, u32)> {
+    let (h, m) = s.split_once(':')?;
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60).then_some((h, m))
 }
 
 impl Calendar {
@@ -40,9 +75,12 @@ impl Calendar {
             let n: u32 = n.parse().ok()?;
             return (1..=59).contains(&n).then_some(Calendar::EveryMinutes(n));
         }
-        let (h, m) = s.split_once(':')?;
-        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-        (h < 24 && m < 60).then_some(Calendar::DailyAt(h, m))
+        if let Some((days, time)) = s.split_once(' ') {
+            let (h, m) = time_of_day(time.trim())?;
+            return Some(Calendar::WeekdaysAt(weekday_mask(days)?, h, m));
+        }
+        let (h, m) = time_of_day(s)?;
+        Some(Calendar::DailyAt(h, m))
     }
 
     /// The first event strictly after `t` (epoch seconds).
@@ -62,6 +100,17 @@ impl Calendar {
                     minute += 1;
                 }
                 minute * 60
+            }
+            Calendar::WeekdaysAt(mask, h, m) => {
+                // Day 0 of the epoch (1970-01-01) was a Thursday: weekday index 3.
+                let mut day = t / 86_400;
+                loop {
+                    let at = day * 86_400 + u64::from(h) * 3600 + u64::from(m) * 60;
+                    if at > t && mask & (1 << ((day + 3) % 7)) != 0 {
+                        return at;
+                    }
+                    day += 1;
+                }
             }
         }
     }
@@ -348,6 +397,23 @@ mod tests {
         assert_eq!(Calendar::parse("*/15"), Some(Calendar::EveryMinutes(15)));
         assert_eq!(Calendar::parse("25:00"), None);
         assert_eq!(Calendar::parse("mon..fri"), None);
+        assert_eq!(
+            Calendar::parse("sun 02:00"),
+            Some(Calendar::WeekdaysAt(1 << 6, 2, 0))
+        );
+        assert_eq!(
+            Calendar::parse("mon..fri 02:00"),
+            Some(Calendar::WeekdaysAt(0b001_1111, 2, 0))
+        );
+        assert_eq!(
+            Calendar::parse("sat,sun 03:30"),
+            Some(Calendar::WeekdaysAt(0b110_0000, 3, 30))
+        );
+        assert_eq!(Calendar::parse("someday 02:00"), None);
+        // 1_796_472_000 is Saturday 2026-12-05 12:00 UTC: the next `sun 02:00` is 14 h on.
+        let sat_noon = 1_796_472_000;
+        let next = Calendar::parse("sun 02:00").unwrap().next_after(sat_noon);
+        assert_eq!(next - sat_noon, 14 * 3600);
         let day = 86_400;
         assert_eq!(
             Calendar::DailyAt(2, 30).next_after(10 * day),

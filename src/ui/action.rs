@@ -392,6 +392,7 @@ actions! {
     TimeframeMonth = "timeframe_month": "metrics: the last month",
     Backups = "backups": "backups: every backup of every host",
     BackupNow = "backup_now": "back the selected guest up now",
+    BackupSchedule = "backup_schedule": "the selected backup's guest: backup schedule and how many to keep",
     Snapshots = "snapshots": "snapshots of the selected container",
     Restore = "restore": "restore the selected backup into its guest",
     RestoreNew = "restore_new": "restore the selected backup to a new vmid",

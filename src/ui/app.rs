@@ -107,6 +107,9 @@ pub struct App {
     pub now: SystemTime,
     pub extra: HashMap<(String, u32), GuestExtra>,
     pub app_ports: HashMap<(String, u32), Vec<u16>>,
+    /// The newest backup time of each guest, by host then vmid (looked up per slot per
+    /// frame without building a key): the slots' backup ages.
+    pub backup_times: HashMap<String, HashMap<u32, u64>>,
     /// The last task that finished, for the task-log key.
     pub last_upid: Option<String>,
     /// The guest the selection should return to when a filter stops hiding it.
@@ -169,6 +172,7 @@ impl App {
             now,
             extra: HashMap::new(),
             app_ports: HashMap::new(),
+            backup_times: HashMap::new(),
             last_upid: None,
             anchor: None,
             sessions: Default::default(),

@@ -6,6 +6,7 @@
 use tokio::sync::mpsc;
 
 use super::action::AppEvent;
+use super::backup_schedule_form::ScheduleChoice;
 use crate::engine::backups::{BackupFilter, BackupOpts, BackupRef, BackupRow};
 use crate::engine::snapshots::SnapshotLine;
 use crate::engine::{Engine, GuestRef, Refusal};
@@ -32,6 +33,9 @@ pub enum BackupEffect {
     SnapshotCreate(GuestRef, String),
     SnapshotRollback(GuestRef, String),
     SnapshotDelete(GuestRef, String),
+    /// Put the guest in a Proximity backup job (or take it out of them), as the CLI's
+    /// `backup --schedule` does.
+    Schedule(GuestRef, ScheduleChoice),
 }
 
 /// The answers.
@@ -54,6 +58,11 @@ pub enum BackupEvent {
         vmid: u32,
         ctime: Option<u64>,
     },
+    /// The newest backup of every guest of a host, by vmid: the rack slots' ages.
+    HostBackups {
+        host: String,
+        newest: std::sync::Arc<std::collections::HashMap<u32, u64>>,
+    },
 }
 
 /// Read the newest backup of a guest for the detail panel (one storage listing per backup
@@ -71,6 +80,34 @@ pub fn load_last_backup(
             send(&inbox, BackupEvent::LastBackup { host, vmid, ctime });
         }
     });
+}
+
+/// The schedule form's choice, through the engine calls the CLI uses; the toast says
+/// which job the guest is in now.
+async fn schedule(
+    engine: &Engine,
+    guest: &GuestRef,
+    choice: ScheduleChoice,
+) -> Result<Option<String>, Refusal> {
+    let who = format!("{} {}", guest.kind.short(), guest.vmid);
+    match choice {
+        ScheduleChoice::Join {
+            schedule,
+            retention,
+        } => engine
+            .ensure_backup_job(guest, &schedule, &retention)
+            .await
+            .map(|id| {
+                Some(format!(
+                    "{who}: in backup job {id} ({schedule}, {})",
+                    retention.to_wire()
+                ))
+            }),
+        ScheduleChoice::Off => engine
+            .remove_from_backup_jobs(guest)
+            .await
+            .map(|()| Some(format!("{who}: no longer in a Proximity backup job"))),
+    }
 }
 
 fn send(inbox: &mpsc::Sender<AppEvent>, ev: BackupEvent) {
@@ -132,6 +169,7 @@ pub fn apply(engine: &Engine, effect: BackupEffect, inbox: &mpsc::Sender<AppEven
             BackupEffect::SnapshotRollback(guest, name) => engine
                 .snapshot_rollback(&guest, &name)
                 .map(|id| Some(format!("rollback to '{name}' started ({id})"))),
+            BackupEffect::Schedule(guest, choice) => schedule(&engine, &guest, choice).await,
             BackupEffect::SnapshotDelete(guest, name) => engine
                 .snapshot_delete(&guest, &name)
                 .map(|id| Some(format!("deleting snapshot '{name}' ({id})"))),

@@ -2,7 +2,8 @@
 //! filter (guest, vmid, app name in the notes, host, volid). Enter restores into the
 //! backup's own guest (replacing an existing container takes its vmid typed), `N` to a new
 //! vmid, `D` deletes (a protected backup is refused with the reason), `p` protects, `n`
-//! edits the notes, `b` backs the guest up now. Also: `b` and `P` on the rack (back up the
+//! edits the notes, `b` backs the guest up now, `s` opens the guest's backup schedule form
+//! (`backup_schedule_form`). Also: `b` and `P` on the rack (back up the
 //! selected guest, its snapshots), opened from here as `App` methods.
 
 use std::any::Any;
@@ -14,6 +15,7 @@ use ratatui::layout::Rect;
 
 use super::action::{Action, AppEvent, Effect};
 use super::app::App;
+use super::backup_schedule_form::{FormStep, ScheduleForm};
 use super::backups_link::{BackupEffect, BackupEvent};
 use super::keymap::Context;
 use super::layer::{Layer, LayerCtx, Reply, Request};
@@ -81,6 +83,8 @@ pub struct BackupsView {
     /// The selected backup, by volid and host, so a reload keeps it.
     pub selected: Option<(String, String)>,
     pub prompt: Option<Prompt<BackupPrompt>>,
+    /// The backup schedule form of the selected backup's guest, while open.
+    pub schedule_form: Option<ScheduleForm>,
     reload_at: SystemTime,
 }
 
@@ -94,6 +98,7 @@ impl BackupsView {
             filtering: false,
             selected: None,
             prompt: None,
+            schedule_form: None,
             reload_at: now + RELOAD_EVERY,
         }
     }
@@ -213,6 +218,13 @@ impl BackupsView {
                 Some(g) if row.guest_name.is_some() => self.effect(BackupEffect::BackupNow(g)),
                 _ => Self::toast("its guest no longer exists".into(), true),
             },
+            Action::BackupSchedule => match (Self::guest_of(&row), &row.guest_name) {
+                (Some(g), Some(name)) => {
+                    self.schedule_form = Some(ScheduleForm::new(g, name.clone()));
+                    Reply::Consumed
+                }
+                _ => Self::toast("its guest no longer exists".into(), true),
+            },
             _ => Reply::Ignored,
         }
     }
@@ -266,7 +278,7 @@ impl Layer for BackupsView {
     }
 
     fn wants_text(&self) -> bool {
-        self.filtering || self.prompt.is_some()
+        self.filtering || self.prompt.is_some() || self.schedule_form.is_some()
     }
 
     fn on_action(&mut self, action: Action, ctx: &LayerCtx) -> Reply {
@@ -290,13 +302,28 @@ impl Layer for BackupsView {
             | Action::RemoveBackup
             | Action::Protect
             | Action::Notes
-            | Action::BackupNow => return self.act(action),
+            | Action::BackupNow
+            | Action::BackupSchedule => return self.act(action),
             _ => return Reply::Ignored,
         }
         Reply::Consumed
     }
 
     fn on_text(&mut self, key: KeyEvent, _ctx: &LayerCtx) -> Reply {
+        if let Some(form) = &mut self.schedule_form {
+            return match form.key(key) {
+                FormStep::Editing => Reply::Consumed,
+                FormStep::Cancelled => {
+                    self.schedule_form = None;
+                    Reply::Consumed
+                }
+                FormStep::Submitted(choice) => {
+                    let guest = form.guest.clone();
+                    self.schedule_form = None;
+                    self.effect(BackupEffect::Schedule(guest, choice))
+                }
+            };
+        }
         if let Some(p) = &mut self.prompt {
             return match edit_line(&mut p.input, key) {
                 Some(true) => self.submit(),
@@ -324,6 +351,10 @@ impl Layer for BackupsView {
 
     fn on_paste(&mut self, text: &str) -> Reply {
         let line = crate::text::clean_string(text.lines().next().unwrap_or(""));
+        if let Some(form) = &mut self.schedule_form {
+            form.paste(&line);
+            return Reply::Consumed;
+        }
         match &mut self.prompt {
             Some(p) => p.input.push_str(&line),
             None if self.filtering => self.filter.push_str(&line),
@@ -374,6 +405,7 @@ impl Layer for BackupsView {
             (Action::Protect, "protect"),
             (Action::Notes, "notes"),
             (Action::BackupNow, "back up now"),
+            (Action::BackupSchedule, "schedule"),
             (Action::Filter, "filter"),
             (Action::Back, "back"),
         ]

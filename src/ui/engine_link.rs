@@ -308,5 +308,8 @@ pub fn to_app_event(event: EngineEvent) -> AppEvent {
         EngineEvent::Alert { alert, raised } => AppEvent::Alert { alert, raised },
         EngineEvent::AppHealth(result) => AppEvent::AppHealth(result),
         EngineEvent::TopGuests(lists) => AppEvent::TopGuests(lists),
+        EngineEvent::LastBackups { host, newest } => {
+            AppEvent::Backups(super::backups_link::BackupEvent::HostBackups { host, newest })
+        }
     }
 }

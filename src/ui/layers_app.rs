@@ -234,7 +234,16 @@ impl App {
                 vmid,
                 ctime,
             }) => {
+                if let Some(at) = ctime {
+                    self.backup_times
+                        .entry(host.clone())
+                        .or_default()
+                        .insert(vmid, at);
+                }
                 self.extra.entry((host, vmid)).or_default().last_backup = Some(ctime);
+            }
+            AppEvent::Backups(super::backups_link::BackupEvent::HostBackups { host, newest }) => {
+                self.backup_times.insert(host, (*newest).clone());
             }
             // Lines for a log nobody shows any more are dropped.
             other => {

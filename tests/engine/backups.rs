@@ -187,6 +187,59 @@ async fn a_protected_backup_cannot_be_deleted_until_unprotected() {
     sim.finish().await;
 }
 
+/// `last_backups` (the rack's ages, the alert monitor's "no backup" check: one listing)
+/// names the newest backup of every guest the full listing has, and a new backup moves it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn last_backups_agree_with_the_full_listing_and_follow_a_new_backup() {
+    let sim = start_sim(5).await;
+    let engine = engine(None);
+    engine.connect(&sim.spec).unwrap();
+    let list = engine.fetch_inventory("lab").await.unwrap();
+    let guest = guest_with(&list, "lxc", "stopped");
+    let newest_by_listing = |rows: &[BackupRow]| {
+        let mut out = std::collections::HashMap::new();
+        for r in rows {
+            if let (Some(vmid), Some(ctime)) = (r.volume.vmid, r.volume.ctime) {
+                let e = out.entry((r.host.clone(), vmid)).or_insert(0);
+                *e = ctime.max(*e);
+            }
+        }
+        out
+    };
+    let before = engine.last_backups().await;
+    let all = engine.backups(&BackupFilter::default()).await;
+    assert!(!all.rows.is_empty(), "the emulator seeds some backups");
+    assert_eq!(before, newest_by_listing(&all.rows));
+
+    let mut events = engine.subscribe();
+    let id = engine.backup(&guest, BackupOpts::default()).unwrap();
+    assert_eq!(ended(&engine, id).await.state, JobState::Succeeded);
+    let taken = backups_of(&engine, guest.vmid).await.remove(0);
+    // The rack hears of it at once (not at the alert monitor's next look).
+    let published = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            if let Ok(proximity::engine::EngineEvent::LastBackups { host, newest }) =
+                events.recv().await
+            {
+                break (host, newest);
+            }
+        }
+    })
+    .await
+    .expect("the new ages are published after the backup");
+    assert_eq!(published.0, "lab");
+    assert_eq!(published.1.get(&guest.vmid), taken.volume.ctime.as_ref());
+    let after = engine.last_backups().await;
+    assert_eq!(
+        after.get(&("lab".to_string(), guest.vmid)),
+        taken.volume.ctime.as_ref(),
+        "the new backup is the guest's newest"
+    );
+    let all = engine.backups(&BackupFilter::default()).await;
+    assert_eq!(after, newest_by_listing(&all.rows));
+    sim.finish().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scheduled_job_backs_up_on_its_schedule_with_time_sped_up() {
     // A day passes in two seconds: the daily job fires within the test.
@@ -332,5 +385,44 @@ async fn snapshots_form_a_tree_with_the_current_state_marked() {
         engine.snapshot_create(&vm, "x", None),
         Err(Refusal::ContainersOnly { .. })
     ));
+    sim.finish().await;
+}
+
+/// The schedule form's weekday schedules: checked by the engine, accepted by the emulator
+/// (its calendar knows weekdays), with the next run on the right weekday.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_weekday_schedule_with_keep_last_makes_its_own_job() {
+    let sim = start_sim(5).await;
+    let engine = engine(None);
+    engine.connect(&sim.spec).unwrap();
+    let list = engine.fetch_inventory("lab").await.unwrap();
+    let guest = guest_with(&list, "lxc", "stopped");
+    let keep = Retention {
+        keep_last: Some(3),
+        ..Retention::default()
+    };
+    assert!(matches!(
+        engine.ensure_backup_job(&guest, "someday 02:00", &keep).await,
+        Err(Refusal::Invalid(e)) if e.contains("sun 02:00")
+    ));
+    let id = engine
+        .ensure_backup_job(&guest, "sun 02:00", &keep)
+        .await
+        .unwrap();
+    assert_eq!(id, "proximity-sun-0200");
+    let jobs = engine.backup_jobs_of("lab", guest.vmid).await.unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].schedule.as_deref(), Some("sun 02:00"));
+    assert_eq!(jobs[0].prune_backups, Some(keep));
+    // To the minute (the emulator's scaled clock may round the wall-clock second up).
+    let next = jobs[0].next_run.expect("next-run") / 60 * 60;
+    // 1970-01-01 was a Thursday (weekday 3 counted from Monday): Sunday is 6.
+    assert_eq!((next / 86_400 + 3) % 7, 6, "next run on a Sunday: {next}");
+    assert_eq!(next % 86_400, 2 * 3600, "at 02:00");
+    let now = proximity::engine::jobs::now_ms() / 1000;
+    assert!(
+        next > now && next <= now + 7 * 86_400,
+        "within the week: {next} vs {now}"
+    );
     sim.finish().await;
 }

@@ -209,6 +209,9 @@ pub fn draw(v: &BackupsView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
     if let Some((text, style)) = footer {
         bottom_line(buf, inner, &text, style);
     }
+    if let Some(form) = &v.schedule_form {
+        super::backup_schedule_form::draw(form, area, buf, t);
+    }
 }
 
 pub fn draw_snapshots(v: &SnapshotsView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {

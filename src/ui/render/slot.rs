@@ -1,5 +1,6 @@
 //! One 1U slot of a rack (detailed or compact): LED, mark, vmid, name, kind, CPU and memory
-//! bars or the task's progress, app ports and tags; and the blank panel of empty capacity.
+//! bars or the task's progress, app ports and tags, the last backup's age; and the blank
+//! panel of empty capacity.
 //! Runs for every visible row of every frame, so it avoids allocation and style lookups.
 
 use ratatui::buffer::Buffer;
@@ -192,6 +193,28 @@ pub(super) fn slot(
     if extras {
         tx += 1;
         let mut ex = tx;
+        // The last backup's age at the right edge, when the slot has room; ports and tags
+        // stop before it.
+        let mut limit = right;
+        if w >= BACKUP_AGE_MIN_WIDTH
+            && let Some(at) = (!app.backup_times.is_empty())
+                .then(|| app.backup_times.get(host.name.as_str()))
+                .flatten()
+                .and_then(|m| m.get(&g.vmid))
+        {
+            let age_s = epoch_s(app.now).saturating_sub(*at);
+            let max_s = app.alerts.config.for_host(&host.name).backup_max_age_s;
+            let style = if age_s > max_s {
+                over(st.backup_stale)
+            } else {
+                over(st.dim)
+            };
+            let mut age_buf = [b' '; 8];
+            let text = short_age(age_s, &mut age_buf);
+            let at_x = right.saturating_sub(text.len() as u16);
+            put(buf, at_x, r.y, text, style, right.saturating_sub(at_x));
+            limit = at_x.saturating_sub(1);
+        }
         // A managed app's last health check: ♥ answers, ✗ does not.
         if let Some(h) = (!app.alerts.health.is_empty())
             .then(|| app.alerts.health_of(&host.name, g.vmid))
@@ -202,7 +225,7 @@ pub(super) fn slot(
             } else {
                 ("✗", over(st.led_alert))
             };
-            ex = put(buf, ex, r.y, mark, style, right.saturating_sub(ex));
+            ex = put(buf, ex, r.y, mark, style, limit.saturating_sub(ex));
         }
         if let Some(ports) = (!app.app_ports.is_empty())
             .then(|| app.app_ports.get(&(host.name.clone(), g.vmid)))
@@ -215,7 +238,7 @@ pub(super) fn slot(
                 r.y,
                 &format!(":{} ", ports[0]),
                 over(st.port),
-                right.saturating_sub(ex),
+                limit.saturating_sub(ex),
             );
         } else if let Some(a) = &g.app {
             ex = put(
@@ -224,7 +247,7 @@ pub(super) fn slot(
                 r.y,
                 &crate::text::clean(a),
                 over(st.port),
-                right.saturating_sub(ex),
+                limit.saturating_sub(ex),
             ) + 1;
         }
         for tag in g
@@ -232,20 +255,57 @@ pub(super) fn slot(
             .iter()
             .filter(|t| !t.starts_with("px-app-") && *t != "proximity")
         {
-            if ex >= right {
+            if ex >= limit {
                 break;
             }
-            ex = put(buf, ex, r.y, "#", over(st.tag), right.saturating_sub(ex));
+            ex = put(buf, ex, r.y, "#", over(st.tag), limit.saturating_sub(ex));
             ex = put(
                 buf,
                 ex,
                 r.y,
                 &crate::text::clean(tag),
                 over(st.tag),
-                right.saturating_sub(ex),
+                limit.saturating_sub(ex),
             ) + 1;
         }
     }
+}
+
+/// Slots at least this wide show the last backup's age (narrower ones keep the room for
+/// the name, bars and ports).
+pub const BACKUP_AGE_MIN_WIDTH: u16 = 56;
+
+fn epoch_s(now: std::time::SystemTime) -> u64 {
+    now.duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// `45m`, `5h`, `2d`, `3w` (at most 4 bytes for ages under 200 years), written into `out`
+/// (no allocation: this runs for every visible slot of every frame).
+pub fn short_age(secs: u64, out: &mut [u8; 8]) -> &str {
+    let (n, unit) = match secs {
+        0..3600 => (secs / 60, b'm'),
+        3600..86_400 => (secs / 3600, b'h'),
+        86_400..1_209_600 => (secs / 86_400, b'd'),
+        _ => (secs / 604_800, b'w'),
+    };
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    let mut v = n;
+    loop {
+        digits[len] = b'0' + (v % 10) as u8;
+        len += 1;
+        v /= 10;
+        if v == 0 || len == out.len() - 1 {
+            break;
+        }
+    }
+    for (o, d) in out.iter_mut().zip(digits[..len].iter().rev()) {
+        *o = *d;
+    }
+    out[len] = unit;
+    std::str::from_utf8(&out[..=len]).unwrap_or("")
 }
 
 /// `n` right-aligned in `width` columns plus one space, written into `out` (no allocation).
@@ -288,6 +348,7 @@ pub struct SlotStyles {
     pub(super) tag: Style,
     pub(super) leds: [Style; 6],
     pub(super) led_alert: Style,
+    pub(super) backup_stale: Style,
 }
 
 impl SlotStyles {
@@ -306,6 +367,7 @@ impl SlotStyles {
             tag: t.style(ThemeKey::Tag),
             leds: GuestStatus::ALL.map(|s| t.led(s)),
             led_alert: t.style(ThemeKey::LedAlert),
+            backup_stale: t.style(ThemeKey::BackupStale),
         }
     }
 

@@ -61,6 +61,7 @@ theme_keys! {
     LedAlert = "led.alert": "status LED: the guest or node has an alert firing",
     AlertCritical = "alert.critical": "a critical alert (offline, failed backup, failing health check)",
     AlertWarning = "alert.warning": "a warning alert (CPU, memory, disk, an old backup)",
+    BackupStale = "backup.stale": "a slot's last-backup age once older than the alerts' backup threshold",
     BarCpu = "bar.cpu": "CPU bars and history",
     BarMem = "bar.mem": "memory bars and history",
     BarDisk = "bar.disk": "disk bars",

@@ -1,0 +1,122 @@
+//! The backup schedule form of the backups screen: a guest's scheduled backups (a Proxmox
+//! calendar event such as `daily` or `sun 02:00`, or `off`) and how many to keep. The
+//! schedule is checked by the same function the CLI's `backup --schedule` and the engine use
+//! (`deploy::auto_backup::check_schedule`), so the form never accepts what saving would
+//! refuse; each message names its field.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::backups_view::edit_line;
+use crate::deploy::auto_backup;
+use crate::engine::GuestRef;
+use crate::pve::Retention;
+
+/// The form's fields, in order.
+pub const FIELD_LABELS: [&str; 2] = ["schedule", "keep last"];
+const SCHEDULE: usize = 0;
+const KEEP_LAST: usize = 1;
+
+/// What the form asks the engine for once it passes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScheduleChoice {
+    /// Join Proximity's backup job for `schedule`, with `retention`.
+    Join {
+        schedule: String,
+        retention: Retention,
+    },
+    /// Leave every Proximity backup job (`off`).
+    Off,
+}
+
+/// What a key did to the form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormStep {
+    Editing,
+    Cancelled,
+    Submitted(ScheduleChoice),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleForm {
+    pub guest: GuestRef,
+    /// The guest's name, for the title.
+    pub name: String,
+    /// The typed values, by `FIELD_LABELS`.
+    pub values: [String; 2],
+    pub focus: usize,
+    /// Why the last submit was refused, naming the field.
+    pub error: Option<String>,
+}
+
+impl ScheduleForm {
+    /// Prefilled with Proximity's default schedule and a week of backups.
+    pub fn new(guest: GuestRef, name: String) -> ScheduleForm {
+        ScheduleForm {
+            guest,
+            name,
+            values: [auto_backup::DEFAULT_SCHEDULE.to_string(), "7".to_string()],
+            focus: SCHEDULE,
+            error: None,
+        }
+    }
+
+    /// Check both fields: the choice, or the first refusal with its field named (focused).
+    pub fn validate(&self) -> Result<ScheduleChoice, (usize, String)> {
+        let schedule = self.values[SCHEDULE].trim();
+        if schedule == "off" {
+            return Ok(ScheduleChoice::Off);
+        }
+        // Its messages start with the field's name (`schedule '…' is not…`, `give a schedule`).
+        auto_backup::check_schedule(schedule).map_err(|e| (SCHEDULE, e))?;
+        let keep = self.values[KEEP_LAST].trim();
+        let keep_last = match keep.parse::<u32>() {
+            Ok(n) if (1..=1000).contains(&n) => n,
+            _ => {
+                return Err((
+                    KEEP_LAST,
+                    format!("keep last: '{keep}' is not a number of backups from 1 to 1000"),
+                ));
+            }
+        };
+        Ok(ScheduleChoice::Join {
+            schedule: schedule.to_string(),
+            retention: Retention {
+                keep_last: Some(keep_last),
+                ..Retention::default()
+            },
+        })
+    }
+
+    /// One key: Tab / Up / Down move between fields, Enter submits (refused with the
+    /// reason while a field is wrong), Esc cancels; the rest edits the focused field.
+    pub fn key(&mut self, key: KeyEvent) -> FormStep {
+        match key.code {
+            KeyCode::Tab | KeyCode::Down | KeyCode::BackTab | KeyCode::Up => {
+                self.focus = (self.focus + 1) % FIELD_LABELS.len();
+                return FormStep::Editing;
+            }
+            _ => {}
+        }
+        match edit_line(&mut self.values[self.focus], key) {
+            Some(true) => match self.validate() {
+                Ok(choice) => FormStep::Submitted(choice),
+                Err((field, reason)) => {
+                    self.focus = field;
+                    self.error = Some(reason);
+                    FormStep::Editing
+                }
+            },
+            Some(false) => FormStep::Cancelled,
+            None => {
+                self.error = None;
+                FormStep::Editing
+            }
+        }
+    }
+
+    /// Pasted text goes into the focused field (one line).
+    pub fn paste(&mut self, line: &str) {
+        self.values[self.focus].push_str(line);
+        self.error = None;
+    }
+}
