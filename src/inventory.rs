@@ -351,17 +351,12 @@ fn host_from_resources(host: &str, resources: &[ClusterResource], fetched_at: Sy
             .map(CompactString::from);
         let guest = Guest {
             vmid,
-            name: r
-                .name
-                .clone()
-                .unwrap_or_else(|| compact_str::format_compact!("{}-{vmid}", kind.short().to_lowercase())),
+            name: r.name.clone().unwrap_or_else(|| {
+                compact_str::format_compact!("{}-{vmid}", kind.short().to_lowercase())
+            }),
             kind,
             status: GuestStatus::from_wire(r.status.as_deref(), r.extra().lock.as_deref()),
-            lock: r
-                .extra()
-                .lock
-                .clone()
-                .filter(|l| !l.is_empty()),
+            lock: r.extra().lock.clone().filter(|l| !l.is_empty()),
             cpu: r.cpu.unwrap_or(0.0).clamp(0.0, 1.0),
             maxcpu: r.maxcpu.unwrap_or(0.0),
             mem: r.mem.unwrap_or(0),

@@ -556,13 +556,7 @@ impl Monitor {
             } else {
                 NotifyEvent::Cleared
             };
-            super::alerts_notify::send(
-                &notify,
-                &self.http,
-                &self.shared.options,
-                event,
-                &alert,
-            );
+            super::alerts_notify::send(&notify, &self.http, &self.shared.options, event, &alert);
             self.engine.publish(EngineEvent::Alert { alert, raised });
         }
         if raised_any

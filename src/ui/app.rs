@@ -25,7 +25,6 @@ pub const ANIM_MS: u64 = 250;
 pub enum Screen {
     Rack,
     Hosts,
-    Settings,
     Onboarding,
     /// A console session has the keyboard (full screen or beside the rack).
     Console,
@@ -99,8 +98,6 @@ pub struct App {
     pub pending_keys: Vec<KeyPress>,
     pub hosts: Vec<HostEntry>,
     pub host_sel: usize,
-    /// Index into `settings_items()`.
-    pub settings_sel: usize,
     /// The console recording switches, as last reported by the store.
     pub recording: super::settings::RecordingSwitches,
     pub size: (u16, u16),
@@ -163,7 +160,6 @@ impl App {
             pending_keys: Vec::new(),
             hosts: Vec::new(),
             host_sel: 0,
-            settings_sel: 0,
             recording: Default::default(),
             size: (80, 24),
             now,
@@ -195,7 +191,6 @@ impl App {
         match self.screen {
             Screen::Rack => Context::Rack,
             Screen::Hosts => Context::Hosts,
-            Screen::Settings => Context::Settings,
             Screen::Onboarding => Context::Onboarding,
             Screen::Console => Context::Console,
         }

@@ -428,7 +428,8 @@ impl App {
             self.show_toast(&text, true);
             return Vec::new();
         }
-        let view = super::snapshots_view::SnapshotsView::new(guest.clone(), name.to_string(), self.now);
+        let view =
+            super::snapshots_view::SnapshotsView::new(guest.clone(), name.to_string(), self.now);
         self.layers.push(Box::new(view));
         vec![Effect::Backups(BackupEffect::LoadSnapshots(guest))]
     }

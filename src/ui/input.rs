@@ -115,10 +115,6 @@ impl App {
                         self.host_sel = row;
                     }
                 }
-                // Settings: the left list's lines, scrolled as drawn.
-                MouseEventKind::Down(MouseButton::Left) if self.screen == Screen::Settings => {
-                    return self.settings_click(m.column, m.row);
-                }
                 _ => {}
             }
             return Vec::new();

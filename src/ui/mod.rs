@@ -41,6 +41,7 @@ pub mod runtime;
 pub mod sample;
 pub mod sample_metrics;
 pub mod settings;
+pub mod settings_view;
 pub mod snapshots_view;
 pub mod task_board;
 pub mod task_rows;

@@ -64,7 +64,6 @@ impl App {
         match self.screen {
             Screen::Rack => self.update_rack(action),
             Screen::Hosts => self.update_hosts(action),
-            Screen::Settings => self.update_settings(action),
             Screen::Onboarding => Vec::new(),
             Screen::Console => self.console_action(action),
         }

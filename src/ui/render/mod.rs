@@ -18,6 +18,7 @@ mod popups;
 mod rack;
 pub mod replay;
 mod screens;
+pub mod settings_view;
 mod slot;
 pub mod tasks_view;
 pub mod widgets;
@@ -115,7 +116,6 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             }
         }
         Screen::Hosts => screens::hosts(app, layout.body, buf),
-        Screen::Settings => screens::settings(app, layout.body, buf),
         Screen::Onboarding => screens::onboarding(app, layout.body, buf),
         Screen::Console => console::draw(app, layout.body, buf),
     }
@@ -262,13 +262,6 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             (Action::EditHost, "edit"),
             (Action::RemoveHost, "remove"),
             (Action::TestHost, "test"),
-            (Action::Back, "back"),
-            (Action::Help, "help"),
-        ],
-        Screen::Settings => &[
-            (Action::Up, "move"),
-            (Action::Apply, "apply"),
-            (Action::Toggle, "switch"),
             (Action::Back, "back"),
             (Action::Help, "help"),
         ],
