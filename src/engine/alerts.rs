@@ -363,8 +363,11 @@ struct Monitor {
     /// opens the store, and an open sled holds its page table (6 MB resident) until it
     /// closes: read on every refresh, that was the rack's largest swing in memory. Read again
     /// after [`APP_NAMES_TTL`] or once a job finished (deploys and deletes change them).
-    app_names: Option<(Instant, HashMap<String, HashMap<u32, String>>)>,
+    app_names: Option<(Instant, AppNames)>,
 }
+
+/// Managed app names by host, then vmid.
+type AppNames = HashMap<String, HashMap<u32, String>>;
 
 /// How long the monitor trusts the app names it read (see `Monitor::app_names`).
 const APP_NAMES_TTL: Duration = Duration::from_secs(60);

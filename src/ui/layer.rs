@@ -44,6 +44,8 @@ pub struct LayerCtx<'a> {
     pub hosts: &'a [super::action::HostEntry],
     /// The console recording switches as the store holds them.
     pub recording: &'a super::settings::RecordingSwitches,
+    /// The hosts' state (online, unreachable...) and what they hold.
+    pub inventory: &'a crate::inventory::Inventory,
 }
 
 /// What the app must do after a layer handled something.
@@ -63,6 +65,11 @@ pub enum Request {
     },
     /// Change the theme or a setting (the app owns them; the settings screen asks).
     Settings(super::settings::SettingsChange),
+    /// Open one of the popups the app still owns (the host form, confirmations).
+    Popup(Box<super::popup::Popup>),
+    /// Show this app screen under the layers (the app still draws the rack, onboarding
+    /// and the console itself).
+    Screen(super::app::Screen),
 }
 
 impl std::fmt::Debug for Request {
@@ -75,6 +82,8 @@ impl std::fmt::Debug for Request {
             Request::ToggleBesideTop => f.write_str("ToggleBesideTop"),
             Request::Toast { text, error } => write!(f, "Toast({text:?}, {error})"),
             Request::Settings(c) => write!(f, "Settings({c:?})"),
+            Request::Popup(p) => write!(f, "Popup({p:?})"),
+            Request::Screen(s) => write!(f, "Screen({s:?})"),
         }
     }
 }

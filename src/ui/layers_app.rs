@@ -69,6 +69,7 @@ impl App {
             saved_theme: &self.saved_theme,
             hosts: &self.hosts,
             recording: &self.recording,
+            inventory: &self.inventory,
         }
     }
 
@@ -342,6 +343,8 @@ impl App {
                 Request::Push(layer) => self.layers.push(layer),
                 Request::Toast { text, error } => self.show_toast(&text, error),
                 Request::Settings(change) => effects.extend(self.settings_change(change)),
+                Request::Popup(p) => self.popup = Some(*p),
+                Request::Screen(s) => self.screen = s,
                 Request::Close => {
                     if let Some(mut l) = self.layers.remove(slot) {
                         effects.extend(l.on_close());

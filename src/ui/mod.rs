@@ -22,6 +22,7 @@ pub mod deploy_jobs;
 pub mod deploy_wizard;
 pub mod engine_link;
 pub mod forms;
+pub mod hosts_view;
 mod input;
 mod jobs;
 pub mod keymap;

@@ -10,6 +10,7 @@ pub mod deploy_wizard;
 mod detail;
 mod detail_sparklines;
 mod heatmap;
+pub mod hosts_view;
 mod layers;
 pub mod log_view;
 pub mod metrics_top;
@@ -115,7 +116,6 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                 detail::draw(app, d, buf);
             }
         }
-        Screen::Hosts => screens::hosts(app, layout.body, buf),
         Screen::Onboarding => screens::onboarding(app, layout.body, buf),
         Screen::Console => console::draw(app, layout.body, buf),
     }
@@ -257,14 +257,6 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             (Action::Help, "help"),
             (Action::Quit, "quit"),
         ],
-        Screen::Hosts => &[
-            (Action::AddHost, "add"),
-            (Action::EditHost, "edit"),
-            (Action::RemoveHost, "remove"),
-            (Action::TestHost, "test"),
-            (Action::Back, "back"),
-            (Action::Help, "help"),
-        ],
         Screen::Onboarding => &[
             (Action::AddHost, "add host"),
             (Action::Demo, "demo"),
@@ -370,8 +362,11 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
         );
         x = put(buf, x, area.y, &format!(" {label} "), t.text(), need);
     }
+    // The zoom is the rack's: a full-screen layer over it does not show it.
     let right = match app.screen {
-        Screen::Rack => format!(" {} · {} ", app.zoom.name(), app.theme.name),
+        Screen::Rack if !app.layers.covers_body() => {
+            format!(" {} · {} ", app.zoom.name(), app.theme.name)
+        }
         _ => format!(" {} ", app.theme.name),
     };
     let w = right.chars().count() as u16;
