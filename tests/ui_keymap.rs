@@ -211,3 +211,33 @@ fn the_hosts_screen_takes_its_keys_from_the_keymap() {
         "{text}"
     );
 }
+
+/// Popup footers are generated from `[popup]`: rebinding yes/no changes what the remove
+/// prompt says and what answers it; the host form's footer follows `test_host` too.
+#[test]
+fn rebinding_popup_keys_changes_the_popup_footers() {
+    use proximity::ui::Effect;
+    let mut app =
+        app_with_keymap("[popup]\nyes = [\"o\"]\nno = [\"x\"]\ntest_host = [\"ctrl-e\"]\n");
+    press(&mut app, 'g');
+    press(&mut app, 'h');
+    press(&mut app, 'D');
+    let text = screen_text(&app);
+    assert!(text.contains("o remove · x keep"), "{text}");
+    assert!(!text.contains("y remove"), "{text}");
+    assert_eq!(press(&mut app, 'y'), vec![], "y no longer answers yes");
+    assert_eq!(press(&mut app, 'o'), vec![Effect::RemoveHost("lab".into())]);
+    press(&mut app, 'e');
+    let text = screen_text(&app);
+    assert!(
+        text.contains("Tab next · Enter save · C-e test · Esc cancel"),
+        "{text}"
+    );
+
+    // The defaults say what they always said.
+    let mut app = app_with_keymap("");
+    press(&mut app, 'g');
+    press(&mut app, 'h');
+    press(&mut app, 'D');
+    assert!(screen_text(&app).contains("y remove · n keep"));
+}
