@@ -169,7 +169,10 @@ fn the_settings_screen_turns_rules_off_and_moves_thresholds() {
         .iter()
         .position(|i| *i == SettingsItem::AlertRule(Rule::Cpu))
         .expect("a CPU row");
-    app.settings_sel = cpu;
+    // From the current theme (the first row) down to the CPU rule, with the keymap's keys.
+    for _ in 0..cpu {
+        typed(&mut app, "j");
+    }
     let text = screen(&app, (160, 45));
     assert!(text.contains("ALERTS"), "{text}");
     assert!(text.contains("[x] CPU > 90% for 5m"), "{text}");
@@ -194,9 +197,12 @@ fn the_settings_screen_turns_rules_off_and_moves_thresholds() {
     // The row after the rules sends a test notification; audit stays the last row.
     let items = app.settings_items();
     assert_eq!(items.last(), Some(&SettingsItem::Audit));
-    app.settings_sel = items
+    let notify = items
         .iter()
         .position(|i| *i == SettingsItem::TestNotify)
         .unwrap();
+    for _ in cpu..notify {
+        typed(&mut app, "j");
+    }
     assert_eq!(typed(&mut app, "<Enter>"), vec![Effect::TestNotifications]);
 }

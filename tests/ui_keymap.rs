@@ -151,3 +151,93 @@ fn app_from_config_dir_reports_bad_files_as_toasts() {
     );
     assert!(app.toasts[0].error);
 }
+
+fn app_with_keymap(user: &str) -> proximity::ui::App {
+    use proximity::ui::{App, AppEvent, HostEntry};
+    let (km, err) = Keymap::with_user_file("keymap.toml", user);
+    assert!(err.is_none(), "{err:?}");
+    let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+    let mut app = App::new(
+        km,
+        proximity::ui::theme::ThemeSet::builtin(),
+        "dark",
+        proximity::ui::color::ColorDepth::TrueColor,
+        now,
+    );
+    app.handle(AppEvent::Resize(160, 45));
+    app.handle(AppEvent::HostsConfigured(vec![HostEntry {
+        name: "lab".into(),
+        url: "https://pve.lan:8006".into(),
+        token_id: "root@pam!px".into(),
+        fingerprint: None,
+    }]));
+    app
+}
+
+fn press(app: &mut proximity::ui::App, c: char) -> Vec<proximity::ui::Effect> {
+    app.handle(proximity::ui::AppEvent::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::NONE,
+    )))
+}
+
+fn screen_text(app: &proximity::ui::App) -> String {
+    let (w, h) = app.size;
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("term");
+    term.draw(|f| proximity::ui::render(app, f)).expect("draw");
+    let buf = term.backend().buffer();
+    (0..h)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n")
+        .collect()
+}
+
+/// The hosts screen reads its keys from `[hosts]`: a user file that moves `test_host`
+/// moves what tests the selected host, and the status bar follows.
+#[test]
+fn the_hosts_screen_takes_its_keys_from_the_keymap() {
+    use proximity::ui::Effect;
+    let mut app = app_with_keymap("[hosts]\ntest_host = [\"x\"]\n");
+    press(&mut app, 'g');
+    press(&mut app, 'h');
+    assert!(app.hosts_view().is_some(), "{:?}", app.layers);
+    assert_eq!(press(&mut app, 't'), vec![], "t is no longer the test key");
+    assert!(
+        matches!(&press(&mut app, 'x')[..], [Effect::TestHost(d)] if d.name == "lab"),
+        "x tests the host"
+    );
+    let text = screen_text(&app);
+    assert!(
+        text.contains("x test") && !text.contains("t test"),
+        "{text}"
+    );
+}
+
+/// Popup footers are generated from `[popup]`: rebinding yes/no changes what the remove
+/// prompt says and what answers it; the host form's footer follows `test_host` too.
+#[test]
+fn rebinding_popup_keys_changes_the_popup_footers() {
+    use proximity::ui::Effect;
+    let mut app =
+        app_with_keymap("[popup]\nyes = [\"o\"]\nno = [\"x\"]\ntest_host = [\"ctrl-e\"]\n");
+    press(&mut app, 'g');
+    press(&mut app, 'h');
+    press(&mut app, 'D');
+    let text = screen_text(&app);
+    assert!(text.contains("o remove · x keep"), "{text}");
+    assert!(!text.contains("y remove"), "{text}");
+    assert_eq!(press(&mut app, 'y'), vec![], "y no longer answers yes");
+    assert_eq!(press(&mut app, 'o'), vec![Effect::RemoveHost("lab".into())]);
+    press(&mut app, 'e');
+    let text = screen_text(&app);
+    assert!(
+        text.contains("Tab next · Enter save · C-e test · Esc cancel"),
+        "{text}"
+    );
+
+    // The defaults say what they always said.
+    let mut app = app_with_keymap("");
+    press(&mut app, 'g');
+    press(&mut app, 'h');
+    press(&mut app, 'D');
+    assert!(screen_text(&app).contains("y remove · n keep"));
+}

@@ -60,7 +60,9 @@ fn click(app: &mut App, column: u16, row: u16) -> Vec<Effect> {
 }
 
 fn selected(app: &App) -> SettingsItem {
-    app.settings_items()[app.settings_sel].clone()
+    let items = app.settings_items();
+    let view = app.settings_view().expect("the settings screen on top");
+    items[view.selected_index(items.len())].clone()
 }
 
 fn save(switch: RecordingSwitch, on: bool) -> Vec<Effect> {
@@ -123,9 +125,8 @@ fn enter_or_space_flips_a_host_switch_and_asks_to_save_it() {
     assert!(!a.recording.host("edge"));
     keys(&mut a, "k");
     assert_eq!(keys(&mut a, " "), save(host("lab"), true));
-    assert_eq!(
-        a.screen,
-        Screen::Settings,
+    assert!(
+        a.settings_view().is_some(),
         "a switch never leaves the screen"
     );
 }
@@ -182,6 +183,7 @@ fn moving_over_switches_keeps_the_preview_and_esc_restores_the_saved_theme() {
     assert_eq!(a.theme.name, "nord");
     key(&mut a, KeyCode::Esc);
     assert_eq!((a.screen, a.theme.name.as_str()), (Screen::Rack, "dark"));
+    assert!(a.settings_view().is_none(), "esc closes the screen");
 }
 
 #[test]
@@ -262,4 +264,38 @@ fn hosts_removed_while_the_screen_is_open_keep_the_cursor_on_the_list() {
         "audit stays without hosts"
     );
     screen_text(&a);
+}
+
+/// The screen's keys come from the keymap's `[settings]` context: a user file that moves
+/// `toggle` and `apply` moves what flips and saves, and the hints follow.
+#[test]
+fn the_screens_keys_and_hints_come_from_the_keymap() {
+    let user = "[settings]\ntoggle = [\"x\"]\napply = [\"o\"]\n";
+    let (keymap, err) = proximity::ui::keymap::Keymap::with_user_file("keymap.toml", user);
+    assert!(err.is_none(), "{err:?}");
+    let mut a = App::new(
+        keymap,
+        proximity::ui::theme::ThemeSet::builtin(),
+        "dark",
+        proximity::ui::color::ColorDepth::TrueColor,
+        t0(),
+    );
+    a.handle(AppEvent::Resize(160, 45));
+    a.handle(AppEvent::HostsConfigured(vec![entry("lab")]));
+    keys(&mut a, "gsG");
+    assert_eq!(selected(&a), SettingsItem::Audit);
+    assert_eq!(
+        keys(&mut a, " "),
+        vec![],
+        "space is no longer the switch key"
+    );
+    assert_eq!(keys(&mut a, "x"), save(RecordingSwitch::Audit, true));
+    assert_eq!(key(&mut a, KeyCode::Enter), vec![]);
+    assert_eq!(keys(&mut a, "o"), save(RecordingSwitch::Audit, false));
+    let text = screen_text(&a);
+    assert!(
+        text.contains("x switch") && text.contains("o apply"),
+        "{text}"
+    );
+    assert!(!text.contains("space switch"), "{text}");
 }

@@ -24,8 +24,6 @@ pub const ANIM_MS: u64 = 250;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Rack,
-    Hosts,
-    Settings,
     Onboarding,
     /// A console session has the keyboard (full screen or beside the rack).
     Console,
@@ -98,9 +96,6 @@ pub struct App {
     pub popup: Option<Popup>,
     pub pending_keys: Vec<KeyPress>,
     pub hosts: Vec<HostEntry>,
-    pub host_sel: usize,
-    /// Index into `settings_items()`.
-    pub settings_sel: usize,
     /// The console recording switches, as last reported by the store.
     pub recording: super::settings::RecordingSwitches,
     pub size: (u16, u16),
@@ -165,8 +160,6 @@ impl App {
             popup: None,
             pending_keys: Vec::new(),
             hosts: Vec::new(),
-            host_sel: 0,
-            settings_sel: 0,
             recording: Default::default(),
             size: (80, 24),
             now,
@@ -198,8 +191,6 @@ impl App {
     pub fn context(&self) -> Context {
         match self.screen {
             Screen::Rack => Context::Rack,
-            Screen::Hosts => Context::Hosts,
-            Screen::Settings => Context::Settings,
             Screen::Onboarding => Context::Onboarding,
             Screen::Console => Context::Console,
         }
@@ -384,7 +375,6 @@ impl App {
                     self.inventory.remove_host(&r);
                 }
                 self.hosts = list;
-                self.host_sel = self.host_sel.min(self.hosts.len().saturating_sub(1));
                 if self.screen == Screen::Onboarding && !self.hosts.is_empty() {
                     self.screen = Screen::Rack;
                 }

@@ -1,11 +1,10 @@
-//! A yes/no question as a layer: `y` sends its effect and closes, `n` or Esc closes. It
-//! reads raw keys (its answer keys are fixed and shown in its box), and is modal: nothing
-//! under it sees a key while it is up.
+//! A yes/no question as a layer: `yes` sends its effect and closes, `no` or `back` closes,
+//! with the keys of the keymap's `[popup]` context (shown in its box from the same place).
+//! It is modal: nothing under it sees a key while it is up.
 
 use crate::ui::theme::ThemeKey;
 use std::any::Any;
 
-use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
@@ -37,29 +36,18 @@ impl Layer for ConfirmLayer {
     }
 
     fn context(&self) -> Context {
-        Context::Global
-    }
-
-    fn wants_text(&self) -> bool {
-        true
+        Context::Popup
     }
 
     fn opaque(&self) -> bool {
         false
     }
 
-    fn on_action(&mut self, _action: Action, _ctx: &LayerCtx) -> Reply {
-        Reply::Consumed
-    }
-
-    fn on_text(&mut self, key: KeyEvent, _ctx: &LayerCtx) -> Reply {
-        match key.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') => {
-                Reply::Then(vec![Request::Effect(self.on_yes.clone()), Request::Close])
-            }
-            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
-                Reply::Then(vec![Request::Close])
-            }
+    fn on_action(&mut self, action: Action, _ctx: &LayerCtx) -> Reply {
+        match action {
+            Action::Yes => Reply::Then(vec![Request::Effect(self.on_yes.clone()), Request::Close]),
+            Action::No | Action::Back => Reply::Then(vec![Request::Close]),
+            // Modal: every other key stops here.
             _ => Reply::Consumed,
         }
     }
@@ -78,13 +66,19 @@ impl Layer for ConfirmLayer {
             ctx.theme.text(),
             inner.width.saturating_sub(2),
         );
+        let first = |a: Action| {
+            let keys = ctx.keymap.keys_for(Context::Popup, a);
+            keys.first().cloned().unwrap_or_default()
+        };
+        let (yes, no, back) = (first(Action::Yes), first(Action::No), first(Action::Back));
+        let width = |s: &str| s.chars().count() as u16;
         let x = put(
             buf,
             inner.x + 1,
             inner.y + 2.min(inner.height - 1),
-            "y",
+            &yes,
             ctx.theme.style(ThemeKey::Key),
-            1,
+            width(&yes),
         );
         let x = put(
             buf,
@@ -98,17 +92,18 @@ impl Layer for ConfirmLayer {
             buf,
             x,
             inner.y + 2.min(inner.height - 1),
-            "n",
+            &no,
             ctx.theme.style(ThemeKey::Key),
-            1,
+            width(&no),
         );
+        let rest = format!(" / {back} no");
         put(
             buf,
             x,
             inner.y + 2.min(inner.height - 1),
-            " / Esc no",
+            &rest,
             ctx.theme.text(),
-            9,
+            width(&rest),
         );
     }
 

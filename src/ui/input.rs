@@ -103,24 +103,8 @@ impl App {
         if let Some(effects) = self.layers_mouse(m) {
             return effects;
         }
+        // The first-run screen has nothing to point at.
         if self.screen != Screen::Rack {
-            let body_y = 1u16; // below the LCD line
-            match m.kind {
-                MouseEventKind::ScrollDown => return self.update(Action::Down),
-                MouseEventKind::ScrollUp => return self.update(Action::Up),
-                // Hosts: border, header, then one row per host.
-                MouseEventKind::Down(MouseButton::Left) if self.screen == Screen::Hosts => {
-                    let row = usize::from(m.row.saturating_sub(body_y + 2));
-                    if m.row >= body_y + 2 && row < self.hosts.len() {
-                        self.host_sel = row;
-                    }
-                }
-                // Settings: the left list's lines, scrolled as drawn.
-                MouseEventKind::Down(MouseButton::Left) if self.screen == Screen::Settings => {
-                    return self.settings_click(m.column, m.row);
-                }
-                _ => {}
-            }
             return Vec::new();
         }
         // A click on the console split beside the rack gives it the keyboard.

@@ -425,6 +425,20 @@ impl Keymap {
         Vec::new()
     }
 
+    /// A footer of key hints (`y quit · n stay`): each action with the first key bound to
+    /// it in `ctx`, so a user keymap changes what the footer says. Actions without a key
+    /// are left out.
+    pub fn hint_line(&self, ctx: Context, hints: &[(Action, &str)]) -> String {
+        hints
+            .iter()
+            .filter_map(|(a, label)| {
+                let key = self.keys_for(ctx, *a).into_iter().next()?;
+                Some(format!("{key} {label}"))
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
     /// Help rows: (context, keys, description), in file order.
     pub fn help_rows(&self) -> Vec<(Context, String, &'static str)> {
         let mut rows = Vec::new();

@@ -37,6 +37,15 @@ pub struct LayerCtx<'a> {
     pub log_dir: &'a std::path::Path,
     /// Alerts firing and their history.
     pub alerts: &'a super::alerts_board::AlertBoard,
+    /// Every theme, and the one in the settings file (a cancelled preview goes back to it).
+    pub themes: &'a super::theme::ThemeSet,
+    pub saved_theme: &'a str,
+    /// The configured hosts.
+    pub hosts: &'a [super::action::HostEntry],
+    /// The console recording switches as the store holds them.
+    pub recording: &'a super::settings::RecordingSwitches,
+    /// The hosts' state (online, unreachable...) and what they hold.
+    pub inventory: &'a crate::inventory::Inventory,
 }
 
 /// What the app must do after a layer handled something.
@@ -54,6 +63,13 @@ pub enum Request {
         text: String,
         error: bool,
     },
+    /// Change the theme or a setting (the app owns them; the settings screen asks).
+    Settings(super::settings::SettingsChange),
+    /// Open one of the popups the app still owns (the host form, confirmations).
+    Popup(Box<super::popup::Popup>),
+    /// Show this app screen under the layers (the app still draws the rack, onboarding
+    /// and the console itself).
+    Screen(super::app::Screen),
 }
 
 impl std::fmt::Debug for Request {
@@ -65,6 +81,9 @@ impl std::fmt::Debug for Request {
             Request::ToggleBeside => f.write_str("ToggleBeside"),
             Request::ToggleBesideTop => f.write_str("ToggleBesideTop"),
             Request::Toast { text, error } => write!(f, "Toast({text:?}, {error})"),
+            Request::Settings(c) => write!(f, "Settings({c:?})"),
+            Request::Popup(p) => write!(f, "Popup({p:?})"),
+            Request::Screen(s) => write!(f, "Screen({s:?})"),
         }
     }
 }
@@ -110,6 +129,10 @@ pub trait Layer: Any + Send {
         Reply::Ignored
     }
     fn on_paste(&mut self, _text: &str) -> Reply {
+        Reply::Ignored
+    }
+    /// A left click at (`column`, `row`) of the terminal.
+    fn on_click(&mut self, _column: u16, _row: u16, _ctx: &LayerCtx) -> Reply {
         Reply::Ignored
     }
     /// The mouse wheel over the layer (`down` towards the end), in lines.

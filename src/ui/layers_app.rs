@@ -65,6 +65,11 @@ impl App {
             focused: self.layers.keyboard() == Some(slot),
             log_dir: &self.layers.log_dir,
             alerts: &self.alerts,
+            themes: &self.themes,
+            saved_theme: &self.saved_theme,
+            hosts: &self.hosts,
+            recording: &self.recording,
+            inventory: &self.inventory,
         }
     }
 
@@ -183,11 +188,14 @@ impl App {
         };
         if self.layers.covers_body() {
             let top = Slot::Screen(self.layers.screens().len() - 1);
-            return Some(match wheel {
-                Some(down) => self
+            return Some(match (wheel, m.kind) {
+                (Some(down), _) => self
                     .with_layer(top, |l, c| l.on_wheel(down, c))
                     .unwrap_or_default(),
-                None => Vec::new(),
+                (None, MouseEventKind::Down(MouseButton::Left)) => self
+                    .with_layer(top, |l, c| l.on_click(m.column, m.row, c))
+                    .unwrap_or_default(),
+                _ => Vec::new(),
             });
         }
         if !self.logs_beside() {
@@ -343,6 +351,9 @@ impl App {
                 Request::Effect(e) => effects.push(e),
                 Request::Push(layer) => self.layers.push(layer),
                 Request::Toast { text, error } => self.show_toast(&text, error),
+                Request::Settings(change) => effects.extend(self.settings_change(change)),
+                Request::Popup(p) => self.popup = Some(*p),
+                Request::Screen(s) => self.screen = s,
                 Request::Close => {
                     if let Some(mut l) = self.layers.remove(slot) {
                         effects.extend(l.on_close());

@@ -183,12 +183,6 @@ fn run_palette(app: &mut App, target: PaletteTarget) -> Vec<Effect> {
                 theme: app.theme.name.clone(),
             }]
         }
-        PaletteTarget::Host(name) => {
-            let effects = app.update(Action::Hosts);
-            if let Some(i) = app.hosts.iter().position(|h| h.name == name) {
-                app.host_sel = i;
-            }
-            effects
-        }
+        PaletteTarget::Host(name) => app.open_hosts(Some(&name)),
     }
 }

@@ -1,11 +1,17 @@
-//! The settings screen's state and keys: one list with a single cursor over the themes
-//! (moving previews live, `apply` saves) and the console recording switches (one per
-//! configured host, then audit mode). A switch flips at once on screen and asks the runtime
-//! to persist it; the runtime answers with what the store now holds, which replaces the
-//! UI's copy, so the screen never shows a switch the store does not have.
+//! What the settings screen lists and the changes it asks of the app. The list: the themes
+//! (moving previews live, `apply` saves), the alert rules, and the console recording
+//! switches (one per configured host, then audit mode). The screen itself is a layer
+//! (`settings_view`); the theme, the switches and the thresholds are the app's, so the
+//! layer asks for a `SettingsChange` and the app carries it out here. A switch flips at
+//! once on screen and asks the runtime to persist it; the runtime answers with what the
+//! store now holds, which replaces the UI's copy, so the screen never shows a switch the
+//! store does not have.
 
-use super::action::{Action, Effect};
+use super::action::{Effect, HostEntry};
+use super::alerts_board::AlertBoard;
 use super::app::{App, Screen};
+use super::settings_view::SettingsView;
+use super::theme::ThemeSet;
 
 pub use crate::engine::settings::{RecordingSwitch, RecordingSwitches};
 
@@ -28,7 +34,7 @@ pub enum SettingsItem {
 pub enum SettingsRow {
     Section(&'static str),
     Gap,
-    /// Index into [`App::settings_items`].
+    /// Index into [`settings_items`].
     Item(usize),
 }
 
@@ -73,121 +79,87 @@ pub fn settings_scroll(rows: &[SettingsRow], selected: usize, height: u16) -> us
     (at + 1).saturating_sub(h)
 }
 
+/// The settings list: every theme, the alert rules once the engine has told its thresholds
+/// (it runs a monitor), each configured host's switch, and the audit switch last.
+pub fn settings_items(
+    themes: &ThemeSet,
+    alerts: &AlertBoard,
+    hosts: &[HostEntry],
+) -> Vec<SettingsItem> {
+    let mut items: Vec<SettingsItem> = themes
+        .names()
+        .into_iter()
+        .map(SettingsItem::Theme)
+        .collect();
+    if alerts.loaded {
+        items.extend(crate::alerts::Rule::ALL.map(SettingsItem::AlertRule));
+        items.push(SettingsItem::TestNotify);
+    }
+    items.extend(
+        hosts
+            .iter()
+            .map(|h| SettingsItem::RecordHost(h.name.clone())),
+    );
+    items.push(SettingsItem::Audit);
+    items
+}
+
+/// What the settings layer asks of the app, which owns the theme and the switches.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SettingsChange {
+    /// Show the screen in this theme (not saved).
+    PreviewTheme(String),
+    /// Keep the theme on screen: save it.
+    SaveTheme,
+    /// Flip a switch (a recording switch, an alert rule) or run the test notification.
+    Flip(SettingsItem),
+    /// Move an alert rule's threshold by this many points.
+    Threshold(crate::alerts::Rule, f64),
+}
+
 impl App {
-    /// The settings list: every theme, each configured host's switch, the audit switch.
+    /// The settings list as the screen shows it now.
     pub fn settings_items(&self) -> Vec<SettingsItem> {
-        let mut items: Vec<SettingsItem> = self
-            .themes
-            .names()
-            .into_iter()
-            .map(SettingsItem::Theme)
-            .collect();
-        // The alert rows once the engine has told its thresholds (it runs a monitor); audit
-        // stays the last row.
-        if self.alerts.loaded {
-            items.extend(crate::alerts::Rule::ALL.map(SettingsItem::AlertRule));
-            items.push(SettingsItem::TestNotify);
-        }
-        items.extend(
-            self.hosts
-                .iter()
-                .map(|h| SettingsItem::RecordHost(h.name.clone())),
-        );
-        items.push(SettingsItem::Audit);
-        items
+        settings_items(&self.themes, &self.alerts, &self.hosts)
     }
 
-    /// Open the settings screen with the cursor on the current theme.
+    /// The settings screen, when it is the top layer.
+    pub fn settings_view(&self) -> Option<&SettingsView> {
+        self.layers
+            .screens()
+            .last()
+            .and_then(|l| l.as_any().downcast_ref::<SettingsView>())
+    }
+
+    /// Open the settings screen over the rack with the cursor on the current theme.
     pub(super) fn open_settings(&mut self) {
-        self.screen = Screen::Settings;
+        // A screen still drawn by `App` would take the keys; the layer covers the rack.
+        self.screen = Screen::Rack;
         let current = SettingsItem::Theme(self.theme.name.clone());
-        self.settings_sel = self
+        let sel = self
             .settings_items()
             .iter()
             .position(|i| *i == current)
             .unwrap_or(0);
+        self.layers.push(Box::new(SettingsView::new(sel)));
     }
 
-    pub(super) fn update_settings(&mut self, action: Action) -> Vec<Effect> {
-        let items = self.settings_items();
-        let len = items.len().max(1);
-        // Hosts can vanish while the screen is open: keep the cursor on the list.
-        self.settings_sel = self.settings_sel.min(len - 1);
-        let before = self.settings_sel;
-        match action {
-            Action::Up => self.settings_sel = (self.settings_sel + len - 1) % len,
-            Action::Down => self.settings_sel = (self.settings_sel + 1) % len,
-            Action::Top => self.settings_sel = 0,
-            Action::Bottom => self.settings_sel = len - 1,
-            Action::Apply => match items.get(self.settings_sel) {
-                Some(SettingsItem::Theme(_)) => {
-                    self.saved_theme = self.theme.name.clone();
-                    self.show_toast(&format!("theme {} saved", self.theme.name), false);
-                    return vec![Effect::SaveSettings {
-                        theme: self.theme.name.clone(),
-                    }];
-                }
-                Some(item) => return self.toggle_switch(item),
-                None => {}
-            },
-            Action::Toggle => {
-                if let Some(item) = items.get(self.settings_sel) {
-                    return self.toggle_switch(item);
-                }
-            }
-            Action::Left | Action::Right => {
-                if let Some(SettingsItem::AlertRule(rule)) = items.get(self.settings_sel) {
-                    let step = if action == Action::Right { 5.0 } else { -5.0 };
-                    return self.alerts.adjust_threshold(*rule, step);
-                }
-            }
-            Action::Back => {
-                let saved = self.saved_theme.clone();
-                self.set_theme(&saved);
-                self.screen = Screen::Rack;
-            }
-            _ => {}
-        }
-        // Live preview: the whole screen takes the highlighted theme.
-        if self.settings_sel != before
-            && let Some(SettingsItem::Theme(name)) = items.get(self.settings_sel)
-        {
-            self.set_theme(name);
-        }
-        Vec::new()
-    }
-
-    /// A click at (`column`, `row`) of the screen: on a theme it previews, on a switch it
-    /// flips it; elsewhere nothing. Uses the layout `render::screens::settings` draws.
-    pub(super) fn settings_click(&mut self, column: u16, row: u16) -> Vec<Effect> {
-        let area = ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1);
-        let body = super::view::screen_layout(area, false, false).body;
-        // Inside the list's border.
-        let inner_top = body.y + 1;
-        let inner_h = body.height.saturating_sub(2);
-        if column == 0
-            || column + 1 >= list_width(body.width)
-            || row < inner_top
-            || row >= inner_top + inner_h
-        {
-            return Vec::new();
-        }
-        let items = self.settings_items();
-        let rows = settings_rows(&items);
-        let first = settings_scroll(&rows, self.settings_sel, inner_h);
-        let Some(SettingsRow::Item(index)) = rows.get(first + usize::from(row - inner_top)) else {
-            return Vec::new();
-        };
-        let Some(item) = items.get(*index) else {
-            return Vec::new();
-        };
-        self.settings_sel = *index;
-        match item {
-            SettingsItem::Theme(name) => {
-                self.set_theme(name);
+    /// Carry out what the settings layer asked for.
+    pub(super) fn settings_change(&mut self, change: SettingsChange) -> Vec<Effect> {
+        match change {
+            SettingsChange::PreviewTheme(name) => {
+                self.set_theme(&name);
                 Vec::new()
             }
-            other => self.toggle_switch(other),
+            SettingsChange::SaveTheme => {
+                self.saved_theme = self.theme.name.clone();
+                self.show_toast(&format!("theme {} saved", self.theme.name), false);
+                vec![Effect::SaveSettings {
+                    theme: self.theme.name.clone(),
+                }]
+            }
+            SettingsChange::Flip(item) => self.toggle_switch(&item),
+            SettingsChange::Threshold(rule, step) => self.alerts.adjust_threshold(rule, step),
         }
     }
 

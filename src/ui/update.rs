@@ -34,10 +34,7 @@ impl App {
                 self.screen = Screen::Rack;
                 return Vec::new();
             }
-            Action::Hosts => {
-                self.screen = Screen::Hosts;
-                return Vec::new();
-            }
+            Action::Hosts => return self.open_hosts(None),
             Action::Settings => {
                 self.open_settings();
                 // The alert thresholds the screen shows, as the engine has them now.
@@ -63,8 +60,6 @@ impl App {
         }
         match self.screen {
             Screen::Rack => self.update_rack(action),
-            Screen::Hosts => self.update_hosts(action),
-            Screen::Settings => self.update_settings(action),
             Screen::Onboarding => Vec::new(),
             Screen::Console => self.console_action(action),
         }
@@ -246,52 +241,27 @@ impl App {
             .collect()
     }
 
-    fn update_hosts(&mut self, action: Action) -> Vec<Effect> {
-        let len = self.hosts.len();
-        match action {
-            Action::Up => self.host_sel = self.host_sel.saturating_sub(1),
-            Action::Down => self.host_sel = (self.host_sel + 1).min(len.saturating_sub(1)),
-            Action::Top => self.host_sel = 0,
-            Action::Bottom => self.host_sel = len.saturating_sub(1),
-            Action::EditHost => {
-                if let Some(h) = self.hosts.get(self.host_sel) {
-                    self.popup = Some(Popup::HostForm(Box::new(HostForm::new(Some(h)))));
-                }
-            }
-            Action::RemoveHost => {
-                if let Some(h) = self.hosts.get(self.host_sel) {
-                    self.popup = Some(Popup::ConfirmRemoveHost {
-                        name: h.name.clone(),
-                    });
-                }
-            }
-            Action::TestHost => {
-                if let Some(h) = self.hosts.get(self.host_sel) {
-                    let draft = super::action::HostDraft {
-                        name: h.name.clone(),
-                        url: h.url.clone(),
-                        token_id: h.token_id.clone(),
-                        secret: Default::default(),
-                        fingerprint: h.fingerprint.clone(),
-                    };
-                    self.show_toast(&format!("testing {}…", h.name), false);
-                    return vec![Effect::TestHost(draft)];
-                }
-            }
-            Action::Refresh => {
-                if let Some(h) = self.hosts.get(self.host_sel) {
-                    return vec![Effect::Refresh(h.name.clone())];
-                }
-            }
-            Action::Back => {
-                self.screen = if self.hosts.is_empty() {
-                    Screen::Onboarding
-                } else {
-                    Screen::Rack
-                }
-            }
-            _ => {}
+    /// `g h`: the hosts screen on top (the other screens closed), its cursor on `select`.
+    pub fn open_hosts(&mut self, select: Option<&str>) -> Vec<Effect> {
+        let effects = self.layers.clear_screens();
+        // A full-screen console would keep the keys; the hosts screen covers the rack (or
+        // the first-run screen, which it goes back to).
+        if self.screen == Screen::Console {
+            self.screen = Screen::Rack;
         }
-        Vec::new()
+        let sel = select
+            .and_then(|name| self.hosts.iter().position(|h| h.name == name))
+            .unwrap_or(0);
+        self.layers
+            .push(Box::new(super::hosts_view::HostsView::new(sel)));
+        effects
+    }
+
+    /// The hosts screen, when it is the top layer.
+    pub fn hosts_view(&self) -> Option<&super::hosts_view::HostsView> {
+        self.layers
+            .screens()
+            .last()
+            .and_then(|l| l.as_any().downcast_ref::<super::hosts_view::HostsView>())
     }
 }

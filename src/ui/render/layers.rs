@@ -55,7 +55,13 @@ pub fn hints(app: &App) -> Option<Vec<(String, &'static str)>> {
         .hints()
         .into_iter()
         .filter_map(|(a, label)| {
-            let key = app.keymap.keys_for(ctx, a).into_iter().next()?;
+            let first = |a: Action| app.keymap.keys_for(ctx, a).into_iter().next();
+            let key = first(a)?;
+            // "move" stands for both directions: show "j/k", not "k" alone.
+            let key = match a {
+                Action::Up => first(Action::Down).map_or(key.clone(), |d| format!("{d}/{key}")),
+                _ => key,
+            };
             Some((key, label))
         })
         .collect();

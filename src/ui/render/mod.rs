@@ -11,6 +11,7 @@ pub mod deploy_wizard;
 mod detail;
 mod detail_sparklines;
 mod heatmap;
+pub mod hosts_view;
 mod layers;
 pub mod log_view;
 pub mod metrics_top;
@@ -19,6 +20,7 @@ mod popups;
 mod rack;
 pub mod replay;
 mod screens;
+pub mod settings_view;
 mod slot;
 pub mod tasks_view;
 pub mod widgets;
@@ -115,8 +117,6 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                 detail::draw(app, d, buf);
             }
         }
-        Screen::Hosts => screens::hosts(app, layout.body, buf),
-        Screen::Settings => screens::settings(app, layout.body, buf),
         Screen::Onboarding => screens::onboarding(app, layout.body, buf),
         Screen::Console => console::draw(app, layout.body, buf),
     }
@@ -258,21 +258,6 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             (Action::Help, "help"),
             (Action::Quit, "quit"),
         ],
-        Screen::Hosts => &[
-            (Action::AddHost, "add"),
-            (Action::EditHost, "edit"),
-            (Action::RemoveHost, "remove"),
-            (Action::TestHost, "test"),
-            (Action::Back, "back"),
-            (Action::Help, "help"),
-        ],
-        Screen::Settings => &[
-            (Action::Up, "move"),
-            (Action::Apply, "apply"),
-            (Action::Toggle, "switch"),
-            (Action::Back, "back"),
-            (Action::Help, "help"),
-        ],
         Screen::Onboarding => &[
             (Action::AddHost, "add host"),
             (Action::Demo, "demo"),
@@ -378,8 +363,11 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
         );
         x = put(buf, x, area.y, &format!(" {label} "), t.text(), need);
     }
+    // The zoom is the rack's: a full-screen layer over it does not show it.
     let right = match app.screen {
-        Screen::Rack => format!(" {} · {} ", app.zoom.name(), app.theme.name),
+        Screen::Rack if !app.layers.covers_body() => {
+            format!(" {} · {} ", app.zoom.name(), app.theme.name)
+        }
         _ => format!(" {} ", app.theme.name),
     };
     let w = right.chars().count() as u16;

@@ -1,5 +1,6 @@
 //! The popup layer: help (generated from the keymap), the command palette, typed delete
 //! confirmation, quit and remove confirmations, the fingerprint prompt and the host form.
+//! Footers name the keys bound in the keymap's `[popup]` context, never fixed text.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -7,8 +8,10 @@ use ratatui::style::Style;
 use ratatui::widgets::Widget;
 
 use super::widgets::{popup_box, put};
+use crate::ui::action::Action;
 use crate::ui::app::App;
 use crate::ui::forms::FIELD_LABELS;
+use crate::ui::keymap::Context;
 use crate::ui::popup::Popup;
 use crate::ui::theme::ThemeKey;
 
@@ -138,15 +141,15 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             );
             let ok = input == expected;
             let hint = if ok {
-                "Enter delete · Esc cancel"
+                footer(app, &[(Action::Submit, "delete"), (Action::Back, "cancel")])
             } else {
-                "Esc cancel"
+                footer(app, &[(Action::Back, "cancel")])
             };
             put(
                 buf,
                 inner.x + 1,
                 inner.y + 6,
-                hint,
+                &hint,
                 if ok { t.style(ThemeKey::Key) } else { t.dim() },
                 inner.width.saturating_sub(2),
             );
@@ -173,7 +176,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                 buf,
                 inner.x + 1,
                 inner.y + 3,
-                "y quit · n stay",
+                &footer(app, &[(Action::Yes, "quit"), (Action::No, "stay")]),
                 t.style(ThemeKey::Key),
                 inner.width.saturating_sub(2),
             );
@@ -192,7 +195,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                 buf,
                 inner.x + 1,
                 inner.y + 2,
-                "y remove · n keep",
+                &footer(app, &[(Action::Yes, "remove"), (Action::No, "keep")]),
                 t.style(ThemeKey::Key),
                 inner.width.saturating_sub(2),
             );
@@ -253,7 +256,10 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                 buf,
                 inner.x + 1,
                 inner.y + 8,
-                "y trust and pin · n reject",
+                &footer(
+                    app,
+                    &[(Action::Yes, "trust and pin"), (Action::No, "reject")],
+                ),
                 t.style(ThemeKey::Key),
                 w,
             );
@@ -330,12 +336,20 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                 };
                 put(buf, inner.x + 1, y, &s, st, inner.width.saturating_sub(2));
             }
-            let hint = "Tab next · Enter save · C-t test · Esc cancel";
+            let hint = footer(
+                app,
+                &[
+                    (Action::NextField, "next"),
+                    (Action::Submit, "save"),
+                    (Action::TestHost, "test"),
+                    (Action::Back, "cancel"),
+                ],
+            );
             put(
                 buf,
                 inner.x + 1,
                 y + 1,
-                hint,
+                &hint,
                 t.dim(),
                 inner.width.saturating_sub(2),
             );
@@ -361,9 +375,19 @@ fn help(app: &App, area: Rect, scroll: usize, buf: &mut Buffer) {
     }
     lines.push((String::new(), String::new(), false));
     lines.push(("popups".into(), String::new(), true));
+    let close = app.keymap.keys_for(Context::Popup, Action::Back);
     lines.push((
-        "Esc".into(),
-        "close · Enter confirm · Tab next field".into(),
+        close.first().cloned().unwrap_or_default(),
+        format!(
+            "close · {}",
+            footer(
+                app,
+                &[
+                    (Action::Submit, "confirm"),
+                    (Action::NextField, "next field")
+                ]
+            )
+        ),
         false,
     ));
     lines.push((
@@ -396,4 +420,9 @@ fn help(app: &App, area: Rect, scroll: usize, buf: &mut Buffer) {
             );
         }
     }
+}
+
+/// A popup's key hints, from the keymap's `[popup]` context (the keys its handler reads).
+fn footer(app: &App, hints: &[(Action, &str)]) -> String {
+    app.keymap.hint_line(Context::Popup, hints)
 }
