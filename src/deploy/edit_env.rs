@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::env::resolve_env;
 use super::exec::Executor;
 use super::record::AppRecord;
-use super::runner::{DeployTuning, Stop, failed, run_logged};
+use super::runner::{DeployTuning, Stop, failed};
 use super::scripts;
 use crate::catalog::AppSpec;
 use crate::engine::JobCtx;
@@ -66,13 +66,15 @@ pub(super) async fn current_values(
     t: &DeployTuning,
 ) -> Result<(BTreeMap<String, String>, String), Stop> {
     let path = scripts::compose_path(&app.name);
-    let current = run_logged(
-        ctx,
-        exec,
-        &format!("cat {}", scripts::quote(&path)),
-        t.command_timeout,
-    )
-    .await?;
+    let cmd = format!("cat {}", scripts::quote(&path));
+    // The file holds the app's secrets: its lines are read, never streamed to the job's log
+    // (which is journaled and shown).
+    ctx.log(&format!("$ {cmd}   (output not logged: it holds secrets)"));
+    let quiet = |_: &str| {};
+    let current = tokio::select! {
+        r = exec.run(&cmd, t.command_timeout, &quiet) => r.map_err(failed)?,
+        _ = ctx.cancel_token().cancelled() => return Err(Stop::Cancelled),
+    };
     if current.code != 0 {
         return Err(failed(format!(
             "cannot read {path} (exit {})",

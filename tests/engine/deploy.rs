@@ -89,10 +89,12 @@ impl Executor for ScriptedShell {
                 .and_then(|p| p.strip_suffix('\''))
                 && let Some(bytes) = self.0.files.lock().unwrap().get(path)
             {
-                return Ok(ExecOutput {
-                    code: 0,
-                    output: String::from_utf8_lossy(bytes).into_owned(),
-                });
+                // Streamed line by line as well, as the console executor does.
+                let output = String::from_utf8_lossy(bytes).into_owned();
+                for line in output.lines() {
+                    log(line);
+                }
+                return Ok(ExecOutput { code: 0, output });
             }
             match self.0.reply(command) {
                 Reply::Code(code) => {
@@ -847,6 +849,11 @@ async fn an_update_applies_a_newer_catalog_version_and_keeps_the_secrets() {
     assert_eq!(
         after["services"]["db"]["environment"]["POSTGRES_PASSWORD"], secret,
         "the secret is kept"
+    );
+    let secret_text = secret.as_str().unwrap();
+    assert!(
+        !log.contains(secret_text),
+        "the compose file's secrets never reach the job's log: {log}"
     );
     let record = engine
         .apps()
