@@ -172,11 +172,7 @@ pub use crate::civil::utc_time;
 
 /// Proxmox returns tags `;`-joined (input may also use `,` or spaces).
 pub fn split_tags(tags: Option<&str>) -> Vec<String> {
-    tags.unwrap_or("")
-        .split([';', ',', ' '])
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
-        .collect()
+    crate::inventory::split_tags(tags.unwrap_or(""))
 }
 
 /// Human-readable binary size: `512M`, `7.8G`.
