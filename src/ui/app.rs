@@ -7,7 +7,6 @@ use std::time::{Duration, SystemTime};
 
 use super::action::{AppEvent, Effect, GuestRef, HostEntry};
 use super::keymap::{Context, KeyPress, Keymap};
-use super::popup::Popup;
 use super::theme::{ColorDepth, Theme, ThemeSet};
 use super::view::{RackView, Zoom, rack_geometry, screen_layout};
 use crate::engine::HostFailure;
@@ -93,7 +92,6 @@ pub struct App {
     pub marks: BTreeSet<GuestRef>,
     pub tasks: Vec<TaskView>,
     pub toasts: Vec<Toast>,
-    pub popup: Option<Popup>,
     pub pending_keys: Vec<KeyPress>,
     pub hosts: Vec<HostEntry>,
     /// The console recording switches, as last reported by the store.
@@ -157,7 +155,6 @@ impl App {
             marks: BTreeSet::new(),
             tasks: Vec::new(),
             toasts: Vec::new(),
-            popup: None,
             pending_keys: Vec::new(),
             hosts: Vec::new(),
             recording: Default::default(),
@@ -444,19 +441,21 @@ impl App {
                 url,
                 fingerprint,
             } => {
-                self.popup = Some(Popup::Fingerprint {
-                    host: crate::text::clean_string(&host),
-                    url: crate::text::clean_string(&url),
-                    fingerprint: crate::text::clean_string(&fingerprint),
-                });
+                self.layers
+                    .push(Box::new(super::popups::prompts::FingerprintPrompt::new(
+                        &host,
+                        &url,
+                        &fingerprint,
+                    )));
             }
-            AppEvent::HostTestResult { name, result } => {
-                let result = result
-                    .map(|s| crate::text::clean_string(&s))
-                    .map_err(|s| crate::text::clean_string(&s));
-                if let Some(Popup::HostForm(form)) = &mut self.popup {
-                    form.test_result = Some(result);
-                } else {
+            ev @ AppEvent::HostTestResult { .. } => {
+                // The host form up takes its own test's answer.
+                if !self.layers.offer_event(&ev)
+                    && let AppEvent::HostTestResult { name, result } = ev
+                {
+                    let result = result
+                        .map(|s| crate::text::clean_string(&s))
+                        .map_err(|s| crate::text::clean_string(&s));
                     let (text, err) = match result {
                         Ok(s) => (format!("{name}: {s}"), false),
                         Err(e) => (format!("{name}: {e}"), true),

@@ -1,7 +1,9 @@
 //! Screens as components (after helix's compositor): each `Layer` owns its state, reads
 //! its keys from its own keymap context and draws itself. The `LayerStack` holds the
-//! full-screen layers (the top one gets keys first, they draw bottom-up over the body) and
-//! up to `MAX_PANES` panes beside the rack, one of which may have the keyboard.
+//! full-screen layers (the top one gets keys first, they draw bottom-up over the body), up
+//! to `MAX_PANES` panes beside the rack, one of which may have the keyboard, and at most one
+//! popup above everything (help, the palette, the app's prompts and the host form), which
+//! takes every key while it is up and is drawn last over the whole terminal.
 //!
 //! A layer answers a key with a `Reply`: ignored (the key goes on), consumed, or consumed
 //! with `Request`s the app carries out (push or close layers, effects for the runtime,
@@ -65,8 +67,10 @@ pub enum Request {
     },
     /// Change the theme or a setting (the app owns them; the settings screen asks).
     Settings(super::settings::SettingsChange),
-    /// Open one of the popups the app still owns (the host form, confirmations).
-    Popup(Box<super::popup::Popup>),
+    /// Carry out a palette entry (an action, a jump to a guest, a theme, a host).
+    Palette(super::popups::palette::PaletteTarget),
+    /// Unmark every marked guest (a confirmed delete took them).
+    ClearMarks,
     /// Show this app screen under the layers (the app still draws the rack, onboarding
     /// and the console itself).
     Screen(super::app::Screen),
@@ -82,7 +86,8 @@ impl std::fmt::Debug for Request {
             Request::ToggleBesideTop => f.write_str("ToggleBesideTop"),
             Request::Toast { text, error } => write!(f, "Toast({text:?}, {error})"),
             Request::Settings(c) => write!(f, "Settings({c:?})"),
-            Request::Popup(p) => write!(f, "Popup({p:?})"),
+            Request::Palette(t) => write!(f, "Palette({t:?})"),
+            Request::ClearMarks => f.write_str("ClearMarks"),
             Request::Screen(s) => write!(f, "Screen({s:?})"),
         }
     }
@@ -159,6 +164,11 @@ pub trait Layer: Any + Send {
     fn can_be_beside(&self) -> bool {
         false
     }
+    /// Whether it is a popup: pushed above everything (replacing any popup up), drawn last
+    /// over the whole terminal, given every key while it is up.
+    fn is_popup(&self) -> bool {
+        false
+    }
     /// Status-bar hints, looked up in `context()`.
     fn hints(&self) -> Vec<(Action, &'static str)> {
         Vec::new()
@@ -175,12 +185,15 @@ pub enum Slot {
     Screen(usize),
     /// Beside the rack, 0 = leftmost.
     Pane(usize),
+    /// The popup above everything.
+    Popup,
 }
 
 /// The full-screen layers and the panes beside the rack.
 pub struct LayerStack {
     screens: Vec<Box<dyn Layer>>,
     panes: Vec<Box<dyn Layer>>,
+    popup: Option<Box<dyn Layer>>,
     /// Which pane has the keyboard; `None`: the rack has it.
     pane_focus: Option<usize>,
     /// Where saved logs go; the runtime sets `<state dir>/logs`.
@@ -194,6 +207,7 @@ impl Default for LayerStack {
         LayerStack {
             screens: Vec::new(),
             panes: Vec::new(),
+            popup: None,
             pane_focus: None,
             log_dir: PathBuf::from("logs"),
             catalog_dir: None,
@@ -207,6 +221,7 @@ impl std::fmt::Debug for LayerStack {
         f.debug_struct("LayerStack")
             .field("screens", &names(&self.screens))
             .field("panes", &names(&self.panes))
+            .field("popup", &self.popup.as_ref().map(|l| l.title()))
             .field("pane_focus", &self.pane_focus)
             .finish()
     }
@@ -214,7 +229,17 @@ impl std::fmt::Debug for LayerStack {
 
 impl LayerStack {
     pub fn is_empty(&self) -> bool {
-        self.screens.is_empty() && self.panes.is_empty()
+        self.screens.is_empty() && self.panes.is_empty() && self.popup.is_none()
+    }
+
+    /// The popup up, if any.
+    pub fn popup(&self) -> Option<&dyn Layer> {
+        self.popup.as_deref()
+    }
+
+    /// The popup up, if it is a `T`.
+    pub fn popup_as<T: Layer>(&self) -> Option<&T> {
+        self.popup()?.as_any().downcast_ref::<T>()
     }
 
     /// A full-screen layer covers the body: nothing under it needs drawing.
@@ -248,6 +273,7 @@ impl LayerStack {
         match slot {
             Slot::Screen(i) => self.screens.get(i).map(|l| l.as_ref()),
             Slot::Pane(i) => self.panes.get(i).map(|l| l.as_ref()),
+            Slot::Popup => self.popup.as_deref(),
         }
     }
 
@@ -255,12 +281,16 @@ impl LayerStack {
         match slot {
             Slot::Screen(i) => self.screens.get_mut(i),
             Slot::Pane(i) => self.panes.get_mut(i),
+            Slot::Popup => self.popup.as_mut(),
         }
     }
 
-    /// The layers keys are offered to, top-down: screens from the top until a modal one,
-    /// or the focused pane.
+    /// The layers keys are offered to, top-down: the popup alone, else screens from the
+    /// top until a modal one, or the focused pane.
     pub fn key_route(&self) -> Vec<Slot> {
+        if self.popup.is_some() {
+            return vec![Slot::Popup];
+        }
         if self.screens.is_empty() {
             return self.keyboard().into_iter().collect();
         }
@@ -288,8 +318,14 @@ impl LayerStack {
         }
     }
 
+    /// Put a layer on top of the full-screen stack, or a popup up (the one up before it
+    /// is dropped: one popup at a time).
     pub fn push(&mut self, layer: Box<dyn Layer>) {
-        self.screens.push(layer);
+        if layer.is_popup() {
+            self.popup = Some(layer);
+        } else {
+            self.screens.push(layer);
+        }
     }
 
     /// Put a layer beside the rack and give it the keyboard; `Err` gives it back when
@@ -307,6 +343,7 @@ impl LayerStack {
     pub fn remove(&mut self, slot: Slot) -> Option<Box<dyn Layer>> {
         match slot {
             Slot::Screen(i) if i < self.screens.len() => Some(self.screens.remove(i)),
+            Slot::Popup => self.popup.take(),
             Slot::Pane(i) if i < self.panes.len() => {
                 let layer = self.panes.remove(i);
                 self.pane_focus = match self.pane_focus {
@@ -344,11 +381,12 @@ impl LayerStack {
         self.pane_focus = pane.filter(|i| *i < self.panes.len());
     }
 
-    /// Offer a data event to every layer, top screen first; true when one took it.
+    /// Offer a data event to every layer, the popup first, then the top screen; true when
+    /// one took it.
     pub fn offer_event(&mut self, ev: &AppEvent) -> bool {
-        self.screens
+        self.popup
             .iter_mut()
-            .rev()
+            .chain(self.screens.iter_mut().rev())
             .chain(self.panes.iter_mut())
             .any(|l| l.on_event(ev))
     }

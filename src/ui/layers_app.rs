@@ -48,6 +48,7 @@ impl App {
     pub fn layer_area(&self, slot: Slot) -> Rect {
         match slot {
             Slot::Screen(_) => screen_layout(self.full_area(), false, false).body,
+            Slot::Popup => self.full_area(),
             Slot::Pane(i) => {
                 let (_, panes) = beside_layout(self.beside_region(), self.layers.panes().len());
                 panes.get(i).copied().unwrap_or_default()
@@ -173,8 +174,9 @@ impl App {
     pub(super) fn layers_paste(&mut self, text: &str) -> Option<Vec<Effect>> {
         let top = *self.layers.key_route().first()?;
         let text = text.to_string();
-        // A full-screen layer swallows a paste it does not want: nothing under it takes it.
-        let fallback = matches!(top, Slot::Screen(_)).then(Vec::new);
+        // A full-screen layer or a popup swallows a paste it does not want: nothing under
+        // it takes it.
+        let fallback = matches!(top, Slot::Screen(_) | Slot::Popup).then(Vec::new);
         self.with_layer(top, |l, _| l.on_paste(&text)).or(fallback)
     }
 
@@ -352,7 +354,8 @@ impl App {
                 Request::Push(layer) => self.layers.push(layer),
                 Request::Toast { text, error } => self.show_toast(&text, error),
                 Request::Settings(change) => effects.extend(self.settings_change(change)),
-                Request::Popup(p) => self.popup = Some(*p),
+                Request::Palette(target) => effects.extend(self.run_palette(target)),
+                Request::ClearMarks => self.marks.clear(),
                 Request::Screen(s) => self.screen = s,
                 Request::Close => {
                     if let Some(mut l) = self.layers.remove(slot) {
@@ -379,7 +382,7 @@ impl App {
             return Vec::new();
         };
         match slot {
-            Slot::Pane(_) => {
+            Slot::Pane(_) | Slot::Popup => {
                 self.layers.push(layer);
                 Vec::new()
             }

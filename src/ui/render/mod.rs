@@ -1,5 +1,5 @@
 //! Rendering: a pure function of `App`. Dispatches by screen, then draws the LCD header,
-//! the status bar with hints generated from the keymap, toasts and the popup layer.
+//! the status bar with hints generated from the keymap, toasts and the popup up.
 
 pub mod alerts_view;
 mod backup_schedule_form;
@@ -16,7 +16,6 @@ mod layers;
 pub mod log_view;
 pub mod metrics_top;
 pub mod metrics_view;
-mod popups;
 mod rack;
 pub mod replay;
 mod screens;
@@ -128,7 +127,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         ..layout.body
     };
     toasts(app, toast_area, buf);
-    popups::draw(app, area, buf);
+    layers::draw_popup(app, buf);
 }
 
 /// The header "LCD": what the system is doing, with counts.
