@@ -378,7 +378,7 @@ fn unreachable_host_never_blocks_others_and_stale_keeps_data() {
 #[test]
 fn hosts_screen_add_edit_remove_and_fingerprint() {
     let mut a = App::with_defaults(t0());
-    assert_eq!(a.screen, Screen::Onboarding);
+    assert!(a.onboarding());
     assert_eq!(typed(&mut a, "d"), vec![Effect::StartDemo]);
     typed(&mut a, "a");
     typed(

@@ -22,8 +22,9 @@ pub const ANIM_MS: u64 = 250;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
+    /// The rack, or what the layers draw over it (the first-run screen is a base layer,
+    /// `ui::onboarding`).
     Rack,
-    Onboarding,
     /// A console session has the keyboard (full screen or beside the rack).
     Console,
 }
@@ -132,6 +133,9 @@ impl App {
         let theme = themes
             .resolve(theme_name, depth)
             .unwrap_or_else(|_| Theme::fallback(depth));
+        // No host yet: the first-run screen, until a host or an inventory arrives.
+        let mut layers = super::layer::LayerStack::default();
+        layers.set_base(Some(Box::new(super::onboarding::OnboardingView)));
         App {
             keymap,
             saved_theme: theme.name.clone(),
@@ -144,7 +148,7 @@ impl App {
             counts: Default::default(),
             filter_text: String::new(),
             filter_editing: false,
-            screen: Screen::Onboarding,
+            screen: Screen::Rack,
             zoom: Zoom::Detailed,
             focus: Pane::Rack,
             detail_open: false,
@@ -166,7 +170,7 @@ impl App {
             last_upid: None,
             anchor: None,
             sessions: Default::default(),
-            layers: Default::default(),
+            layers,
             task_board: Default::default(),
             deploys: Default::default(),
             metrics: Default::default(),
@@ -186,10 +190,26 @@ impl App {
     }
 
     pub fn context(&self) -> Context {
+        if let Some(base) = self.layers.base() {
+            return base.context();
+        }
         match self.screen {
             Screen::Rack => Context::Rack,
-            Screen::Onboarding => Context::Onboarding,
             Screen::Console => Context::Console,
+        }
+    }
+
+    /// Whether the first-run screen is up (no host or inventory yet).
+    pub fn onboarding(&self) -> bool {
+        self.layers
+            .base()
+            .is_some_and(|b| b.as_any().is::<super::onboarding::OnboardingView>())
+    }
+
+    /// The first host's data arrived: the rack takes the first-run screen's place.
+    fn leave_onboarding(&mut self) {
+        if self.onboarding() {
+            self.layers.set_base(None);
         }
     }
 
@@ -338,17 +358,13 @@ impl App {
                         HostState::Unreachable(crate::text::clean_string(&reason)),
                     ),
                 }
-                if self.screen == Screen::Onboarding {
-                    self.screen = Screen::Rack;
-                }
+                self.leave_onboarding();
                 self.rebuild_view();
             }
             AppEvent::Cached(host, list, at) => {
                 self.applied_lists.remove(&host);
                 self.inventory.apply_cached(&host, &list, at);
-                if self.screen == Screen::Onboarding {
-                    self.screen = Screen::Rack;
-                }
+                self.leave_onboarding();
                 self.rebuild_view();
             }
             AppEvent::HostState(host, state) => {
@@ -372,8 +388,8 @@ impl App {
                     self.inventory.remove_host(&r);
                 }
                 self.hosts = list;
-                if self.screen == Screen::Onboarding && !self.hosts.is_empty() {
-                    self.screen = Screen::Rack;
+                if !self.hosts.is_empty() {
+                    self.leave_onboarding();
                 }
                 self.rebuild_view();
             }
@@ -586,6 +602,7 @@ impl App {
                     self.sel_col = ci;
                     self.sel_idx = i;
                     self.screen = Screen::Rack;
+                    self.layers.set_base(None);
                     self.ensure_visible();
                     return;
                 }

@@ -9,9 +9,9 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use super::action::{Action, Effect, HostDraft};
-use super::app::Screen;
 use super::keymap::Context;
 use super::layer::{Layer, LayerCtx, Reply, Request};
+use super::onboarding::OnboardingView;
 use super::popups::host_form::HostFormPopup;
 use super::popups::prompts::RemoveHostPrompt;
 
@@ -90,12 +90,12 @@ impl Layer for HostsView {
             }
             // Without a host there is no rack to go back to: the first-run screen instead.
             Action::Back => {
-                let under = if ctx.hosts.is_empty() {
-                    Screen::Onboarding
+                let under: Option<Box<dyn Layer>> = if ctx.hosts.is_empty() {
+                    Some(Box::new(OnboardingView))
                 } else {
-                    Screen::Rack
+                    None
                 };
-                return Reply::Then(vec![Request::Close, Request::Screen(under)]);
+                return Reply::Then(vec![Request::Close, Request::Base(under)]);
             }
             _ => return Reply::Ignored,
         }

@@ -34,6 +34,7 @@ pub mod log_search;
 pub mod log_view;
 pub mod metrics_top;
 pub mod metrics_view;
+pub mod onboarding;
 mod palette;
 pub mod popups;
 pub mod render;

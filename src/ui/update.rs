@@ -34,7 +34,7 @@ impl App {
             }
             Action::Rack => {
                 self.screen = Screen::Rack;
-                return Vec::new();
+                return self.layers.set_base(None);
             }
             Action::Hosts => return self.open_hosts(None),
             Action::Settings => {
@@ -60,9 +60,12 @@ impl App {
             Action::Consoles => return self.console_action(action),
             _ => {}
         }
+        // A base layer (the first-run screen) stands where the rack is: no rack action.
+        if self.layers.base().is_some() {
+            return Vec::new();
+        }
         match self.screen {
             Screen::Rack => self.update_rack(action),
-            Screen::Onboarding => Vec::new(),
             Screen::Console => self.console_action(action),
         }
     }

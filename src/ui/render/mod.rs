@@ -18,7 +18,6 @@ pub mod metrics_top;
 pub mod metrics_view;
 mod rack;
 pub mod replay;
-mod screens;
 pub mod settings_view;
 mod slot;
 pub mod tasks_view;
@@ -116,7 +115,6 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                 detail::draw(app, d, buf);
             }
         }
-        Screen::Onboarding => screens::onboarding(app, layout.body, buf),
         Screen::Console => console::draw(app, layout.body, buf),
     }
     status_bar(app, layout.status, buf);
@@ -255,11 +253,6 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             (Action::Console, "console"),
             (Action::Palette, "palette"),
             (Action::Help, "help"),
-            (Action::Quit, "quit"),
-        ],
-        Screen::Onboarding => &[
-            (Action::AddHost, "add host"),
-            (Action::Demo, "demo"),
             (Action::Quit, "quit"),
         ],
         Screen::Console if copy_mode => &[
