@@ -1,6 +1,8 @@
 //! `App`: all UI state, owned by the UI task. `handle(event)` and `update(action)` change it
 //! and return the `Effect`s the runtime must perform; neither does IO, so both are tested
-//! from key sequences. Popups and text inputs take keys before the keymap does.
+//! from key sequences. The layers (`layers`: popups, screens, panes, the first-run screen)
+//! get keys first; the rack and the console, still drawn and driven here, get what no layer
+//! takes.
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, SystemTime};
