@@ -429,3 +429,38 @@ fn a_slot_shows_its_last_backup_age_in_the_stale_style_past_the_alert_threshold(
         "{other}"
     );
 }
+
+/// The schedule form's editing keys come from the keymap's `[popup]` context: rebound,
+/// its footer names them and they save or cancel; the old Enter does nothing.
+#[test]
+fn the_schedule_form_takes_its_keys_from_the_keymap() {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    use proximity::ui::backup_schedule_form::ScheduleChoice;
+    use proximity::ui::keymap::Keymap;
+    let mut app = opened((160, 45));
+    let (km, err) = Keymap::with_user_file(
+        "keymap.toml",
+        "[popup]\nsubmit = [\"ctrl-o\"]\nnext_field = [\"ctrl-f\"]\nback = [\"ctrl-g\"]\n",
+    );
+    assert!(err.is_none(), "{err:?}");
+    app.keymap = km;
+    typed(&mut app, "s");
+    assert!(form(&app).is_some());
+    let text = screen(&app, (160, 45));
+    assert!(
+        text.contains("C-o saves · C-f next field · C-g cancels"),
+        "{text}"
+    );
+    assert_eq!(typed(&mut app, "<Enter>"), Vec::<Effect>::new());
+    assert!(form(&app).is_some(), "Enter no longer saves");
+    press(&mut app, KeyCode::Char('f'), KeyModifiers::CONTROL);
+    assert_eq!(form(&app).map(|f| f.focus), Some(1));
+    let fx = press(&mut app, KeyCode::Char('o'), KeyModifiers::CONTROL);
+    assert!(matches!(
+        one_effect(fx),
+        BackupEffect::Schedule(_, ScheduleChoice::Join { .. })
+    ));
+    typed(&mut app, "s");
+    press(&mut app, KeyCode::Char('g'), KeyModifiers::CONTROL);
+    assert!(form(&app).is_none(), "the rebound back cancels");
+}

@@ -649,3 +649,40 @@ fn snapshot_wizard_pages() {
 fn snapshot_pending_deploy_on_the_rack() {
     snap("rack_pending_deploy", deploying);
 }
+
+/// The wizard's keys and its footer come from the keymap's `[popup]` context: rebound,
+/// the footer names the new keys, and they (not the old ones) move through the wizard.
+#[test]
+fn the_wizard_takes_its_keys_from_the_keymap() {
+    let mut app = opened((160, 45));
+    let (km, err) = proximity::ui::keymap::Keymap::with_user_file(
+        "keymap.toml",
+        "[popup]\nnext_field = [\"ctrl-f\"]\nback = [\"ctrl-g\"]\n",
+    );
+    assert!(err.is_none(), "{err:?}");
+    app.keymap = km;
+    let text = screen(&app, (160, 45));
+    assert!(
+        text.contains("C-f next") && text.contains("C-g cancel"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Tab next") && !text.contains("Esc cancel"),
+        "{text}"
+    );
+    key(&mut app, KeyCode::Char('f'), KeyModifiers::CONTROL);
+    assert_eq!(wizard(&app).page, Page::Target);
+    assert!(screen(&app, (160, 45)).contains("C-g back"));
+    key(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(wizard(&app).page, Page::Target, "Esc is no longer back");
+    key(&mut app, KeyCode::Char('g'), KeyModifiers::CONTROL);
+    assert_eq!(wizard(&app).page, Page::Name);
+    key(&mut app, KeyCode::Char('g'), KeyModifiers::CONTROL);
+    assert!(
+        !app.layers
+            .screens()
+            .iter()
+            .any(|l| l.as_any().is::<DeployWizard>()),
+        "back on the first page closes the wizard"
+    );
+}

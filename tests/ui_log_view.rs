@@ -255,7 +255,7 @@ fn small_t_opens_the_selected_guests_task_log_full_screen() {
             source: source.clone()
         }]
     );
-    assert!(app.popup.is_none(), "no popup: the log viewer");
+    assert!(app.layers.popup().is_none(), "no popup: the log viewer");
     assert!(app.layers.panes().is_empty(), "full screen, not beside");
     assert_eq!(top_log(&app).source, source);
     app.handle(AppEvent::LogLines {

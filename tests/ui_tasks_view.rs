@@ -213,7 +213,7 @@ fn refreshes_every_few_seconds_while_on_top() {
 fn global_keys_still_work_and_jumps_close_it() {
     let mut app = opened();
     typed(&mut app, "?");
-    assert!(app.popup.is_some(), "help over the tasks view");
+    assert!(app.layers.popup().is_some(), "help over the tasks view");
     typed(&mut app, "<Esc>");
     typed(&mut app, "gh");
     assert!(

@@ -5,7 +5,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use proximity::inventory::GuestKind;
 use proximity::ui::action::{HostEntry, PowerOp};
-use proximity::ui::popup::Popup;
+use proximity::ui::popups::help::HelpPopup;
+use proximity::ui::popups::host_form::HostFormPopup;
 use proximity::ui::view::Zoom;
 use proximity::ui::{App, AppEvent, Effect, Screen, sample};
 
@@ -145,13 +146,13 @@ fn delete_needs_the_typed_name() {
         typed(&mut a, "jellyfi<Enter>").is_empty(),
         "wrong name: nothing happens"
     );
-    assert!(a.popup.is_some());
+    assert!(a.layers.popup().is_some());
     let fx = typed(&mut a, "n<Enter>");
     assert!(matches!(&fx[..], [Effect::Delete { target }] if target.vmid == 100));
-    assert!(a.popup.is_none());
+    assert!(a.layers.popup().is_none());
     // Esc backs out without deleting.
     typed(&mut a, "D<Esc>");
-    assert!(a.popup.is_none());
+    assert!(a.layers.popup().is_none());
 }
 
 #[test]
@@ -166,7 +167,7 @@ fn quit_asks_when_tasks_run() {
     });
     assert!(typed(&mut a, "q").is_empty());
     assert!(typed(&mut a, "n").is_empty());
-    assert!(a.popup.is_none());
+    assert!(a.layers.popup().is_none());
     assert_eq!(typed(&mut a, "qy"), vec![Effect::Quit]);
     let mut idle = app();
     assert_eq!(typed(&mut idle, "q"), vec![Effect::Quit]);
@@ -377,7 +378,7 @@ fn unreachable_host_never_blocks_others_and_stale_keeps_data() {
 #[test]
 fn hosts_screen_add_edit_remove_and_fingerprint() {
     let mut a = App::with_defaults(t0());
-    assert_eq!(a.screen, Screen::Onboarding);
+    assert!(a.onboarding());
     assert_eq!(typed(&mut a, "d"), vec![Effect::StartDemo]);
     typed(&mut a, "a");
     typed(
@@ -421,8 +422,8 @@ fn host_form_refuses_invalid_and_emits_draft() {
         typed(&mut a, "lab<Tab>ftp://x<Tab>root@pam!px<Tab>s<Enter>").is_empty(),
         "invalid URL blocks submit"
     );
-    match &a.popup {
-        Some(Popup::HostForm(f)) => {
+    match a.layers.popup_as::<HostFormPopup>().map(|p| &p.form) {
+        Some(f) => {
             assert_eq!(f.errors()[1].as_deref(), Some("must use http or https"));
             assert_eq!(f.focus, 1, "Enter jumps to the field to fix");
         }
@@ -610,10 +611,10 @@ fn mouse_on_lists_and_popups() {
     };
     let before = selected_vmid(&a);
     a.handle(AppEvent::Mouse(wheel));
-    assert!(matches!(
-        a.popup,
-        Some(proximity::ui::popup::Popup::Help { scroll: 1 })
-    ));
+    assert_eq!(
+        a.layers.popup_as::<HelpPopup>(),
+        Some(&HelpPopup { scroll: 1 })
+    );
     assert_eq!(
         selected_vmid(&a),
         before,

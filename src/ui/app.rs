@@ -1,13 +1,14 @@
 //! `App`: all UI state, owned by the UI task. `handle(event)` and `update(action)` change it
 //! and return the `Effect`s the runtime must perform; neither does IO, so both are tested
-//! from key sequences. Popups and text inputs take keys before the keymap does.
+//! from key sequences. The layers (`layers`: popups, screens, panes, the first-run screen)
+//! get keys first; the rack and the console, still drawn and driven here, get what no layer
+//! takes.
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, SystemTime};
 
 use super::action::{AppEvent, Effect, GuestRef, HostEntry};
 use super::keymap::{Context, KeyPress, Keymap};
-use super::popup::Popup;
 use super::theme::{ColorDepth, Theme, ThemeSet};
 use super::view::{RackView, Zoom, rack_geometry, screen_layout};
 use crate::engine::HostFailure;
@@ -23,8 +24,9 @@ pub const ANIM_MS: u64 = 250;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
+    /// The rack, or what the layers draw over it (the first-run screen is a base layer,
+    /// `ui::onboarding`).
     Rack,
-    Onboarding,
     /// A console session has the keyboard (full screen or beside the rack).
     Console,
 }
@@ -93,7 +95,6 @@ pub struct App {
     pub marks: BTreeSet<GuestRef>,
     pub tasks: Vec<TaskView>,
     pub toasts: Vec<Toast>,
-    pub popup: Option<Popup>,
     pub pending_keys: Vec<KeyPress>,
     pub hosts: Vec<HostEntry>,
     /// The console recording switches, as last reported by the store.
@@ -134,6 +135,9 @@ impl App {
         let theme = themes
             .resolve(theme_name, depth)
             .unwrap_or_else(|_| Theme::fallback(depth));
+        // No host yet: the first-run screen, until a host or an inventory arrives.
+        let mut layers = super::layer::LayerStack::default();
+        layers.set_base(Some(Box::new(super::onboarding::OnboardingView)));
         App {
             keymap,
             saved_theme: theme.name.clone(),
@@ -146,7 +150,7 @@ impl App {
             counts: Default::default(),
             filter_text: String::new(),
             filter_editing: false,
-            screen: Screen::Onboarding,
+            screen: Screen::Rack,
             zoom: Zoom::Detailed,
             focus: Pane::Rack,
             detail_open: false,
@@ -157,7 +161,6 @@ impl App {
             marks: BTreeSet::new(),
             tasks: Vec::new(),
             toasts: Vec::new(),
-            popup: None,
             pending_keys: Vec::new(),
             hosts: Vec::new(),
             recording: Default::default(),
@@ -169,7 +172,7 @@ impl App {
             last_upid: None,
             anchor: None,
             sessions: Default::default(),
-            layers: Default::default(),
+            layers,
             task_board: Default::default(),
             deploys: Default::default(),
             metrics: Default::default(),
@@ -189,10 +192,26 @@ impl App {
     }
 
     pub fn context(&self) -> Context {
+        if let Some(base) = self.layers.base() {
+            return base.context();
+        }
         match self.screen {
             Screen::Rack => Context::Rack,
-            Screen::Onboarding => Context::Onboarding,
             Screen::Console => Context::Console,
+        }
+    }
+
+    /// Whether the first-run screen is up (no host or inventory yet).
+    pub fn onboarding(&self) -> bool {
+        self.layers
+            .base()
+            .is_some_and(|b| b.as_any().is::<super::onboarding::OnboardingView>())
+    }
+
+    /// The first host's data arrived: the rack takes the first-run screen's place.
+    fn leave_onboarding(&mut self) {
+        if self.onboarding() {
+            self.layers.set_base(None);
         }
     }
 
@@ -341,17 +360,13 @@ impl App {
                         HostState::Unreachable(crate::text::clean_string(&reason)),
                     ),
                 }
-                if self.screen == Screen::Onboarding {
-                    self.screen = Screen::Rack;
-                }
+                self.leave_onboarding();
                 self.rebuild_view();
             }
             AppEvent::Cached(host, list, at) => {
                 self.applied_lists.remove(&host);
                 self.inventory.apply_cached(&host, &list, at);
-                if self.screen == Screen::Onboarding {
-                    self.screen = Screen::Rack;
-                }
+                self.leave_onboarding();
                 self.rebuild_view();
             }
             AppEvent::HostState(host, state) => {
@@ -375,8 +390,8 @@ impl App {
                     self.inventory.remove_host(&r);
                 }
                 self.hosts = list;
-                if self.screen == Screen::Onboarding && !self.hosts.is_empty() {
-                    self.screen = Screen::Rack;
+                if !self.hosts.is_empty() {
+                    self.leave_onboarding();
                 }
                 self.rebuild_view();
             }
@@ -444,19 +459,21 @@ impl App {
                 url,
                 fingerprint,
             } => {
-                self.popup = Some(Popup::Fingerprint {
-                    host: crate::text::clean_string(&host),
-                    url: crate::text::clean_string(&url),
-                    fingerprint: crate::text::clean_string(&fingerprint),
-                });
+                self.layers
+                    .push(Box::new(super::popups::prompts::FingerprintPrompt::new(
+                        &host,
+                        &url,
+                        &fingerprint,
+                    )));
             }
-            AppEvent::HostTestResult { name, result } => {
-                let result = result
-                    .map(|s| crate::text::clean_string(&s))
-                    .map_err(|s| crate::text::clean_string(&s));
-                if let Some(Popup::HostForm(form)) = &mut self.popup {
-                    form.test_result = Some(result);
-                } else {
+            ev @ AppEvent::HostTestResult { .. } => {
+                // The host form up takes its own test's answer.
+                if !self.layers.offer_event(&ev)
+                    && let AppEvent::HostTestResult { name, result } = ev
+                {
+                    let result = result
+                        .map(|s| crate::text::clean_string(&s))
+                        .map_err(|s| crate::text::clean_string(&s));
                     let (text, err) = match result {
                         Ok(s) => (format!("{name}: {s}"), false),
                         Err(e) => (format!("{name}: {e}"), true),
@@ -587,6 +604,7 @@ impl App {
                     self.sel_col = ci;
                     self.sel_idx = i;
                     self.screen = Screen::Rack;
+                    self.layers.set_base(None);
                     self.ensure_visible();
                     return;
                 }

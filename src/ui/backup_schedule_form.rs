@@ -2,9 +2,14 @@
 //! calendar event such as `daily` or `sun 02:00`, or `off`) and how many to keep. The
 //! schedule is checked by the same function the CLI's `backup --schedule` and the engine use
 //! (`deploy::auto_backup::check_schedule`), so the form never accepts what saving would
-//! refuse; each message names its field.
+//! refuse; each message names its field. Typed characters are the field's; Tab, Enter and
+//! Esc (or what the user binds instead) come from the keymap's `[popup]` context.
 
 use crossterm::event::{KeyCode, KeyEvent};
+
+use super::action::Action;
+use super::keymap::Keymap;
+use super::popups::PopupKey;
 
 use super::backups_view::edit_line;
 use crate::deploy::auto_backup;
@@ -87,28 +92,37 @@ impl ScheduleForm {
         })
     }
 
-    /// One key: Tab / Up / Down move between fields, Enter submits (refused with the
-    /// reason while a field is wrong), Esc cancels; the rest edits the focused field.
-    pub fn key(&mut self, key: KeyEvent) -> FormStep {
-        match key.code {
-            KeyCode::Tab | KeyCode::Down | KeyCode::BackTab | KeyCode::Up => {
+    /// One key, read in the keymap's `[popup]` context: next/previous field (or up/down)
+    /// move between the fields, submit saves (refused with the reason while a field is
+    /// wrong), back cancels; typed characters and the line-editing keys edit the focused
+    /// field.
+    pub fn key(&mut self, key: KeyEvent, keymap: &Keymap) -> FormStep {
+        let read = PopupKey::read(&key, keymap);
+        match read.action.filter(|_| read.typed.is_none()) {
+            Some(Action::NextField | Action::PrevField | Action::Down | Action::Up) => {
+                // Two fields: the next one is the previous one.
                 self.focus = (self.focus + 1) % FIELD_LABELS.len();
                 return FormStep::Editing;
             }
+            Some(Action::Submit) => return self.submit(),
+            Some(Action::Back) => return FormStep::Cancelled,
             _ => {}
         }
-        match edit_line(&mut self.values[self.focus], key) {
-            Some(true) => match self.validate() {
-                Ok(choice) => FormStep::Submitted(choice),
-                Err((field, reason)) => {
-                    self.focus = field;
-                    self.error = Some(reason);
-                    FormStep::Editing
-                }
-            },
-            Some(false) => FormStep::Cancelled,
-            None => {
-                self.error = None;
+        // Enter and Esc do only what the keymap binds them to.
+        if matches!(key.code, KeyCode::Enter | KeyCode::Esc) {
+            return FormStep::Editing;
+        }
+        edit_line(&mut self.values[self.focus], key);
+        self.error = None;
+        FormStep::Editing
+    }
+
+    fn submit(&mut self) -> FormStep {
+        match self.validate() {
+            Ok(choice) => FormStep::Submitted(choice),
+            Err((field, reason)) => {
+                self.focus = field;
+                self.error = Some(reason);
                 FormStep::Editing
             }
         }

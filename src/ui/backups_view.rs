@@ -309,9 +309,9 @@ impl Layer for BackupsView {
         Reply::Consumed
     }
 
-    fn on_text(&mut self, key: KeyEvent, _ctx: &LayerCtx) -> Reply {
+    fn on_text(&mut self, key: KeyEvent, ctx: &LayerCtx) -> Reply {
         if let Some(form) = &mut self.schedule_form {
-            return match form.key(key) {
+            return match form.key(key, ctx.keymap) {
                 FormStep::Editing => Reply::Consumed,
                 FormStep::Cancelled => {
                     self.schedule_form = None;

@@ -207,7 +207,7 @@ impl App {
         match self.sessions.active() {
             Some(s)
                 if self.screen == Screen::Console
-                    && self.popup.is_none()
+                    && self.layers.popup().is_none()
                     && s.state == SessionState::Live =>
             {
                 s.screen.cursor_style()

@@ -4,10 +4,12 @@
 //! comes back as `AppEvent::DeployStarted` (the app closes the wizard and opens the job's
 //! log beside the rack) or `AppEvent::DeployRefused` (the wizard stays, values kept).
 //!
-//! It is a form, so it reads raw keys (`wants_text`), like the host form: Tab / Shift-Tab and
-//! Enter move between fields and on to the next page, PgDn / PgUp between pages, Esc goes
-//! back a page (and closes on the first), Up / Down pick in lists, Space flips a switch,
-//! Ctrl-R reveals secrets, Ctrl-U clears a field. Its keys are shown on its last line.
+//! It is a form, so it reads raw keys (`wants_text`), like the host form: typed characters
+//! are the field's, the other keys come from the keymap's `[popup]` context (by default
+//! Tab / Shift-Tab and Enter move between fields and on to the next page, PgDn / PgUp
+//! between pages, Esc goes back a page and closes on the first, Up / Down pick in lists).
+//! Space flips a switch, Ctrl-R reveals secrets, Ctrl-U clears a field, Home / End jump in
+//! the target list. Its keys are shown on its last line, from the same keymap.
 
 use std::any::Any;
 
@@ -17,7 +19,7 @@ use ratatui::layout::Rect;
 
 use super::action::{Action, AppEvent, Effect};
 use super::deploy_form::{DeployForm, edit, paste};
-use super::keymap::Context;
+use super::keymap::{Context, Keymap};
 use super::layer::{Layer, LayerCtx, Reply, Request};
 use crate::catalog::AppSpec;
 use crate::inventory::Inventory;
@@ -214,26 +216,40 @@ impl DeployWizard {
         }
     }
 
-    fn key(&mut self, key: KeyEvent) -> Reply {
+    fn key(&mut self, key: KeyEvent, keymap: &Keymap) -> Reply {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let read = super::popups::PopupKey::read(&key, keymap);
+        // A typed character is the field's, whatever the keymap binds it to.
+        let action = read.action.filter(|_| read.typed.is_none());
+        let on_target = self.page == Page::Target;
+        match action {
+            Some(Action::Back) if self.page == Page::Name => {
+                return Reply::Then(vec![Request::Close]);
+            }
+            Some(Action::Back) => self.back_page(),
+            Some(Action::PageDown) => self.forward(),
+            Some(Action::PageUp) => self.back_page(),
+            Some(Action::Submit) if self.page == Page::Review => return self.submit(),
+            Some(Action::NextField | Action::Submit) => self.next_field(),
+            Some(Action::PrevField) => self.prev_field(),
+            Some(Action::Up) if on_target => self.move_target(-1),
+            Some(Action::Down) if on_target => self.move_target(1),
+            Some(Action::Up) => self.field = self.field.saturating_sub(1),
+            Some(Action::Down) => {
+                self.field = (self.field + 1).min(self.fields(self.page).saturating_sub(1));
+            }
+            _ => return self.edit_key(key, ctrl),
+        }
+        Reply::Consumed
+    }
+
+    /// The keys the keymap does not bind: the form's own editing keys.
+    fn edit_key(&mut self, key: KeyEvent, ctrl: bool) -> Reply {
         match key.code {
-            KeyCode::Esc if self.page == Page::Name => return Reply::Then(vec![Request::Close]),
-            KeyCode::Esc => self.back_page(),
-            KeyCode::PageDown => self.forward(),
-            KeyCode::PageUp => self.back_page(),
-            KeyCode::Enter if self.page == Page::Review => return self.submit(),
-            KeyCode::Tab | KeyCode::Enter => self.next_field(),
-            KeyCode::BackTab => self.prev_field(),
             KeyCode::Char('r') if ctrl => self.form.reveal = !self.form.reveal,
-            KeyCode::Up if self.page == Page::Target => self.move_target(-1),
-            KeyCode::Down if self.page == Page::Target => self.move_target(1),
             KeyCode::Home if self.page == Page::Target => self.form.target = 0,
             KeyCode::End if self.page == Page::Target => {
                 self.form.target = self.form.nodes.len();
-            }
-            KeyCode::Up => self.field = self.field.saturating_sub(1),
-            KeyCode::Down => {
-                self.field = (self.field + 1).min(self.fields(self.page).saturating_sub(1));
             }
             KeyCode::Char(' ') if self.page == Page::Volumes => self.toggle(),
             // As in a shell: Ctrl-U clears to the start of the field.
@@ -260,7 +276,7 @@ impl Layer for DeployWizard {
     }
 
     fn context(&self) -> Context {
-        Context::Global
+        Context::Popup
     }
 
     fn wants_text(&self) -> bool {
@@ -271,8 +287,8 @@ impl Layer for DeployWizard {
         Reply::Consumed
     }
 
-    fn on_text(&mut self, key: KeyEvent, _ctx: &LayerCtx) -> Reply {
-        self.key(key)
+    fn on_text(&mut self, key: KeyEvent, ctx: &LayerCtx) -> Reply {
+        self.key(key, ctx.keymap)
     }
 
     fn on_paste(&mut self, text: &str) -> Reply {

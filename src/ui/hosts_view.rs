@@ -1,7 +1,7 @@
 //! The hosts screen as a layer: the configured endpoints and their state. It owns the
 //! cursor, takes its keys from the keymap's `[hosts]` context and draws itself
 //! (`render::hosts_view`). The host list is the app's (read from the `LayerCtx`); the host
-//! form and the removal prompt are still app popups, opened with `Request::Popup`.
+//! form and the removal prompt are popup layers it pushes.
 
 use std::any::Any;
 
@@ -9,11 +9,11 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use super::action::{Action, Effect, HostDraft};
-use super::app::Screen;
-use super::forms::HostForm;
 use super::keymap::Context;
 use super::layer::{Layer, LayerCtx, Reply, Request};
-use super::popup::Popup;
+use super::onboarding::OnboardingView;
+use super::popups::host_form::HostFormPopup;
+use super::popups::prompts::RemoveHostPrompt;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostsView {
@@ -46,23 +46,23 @@ impl Layer for HostsView {
         let len = ctx.hosts.len();
         self.sel = self.selected_index(len);
         let selected = ctx.hosts.get(self.sel);
-        let popup = |p: Popup| Reply::Then(vec![Request::Popup(Box::new(p))]);
+        let popup = |p: Box<dyn Layer>| Reply::Then(vec![Request::Push(p)]);
         match action {
             Action::Up => self.sel = self.sel.saturating_sub(1),
             Action::Down => self.sel = (self.sel + 1).min(len.saturating_sub(1)),
             Action::Top => self.sel = 0,
             Action::Bottom => self.sel = len.saturating_sub(1),
-            Action::AddHost => return popup(Popup::HostForm(Box::new(HostForm::new(None)))),
+            Action::AddHost => return popup(Box::new(HostFormPopup::new(None))),
             Action::EditHost => {
                 if let Some(h) = selected {
-                    return popup(Popup::HostForm(Box::new(HostForm::new(Some(h)))));
+                    return popup(Box::new(HostFormPopup::new(Some(h))));
                 }
             }
             Action::RemoveHost => {
                 if let Some(h) = selected {
-                    return popup(Popup::ConfirmRemoveHost {
+                    return popup(Box::new(RemoveHostPrompt {
                         name: h.name.clone(),
-                    });
+                    }));
                 }
             }
             Action::TestHost => {
@@ -90,12 +90,12 @@ impl Layer for HostsView {
             }
             // Without a host there is no rack to go back to: the first-run screen instead.
             Action::Back => {
-                let under = if ctx.hosts.is_empty() {
-                    Screen::Onboarding
+                let under: Option<Box<dyn Layer>> = if ctx.hosts.is_empty() {
+                    Some(Box::new(OnboardingView))
                 } else {
-                    Screen::Rack
+                    None
                 };
-                return Reply::Then(vec![Request::Close, Request::Screen(under)]);
+                return Reply::Then(vec![Request::Close, Request::Base(under)]);
             }
             _ => return Reply::Ignored,
         }

@@ -1,37 +1,26 @@
-//! Terminal input for `App`: keys (popups and the filter line first, then the keymap with
-//! chords), mouse (click a slot, wheel), bracketed paste, and the selection movement they
+//! Terminal input for `App`: keys (the console, then the layers with a popup on top, then
+//! the filter line, then the keymap with chords), mouse (click a slot, wheel), bracketed paste, and the selection movement they
 //! drive. Pure like `update`: state changes plus effects.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::{Action, Effect};
 use super::app::{App, Pane, Screen};
-use super::popup::Popup;
 use super::view::Zoom;
 
 impl App {
     pub(super) fn handle_paste(&mut self, text: &str) -> Vec<Effect> {
-        if self.screen == Screen::Console && self.popup.is_none() {
+        let popup = self.layers.popup().is_some();
+        if self.screen == Screen::Console && !popup {
             return self.console_paste(text);
         }
-        if self.popup.is_none()
-            && let Some(effects) = self.layers_paste(text)
-        {
+        if let Some(effects) = self.layers_paste(text) {
             return effects;
         }
-        let clean = crate::text::clean_string(text.lines().next().unwrap_or(""));
-        match &mut self.popup {
-            Some(Popup::HostForm(form)) => form.paste(text),
-            Some(Popup::Palette(p)) => {
-                p.input.push_str(&clean);
-                p.refilter();
-            }
-            Some(Popup::ConfirmDelete { input, .. }) => input.push_str(&clean),
-            _ if self.filter_editing => {
-                self.filter_text.push_str(&clean);
-                self.rebuild_view();
-            }
-            _ => {}
+        if self.filter_editing {
+            let clean = crate::text::clean_string(text.lines().next().unwrap_or(""));
+            self.filter_text.push_str(&clean);
+            self.rebuild_view();
         }
         Vec::new()
     }
@@ -40,20 +29,19 @@ impl App {
         if k.kind == KeyEventKind::Release {
             return Vec::new();
         }
+        let popup = self.layers.popup().is_some();
         // A console takes every key, Ctrl-C included, except its escape chord.
-        if self.screen == Screen::Console && self.popup.is_none() {
+        if self.screen == Screen::Console && !popup {
             return self.console_key(k);
         }
         if k.code == KeyCode::Char('c')
             && k.modifiers.contains(KeyModifiers::CONTROL)
-            && self.popup.is_none()
+            && !popup
             && !self.filter_editing
         {
             return self.update(Action::Quit);
         }
-        if self.popup.is_some() {
-            return super::popup_keys::handle(self, k);
-        }
+        // A popup takes every key (`layers_key` routes to it alone).
         if let Some(effects) = self.layers_key(k) {
             return effects;
         }
@@ -87,7 +75,7 @@ impl App {
 
     pub(super) fn handle_mouse(&mut self, m: crossterm::event::MouseEvent) -> Vec<Effect> {
         use crossterm::event::{MouseButton, MouseEventKind};
-        if self.popup.is_some() {
+        if self.layers.popup().is_some() {
             // The wheel scrolls the popup (help, palette list, form fields), never what is
             // underneath it.
             let code = match m.kind {
@@ -95,7 +83,9 @@ impl App {
                 MouseEventKind::ScrollUp => KeyCode::Up,
                 _ => return Vec::new(),
             };
-            return super::popup_keys::handle(self, KeyEvent::new(code, KeyModifiers::NONE));
+            return self
+                .layers_key(KeyEvent::new(code, KeyModifiers::NONE))
+                .unwrap_or_default();
         }
         if self.screen == Screen::Console {
             return self.console_mouse(m);

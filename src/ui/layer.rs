@@ -1,7 +1,10 @@
 //! Screens as components (after helix's compositor): each `Layer` owns its state, reads
 //! its keys from its own keymap context and draws itself. The `LayerStack` holds the
-//! full-screen layers (the top one gets keys first, they draw bottom-up over the body) and
-//! up to `MAX_PANES` panes beside the rack, one of which may have the keyboard.
+//! full-screen layers (the top one gets keys first, they draw bottom-up over the body), up
+//! to `MAX_PANES` panes beside the rack, one of which may have the keyboard, a base layer
+//! drawn where the rack goes instead of it (the first-run screen), and at most one
+//! popup above everything (help, the palette, the app's prompts and the host form), which
+//! takes every key while it is up and is drawn last over the whole terminal.
 //!
 //! A layer answers a key with a `Reply`: ignored (the key goes on), consumed, or consumed
 //! with `Request`s the app carries out (push or close layers, effects for the runtime,
@@ -51,7 +54,8 @@ pub struct LayerCtx<'a> {
 /// What the app must do after a layer handled something.
 pub enum Request {
     Effect(Effect),
-    /// Put a layer on top of the full-screen stack.
+    /// Put a layer on top of the full-screen stack (a popup goes above everything,
+    /// replacing the one up).
     Push(Box<dyn Layer>),
     /// Close the layer that asked (its `on_close` effects are sent).
     Close,
@@ -65,11 +69,13 @@ pub enum Request {
     },
     /// Change the theme or a setting (the app owns them; the settings screen asks).
     Settings(super::settings::SettingsChange),
-    /// Open one of the popups the app still owns (the host form, confirmations).
-    Popup(Box<super::popup::Popup>),
-    /// Show this app screen under the layers (the app still draws the rack, onboarding
-    /// and the console itself).
-    Screen(super::app::Screen),
+    /// Carry out a palette entry (an action, a jump to a guest, a theme, a host).
+    Palette(super::popups::palette::PaletteTarget),
+    /// Unmark every marked guest (a confirmed delete took them).
+    ClearMarks,
+    /// Put this layer where the rack goes (`None`: the rack), and leave a full-screen
+    /// console for it.
+    Base(Option<Box<dyn Layer>>),
 }
 
 impl std::fmt::Debug for Request {
@@ -82,8 +88,9 @@ impl std::fmt::Debug for Request {
             Request::ToggleBesideTop => f.write_str("ToggleBesideTop"),
             Request::Toast { text, error } => write!(f, "Toast({text:?}, {error})"),
             Request::Settings(c) => write!(f, "Settings({c:?})"),
-            Request::Popup(p) => write!(f, "Popup({p:?})"),
-            Request::Screen(s) => write!(f, "Screen({s:?})"),
+            Request::Palette(t) => write!(f, "Palette({t:?})"),
+            Request::ClearMarks => f.write_str("ClearMarks"),
+            Request::Base(b) => write!(f, "Base({:?})", b.as_ref().map(|l| l.title())),
         }
     }
 }
@@ -159,6 +166,11 @@ pub trait Layer: Any + Send {
     fn can_be_beside(&self) -> bool {
         false
     }
+    /// Whether it is a popup: pushed above everything (replacing any popup up), drawn last
+    /// over the whole terminal, given every key while it is up.
+    fn is_popup(&self) -> bool {
+        false
+    }
     /// Status-bar hints, looked up in `context()`.
     fn hints(&self) -> Vec<(Action, &'static str)> {
         Vec::new()
@@ -175,12 +187,19 @@ pub enum Slot {
     Screen(usize),
     /// Beside the rack, 0 = leftmost.
     Pane(usize),
+    /// The popup above everything.
+    Popup,
+    /// Where the rack goes.
+    Base,
 }
 
 /// The full-screen layers and the panes beside the rack.
 pub struct LayerStack {
     screens: Vec<Box<dyn Layer>>,
     panes: Vec<Box<dyn Layer>>,
+    popup: Option<Box<dyn Layer>>,
+    /// Drawn instead of the rack; `None`: the rack.
+    base: Option<Box<dyn Layer>>,
     /// Which pane has the keyboard; `None`: the rack has it.
     pane_focus: Option<usize>,
     /// Where saved logs go; the runtime sets `<state dir>/logs`.
@@ -194,6 +213,8 @@ impl Default for LayerStack {
         LayerStack {
             screens: Vec::new(),
             panes: Vec::new(),
+            popup: None,
+            base: None,
             pane_focus: None,
             log_dir: PathBuf::from("logs"),
             catalog_dir: None,
@@ -207,6 +228,8 @@ impl std::fmt::Debug for LayerStack {
         f.debug_struct("LayerStack")
             .field("screens", &names(&self.screens))
             .field("panes", &names(&self.panes))
+            .field("popup", &self.popup.as_ref().map(|l| l.title()))
+            .field("base", &self.base.as_ref().map(|l| l.title()))
             .field("pane_focus", &self.pane_focus)
             .finish()
     }
@@ -214,12 +237,37 @@ impl std::fmt::Debug for LayerStack {
 
 impl LayerStack {
     pub fn is_empty(&self) -> bool {
-        self.screens.is_empty() && self.panes.is_empty()
+        self.screens.is_empty()
+            && self.panes.is_empty()
+            && self.popup.is_none()
+            && self.base.is_none()
     }
 
-    /// A full-screen layer covers the body: nothing under it needs drawing.
+    /// The layer drawn instead of the rack, if any.
+    pub fn base(&self) -> Option<&dyn Layer> {
+        self.base.as_deref()
+    }
+
+    /// Put a layer where the rack goes (`None`: the rack); the close effects of the one
+    /// it replaces.
+    pub fn set_base(&mut self, base: Option<Box<dyn Layer>>) -> Vec<Effect> {
+        let old = std::mem::replace(&mut self.base, base);
+        old.map(|mut l| l.on_close()).unwrap_or_default()
+    }
+
+    /// The popup up, if any.
+    pub fn popup(&self) -> Option<&dyn Layer> {
+        self.popup.as_deref()
+    }
+
+    /// The popup up, if it is a `T`.
+    pub fn popup_as<T: Layer>(&self) -> Option<&T> {
+        self.popup()?.as_any().downcast_ref::<T>()
+    }
+
+    /// A full-screen layer or the base layer covers the body: the rack is not drawn.
     pub fn covers_body(&self) -> bool {
-        !self.screens.is_empty()
+        !self.screens.is_empty() || self.base.is_some()
     }
 
     pub fn screens(&self) -> &[Box<dyn Layer>] {
@@ -234,10 +282,14 @@ impl LayerStack {
         self.pane_focus
     }
 
-    /// The layer that gets keys: the top screen, else the focused pane.
+    /// The layer that gets keys: the top screen, else the base layer, else the focused
+    /// pane.
     pub fn keyboard(&self) -> Option<Slot> {
         if !self.screens.is_empty() {
             return Some(Slot::Screen(self.screens.len() - 1));
+        }
+        if self.base.is_some() {
+            return Some(Slot::Base);
         }
         self.pane_focus
             .filter(|i| *i < self.panes.len())
@@ -248,6 +300,8 @@ impl LayerStack {
         match slot {
             Slot::Screen(i) => self.screens.get(i).map(|l| l.as_ref()),
             Slot::Pane(i) => self.panes.get(i).map(|l| l.as_ref()),
+            Slot::Popup => self.popup.as_deref(),
+            Slot::Base => self.base.as_deref(),
         }
     }
 
@@ -255,12 +309,17 @@ impl LayerStack {
         match slot {
             Slot::Screen(i) => self.screens.get_mut(i),
             Slot::Pane(i) => self.panes.get_mut(i),
+            Slot::Popup => self.popup.as_mut(),
+            Slot::Base => self.base.as_mut(),
         }
     }
 
-    /// The layers keys are offered to, top-down: screens from the top until a modal one,
-    /// or the focused pane.
+    /// The layers keys are offered to, top-down: the popup alone, else screens from the
+    /// top until a modal one, or the focused pane.
     pub fn key_route(&self) -> Vec<Slot> {
+        if self.popup.is_some() {
+            return vec![Slot::Popup];
+        }
         if self.screens.is_empty() {
             return self.keyboard().into_iter().collect();
         }
@@ -268,8 +327,11 @@ impl LayerStack {
         for i in (0..self.screens.len()).rev() {
             route.push(Slot::Screen(i));
             if self.screens[i].modal() {
-                break;
+                return route;
             }
+        }
+        if self.base.is_some() {
+            route.push(Slot::Base);
         }
         route
     }
@@ -288,8 +350,14 @@ impl LayerStack {
         }
     }
 
+    /// Put a layer on top of the full-screen stack, or a popup up (the one up before it
+    /// is dropped: one popup at a time).
     pub fn push(&mut self, layer: Box<dyn Layer>) {
-        self.screens.push(layer);
+        if layer.is_popup() {
+            self.popup = Some(layer);
+        } else {
+            self.screens.push(layer);
+        }
     }
 
     /// Put a layer beside the rack and give it the keyboard; `Err` gives it back when
@@ -307,6 +375,8 @@ impl LayerStack {
     pub fn remove(&mut self, slot: Slot) -> Option<Box<dyn Layer>> {
         match slot {
             Slot::Screen(i) if i < self.screens.len() => Some(self.screens.remove(i)),
+            Slot::Popup => self.popup.take(),
+            Slot::Base => self.base.take(),
             Slot::Pane(i) if i < self.panes.len() => {
                 let layer = self.panes.remove(i);
                 self.pane_focus = match self.pane_focus {
@@ -344,11 +414,13 @@ impl LayerStack {
         self.pane_focus = pane.filter(|i| *i < self.panes.len());
     }
 
-    /// Offer a data event to every layer, top screen first; true when one took it.
+    /// Offer a data event to every layer, the popup first, then the top screen; true when
+    /// one took it.
     pub fn offer_event(&mut self, ev: &AppEvent) -> bool {
-        self.screens
+        self.popup
             .iter_mut()
-            .rev()
+            .chain(self.screens.iter_mut().rev())
+            .chain(self.base.iter_mut())
             .chain(self.panes.iter_mut())
             .any(|l| l.on_event(ev))
     }
@@ -356,14 +428,22 @@ impl LayerStack {
     /// The layers on screen, bottom-up: the screens from the topmost opaque one, else
     /// the panes.
     pub fn visible(&self) -> Vec<Slot> {
+        let base = self.base.is_some().then_some(Slot::Base);
         if self.screens.is_empty() {
+            if let Some(b) = base {
+                return vec![b];
+            }
             return (0..self.panes.len()).map(Slot::Pane).collect();
         }
-        let from = (0..self.screens.len())
+        let opaque = (0..self.screens.len())
             .rev()
-            .find(|i| self.screens[*i].opaque())
-            .unwrap_or(0);
-        (from..self.screens.len()).map(Slot::Screen).collect()
+            .find(|i| self.screens[*i].opaque());
+        // Nothing opaque: the base layer (if any) shows under the screens.
+        let under = if opaque.is_none() { base } else { None };
+        under
+            .into_iter()
+            .chain((opaque.unwrap_or(0)..self.screens.len()).map(Slot::Screen))
+            .collect()
     }
 
     /// Only what is on screen ticks (the tasks view refreshes while it is seen).

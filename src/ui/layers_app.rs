@@ -47,7 +47,8 @@ impl App {
     /// Where a layer is drawn.
     pub fn layer_area(&self, slot: Slot) -> Rect {
         match slot {
-            Slot::Screen(_) => screen_layout(self.full_area(), false, false).body,
+            Slot::Screen(_) | Slot::Base => screen_layout(self.full_area(), false, false).body,
+            Slot::Popup => self.full_area(),
             Slot::Pane(i) => {
                 let (_, panes) = beside_layout(self.beside_region(), self.layers.panes().len());
                 panes.get(i).copied().unwrap_or_default()
@@ -173,8 +174,9 @@ impl App {
     pub(super) fn layers_paste(&mut self, text: &str) -> Option<Vec<Effect>> {
         let top = *self.layers.key_route().first()?;
         let text = text.to_string();
-        // A full-screen layer swallows a paste it does not want: nothing under it takes it.
-        let fallback = matches!(top, Slot::Screen(_)).then(Vec::new);
+        // A full-screen layer or a popup swallows a paste it does not want: nothing under
+        // it takes it.
+        let fallback = matches!(top, Slot::Screen(_) | Slot::Popup | Slot::Base).then(Vec::new);
         self.with_layer(top, |l, _| l.on_paste(&text)).or(fallback)
     }
 
@@ -186,8 +188,9 @@ impl App {
             MouseEventKind::ScrollUp => Some(false),
             _ => None,
         };
-        if self.layers.covers_body() {
-            let top = Slot::Screen(self.layers.screens().len() - 1);
+        if self.layers.covers_body()
+            && let Some(top) = self.layers.keyboard()
+        {
             return Some(match (wheel, m.kind) {
                 (Some(down), _) => self
                     .with_layer(top, |l, c| l.on_wheel(down, c))
@@ -352,8 +355,12 @@ impl App {
                 Request::Push(layer) => self.layers.push(layer),
                 Request::Toast { text, error } => self.show_toast(&text, error),
                 Request::Settings(change) => effects.extend(self.settings_change(change)),
-                Request::Popup(p) => self.popup = Some(*p),
-                Request::Screen(s) => self.screen = s,
+                Request::Palette(target) => effects.extend(self.run_palette(target)),
+                Request::ClearMarks => self.marks.clear(),
+                Request::Base(base) => {
+                    effects.extend(self.layers.set_base(base));
+                    self.screen = Screen::Rack;
+                }
                 Request::Close => {
                     if let Some(mut l) = self.layers.remove(slot) {
                         effects.extend(l.on_close());
@@ -379,7 +386,7 @@ impl App {
             return Vec::new();
         };
         match slot {
-            Slot::Pane(_) => {
+            Slot::Pane(_) | Slot::Popup | Slot::Base => {
                 self.layers.push(layer);
                 Vec::new()
             }
@@ -389,7 +396,8 @@ impl App {
             }
             Slot::Screen(_) => match self.layers.add_pane(layer) {
                 Ok(()) => {
-                    let effects = self.layers.clear_screens();
+                    let mut effects = self.layers.clear_screens();
+                    effects.extend(self.layers.set_base(None));
                     if self.screen != Screen::Rack {
                         self.screen = Screen::Rack;
                     }

@@ -1,9 +1,9 @@
 //! The command palette's entries (`:`): every action with its key, then every guest, host
-//! and theme, for the fuzzy matcher in `popup`.
+//! and theme, for the fuzzy matcher in `popups::palette`.
 
-use super::action::Action;
+use super::action::{Action, Effect};
 use super::app::App;
-use super::popup::{PaletteItem, PaletteState, PaletteTarget, Popup};
+use super::popups::palette::{PaletteItem, PaletteState, PaletteTarget};
 
 impl App {
     /// Palette entries: every action, then every guest, theme and host.
@@ -67,6 +67,26 @@ impl App {
     }
 
     pub fn open_palette(&mut self) {
-        self.popup = Some(Popup::Palette(PaletteState::new(self.palette_items())));
+        let palette = PaletteState::new(self.palette_items());
+        self.layers.push(Box::new(palette));
+    }
+
+    /// Carry out the palette entry the user chose (the palette has closed).
+    pub(super) fn run_palette(&mut self, target: PaletteTarget) -> Vec<Effect> {
+        match target {
+            PaletteTarget::Action(a) => self.update(a),
+            PaletteTarget::Guest { host, vmid } => {
+                self.jump_to(&host, vmid);
+                Vec::new()
+            }
+            PaletteTarget::Theme(name) => {
+                self.set_theme(&name);
+                self.saved_theme = self.theme.name.clone();
+                vec![Effect::SaveSettings {
+                    theme: self.theme.name.clone(),
+                }]
+            }
+            PaletteTarget::Host(name) => self.open_hosts(Some(&name)),
+        }
     }
 }

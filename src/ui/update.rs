@@ -3,8 +3,10 @@
 
 use super::action::{Action, Effect, GuestRef, PowerOp};
 use super::app::{App, Pane, Screen};
-use super::forms::HostForm;
-use super::popup::Popup;
+use super::popups::delete::DeletePrompt;
+use super::popups::help::HelpPopup;
+use super::popups::host_form::HostFormPopup;
+use super::popups::prompts::QuitPrompt;
 use super::view::Zoom;
 
 impl App {
@@ -15,15 +17,15 @@ impl App {
                 return if self.tasks.is_empty() {
                     vec![Effect::Quit]
                 } else {
-                    self.popup = Some(Popup::ConfirmQuit {
+                    self.layers.push(Box::new(QuitPrompt {
                         running: self.tasks.len(),
-                    });
+                    }));
                     Vec::new()
                 };
             }
             Action::Suspend => return vec![Effect::Suspend],
             Action::Help => {
-                self.popup = Some(Popup::Help { scroll: 0 });
+                self.layers.push(Box::new(HelpPopup::default()));
                 return Vec::new();
             }
             Action::Palette => {
@@ -32,7 +34,7 @@ impl App {
             }
             Action::Rack => {
                 self.screen = Screen::Rack;
-                return Vec::new();
+                return self.layers.set_base(None);
             }
             Action::Hosts => return self.open_hosts(None),
             Action::Settings => {
@@ -41,7 +43,7 @@ impl App {
                 return vec![Effect::LoadAlerts];
             }
             Action::AddHost => {
-                self.popup = Some(Popup::HostForm(Box::new(HostForm::new(None))));
+                self.layers.push(Box::new(HostFormPopup::new(None)));
                 return Vec::new();
             }
             Action::Demo => return vec![Effect::StartDemo],
@@ -58,9 +60,12 @@ impl App {
             Action::Consoles => return self.console_action(action),
             _ => {}
         }
+        // A base layer (the first-run screen) stands where the rack is: no rack action.
+        if self.layers.base().is_some() {
+            return Vec::new();
+        }
         match self.screen {
             Screen::Rack => self.update_rack(action),
-            Screen::Onboarding => Vec::new(),
             Screen::Console => self.console_action(action),
         }
     }
@@ -174,11 +179,8 @@ impl App {
                         .unwrap_or_else(|| one.vmid.to_string()),
                     many => many.len().to_string(),
                 };
-                self.popup = Some(Popup::ConfirmDelete {
-                    targets,
-                    expected,
-                    input: String::new(),
-                });
+                self.layers
+                    .push(Box::new(DeletePrompt::new(targets, expected)));
             }
             Action::Metrics => return self.open_guest_metrics(),
             Action::NodeMetrics => return self.open_node_metrics(),

@@ -1,16 +1,18 @@
 //! Drawing the backup schedule form: a popup over the backups screen with its two fields,
 //! the schedule forms Proximity accepts, and the refusal of the last submit (naming the
-//! field) in the invalid-input style.
+//! field) in the invalid-input style; else the keys, from the keymap's `[popup]` context.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use super::widgets::{popup_box, put};
 use crate::text::clean;
+use crate::ui::action::Action;
 use crate::ui::backup_schedule_form::{FIELD_LABELS, ScheduleForm};
+use crate::ui::keymap::{Context, Keymap};
 use crate::ui::theme::{Theme, ThemeKey};
 
-pub fn draw(form: &ScheduleForm, area: Rect, buf: &mut Buffer, t: &Theme) {
+pub fn draw(form: &ScheduleForm, area: Rect, buf: &mut Buffer, t: &Theme, keymap: &Keymap) {
     let title = format!(
         "backup schedule · {} {} {}",
         form.guest.kind.short(),
@@ -56,7 +58,14 @@ pub fn draw(form: &ScheduleForm, area: Rect, buf: &mut Buffer, t: &Theme) {
     let (text, style) = match &form.error {
         Some(e) => (clean(e).into_owned(), t.style(ThemeKey::InputInvalid)),
         None => (
-            "Enter saves · Tab next field · Esc cancels".to_string(),
+            keymap.hint_line(
+                Context::Popup,
+                &[
+                    (Action::Submit, "saves"),
+                    (Action::NextField, "next field"),
+                    (Action::Back, "cancels"),
+                ],
+            ),
             t.dim(),
         ),
     };

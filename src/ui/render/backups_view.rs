@@ -210,7 +210,7 @@ pub fn draw(v: &BackupsView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
         bottom_line(buf, inner, &text, style);
     }
     if let Some(form) = &v.schedule_form {
-        super::backup_schedule_form::draw(form, area, buf, t);
+        super::backup_schedule_form::draw(form, area, buf, t, ctx.keymap);
     }
 }
 

@@ -278,7 +278,7 @@ fn copy_cursor(s: &Session, inner: Rect) -> Option<Position> {
 /// Where the terminal cursor goes in a terminal of `area`: the guest's cursor while its
 /// console has the keyboard.
 pub fn cursor(app: &App, area: Rect) -> Option<Position> {
-    if app.screen != Screen::Console || app.popup.is_some() {
+    if app.screen != Screen::Console || app.layers.popup().is_some() {
         return None;
     }
     let s = app.sessions.active()?;

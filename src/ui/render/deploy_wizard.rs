@@ -1,5 +1,6 @@
 //! Drawing the deploy wizard: a step bar, the page (fields with their message under them,
-//! the target list, the switches, or the review), the engine's refusal if any, and the keys.
+//! the target list, the switches, or the review), the engine's refusal if any, and the keys
+//! (those of the keymap's `[popup]` context the wizard reads).
 //! Reads only; long pages show a window around the focused field.
 
 use ratatui::buffer::Buffer;
@@ -9,8 +10,10 @@ use ratatui::widgets::{Clear, Widget};
 use ratatui_textarea::TextArea;
 
 use super::widgets::{boxed, bytes, put};
+use crate::ui::action::Action;
 use crate::ui::deploy_form::{DeployForm, RESOURCE_LABELS};
 use crate::ui::deploy_wizard::{DeployWizard, Page, SWITCH_BACKUPS, SWITCH_KEEP};
+use crate::ui::keymap::{Context, Keymap};
 use crate::ui::layer::LayerCtx;
 use crate::ui::theme::{Theme, ThemeKey};
 
@@ -38,7 +41,7 @@ pub fn draw(w: &DeployWizard, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
         Page::Resources => resources_page(w, body, buf, t),
         Page::Env => env_page(w, body, buf, t),
         Page::Volumes => volumes_page(w, body, buf, t),
-        Page::Review => review_page(w, body, buf, t),
+        Page::Review => review_page(w, body, buf, t, &first_key(ctx.keymap, Action::Submit)),
     }
     let status_y = inner.bottom().saturating_sub(2);
     if let Some(r) = &w.refusal {
@@ -65,6 +68,7 @@ pub fn draw(w: &DeployWizard, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
         Rect::new(x, inner.bottom().saturating_sub(1), width, 1),
         buf,
         t,
+        ctx.keymap,
     );
 }
 
@@ -95,30 +99,50 @@ fn step_bar(w: &DeployWizard, r: Rect, buf: &mut Buffer, t: &Theme) {
     }
 }
 
-fn hints(w: &DeployWizard, r: Rect, buf: &mut Buffer, t: &Theme) {
-    let mut keys: Vec<(&str, &str)> = Vec::new();
+/// The first key bound to `action` in the `[popup]` context (empty when none is).
+fn first_key(keymap: &Keymap, action: Action) -> String {
+    keymap
+        .keys_for(Context::Popup, action)
+        .into_iter()
+        .next()
+        .unwrap_or_default()
+}
+
+fn hints(w: &DeployWizard, r: Rect, buf: &mut Buffer, t: &Theme, keymap: &Keymap) {
+    let key = |a: Action| first_key(keymap, a);
+    let pair = |a: Action, b: Action, sep: &str| {
+        let (a, b) = (key(a), key(b));
+        if a.is_empty() || b.is_empty() {
+            String::new()
+        } else {
+            format!("{a}{sep}{b}")
+        }
+    };
+    let mut keys: Vec<(String, &str)> = Vec::new();
     match w.page {
-        Page::Review => keys.push(("Enter", "deploy")),
-        _ => keys.push(("Tab", "next")),
+        Page::Review => keys.push((key(Action::Submit), "deploy")),
+        _ => keys.push((key(Action::NextField), "next")),
     }
-    keys.push(("S-Tab", "prev"));
-    keys.push(("PgDn/PgUp", "page"));
+    keys.push((key(Action::PrevField), "prev"));
+    keys.push((pair(Action::PageDown, Action::PageUp, "/"), "page"));
+    // Space and Ctrl-R are the form's own keys (typed, or not in the keymap).
     match w.page {
-        Page::Target => keys.push(("↑↓", "choose")),
-        Page::Volumes => keys.push(("Space", "toggle")),
+        Page::Target => keys.push((pair(Action::Up, Action::Down, ""), "choose")),
+        Page::Volumes => keys.push(("Space".into(), "toggle")),
         Page::Env if w.form.app.env.iter().any(|v| v.is_secret()) => {
-            keys.push(("C-r", if w.form.reveal { "hide" } else { "reveal" }));
+            keys.push(("C-r".into(), if w.form.reveal { "hide" } else { "reveal" }));
         }
         _ => {}
     }
     keys.push((
-        "Esc",
+        key(Action::Back),
         if w.page == Page::Name {
             "cancel"
         } else {
             "back"
         },
     ));
+    keys.retain(|(k, _)| !k.is_empty());
     let mut x = r.x;
     for (i, (k, label)) in keys.into_iter().enumerate() {
         if i > 0 {
@@ -128,7 +152,7 @@ fn hints(w: &DeployWizard, r: Rect, buf: &mut Buffer, t: &Theme) {
             buf,
             x,
             r.y,
-            k,
+            &k,
             t.style(ThemeKey::Key),
             r.right().saturating_sub(x),
         );
@@ -576,7 +600,7 @@ pub fn review_lines(f: &DeployForm) -> Vec<(String, String)> {
         .collect()
 }
 
-fn review_page(w: &DeployWizard, r: Rect, buf: &mut Buffer, t: &Theme) {
+fn review_page(w: &DeployWizard, r: Rect, buf: &mut Buffer, t: &Theme, submit: &str) {
     let lines = review_lines(&w.form);
     let rows = usize::from(r.height.saturating_sub(2)).max(1);
     for (i, (label, value)) in lines.iter().enumerate().take(rows) {
@@ -596,7 +620,14 @@ fn review_page(w: &DeployWizard, r: Rect, buf: &mut Buffer, t: &Theme) {
         );
     }
     let y = r.bottom().saturating_sub(1);
-    let x = put(buf, r.x, y, "Enter", t.style(ThemeKey::Key), 5);
+    let x = put(
+        buf,
+        r.x,
+        y,
+        submit,
+        t.style(ThemeKey::Key),
+        submit.chars().count() as u16,
+    );
     put(
         buf,
         x,

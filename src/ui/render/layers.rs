@@ -19,6 +19,14 @@ pub fn draw_screens(app: &App, buf: &mut Buffer) {
     }
 }
 
+/// The popup up, over the whole terminal.
+pub fn draw_popup(app: &App, buf: &mut Buffer) {
+    if let Some(layer) = app.layers.popup() {
+        let ctx = app.layer_ctx(Slot::Popup);
+        layer.render(ctx.area, buf, &ctx);
+    }
+}
+
 /// The rack (and its detail panel) on the left, a split console if any, the log panes.
 pub fn draw_rack_beside(app: &App, area: Rect, layout: &ScreenLayout, buf: &mut Buffer) {
     let left = Rect {

@@ -1,5 +1,5 @@
 //! Rendering: a pure function of `App`. Dispatches by screen, then draws the LCD header,
-//! the status bar with hints generated from the keymap, toasts and the popup layer.
+//! the status bar with hints generated from the keymap, toasts and the popup up.
 
 pub mod alerts_view;
 mod backup_schedule_form;
@@ -16,10 +16,8 @@ mod layers;
 pub mod log_view;
 pub mod metrics_top;
 pub mod metrics_view;
-mod popups;
 mod rack;
 pub mod replay;
-mod screens;
 pub mod settings_view;
 mod slot;
 pub mod tasks_view;
@@ -117,7 +115,6 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                 detail::draw(app, d, buf);
             }
         }
-        Screen::Onboarding => screens::onboarding(app, layout.body, buf),
         Screen::Console => console::draw(app, layout.body, buf),
     }
     status_bar(app, layout.status, buf);
@@ -128,7 +125,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         ..layout.body
     };
     toasts(app, toast_area, buf);
-    popups::draw(app, area, buf);
+    layers::draw_popup(app, buf);
 }
 
 /// The header "LCD": what the system is doing, with counts.
@@ -256,11 +253,6 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             (Action::Console, "console"),
             (Action::Palette, "palette"),
             (Action::Help, "help"),
-            (Action::Quit, "quit"),
-        ],
-        Screen::Onboarding => &[
-            (Action::AddHost, "add host"),
-            (Action::Demo, "demo"),
             (Action::Quit, "quit"),
         ],
         Screen::Console if copy_mode => &[
