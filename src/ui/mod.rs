@@ -8,6 +8,7 @@ pub mod action;
 pub mod alerts_board;
 pub mod alerts_view;
 pub mod app;
+pub mod alert_thresholds_form;
 pub mod backup_schedule_form;
 pub mod backups_link;
 pub mod backups_view;

@@ -79,7 +79,7 @@ pub fn draw(form: &ScheduleForm, area: Rect, buf: &mut Buffer, t: &Theme) {
 }
 
 /// `text` in lines of at most `width` characters, broken at spaces (a longer word is cut).
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(super) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in text.split(' ') {
