@@ -220,8 +220,8 @@ impl BackupsView {
             },
             Action::BackupSchedule => match (Self::guest_of(&row), &row.guest_name) {
                 (Some(g), Some(name)) => {
-                    self.schedule_form = Some(ScheduleForm::new(g, name.clone()));
-                    Reply::Consumed
+                    self.schedule_form = Some(ScheduleForm::new(g.clone(), name.clone()));
+                    self.effect(BackupEffect::LoadSchedule(g))
                 }
                 _ => Self::toast("its guest no longer exists".into(), true),
             },
@@ -374,6 +374,12 @@ impl Layer for BackupsView {
                 self.rows = rows.clone();
                 self.failures = failures.clone();
                 self.loading = false;
+                true
+            }
+            AppEvent::Backups(BackupEvent::CurrentSchedule { guest, result }) => {
+                if let Some(form) = self.schedule_form.as_mut().filter(|f| f.guest == *guest) {
+                    form.current(result);
+                }
                 true
             }
             // A snapshots layer above may want it too: reload, but let it pass.

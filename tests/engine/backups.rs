@@ -401,6 +401,8 @@ async fn a_weekday_schedule_with_keep_last_makes_its_own_job() {
         keep_last: Some(3),
         ..Retention::default()
     };
+    // In no job yet: the schedule form keeps its defaults.
+    assert_eq!(engine.backup_schedule_of(&guest).await.unwrap(), None);
     assert!(matches!(
         engine.ensure_backup_job(&guest, "someday 02:00", &keep).await,
         Err(Refusal::Invalid(e)) if e.contains("sun 02:00")
@@ -410,6 +412,12 @@ async fn a_weekday_schedule_with_keep_last_makes_its_own_job() {
         .await
         .unwrap();
     assert_eq!(id, "proximity-sun-0200");
+    // What the schedule form starts from, read back from /cluster/backup.
+    let current = engine.backup_schedule_of(&guest).await.unwrap().expect("in a job");
+    assert_eq!(current.job, "proximity-sun-0200");
+    assert_eq!(current.schedule, "sun 02:00");
+    assert_eq!(current.retention, keep);
+    assert!(current.enabled);
     let jobs = engine.backup_jobs_of("lab", guest.vmid).await.unwrap();
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].schedule.as_deref(), Some("sun 02:00"));
