@@ -31,6 +31,7 @@ mod http;
 mod lxc_config;
 mod lxc_create;
 mod model;
+mod qemu_restore;
 mod persist;
 mod rhythm;
 mod routes;
