@@ -499,3 +499,43 @@ fn a_slot_shows_its_last_backup_age_in_the_stale_style_past_the_alert_threshold(
         "{other}"
     );
 }
+
+#[test]
+fn a_vm_backup_restores_with_the_same_typed_confirmation() {
+    let mut app = rack_app((160, 45));
+    typed(&mut app, "gb");
+    let mut rows = rows();
+    let vm = &mut rows[0];
+    vm.volume.subtype = Some("qemu".into());
+    vm.volume.format = "vma.zst".into();
+    vm.volume.volid = vm.volume.volid.replace("vzdump-lxc-", "vzdump-qemu-");
+    let volid = vm.volume.volid.clone();
+    app.handle(AppEvent::Backups(BackupEvent::List {
+        rows,
+        failures: Vec::new(),
+    }));
+    assert_eq!(typed(&mut app, "<Enter>"), Vec::<Effect>::new());
+    let text = screen(&app, (160, 45));
+    assert!(
+        text.contains("restore over VM 101 replaces it: type 101 to confirm"),
+        "{text}"
+    );
+    assert_eq!(typed(&mut app, "1<Enter>"), Vec::<Effect>::new());
+    assert!(
+        app.toasts
+            .last()
+            .is_some_and(|t| t.text == "not restored: type 101 to replace VM 101")
+    );
+    typed(&mut app, "<Enter>");
+    match one_effect(typed(&mut app, "101<Enter>")) {
+        BackupEffect::Restore {
+            backup,
+            to,
+            confirmed,
+        } => {
+            assert_eq!(backup.volid, volid);
+            assert_eq!((to, confirmed), (None, true));
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -50,10 +50,8 @@ pub fn create(ctx: &Ctx, node: &str) -> ApiResult {
     let force = p.flag("force")?;
     let start = p.flag("start")?;
     let unique = p.flag("unique")?;
+    // `force` and `unique` without `archive` are refused by the schema check (`requires`).
     let Some(archive) = p.str("archive").map(str::to_string) else {
-        if force {
-            return Err(ApiError::param("force", "option requires 'archive'"));
-        }
         return Err(ApiError::status(
             501,
             "the emulator creates VMs only by restoring a backup (archive)",
