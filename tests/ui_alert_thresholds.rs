@@ -13,7 +13,8 @@ use proximity::ui::settings::SettingsItem;
 use proximity::ui::{App, AppEvent, Effect};
 use views_support::*;
 
-const FILE: &str = "[defaults]\ncpu_for = \"2m\"\n\n[host.lab]\ndisk_percent = 70\noff = [\"backup_missing\"]\n";
+const FILE: &str =
+    "[defaults]\ncpu_for = \"2m\"\n\n[host.lab]\ndisk_percent = 70\noff = [\"backup_missing\"]\n";
 
 fn editor_app(size: (u16, u16)) -> App {
     let mut app = rack_app(size);
@@ -83,7 +84,10 @@ fn a_bad_duration_is_refused_naming_the_field_and_nothing_is_saved() {
     assert_eq!(typed(&mut app, "<Enter>"), Vec::<Effect>::new());
     let form = &editor(&app).unwrap().form;
     let error = form.error.clone().expect("a refusal");
-    assert!(error.starts_with("cpu_for: \"5min\" is not a duration"), "{error}");
+    assert!(
+        error.starts_with("cpu_for: \"5min\" is not a duration"),
+        "{error}"
+    );
     assert_eq!(form.focus, 2, "the refused field has the cursor");
     assert!(screen(&app, (160, 45)).contains("cpu_for: \"5min\" is not a duration"));
     // A percentage above 100 names its field too.
@@ -106,7 +110,13 @@ fn a_host_scope_is_saved_with_its_rules_off_kept() {
     typed(&mut app, "<Down><Bs><Bs><Up>");
     // A save of the defaults as they were clears the dirty mark.
     let saved = typed(&mut app, "<Enter>");
-    assert!(matches!(&saved[..], [Effect::SaveAlertLayer { scope: AlertScope::Defaults, .. }]));
+    assert!(matches!(
+        &saved[..],
+        [Effect::SaveAlertLayer {
+            scope: AlertScope::Defaults,
+            ..
+        }]
+    ));
     right(&mut app);
     let form = &editor(&app).unwrap().form;
     assert_eq!(form.scope, AlertScope::Host("lab".into()));

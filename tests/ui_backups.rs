@@ -305,7 +305,11 @@ fn the_schedule_form_starts_at_the_guests_current_job() {
     let mut app = opened((80, 24));
     let guest = form_guest(&mut app);
     assert_eq!((guest.host.as_str(), guest.vmid), ("lab", 101));
-    assert_eq!(form(&app).unwrap().values[0], "daily", "defaults until it is read");
+    assert_eq!(
+        form(&app).unwrap().values[0],
+        "daily",
+        "defaults until it is read"
+    );
     assert!(screen(&app, (80, 24)).contains("now: reading its backup job"));
     app.handle(AppEvent::Backups(BackupEvent::CurrentSchedule {
         guest: guest.clone(),

@@ -154,7 +154,9 @@ impl RawThresholds {
             *slot = Some(text.to_string());
             return Ok(());
         }
-        Err(format!("{field}: not a threshold the settings screen edits"))
+        Err(format!(
+            "{field}: not a threshold the settings screen edits"
+        ))
     }
 }
 
@@ -477,7 +479,10 @@ pub fn save_layer(
         parent.insert(name.to_string(), toml::Value::Table(table));
     }
     if let Some(g) = group
-        && doc.get(g).and_then(toml::Value::as_table).is_some_and(toml::Table::is_empty)
+        && doc
+            .get(g)
+            .and_then(toml::Value::as_table)
+            .is_some_and(toml::Table::is_empty)
     {
         doc.remove(g);
     }

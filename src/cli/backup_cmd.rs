@@ -377,7 +377,10 @@ pub async fn restore(scope: &FleetScope<'_>, args: &RestoreArgs) -> Result<ExitC
     } else {
         "CT"
     };
-    let what = format!("restore of {} into {guest} {vmid} on {}", args.volid, row.host);
+    let what = format!(
+        "restore of {} into {guest} {vmid} on {}",
+        args.volid, row.host
+    );
     run_job(&engine, id, args.wait, &what).await
 }
 

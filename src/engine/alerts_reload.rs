@@ -82,9 +82,12 @@ impl Engine {
         let path = shared
             .as_ref()
             .and_then(|s| s.options.file_path())
-            .ok_or_else(|| "no alerts file to save to (the alert monitor is not running)".to_string())?;
+            .ok_or_else(|| {
+                "no alerts file to save to (the alert monitor is not running)".to_string()
+            })?;
         let dir = path.parent().unwrap_or(Path::new("."));
-        let file = crate::alerts::config::save_layer(dir, scope, layer).map_err(|e| e.to_string())?;
+        let file =
+            crate::alerts::config::save_layer(dir, scope, layer).map_err(|e| e.to_string())?;
         let Some(shared) = shared else {
             return Err("the alert monitor is not running".into());
         };

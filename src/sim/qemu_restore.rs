@@ -75,9 +75,9 @@ pub fn create(ctx: &Ctx, node: &str) -> ApiResult {
             format!("option conflicts with other options ({})", others.join(" ")),
         ));
     }
-    let (vol_storage, _) = archive.split_once(':').ok_or_else(|| {
-        ApiError::die(format!("unable to parse volume ID '{archive}'"))
-    })?;
+    let (vol_storage, _) = archive
+        .split_once(':')
+        .ok_or_else(|| ApiError::die(format!("unable to parse volume ID '{archive}'")))?;
     if storage_def(vol_storage).is_none() {
         return Err(ApiError::die(format!(
             "storage '{vol_storage}' does not exist"

@@ -6,8 +6,8 @@ use super::http::{ApiError, ApiResult, ParamMap, Reply};
 use super::model::GuestKind;
 use super::state::Ctx;
 use super::{
-    api_cluster, api_console, api_lxc, api_storage, aplinfo, backup_jobs, lxc_config, lxc_create, qemu_restore,
-    rrd, tasks,
+    api_cluster, api_console, api_lxc, api_storage, aplinfo, backup_jobs, lxc_config, lxc_create,
+    qemu_restore, rrd, tasks,
 };
 
 /// Path components that double as parameters (`{node}`, `{vmid}`, ...), by name.

@@ -162,12 +162,7 @@ impl AlertThresholdsForm {
 
     /// One key: Up/Down/Tab move, Left/Right on the scope row change scope, Enter saves
     /// (the layer to write), Esc closes; the rest edits the focused field.
-    pub fn key(
-        &mut self,
-        key: KeyEvent,
-        config: &AlertConfig,
-        scopes: &[AlertScope],
-    ) -> FormStep {
+    pub fn key(&mut self, key: KeyEvent, config: &AlertConfig, scopes: &[AlertScope]) -> FormStep {
         match key.code {
             KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1) % ROWS,
             KeyCode::BackTab | KeyCode::Up => self.focus = (self.focus + ROWS - 1) % ROWS,
@@ -271,9 +266,7 @@ impl Layer for AlertThresholdsEditor {
         match self.form.key(key, &ctx.alerts.config, &scopes) {
             FormStep::Editing => Reply::Consumed,
             FormStep::Closed => Reply::Then(vec![Request::Close]),
-            FormStep::Save(scope, layer) => {
-                Reply::effect(Effect::SaveAlertLayer { scope, layer })
-            }
+            FormStep::Save(scope, layer) => Reply::effect(Effect::SaveAlertLayer { scope, layer }),
         }
     }
 

@@ -135,7 +135,10 @@ impl EffectRunner {
             // The new thresholds come back as `AlertConfig` (published by the engine).
             Effect::SaveAlertLayer { scope, layer } => {
                 let text = match engine.save_alert_layer(&scope, &layer) {
-                    Ok(_) => (format!("alert thresholds of {scope} saved to alerts.toml"), false),
+                    Ok(_) => (
+                        format!("alert thresholds of {scope} saved to alerts.toml"),
+                        false,
+                    ),
                     Err(e) => (format!("alert thresholds of {scope} not saved: {e}"), true),
                 };
                 let _ = inbox.try_send(AppEvent::Toast {

@@ -5,10 +5,10 @@
 //! for the runtime; `render` is a pure function of `App`.
 
 pub mod action;
+pub mod alert_thresholds_form;
 pub mod alerts_board;
 pub mod alerts_view;
 pub mod app;
-pub mod alert_thresholds_form;
 pub mod backup_schedule_form;
 pub mod backups_link;
 pub mod backups_view;

@@ -174,9 +174,8 @@ impl App {
             SettingsItem::Theme(_) => return Vec::new(),
             SettingsItem::AlertRule(rule) => return self.alerts.toggle_rule(*rule),
             SettingsItem::EditThresholds => {
-                let editor = super::alert_thresholds_form::AlertThresholdsEditor::new(
-                    &self.alerts.config,
-                );
+                let editor =
+                    super::alert_thresholds_form::AlertThresholdsEditor::new(&self.alerts.config);
                 self.layers.push(Box::new(editor));
                 return Vec::new();
             }

@@ -523,7 +523,9 @@ async fn an_edited_alerts_file_applies_without_restart_and_a_bad_edit_keeps_the_
     let quiet = "off = [\"backup_missing\", \"backup_failed\", \"health\"]\n";
     write_alerts(
         dir.path(),
-        &format!("[defaults]\ncpu_percent = 99\ncpu_for = \"0s\"\n{quiet}\n[app.gitea]\nmemory_percent = 97\n"),
+        &format!(
+            "[defaults]\ncpu_percent = 99\ncpu_for = \"0s\"\n{quiet}\n[app.gitea]\nmemory_percent = 97\n"
+        ),
     );
     let mut events = engine.subscribe();
     engine.start_alerts(AlertOptions {
@@ -547,7 +549,9 @@ async fn an_edited_alerts_file_applies_without_restart_and_a_bad_edit_keeps_the_
     // The user lowers the threshold in an editor: the running monitor takes it.
     write_alerts(
         dir.path(),
-        &format!("[defaults]\ncpu_percent = 50\ncpu_for = \"0s\"\n{quiet}\n[app.gitea]\nmemory_percent = 97\n"),
+        &format!(
+            "[defaults]\ncpu_percent = 50\ncpu_for = \"0s\"\n{quiet}\n[app.gitea]\nmemory_percent = 97\n"
+        ),
     );
     let (alert, raised) = next_alert(&mut events, Rule::Cpu, Duration::from_secs(10)).await;
     assert!(raised);
@@ -582,7 +586,9 @@ async fn an_edited_alerts_file_applies_without_restart_and_a_bad_edit_keeps_the_
     // rules in use at once.
     write_alerts(
         dir.path(),
-        &format!("[defaults]\ncpu_percent = 50\ncpu_for = \"0s\"\n{quiet}\n[app.gitea]\nmemory_percent = 97\n"),
+        &format!(
+            "[defaults]\ncpu_percent = 50\ncpu_for = \"0s\"\n{quiet}\n[app.gitea]\nmemory_percent = 97\n"
+        ),
     );
     next_event(&mut events, Duration::from_secs(5), |ev| {
         matches!(ev, EngineEvent::AlertConfig(_)).then_some(())

@@ -419,7 +419,11 @@ async fn a_weekday_schedule_with_keep_last_makes_its_own_job() {
         .unwrap();
     assert_eq!(id, "proximity-sun-0200");
     // What the schedule form starts from, read back from /cluster/backup.
-    let current = engine.backup_schedule_of(&guest).await.unwrap().expect("in a job");
+    let current = engine
+        .backup_schedule_of(&guest)
+        .await
+        .unwrap()
+        .expect("in a job");
     assert_eq!(current.job, "proximity-sun-0200");
     assert_eq!(current.schedule, "sun 02:00");
     assert_eq!(current.retention, keep);
@@ -470,7 +474,10 @@ async fn a_vm_backup_restores_over_the_stopped_vm_and_to_a_new_vmid() {
         );
         assert_eq!(
             refused.unwrap_err().to_string(),
-            format!("VM {} is running: stop it before restoring over it", vm.vmid)
+            format!(
+                "VM {} is running: stop it before restoring over it",
+                vm.vmid
+            )
         );
     }
     let stop = engine.power(&vm, PowerOp::Stop).unwrap();

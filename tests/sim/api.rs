@@ -302,7 +302,9 @@ async fn a_vm_restores_from_its_backup() {
     assert_eq!(dump.status, 200, "{}", dump.body);
     let upid = dump.data().as_str().unwrap().to_string();
     assert_eq!(s.wait_task(&upid).await, "OK");
-    let content = s.get("/nodes/pve1/storage/local/content?content=backup").await;
+    let content = s
+        .get("/nodes/pve1/storage/local/content?content=backup")
+        .await;
     let archive = content
         .as_array()
         .unwrap()
@@ -312,10 +314,19 @@ async fn a_vm_restores_from_its_backup() {
         .as_str()
         .unwrap()
         .to_string();
-    assert!(archive.contains("vzdump-qemu-") && archive.ends_with(".vma.zst"), "{archive}");
+    assert!(
+        archive.contains("vzdump-qemu-") && archive.ends_with(".vma.zst"),
+        "{archive}"
+    );
     let id = vm.to_string();
 
-    let bad = s.call("POST", "/nodes/pve1/qemu", &[("vmid", "950"), ("force", "1")]).await;
+    let bad = s
+        .call(
+            "POST",
+            "/nodes/pve1/qemu",
+            &[("vmid", "950"), ("force", "1")],
+        )
+        .await;
     assert_eq!(bad.status, 400);
     assert_eq!(
         bad.json()["errors"]["archive"],
@@ -334,11 +345,18 @@ async fn a_vm_restores_from_its_backup() {
         "option conflicts with other options (cores)"
     );
     let over = s
-        .call("POST", "/nodes/pve1/qemu", &[("vmid", &id), ("archive", &archive)])
+        .call(
+            "POST",
+            "/nodes/pve1/qemu",
+            &[("vmid", &id), ("archive", &archive)],
+        )
         .await;
     assert_eq!(
         (over.status, over.json()["message"].as_str().unwrap()),
-        (500, format!("unable to restore VM {vm} - config file already exists\n").as_str())
+        (
+            500,
+            format!("unable to restore VM {vm} - config file already exists\n").as_str()
+        )
     );
     let running = s
         .call(
@@ -359,14 +377,22 @@ async fn a_vm_restores_from_its_backup() {
         .map(|v| v["volid"].as_str().unwrap().to_string());
     if let Some(ct) = ct {
         let wrong = s
-            .call("POST", "/nodes/pve1/qemu", &[("vmid", "951"), ("archive", &ct)])
+            .call(
+                "POST",
+                "/nodes/pve1/qemu",
+                &[("vmid", "951"), ("archive", &ct)],
+            )
             .await;
         assert_eq!(wrong.status, 500, "{}", wrong.body);
     }
 
     // To a new vmid: a task `qmrestore`, the VM stopped with its disks renamed.
     let new = s
-        .call("POST", "/nodes/pve1/qemu", &[("vmid", "950"), ("archive", &archive)])
+        .call(
+            "POST",
+            "/nodes/pve1/qemu",
+            &[("vmid", "950"), ("archive", &archive)],
+        )
         .await;
     assert_eq!(new.status, 200, "{}", new.body);
     let upid = new.data().as_str().unwrap().to_string();
@@ -376,7 +402,10 @@ async fn a_vm_restores_from_its_backup() {
     assert_eq!(status["status"], "stopped");
     let config = s.get("/nodes/pve1/qemu/950/config").await;
     let disks = config.to_string();
-    assert!(disks.contains("vm-950-disk-0") && !disks.contains(&format!("vm-{vm}-disk")), "{config}");
+    assert!(
+        disks.contains("vm-950-disk-0") && !disks.contains(&format!("vm-{vm}-disk")),
+        "{config}"
+    );
     assert!(
         s.handle.schema_violations().is_empty(),
         "{:?}",

@@ -35,14 +35,28 @@ pub fn draw(form: &AlertThresholdsForm, area: Rect, buf: &mut Buffer, ctx: &Laye
         AlertScope::Host(h) => format!("host {}", clean(h)),
         AlertScope::App(a) => format!("app {}", clean(a)),
     };
-    put(buf, inner.x + 1, inner.y, "scope", label_style(form.focus == 0), label_w);
+    put(
+        buf,
+        inner.x + 1,
+        inner.y,
+        "scope",
+        label_style(form.focus == 0),
+        label_w,
+    );
     let scope_w = inner.right().saturating_sub(field_x + 1);
     let style = if form.focus == 0 {
         t.style(ThemeKey::Selection)
     } else {
         t.text()
     };
-    put(buf, field_x, inner.y, &format!("‹ {scope} ›"), style, scope_w);
+    put(
+        buf,
+        field_x,
+        inner.y,
+        &format!("‹ {scope} ›"),
+        style,
+        scope_w,
+    );
     let fallback = below(&ctx.alerts.config, &form.scope);
     for (i, (label, field)) in FIELD_LABELS.iter().zip(EDITABLE_FIELDS).enumerate() {
         let y = inner.y + 2 + i as u16;
@@ -60,7 +74,14 @@ pub fn draw(form: &AlertThresholdsForm, area: Rect, buf: &mut Buffer, ctx: &Laye
         );
         let note = format!("empty: {}", inherited(&fallback, field));
         let x = field_x + field_w + 1;
-        put(buf, x, y, &note, t.dim(), inner.right().saturating_sub(x + 1));
+        put(
+            buf,
+            x,
+            y,
+            &note,
+            t.dim(),
+            inner.right().saturating_sub(x + 1),
+        );
     }
     let text_w = inner.width.saturating_sub(2);
     let y0 = inner.y + 2 + EDITABLE_FIELDS.len() as u16 + 1;

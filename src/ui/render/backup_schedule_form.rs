@@ -45,10 +45,10 @@ pub fn draw(form: &ScheduleForm, area: Rect, buf: &mut Buffer, t: &Theme) {
         );
     }
     let text_w = inner.width.saturating_sub(2);
-    let now = form
-        .now
-        .as_deref()
-        .map_or_else(|| "now: reading its backup job…".to_string(), |n| clean(n).into_owned());
+    let now = form.now.as_deref().map_or_else(
+        || "now: reading its backup job…".to_string(),
+        |n| clean(n).into_owned(),
+    );
     put(buf, inner.x + 1, inner.y + 2, &now, t.text(), text_w);
     put(
         buf,
