@@ -387,7 +387,7 @@ impl AlertConfig {
             file: shown.clone(),
             reason,
         };
-        match std::fs::metadata(&path) {
+        match std::fs::metadata(path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(AlertConfig::default());
             }
@@ -400,7 +400,7 @@ impl AlertConfig {
             }
             Ok(_) => {}
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| unreadable(e.to_string()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
         AlertConfig::parse(&shown, &text)
     }
 }

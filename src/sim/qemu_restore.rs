@@ -154,41 +154,53 @@ pub fn create(ctx: &Ctx, node: &str) -> ApiResult {
         &vmid.to_string(),
         ctx.authid,
         move |t| async move {
-            let file = archive.rsplit('/').next().unwrap_or_default().to_string();
-            t.log(format!(
+            let work = async {
+                let file = archive.rsplit('/').next().unwrap_or_default().to_string();
+                t.log(format!(
                 "restore vma archive: zstd -q -d -c /var/lib/vz/dump/{file} | vma extract -v -r /var/tmp/vzdumptmp{vmid}.fifo - /var/tmp/vzdumptmp{vmid}"
             ));
-            t.log("CFG: size: 540 name: qemu-server.conf");
-            // The disk holds about twice the compressed archive.
-            let disk = archive_size.saturating_mul(2).max(1 << 30);
-            t.log(format!("DEV: dev_id=1 size: {disk} devname: drive-scsi0"));
-            t.log(format!("  Logical volume \"vm-{vmid}-disk-0\" created."));
-            t.log(format!("new volume ID is 'local-lvm:vm-{vmid}-disk-0'"));
-            t.step().await?;
-            for pct in [25u64, 50, 75, 100] {
-                t.log(format!(
-                    "progress {pct}% (read {} bytes, duration {} sec)",
-                    disk / 100 * pct,
-                    pct / 25
-                ));
+                t.log("CFG: size: 540 name: qemu-server.conf");
+                // The disk holds about twice the compressed archive.
+                let disk = archive_size.saturating_mul(2).max(1 << 30);
+                t.log(format!("DEV: dev_id=1 size: {disk} devname: drive-scsi0"));
+                t.log(format!("  Logical volume \"vm-{vmid}-disk-0\" created."));
+                t.log(format!("new volume ID is 'local-lvm:vm-{vmid}-disk-0'"));
                 t.step().await?;
-            }
-            t.log(format!(
-                "total bytes read {disk}, sparse bytes {} (40%)",
-                disk / 10 * 4
-            ));
-            t.log("rescan volumes...");
+                for pct in [25u64, 50, 75, 100] {
+                    t.log(format!(
+                        "progress {pct}% (read {} bytes, duration {} sec)",
+                        disk / 100 * pct,
+                        pct / 25
+                    ));
+                    t.step().await?;
+                }
+                t.log(format!(
+                    "total bytes read {disk}, sparse bytes {} (40%)",
+                    disk / 10 * 4
+                ));
+                t.log("rescan volumes...");
+                Ok::<(), String>(())
+            };
+            let r = work.await;
             let _ = t.sim.change(|m| {
-                if let Some(g) = m.guests.get_mut(&vmid) {
-                    g.lock = None;
-                    if start {
-                        g.running = true;
-                        g.started_at = Some(super::clock::now_epoch());
+                match &r {
+                    Ok(()) => {
+                        if let Some(g) = m.guests.get_mut(&vmid) {
+                            g.lock = None;
+                            if start {
+                                g.running = true;
+                                g.started_at = Some(super::clock::now_epoch());
+                            }
+                        }
+                    }
+                    // A restore that did not finish leaves no half-restored VM behind.
+                    Err(_) => {
+                        m.guests.remove(&vmid);
                     }
                 }
                 Ok::<(), ()>(())
             });
-            Ok(())
+            r
         },
     );
     Ok(Reply::string(&upid))
