@@ -83,6 +83,7 @@ POST /nodes/{node}/lxc/{vmid}/termproxy
 GET /nodes/{node}/lxc/{vmid}/vncwebsocket
 POST /nodes/{node}/termproxy
 GET /nodes/{node}/vncwebsocket
+POST /nodes/{node}/qemu
 """
 
 # The fields of a method that the oracle needs; descriptions stay (they explain

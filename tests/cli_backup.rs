@@ -204,3 +204,71 @@ fn snapshots_from_the_command_line() {
     assert_eq!(code, Some(1));
     assert!(err.contains("give the snapshot's name"), "{err}");
 }
+
+#[test]
+fn a_vm_backup_restores_from_the_command_line() {
+    let sim = SimProcess::start(&[
+        "--no-tls",
+        "--nodes",
+        "2",
+        "--guests",
+        "8",
+        "--task-step-ms",
+        "5",
+    ]);
+    let home = tempfile::tempdir().unwrap();
+    add_host(home.path(), "lab", &sim);
+    let (code, out, err) = run_cli_code(&["ls", "--json"], &[], home.path());
+    assert_eq!(code, Some(0), "{err}");
+    let vm = json(&out)
+        .into_iter()
+        .find(|r| r["type"] == "qemu")
+        .unwrap_or_else(|| panic!("no VM in {out}"));
+    let vmid = vm["vmid"].as_u64().unwrap().to_string();
+    let target = format!("lab:{vmid}");
+    if vm["status"] != "running" {
+        let (code, _, err) = run_cli_code(&["start", &target], &[], home.path());
+        assert_eq!(code, Some(0), "{err}");
+    }
+    let (code, out, err) = run_cli_code(&["backup", &target, "--wait"], &[], home.path());
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    let (code, out, err) = run_cli_code(&["backups", "--json", &target], &[], home.path());
+    assert_eq!(code, Some(0), "{err}");
+    let volid = json(&out)[0]["volid"].as_str().unwrap().to_string();
+    assert!(
+        volid.starts_with(&format!("local:backup/vzdump-qemu-{vmid}-")),
+        "{volid}"
+    );
+
+    let (code, _, err) = run_cli_code(&["restore", &volid, "--yes", "--wait"], &[], home.path());
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains(&format!("VM {vmid} is running: stop it before restoring")),
+        "{err}"
+    );
+    let (code, _, err) = run_cli_code(&["stop", &target], &[], home.path());
+    assert_eq!(code, Some(0), "{err}");
+    let (code, _, err) = run_cli_code(&["restore", &volid, "--wait"], &[], home.path());
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains(&format!("restoring over VM {vmid} replaces it")) && err.contains("(--yes)"),
+        "{err}"
+    );
+    let (code, out, err) = run_cli_code(&["restore", &volid, "--yes", "--wait"], &[], home.path());
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(out.contains(":qmrestore:"), "{out}");
+    assert!(out.contains(&format!("into VM {vmid}")), "{out}");
+    let (code, out, err) = run_cli_code(
+        &["restore", &volid, "--to", "901", "--wait"],
+        &[],
+        home.path(),
+    );
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    let (_, out, _) = run_cli_code(&["ls", "--json"], &[], home.path());
+    assert!(
+        json(&out)
+            .iter()
+            .any(|r| r["vmid"] == 901 && r["type"] == "qemu"),
+        "{out}"
+    );
+}

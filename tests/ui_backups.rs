@@ -261,7 +261,8 @@ fn snapshot_backups_screen() {
     typed(&mut app, "<Enter>");
     insta::assert_snapshot!("backups_restore_prompt_80x24", screen(&app, (80, 24)));
     let mut app = opened((80, 24));
-    typed(&mut app, "s<Bs><Bs><Bs><Bs><Bs>weekly<Enter>");
+    form_guest(&mut app);
+    typed(&mut app, "<Bs><Bs><Bs><Bs><Bs>weekly<Enter>");
     insta::assert_snapshot!("backups_schedule_form_80x24", screen(&app, (80, 24)));
 }
 
@@ -280,6 +281,73 @@ fn form(app: &App) -> Option<&proximity::ui::backup_schedule_form::ScheduleForm>
     view(app).schedule_form.as_ref()
 }
 
+/// `s`: the form opens and asks for the guest's current job; the guest asked about.
+fn form_guest(app: &mut App) -> proximity::engine::GuestRef {
+    match one_effect(typed(app, "s")) {
+        BackupEffect::LoadSchedule(g) => g,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_schedule_form_starts_at_the_guests_current_job() {
+    use proximity::engine::backup_schedule::GuestSchedule;
+    use proximity::pve::Retention;
+    let job = |enabled: bool| GuestSchedule {
+        job: "proximity-sun-0200".into(),
+        schedule: "sun 02:00".into(),
+        retention: Retention {
+            keep_last: Some(3),
+            ..Retention::default()
+        },
+        enabled,
+    };
+    let mut app = opened((80, 24));
+    let guest = form_guest(&mut app);
+    assert_eq!((guest.host.as_str(), guest.vmid), ("lab", 101));
+    assert_eq!(
+        form(&app).unwrap().values[0],
+        "daily",
+        "defaults until it is read"
+    );
+    assert!(screen(&app, (80, 24)).contains("now: reading its backup job"));
+    app.handle(AppEvent::Backups(BackupEvent::CurrentSchedule {
+        guest: guest.clone(),
+        result: Ok(Some(job(true))),
+    }));
+    let f = form(&app).unwrap();
+    assert_eq!(f.values, ["sun 02:00".to_string(), "3".to_string()]);
+    let text = screen(&app, (80, 24));
+    assert!(
+        text.contains("now: in proximity-sun-0200 (sun 02:00, keep-last=3)"),
+        "{text}"
+    );
+    insta::assert_snapshot!("backups_schedule_form_current_80x24", text);
+    // Enter saves what it shows: the same job again.
+    assert!(matches!(
+        one_effect(typed(&mut app, "<Enter>")),
+        BackupEffect::Schedule(_, proximity::ui::backup_schedule_form::ScheduleChoice::Join { schedule, .. })
+            if schedule == "sun 02:00"
+    ));
+    // A job switched off shows `off`; an answer after typing leaves the typing alone.
+    let guest = form_guest(&mut app);
+    app.handle(AppEvent::Backups(BackupEvent::CurrentSchedule {
+        guest: guest.clone(),
+        result: Ok(Some(job(false))),
+    }));
+    assert_eq!(form(&app).unwrap().values[0], "off");
+    typed(&mut app, "<Esc>");
+    let guest = form_guest(&mut app);
+    typed(&mut app, "<Tab><Bs>9");
+    app.handle(AppEvent::Backups(BackupEvent::CurrentSchedule {
+        guest,
+        result: Ok(Some(job(true))),
+    }));
+    let f = form(&app).unwrap();
+    assert_eq!(f.values, ["daily".to_string(), "9".to_string()]);
+    assert!(f.now.as_deref().unwrap().contains("proximity-sun-0200"));
+}
+
 #[test]
 fn the_schedule_form_names_the_wrong_field_and_saves_through_the_engine_effect() {
     use proximity::pve::Retention;
@@ -293,8 +361,14 @@ fn the_schedule_form_names_the_wrong_field_and_saves_through_the_engine_effect()
     assert_eq!(keys, vec!["s".to_string()]);
     assert!(screen(&app, (160, 45)).contains("s schedule"));
 
-    assert_eq!(typed(&mut app, "s"), Vec::<Effect>::new());
+    let guest = form_guest(&mut app);
+    // The guest is in no Proximity job: the defaults stand.
+    app.handle(AppEvent::Backups(BackupEvent::CurrentSchedule {
+        guest,
+        result: Ok(None),
+    }));
     let f = form(&app).expect("s opens the form");
+    assert_eq!(f.now.as_deref(), Some("now: in no Proximity backup job"));
     assert_eq!((f.guest.vmid, f.values[0].as_str()), (101, "daily"));
     // A schedule Proximity does not manage: refused, naming the field, nothing saved.
     assert_eq!(
@@ -463,4 +537,44 @@ fn the_schedule_form_takes_its_keys_from_the_keymap() {
     typed(&mut app, "s");
     press(&mut app, KeyCode::Char('g'), KeyModifiers::CONTROL);
     assert!(form(&app).is_none(), "the rebound back cancels");
+}
+
+#[test]
+fn a_vm_backup_restores_with_the_same_typed_confirmation() {
+    let mut app = rack_app((160, 45));
+    typed(&mut app, "gb");
+    let mut rows = rows();
+    let vm = &mut rows[0];
+    vm.volume.subtype = Some("qemu".into());
+    vm.volume.format = "vma.zst".into();
+    vm.volume.volid = vm.volume.volid.replace("vzdump-lxc-", "vzdump-qemu-");
+    let volid = vm.volume.volid.clone();
+    app.handle(AppEvent::Backups(BackupEvent::List {
+        rows,
+        failures: Vec::new(),
+    }));
+    assert_eq!(typed(&mut app, "<Enter>"), Vec::<Effect>::new());
+    let text = screen(&app, (160, 45));
+    assert!(
+        text.contains("restore over VM 101 replaces it: type 101 to confirm"),
+        "{text}"
+    );
+    assert_eq!(typed(&mut app, "1<Enter>"), Vec::<Effect>::new());
+    assert!(
+        app.toasts
+            .last()
+            .is_some_and(|t| t.text == "not restored: type 101 to replace VM 101")
+    );
+    typed(&mut app, "<Enter>");
+    match one_effect(typed(&mut app, "101<Enter>")) {
+        BackupEffect::Restore {
+            backup,
+            to,
+            confirmed,
+        } => {
+            assert_eq!(backup.volid, volid);
+            assert_eq!((to, confirmed), (None, true));
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -77,6 +77,89 @@ pub struct RawThresholds {
     pub on: Option<Vec<String>>,
 }
 
+/// The values a layer sets that the settings screen edits, as the file names them:
+/// percentages (`_percent`) and durations (the rest).
+pub const EDITABLE_FIELDS: [&str; 9] = [
+    "cpu_percent",
+    "cpu_for",
+    "memory_percent",
+    "memory_for",
+    "disk_percent",
+    "disk_for",
+    "node_offline_for",
+    "backup_max_age",
+    "health_for",
+];
+
+impl RawThresholds {
+    fn percent_slot(&mut self, field: &str) -> Option<&mut Option<f64>> {
+        match field {
+            "cpu_percent" => Some(&mut self.cpu_percent),
+            "memory_percent" => Some(&mut self.memory_percent),
+            "disk_percent" => Some(&mut self.disk_percent),
+            _ => None,
+        }
+    }
+
+    fn duration_slot(&mut self, field: &str) -> Option<&mut Option<String>> {
+        match field {
+            "cpu_for" => Some(&mut self.cpu_for),
+            "memory_for" => Some(&mut self.memory_for),
+            "disk_for" => Some(&mut self.disk_for),
+            "node_offline_for" => Some(&mut self.node_offline_for),
+            "backup_max_age" => Some(&mut self.backup_max_age),
+            "health_for" => Some(&mut self.health_for),
+            _ => None,
+        }
+    }
+
+    /// What this layer sets for `field` (one of [`EDITABLE_FIELDS`]), as typed; empty when
+    /// it sets nothing (the value comes from a wider layer).
+    pub fn field_text(&self, field: &str) -> String {
+        let mut copy = self.clone();
+        if let Some(p) = copy.percent_slot(field) {
+            return p.map(|p| format!("{p}")).unwrap_or_default();
+        }
+        copy.duration_slot(field)
+            .and_then(|d| d.clone())
+            .unwrap_or_default()
+    }
+
+    /// Set `field` from typed text, checked as the file is: empty unsets it. The error
+    /// names the field: `cpu_for: "5x" is not a duration: ...`.
+    pub fn set_field_text(&mut self, field: &str, text: &str) -> Result<(), String> {
+        let text = text.trim();
+        if let Some(slot) = self.percent_slot(field) {
+            if text.is_empty() {
+                *slot = None;
+                return Ok(());
+            }
+            let p = text.trim_end_matches('%').trim();
+            return match p.parse::<f64>() {
+                Ok(p) if valid_percent(p) => {
+                    *slot = Some(p);
+                    Ok(())
+                }
+                _ => Err(format!(
+                    "{field}: {text:?} is not a percentage above 0 and at most 100"
+                )),
+            };
+        }
+        if let Some(slot) = self.duration_slot(field) {
+            if text.is_empty() {
+                *slot = None;
+                return Ok(());
+            }
+            parse_duration_s(text).map_err(|why| format!("{field}: {why}"))?;
+            *slot = Some(text.to_string());
+            return Ok(());
+        }
+        Err(format!(
+            "{field}: not a threshold the settings screen edits"
+        ))
+    }
+}
+
 /// Thresholds resolved for one target. Percentages are 0-100, durations seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Thresholds {
@@ -275,13 +358,36 @@ impl AlertConfig {
 
     /// `<config dir>/alerts.toml`; no file is the defaults.
     pub fn load(config_dir: &Path) -> Result<AlertConfig, ConfigIssue> {
-        let path = config_dir.join(FILE_NAME);
+        AlertConfig::load_file(&config_dir.join(FILE_NAME))
+    }
+
+    /// One layer of the file (`None`: it sets nothing there).
+    pub fn layer(&self, scope: &AlertScope) -> Option<&RawThresholds> {
+        match scope {
+            AlertScope::Defaults => Some(&self.defaults),
+            AlertScope::Host(h) => self.hosts.get(h),
+            AlertScope::App(a) => self.apps.get(a),
+        }
+    }
+
+    /// The thresholds a scope resolves to: the defaults for `Defaults`, a host's for a host,
+    /// an app's over the defaults (wherever it runs) for an app.
+    pub fn resolved(&self, scope: &AlertScope) -> Thresholds {
+        match scope {
+            AlertScope::Defaults => self.for_host(""),
+            AlertScope::Host(h) => self.for_host(h),
+            AlertScope::App(a) => self.for_guest(&self.for_host(""), Some(a), None),
+        }
+    }
+
+    /// An alerts file at `path`; no file is the defaults.
+    pub fn load_file(path: &Path) -> Result<AlertConfig, ConfigIssue> {
         let shown = crate::text::clean_string(&path.display().to_string());
         let unreadable = |reason: String| ConfigIssue::Unreadable {
             file: shown.clone(),
             reason,
         };
-        match std::fs::metadata(&path) {
+        match std::fs::metadata(path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(AlertConfig::default());
             }
@@ -294,9 +400,104 @@ impl AlertConfig {
             }
             Ok(_) => {}
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| unreadable(e.to_string()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
         AlertConfig::parse(&shown, &text)
     }
+}
+
+/// Which layer of `alerts.toml` an edit is for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AlertScope {
+    /// `[defaults]`.
+    Defaults,
+    /// `[host.NAME]`.
+    Host(String),
+    /// `[app.NAME]` (a managed app's name or a catalog id).
+    App(String),
+}
+
+impl std::fmt::Display for AlertScope {
+    /// As the file names the table: `defaults`, `host.lab`, `app.gitea`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AlertScope::Defaults => f.write_str("defaults"),
+            AlertScope::Host(h) => write!(f, "host.{h}"),
+            AlertScope::App(a) => write!(f, "app.{a}"),
+        }
+    }
+}
+
+/// Write `layer` as the scope's table of `<config dir>/alerts.toml` (an empty layer drops
+/// the table) and return the whole file as now read. Every other table and key of the file
+/// is kept: the file is read as TOML, one table replaced, and written back through the
+/// serializer, atomically (a temporary file renamed over it). Comments are not kept (the
+/// serializer has none). A file that does not parse is refused rather than overwritten, and
+/// so is a layer the file would refuse (checked by reading the text about to be written).
+pub fn save_layer(
+    config_dir: &Path,
+    scope: &AlertScope,
+    layer: &RawThresholds,
+) -> Result<AlertConfig, ConfigIssue> {
+    let path = config_dir.join(FILE_NAME);
+    let shown = crate::text::clean_string(&path.display().to_string());
+    let unreadable = |reason: String| ConfigIssue::Unreadable {
+        file: shown.clone(),
+        reason,
+    };
+    let old = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(unreadable(e.to_string())),
+    };
+    // The file as it is must be valid: its entries are what the save keeps.
+    AlertConfig::parse(&shown, &old)?;
+    let mut doc: toml::Table = toml::from_str(&old).map_err(|e| unreadable(e.to_string()))?;
+    let table = toml::Table::try_from(layer).map_err(|e| unreadable(e.to_string()))?;
+    let (group, name) = match scope {
+        AlertScope::Defaults => (None, "defaults"),
+        AlertScope::Host(h) => (Some("host"), h.as_str()),
+        AlertScope::App(a) => (Some("app"), a.as_str()),
+    };
+    if name.is_empty() {
+        return Err(unreadable(format!("{scope}: a table needs a name")));
+    }
+    let parent: &mut toml::Table = match group {
+        None => &mut doc,
+        Some(g) => {
+            let entry = doc
+                .entry(g.to_string())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            match entry {
+                toml::Value::Table(t) => t,
+                _ => return Err(unreadable(format!("{g} is not a table"))),
+            }
+        }
+    };
+    if table.is_empty() {
+        parent.remove(name);
+    } else {
+        parent.insert(name.to_string(), toml::Value::Table(table));
+    }
+    if let Some(g) = group
+        && doc
+            .get(g)
+            .and_then(toml::Value::as_table)
+            .is_some_and(toml::Table::is_empty)
+    {
+        doc.remove(g);
+    }
+    let text = toml::to_string(&doc).map_err(|e| unreadable(e.to_string()))?;
+    let written = AlertConfig::parse(&shown, &text)?;
+    std::fs::create_dir_all(config_dir).map_err(|e| unreadable(e.to_string()))?;
+    let mut tmp =
+        tempfile::NamedTempFile::new_in(config_dir).map_err(|e| unreadable(e.to_string()))?;
+    std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(|e| unreadable(e.to_string()))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| unreadable(e.to_string()))?;
+    tmp.persist(&path)
+        .map_err(|e| unreadable(e.error.to_string()))?;
+    Ok(written)
 }
 
 /// A key set on `line` inside a `[table]`, named with its table (`defaults.cpu_percent`).
@@ -418,6 +619,63 @@ mod tests {
         assert_eq!(app.cpu_percent, 99.0);
         assert!(app.is_on(Rule::BackupMissing));
         assert_eq!(app.for_ms(Rule::Cpu), 60_000);
+    }
+
+    #[test]
+    fn saving_a_layer_keeps_every_other_entry_and_refuses_a_broken_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(
+            &path,
+            "[defaults]\ncpu_percent = 80\noff = [\"backup_missing\"]\n\n[host.lab]\ncpu_for = \"1m\"\n\n[app.gitea]\nmemory_percent = 97\n",
+        )
+        .unwrap();
+        let mut layer = RawThresholds::default();
+        layer.set_field_text("disk_percent", "70").unwrap();
+        layer.set_field_text("disk_for", "10m").unwrap();
+        let cfg = save_layer(dir.path(), &AlertScope::Host("prod".into()), &layer).unwrap();
+        assert_eq!(cfg.hosts["prod"].disk_for.as_deref(), Some("10m"));
+        assert_eq!(cfg.hosts["lab"].cpu_for.as_deref(), Some("1m"));
+        assert_eq!(cfg.apps["gitea"].memory_percent, Some(97.0));
+        assert_eq!(cfg.defaults.cpu_percent, Some(80.0));
+        assert_eq!(cfg.defaults.off, Some(vec!["backup_missing".to_string()]));
+        assert_eq!(AlertConfig::load(dir.path()).unwrap(), cfg);
+        // An empty layer drops its table; the others stay.
+        let cfg = save_layer(
+            dir.path(),
+            &AlertScope::Host("lab".into()),
+            &RawThresholds::default(),
+        )
+        .unwrap();
+        assert!(!cfg.hosts.contains_key("lab"));
+        assert!(cfg.hosts.contains_key("prod"));
+        // A broken file is not overwritten.
+        std::fs::write(&path, "[defaults]\ncpu_percent = \n").unwrap();
+        let err = save_layer(dir.path(), &AlertScope::Defaults, &layer).unwrap_err();
+        assert!(err.to_string().contains("alerts.toml:2"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "[defaults]\ncpu_percent = \n"
+        );
+    }
+
+    #[test]
+    fn typed_fields_are_checked_and_named() {
+        let mut layer = RawThresholds::default();
+        assert_eq!(
+            layer.set_field_text("cpu_for", "5x"),
+            Err("cpu_for: \"5x\" is not a duration: write a whole number and a unit, as 30s, 5m, 2h or 7d".into())
+        );
+        assert!(
+            layer
+                .set_field_text("memory_percent", "120")
+                .unwrap_err()
+                .starts_with("memory_percent: ")
+        );
+        layer.set_field_text("memory_percent", "95%").unwrap();
+        assert_eq!(layer.field_text("memory_percent"), "95");
+        layer.set_field_text("memory_percent", "").unwrap();
+        assert_eq!(layer.memory_percent, None);
     }
 
     #[test]

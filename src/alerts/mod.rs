@@ -9,7 +9,7 @@ pub mod notify;
 pub mod rules;
 pub mod state;
 
-pub use config::{AlertConfig, ConfigIssue, RawThresholds, Thresholds};
+pub use config::{AlertConfig, AlertScope, ConfigIssue, RawThresholds, Thresholds};
 pub use rules::{BackupFacts, Breach, HealthResult};
 pub use state::{Evaluator, Transition};
 

@@ -372,7 +372,15 @@ pub async fn restore(scope: &FleetScope<'_>, args: &RestoreArgs) -> Result<ExitC
             other => CliError::new(other),
         })?;
     let vmid = args.to.or(row.volume.vmid).unwrap_or_default();
-    let what = format!("restore of {} into CT {vmid} on {}", args.volid, row.host);
+    let guest = if row.volume.subtype.as_deref() == Some("qemu") {
+        "VM"
+    } else {
+        "CT"
+    };
+    let what = format!(
+        "restore of {} into {guest} {vmid} on {}",
+        args.volid, row.host
+    );
     run_job(&engine, id, args.wait, &what).await
 }
 

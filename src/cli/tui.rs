@@ -105,6 +105,7 @@ async fn run_tui(
     engine.start_alerts(crate::engine::alerts::AlertOptions {
         config: alert_config,
         catalog,
+        config_dir: Some(paths.config_dir.clone()),
         ..Default::default()
     });
     let _ = inbox_tx

@@ -37,6 +37,20 @@ pub struct AlertOptions {
     /// One notification attempt's limit, and how many attempts after the first.
     pub notify_timeout: Duration,
     pub notify_retries: u32,
+    /// Where `alerts.toml` lives: the monitor reloads it when it changes and the settings
+    /// screen saves into it. `None`: `config` only, no reload, no saving.
+    pub config_dir: Option<std::path::PathBuf>,
+    /// How often the monitor looks at the file's stamp (one `stat`).
+    pub reload_every: Duration,
+}
+
+impl AlertOptions {
+    /// `<config dir>/alerts.toml`, when there is a config dir.
+    pub fn file_path(&self) -> Option<std::path::PathBuf> {
+        self.config_dir
+            .as_ref()
+            .map(|d| d.join(crate::alerts::config::FILE_NAME))
+    }
 }
 
 impl Default for AlertOptions {
@@ -48,6 +62,8 @@ impl Default for AlertOptions {
             health_every: Duration::from_secs(60),
             notify_timeout: Duration::from_secs(5),
             notify_retries: 2,
+            config_dir: None,
+            reload_every: Duration::from_secs(2),
         }
     }
 }
@@ -55,9 +71,11 @@ impl Default for AlertOptions {
 /// What the engine and its monitor share.
 pub struct MonitorShared {
     firing: Mutex<Vec<Alert>>,
-    config: Mutex<AlertConfig>,
+    pub(super) config: Mutex<AlertConfig>,
     health: Mutex<HashMap<(String, u32), HealthResult>>,
     pub(super) options: AlertOptions,
+    /// The file's stamp when it was last read (see `alerts_reload`).
+    pub(super) file_seen: Mutex<Option<super::alerts_reload::FileStamp>>,
     stop: Notify,
 }
 
@@ -104,7 +122,11 @@ impl Engine {
                 Err(e) => tracing::warn!("alert thresholds: {e}"),
             }
         }
+        let file_seen = options
+            .file_path()
+            .and_then(|p| super::alerts_reload::stamp(&p));
         let shared = Arc::new(MonitorShared {
+            file_seen: Mutex::new(file_seen),
             firing: Mutex::new(evaluator.firing()),
             config: Mutex::new(config),
             health: Mutex::new(HashMap::new()),
@@ -404,8 +426,13 @@ async fn monitor(
         results: tx,
         app_names: None,
     };
+    let mut reload = tokio::time::interval(shared.options.reload_every);
+    reload.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
+            _ = reload.tick() => {
+                m.engine.reload_alert_file();
+            }
             ev = events.recv() => match ev {
                 Ok(EngineEvent::Inventory { host, result, .. }) => match result {
                     Ok(list) => m.inventory(host, list),

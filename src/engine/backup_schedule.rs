@@ -17,7 +17,40 @@ fn refusal(guest: &GuestRef, e: AutoBackupError) -> Refusal {
     }
 }
 
+/// Where a guest stands in Proximity's backup jobs: what the schedule form starts from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuestSchedule {
+    /// The job's id (`proximity-daily`).
+    pub job: String,
+    pub schedule: String,
+    /// The job's `prune-backups` (empty when it sets none: the storage's applies).
+    pub retention: Retention,
+    /// A job switched off in Proximity (`enabled=0`) backs nothing up.
+    pub enabled: bool,
+}
+
 impl Engine {
+    /// The Proximity backup job `guest` is in (the first by id when it is in several), or
+    /// `None` when it is in none.
+    pub async fn backup_schedule_of(
+        &self,
+        guest: &GuestRef,
+    ) -> Result<Option<GuestSchedule>, Refusal> {
+        let mut jobs: Vec<BackupJob> = self
+            .backup_jobs_of(&guest.host, guest.vmid)
+            .await?
+            .into_iter()
+            .filter(auto_backup::is_ours)
+            .collect();
+        jobs.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(jobs.into_iter().next().map(|job| GuestSchedule {
+            schedule: job.schedule.clone().unwrap_or_default(),
+            retention: job.prune_backups.clone().unwrap_or_default(),
+            enabled: job.enabled.unwrap_or(true),
+            job: job.id,
+        }))
+    }
+
     /// Put `guest` in Proximity's backup job for `schedule` on its host (created or reused,
     /// e.g. `proximity-daily`), with `retention`. Returns the job's id.
     pub async fn ensure_backup_job(

@@ -1,5 +1,5 @@
 //! Backups as engine operations: back up a guest now (a job whose progress is read from the
-//! vzdump log), list every backup across hosts, restore (a job; over an existing container
+//! vzdump log), list every backup across hosts, restore (a job, containers and VMs; over an existing guest
 //! only when confirmed, never over a running one), delete (protected ones refused with the
 //! reason), protect/unprotect and notes. The scheduled side (`ensure_backup_job`) lives in
 //! `backup_schedule`, each guest's newest backup in `last_backups`.
@@ -149,17 +149,18 @@ impl Engine {
     ) -> Result<JobId, Refusal> {
         let link = self.link(&backup.host)?;
         let volume = find_volume(&link.client, backup).await?;
-        if volume.subtype.as_deref() == Some("qemu") {
-            return Err(Refusal::ContainersOnly {
-                vmid: volume.vmid.unwrap_or(0),
-                what: "restore",
-            });
-        }
+        let vm = volume.subtype.as_deref() == Some("qemu");
+        let guest = if vm { "VM" } else { "CT" };
         let vmid = to
             .or(volume.vmid)
             .ok_or_else(|| Refusal::Invalid(format!("{} names no vmid: give one", backup.volid)))?;
         // The live state decides, not the rack's last refresh.
-        let existing = match link.client.lxc_status(&backup.node, vmid).await {
+        let status = if vm {
+            link.client.qemu_status(&backup.node, vmid).await
+        } else {
+            link.client.lxc_status(&backup.node, vmid).await
+        };
+        let existing = match status {
             Ok(s) => Some(s),
             Err(e) if e.to_string().contains("does not exist") => None,
             Err(e) => return Err(Refusal::Host(e.to_string())),
@@ -174,10 +175,10 @@ impl Engine {
         }
         if let Some(status) = &existing {
             if status.is_running() {
-                return Err(Refusal::RestoreRunning { vmid });
+                return Err(Refusal::RestoreRunning { guest, vmid });
             }
             if !overwrite_confirmed {
-                return Err(Refusal::ConfirmOverwrite { vmid });
+                return Err(Refusal::ConfirmOverwrite { guest, vmid });
             }
         }
         let target = JobTarget {
@@ -187,13 +188,23 @@ impl Engine {
         };
         let ctx = self.begin(JobKind::Restore, target);
         let id = ctx.id();
-        tokio::spawn(run_restore(
-            ctx,
-            link,
-            backup.clone(),
-            vmid,
-            existing.is_some(),
-        ));
+        if vm {
+            tokio::spawn(run_vm_restore(
+                ctx,
+                link,
+                backup.clone(),
+                vmid,
+                existing.is_some(),
+            ));
+        } else {
+            tokio::spawn(run_restore(
+                ctx,
+                link,
+                backup.clone(),
+                vmid,
+                existing.is_some(),
+            ));
+        }
         Ok(id)
     }
 
@@ -419,6 +430,42 @@ async fn run_restore(ctx: JobCtx, link: HostLink, backup: BackupRef, vmid: u32, 
                     ctx.step("extracting", Some(0.4));
                 } else if line.starts_with("Total bytes read") {
                     ctx.step("configuring", Some(0.8));
+                }
+            })
+            .await;
+            finish(ctx, followed);
+        }
+        Err(e) => ctx.fail(e.to_string()),
+    }
+    link.refresh.notify_one();
+}
+
+/// A VM's restore: one `qmrestore` task; its disks go where the backed-up config put them.
+async fn run_vm_restore(
+    ctx: JobCtx,
+    link: HostLink,
+    backup: BackupRef,
+    vmid: u32,
+    overwrite: bool,
+) {
+    ctx.step("restore", Some(0.1));
+    let started = tokio::select! {
+        r = link.client.qemu_restore(&backup.node, vmid, &backup.volid, overwrite) => r,
+        _ = ctx.cancel_token().cancelled() => return ctx.cancelled(),
+    };
+    match started {
+        Ok(upid) => {
+            let followed = follow_task_with(&ctx, &link.client, &upid, |line| {
+                if line.starts_with("restore vma archive") {
+                    ctx.step("extracting", Some(0.2));
+                } else if let Some(pct) = line
+                    .strip_prefix("progress ")
+                    .and_then(|l| l.split('%').next())
+                    .and_then(|p| p.trim().parse::<f32>().ok())
+                {
+                    ctx.step("extracting", Some(0.2 + 0.7 * pct / 100.0));
+                } else if line.starts_with("rescan volumes") {
+                    ctx.step("configuring", Some(0.95));
                 }
             })
             .await;

@@ -111,6 +111,8 @@ pub enum EngineEvent {
         alert: Box<crate::alerts::Alert>,
         raised: bool,
     },
+    /// The alert thresholds in use changed (`alerts.toml` reloaded or saved).
+    AlertConfig(Box<crate::alerts::AlertConfig>),
     /// A managed app's health check ran (see `engine::alerts`).
     AppHealth(Box<crate::alerts::HealthResult>),
     /// The newest backup time (Unix seconds) of each guest of a host, by vmid, as the alert

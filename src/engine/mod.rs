@@ -12,6 +12,7 @@
 pub mod alerts;
 mod alerts_checks;
 mod alerts_notify;
+mod alerts_reload;
 pub mod apps;
 pub mod backup_schedule;
 pub mod backups;

@@ -64,10 +64,11 @@ pub enum Refusal {
     Protected { volid: String },
     #[error("no backup {volid} on host {host}")]
     NoBackup { host: String, volid: String },
-    #[error("CT {vmid} is running: stop it before restoring over it")]
-    RestoreRunning { vmid: u32 },
-    #[error("restoring over CT {vmid} replaces it and its data: confirm to go on")]
-    ConfirmOverwrite { vmid: u32 },
+    /// `guest`: `CT` or `VM`.
+    #[error("{guest} {vmid} is running: stop it before restoring over it")]
+    RestoreRunning { guest: &'static str, vmid: u32 },
+    #[error("restoring over {guest} {vmid} replaces it and its data: confirm to go on")]
+    ConfirmOverwrite { guest: &'static str, vmid: u32 },
     #[error("{vmid} is a VM: {what} is for containers only")]
     ContainersOnly { vmid: u32, what: &'static str },
     #[error("{0}")]

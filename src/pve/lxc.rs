@@ -422,4 +422,23 @@ impl PveClient {
         )
         .await
     }
+
+    /// `POST /nodes/{node}/qemu` with `archive`: restore VM `vmid` from a backup volid
+    /// (`local:backup/vzdump-qemu-100-....vma.zst`), a `qmrestore` task. `force` replaces
+    /// an existing VM of that vmid (Proxmox refuses a running one). The disks go to the
+    /// storages the backed-up config names (no `storage`).
+    pub async fn qemu_restore(
+        &self,
+        node: &str,
+        vmid: u32,
+        archive: &str,
+        force: bool,
+    ) -> Result<Upid> {
+        let mut params = Params::new().set("vmid", vmid).set("archive", archive);
+        if force {
+            params = params.flag("force", true);
+        }
+        self.post(&format!("/nodes/{}/qemu", seg(node)), &params)
+            .await
+    }
 }

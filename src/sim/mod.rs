@@ -32,6 +32,7 @@ mod lxc_config;
 mod lxc_create;
 mod model;
 mod persist;
+mod qemu_restore;
 mod rhythm;
 mod routes;
 mod rrd;

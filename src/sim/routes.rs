@@ -7,7 +7,7 @@ use super::model::GuestKind;
 use super::state::Ctx;
 use super::{
     api_cluster, api_console, api_lxc, api_storage, aplinfo, backup_jobs, lxc_config, lxc_create,
-    rrd, tasks,
+    qemu_restore, rrd, tasks,
 };
 
 /// Path components that double as parameters (`{node}`, `{vmid}`, ...), by name.
@@ -184,6 +184,7 @@ pub fn dispatch(ctx: &Ctx, method: &str, segs: &[&str], rel: &str) -> ApiResult 
         }
 
         ("GET", ["nodes", n, "qemu"]) => api_guest::list(ctx, n, Qemu),
+        ("POST", ["nodes", n, "qemu"]) => qemu_restore::create(ctx, n),
         ("GET", ["nodes", n, "qemu", id, "config"]) => {
             lxc_config::get(ctx, n, Qemu, vmid(id)?, None)
         }

@@ -152,6 +152,8 @@ pub enum AppEvent {
     },
     /// A managed app's health check ran.
     AppHealth(Box<crate::alerts::HealthResult>),
+    /// The alert thresholds in use changed (`alerts.toml` reloaded or saved).
+    AlertConfig(Box<crate::alerts::AlertConfig>),
     /// The alerts firing now and the recent history (newest first), for the alerts screen.
     AlertsLoaded {
         firing: Vec<crate::alerts::Alert>,
@@ -276,6 +278,11 @@ pub enum Effect {
     TestNotifications,
     /// Save the settings screen's alert thresholds.
     SaveAlertThresholds(Box<crate::alerts::RawThresholds>),
+    /// Write one layer of `alerts.toml` (the settings screen's thresholds editor).
+    SaveAlertLayer {
+        scope: crate::alerts::AlertScope,
+        layer: Box<crate::alerts::RawThresholds>,
+    },
     /// Open the deploy wizard for an app (the catalog screen asks; the app opens it).
     OpenDeployWizard(Box<crate::catalog::AppSpec>),
     /// Backups and snapshots (the backups screen, the snapshots layer, `b` on the rack).

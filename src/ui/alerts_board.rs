@@ -175,6 +175,7 @@ impl App {
                     }
                 }
             }
+            AppEvent::AlertConfig(config) => self.alerts.config = *config,
             AppEvent::AppHealth(result) => {
                 self.alerts
                     .health

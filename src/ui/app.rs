@@ -494,6 +494,7 @@ impl App {
             | AppEvent::Backups(_)) => return self.view_event(ev),
             ev @ (AppEvent::Alert { .. }
             | AppEvent::AppHealth(_)
+            | AppEvent::AlertConfig(_)
             | AppEvent::AlertsLoaded { .. }) => return self.alert_event(ev),
         }
         Vec::new()

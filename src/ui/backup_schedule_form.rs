@@ -2,7 +2,9 @@
 //! calendar event such as `daily` or `sun 02:00`, or `off`) and how many to keep. The
 //! schedule is checked by the same function the CLI's `backup --schedule` and the engine use
 //! (`deploy::auto_backup::check_schedule`), so the form never accepts what saving would
-//! refuse; each message names its field. Typed characters are the field's; Tab, Enter and
+//! refuse; each message names its field. It opens at once with the defaults and takes the
+//! guest's current Proximity job (schedule, keep-last, switched off) when the engine has
+//! read it, unless the user typed first. Typed characters are the field's; Tab, Enter and
 //! Esc (or what the user binds instead) come from the keymap's `[popup]` context.
 
 use crossterm::event::{KeyCode, KeyEvent};
@@ -14,6 +16,7 @@ use super::popups::PopupKey;
 use super::backups_view::edit_line;
 use crate::deploy::auto_backup;
 use crate::engine::GuestRef;
+use crate::engine::backup_schedule::GuestSchedule;
 use crate::pve::Retention;
 
 /// The form's fields, in order.
@@ -51,10 +54,15 @@ pub struct ScheduleForm {
     pub focus: usize,
     /// Why the last submit was refused, naming the field.
     pub error: Option<String>,
+    /// What the guest has now, for the line under the fields: `None` while it is read.
+    pub now: Option<String>,
+    /// Typed into: the current job's settings, when they arrive, no longer replace values.
+    pub edited: bool,
 }
 
 impl ScheduleForm {
-    /// Prefilled with Proximity's default schedule and a week of backups.
+    /// Prefilled with Proximity's default schedule and a week of backups until the guest's
+    /// current job is read (`current`).
     pub fn new(guest: GuestRef, name: String) -> ScheduleForm {
         ScheduleForm {
             guest,
@@ -62,6 +70,46 @@ impl ScheduleForm {
             values: [auto_backup::DEFAULT_SCHEDULE.to_string(), "7".to_string()],
             focus: SCHEDULE,
             error: None,
+            now: None,
+            edited: false,
+        }
+    }
+
+    /// The guest's current Proximity backup job (the engine's answer): its schedule (`off`
+    /// when the job is switched off) and keep-last become the values, unless the user has
+    /// typed already. A guest in no job keeps the defaults.
+    pub fn current(&mut self, result: &Result<Option<GuestSchedule>, String>) {
+        let (now, values) = match result {
+            Ok(Some(job)) => {
+                let wire = job.retention.to_wire();
+                let keep = if wire.is_empty() {
+                    "the storage's retention".to_string()
+                } else {
+                    wire
+                };
+                let state = if job.enabled { "" } else { ", switched off" };
+                let schedule = if job.enabled {
+                    job.schedule.clone()
+                } else {
+                    "off".to_string()
+                };
+                let keep_last = job
+                    .retention
+                    .keep_last
+                    .map_or_else(|| self.values[KEEP_LAST].clone(), |n| n.to_string());
+                (
+                    format!("now: in {} ({}, {keep}{state})", job.job, job.schedule),
+                    Some([schedule, keep_last]),
+                )
+            }
+            Ok(None) => ("now: in no Proximity backup job".to_string(), None),
+            Err(e) => (format!("now: unknown ({e})"), None),
+        };
+        self.now = Some(now);
+        if let Some(values) = values
+            && !self.edited
+        {
+            self.values = values;
         }
     }
 
@@ -112,7 +160,11 @@ impl ScheduleForm {
         if matches!(key.code, KeyCode::Enter | KeyCode::Esc) {
             return FormStep::Editing;
         }
+        let before = self.values[self.focus].clone();
         edit_line(&mut self.values[self.focus], key);
+        if self.values[self.focus] != before {
+            self.edited = true;
+        }
         self.error = None;
         FormStep::Editing
     }
@@ -132,5 +184,6 @@ impl ScheduleForm {
     pub fn paste(&mut self, line: &str) {
         self.values[self.focus].push_str(line);
         self.error = None;
+        self.edited = true;
     }
 }

@@ -36,6 +36,9 @@ pub enum BackupEffect {
     /// Put the guest in a Proximity backup job (or take it out of them), as the CLI's
     /// `backup --schedule` does.
     Schedule(GuestRef, ScheduleChoice),
+    /// The guest's current Proximity backup job, for the schedule form (answered by
+    /// `BackupEvent::CurrentSchedule`).
+    LoadSchedule(GuestRef),
 }
 
 /// The answers.
@@ -49,6 +52,11 @@ pub enum BackupEvent {
     Snapshots {
         guest: GuestRef,
         result: Result<Vec<SnapshotLine>, String>,
+    },
+    /// A guest's current Proximity backup job (`None`: it is in none), or why not.
+    CurrentSchedule {
+        guest: GuestRef,
+        result: Result<Option<crate::engine::backup_schedule::GuestSchedule>, String>,
     },
     /// Something changed (a job started, notes saved): the screen reloads.
     Changed,
@@ -133,6 +141,14 @@ pub fn apply(engine: &Engine, effect: BackupEffect, inbox: &mpsc::Sender<AppEven
                         failures: list.failures,
                     },
                 );
+                return;
+            }
+            BackupEffect::LoadSchedule(guest) => {
+                let result = engine
+                    .backup_schedule_of(&guest)
+                    .await
+                    .map_err(|e| e.to_string());
+                send(&inbox, BackupEvent::CurrentSchedule { guest, result });
                 return;
             }
             BackupEffect::LoadSnapshots(guest) => {

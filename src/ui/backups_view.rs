@@ -38,8 +38,9 @@ pub struct Prompt<K> {
 /// What a prompt of the backups screen asks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BackupPrompt {
-    /// Type the vmid to restore over the existing container.
+    /// Type the vmid to restore over the existing guest (`guest`: `CT` or `VM`).
     ReplaceGuest {
+        guest: &'static str,
         vmid: u32,
     },
     /// A free vmid to restore to.
@@ -189,7 +190,12 @@ impl BackupsView {
             // A guest that still exists is replaced only when its vmid is typed.
             Action::Restore => match (row.volume.vmid, &row.guest_name) {
                 (Some(vmid), Some(_)) => {
-                    self.ask(BackupPrompt::ReplaceGuest { vmid }, String::new())
+                    let guest = if row.volume.subtype.as_deref() == Some("qemu") {
+                        "VM"
+                    } else {
+                        "CT"
+                    };
+                    self.ask(BackupPrompt::ReplaceGuest { guest, vmid }, String::new())
                 }
                 _ => self.effect(BackupEffect::Restore {
                     backup,
@@ -220,8 +226,8 @@ impl BackupsView {
             },
             Action::BackupSchedule => match (Self::guest_of(&row), &row.guest_name) {
                 (Some(g), Some(name)) => {
-                    self.schedule_form = Some(ScheduleForm::new(g, name.clone()));
-                    Reply::Consumed
+                    self.schedule_form = Some(ScheduleForm::new(g.clone(), name.clone()));
+                    self.effect(BackupEffect::LoadSchedule(g))
                 }
                 _ => Self::toast("its guest no longer exists".into(), true),
             },
@@ -240,15 +246,15 @@ impl BackupsView {
         let backup = row.reference();
         let typed = prompt.input.trim().to_string();
         match prompt.kind {
-            BackupPrompt::ReplaceGuest { vmid } if typed == vmid.to_string() => {
+            BackupPrompt::ReplaceGuest { vmid, .. } if typed == vmid.to_string() => {
                 self.effect(BackupEffect::Restore {
                     backup,
                     to: None,
                     confirmed: true,
                 })
             }
-            BackupPrompt::ReplaceGuest { vmid } => Self::toast(
-                format!("not restored: type {vmid} to replace CT {vmid}"),
+            BackupPrompt::ReplaceGuest { guest, vmid } => Self::toast(
+                format!("not restored: type {vmid} to replace {guest} {vmid}"),
                 true,
             ),
             BackupPrompt::NewVmid => match typed.parse::<u32>() {
@@ -374,6 +380,12 @@ impl Layer for BackupsView {
                 self.rows = rows.clone();
                 self.failures = failures.clone();
                 self.loading = false;
+                true
+            }
+            AppEvent::Backups(BackupEvent::CurrentSchedule { guest, result }) => {
+                if let Some(form) = self.schedule_form.as_mut().filter(|f| f.guest == *guest) {
+                    form.current(result);
+                }
                 true
             }
             // A snapshots layer above may want it too: reload, but let it pass.

@@ -132,6 +132,20 @@ impl EffectRunner {
             }
             Effect::TestNotifications => engine.test_notifications(),
             Effect::SaveAlertThresholds(t) => engine.save_alert_thresholds(*t),
+            // The new thresholds come back as `AlertConfig` (published by the engine).
+            Effect::SaveAlertLayer { scope, layer } => {
+                let text = match engine.save_alert_layer(&scope, &layer) {
+                    Ok(_) => (
+                        format!("alert thresholds of {scope} saved to alerts.toml"),
+                        false,
+                    ),
+                    Err(e) => (format!("alert thresholds of {scope} not saved: {e}"), true),
+                };
+                let _ = inbox.try_send(AppEvent::Toast {
+                    text: text.0,
+                    error: text.1,
+                });
+            }
             // The UI opens the wizard itself (`App::carry_out`, the UI loop): never sent here.
             Effect::OpenDeployWizard(_) => {}
             Effect::Backups(e) => super::backups_link::apply(engine, e, inbox),
@@ -307,6 +321,7 @@ pub fn to_app_event(event: EngineEvent) -> AppEvent {
         },
         EngineEvent::Alert { alert, raised } => AppEvent::Alert { alert, raised },
         EngineEvent::AppHealth(result) => AppEvent::AppHealth(result),
+        EngineEvent::AlertConfig(config) => AppEvent::AlertConfig(config),
         EngineEvent::TopGuests(lists) => AppEvent::TopGuests(lists),
         EngineEvent::LastBackups { host, newest } => {
             AppEvent::Backups(super::backups_link::BackupEvent::HostBackups { host, newest })

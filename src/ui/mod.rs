@@ -5,6 +5,7 @@
 //! for the runtime; `render` is a pure function of `App`.
 
 pub mod action;
+pub mod alert_thresholds_form;
 pub mod alerts_board;
 pub mod alerts_view;
 pub mod app;

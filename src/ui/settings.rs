@@ -1,5 +1,6 @@
 //! What the settings screen lists and the changes it asks of the app. The list: the themes
-//! (moving previews live, `apply` saves), the alert rules, and the console recording
+//! (moving previews live, `apply` saves), the alert rules (Enter on "thresholds per host/app" opens their editor,
+//! `alert_thresholds_form`), and the console recording
 //! switches (one per configured host, then audit mode). The screen itself is a layer
 //! (`settings_view`); the theme, the switches and the thresholds are the app's, so the
 //! layer asks for a `SettingsChange` and the app carries it out here. A switch flips at
@@ -25,6 +26,8 @@ pub enum SettingsItem {
     Audit,
     /// An alert rule: on/off (Enter, space), its threshold (Left/Right).
     AlertRule(crate::alerts::Rule),
+    /// "Thresholds and durations per host or app…": opens the editor of `alerts.toml`.
+    EditThresholds,
     /// "Send a test notification".
     TestNotify,
 }
@@ -93,6 +96,7 @@ pub fn settings_items(
         .collect();
     if alerts.loaded {
         items.extend(crate::alerts::Rule::ALL.map(SettingsItem::AlertRule));
+        items.push(SettingsItem::EditThresholds);
         items.push(SettingsItem::TestNotify);
     }
     items.extend(
@@ -169,6 +173,12 @@ impl App {
         let (switch, on, text) = match item {
             SettingsItem::Theme(_) => return Vec::new(),
             SettingsItem::AlertRule(rule) => return self.alerts.toggle_rule(*rule),
+            SettingsItem::EditThresholds => {
+                let editor =
+                    super::alert_thresholds_form::AlertThresholdsEditor::new(&self.alerts.config);
+                self.layers.push(Box::new(editor));
+                return Vec::new();
+            }
             SettingsItem::TestNotify => {
                 self.show_toast("sending a test notification…", false);
                 return vec![Effect::TestNotifications];

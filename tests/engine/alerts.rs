@@ -477,3 +477,137 @@ async fn health_checks_of_many_apps_open_a_few_consoles_at_a_time() {
     engine.shutdown().await;
     sim.finish().await;
 }
+
+/// Write `text` as `dir/alerts.toml` the way an editor's save lands (a rename), so a tick
+/// never reads half a file.
+fn write_alerts(dir: &std::path::Path, text: &str) {
+    let tmp = dir.join(".alerts.toml.new");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, dir.join("alerts.toml")).unwrap();
+}
+
+/// The next event `pick` accepts; panics after `within`.
+async fn next_event<T>(
+    events: &mut broadcast::Receiver<EngineEvent>,
+    within: Duration,
+    mut pick: impl FnMut(EngineEvent) -> Option<T>,
+) -> Option<T> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Ok(ev)) => {
+                if let Some(t) = pick(ev) {
+                    return Some(t);
+                }
+            }
+            Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
+            Ok(Err(e)) => panic!("events closed: {e}"),
+            Err(_) => return None,
+        }
+    }
+}
+
+fn error_notice(ev: EngineEvent) -> Option<String> {
+    match ev {
+        EngineEvent::Notice { text, error: true } => Some(text),
+        _ => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edited_alerts_file_applies_without_restart_and_a_bad_edit_keeps_the_rules() {
+    let sim = start_sim(5).await;
+    let store = Store::in_memory().unwrap();
+    let engine = engine_with_store(&store);
+    let dir = tempfile::tempdir().unwrap();
+    let quiet = "off = [\"backup_missing\", \"backup_failed\", \"health\"]\n";
+    write_alerts(
+        dir.path(),
+        &format!(
+            "[defaults]\ncpu_percent = 99\ncpu_for = \"0s\"\n{quiet}\n[app.gitea]\nmemory_percent = 97\n"
+        ),
+    );
+    let mut events = engine.subscribe();
+    engine.start_alerts(AlertOptions {
+        config: AlertConfig::load(dir.path()).unwrap(),
+        config_dir: Some(dir.path().to_path_buf()),
+        reload_every: Duration::from_millis(50),
+        ..options("")
+    });
+    engine.connect(&sim.spec).unwrap();
+    let list = next_inventory(&mut events, "lab").await;
+    let vmid = list
+        .iter()
+        .find(|r| r.kind == "lxc" && r.status.as_deref() == Some("running"))
+        .and_then(|r| r.vmid)
+        .expect("a running container");
+    assert!(sim.handle.spike(vmid, Some((0.97, 0.3))));
+    // 97% is under 99%: a few refreshes and no alert.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(engine.alerts().is_empty(), "{:?}", engine.alerts());
+
+    // The user lowers the threshold in an editor: the running monitor takes it.
+    write_alerts(
+        dir.path(),
+        &format!(
+            "[defaults]\ncpu_percent = 50\ncpu_for = \"0s\"\n{quiet}\n[app.gitea]\nmemory_percent = 97\n"
+        ),
+    );
+    let (alert, raised) = next_alert(&mut events, Rule::Cpu, Duration::from_secs(10)).await;
+    assert!(raised);
+    assert_eq!(alert.target.vmid, Some(vmid));
+    assert_eq!(engine.alert_config().defaults.cpu_percent, Some(50.0));
+
+    // A broken edit: one error notice naming the file, line and reason; the rules stay.
+    let mut events = engine.subscribe();
+    write_alerts(
+        dir.path(),
+        "[defaults]\ncpu_percent = 50\ncpu_for = \"5 minutes\"\n",
+    );
+    let notice = next_event(&mut events, Duration::from_secs(5), error_notice)
+        .await
+        .expect("an error notice for the bad file");
+    assert!(notice.contains("alerts.toml:3"), "{notice}");
+    assert!(notice.contains("defaults.cpu_for"), "{notice}");
+    assert!(notice.contains("is not a duration"), "{notice}");
+    assert!(notice.contains("previous rules stay"), "{notice}");
+    let config = engine.alert_config();
+    assert_eq!(config.defaults.cpu_percent, Some(50.0));
+    assert_eq!(config.defaults.cpu_for.as_deref(), Some("0s"));
+    assert_eq!(config.apps["gitea"].memory_percent, Some(97.0));
+    assert!(engine.alerts().iter().any(|a| a.rule == Rule::Cpu));
+    // Said once per version of the file, not on every tick.
+    assert_eq!(
+        next_event(&mut events, Duration::from_millis(500), error_notice).await,
+        None
+    );
+
+    // The settings screen's save: one layer written, the rest of the (fixed) file kept, the
+    // rules in use at once.
+    write_alerts(
+        dir.path(),
+        &format!(
+            "[defaults]\ncpu_percent = 50\ncpu_for = \"0s\"\n{quiet}\n[app.gitea]\nmemory_percent = 97\n"
+        ),
+    );
+    next_event(&mut events, Duration::from_secs(5), |ev| {
+        matches!(ev, EngineEvent::AlertConfig(_)).then_some(())
+    })
+    .await
+    .expect("the fixed file is reloaded");
+    let mut lab = proximity::alerts::RawThresholds::default();
+    lab.set_field_text("cpu_percent", "99").unwrap();
+    let saved = engine
+        .save_alert_layer(&proximity::alerts::AlertScope::Host("lab".into()), &lab)
+        .unwrap();
+    assert_eq!(saved.hosts["lab"].cpu_percent, Some(99.0));
+    let on_disk = AlertConfig::load(dir.path()).unwrap();
+    assert_eq!(on_disk.apps["gitea"].memory_percent, Some(97.0));
+    assert_eq!(on_disk.defaults.cpu_percent, Some(50.0));
+    assert_eq!(on_disk.hosts["lab"].cpu_percent, Some(99.0));
+    // 97% is under lab's 99% now: the alert clears.
+    let (_, raised) = next_alert(&mut events, Rule::Cpu, Duration::from_secs(10)).await;
+    assert!(!raised);
+    engine.shutdown().await;
+    sim.finish().await;
+}

@@ -99,14 +99,20 @@ async fn backup_then_restore_over_the_stopped_guest_and_to_a_new_vmid() {
     for confirmed in [false, true] {
         assert_eq!(
             engine.restore(&backup, None, confirmed).await,
-            Err(Refusal::RestoreRunning { vmid: guest.vmid })
+            Err(Refusal::RestoreRunning {
+                guest: "CT",
+                vmid: guest.vmid
+            })
         );
     }
     let stop = engine.power(&guest, PowerOp::Stop).unwrap();
     assert_eq!(ended(&engine, stop).await.state, JobState::Succeeded);
     assert_eq!(
         engine.restore(&backup, None, false).await,
-        Err(Refusal::ConfirmOverwrite { vmid: guest.vmid })
+        Err(Refusal::ConfirmOverwrite {
+            guest: "CT",
+            vmid: guest.vmid
+        })
     );
     let id = engine.restore(&backup, None, true).await.unwrap();
     let info = ended(&engine, id).await;
@@ -401,6 +407,8 @@ async fn a_weekday_schedule_with_keep_last_makes_its_own_job() {
         keep_last: Some(3),
         ..Retention::default()
     };
+    // In no job yet: the schedule form keeps its defaults.
+    assert_eq!(engine.backup_schedule_of(&guest).await.unwrap(), None);
     assert!(matches!(
         engine.ensure_backup_job(&guest, "someday 02:00", &keep).await,
         Err(Refusal::Invalid(e)) if e.contains("sun 02:00")
@@ -410,6 +418,16 @@ async fn a_weekday_schedule_with_keep_last_makes_its_own_job() {
         .await
         .unwrap();
     assert_eq!(id, "proximity-sun-0200");
+    // What the schedule form starts from, read back from /cluster/backup.
+    let current = engine
+        .backup_schedule_of(&guest)
+        .await
+        .unwrap()
+        .expect("in a job");
+    assert_eq!(current.job, "proximity-sun-0200");
+    assert_eq!(current.schedule, "sun 02:00");
+    assert_eq!(current.retention, keep);
+    assert!(current.enabled);
     let jobs = engine.backup_jobs_of("lab", guest.vmid).await.unwrap();
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].schedule.as_deref(), Some("sun 02:00"));
@@ -424,5 +442,79 @@ async fn a_weekday_schedule_with_keep_last_makes_its_own_job() {
         next > now && next <= now + 7 * 86_400,
         "within the week: {next} vs {now}"
     );
+    sim.finish().await;
+}
+
+/// A VM's backup restores like a container's: refused over the running VM (confirmed or
+/// not), asked to confirm over the stopped one, then a `qmrestore` task (POST
+/// /nodes/{node}/qemu with archive, vmid and force) that the emulator checks against the
+/// schema; and to a new vmid without asking.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vm_backup_restores_over_the_stopped_vm_and_to_a_new_vmid() {
+    let sim = start_sim(5).await;
+    let engine = engine(None);
+    engine.connect(&sim.spec).unwrap();
+    let list = engine.fetch_inventory("lab").await.unwrap();
+    let vm = guest_with(&list, "qemu", "running");
+    let id = engine.backup(&vm, BackupOpts::default()).unwrap();
+    let info = ended(&engine, id).await;
+    assert_eq!(info.state, JobState::Succeeded, "{}", log_text(&info));
+    let newest = backups_of(&engine, vm.vmid).await.remove(0);
+    assert_eq!(newest.volume.subtype.as_deref(), Some("qemu"));
+    let backup = newest.reference();
+
+    for confirmed in [false, true] {
+        let refused = engine.restore(&backup, None, confirmed).await;
+        assert_eq!(
+            refused,
+            Err(Refusal::RestoreRunning {
+                guest: "VM",
+                vmid: vm.vmid
+            })
+        );
+        assert_eq!(
+            refused.unwrap_err().to_string(),
+            format!(
+                "VM {} is running: stop it before restoring over it",
+                vm.vmid
+            )
+        );
+    }
+    let stop = engine.power(&vm, PowerOp::Stop).unwrap();
+    assert_eq!(ended(&engine, stop).await.state, JobState::Succeeded);
+    assert_eq!(
+        engine.restore(&backup, None, false).await,
+        Err(Refusal::ConfirmOverwrite {
+            guest: "VM",
+            vmid: vm.vmid
+        })
+    );
+    let id = engine.restore(&backup, None, true).await.unwrap();
+    let info = ended(&engine, id).await;
+    let log = log_text(&info);
+    assert_eq!(info.state, JobState::Succeeded, "{log}");
+    assert_eq!(info.kind, JobKind::Restore);
+    assert!(
+        info.upid.as_deref().unwrap().contains(":qmrestore:"),
+        "{:?}",
+        info.upid
+    );
+    assert!(log.contains("restore vma archive"), "{log}");
+    assert_eq!(info.fraction, Some(1.0));
+
+    let client = engine.client("lab").unwrap();
+    let free = client.next_id().await.unwrap();
+    let id = engine.restore(&backup, Some(free), false).await.unwrap();
+    let info = ended(&engine, id).await;
+    assert_eq!(info.state, JobState::Succeeded, "{}", log_text(&info));
+    let restored = client.qemu_status(&vm.node, free).await.unwrap();
+    assert!(!restored.is_running());
+    // The emulator refuses what Proxmox refuses: over an existing VM without force.
+    let again = client
+        .qemu_restore(&vm.node, free, &backup.volid, false)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(again.contains("config file already exists"), "{again}");
     sim.finish().await;
 }

@@ -63,11 +63,11 @@ fn fixture_matches_the_script_endpoint_list_in_order() {
     let listed = script_endpoints();
     assert_eq!(
         listed.len(),
-        63,
+        64,
         "48 method+path pairs from the brief, GET /cluster/tasks, the six endpoints the \
          emulator serves besides (node and status indexes, qemu config, snapshot config, \
-         qemu suspend/resume), and backups: one volume's GET/PUT/DELETE and /cluster/backup \
-         (list, create, read, update, delete)"
+         qemu suspend/resume), and backups: one volume's GET/PUT/DELETE, /cluster/backup \
+         (list, create, read, update, delete) and a VM's restore (POST /nodes/{{node}}/qemu)"
     );
     let in_fixture: Vec<(String, String)> = fixture_endpoints()
         .iter()

@@ -283,3 +283,133 @@ async fn json_bodies_and_gzip() {
     assert!(s.get("/cluster/resources").await.as_array().unwrap().len() > 24);
     s.finish().await;
 }
+
+/// `POST /nodes/{node}/qemu` with `archive`: a VM's restore, checked as qemu-server checks
+/// it (force needs archive, no other options beside it, no overwrite without force, never a
+/// running VM, a container's backup is no VM's), then a `qmrestore` task; no request or
+/// answer breaks the schema.
+#[tokio::test]
+async fn a_vm_restores_from_its_backup() {
+    let s = start().await;
+    let vm = s.find_guest("pve1", "qemu", "running").await;
+    let dump = s
+        .call(
+            "POST",
+            "/nodes/pve1/vzdump",
+            &[("vmid", &vm.to_string()), ("storage", "local")],
+        )
+        .await;
+    assert_eq!(dump.status, 200, "{}", dump.body);
+    let upid = dump.data().as_str().unwrap().to_string();
+    assert_eq!(s.wait_task(&upid).await, "OK");
+    let content = s
+        .get("/nodes/pve1/storage/local/content?content=backup")
+        .await;
+    let archive = content
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["vmid"] == vm && v["subtype"] == "qemu")
+        .expect("the VM's backup")["volid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        archive.contains("vzdump-qemu-") && archive.ends_with(".vma.zst"),
+        "{archive}"
+    );
+    let id = vm.to_string();
+
+    let bad = s
+        .call(
+            "POST",
+            "/nodes/pve1/qemu",
+            &[("vmid", "950"), ("force", "1")],
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    assert_eq!(
+        bad.json()["errors"]["archive"],
+        "missing property - 'force' requires this property"
+    );
+    let bad = s
+        .call(
+            "POST",
+            "/nodes/pve1/qemu",
+            &[("vmid", "950"), ("archive", &archive), ("cores", "2")],
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert_eq!(
+        bad.json()["errors"]["archive"],
+        "option conflicts with other options (cores)"
+    );
+    let over = s
+        .call(
+            "POST",
+            "/nodes/pve1/qemu",
+            &[("vmid", &id), ("archive", &archive)],
+        )
+        .await;
+    assert_eq!(
+        (over.status, over.json()["message"].as_str().unwrap()),
+        (
+            500,
+            format!("unable to restore VM {vm} - config file already exists\n").as_str()
+        )
+    );
+    let running = s
+        .call(
+            "POST",
+            "/nodes/pve1/qemu",
+            &[("vmid", &id), ("archive", &archive), ("force", "1")],
+        )
+        .await;
+    assert_eq!(
+        running.json()["message"],
+        format!("unable to restore VM {vm} - vm is running\n")
+    );
+    let ct = content
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["subtype"] == "lxc")
+        .map(|v| v["volid"].as_str().unwrap().to_string());
+    if let Some(ct) = ct {
+        let wrong = s
+            .call(
+                "POST",
+                "/nodes/pve1/qemu",
+                &[("vmid", "951"), ("archive", &ct)],
+            )
+            .await;
+        assert_eq!(wrong.status, 500, "{}", wrong.body);
+    }
+
+    // To a new vmid: a task `qmrestore`, the VM stopped with its disks renamed.
+    let new = s
+        .call(
+            "POST",
+            "/nodes/pve1/qemu",
+            &[("vmid", "950"), ("archive", &archive)],
+        )
+        .await;
+    assert_eq!(new.status, 200, "{}", new.body);
+    let upid = new.data().as_str().unwrap().to_string();
+    assert!(upid.contains(":qmrestore:950:"), "{upid}");
+    assert_eq!(s.wait_task(&upid).await, "OK");
+    let status = s.get("/nodes/pve1/qemu/950/status/current").await;
+    assert_eq!(status["status"], "stopped");
+    let config = s.get("/nodes/pve1/qemu/950/config").await;
+    let disks = config.to_string();
+    assert!(
+        disks.contains("vm-950-disk-0") && !disks.contains(&format!("vm-{vm}-disk")),
+        "{config}"
+    );
+    assert!(
+        s.handle.schema_violations().is_empty(),
+        "{:?}",
+        s.handle.schema_violations()
+    );
+    s.finish().await;
+}

@@ -47,6 +47,11 @@ pub fn draw(form: &ScheduleForm, area: Rect, buf: &mut Buffer, t: &Theme, keymap
         );
     }
     let text_w = inner.width.saturating_sub(2);
+    let now = form.now.as_deref().map_or_else(
+        || "now: reading its backup job…".to_string(),
+        |n| clean(n).into_owned(),
+    );
+    put(buf, inner.x + 1, inner.y + 2, &now, t.text(), text_w);
     put(
         buf,
         inner.x + 1,
@@ -88,7 +93,7 @@ pub fn draw(form: &ScheduleForm, area: Rect, buf: &mut Buffer, t: &Theme, keymap
 }
 
 /// `text` in lines of at most `width` characters, broken at spaces (a longer word is cut).
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(super) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in text.split(' ') {

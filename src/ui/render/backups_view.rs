@@ -186,8 +186,8 @@ pub fn draw(v: &BackupsView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
     let footer = match (&v.prompt, v.filtering) {
         (Some(p), _) => {
             let ask = match &p.kind {
-                BackupPrompt::ReplaceGuest { vmid } => {
-                    format!("restore over CT {vmid} replaces it: type {vmid} to confirm: ")
+                BackupPrompt::ReplaceGuest { guest, vmid } => {
+                    format!("restore over {guest} {vmid} replaces it: type {vmid} to confirm: ")
                 }
                 BackupPrompt::NewVmid => "restore to the new vmid: ".into(),
                 BackupPrompt::Delete => "delete this backup? (y/n): ".into(),

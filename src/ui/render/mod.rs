@@ -1,6 +1,7 @@
 //! Rendering: a pure function of `App`. Dispatches by screen, then draws the LCD header,
 //! the status bar with hints generated from the keymap, toasts and the popup up.
 
+pub mod alert_thresholds_form;
 pub mod alerts_view;
 mod backup_schedule_form;
 pub mod backups_view;

@@ -89,6 +89,9 @@ pub fn draw(view: &SettingsView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
                 let x = put(buf, inner.x + 1, y, checkbox(on), boxed_style(on), w);
                 put(buf, x + 1, y, &label, base, right.saturating_sub(x + 1));
             }
+            SettingsItem::EditThresholds => {
+                put(buf, inner.x + 1, y, "▶ thresholds per host/app…", base, w);
+            }
             SettingsItem::TestNotify => {
                 put(buf, inner.x + 1, y, "▶ send a test notification", base, w);
             }
