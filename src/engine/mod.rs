@@ -10,6 +10,7 @@
 //! - `ops`, `target`, `connection`, `apps`: the operations and resolutions underneath.
 
 pub mod alerts;
+pub mod app_lifecycle;
 mod alerts_checks;
 mod alerts_notify;
 pub mod apps;
