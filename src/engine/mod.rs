@@ -10,9 +10,9 @@
 //! - `ops`, `target`, `connection`, `apps`: the operations and resolutions underneath.
 
 pub mod alerts;
-pub mod app_lifecycle;
 mod alerts_checks;
 mod alerts_notify;
+pub mod app_lifecycle;
 pub mod apps;
 pub mod backup_schedule;
 pub mod backups;

@@ -3,7 +3,6 @@
 //! variables and fresh generated secrets (kept when asked); a removal with a backup first
 //! backs the container up to the end before destroying it.
 
-
 use proximity::deploy::DeployRequest;
 use proximity::engine::app_lifecycle::CloneRequest;
 use proximity::engine::backups::BackupFilter;
@@ -119,9 +118,7 @@ async fn removing_an_app_with_a_backup_first_backs_it_up_before_destroying_it() 
     let log = log_text(&info);
     assert_eq!(info.state, JobState::Succeeded, "{log}");
     let backed = log.find("backup done").expect(&log);
-    let destroyed = log
-        .find(&format!("CT {} destroyed", app.vmid))
-        .expect(&log);
+    let destroyed = log.find(&format!("CT {} destroyed", app.vmid)).expect(&log);
     assert!(backed < destroyed, "{log}");
 
     // The backup job ended before the delete job began.

@@ -2,6 +2,7 @@
 //! the status bar with hints generated from the keymap, toasts and the popup layer.
 
 pub mod alerts_view;
+pub mod apps_view;
 mod backup_schedule_form;
 pub mod backups_view;
 pub mod catalog_view;
