@@ -216,7 +216,7 @@ impl Engine {
                     ctx.step(format!("docker compose logs --tail {tail}"), None);
                     let text = crate::deploy::update::logs(exec, app, tail, tuning.command_timeout)
                         .await
-                        .map_err(|e| crate::deploy::runner::Stop::Failed(e))?;
+                        .map_err(crate::deploy::runner::Stop::Failed)?;
                     for line in text.lines() {
                         ctx.log(line);
                     }

@@ -131,7 +131,7 @@ pub enum AppsDialog {
         input: String,
         keep_secrets: bool,
     },
-    Env(EnvForm),
+    Env(Box<EnvForm>),
 }
 
 pub struct AppsView {
@@ -304,7 +304,7 @@ impl AppsView {
             Action::AppEnv if live => match self.spec_or_toast(&app) {
                 Ok(spec) => {
                     let form = EnvForm::new(&app.name, &spec);
-                    self.dialog = Some(AppsDialog::Env(form));
+                    self.dialog = Some(AppsDialog::Env(Box::new(form)));
                     self.effect(AppsEffect::LoadEnv {
                         name: app.name,
                         spec: Box::new(spec),
