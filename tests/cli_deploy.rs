@@ -102,6 +102,39 @@ fn deploy_apps_and_app_verbs_from_the_command_line() {
     let (code, _, err) = run_cli_code(&["app", "rm", "uptime-kuma-2", "--yes"], &[], home.path());
     assert_eq!(code, Some(0), "{err}");
     assert!(containers_named(home.path(), "uptime-kuma-2").is_empty());
+
+    // Clone: the deploy job with the source's variables, in a container of its own.
+    let (code, _, err) = run_cli_code(&["app", "clone", "uptime-kuma"], &[], home.path());
+    assert_eq!(code, Some(1));
+    assert!(err.contains("the new app's name is missing"), "{err}");
+    let (code, out, err) = run_cli_code(
+        &["app", "clone", "uptime-kuma", "kuma-copy"],
+        &[],
+        home.path(),
+    );
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(out.contains("kuma-copy (uptime-kuma) on lab/"), "{out}");
+    assert_eq!(containers_named(home.path(), "kuma-copy").len(), 1);
+    assert_eq!(containers_named(home.path(), "uptime-kuma").len(), 1);
+
+    // rm --backup: backed up first, then destroyed.
+    let (code, _, err) = run_cli_code(&["app", "rm", "kuma-copy"], &[], home.path());
+    assert_eq!(code, Some(1));
+    assert!(err.contains("--backup --yes"), "{err}");
+    let (code, out, err) = run_cli_code(
+        &["app", "rm", "kuma-copy", "--yes", "--backup"],
+        &[],
+        home.path(),
+    );
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(err.contains("backing kuma-copy up first"), "{err}");
+    assert!(containers_named(home.path(), "kuma-copy").is_empty());
+    let (code, out, err) = run_cli_code(&["backups", "--json"], &[], home.path());
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("kuma-copy"),
+        "the backup names its guest: {out}"
+    );
 }
 
 #[test]

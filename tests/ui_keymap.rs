@@ -117,7 +117,7 @@ fn bad_keymap_files_name_file_line_and_key() {
     );
     assert_eq!(
         err_of("[racks]\nstop = [\"X\"]\n"),
-        "/home/u/.config/proximity/keymap.toml:1: racks: unknown context (expected global, rack, hosts, onboarding, settings, console, copy, tasks, log, catalog, metrics, popup, backups, snapshots or alerts)"
+        "/home/u/.config/proximity/keymap.toml:1: racks: unknown context (expected global, rack, hosts, onboarding, settings, console, copy, tasks, log, catalog, metrics, popup, backups, snapshots, alerts or apps)"
     );
     assert_eq!(
         err_of("[rack]\nstop = \"X\"\n"),

@@ -189,7 +189,8 @@ fn exit_code(partial: bool) -> ExitCode {
     }
 }
 
-/// `app start|stop|restart|rm NAME`: the app's container through the engine's jobs.
+/// `app start|stop|restart|update|logs|rm|clone NAME`: the app's container through the
+/// engine's jobs.
 pub async fn app(scope: &FleetScope<'_>, args: &AppArgs) -> Result<ExitCode, CliError> {
     let record: AppRecord = {
         let store = crate::store::Store::open(scope.paths).map_err(CliError::new)?;
@@ -204,6 +205,9 @@ pub async fn app(scope: &FleetScope<'_>, args: &AppArgs) -> Result<ExitCode, Cli
                 ))
             })?
     };
+    if args.verb == AppVerb::Clone {
+        return clone(scope, args, &record).await;
+    }
     let narrowed = FleetScope {
         host: Some(&record.host),
         paths: scope.paths,
@@ -237,26 +241,66 @@ pub async fn app(scope: &FleetScope<'_>, args: &AppArgs) -> Result<ExitCode, Cli
         AppVerb::Rm => {
             if !args.yes {
                 return Err(CliError::new(format!(
-                    "this destroys {} and its data (CT {}); back it up first if you need it, then add --yes",
+                    "this destroys {} and its data (CT {}): add --backup --yes to back it up first, or --yes to delete it without a backup",
                     clean_string(&record.name),
                     record.vmid
                 )));
             }
-            engine.delete_with_status(&guest, "running", true)
+            if args.backup {
+                eprintln!("backing {} up first", clean_string(&record.name));
+            }
+            engine.remove_app(&record.name, args.backup)
         }
+        AppVerb::Clone => unreachable!("handled above"),
     }
     .map_err(CliError::new)?;
     let info = super::jobs::run_to_end(&engine, id).await?;
-    if args.verb == AppVerb::Rm
-        && let Some(store) = engine.store()
-    {
-        store.apps().remove(&record.name).map_err(CliError::new)?;
-    }
     println!(
         "{}: {} done  {}",
         clean_string(&record.name),
         args.verb.name(),
         info.id
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `app clone NAME NEW_NAME [--host H] [--node N] [--keep-secrets]`: the deploy job, with
+/// the source's variables, on every host in scope (the source's host is always attached:
+/// its compose file is read).
+async fn clone(
+    scope: &FleetScope<'_>,
+    args: &AppArgs,
+    record: &AppRecord,
+) -> Result<ExitCode, CliError> {
+    let new_name = args
+        .new_name
+        .clone()
+        .ok_or_else(|| CliError::new("clone NAME NEW_NAME: the new app's name is missing"))?;
+    let spec = app_spec(scope.paths, &record.app)?;
+    // Every host: the source's for its variables, the target's (or all, for placement).
+    let all = FleetScope {
+        host: None,
+        paths: scope.paths,
+    };
+    let (engine, _) = engine_with_hosts(&all).await?;
+    let req = crate::engine::app_lifecycle::CloneRequest {
+        name: new_name,
+        host: scope.host.map(String::from),
+        node: args.node.clone(),
+        keep_secrets: args.keep_secrets,
+    };
+    let id = engine
+        .clone_app(&record.name, spec, req)
+        .await
+        .map_err(CliError::new)?;
+    eprintln!("{id} started (Ctrl-C cancels and rolls back)");
+    super::jobs::run_to_end(&engine, id).await?;
+    if let Some(d) = engine
+        .deployments()
+        .into_iter()
+        .find(|d| d.jobs.contains(&id.0))
+    {
+        print_done(&d);
+    }
     Ok(ExitCode::SUCCESS)
 }

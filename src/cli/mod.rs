@@ -73,7 +73,7 @@ pub enum Command {
     Apps(JsonFlag),
     /// The alerts of every host now (exit 4 while one fires); `notify`, `test`.
     Alerts(alerts_cmd::AlertsArgs),
-    /// Start, stop, restart or remove a managed app.
+    /// Start, stop, restart, update, show the logs of, remove or clone a managed app.
     App(AppArgs),
     /// Back a guest up now (vzdump).
     Backup(backup_cmd::BackupArgs),
@@ -193,7 +193,11 @@ pub enum AppVerb {
     Update,
     /// The app's recent logs (docker compose logs).
     Logs,
+    /// Delete the app's container and its data (`--backup` backs it up first).
     Rm,
+    /// A new deployment of the same catalog app with the same variables: `clone NAME NEW`
+    /// (generated secrets made afresh unless `--keep-secrets`; `--host`, `--node` place it).
+    Clone,
 }
 
 impl AppVerb {
@@ -205,6 +209,7 @@ impl AppVerb {
             AppVerb::Update => "update",
             AppVerb::Logs => "logs",
             AppVerb::Rm => "rm",
+            AppVerb::Clone => "clone",
         }
     }
 }
@@ -215,9 +220,22 @@ pub struct AppArgs {
     pub verb: AppVerb,
     /// The app's name (see `proximity apps`).
     pub name: String,
+    /// `clone`: the new app's name.
+    #[arg(value_name = "NEW_NAME")]
+    pub new_name: Option<String>,
     /// Confirm `rm` (it destroys the container and its data).
     #[arg(long)]
     pub yes: bool,
+    /// `rm`: back the app up first (the backup must succeed before anything is deleted).
+    #[arg(long)]
+    pub backup: bool,
+    /// `clone`: the node to put the new app on (default: placed automatically; `--host`
+    /// picks the host).
+    #[arg(long, value_name = "NODE")]
+    pub node: Option<String>,
+    /// `clone`: keep the source's generated secrets instead of generating new ones.
+    #[arg(long)]
+    pub keep_secrets: bool,
     /// Lines of `logs` to show.
     #[arg(long, default_value_t = 100)]
     pub tail: usize,

@@ -35,7 +35,7 @@ impl Engine {
         *lock(&self.inner.deploy_tuning) = tuning;
     }
 
-    fn deployer(&self) -> Result<Deployer, Refusal> {
+    pub(super) fn deployer(&self) -> Result<Deployer, Refusal> {
         let executors = lock(&self.inner.executors)
             .clone()
             .unwrap_or_else(|| Arc::new(crate::deploy::executors::ConsoleExecutors));
@@ -419,7 +419,7 @@ impl Engine {
 }
 
 impl Engine {
-    fn app_record(&self, name: &str) -> Result<AppRecord, Refusal> {
+    pub(super) fn app_record(&self, name: &str) -> Result<AppRecord, Refusal> {
         self.apps()
             .into_iter()
             .find(|a| a.name == name)
@@ -427,7 +427,7 @@ impl Engine {
     }
 
     /// A job on a managed app's container that needs a shell in it.
-    fn app_job<F>(&self, name: &str, kind: JobKind, body: F) -> Result<JobId, Refusal>
+    pub(super) fn app_job<F>(&self, name: &str, kind: JobKind, body: F) -> Result<JobId, Refusal>
     where
         F: for<'a> FnOnce(
                 &'a super::jobs::JobCtx,

@@ -82,6 +82,8 @@ pub enum JobKind {
     Update,
     /// Changing a managed app's variables (compose file rewritten, services re-created).
     Reconfigure,
+    /// A managed app's `docker compose logs`, read into the job's log.
+    AppLogs,
     /// Backing a guest up (`vzdump`).
     Backup,
     /// Restoring a backup into a container.
@@ -111,6 +113,7 @@ impl JobKind {
             JobKind::Rollback => "rollback",
             JobKind::Update => "update",
             JobKind::Reconfigure => "reconfigure",
+            JobKind::AppLogs => "app logs",
             JobKind::Backup => "backup",
             JobKind::Restore => "restore",
             JobKind::BackupDelete => "backup delete",

@@ -13,6 +13,7 @@ pub mod alerts;
 mod alerts_checks;
 mod alerts_notify;
 mod alerts_reload;
+pub mod app_lifecycle;
 pub mod apps;
 pub mod backup_schedule;
 pub mod backups;

@@ -145,6 +145,8 @@ pub enum AppEvent {
     },
     /// Answers for the backups and snapshots screens.
     Backups(super::backups_link::BackupEvent),
+    /// Answers for the apps screen.
+    Apps(super::apps_link::AppsEvent),
     /// An alert began (`raised`) or ended.
     Alert {
         alert: Box<crate::alerts::Alert>,
@@ -287,6 +289,8 @@ pub enum Effect {
     OpenDeployWizard(Box<crate::catalog::AppSpec>),
     /// Backups and snapshots (the backups screen, the snapshots layer, `b` on the rack).
     Backups(super::backups_link::BackupEffect),
+    /// The apps screen's lifecycle operations (update, logs, variables, delete, clone).
+    Apps(super::apps_link::AppsEffect),
 }
 
 macro_rules! actions {
@@ -416,6 +420,12 @@ actions! {
     PrevField = "prev_field": "popups: previous field or entry",
     Alerts = "alerts": "alerts: firing now and their history",
     TestNotify = "test_notify": "send a test notification (webhook, ntfy)",
+    Apps = "apps": "apps: the managed apps across hosts (update, logs, variables, clone, delete)",
+    AppUpdate = "app_update": "update the selected app (snapshot, pull, up, health check)",
+    AppLogs = "app_logs": "the selected app's logs (docker compose logs) in the log viewer",
+    AppEnv = "app_env": "edit the selected app's variables",
+    AppClone = "app_clone": "clone the selected app (same app and variables, a new name)",
+    CopyUrl = "copy_url": "copy the selected app's URL (OSC 52)",
 }
 
 impl Action {
@@ -483,6 +493,11 @@ impl Action {
                 | No
                 | NextField
                 | PrevField
+                | AppUpdate
+                | AppLogs
+                | AppEnv
+                | AppClone
+                | CopyUrl
         )
     }
 }

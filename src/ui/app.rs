@@ -491,7 +491,8 @@ impl App {
             | AppEvent::TaskRows { .. }
             | AppEvent::Jobs(_)
             | AppEvent::LogSaved { .. }
-            | AppEvent::Backups(_)) => return self.view_event(ev),
+            | AppEvent::Backups(_)
+            | AppEvent::Apps(_)) => return self.view_event(ev),
             ev @ (AppEvent::Alert { .. }
             | AppEvent::AppHealth(_)
             | AppEvent::AlertConfig(_)

@@ -149,6 +149,7 @@ impl EffectRunner {
             // The UI opens the wizard itself (`App::carry_out`, the UI loop): never sent here.
             Effect::OpenDeployWizard(_) => {}
             Effect::Backups(e) => super::backups_link::apply(engine, e, inbox),
+            Effect::Apps(e) => super::apps_link::apply(engine, e, inbox),
         }
     }
 }

@@ -42,6 +42,8 @@ pub enum Context {
     Snapshots,
     /// The alerts screen (firing alerts and their history).
     Alerts,
+    /// The apps screen (managed apps across hosts).
+    Apps,
 }
 
 /// `global, rack, ... or snapshots`: every context, for the message of a bad section.
@@ -54,7 +56,7 @@ fn context_names() -> String {
 }
 
 impl Context {
-    pub const ALL: [Context; 15] = [
+    pub const ALL: [Context; 16] = [
         Context::Global,
         Context::Rack,
         Context::Hosts,
@@ -70,6 +72,7 @@ impl Context {
         Context::Backups,
         Context::Snapshots,
         Context::Alerts,
+        Context::Apps,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -88,6 +91,7 @@ impl Context {
             Context::Backups => "backups",
             Context::Snapshots => "snapshots",
             Context::Alerts => "alerts",
+            Context::Apps => "apps",
         }
     }
     fn from_name(s: &str) -> Option<Context> {

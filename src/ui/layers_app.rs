@@ -166,6 +166,7 @@ impl App {
             | Action::TopGuests
             | Action::Backups
             | Action::Alerts
+            | Action::Apps
             | Action::FocusNext => self.update(action),
             _ => Vec::new(),
         }
@@ -255,6 +256,11 @@ impl App {
             }
             AppEvent::Backups(super::backups_link::BackupEvent::HostBackups { host, newest }) => {
                 self.backup_times.insert(host, (*newest).clone());
+            }
+            AppEvent::Apps(super::apps_link::AppsEvent::OpenJobLog { job, title }) => {
+                let requests = open_log_requests(LogSource::Job { id: job.0 }, Some(title), false);
+                let top = Slot::Screen(self.layers.screens().len());
+                return self.carry_out(top, requests);
             }
             // Lines for a log nobody shows any more are dropped.
             other => {

@@ -52,6 +52,7 @@ impl App {
             Action::TopGuests => return self.open_top_view(),
             Action::Backups => return self.open_backups_view(),
             Action::Alerts => return self.open_alerts_view(),
+            Action::Apps => return self.open_apps_view(),
             Action::FocusNext => {
                 self.layers.cycle_focus();
                 return Vec::new();

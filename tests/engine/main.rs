@@ -3,6 +3,7 @@
 //! shares, and a dead host that delays neither console keystrokes nor another host's refresh.
 
 mod alerts;
+mod app_lifecycle;
 mod backups;
 mod connections;
 mod deploy;

@@ -3,6 +3,7 @@
 
 pub mod alert_thresholds_form;
 pub mod alerts_view;
+pub mod apps_view;
 mod backup_schedule_form;
 pub mod backups_view;
 pub mod catalog_view;

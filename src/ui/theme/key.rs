@@ -85,4 +85,5 @@ theme_keys! {
     SwitchOn = "switch.on": "a settings switch that is on",
     SwitchOff = "switch.off": "a settings switch that is off",
     Background = "background": "the screen background",
+    Link = "link": "a URL (an OSC 8 hyperlink where the terminal takes it)",
 }
