@@ -6,6 +6,7 @@
 //! The filter language (`name`, vmid, `tag:`, `status:`, `node:`, `host:`) lives here too so
 //! the CLI and the TUI match guests the same way.
 
+use std::collections::HashMap;
 use std::time::SystemTime;
 
 use compact_str::CompactString;
@@ -315,12 +316,16 @@ fn fraction(used: u64, max: u64) -> f64 {
 
 fn host_from_resources(host: &str, resources: &[ClusterResource], fetched_at: SystemTime) -> Host {
     let mut nodes: Vec<Node> = Vec::new();
+    // Each guest's node by name (a map: 10,000 guests on 50 nodes made a linear search per
+    // guest); a node listed twice keeps its guests on the first.
+    let mut index: HashMap<&str, usize> = HashMap::new();
     for r in resources.iter().filter(|r| r.kind == "node") {
-        let Some(name) = r.node.as_deref().map(String::from) else {
+        let Some(name) = r.node.as_deref() else {
             continue;
         };
+        index.entry(name).or_insert(nodes.len());
         nodes.push(Node {
-            name,
+            name: name.to_string(),
             // Proxmox says "online"/"offline"; a node entry without status is from an old
             // cluster member we cannot reach.
             online: r.status.as_deref() == Some("online"),
@@ -333,6 +338,44 @@ fn host_from_resources(host: &str, resources: &[ClusterResource], fetched_at: Sy
             uptime_s: r.uptime.unwrap_or(0),
             guests: Vec::new(),
         });
+    }
+    // Every guest list sized once from a count: no list regrows, and none is shrunk by a
+    // copy afterwards (they are held until the next changed refresh).
+    let mut counts = vec![0usize; nodes.len()];
+    let mut missing: Vec<&str> = Vec::new();
+    for r in resources
+        .iter()
+        .filter(|r| matches!(r.kind.as_str(), "lxc" | "qemu"))
+    {
+        let (Some(_), Some(node_name)) = (r.vmid, r.node.as_deref()) else {
+            continue;
+        };
+        match index.get(node_name) {
+            Some(&i) => counts[i] += 1,
+            None => {
+                // A guest on a node the answer has no entry for: drawn on an offline rack.
+                index.insert(node_name, counts.len());
+                counts.push(1);
+                missing.push(node_name);
+            }
+        }
+    }
+    for name in missing {
+        nodes.push(Node {
+            name: name.to_string(),
+            online: false,
+            cpu: 0.0,
+            maxcpu: 0.0,
+            mem: 0,
+            maxmem: 0,
+            disk: 0,
+            maxdisk: 0,
+            uptime_s: 0,
+            guests: Vec::new(),
+        });
+    }
+    for (node, count) in nodes.iter_mut().zip(counts) {
+        node.guests.reserve_exact(count);
     }
     for r in resources {
         let kind = match r.kind.as_str() {
@@ -368,31 +411,14 @@ fn host_from_resources(host: &str, resources: &[ClusterResource], fetched_at: Sy
             app,
             template: r.template == Some(1),
         };
-        let idx = match nodes.iter().position(|n| n.name == node_name) {
-            Some(i) => i,
-            None => {
-                nodes.push(Node {
-                    name: node_name.to_string(),
-                    online: false,
-                    cpu: 0.0,
-                    maxcpu: 0.0,
-                    mem: 0,
-                    maxmem: 0,
-                    disk: 0,
-                    maxdisk: 0,
-                    uptime_s: 0,
-                    guests: Vec::new(),
-                });
-                nodes.len() - 1
-            }
+        let Some(&idx) = index.get(node_name) else {
+            continue;
         };
         nodes[idx].guests.push(guest);
     }
     nodes.sort_by(|a, b| crate::text::natural_cmp(&a.name, &b.name));
     for n in &mut nodes {
         n.guests.sort_by_key(|g| g.vmid);
-        // Held until the next changed refresh: no room left from the pushes' doubling.
-        n.guests.shrink_to_fit();
     }
     Host {
         name: host.to_string(),
