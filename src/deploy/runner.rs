@@ -630,12 +630,7 @@ impl Run<'_> {
             let ifaces = self
                 .or_cancel(client.lxc_interfaces(&self.rec.node, vmid))
                 .await?;
-            let addr = ifaces
-                .iter()
-                .filter(|i| i.name != "lo")
-                .find_map(|i| i.inet.as_deref())
-                .map(|a| a.split('/').next().unwrap_or(a).to_string());
-            if let Some(addr) = addr {
+            if let Some(addr) = super::scripts::first_address(&ifaces) {
                 self.ctx.log(&format!("address {addr}"));
                 self.rec.address = Some(addr);
                 return Ok(());

@@ -72,15 +72,30 @@ pub fn health_probe(check: &HealthCheck) -> String {
     }
 }
 
+/// A container's first IPv4 address (without its prefix length) from its interfaces as
+/// Proxmox reports them, loopback left out. Read to be shown, never dialed.
+pub fn first_address(ifaces: &[crate::pve::LxcInterface]) -> Option<String> {
+    ifaces
+        .iter()
+        .filter(|i| i.name != "lo")
+        .find_map(|i| i.inet.as_deref())
+        .map(|a| a.split('/').next().unwrap_or(a).to_string())
+}
+
 /// The URL a person opens, from the container's address (shown, never fetched here).
 pub fn app_url(app: &AppSpec, address: &str) -> Option<String> {
     let web = app.web.as_ref()?;
+    Some(url_at(&web.scheme, address, web.port, &web.path))
+}
+
+/// `scheme://address:port/path`, an IPv6 address in brackets.
+pub fn url_at(scheme: &str, address: &str, port: u16, path: &str) -> String {
     let host = if address.contains(':') {
         format!("[{address}]")
     } else {
         address.to_string()
     };
-    Some(format!("{}://{host}:{}{}", web.scheme, web.port, web.path))
+    format!("{scheme}://{host}:{port}{path}")
 }
 
 #[cfg(test)]

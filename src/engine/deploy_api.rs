@@ -359,6 +359,21 @@ impl Engine {
             .map_err(|e| Refusal::Host(e.to_string()))?;
         let apps = self.apps();
         let actions = plan(host, &inventory, &apps, &self.deployments());
+        // Apps known without a URL (adopted, or deployed while the address was unknown) get
+        // one from their container's address once it has one.
+        let mut catalog = None;
+        for mut record in apps
+            .iter()
+            .filter(|a| a.host == host && a.url.is_none() && !a.missing)
+            .cloned()
+        {
+            record.url = adopted_url(&link.client, &record, &mut catalog).await;
+            if record.url.is_some()
+                && let Err(e) = store.apps().put(&record.name, &record)
+            {
+                tracing::warn!("the URL of {}: {e}", record.name);
+            }
+        }
         for action in &actions {
             match action {
                 ReconcileAction::Adopt {
@@ -384,7 +399,7 @@ impl Engine {
                     if apps.iter().any(|a| a.name == name) {
                         name = format!("{name}-{host}");
                     }
-                    let record = AppRecord {
+                    let mut record = AppRecord {
                         name: crate::text::clean_string(&name),
                         app: meta
                             .as_ref()
@@ -400,6 +415,7 @@ impl Engine {
                         origin: crate::deploy::AppOrigin::Adopted,
                         missing: false,
                     };
+                    record.url = adopted_url(&link.client, &record, &mut catalog).await;
                     if let Err(e) = store.apps().put(&record.name, &record) {
                         tracing::warn!("adopting {}: {e}", record.name);
                     }
@@ -415,6 +431,29 @@ impl Engine {
             }
         }
         Ok(actions)
+    }
+}
+
+/// The URL of a managed app that has none: its container's address as Proxmox reports it
+/// (running containers only; never dialed) with its catalog entry's web scheme, port and
+/// path, or plain `http` on the port its metadata names for an app the shipped catalog lacks.
+/// The catalog is read once per reconcile, on the first app that needs it.
+async fn adopted_url(
+    client: &crate::pve::PveClient,
+    record: &AppRecord,
+    catalog: &mut Option<crate::catalog::Catalog>,
+) -> Option<String> {
+    let ifaces = client
+        .lxc_interfaces(&record.node, record.vmid)
+        .await
+        .ok()?;
+    let address = crate::deploy::scripts::first_address(&ifaces)?;
+    let catalog = catalog.get_or_insert_with(|| crate::catalog::Catalog::shipped_lenient().0);
+    match catalog.get(&record.app) {
+        Some(spec) => crate::deploy::scripts::app_url(spec, &address),
+        None => record
+            .port
+            .map(|port| crate::deploy::scripts::url_at("http", &address, port, "/")),
     }
 }
 

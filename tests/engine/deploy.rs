@@ -565,6 +565,20 @@ async fn another_store_adopts_deployed_apps_and_notices_when_they_vanish() {
         ("whoami", "whoami", &AppOrigin::Adopted)
     );
     assert_eq!(adopted.port, Some(8080));
+    // Its URL comes from the container's address as Proxmox reports it (never dialed): the
+    // one the deployment found.
+    let deployed_url = engine
+        .apps()
+        .into_iter()
+        .find(|a| a.vmid == vmid)
+        .and_then(|a| a.url);
+    assert!(
+        deployed_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("http://")),
+        "{deployed_url:?}"
+    );
+    assert_eq!(adopted.url, deployed_url);
     assert!(
         other.reconcile_apps("lab").await.unwrap().is_empty(),
         "adopted once"
