@@ -202,11 +202,7 @@ impl App {
     /// `g !`: the alerts screen on top, and a fresh load of the history.
     pub fn open_alerts_view(&mut self) -> Vec<Effect> {
         use super::alerts_view::AlertsView;
-        let on_top = self
-            .layers
-            .screens()
-            .last()
-            .is_some_and(|l| l.as_any().is::<AlertsView>());
+        let on_top = self.layers.top_screen_is::<AlertsView>();
         let mut effects = Vec::new();
         if !on_top {
             effects.extend(self.layers.clear_screens());

@@ -624,11 +624,7 @@ impl App {
     /// `g p`: the apps screen on top (the one open, or a new one loading, reconciled with
     /// the hosts first), with the catalog read now.
     pub fn open_apps_view(&mut self) -> Vec<Effect> {
-        let on_top = self
-            .layers
-            .screens()
-            .last()
-            .is_some_and(|l| l.as_any().is::<AppsView>());
+        let on_top = self.layers.top_screen_is::<AppsView>();
         if on_top {
             return Vec::new();
         }

@@ -435,11 +435,7 @@ impl Layer for BackupsView {
 impl App {
     /// `g b`: the backups screen on top (the one open, or a new one loading).
     pub fn open_backups_view(&mut self) -> Vec<Effect> {
-        let on_top = self
-            .layers
-            .screens()
-            .last()
-            .is_some_and(|l| l.as_any().is::<BackupsView>());
+        let on_top = self.layers.top_screen_is::<BackupsView>();
         if on_top {
             return Vec::new();
         }

@@ -274,6 +274,12 @@ impl LayerStack {
         &self.screens
     }
 
+    /// Whether the top full-screen layer is a `T` (opening a screen already on top does
+    /// nothing).
+    pub fn top_screen_is<T: Layer + 'static>(&self) -> bool {
+        self.screens.last().is_some_and(|l| l.as_any().is::<T>())
+    }
+
     pub fn panes(&self) -> &[Box<dyn Layer>] {
         &self.panes
     }

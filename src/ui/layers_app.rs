@@ -273,11 +273,7 @@ impl App {
     /// `g t`: the tasks view on top (the one already open, or a new one), and a refresh.
     pub fn open_tasks_view(&mut self) -> Vec<Effect> {
         let mut effects = Vec::new();
-        let on_top = self
-            .layers
-            .screens()
-            .last()
-            .is_some_and(|l| l.as_any().is::<TasksView>());
+        let on_top = self.layers.top_screen_is::<TasksView>();
         if !on_top {
             effects.extend(self.layers.clear_screens());
             self.layers.push(Box::new(TasksView::new(self.now)));
@@ -291,11 +287,7 @@ impl App {
     /// become a toast (the rest of the catalog stands).
     pub fn open_catalog_view(&mut self) -> Vec<Effect> {
         use super::catalog_view::CatalogView;
-        let on_top = self
-            .layers
-            .screens()
-            .last()
-            .is_some_and(|l| l.as_any().is::<CatalogView>());
+        let on_top = self.layers.top_screen_is::<CatalogView>();
         if on_top {
             return Vec::new();
         }

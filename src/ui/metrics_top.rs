@@ -164,11 +164,7 @@ impl Layer for TopView {
 impl App {
     /// `g m`: the top lists on top (the one open, or a new one), and a ranking now.
     pub fn open_top_view(&mut self) -> Vec<Effect> {
-        let on_top = self
-            .layers
-            .screens()
-            .last()
-            .is_some_and(|l| l.as_any().is::<TopView>());
+        let on_top = self.layers.top_screen_is::<TopView>();
         let mut effects = Vec::new();
         if !on_top {
             effects.extend(self.layers.clear_screens());
