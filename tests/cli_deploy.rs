@@ -49,6 +49,14 @@ fn deploy_apps_and_app_verbs_from_the_command_line() {
         !out.contains('\x1b'),
         "cursor movement of the pull is not printed"
     );
+    // The pull's progress is drawn in place: a pipe gets each layer's final line only, not
+    // one line per redraw.
+    for redrawn in ["Downloading [", "Extracting [", "Waiting"] {
+        assert!(!out.contains(redrawn), "{redrawn:?} left in:\n{out}");
+    }
+    let complete = out.lines().filter(|l| l.contains("Pull complete")).count();
+    let pulled = out.lines().filter(|l| l.ends_with(" Pulled")).count();
+    assert!(complete >= 1 && pulled == 1, "{out}");
     assert_eq!(containers_named(home.path(), "uptime-kuma").len(), 1);
 
     let (code, out, err) = run_cli_code(&["apps", "--json"], &[], home.path());

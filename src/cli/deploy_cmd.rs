@@ -87,11 +87,17 @@ pub async fn deploy(scope: &FleetScope<'_>, args: &DeployArgs) -> Result<ExitCod
     };
     eprintln!("{id} started (Ctrl-C cancels and rolls back)");
     let printer = async {
-        let mut out = std::io::stdout().lock();
+        let stdout = std::io::stdout();
+        let tty = std::io::IsTerminal::is_terminal(&stdout);
+        // `--wait`: the job's log, pull progress drawn in place (see `live_log`).
+        let mut live = super::live_log::LiveLog::new(stdout.lock(), tty);
         loop {
             match events.recv().await {
-                Ok(EngineEvent::Job(JobEvent::Log { id: j, line, .. })) if j == id && args.wait => {
-                    let _ = writeln!(out, "{}", clean_string(&line.text));
+                Ok(EngineEvent::Job(JobEvent::Log {
+                    id: j, index, line, ..
+                })) if j == id && args.wait => live.line(index, &line.text),
+                Ok(EngineEvent::Job(JobEvent::Step { id: j, .. })) if j == id && args.wait => {
+                    live.settle()
                 }
                 Ok(EngineEvent::Job(JobEvent::Step {
                     id: j,
@@ -102,9 +108,12 @@ pub async fn deploy(scope: &FleetScope<'_>, args: &DeployArgs) -> Result<ExitCod
                     let pct = fraction
                         .map(|f| format!("{:>3.0}% ", f * 100.0))
                         .unwrap_or_default();
-                    let _ = writeln!(out, "{pct}{}", clean_string(&s));
+                    let _ = writeln!(live.out(), "{pct}{}", clean_string(&s));
                 }
-                Ok(EngineEvent::Job(JobEvent::Finished(info))) if info.id == id => break,
+                Ok(EngineEvent::Job(JobEvent::Finished(info))) if info.id == id => {
+                    live.settle();
+                    break;
+                }
                 Ok(_) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(_) => break,

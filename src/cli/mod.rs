@@ -12,6 +12,7 @@ pub mod console_raw;
 mod deploy_cmd;
 pub mod fleet;
 pub mod jobs;
+mod live_log;
 pub mod logging;
 pub mod metrics_cmd;
 pub mod output;

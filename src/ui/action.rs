@@ -109,8 +109,9 @@ pub enum AppEvent {
         dropped: bool,
     },
     /// Lines of one log (after `Effect::FollowLog`): `from_line` is the index of the first
-    /// line in `lines` (0 restarts the log, the current length appends, less overlaps and
-    /// replaces from there, as Proxmox's paged `start` does); `done` when the log has ended.
+    /// line in `lines` (0 restarts the log, the current length appends, less overlaps:
+    /// lines inside the log replace theirs in place, as a job's progress drawn in place does,
+    /// and lines past its end replace from `from_line` on); `done` when the log has ended.
     LogLines {
         source: super::task_board::LogSource,
         from_line: usize,
