@@ -75,6 +75,23 @@ fn deploy_apps_and_app_verbs_from_the_command_line() {
     assert_eq!(code, Some(0), "{err}");
     assert!(!out.trim().is_empty(), "logs from inside the container");
 
+    // Restart of the compose project (the emulator's docker restarts each service).
+    let (code, out, err) = run_cli_code(
+        &["app", "restart", "uptime-kuma", "--compose"],
+        &[],
+        home.path(),
+    );
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    for seen in [
+        "$ docker compose -f ",
+        "uptime-kuma/compose.json",
+        "[+] Restarting ",
+        "-1  Started",
+        "uptime-kuma: restart done",
+    ] {
+        assert!(out.contains(seen), "{seen:?} missing in:\n{out}");
+    }
+
     // Without --wait: one line per step, with the progress.
     let (code, out, err) = run_cli_code(&["deploy", "uptime-kuma"], &[], home.path());
     assert_eq!(code, Some(0), "{out}\n{err}");

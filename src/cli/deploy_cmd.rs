@@ -231,6 +231,7 @@ pub async fn app(scope: &FleetScope<'_>, args: &AppArgs) -> Result<ExitCode, Cli
     let id = match args.verb {
         AppVerb::Start => engine.power(&guest, PowerOp::Start),
         AppVerb::Stop => engine.power(&guest, PowerOp::Shutdown),
+        AppVerb::Restart if args.compose => engine.restart_app_compose(&record.name),
         AppVerb::Restart => engine.power(&guest, PowerOp::Reboot),
         AppVerb::Update => {
             let spec = app_spec(scope.paths, &record.app)?;
@@ -264,6 +265,13 @@ pub async fn app(scope: &FleetScope<'_>, args: &AppArgs) -> Result<ExitCode, Cli
     }
     .map_err(CliError::new)?;
     let info = super::jobs::run_to_end(&engine, id).await?;
+    if args.compose && args.verb == AppVerb::Restart {
+        // What compose said (each service restarted), from the job's log.
+        let mut out = std::io::stdout().lock();
+        for line in info.log.iter().skip(1) {
+            let _ = writeln!(out, "{}", clean_string(&line.text));
+        }
+    }
     println!(
         "{}: {} done  {}",
         clean_string(&record.name),

@@ -240,6 +240,10 @@ pub struct AppArgs {
     /// Lines of `logs` to show.
     #[arg(long, default_value_t = 100)]
     pub tail: usize,
+    /// `restart`: restart the app's compose project (`docker compose restart`) instead of
+    /// its container.
+    #[arg(long)]
+    pub compose: bool,
 }
 
 #[derive(Debug, Args)]

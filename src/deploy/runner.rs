@@ -770,7 +770,7 @@ pub(super) async fn run_logged(
 }
 
 /// `run_logged`, and a non-zero exit is a failure: "{what} failed (exit N)".
-pub(super) async fn run_ok(
+pub(crate) async fn run_ok(
     ctx: &JobCtx,
     exec: &dyn Executor,
     cmd: &str,

@@ -1,7 +1,7 @@
 //! The rest of a managed app's life, for every caller: remove it (optionally backed up
 //! first, the backup finishing before anything is destroyed), clone it (a new deployment
-//! of the same catalog entry with the same variables), and its logs as a job (so a front
-//! end opens them in its log viewer).
+//! of the same catalog entry with the same variables), restart its compose project, and its
+//! logs as a job (so a front end opens them in its log viewer).
 
 use std::collections::BTreeMap;
 
@@ -203,6 +203,30 @@ impl Engine {
             ..DeployRequest::new(spec)
         };
         self.deploy(deploy)
+    }
+
+    /// Restart a managed app's compose project (`docker compose restart`: every service
+    /// stopped and started again, the container left running), as a job whose log is the
+    /// command's output. A container restart is `power` with `Reboot`.
+    pub fn restart_app_compose(&self, name: &str) -> Result<JobId, Refusal> {
+        self.app_job(
+            name,
+            JobKind::AppRestart,
+            |ctx, _client, app, exec, tuning| {
+                Box::pin(async move {
+                    ctx.step("docker compose restart", None);
+                    let cmd = crate::deploy::scripts::compose(&app.name, "restart");
+                    crate::deploy::runner::run_ok(
+                        ctx,
+                        exec,
+                        &cmd,
+                        tuning.command_timeout,
+                        "docker compose restart",
+                    )
+                    .await
+                })
+            },
+        )
     }
 
     /// A managed app's recent logs (`docker compose logs --tail N`) as a job whose log is

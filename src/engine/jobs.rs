@@ -84,6 +84,8 @@ pub enum JobKind {
     Reconfigure,
     /// A managed app's `docker compose logs`, read into the job's log.
     AppLogs,
+    /// Restarting a managed app's compose project (`docker compose restart`).
+    AppRestart,
     /// Backing a guest up (`vzdump`).
     Backup,
     /// Restoring a backup into a container.
@@ -114,6 +116,7 @@ impl JobKind {
             JobKind::Update => "update",
             JobKind::Reconfigure => "reconfigure",
             JobKind::AppLogs => "app logs",
+            JobKind::AppRestart => "compose restart",
             JobKind::Backup => "backup",
             JobKind::Restore => "restore",
             JobKind::BackupDelete => "backup delete",

@@ -424,6 +424,7 @@ actions! {
     Apps = "apps": "apps: the managed apps across hosts (update, logs, variables, clone, delete)",
     AppUpdate = "app_update": "update the selected app (snapshot, pull, up, health check)",
     AppLogs = "app_logs": "the selected app's logs (docker compose logs) in the log viewer",
+    AppComposeRestart = "app_compose_restart": "restart the selected app's compose project (docker compose restart)",
     AppEnv = "app_env": "edit the selected app's variables",
     AppClone = "app_clone": "clone the selected app (same app and variables, a new name)",
     CopyUrl = "copy_url": "copy the selected app's URL (OSC 52)",
@@ -496,6 +497,7 @@ impl Action {
                 | PrevField
                 | AppUpdate
                 | AppLogs
+                | AppComposeRestart
                 | AppEnv
                 | AppClone
                 | CopyUrl

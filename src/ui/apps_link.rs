@@ -26,6 +26,8 @@ pub enum AppsEffect {
     Update { name: String, spec: Box<AppSpec> },
     /// `docker compose logs` as a job, opened in the log viewer.
     Logs { name: String },
+    /// `docker compose restart` as a job (the container stays up).
+    ComposeRestart { name: String },
     /// Read the app's variables for the form (answered by `AppsEvent::Env`).
     LoadEnv { name: String, spec: Box<AppSpec> },
     /// Apply the form's changes (the compose file written again, services re-created).
@@ -142,6 +144,10 @@ pub fn apply(engine: &Engine, effect: AppsEffect, inbox: &mpsc::Sender<AppEvent>
             AppsEffect::Logs { name } => {
                 let what = format!("logs of {name}");
                 started(&inbox, engine.app_logs_job(&name, LOG_TAIL), what, true);
+            }
+            AppsEffect::ComposeRestart { name } => {
+                let what = format!("compose restart of {name}");
+                started(&inbox, engine.restart_app_compose(&name), what, true);
             }
             AppsEffect::LoadEnv { name, spec } => {
                 let result = engine
