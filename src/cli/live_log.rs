@@ -25,6 +25,8 @@ pub struct LiveLog<W: Write> {
     /// Pipe: the lines not printed yet, the first being number `held_first`.
     held: VecDeque<String>,
     held_first: Option<usize>,
+    /// Lines a pipe holds back.
+    hold: usize,
 }
 
 impl<W: Write> LiveLog<W> {
@@ -35,7 +37,15 @@ impl<W: Write> LiveLog<W> {
             shown: None,
             held: VecDeque::new(),
             held_first: None,
+            hold: HELD_LINES,
         }
+    }
+
+    /// A pipe gets each line as it comes (for logs that never redraw; a redraw of a line
+    /// already printed is dropped).
+    pub fn unheld(mut self) -> Self {
+        self.hold = 0;
+        self
     }
 
     /// Line number `index` of the job's log is `text` (new, or redrawn in place).
@@ -74,11 +84,16 @@ impl<W: Write> LiveLog<W> {
             Some(slot) => *slot = text,
             None => self.held.push_back(text),
         }
-        while self.held.len() > HELD_LINES {
+        let mut first = first;
+        while self.held.len() > self.hold {
             if let Some(line) = self.held.pop_front() {
                 let _ = writeln!(self.out, "{line}");
             }
-            self.held_first = Some(first + 1);
+            first += 1;
+            self.held_first = Some(first);
+        }
+        if self.hold == 0 {
+            let _ = self.out.flush();
         }
     }
 

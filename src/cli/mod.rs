@@ -240,6 +240,9 @@ pub struct AppArgs {
     /// Lines of `logs` to show.
     #[arg(long, default_value_t = 100)]
     pub tail: usize,
+    /// `logs`: follow them live until Ctrl-C (`docker compose logs --follow`).
+    #[arg(long, short = 'f')]
+    pub follow: bool,
     /// `restart`: restart the app's compose project (`docker compose restart`) instead of
     /// its container.
     #[arg(long)]

@@ -25,6 +25,9 @@ pub struct CloneRequest {
     pub keep_secrets: bool,
 }
 
+/// How long a followed log may run (until cancelled, in practice).
+const FOLLOW_LIMIT: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
 impl Engine {
     fn app_guest(app: &AppRecord) -> GuestRef {
         GuestRef {
@@ -224,6 +227,41 @@ impl Engine {
                         "docker compose restart",
                     )
                     .await
+                })
+            },
+        )
+    }
+
+    /// A managed app's logs followed live (`docker compose logs --follow --tail N`): the last
+    /// `tail` lines, then each new one as the app writes it, streamed into the job's log.
+    /// It runs until cancelled (closing its log viewer, Ctrl-C in the CLI): the console
+    /// closes, which ends the command in the container.
+    pub fn follow_app_logs_job(&self, name: &str, tail: usize) -> Result<JobId, Refusal> {
+        self.app_job(
+            name,
+            JobKind::AppLogs,
+            move |ctx, _client, app, exec, _tuning| {
+                Box::pin(async move {
+                    ctx.step(format!("docker compose logs --follow --tail {tail}"), None);
+                    let cmd = crate::deploy::scripts::compose(
+                        &app.name,
+                        &format!("logs --no-color --follow --tail {tail}"),
+                    );
+                    let sink = |line: crate::deploy::exec::OutputLine<'_>| ctx.log_output(line);
+                    let stop = |r: String| crate::deploy::runner::Stop::Failed(r);
+                    tokio::select! {
+                        r = exec.run(&cmd, FOLLOW_LIMIT, &sink) => match r {
+                            Ok(out) if out.code == 0 => Ok(()),
+                            Ok(out) => Err(stop(format!(
+                                "docker compose logs failed (exit {})",
+                                out.code
+                            ))),
+                            Err(e) => Err(stop(e.to_string())),
+                        },
+                        _ = ctx.cancel_token().cancelled() => {
+                            Err(crate::deploy::runner::Stop::Cancelled)
+                        }
+                    }
                 })
             },
         )
