@@ -49,6 +49,14 @@ fn deploy_apps_and_app_verbs_from_the_command_line() {
         !out.contains('\x1b'),
         "cursor movement of the pull is not printed"
     );
+    // The pull's progress is drawn in place: a pipe gets each layer's final line only, not
+    // one line per redraw.
+    for redrawn in ["Downloading [", "Extracting [", "Waiting"] {
+        assert!(!out.contains(redrawn), "{redrawn:?} left in:\n{out}");
+    }
+    let complete = out.lines().filter(|l| l.contains("Pull complete")).count();
+    let pulled = out.lines().filter(|l| l.ends_with(" Pulled")).count();
+    assert!(complete >= 1 && pulled == 1, "{out}");
     assert_eq!(containers_named(home.path(), "uptime-kuma").len(), 1);
 
     let (code, out, err) = run_cli_code(&["apps", "--json"], &[], home.path());
@@ -66,6 +74,72 @@ fn deploy_apps_and_app_verbs_from_the_command_line() {
     );
     assert_eq!(code, Some(0), "{err}");
     assert!(!out.trim().is_empty(), "logs from inside the container");
+
+    // Restart of the compose project (the emulator's docker restarts each service).
+    let (code, out, err) = run_cli_code(
+        &["app", "restart", "uptime-kuma", "--compose"],
+        &[],
+        home.path(),
+    );
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    for seen in [
+        "$ docker compose -f ",
+        "uptime-kuma/compose.json",
+        "[+] Restarting ",
+        "-1  Started",
+        "uptime-kuma: restart done",
+    ] {
+        assert!(out.contains(seen), "{seen:?} missing in:\n{out}");
+    }
+
+    // Logs followed live: new lines keep coming until Ctrl-C, which ends it cleanly.
+    let mut child = Command::new(BIN)
+        .args(["app", "logs", "uptime-kuma", "--follow", "--tail", "2"])
+        .env("PROXIMITY_HOME", home.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn logs --follow");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut requests: Vec<u64> = Vec::new();
+    while requests.last().copied().unwrap_or(0) < 3 {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        if let Some(n) = line
+            .split("(request ")
+            .nth(1)
+            .and_then(|rest| rest.trim().strip_suffix(')'))
+        {
+            requests.push(n.parse().unwrap());
+        }
+        assert!(Instant::now() < deadline, "no new lines: {requests:?}");
+    }
+    assert_eq!(requests.first(), Some(&1), "{requests:?}");
+    assert!(requests.contains(&3), "new lines arrive: {requests:?}");
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("logs --follow did not stop on Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0), "Ctrl-C ends a follow cleanly");
 
     // Without --wait: one line per step, with the progress.
     let (code, out, err) = run_cli_code(&["deploy", "uptime-kuma"], &[], home.path());

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use proximity::deploy::console_exec::{ConsoleExecOptions, ConsoleExecutor};
-use proximity::deploy::exec::{ExecError, ExecOutput, Executor};
+use proximity::deploy::exec::{ExecError, ExecOutput, Executor, OutputLine};
 use proximity::sim::{SimConfig, SimHandle};
 use pve_sim_support::*;
 use sha2::{Digest, Sha256};
@@ -43,7 +43,7 @@ async fn executor(handle: &SimHandle) -> ConsoleExecutor {
 /// Runs `command`, returning its result and the lines `log` saw.
 async fn run_logged(exec: &ConsoleExecutor, command: &str) -> (ExecOutput, Vec<String>) {
     let seen = Mutex::new(Vec::new());
-    let log = |line: &str| seen.lock().unwrap().push(line.to_string());
+    let log = |line: OutputLine<'_>| seen.lock().unwrap().push(line.text.to_string());
     let out = exec
         .run(command, STEP, &log)
         .await

@@ -301,6 +301,13 @@ fn update_logs_clone_variables_and_copy_go_to_the_engine() {
             name: "editor".into()
         }
     );
+    assert_eq!(
+        one_effect(typed(&mut app, "C")),
+        AppsEffect::ComposeRestart {
+            name: "editor".into()
+        },
+        "C restarts the compose project, not the container"
+    );
     match typed(&mut app, "y").as_slice() {
         [Effect::CopyToClipboard(url)] => assert_eq!(url, "http://10.0.0.23:8443/"),
         other => panic!("{other:?}"),

@@ -87,11 +87,17 @@ pub async fn deploy(scope: &FleetScope<'_>, args: &DeployArgs) -> Result<ExitCod
     };
     eprintln!("{id} started (Ctrl-C cancels and rolls back)");
     let printer = async {
-        let mut out = std::io::stdout().lock();
+        let stdout = std::io::stdout();
+        let tty = std::io::IsTerminal::is_terminal(&stdout);
+        // `--wait`: the job's log, pull progress drawn in place (see `live_log`).
+        let mut live = super::live_log::LiveLog::new(stdout.lock(), tty);
         loop {
             match events.recv().await {
-                Ok(EngineEvent::Job(JobEvent::Log { id: j, line, .. })) if j == id && args.wait => {
-                    let _ = writeln!(out, "{}", clean_string(&line.text));
+                Ok(EngineEvent::Job(JobEvent::Log {
+                    id: j, index, line, ..
+                })) if j == id && args.wait => live.line(index, &line.text),
+                Ok(EngineEvent::Job(JobEvent::Step { id: j, .. })) if j == id && args.wait => {
+                    live.settle()
                 }
                 Ok(EngineEvent::Job(JobEvent::Step {
                     id: j,
@@ -102,9 +108,12 @@ pub async fn deploy(scope: &FleetScope<'_>, args: &DeployArgs) -> Result<ExitCod
                     let pct = fraction
                         .map(|f| format!("{:>3.0}% ", f * 100.0))
                         .unwrap_or_default();
-                    let _ = writeln!(out, "{pct}{}", clean_string(&s));
+                    let _ = writeln!(live.out(), "{pct}{}", clean_string(&s));
                 }
-                Ok(EngineEvent::Job(JobEvent::Finished(info))) if info.id == id => break,
+                Ok(EngineEvent::Job(JobEvent::Finished(info))) if info.id == id => {
+                    live.settle();
+                    break;
+                }
                 Ok(_) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(_) => break,
@@ -222,11 +231,13 @@ pub async fn app(scope: &FleetScope<'_>, args: &AppArgs) -> Result<ExitCode, Cli
     let id = match args.verb {
         AppVerb::Start => engine.power(&guest, PowerOp::Start),
         AppVerb::Stop => engine.power(&guest, PowerOp::Shutdown),
+        AppVerb::Restart if args.compose => engine.restart_app_compose(&record.name),
         AppVerb::Restart => engine.power(&guest, PowerOp::Reboot),
         AppVerb::Update => {
             let spec = app_spec(scope.paths, &record.app)?;
             engine.update_app(&record.name, spec)
         }
+        AppVerb::Logs if args.follow => return follow_logs(&engine, &record, args.tail).await,
         AppVerb::Logs => {
             let text = engine
                 .app_logs(&record.name, args.tail)
@@ -255,6 +266,13 @@ pub async fn app(scope: &FleetScope<'_>, args: &AppArgs) -> Result<ExitCode, Cli
     }
     .map_err(CliError::new)?;
     let info = super::jobs::run_to_end(&engine, id).await?;
+    if args.compose && args.verb == AppVerb::Restart {
+        // What compose said (each service restarted), from the job's log.
+        let mut out = std::io::stdout().lock();
+        for line in info.log.iter().skip(1) {
+            let _ = writeln!(out, "{}", clean_string(&line.text));
+        }
+    }
     println!(
         "{}: {} done  {}",
         clean_string(&record.name),
@@ -262,6 +280,57 @@ pub async fn app(scope: &FleetScope<'_>, args: &AppArgs) -> Result<ExitCode, Cli
         info.id
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `app logs NAME --follow`: the engine's follow job, its lines printed as they come until
+/// Ctrl-C (which cancels it: the normal end, exit 0) or the command ends.
+async fn follow_logs(
+    engine: &crate::engine::Engine,
+    record: &AppRecord,
+    tail: usize,
+) -> Result<ExitCode, CliError> {
+    use tokio::sync::broadcast::error::RecvError;
+    let mut events = engine.subscribe();
+    let id = engine
+        .follow_app_logs_job(&record.name, tail)
+        .map_err(CliError::new)?;
+    let stdout = std::io::stdout();
+    let tty = std::io::IsTerminal::is_terminal(&stdout);
+    // Log lines do not redraw: each is printed as it comes, on a pipe too.
+    let mut live = super::live_log::LiveLog::new(stdout.lock(), tty).unheld();
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let mut interrupted = false;
+    let info = loop {
+        let event = tokio::select! {
+            e = events.recv() => e,
+            _ = &mut ctrl_c, if !interrupted => {
+                interrupted = true;
+                engine.cancel(id);
+                continue;
+            }
+        };
+        match event {
+            // Line 0 is the step's name.
+            Ok(EngineEvent::Job(JobEvent::Log {
+                id: j, index, line, ..
+            })) if j == id && index > 0 => live.line(index, &line.text),
+            Ok(EngineEvent::Job(JobEvent::Finished(info))) if info.id == id => break Some(info),
+            Ok(_) | Err(RecvError::Lagged(_)) => {}
+            Err(RecvError::Closed) => break None,
+        }
+    };
+    live.settle();
+    match info.map(|i| i.state) {
+        Some(crate::engine::JobState::Succeeded | crate::engine::JobState::Cancelled) => {
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(crate::engine::JobState::Failed(reason)) => Err(CliError::new(reason)),
+        other => Err(CliError::new(format!(
+            "{id} {}",
+            other.map_or("vanished", |s| s.name())
+        ))),
+    }
 }
 
 /// `app clone NAME NEW_NAME [--host H] [--node N] [--keep-secrets]`: the deploy job, with

@@ -12,6 +12,7 @@ pub mod console_raw;
 mod deploy_cmd;
 pub mod fleet;
 pub mod jobs;
+mod live_log;
 pub mod logging;
 pub mod metrics_cmd;
 pub mod output;
@@ -239,6 +240,13 @@ pub struct AppArgs {
     /// Lines of `logs` to show.
     #[arg(long, default_value_t = 100)]
     pub tail: usize,
+    /// `logs`: follow them live until Ctrl-C (`docker compose logs --follow`).
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// `restart`: restart the app's compose project (`docker compose restart`) instead of
+    /// its container.
+    #[arg(long)]
+    pub compose: bool,
 }
 
 #[derive(Debug, Args)]

@@ -41,7 +41,7 @@ use crate::pve::{
 };
 
 use super::console_lines::{CappedLines, ConsoleEvent, LineAssembler, SENTINEL_TAG};
-use super::exec::{BoxFuture, ExecError, ExecOutput, Executor, LineSink};
+use super::exec::{BoxFuture, ExecError, ExecOutput, Executor, LineSink, OutputLine};
 use super::shell_quote::{parent, quote};
 
 /// A typed line longer than this is refused (canonical mode keeps 4095 bytes a line).
@@ -316,6 +316,8 @@ impl ConsoleExecutor {
         let deadline = Instant::now() + timeout;
         let mut output = CappedLines::new(self.opts.output_cap_bytes);
         let mut begun = false;
+        // Cursor moves up not yet given to a line.
+        let mut up = 0usize;
         loop {
             let events = match self.next_events(s, deadline).await {
                 Ok(events) => events,
@@ -326,7 +328,7 @@ impl ConsoleExecutor {
                 Err(Wait::Timeout) => {
                     let partial = s.lines.pending();
                     if begun && !partial.is_empty() {
-                        log(&partial);
+                        log(OutputLine::new(&partial));
                     }
                     s.lines.reset();
                     self.interrupt(s).await?;
@@ -338,17 +340,24 @@ impl ConsoleExecutor {
             };
             for event in events {
                 match event {
+                    ConsoleEvent::Up(n) if begun => {
+                        up += n;
+                        output.up(n);
+                    }
                     ConsoleEvent::Line(line) if begun => {
-                        log(&line);
+                        log(OutputLine {
+                            text: &line,
+                            up: std::mem::take(&mut up),
+                        });
                         output.push(line);
                     }
-                    ConsoleEvent::Line(_) => {}
+                    ConsoleEvent::Line(_) | ConsoleEvent::Up(_) => {}
                     ConsoleEvent::Sentinel { sentinel, prefix } if sentinel.counter == n => {
                         match (sentinel.kind, sentinel.code) {
                             ('B', _) => begun = true,
                             ('E', Some(code)) => {
                                 if begun && !prefix.is_empty() {
-                                    log(&prefix);
+                                    log(OutputLine::new(&prefix));
                                     output.push(prefix);
                                 }
                                 return Ok(ExecOutput {
@@ -367,7 +376,7 @@ impl ConsoleExecutor {
                             "{prefix}{SENTINEL_TAG}_{}_{}_{}{code}",
                             self.nonce, sentinel.counter, sentinel.kind
                         );
-                        log(&line);
+                        log(OutputLine::new(&line));
                         output.push(line);
                     }
                     ConsoleEvent::Sentinel { .. } => {}

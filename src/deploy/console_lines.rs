@@ -12,6 +12,11 @@
 //! Whatever precedes a sentinel on its line is output the command printed without a final
 //! newline: it comes back as the sentinel's `prefix`, never lost.
 //!
+//! Progress drawn in place (`docker compose pull`: `ESC[nA` moves up over the block, then
+//! each line is drawn again) comes out as [`ConsoleEvent::Up`] before the line that starts the
+//! redraw: the next `n` lines replace the last `n` ones. A bare `\r` rewrite stays inside its
+//! line ([`clean_line`]).
+//!
 //! [`CappedLines`] keeps the tail of a command's output.
 
 use std::collections::VecDeque;
@@ -38,6 +43,9 @@ pub struct Sentinel {
 pub enum ConsoleEvent {
     /// A complete output line, cleaned.
     Line(String),
+    /// The cursor moved up this many lines before the next line: it and the ones after it
+    /// redraw lines already output (progress drawn in place).
+    Up(usize),
     /// A sentinel; `prefix` is the cleaned text before it on its line (empty when none).
     Sentinel { sentinel: Sentinel, prefix: String },
 }
@@ -66,7 +74,12 @@ impl LineAssembler {
             self.partial.extend_from_slice(&rest[..pos]);
             rest = &rest[pos + 1..];
             let line = std::mem::take(&mut self.partial);
-            events.push(self.complete(&line));
+            let up = cursor_ups(&line);
+            let event = self.complete(&line);
+            if up > 0 && matches!(event, ConsoleEvent::Line(_)) {
+                events.push(ConsoleEvent::Up(up));
+            }
+            events.push(event);
         }
         self.partial.extend_from_slice(rest);
         if self.partial.len() > MAX_LINE_BYTES {
@@ -99,6 +112,34 @@ impl LineAssembler {
         }
         ConsoleEvent::Line(clean_line(line))
     }
+}
+
+/// Lines the cursor moves up in `line`: `ESC[nA` (up) and `ESC[nF` (previous line), `n`
+/// defaulting to 1.
+fn cursor_ups(line: &[u8]) -> usize {
+    let mut total = 0usize;
+    let mut i = 0;
+    while i < line.len() {
+        if line[i] == 0x1b && line.get(i + 1) == Some(&b'[') {
+            let digits = line[i + 2..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            let end = i + 2 + digits;
+            if let Some(b'A' | b'F') = line.get(end) {
+                let n = std::str::from_utf8(&line[i + 2..end])
+                    .ok()
+                    .and_then(|d| d.parse::<usize>().ok())
+                    .unwrap_or(1)
+                    .max(1);
+                total = total.saturating_add(n);
+            }
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    total
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -147,6 +188,8 @@ pub struct CappedLines {
     bytes: usize,
     cap: usize,
     dropped: usize,
+    /// Lines from the end the next line replaces (after [`CappedLines::up`]); 0 appends.
+    redraw: usize,
 }
 
 impl CappedLines {
@@ -156,10 +199,25 @@ impl CappedLines {
             bytes: 0,
             cap,
             dropped: 0,
+            redraw: 0,
         }
     }
 
+    /// The cursor moved up `n` lines: the next lines replace the last ones.
+    pub fn up(&mut self, n: usize) {
+        self.redraw = (self.redraw + n).min(self.lines.len());
+    }
+
     pub fn push(&mut self, line: String) {
+        if self.redraw > 0 {
+            let at = self.lines.len() - self.redraw;
+            self.redraw -= 1;
+            if let Some(old) = self.lines.get_mut(at) {
+                self.bytes = self.bytes - old.len() + line.len();
+                *old = line;
+                return;
+            }
+        }
         self.bytes += line.len() + 1;
         self.lines.push_back(line);
         while self.bytes > self.cap && self.lines.len() > 1 {
@@ -208,6 +266,7 @@ mod tests {
             .iter()
             .map(|e| match e {
                 ConsoleEvent::Line(l) => l.clone(),
+                ConsoleEvent::Up(n) => format!("<up {n}>"),
                 ConsoleEvent::Sentinel { sentinel, prefix } => format!(
                     "<{prefix}|{}{}{:?}>",
                     sentinel.counter, sentinel.kind, sentinel.code
@@ -222,6 +281,30 @@ mod tests {
         let ev = a.push(b"plain\r\n10%\r50%\r100%\r\n\x1b[1;31mred\x1b[0m\r\n\r\n");
         assert_eq!(lines(&ev), ["plain", "100%", "red", ""]);
         assert_eq!(a.pending(), "");
+    }
+
+    #[test]
+    fn a_block_redrawn_in_place_says_how_far_up_it_goes() {
+        let mut a = LineAssembler::new(NONCE);
+        let ev = a.push(
+            b"\x1b[2Ka 10%\r\n\x1b[2Kb 10%\r\n\x1b[2A\x1b[2Ka 50%\r\n\x1b[2Kb 60%\r\n\x1b[1A\x1b[Fx\n",
+        );
+        assert_eq!(
+            lines(&ev),
+            ["a 10%", "b 10%", "<up 2>", "a 50%", "b 60%", "<up 2>", "x"]
+        );
+        let mut out = CappedLines::new(4096);
+        for e in ev {
+            match e {
+                ConsoleEvent::Line(l) => out.push(l),
+                ConsoleEvent::Up(n) => out.up(n),
+                ConsoleEvent::Sentinel { .. } => {}
+            }
+        }
+        // The cursor sits on the block's second line, as a terminal's would.
+        out.push("y".into());
+        out.push("after".into());
+        assert_eq!(out.finish(), "x\ny\nafter");
     }
 
     #[test]

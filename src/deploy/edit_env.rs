@@ -70,7 +70,7 @@ pub(super) async fn current_values(
     // The file holds the app's secrets: its lines are read, never streamed to the job's log
     // (which is journaled and shown).
     ctx.log(&format!("$ {cmd}   (output not logged: it holds secrets)"));
-    let quiet = |_: &str| {};
+    let quiet = |_: crate::deploy::exec::OutputLine<'_>| {};
     let current = tokio::select! {
         r = exec.run(&cmd, t.command_timeout, &quiet) => r.map_err(failed)?,
         _ = ctx.cancel_token().cancelled() => return Err(Stop::Cancelled),

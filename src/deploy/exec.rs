@@ -10,7 +10,24 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Receives each line of a command's output as it arrives (already cleaned of escape
 /// sequences and carriage returns).
-pub type LineSink<'a> = &'a (dyn Fn(&str) + Send + Sync);
+pub type LineSink<'a> = &'a (dyn Fn(OutputLine<'_>) + Send + Sync);
+
+/// One line of a command's output, as a terminal would place it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputLine<'a> {
+    /// The line, cleaned.
+    pub text: &'a str,
+    /// Lines the cursor moved up before this one (progress drawn in place): this line and
+    /// the next `up - 1` replace the last `up` lines output. 0 for a new line.
+    pub up: usize,
+}
+
+impl<'a> OutputLine<'a> {
+    /// A new line (nothing redrawn).
+    pub fn new(text: &'a str) -> Self {
+        OutputLine { text, up: 0 }
+    }
+}
 
 /// What a finished command left.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::exec::{BoxFuture, ExecError, ExecOutput, Executor, LineSink};
+use super::exec::{BoxFuture, ExecError, ExecOutput, Executor, LineSink, OutputLine};
 
 /// What a matching rule makes the command do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,7 +118,7 @@ impl Executor for FakeExecutor {
             match reply {
                 FakeReply::Exit { code, lines } => {
                     for line in &lines {
-                        log(line);
+                        log(OutputLine::new(line));
                     }
                     Ok(ExecOutput {
                         code,
@@ -169,7 +169,7 @@ mod tests {
         .on("docker (", 3, &["literal pattern"])
         .reply("sleep", FakeReply::Timeout);
         let seen = Mutex::new(Vec::new());
-        let log = |l: &str| lock(&seen).push(l.to_string());
+        let log = |l: OutputLine<'_>| lock(&seen).push(l.text.to_string());
         let out = fake
             .run("apt-get update", Duration::from_secs(1), &log)
             .await

@@ -757,7 +757,7 @@ pub(super) async fn run_logged(
     timeout: Duration,
 ) -> StepResult<ExecOutput> {
     ctx.log(&format!("$ {cmd}"));
-    let sink = |line: &str| ctx.log(line);
+    let sink = |line: crate::deploy::exec::OutputLine<'_>| ctx.log_output(line);
     tokio::select! {
         r = exec.run(cmd, timeout, &sink) => r.map_err(failed),
         _ = ctx.cancel_token().cancelled() => Err(Stop::Cancelled),
@@ -765,7 +765,7 @@ pub(super) async fn run_logged(
 }
 
 /// `run_logged`, and a non-zero exit is a failure: "{what} failed (exit N)".
-pub(super) async fn run_ok(
+pub(crate) async fn run_ok(
     ctx: &JobCtx,
     exec: &dyn Executor,
     cmd: &str,

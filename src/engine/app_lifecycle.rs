@@ -1,7 +1,7 @@
 //! The rest of a managed app's life, for every caller: remove it (optionally backed up
 //! first, the backup finishing before anything is destroyed), clone it (a new deployment
-//! of the same catalog entry with the same variables), and its logs as a job (so a front
-//! end opens them in its log viewer).
+//! of the same catalog entry with the same variables), restart its compose project, and its
+//! logs as a job (so a front end opens them in its log viewer).
 
 use std::collections::BTreeMap;
 
@@ -24,6 +24,9 @@ pub struct CloneRequest {
     /// generated afresh (two apps sharing a database password is rarely wanted).
     pub keep_secrets: bool,
 }
+
+/// How long a followed log may run (until cancelled, in practice).
+const FOLLOW_LIMIT: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
 
 impl Engine {
     fn app_guest(app: &AppRecord) -> GuestRef {
@@ -203,6 +206,65 @@ impl Engine {
             ..DeployRequest::new(spec)
         };
         self.deploy(deploy)
+    }
+
+    /// Restart a managed app's compose project (`docker compose restart`: every service
+    /// stopped and started again, the container left running), as a job whose log is the
+    /// command's output. A container restart is `power` with `Reboot`.
+    pub fn restart_app_compose(&self, name: &str) -> Result<JobId, Refusal> {
+        self.app_job(
+            name,
+            JobKind::AppRestart,
+            |ctx, _client, app, exec, tuning| {
+                Box::pin(async move {
+                    ctx.step("docker compose restart", None);
+                    let cmd = crate::deploy::scripts::compose(&app.name, "restart");
+                    crate::deploy::runner::run_ok(
+                        ctx,
+                        exec,
+                        &cmd,
+                        tuning.command_timeout,
+                        "docker compose restart",
+                    )
+                    .await
+                })
+            },
+        )
+    }
+
+    /// A managed app's logs followed live (`docker compose logs --follow --tail N`): the last
+    /// `tail` lines, then each new one as the app writes it, streamed into the job's log.
+    /// It runs until cancelled (closing its log viewer, Ctrl-C in the CLI): the console
+    /// closes, which ends the command in the container.
+    pub fn follow_app_logs_job(&self, name: &str, tail: usize) -> Result<JobId, Refusal> {
+        self.app_job(
+            name,
+            JobKind::AppLogs,
+            move |ctx, _client, app, exec, _tuning| {
+                Box::pin(async move {
+                    ctx.step(format!("docker compose logs --follow --tail {tail}"), None);
+                    let cmd = crate::deploy::scripts::compose(
+                        &app.name,
+                        &format!("logs --no-color --follow --tail {tail}"),
+                    );
+                    let sink = |line: crate::deploy::exec::OutputLine<'_>| ctx.log_output(line);
+                    let stop = |r: String| crate::deploy::runner::Stop::Failed(r);
+                    tokio::select! {
+                        r = exec.run(&cmd, FOLLOW_LIMIT, &sink) => match r {
+                            Ok(out) if out.code == 0 => Ok(()),
+                            Ok(out) => Err(stop(format!(
+                                "docker compose logs failed (exit {})",
+                                out.code
+                            ))),
+                            Err(e) => Err(stop(e.to_string())),
+                        },
+                        _ = ctx.cancel_token().cancelled() => {
+                            Err(crate::deploy::runner::Stop::Cancelled)
+                        }
+                    }
+                })
+            },
+        )
     }
 
     /// A managed app's recent logs (`docker compose logs --tail N`) as a job whose log is

@@ -84,6 +84,8 @@ pub enum JobKind {
     Reconfigure,
     /// A managed app's `docker compose logs`, read into the job's log.
     AppLogs,
+    /// Restarting a managed app's compose project (`docker compose restart`).
+    AppRestart,
     /// Backing a guest up (`vzdump`).
     Backup,
     /// Restoring a backup into a container.
@@ -114,6 +116,7 @@ impl JobKind {
             JobKind::Update => "update",
             JobKind::Reconfigure => "reconfigure",
             JobKind::AppLogs => "app logs",
+            JobKind::AppRestart => "compose restart",
             JobKind::Backup => "backup",
             JobKind::Restore => "restore",
             JobKind::BackupDelete => "backup delete",
@@ -237,7 +240,8 @@ pub enum JobEvent {
     },
     Log {
         id: JobId,
-        /// The line's number in the job's log, from 0.
+        /// The line's number in the job's log, from 0. A number already published replaces
+        /// that line (progress drawn in place); lines after it stay and are redrawn next.
         index: usize,
         line: LogLine,
     },
@@ -259,6 +263,9 @@ struct Entry {
     cancel: CancellationToken,
     /// Flips to the final state; `wait` watches it.
     done: watch::Sender<bool>,
+    /// Lines from the end of the log the next command output line replaces (progress
+    /// drawn in place moved the cursor up over them); 0 appends.
+    redraw: usize,
 }
 
 /// The jobs of this process, by id. Cheap to clone.
@@ -334,6 +341,7 @@ impl JobRegistry {
                 info: info.clone(),
                 cancel: cancel.clone(),
                 done,
+                redraw: 0,
             },
         );
         self.publish(JobEvent::Started(Box::new(info)));
@@ -428,17 +436,43 @@ impl JobRegistry {
     }
 
     fn log(&self, id: JobId, text: &str) {
+        self.write_log(id, text, None);
+    }
+
+    /// Appends a line (`up` None: the job's own words), or places a line of command output
+    /// as a terminal would (`up` Some: after the cursor moved up that many lines, the line
+    /// replaces one already in the log, published again under its number).
+    fn write_log(&self, id: JobId, text: &str, up: Option<usize>) {
         let line = LogLine {
             at_ms: now_ms(),
             text: crate::text::clean_string(text),
         };
         let added = self.with_job(id, |e| {
-            if e.info.log.len() >= MAX_LOG_LINES {
-                e.info.log.pop_front();
-            }
-            e.info.log.push_back(line.clone());
-            let index = e.info.log_total;
-            e.info.log_total += 1;
+            let index = match up {
+                None => {
+                    e.redraw = 0;
+                    None
+                }
+                Some(up) => {
+                    e.redraw = (e.redraw + up).min(e.info.log.len());
+                    (e.redraw > 0).then(|| {
+                        let at = e.info.log.len() - e.redraw;
+                        e.redraw -= 1;
+                        if let Some(old) = e.info.log.get_mut(at) {
+                            *old = line.clone();
+                        }
+                        e.info.log_total - e.info.log.len() + at
+                    })
+                }
+            };
+            let index = index.unwrap_or_else(|| {
+                if e.info.log.len() >= MAX_LOG_LINES {
+                    e.info.log.pop_front();
+                }
+                e.info.log.push_back(line.clone());
+                e.info.log_total += 1;
+                e.info.log_total - 1
+            });
             // Another process following this job (`logs JOB --follow`) reads the journal:
             // write the new lines at most once per interval, not once per line.
             let due = line.at_ms.saturating_sub(e.last_persist_ms) >= JOURNAL_LOG_INTERVAL_MS;
@@ -596,6 +630,13 @@ impl JobCtx {
         self.registry.set_upid(self.id, upid.into());
     }
 
+    /// A line of command output, placed as a terminal would (see
+    /// [`crate::deploy::exec::OutputLine`]): progress drawn in place replaces its lines
+    /// instead of adding one per redraw.
+    pub fn log_output(&self, line: crate::deploy::exec::OutputLine<'_>) {
+        self.registry.write_log(self.id, line.text, Some(line.up));
+    }
+
     pub fn log(&self, text: &str) {
         self.registry.log(self.id, text);
     }
@@ -675,6 +716,48 @@ mod tests {
         let info = reg.get(id).unwrap();
         assert_eq!(info.log.len(), 2);
         assert!(info.ended_ms.is_some());
+    }
+
+    #[test]
+    fn pull_progress_drawn_in_place_ends_as_one_line_per_layer() {
+        use crate::deploy::exec::OutputLine;
+        let (reg, mut rx) = registry();
+        let ctx = reg.begin(JobKind::Deploy, Caller::Api, target());
+        let id = ctx.id();
+        ctx.log("$ docker compose pull");
+        // Three layers redrawn at each percent, as `docker compose pull` does on a terminal.
+        for percent in (0..=100).step_by(10) {
+            for layer in 0..3 {
+                let up = if percent > 0 && layer == 0 { 3 } else { 0 };
+                let text = format!("layer{layer} Downloading {percent}%");
+                ctx.log_output(OutputLine { text: &text, up });
+            }
+        }
+        ctx.log_output(OutputLine::new("Pulled"));
+        ctx.log("done");
+        let info = reg.get(id).unwrap();
+        let texts: Vec<&str> = info.log.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "$ docker compose pull",
+                "layer0 Downloading 100%",
+                "layer1 Downloading 100%",
+                "layer2 Downloading 100%",
+                "Pulled",
+                "done",
+            ]
+        );
+        assert_eq!(info.log_total, 6);
+        // Followers got each redraw under the number of the line it replaces.
+        let mut last = std::collections::BTreeMap::new();
+        while let Ok(EngineEvent::Job(e)) = rx.try_recv() {
+            if let JobEvent::Log { index, line, .. } = e {
+                last.insert(index, line.text);
+            }
+        }
+        let followed: Vec<&str> = last.values().map(String::as_str).collect();
+        assert_eq!(followed, texts);
     }
 
     #[test]

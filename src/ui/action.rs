@@ -109,8 +109,9 @@ pub enum AppEvent {
         dropped: bool,
     },
     /// Lines of one log (after `Effect::FollowLog`): `from_line` is the index of the first
-    /// line in `lines` (0 restarts the log, the current length appends, less overlaps and
-    /// replaces from there, as Proxmox's paged `start` does); `done` when the log has ended.
+    /// line in `lines` (0 restarts the log, the current length appends, less overlaps:
+    /// lines inside the log replace theirs in place, as a job's progress drawn in place does,
+    /// and lines past its end replace from `from_line` on); `done` when the log has ended.
     LogLines {
         source: super::task_board::LogSource,
         from_line: usize,
@@ -423,6 +424,7 @@ actions! {
     Apps = "apps": "apps: the managed apps across hosts (update, logs, variables, clone, delete)",
     AppUpdate = "app_update": "update the selected app (snapshot, pull, up, health check)",
     AppLogs = "app_logs": "the selected app's logs (docker compose logs) in the log viewer",
+    AppComposeRestart = "app_compose_restart": "restart the selected app's compose project (docker compose restart)",
     AppEnv = "app_env": "edit the selected app's variables",
     AppClone = "app_clone": "clone the selected app (same app and variables, a new name)",
     CopyUrl = "copy_url": "copy the selected app's URL (OSC 52)",
@@ -495,6 +497,7 @@ impl Action {
                 | PrevField
                 | AppUpdate
                 | AppLogs
+                | AppComposeRestart
                 | AppEnv
                 | AppClone
                 | CopyUrl

@@ -24,8 +24,11 @@ pub enum AppsEffect {
     Load { reconcile: bool },
     /// Update fearlessly (snapshot, pull, up, health check; rolled back on failure).
     Update { name: String, spec: Box<AppSpec> },
-    /// `docker compose logs` as a job, opened in the log viewer.
+    /// `docker compose logs --follow` as a job, opened in the log viewer (closing it stops
+    /// the job).
     Logs { name: String },
+    /// `docker compose restart` as a job (the container stays up).
+    ComposeRestart { name: String },
     /// Read the app's variables for the form (answered by `AppsEvent::Env`).
     LoadEnv { name: String, spec: Box<AppSpec> },
     /// Apply the form's changes (the compose file written again, services re-created).
@@ -141,7 +144,16 @@ pub fn apply(engine: &Engine, effect: AppsEffect, inbox: &mpsc::Sender<AppEvent>
             }
             AppsEffect::Logs { name } => {
                 let what = format!("logs of {name}");
-                started(&inbox, engine.app_logs_job(&name, LOG_TAIL), what, true);
+                started(
+                    &inbox,
+                    engine.follow_app_logs_job(&name, LOG_TAIL),
+                    what,
+                    true,
+                );
+            }
+            AppsEffect::ComposeRestart { name } => {
+                let what = format!("compose restart of {name}");
+                started(&inbox, engine.restart_app_compose(&name), what, true);
             }
             AppsEffect::LoadEnv { name, spec } => {
                 let result = engine

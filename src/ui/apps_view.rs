@@ -301,6 +301,10 @@ impl AppsView {
                 Err(r) => r,
             },
             Action::AppLogs if live => self.effect(AppsEffect::Logs { name: app.name }),
+            Action::AppComposeRestart if live => {
+                self.reload_at = SystemTime::now() + RELOAD_AFTER_ACTION;
+                self.effect(AppsEffect::ComposeRestart { name: app.name })
+            }
             Action::AppEnv if live => match self.spec_or_toast(&app) {
                 Ok(spec) => {
                     let form = EnvForm::new(&app.name, &spec);
@@ -514,6 +518,7 @@ impl Layer for AppsView {
             | Action::Reboot
             | Action::AppUpdate
             | Action::AppLogs
+            | Action::AppComposeRestart
             | Action::AppEnv
             | Action::AppClone
             | Action::Delete
@@ -606,6 +611,7 @@ impl Layer for AppsView {
             (Action::Start, "start"),
             (Action::Shutdown, "stop"),
             (Action::Reboot, "restart"),
+            (Action::AppComposeRestart, "restart compose"),
             (Action::Filter, "filter"),
             (Action::Back, "back"),
         ]

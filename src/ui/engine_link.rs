@@ -73,7 +73,17 @@ impl EffectRunner {
             },
             Effect::RefreshTasks => engine.refresh_tasks(),
             Effect::FollowLog { source } => self.followers.follow(engine, source, inbox.clone()),
-            Effect::StopLog { source } => self.followers.stop(&source),
+            Effect::StopLog { source } => {
+                // A followed app log runs until stopped: closing its viewer stops it.
+                if let super::task_board::LogSource::Job { id } = &source
+                    && let Some(job) = engine.find_job(crate::engine::JobId(*id))
+                    && job.kind == crate::engine::JobKind::AppLogs
+                    && !job.state.is_finished()
+                {
+                    engine.cancel(job.id);
+                }
+                self.followers.stop(&source)
+            }
             Effect::SaveLog { path, lines, .. } => save_log(path, lines, inbox.clone()),
             Effect::SaveSettings { theme } => engine.save_theme(&theme),
             Effect::SaveRecording { switch, on } => engine.save_recording(&switch, on),

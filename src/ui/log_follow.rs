@@ -110,14 +110,17 @@ async fn follow_job(
             e = events.recv() => e,
             _ = stop.cancelled() => return,
         };
-        let (lines, done) = match event {
+        let (from_line, lines, done) = match event {
             Ok(EngineEvent::Job(JobEvent::Log {
                 id: jid,
                 index,
                 line,
-            })) if jid.0 == id && index >= next => {
-                next = index + 1;
+            })) if jid.0 == id && index >= first => {
+                // A number already sent is a line redrawn in place (progress): it replaces
+                // that line.
+                next = next.max(index + 1);
                 (
+                    index - first,
                     vec![LogLine {
                         at: Some(at(line.at_ms)),
                         text: line.text,
@@ -125,13 +128,14 @@ async fn follow_job(
                     false,
                 )
             }
-            Ok(EngineEvent::Job(JobEvent::Finished(info))) if info.id.0 == id => (Vec::new(), true),
+            Ok(EngineEvent::Job(JobEvent::Finished(info))) if info.id.0 == id => {
+                (next - first, Vec::new(), true)
+            }
             Ok(_) => continue,
             // Fell behind: the viewer keeps what it has; the end still arrives.
             Err(broadcast::error::RecvError::Lagged(_)) => continue,
             Err(broadcast::error::RecvError::Closed) => return,
         };
-        let from_line = next - lines.len() - first;
         let sent = inbox.send(AppEvent::LogLines {
             source: source.clone(),
             from_line,

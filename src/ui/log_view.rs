@@ -64,11 +64,19 @@ impl LogView {
     /// New lines from `from_line` on (see `AppEvent::LogLines`).
     pub fn apply_lines(&mut self, from_line: usize, lines: &[LogLine], done: bool) {
         let first = from_line.min(self.lines.len());
-        self.lines.truncate(first);
-        self.lines.extend(lines.iter().map(|l| LogLine {
+        let clean = lines.iter().map(|l| LogLine {
             at: l.at,
             text: crate::text::clean_string(&l.text),
-        }));
+        });
+        if first > 0 && first + lines.len() <= self.lines.len() {
+            // Lines redrawn in place (progress): the ones after them stay.
+            for (slot, line) in self.lines[first..].iter_mut().zip(clean) {
+                *slot = line;
+            }
+        } else {
+            self.lines.truncate(first);
+            self.lines.extend(clean);
+        }
         self.done = done;
         self.top = self.top.min(self.lines.len().saturating_sub(1));
         self.search.extend(&self.lines, first);

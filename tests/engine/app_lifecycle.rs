@@ -160,3 +160,62 @@ async fn removing_an_app_with_a_backup_first_backs_it_up_before_destroying_it() 
     assert!(engine.apps().is_empty());
     sim.finish().await;
 }
+
+/// The real console executor against the emulator's fake docker: a followed log gets the
+/// lines the app writes after it started, and cancelling ends it (and no line comes after).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn followed_app_logs_receive_new_lines_until_cancelled() {
+    use proximity::engine::{Caller, Engine, EngineConfig, EngineEvent, JobEvent};
+    let sim = start_sim(5).await;
+    let store = Store::in_memory().unwrap();
+    let engine = Engine::new(EngineConfig {
+        store: Some(store.clone()),
+        state_dir: None,
+        caller: Caller::Api,
+        refresh: None,
+    });
+    engine.connect(&sim.spec).unwrap();
+    let catalog = proximity::catalog::Catalog::shipped().unwrap();
+    let mut req = DeployRequest::new(catalog.get("uptime-kuma").unwrap().clone());
+    req.name = Some("kuma".into());
+    let id = engine.deploy(req).unwrap();
+    let info = finished(&engine, id).await;
+    assert_eq!(info.state, JobState::Succeeded, "{}", log_text(&info));
+
+    let mut events = engine.subscribe();
+    let job = engine.follow_app_logs_job("kuma", 2).unwrap();
+    let mut requests: Vec<u64> = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    while requests.last().copied().unwrap_or(0) < 3 {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .expect("new lines arrive")
+            .unwrap();
+        if let EngineEvent::Job(JobEvent::Log { id, line, .. }) = event
+            && id == job
+            && let Some(n) = line
+                .text
+                .split("(request ")
+                .nth(1)
+                .and_then(|r| r.strip_suffix(')'))
+        {
+            requests.push(n.parse().unwrap());
+        }
+    }
+    assert_eq!(requests.first(), Some(&1), "{requests:?}");
+    assert!(
+        engine.cancel(job),
+        "still running: a follow never ends by itself"
+    );
+    let info = finished(&engine, job).await;
+    assert_eq!(info.state, JobState::Cancelled, "{}", log_text(&info));
+    assert_eq!(info.kind, JobKind::AppLogs);
+    let total = info.log_total;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        engine.find_job(job).unwrap().log_total,
+        total,
+        "no line after the end"
+    );
+    sim.finish().await;
+}

@@ -11,7 +11,7 @@ use proximity::catalog::{
     AppSpec, EnvVar, HealthCheck, OsFamily, PortMap, Protocol, Resources, Service, VolumeMount,
     WebEndpoint,
 };
-use proximity::deploy::exec::{BoxFuture, ExecError, ExecOutput, Executor, LineSink};
+use proximity::deploy::exec::{BoxFuture, ExecError, ExecOutput, Executor, LineSink, OutputLine};
 use proximity::deploy::reconcile::ReconcileAction;
 use proximity::deploy::{
     AppOrigin, DeployRefusal, DeployRequest, DeployStep, DeployTuning, DeploymentStatus,
@@ -92,13 +92,13 @@ impl Executor for ScriptedShell {
                 // Streamed line by line as well, as the console executor does.
                 let output = String::from_utf8_lossy(bytes).into_owned();
                 for line in output.lines() {
-                    log(line);
+                    log(OutputLine::new(line));
                 }
                 return Ok(ExecOutput { code: 0, output });
             }
             match self.0.reply(command) {
                 Reply::Code(code) => {
-                    log(&format!("ran: {command}"));
+                    log(OutputLine::new(&format!("ran: {command}")));
                     Ok(ExecOutput {
                         code,
                         output: String::new(),

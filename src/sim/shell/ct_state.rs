@@ -67,6 +67,14 @@ impl Timing {
         }
     }
 
+    /// Time between two lines of `docker compose logs --follow`.
+    pub fn follow_every_s(self) -> f64 {
+        match self {
+            Timing::Fast => 0.05,
+            Timing::Realistic => 3.0,
+        }
+    }
+
     /// Pause for one unit of plain work (a package, a container start).
     pub fn unit_s(self) -> f64 {
         match self {

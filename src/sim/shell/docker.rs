@@ -383,10 +383,25 @@ pub fn compose(shell: &mut Shell, args: &[&str], out: &mut dyn Write, term: &dyn
             let prefix = !flag(&["--no-log-prefix"]);
             docker_out::compose_logs(apps, &project.name, &services, tail, prefix, out);
             if flag(&["-f", "--follow"]) {
-                // Follow until Ctrl-C (nothing new happens in a quiet simulated app).
-                for _ in 0..3600 {
-                    if !term.sleep(1.0) {
+                // Follow until Ctrl-C or the terminal goes away: each running service logs a
+                // request now and then (fast in tests).
+                let mut tick = 0u64;
+                loop {
+                    if !term.sleep(apps.timing.follow_every_s()) {
                         return 130;
+                    }
+                    tick += 1;
+                    let now = apps.now_ms();
+                    if !docker_out::follow_tick(
+                        apps,
+                        &project.name,
+                        &services,
+                        prefix,
+                        tick,
+                        now,
+                        out,
+                    ) {
+                        return 0;
                     }
                 }
             }
