@@ -92,7 +92,14 @@ pub async fn deploy(scope: &FleetScope<'_>, args: &DeployArgs) -> Result<ExitCod
         // `--wait`: the job's log, pull progress drawn in place (see `live_log`).
         let mut live = super::live_log::LiveLog::new(stdout.lock(), tty);
         loop {
-            match events.recv().await {
+            // A pipe's held lines are final once nothing redrew them for a moment (a
+            // progress block redraws several times a second): output lags by that at most.
+            live.settle_older(super::live_log::QUIET);
+            let tick = super::live_log::QUIET / 4;
+            let Ok(event) = tokio::time::timeout(tick, events.recv()).await else {
+                continue;
+            };
+            match event {
                 Ok(EngineEvent::Job(JobEvent::Log {
                     id: j, index, line, ..
                 })) if j == id && args.wait => live.line(index, &line.text),

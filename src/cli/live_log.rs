@@ -3,14 +3,18 @@
 //! rewrites that line on a terminal, and on a pipe or file only final lines are printed.
 //!
 //! A pipe cannot take a line back, so lines are held until they are final: until the job
-//! moves on to its next step or ends ([`LiveLog::settle`]), or until more than
-//! [`HELD_LINES`] newer lines follow (a redrawn block is never that tall).
+//! moves on to its next step or ends ([`LiveLog::settle`]), until nothing redrew them for
+//! [`QUIET`] ([`LiveLog::settle_older`]), or until more than [`HELD_LINES`] newer lines follow
+//! (a redrawn block is never that tall).
 
 use std::collections::VecDeque;
 use std::io::Write;
 
 use crate::text::clean_string;
 
+/// A held line that nothing redrew for this long is final (docker compose redraws its
+/// progress about ten times a second; the emulator's realistic pull four times).
+pub const QUIET: std::time::Duration = std::time::Duration::from_secs(1);
 /// Lines a pipe's output holds back at most.
 const HELD_LINES: usize = 64;
 /// A terminal line is rewritten only when it is at most this far up (further, it may have
@@ -22,8 +26,9 @@ pub struct LiveLog<W: Write> {
     tty: bool,
     /// Terminal: the number of the line after the last printed (the cursor's line).
     shown: Option<usize>,
-    /// Pipe: the lines not printed yet, the first being number `held_first`.
-    held: VecDeque<String>,
+    /// Pipe: the lines not printed yet (with when each last changed), the first being
+    /// number `held_first`.
+    held: VecDeque<(String, std::time::Instant)>,
     held_first: Option<usize>,
     /// Lines a pipe holds back.
     hold: usize,
@@ -80,17 +85,13 @@ impl<W: Write> LiveLog<W> {
             // Printed already: a pipe cannot take it back.
             return;
         }
+        let now = std::time::Instant::now();
         match self.held.get_mut(index - first) {
-            Some(slot) => *slot = text,
-            None => self.held.push_back(text),
+            Some(slot) => *slot = (text, now),
+            None => self.held.push_back((text, now)),
         }
-        let mut first = first;
         while self.held.len() > self.hold {
-            if let Some(line) = self.held.pop_front() {
-                let _ = writeln!(self.out, "{line}");
-            }
-            first += 1;
-            self.held_first = Some(first);
+            self.print_first();
         }
         if self.hold == 0 {
             let _ = self.out.flush();
@@ -99,13 +100,31 @@ impl<W: Write> LiveLog<W> {
 
     /// The lines so far are final (the job moved on or ended): print what is held.
     pub fn settle(&mut self) {
-        if let Some(first) = self.held_first.as_mut() {
-            *first += self.held.len();
-        }
-        for line in self.held.drain(..) {
-            let _ = writeln!(self.out, "{line}");
+        while !self.held.is_empty() {
+            self.print_first();
         }
         let _ = self.out.flush();
+    }
+
+    /// Print the held lines, oldest first, that nothing changed for `age` (a line that is not
+    /// redrawn for that long is final; a progress block redraws many times a second).
+    pub fn settle_older(&mut self, age: std::time::Duration) {
+        let before = self.held.len();
+        while self.held.front().is_some_and(|(_, at)| at.elapsed() >= age) {
+            self.print_first();
+        }
+        if self.held.len() != before {
+            let _ = self.out.flush();
+        }
+    }
+
+    fn print_first(&mut self) {
+        if let Some((line, _)) = self.held.pop_front() {
+            let _ = writeln!(self.out, "{line}");
+            if let Some(first) = self.held_first.as_mut() {
+                *first += 1;
+            }
+        }
     }
 
     /// The writer, for lines of the caller's own.
@@ -146,6 +165,23 @@ mod tests {
             out,
             "$ docker compose pull\nlayer0 100%\nlayer1 100%\nlayer2 100%\nPulled\n\
              $ docker compose up -d\n"
+        );
+    }
+
+    #[test]
+    fn a_pipe_prints_held_lines_once_nothing_redrew_them_for_a_while() {
+        let mut log = LiveLog::new(Vec::new(), false);
+        log.line(0, "$ apt-get install -y docker.io");
+        log.line(1, "Reading package lists...");
+        log.settle_older(std::time::Duration::from_secs(60));
+        assert!(log.out().is_empty(), "still young: held");
+        log.settle_older(std::time::Duration::ZERO);
+        log.line(1, "redrawn after it was printed");
+        log.line(2, "next");
+        let out = String::from_utf8(log.into_inner()).unwrap();
+        assert_eq!(
+            out,
+            "$ apt-get install -y docker.io\nReading package lists...\n"
         );
     }
 
