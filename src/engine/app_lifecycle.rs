@@ -9,7 +9,7 @@ use super::jobs::{JobId, JobKind, JobState, JobTarget};
 use super::service::{Engine, Refusal};
 use super::target::GuestRef;
 use crate::catalog::AppSpec;
-use crate::deploy::{AppRecord, DeployRefusal, DeployRequest};
+use crate::deploy::{AppRecord, DeployRequest};
 use crate::inventory::GuestKind;
 
 /// What a clone asks for beyond its source.
@@ -131,15 +131,7 @@ impl Engine {
         name: &str,
         spec: &AppSpec,
     ) -> Result<BTreeMap<String, String>, Refusal> {
-        let app = self.app_record(name)?;
-        if app.missing {
-            return Err(DeployRefusal::WrongState {
-                id: app.name,
-                state: "missing".into(),
-                what: "its container is gone".into(),
-            }
-            .into());
-        }
+        let app = self.present_app_record(name)?;
         let link = self.link(&app.host)?;
         let deployer = self.deployer()?;
         let exec = deployer

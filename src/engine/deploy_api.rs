@@ -465,6 +465,20 @@ impl Engine {
             .ok_or_else(|| DeployRefusal::UnknownApp(name.to_string()).into())
     }
 
+    /// A managed app whose container is still there (a missing one is refused with why).
+    pub(super) fn present_app_record(&self, name: &str) -> Result<AppRecord, Refusal> {
+        let app = self.app_record(name)?;
+        if app.missing {
+            return Err(DeployRefusal::WrongState {
+                id: app.name,
+                state: "missing".into(),
+                what: "its container is gone".into(),
+            }
+            .into());
+        }
+        Ok(app)
+    }
+
     /// A job on a managed app's container that needs a shell in it.
     pub(super) fn app_job<F>(&self, name: &str, kind: JobKind, body: F) -> Result<JobId, Refusal>
     where
@@ -480,15 +494,7 @@ impl Engine {
             > + Send
             + 'static,
     {
-        let app = self.app_record(name)?;
-        if app.missing {
-            return Err(DeployRefusal::WrongState {
-                id: app.name,
-                state: "missing".into(),
-                what: "its container is gone".into(),
-            }
-            .into());
-        }
+        let app = self.present_app_record(name)?;
         let link = self.link(&app.host)?;
         let deployer = self.deployer()?;
         let ctx = self.begin(
