@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::config::{AlertConfig, Thresholds};
 use super::{AlertKey, Rule, Target, format_duration_s};
+use crate::inventory::{Guest, Node};
 use crate::pve::TaskListEntry;
-use crate::pve::types::ClusterResource;
 
 /// A condition that is true now.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,22 +21,39 @@ pub struct Breach {
     pub for_ms: u64,
 }
 
-/// The catalog id of a guest's `px-app-<id>` tag.
-pub fn app_id_of(tags: Option<&str>) -> Option<&str> {
-    tags?
-        .split([';', ',', ' '])
-        .find_map(|t| t.strip_prefix("px-app-"))
-        .filter(|id| !id.is_empty())
-}
-
 fn pct(f: f64) -> String {
     format!("{:.0}%", f * 100.0)
 }
 
-fn fraction(used: Option<u64>, max: Option<u64>) -> Option<f64> {
+fn fraction(used: u64, max: u64) -> Option<f64> {
     match (used, max) {
-        (Some(u), Some(m)) if m > 0 => Some(u as f64 / m as f64),
+        (u, m) if m > 0 => Some(u as f64 / m as f64),
         _ => None,
+    }
+}
+
+/// CPU, memory and disk of one node or running guest, as fractions (`None`: no maximum).
+struct Usage {
+    cpu: Option<f64>,
+    mem: Option<f64>,
+    disk: Option<f64>,
+}
+
+impl Usage {
+    fn of_node(n: &Node) -> Usage {
+        Usage {
+            cpu: Some(n.cpu),
+            mem: fraction(n.mem, n.maxmem),
+            disk: fraction(n.disk, n.maxdisk),
+        }
+    }
+
+    fn of_guest(g: &Guest) -> Usage {
+        Usage {
+            cpu: Some(g.cpu),
+            mem: fraction(g.mem, g.maxmem),
+            disk: fraction(g.disk, g.maxdisk),
+        }
     }
 }
 
@@ -45,7 +62,7 @@ fn usage_breaches(
     out: &mut Vec<Breach>,
     target: &Target,
     name: &str,
-    r: &ClusterResource,
+    usage: Usage,
     t: &Thresholds,
 ) {
     let for_text = |s: u64| {
@@ -56,19 +73,9 @@ fn usage_breaches(
         }
     };
     let checks = [
-        (Rule::Cpu, r.cpu, t.cpu_percent, t.cpu_for_s),
-        (
-            Rule::Memory,
-            fraction(r.mem, r.maxmem),
-            t.memory_percent,
-            t.memory_for_s,
-        ),
-        (
-            Rule::Disk,
-            fraction(r.disk, r.maxdisk),
-            t.disk_percent,
-            t.disk_for_s,
-        ),
+        (Rule::Cpu, usage.cpu, t.cpu_percent, t.cpu_for_s),
+        (Rule::Memory, usage.mem, t.memory_percent, t.memory_for_s),
+        (Rule::Disk, usage.disk, t.disk_percent, t.disk_for_s),
     ];
     for (rule, value, limit, for_s) in checks {
         let Some(v) = value.filter(|v| v.is_finite()) else {
@@ -90,57 +97,40 @@ fn usage_breaches(
     }
 }
 
-/// The breaches of one host's `/cluster/resources` answer: nodes offline, and CPU, memory
-/// and disk of online nodes and running guests. `app_names` maps a vmid to its managed app's
-/// name (for `[app.NAME]` thresholds).
+/// The breaches of one host's inventory: nodes offline, and CPU, memory and disk of online
+/// nodes and running guests. `app_names` maps a vmid to its managed app's name (for
+/// `[app.NAME]` thresholds).
 pub fn inventory_breaches(
     host: &str,
-    list: &[ClusterResource],
+    nodes: &[Node],
     cfg: &AlertConfig,
     app_names: &HashMap<u32, String>,
 ) -> Vec<Breach> {
     let host_t = cfg.for_host(host);
     let mut out = Vec::new();
-    for r in list {
-        match r.kind.as_str() {
-            "node" => {
-                let Some(node) = r.node.as_deref() else {
-                    continue;
-                };
-                let target = Target::node(host, node);
-                if r.status.as_deref() == Some("offline") {
-                    if host_t.is_on(Rule::NodeOffline) {
-                        out.push(Breach {
-                            key: AlertKey {
-                                rule: Rule::NodeOffline,
-                                target,
-                            },
-                            name: node.to_string(),
-                            message: format!("node {node} is offline"),
-                            value: None,
-                            for_ms: host_t.for_ms(Rule::NodeOffline),
-                        });
-                    }
-                } else {
-                    usage_breaches(&mut out, &target, node, r, &host_t);
-                }
+    for node in nodes {
+        let target = Target::node(host, &node.name);
+        if node.listed_offline {
+            if host_t.is_on(Rule::NodeOffline) {
+                out.push(Breach {
+                    key: AlertKey {
+                        rule: Rule::NodeOffline,
+                        target,
+                    },
+                    name: node.name.clone(),
+                    message: format!("node {} is offline", node.name),
+                    value: None,
+                    for_ms: host_t.for_ms(Rule::NodeOffline),
+                });
             }
-            "lxc" | "qemu" => {
-                let Some(vmid) = r.vmid else { continue };
-                if r.status.as_deref() != Some("running") || r.template == Some(1) {
-                    continue;
-                }
-                let app_name = app_names.get(&vmid).map(String::as_str);
-                let t = cfg.for_guest(&host_t, app_name, app_id_of(r.tags.as_deref()));
-                let name = r
-                    .name
-                    .as_deref()
-                    .map(String::from)
-                    .unwrap_or_else(|| vmid.to_string());
-                let target = Target::guest(host, r.node.as_deref(), vmid);
-                usage_breaches(&mut out, &target, &name, r, &t);
-            }
-            _ => {}
+        } else {
+            usage_breaches(&mut out, &target, &node.name, Usage::of_node(node), &host_t);
+        }
+        for g in node.guests.iter().filter(|g| g.running && !g.template) {
+            let app_name = app_names.get(&g.vmid).map(String::as_str);
+            let t = cfg.for_guest(&host_t, app_name, g.app.as_deref());
+            let target = Target::guest(host, Some(&node.name), g.vmid);
+            usage_breaches(&mut out, &target, &g.name, Usage::of_guest(g), &t);
         }
     }
     out
@@ -225,17 +215,19 @@ pub fn failed_backups(tasks: &[TaskListEntry]) -> Vec<FailedBackup> {
 pub fn backup_breaches(
     host: &str,
     facts: &BackupFacts,
-    list: &[ClusterResource],
+    nodes: &[Node],
     cfg: &AlertConfig,
     app_names: &HashMap<u32, String>,
     now_s: u64,
 ) -> Vec<Breach> {
     let host_t = cfg.for_host(host);
     let mut out = Vec::new();
-    let guest = |vmid: u32| {
-        list.iter()
-            .find(|r| r.vmid == Some(vmid) && r.kind != "node")
+    let guests = || {
+        nodes
+            .iter()
+            .flat_map(|n| n.guests.iter().map(move |g| (n, g)))
     };
+    let guest = |vmid: u32| guests().find(|(_, g)| g.vmid == vmid);
     for f in &facts.failed {
         let (target, name, t) = match f.vmid {
             Some(vmid) => {
@@ -243,12 +235,12 @@ pub fn backup_breaches(
                 let t = cfg.for_guest(
                     &host_t,
                     app_names.get(&vmid).map(String::as_str),
-                    r.and_then(|r| app_id_of(r.tags.as_deref())),
+                    r.and_then(|(_, g)| g.app.as_deref()),
                 );
                 let name = r
-                    .and_then(|r| r.name.as_deref().map(String::from))
+                    .map(|(_, g)| g.name.to_string())
                     .unwrap_or_else(|| vmid.to_string());
-                let node = r.and_then(|r| r.node.as_deref()).unwrap_or(&f.node);
+                let node = r.map(|(n, _)| n.name.as_str()).unwrap_or(&f.node);
                 (Target::guest(host, Some(node), vmid), name, t)
             }
             None => (Target::node(host, &f.node), f.node.clone(), host_t),
@@ -267,14 +259,12 @@ pub fn backup_breaches(
             for_ms: 0,
         });
     }
-    for r in list {
-        let (Some(vmid), "lxc" | "qemu") = (r.vmid, r.kind.as_str()) else {
-            continue;
-        };
-        if r.template == Some(1) {
+    for (node, g) in guests() {
+        let vmid = g.vmid;
+        if g.template {
             continue;
         }
-        let app_id = app_id_of(r.tags.as_deref());
+        let app_id = g.app.as_deref();
         let app_name = app_names.get(&vmid).map(String::as_str);
         let newest = facts.newest.get(&vmid).copied();
         let is_app = app_id.is_some() || app_name.is_some();
@@ -292,7 +282,7 @@ pub fn backup_breaches(
                 format_duration_s(max),
                 crate::civil::utc_time(at)
             ),
-            None if r.uptime.unwrap_or(0) > max => {
+            None if g.uptime_s > max => {
                 format!(
                     "no backup at all, up for more than {}",
                     format_duration_s(max)
@@ -300,15 +290,11 @@ pub fn backup_breaches(
             }
             _ => continue,
         };
-        let name = r
-            .name
-            .as_deref()
-            .map(String::from)
-            .unwrap_or_else(|| vmid.to_string());
+        let name = g.name.to_string();
         out.push(Breach {
             key: AlertKey {
                 rule: Rule::BackupMissing,
-                target: Target::guest(host, r.node.as_deref(), vmid),
+                target: Target::guest(host, Some(&node.name), vmid),
             },
             name,
             message,
@@ -364,8 +350,9 @@ pub fn health_breaches<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inventory::nodes_from_resources;
 
-    fn res(json: serde_json::Value) -> ClusterResource {
+    fn res(json: serde_json::Value) -> crate::pve::types::ClusterResource {
         serde_json::from_value(json).unwrap()
     }
 
@@ -388,7 +375,7 @@ mod tests {
         ];
         let cfg = AlertConfig::parse("a.toml", "[app.gitea]\nmemory_percent = 99\n").unwrap();
         let got: Vec<(Rule, String, String)> =
-            inventory_breaches("lab", &list, &cfg, &HashMap::new())
+            inventory_breaches("lab", &nodes_from_resources(&list), &cfg, &HashMap::new())
                 .into_iter()
                 .map(|b| (b.key.rule, b.key.target.to_string(), b.message))
                 .collect();
@@ -397,12 +384,12 @@ mod tests {
             vec![
                 (Rule::Cpu, "lab/a".into(), "CPU 95% > 90% for 5m".into()),
                 (Rule::Disk, "lab/a".into(), "disk 90% > 85%".into()),
+                (Rule::Memory, "lab:101".into(), "memory 95% > 90%".into()),
                 (
                     Rule::NodeOffline,
                     "lab/b".into(),
                     "node b is offline".into()
                 ),
-                (Rule::Memory, "lab:101".into(), "memory 95% > 90%".into()),
             ]
         );
     }

@@ -22,7 +22,7 @@ use crate::alerts::notify::NotifyEvent;
 use crate::alerts::rules::{self, BackupFacts, HealthResult};
 use crate::alerts::{Alert, AlertConfig, AlertKey, Evaluator, Rule, Source, Transition};
 use crate::catalog::Catalog;
-use crate::pve::types::ClusterResource;
+use crate::inventory::Nodes;
 use crate::store::alerts::NotifySettings;
 
 /// How the monitor runs.
@@ -259,7 +259,7 @@ impl Engine {
         let checks = hosts.iter().map(|host| {
             let engine = self.clone();
             async move {
-                let inventory = engine.fetch_inventory(host).await;
+                let inventory = engine.fetch_nodes(host).await;
                 let facts = match (&inventory, engine.client(host)) {
                     (Ok(list), Ok(client)) => {
                         Some(super::alerts_checks::backup_facts(&client, list).await)
@@ -372,7 +372,7 @@ struct Monitor {
     engine: Engine,
     shared: Arc<MonitorShared>,
     evaluator: Evaluator,
-    latest: HashMap<String, Arc<Vec<ClusterResource>>>,
+    latest: HashMap<String, Nodes>,
     health: HashMap<(String, u32), HealthResult>,
     checking_health: Arc<Mutex<HashSet<(String, u32)>>>,
     /// Probes running at once across sweeps and hosts (see `alerts_checks`).
@@ -472,7 +472,7 @@ impl Monitor {
             .unwrap_or_default()
     }
 
-    fn inventory(&mut self, host: String, list: Arc<Vec<ClusterResource>>) {
+    fn inventory(&mut self, host: String, list: Nodes) {
         let config = self.config();
         let names = self.names(&host);
         let breaches = rules::inventory_breaches(&host, &list, &config, &names);

@@ -13,18 +13,18 @@ use super::alerts::{CheckResult, now_ms};
 use super::service::{Engine, lock};
 use crate::alerts::rules::{BackupFacts, HealthResult, failed_backups};
 use crate::catalog::Catalog;
-use crate::pve::types::ClusterResource;
+use crate::inventory::{GuestKind, Node};
 use crate::pve::{PveClient, PveError};
 
 /// Failed backup runs and the newest backup of every guest of one host.
 pub(super) async fn backup_facts(
     client: &PveClient,
-    list: &[ClusterResource],
+    nodes: &[Node],
 ) -> Result<BackupFacts, PveError> {
     let tasks = client.cluster_tasks().await?;
     Ok(BackupFacts {
         failed: failed_backups(&tasks),
-        newest: super::last_backups::newest_backups(client, list).await?,
+        newest: super::last_backups::newest_backups(client, nodes).await?,
     })
 }
 
@@ -32,7 +32,7 @@ pub(super) async fn backup_facts(
 pub(super) fn spawn_health_checks(
     engine: &Engine,
     host: &str,
-    list: &[ClusterResource],
+    nodes: &[Node],
     catalog: &Catalog,
     checking: Arc<Mutex<HashSet<(String, u32)>>>,
     permits: Arc<tokio::sync::Semaphore>,
@@ -48,10 +48,11 @@ pub(super) fn spawn_health_checks(
     let Ok(client) = engine.client(host) else {
         return;
     };
-    let running: HashSet<u32> = list
+    let running: HashSet<u32> = nodes
         .iter()
-        .filter(|r| r.kind == "lxc" && r.status.as_deref() == Some("running"))
-        .filter_map(|r| r.vmid)
+        .flat_map(|n| n.guests.iter())
+        .filter(|g| g.kind == GuestKind::Container && g.running)
+        .map(|g| g.vmid)
         .collect();
     let mut candidates: Vec<_> = engine
         .apps()

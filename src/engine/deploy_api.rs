@@ -59,9 +59,11 @@ impl Engine {
     /// Is `name` a guest's name on any connected host (latest inventories) or a managed app?
     fn name_taken(&self, name: &str) -> bool {
         let on_cluster = self.connected().iter().any(|host| {
-            self.latest(host).is_some_and(|list| {
-                list.iter()
-                    .any(|r| r.vmid.is_some() && r.name.as_deref() == Some(name))
+            self.latest(host).is_some_and(|nodes| {
+                nodes
+                    .iter()
+                    .flat_map(|n| n.guests.iter())
+                    .any(|g| g.name == name)
             })
         });
         on_cluster
@@ -354,7 +356,7 @@ impl Engine {
         };
         let link = self.link(host)?;
         let inventory = link
-            .fetch()
+            .fetch_list()
             .await
             .map_err(|e| Refusal::Host(e.to_string()))?;
         let apps = self.apps();

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use super::jobs::JobEvent;
 use super::settings::RecordingSwitches;
-use crate::pve::types::ClusterResource;
+use crate::inventory::Nodes;
 
 /// Why a host's refresh failed, typed so callers match instead of parsing text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,8 +37,9 @@ pub struct HostEntry {
     pub fingerprint: Option<String>,
 }
 
-/// A refresh's answer: the cluster's resources, or why there are none.
-pub type InventoryResult = Result<Arc<Vec<ClusterResource>>, HostFailure>;
+/// A refresh's answer: the cluster's nodes and guests (shared, built once per changed answer;
+/// an unchanged answer brings the same `Arc` again), or why there are none.
+pub type InventoryResult = Result<Nodes, HostFailure>;
 
 /// Every variant is kept small (big ones boxed): the broadcast ring holds
 /// `EVENT_CAPACITY` slots of the largest, allocated and written up front.
@@ -53,7 +54,7 @@ pub enum EngineEvent {
     /// A host's last inventory from the offline cache, drawn at once and marked stale.
     Cached {
         host: String,
-        list: Arc<Vec<ClusterResource>>,
+        nodes: Nodes,
         at: SystemTime,
     },
     /// The hosts the engine knows (configured or connected) changed.

@@ -9,47 +9,36 @@ use std::collections::{HashMap, HashSet};
 use futures_util::future::join_all;
 
 use super::service::{Engine, Refusal};
-use crate::pve::types::ClusterResource;
+use crate::inventory::Node;
 use crate::pve::{PveClient, PveError};
 
 /// The newest backup time (Unix seconds) per vmid of one host, from the content of every
 /// available storage that holds backups on an online node (a shared one is listed once).
-/// `list` is the host's cluster resources: it names the storages, so no node is asked for
-/// its storage list.
+/// `nodes` are the host's latest: they name the storages, so no node is asked for its
+/// storage list.
 pub async fn newest_backups(
     client: &PveClient,
-    list: &[ClusterResource],
+    nodes: &[Node],
 ) -> Result<HashMap<u32, u64>, PveError> {
     let mut seen_shared = HashSet::new();
     let mut newest: HashMap<u32, u64> = HashMap::new();
-    let online: HashSet<&str> = list
-        .iter()
-        .filter(|r| r.kind == "node" && r.status.as_deref() == Some("online"))
-        .filter_map(|r| r.node.as_deref())
-        .collect();
-    for r in list.iter().filter(|r| r.kind == "storage") {
-        let (Some(node), Some(storage)) = (r.node.as_deref(), r.extra().storage.as_deref()) else {
-            continue;
-        };
-        let holds_backups = r
-            .extra()
-            .content
-            .as_deref()
-            .is_some_and(|c| c.split(',').any(|x| x == "backup"));
-        if !holds_backups
-            || r.status.as_deref() != Some("available")
-            || !online.contains(node)
-            || (r.extra().shared == Some(1) && !seen_shared.insert(storage.to_string()))
-        {
-            continue;
-        }
-        for item in client
-            .storage_content(node, storage, Some("backup"), None)
-            .await?
-        {
-            if let (Some(vmid), Some(ctime)) = (item.vmid, item.ctime) {
-                let slot = newest.entry(vmid).or_insert(ctime);
-                *slot = (*slot).max(ctime);
+    for node in nodes.iter().filter(|n| n.online) {
+        for storage in &node.storages {
+            if !storage.holds_backups()
+                || !storage.available
+                || (storage.shared && !seen_shared.insert(storage.name.clone()))
+            {
+                continue;
+            }
+            let (node, storage) = (node.name.as_str(), storage.name.as_str());
+            for item in client
+                .storage_content(node, storage, Some("backup"), None)
+                .await?
+            {
+                if let (Some(vmid), Some(ctime)) = (item.vmid, item.ctime) {
+                    let slot = newest.entry(vmid).or_insert(ctime);
+                    *slot = (*slot).max(ctime);
+                }
             }
         }
     }
@@ -65,7 +54,7 @@ impl Engine {
             let client = self.client(&host).ok()?;
             let list = match self.latest(&host) {
                 Some(list) => list,
-                None => self.fetch_inventory(&host).await.ok()?,
+                None => self.fetch_nodes(&host).await.ok()?,
             };
             let newest =
                 tokio::time::timeout(super::fleet::HOST_DEADLINE, newest_backups(&client, &list))
@@ -95,7 +84,7 @@ impl Engine {
         };
         let list = match self.latest(host) {
             Some(list) => list,
-            None => match self.fetch_inventory(host).await {
+            None => match self.fetch_nodes(host).await {
                 Ok(list) => list,
                 Err(_) => return,
             },

@@ -10,14 +10,14 @@
 //! like every other percent.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use super::metrics_series::{Point, Series, Unit, resolution};
 use crate::inventory::GuestKind;
-use crate::pve::types::{ClusterResource, RrdPoint};
+use crate::inventory::{Guest, Nodes};
+use crate::pve::types::RrdPoint;
 use crate::pve::{PveClient, Timeframe};
 
 /// How long one rrddata request may take before the caller is told it timed out.
@@ -381,12 +381,12 @@ pub struct RateMemory {
 
 #[derive(Clone)]
 struct Seen {
-    list: Arc<Vec<ClusterResource>>,
+    nodes: Nodes,
     at: Instant,
 }
 
-/// The two counters the rates come from, per resource id: all the previous list is kept
-/// for (a whole list of 10,000 guests would be held twice otherwise).
+/// The two counters the rates come from, per guest: all the previous inventory is kept
+/// for (a whole inventory of 10,000 guests would be held twice otherwise).
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Counters {
     disk: Option<u64>,
@@ -394,13 +394,10 @@ struct Counters {
 }
 
 impl Counters {
-    fn of(r: &ClusterResource) -> Counters {
+    fn of(g: &Guest) -> Counters {
         Counters {
-            disk: r
-                .diskread
-                .zip(r.diskwrite)
-                .map(|(a, b)| a.saturating_add(b)),
-            net: r.netin.zip(r.netout).map(|(a, b)| a.saturating_add(b)),
+            disk: g.disk_io,
+            net: g.net_io,
         }
     }
 
@@ -415,31 +412,28 @@ impl Counters {
 
 #[derive(Default)]
 struct Snapshots {
-    previous: Option<(HashMap<String, Counters>, Instant)>,
+    previous: Option<(HashMap<(GuestKind, u32), Counters>, Instant)>,
     current: Option<Seen>,
 }
 
 impl RateMemory {
-    /// Note `list` as `host`'s latest at `now` (the same `Arc` again changes nothing).
-    pub fn observe(&mut self, host: &str, list: &Arc<Vec<ClusterResource>>, now: Instant) {
+    /// Note `nodes` as `host`'s latest at `now` (the same `Arc` again changes nothing).
+    pub fn observe(&mut self, host: &str, nodes: &Nodes, now: Instant) {
         let s = self.hosts.entry(host.to_string()).or_default();
-        if s.current
-            .as_ref()
-            .is_some_and(|c| Arc::ptr_eq(&c.list, list))
-        {
+        if s.current.as_ref().is_some_and(|c| c.nodes.same(nodes)) {
             return;
         }
         s.previous = s.current.take().map(|c| {
             let counters = c
-                .list
+                .nodes
                 .iter()
-                .filter(|r| r.vmid.is_some())
-                .map(|r| (r.id.to_string(), Counters::of(r)))
+                .flat_map(|n| n.guests.iter())
+                .map(|g| ((g.kind, g.vmid), Counters::of(g)))
                 .collect();
             (counters, c.at)
         });
         s.current = Some(Seen {
-            list: list.clone(),
+            nodes: nodes.clone(),
             at: now,
         });
     }
@@ -463,31 +457,25 @@ impl RateMemory {
                     cur.at.saturating_duration_since(*at).as_secs_f64(),
                 )
             });
-            for r in cur.list.iter() {
-                let (Some(kind), Some(vmid), Some(node)) =
-                    (GuestKind::from_api_name(&r.kind), r.vmid, r.node.as_ref())
-                else {
-                    continue;
-                };
-                if r.status.as_deref() != Some("running") || r.template == Some(1) {
-                    continue;
+            for node in cur.nodes.iter() {
+                for g in node.guests.iter().filter(|g| g.running && !g.template) {
+                    let before = prev
+                        .as_ref()
+                        .and_then(|(m, dt)| m.get(&(g.kind, g.vmid)).map(|c| (*c, *dt)));
+                    let Some((value, of, measured)) = rank_value(g, by, before) else {
+                        continue;
+                    };
+                    out.push(TopEntry {
+                        host: host.clone(),
+                        node: crate::text::clean_string(&node.name),
+                        vmid: g.vmid,
+                        kind: g.kind,
+                        name: crate::text::clean_string(&g.name),
+                        value,
+                        of,
+                        measured,
+                    });
                 }
-                let before = prev
-                    .as_ref()
-                    .and_then(|(m, dt)| m.get(r.id.as_str()).map(|c| (*c, *dt)));
-                let Some((value, of, measured)) = rank_value(r, by, before) else {
-                    continue;
-                };
-                out.push(TopEntry {
-                    host: host.clone(),
-                    node: crate::text::clean_string(node),
-                    vmid,
-                    kind,
-                    name: crate::text::clean_string(r.name.as_deref().unwrap_or("")),
-                    value,
-                    of,
-                    measured,
-                });
             }
         }
         out.sort_by(|a, b| {
@@ -502,17 +490,21 @@ impl RateMemory {
 }
 
 /// A guest's value for `by`; disk and network are rates between `before` (its counters with
-/// the seconds between the two lists) and now, else the counters over the uptime.
+/// the seconds between the two inventories) and now, else the counters over the uptime.
 fn rank_value(
-    r: &ClusterResource,
+    g: &Guest,
     by: TopBy,
     before: Option<(Counters, f64)>,
 ) -> Option<(f64, Option<f64>, bool)> {
     match by {
-        TopBy::Cpu => Some((r.cpu?.clamp(0.0, 1.0), r.maxcpu, true)),
-        TopBy::Memory => Some((r.mem? as f64, r.maxmem.map(|m| m as f64), true)),
+        TopBy::Cpu => Some((g.cpu, (g.maxcpu > 0.0).then_some(g.maxcpu), true)),
+        TopBy::Memory => Some((
+            g.mem as f64,
+            (g.maxmem > 0).then_some(g.maxmem as f64),
+            true,
+        )),
         TopBy::Disk | TopBy::Network => {
-            let now = Counters::of(r).get(by)?;
+            let now = Counters::of(g).get(by)?;
             let measured = before.and_then(|(b, dt)| {
                 let then = b.get(by)?;
                 // A counter that went back (a restart) or no time between: no rate.
@@ -521,7 +513,7 @@ fn rank_value(
             match measured {
                 Some(rate) => Some((rate, None, true)),
                 None => {
-                    let up = r.uptime.filter(|u| *u > 0)? as f64;
+                    let up = (g.uptime_s > 0).then_some(g.uptime_s)? as f64;
                     Some((now as f64 / up, None, false))
                 }
             }

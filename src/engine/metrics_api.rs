@@ -45,10 +45,12 @@ impl Engine {
     /// the inventory does not know it: the detail panel is opened from the rack, which does).
     pub(super) fn guest_kind(&self, host: &str, vmid: u32) -> GuestKind {
         self.latest(host)
-            .and_then(|list| {
-                list.iter()
-                    .find(|r| r.vmid == Some(vmid))
-                    .and_then(|r| GuestKind::from_api_name(&r.kind))
+            .and_then(|nodes| {
+                nodes
+                    .iter()
+                    .flat_map(|n| n.guests.iter())
+                    .find(|g| g.vmid == vmid)
+                    .map(|g| g.kind)
             })
             .unwrap_or(GuestKind::Container)
     }
@@ -74,7 +76,7 @@ impl Engine {
     fn observe_inventories(&self) {
         let hosts = self.connected();
         let now = std::time::Instant::now();
-        let lists: Vec<(String, Arc<Vec<crate::pve::types::ClusterResource>>)> = hosts
+        let lists: Vec<(String, crate::inventory::Nodes)> = hosts
             .iter()
             .filter_map(|h| Some((h.clone(), self.latest(h)?)))
             .collect();

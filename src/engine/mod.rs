@@ -27,6 +27,7 @@ pub mod fleet;
 pub(crate) mod guest_jobs;
 mod host_flows;
 pub mod hosts;
+mod inventory_answer;
 pub mod jobs;
 pub mod last_backups;
 pub mod metrics;

@@ -1,11 +1,11 @@
 //! One refresher per connected host: it fetches `/cluster/resources` (one request per
-//! refresh), publishes the inventory, keeps it as the host's latest (the engine's checks read
-//! it), caches it for the next offline start, looks up the ports of managed apps once, and
+//! refresh), builds the host's nodes and guests from it once, publishes them, keeps them as
+//! the host's latest (the engine's checks and alerts read them; the decoded answer is dropped), caches it for the next offline start, looks up the ports of managed apps once, and
 //! sleeps until the interval or a nudge (an action finished).
 //!
 //! A refresh whose answer is byte for byte the last one (Proxmox's status daemon updates every
 //! 10 s, so with a 5 s refresh about every other answer is) costs a hash of the body: the last
-//! decoded list is published again, the same `Arc`, so subscribers can tell it apart with
+//! nodes are published again, the same `Arc`, so subscribers can tell it apart with
 //! `Arc::ptr_eq` and skip their own rebuild, while still seeing that the refresh happened.
 //!
 //! The offline cache (files, see `store::cache`) is written only when the answer changed since
@@ -21,6 +21,7 @@ use tokio::sync::{Notify, broadcast};
 
 use super::events::{EngineEvent, HostFailure, InventoryResult};
 use super::{ConnSpec, connection};
+use crate::inventory::{Node, Nodes};
 use crate::pve::{PveClient, PveError, types::ClusterResource};
 use crate::store::Store;
 
@@ -40,10 +41,11 @@ pub struct HostLink {
     cached: Arc<Mutex<CacheWritten>>,
 }
 
-/// The last inventory fetched: the decoded list, a hash of the body it came from, and when.
+/// The last inventory fetched: its nodes and guests, a hash of the body they came from, and
+/// when. The decoded answer itself is not kept (see [`crate::inventory`]).
 #[derive(Clone)]
 struct Latest {
-    list: Arc<Vec<ClusterResource>>,
+    nodes: Nodes,
     body_hash: u64,
     at: SystemTime,
 }
@@ -88,20 +90,16 @@ impl HostLink {
     }
 
     /// The last inventory fetched, if any.
-    pub fn latest(&self) -> Option<Arc<Vec<ClusterResource>>> {
+    pub fn latest(&self) -> Option<Nodes> {
         super::service::lock(&self.latest)
             .as_ref()
-            .map(|l| l.list.clone())
+            .map(|l| l.nodes.clone())
     }
 
     /// Fetch the inventory now, keep it as the latest and return it. An answer identical to
-    /// the last is not decoded again: the last list (the same `Arc`) is returned.
+    /// the last is not decoded again: the last nodes (the same `Arc`) are returned.
     pub async fn fetch(&self) -> InventoryResult {
-        let body = self
-            .client
-            .cluster_resources_body()
-            .await
-            .map_err(|e| failure(&e))?;
+        let body = self.body().await?;
         let body_hash = body_hash(&body);
         let at = SystemTime::now();
         {
@@ -110,21 +108,41 @@ impl HostLink {
                 && last.body_hash == body_hash
             {
                 last.at = at;
-                return Ok(last.list.clone());
+                return Ok(last.nodes.clone());
             }
         }
-        let mut list = crate::pve::parse_resources(&body).map_err(|e| failure(&e))?;
+        let list = crate::pve::parse_resources(&body).map_err(|e| failure(&e))?;
         drop(body);
-        // The decoder reserves from the body's size (a guess, often 1.5x the entries): the
-        // list is kept for a whole refresh interval, so give the rest back.
-        list.shrink_to_fit();
-        let list = Arc::new(list);
+        Ok(self.keep(&list, body_hash, at))
+    }
+
+    /// Fetch and decode the whole answer (one-shot callers that print every field: `ls`,
+    /// `nodes`); its nodes are kept as the latest too.
+    pub async fn fetch_list(&self) -> Result<Arc<Vec<ClusterResource>>, HostFailure> {
+        let body = self.body().await?;
+        let body_hash = body_hash(&body);
+        let list = crate::pve::parse_resources(&body).map_err(|e| failure(&e))?;
+        drop(body);
+        self.keep(&list, body_hash, SystemTime::now());
+        Ok(Arc::new(list))
+    }
+
+    async fn body(&self) -> Result<bytes::Bytes, HostFailure> {
+        self.client
+            .cluster_resources_body()
+            .await
+            .map_err(|e| failure(&e))
+    }
+
+    /// Build the nodes of a decoded answer and keep them as the latest.
+    fn keep(&self, list: &[ClusterResource], body_hash: u64, at: SystemTime) -> Nodes {
+        let nodes = Nodes::from(list);
         *super::service::lock(&self.latest) = Some(Latest {
-            list: list.clone(),
+            nodes: nodes.clone(),
             body_hash,
             at,
         });
-        Ok(list)
+        nodes
     }
 
     /// Write the latest inventory to `host`'s offline cache if it changed since the last write
@@ -140,7 +158,7 @@ impl HostLink {
         }
         written.body_hash = Some(latest.body_hash);
         written.at = Some(Instant::now());
-        cache_inventory(store, host, &latest.list, latest.at);
+        cache_inventory(store, host, &latest.nodes, latest.at);
     }
 
     /// Whether [`save_cache`](HostLink::save_cache) would write now (cheap: no I/O).
@@ -183,7 +201,7 @@ async fn refresher(
     // Managed apps whose ports were already looked up (vmid -> app id): the description is
     // read once per app, not on every refresh.
     let mut known_apps: HashMap<u32, String> = HashMap::new();
-    let mut last: Option<Arc<Vec<ClusterResource>>> = None;
+    let mut last: Option<Nodes> = None;
     let mut changed = false;
     loop {
         if std::mem::take(&mut changed) {
@@ -192,7 +210,7 @@ async fn refresher(
         }
         let result = link.fetch().await;
         let at = SystemTime::now();
-        if let Ok(list) = &result {
+        if let Ok(nodes) = &result {
             if let Some(store) = &store
                 && link.cache_write_due()
             {
@@ -201,9 +219,9 @@ async fn refresher(
                     .await;
             }
             // The same list again: no new app to look up.
-            if !last.as_ref().is_some_and(|l| Arc::ptr_eq(l, list)) {
-                spawn_app_port_lookups(&name, &link, list, &mut known_apps, &events);
-                last = Some(list.clone());
+            if !last.as_ref().is_some_and(|l| l.same(nodes)) {
+                spawn_app_port_lookups(&name, &link, nodes, &mut known_apps, &events);
+                last = Some(nodes.clone());
                 changed = true;
             }
         }
@@ -244,24 +262,26 @@ const PORT_LOOKUPS_AT_ONCE: usize = 4;
 fn spawn_app_port_lookups(
     host: &str,
     link: &HostLink,
-    list: &[ClusterResource],
+    nodes: &[Node],
     known: &mut HashMap<u32, String>,
     events: &broadcast::Sender<EngineEvent>,
 ) {
     let mut wanted: Vec<(String, u32)> = Vec::new();
-    for r in list.iter().filter(|r| r.kind == "lxc") {
-        let (Some(vmid), Some(node), Some(tags)) = (r.vmid, r.node.as_ref(), r.tags.as_deref())
-        else {
+    let containers = nodes.iter().flat_map(|n| {
+        n.guests
+            .iter()
+            .filter(|g| g.kind == crate::inventory::GuestKind::Container)
+            .map(move |g| (n, g))
+    });
+    for (node, g) in containers {
+        let Some(app) = g.app.as_deref() else {
             continue;
         };
-        let Some(app) = super::apps::app_id_from_tags(tags) else {
-            continue;
-        };
-        if known.get(&vmid).is_some_and(|a| a == app) {
+        if known.get(&g.vmid).is_some_and(|a| a == app) {
             continue;
         }
-        known.insert(vmid, app.to_string());
-        wanted.push((node.to_string(), vmid));
+        known.insert(g.vmid, app.to_string());
+        wanted.push((node.name.clone(), g.vmid));
     }
     if wanted.is_empty() {
         return;
@@ -296,27 +316,24 @@ fn spawn_app_port_lookups(
     });
 }
 
-fn cache_inventory(store: &Store, host: &str, list: &[ClusterResource], at: SystemTime) {
+fn cache_inventory(store: &Store, host: &str, nodes: &[Node], at: SystemTime) {
     let secs = at
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    // The answer's shape, so the cache is read back with the live decoder.
-    #[derive(serde::Serialize)]
-    struct Answer<'a> {
-        data: &'a [ClusterResource],
-    }
-    // Streamed to the file: a 10,000-guest answer built in memory first cost megabytes
-    // of heap that the allocator then kept.
-    if let Err(e) = store.cache().put_answer(host, &Answer { data: list }, secs) {
+    // Streamed to the file in the answer's shape (read back with the live decoder): a
+    // 10,000-guest answer built in memory first cost megabytes of heap that the allocator
+    // then kept.
+    let answer = super::inventory_answer::NodesAnswer(nodes);
+    if let Err(e) = store.cache().put_answer(host, &answer, secs) {
         tracing::warn!("caching inventory of {host}: {e}");
     }
 }
 
 /// The cached inventory of `host`, if the store has a readable one.
-pub(super) fn cached(store: &Store, host: &str) -> Option<(Arc<Vec<ClusterResource>>, SystemTime)> {
+pub(super) fn cached(store: &Store, host: &str) -> Option<(Nodes, SystemTime)> {
     let cached = store.cache().get(host).ok()??;
     let list = crate::pve::parse_resources(&cached.resources_json).ok()?;
     let at = SystemTime::UNIX_EPOCH + Duration::from_secs(cached.fetched_at_unix);
-    Some((Arc::new(list), at))
+    Some((Nodes::from(list), at))
 }

@@ -220,7 +220,11 @@ impl Engine {
         let Some(store) = self.store() else { return };
         for host in self.connected() {
             if let Some((list, at)) = refresh::cached(store, &host) {
-                self.publish(EngineEvent::Cached { host, list, at });
+                self.publish(EngineEvent::Cached {
+                    host,
+                    nodes: list,
+                    at,
+                });
             }
         }
     }
@@ -238,16 +242,29 @@ impl Engine {
         }
     }
 
-    /// Fetch `host`'s inventory now (one-shot callers); also kept as its latest.
-    pub async fn fetch_inventory(&self, host: &str) -> InventoryResult {
+    /// Fetch `host`'s whole `/cluster/resources` answer now (one-shot callers that show
+    /// every field); its nodes are also kept as the latest.
+    pub async fn fetch_inventory(
+        &self,
+        host: &str,
+    ) -> Result<Arc<Vec<crate::pve::types::ClusterResource>>, super::events::HostFailure> {
+        let link = self
+            .link(host)
+            .map_err(|e| super::events::HostFailure::Unreachable(e.to_string()))?;
+        link.fetch_list().await
+    }
+
+    /// Fetch `host`'s nodes and guests now, kept as its latest (an unchanged answer brings
+    /// the same `Arc` as the last).
+    pub async fn fetch_nodes(&self, host: &str) -> InventoryResult {
         let link = self
             .link(host)
             .map_err(|e| super::events::HostFailure::Unreachable(e.to_string()))?;
         link.fetch().await
     }
 
-    /// The last inventory of `host` the engine saw, if any.
-    pub fn latest(&self, host: &str) -> Option<Arc<Vec<crate::pve::types::ClusterResource>>> {
+    /// The last nodes and guests of `host` the engine saw, if any.
+    pub fn latest(&self, host: &str) -> Option<crate::inventory::Nodes> {
         self.link(host).ok()?.latest()
     }
 
@@ -316,12 +333,12 @@ impl Engine {
 
     /// The guest's status as the latest inventory has it, for the checks (`None`: not seen).
     fn latest_status(link: &HostLink, guest: &GuestRef) -> Option<String> {
-        let list = link.latest()?;
-        list.iter()
-            .find(|r| {
-                r.vmid == Some(guest.vmid) && GuestKind::from_api_name(&r.kind) == Some(guest.kind)
-            })
-            .and_then(|r| r.status.as_deref().map(String::from))
+        let nodes = link.latest()?;
+        let g = nodes
+            .iter()
+            .flat_map(|n| n.guests.iter())
+            .find(|g| g.vmid == guest.vmid && g.kind == guest.kind)?;
+        Some(g.wire_status().to_string())
     }
 
     fn job_target(guest: &GuestRef) -> JobTarget {

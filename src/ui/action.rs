@@ -9,7 +9,6 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use std::sync::Arc;
 
 use crate::engine::{ConsoleEvent, JobEvent, events::InventoryResult};
-use crate::pve::types::ClusterResource;
 
 /// Everything the UI task receives, from the terminal and from workers.
 #[derive(Debug, Clone)]
@@ -23,7 +22,7 @@ pub enum AppEvent {
     /// A refresh of one host: its `/cluster/resources` or the reason it failed.
     Inventory(String, InventoryResult, SystemTime),
     /// The offline cache for a host, drawn at once and marked stale.
-    Cached(String, Arc<Vec<ClusterResource>>, SystemTime),
+    Cached(String, crate::inventory::Nodes, SystemTime),
     /// A job of the engine started, moved on or ended.
     Job(JobEvent),
     HostState(String, crate::inventory::HostState),

@@ -44,7 +44,7 @@ pub fn scopes(ctx: &LayerCtx) -> Vec<AlertScope> {
     hosts.extend(config.hosts.keys().cloned());
     let mut apps: BTreeSet<String> = config.apps.keys().cloned().collect();
     for host in &ctx.inventory.hosts {
-        for node in &host.nodes {
+        for node in host.nodes.iter() {
             for g in node.guests.iter().filter(|g| g.app.is_some()) {
                 apps.insert(g.name.to_string());
                 if let Some(id) = &g.app {

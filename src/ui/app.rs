@@ -15,7 +15,6 @@ use crate::engine::HostFailure;
 use crate::inventory::{Filter, Guest, HostState, Inventory, Node};
 
 /// A refresh's list as the engine publishes it.
-type InventoryList = std::sync::Arc<Vec<crate::pve::types::ClusterResource>>;
 
 /// How long a toast stays up.
 pub const TOAST_MS: u64 = 6000;
@@ -75,9 +74,6 @@ pub struct App {
     pub saved_theme: String,
     pub depth: ColorDepth,
     pub inventory: Inventory,
-    /// The list each host's inventory was last built from: a refresh that brings the same
-    /// `Arc` (the engine saw the same answer) only marks the host refreshed.
-    applied_lists: HashMap<String, InventoryList>,
     pub view: RackView,
     /// Header totals, recomputed with the view (not per frame: they cost O(guests)).
     pub counts: crate::inventory::Counts,
@@ -145,7 +141,6 @@ impl App {
             themes,
             depth,
             inventory: Inventory::default(),
-            applied_lists: HashMap::new(),
             view: RackView::default(),
             counts: Default::default(),
             filter_text: String::new(),
@@ -337,16 +332,16 @@ impl App {
             } => return self.console_closed(session, &reason, dropped),
             AppEvent::Inventory(host, result, at) => {
                 match result {
-                    Ok(list) => {
+                    Ok(nodes) => {
+                        // The engine sends the same nodes again for an unchanged answer.
                         if self
-                            .applied_lists
-                            .get(&host)
-                            .is_some_and(|last| std::sync::Arc::ptr_eq(last, &list))
+                            .inventory
+                            .host(&host)
+                            .is_some_and(|h| h.nodes.same(&nodes))
                         {
                             self.inventory.mark_refreshed(&host, at);
                         } else {
-                            self.inventory.apply_resources(&host, &list, at);
-                            self.applied_lists.insert(host.clone(), list);
+                            self.inventory.apply_nodes(&host, nodes, at);
                             self.attach_deploy_slots();
                         }
                     }
@@ -363,9 +358,8 @@ impl App {
                 self.leave_onboarding();
                 self.rebuild_view();
             }
-            AppEvent::Cached(host, list, at) => {
-                self.applied_lists.remove(&host);
-                self.inventory.apply_cached(&host, &list, at);
+            AppEvent::Cached(host, nodes, at) => {
+                self.inventory.apply_cached(&host, nodes, at);
                 self.leave_onboarding();
                 self.rebuild_view();
             }
@@ -386,7 +380,6 @@ impl App {
                     .filter(|n| !names.contains(n))
                     .collect();
                 for r in removed {
-                    self.applied_lists.remove(&r);
                     self.inventory.remove_host(&r);
                 }
                 self.hosts = list;

@@ -294,7 +294,7 @@ pub fn to_app_event(event: EngineEvent) -> AppEvent {
             },
         },
         EngineEvent::Inventory { host, result, at } => AppEvent::Inventory(host, result, at),
-        EngineEvent::Cached { host, list, at } => AppEvent::Cached(host, list, at),
+        EngineEvent::Cached { host, nodes, at } => AppEvent::Cached(host, nodes, at),
         EngineEvent::Hosts(list) => AppEvent::HostsConfigured(list),
         EngineEvent::Job(job) => AppEvent::Job(job),
         EngineEvent::AppPorts { host, vmid, ports } => AppEvent::AppPorts { host, vmid, ports },

@@ -32,7 +32,7 @@ impl App {
             })
             .collect();
         for h in &self.inventory.hosts {
-            for n in &h.nodes {
+            for n in h.nodes.iter() {
                 for g in &n.guests {
                     items.push(PaletteItem {
                         label: format!(

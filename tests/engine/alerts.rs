@@ -20,7 +20,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, mpsc};
 
-use crate::support::{next_inventory, start_sim};
+use crate::support::{guests, next_inventory, running_container, start_sim};
+use proximity::inventory::GuestKind;
 
 /// A webhook receiver on 127.0.0.1:0: every request's body, as JSON. `answer` false: it
 /// reads the request and never answers (a hung webhook).
@@ -163,11 +164,8 @@ async fn a_cpu_spike_raises_after_its_duration_and_clears_with_webhooks() {
     ));
     engine.connect(&sim.spec).unwrap();
     let list = next_inventory(&mut events, "lab").await;
-    let guest = list
-        .iter()
-        .find(|r| r.kind == "lxc" && r.status.as_deref() == Some("running"))
-        .expect("a running container");
-    let vmid = guest.vmid.unwrap();
+    let (_, guest) = running_container(&list);
+    let vmid = guest.vmid;
     assert!(engine.alerts().is_empty(), "{:?}", engine.alerts());
 
     let spiked = Instant::now();
@@ -244,8 +242,7 @@ async fn a_node_offline_alert_is_not_delayed_by_a_hanging_webhook() {
     let list = next_inventory(&mut events, "lab").await;
     let node = list
         .iter()
-        .filter(|r| r.kind == "node")
-        .filter_map(|r| r.node.clone())
+        .map(|n| n.name.clone())
         .next_back()
         .expect("a node");
 
@@ -358,10 +355,7 @@ async fn a_failing_health_check_raises_and_shows_per_app() {
     let mut events = engine.subscribe();
     engine.connect(&sim.spec).unwrap();
     let list = next_inventory(&mut events, "lab").await;
-    let guest = list
-        .iter()
-        .find(|r| r.kind == "lxc" && r.status.as_deref() == Some("running"))
-        .expect("a running container");
+    let (node, guest) = running_container(&list);
     store
         .apps()
         .put(
@@ -371,8 +365,8 @@ async fn a_failing_health_check_raises_and_shows_per_app() {
                 app: "uptime-kuma".into(),
                 version: None,
                 host: "lab".into(),
-                node: guest.node.as_deref().unwrap().to_string(),
-                vmid: guest.vmid.unwrap(),
+                node: node.clone(),
+                vmid: guest.vmid,
                 url: None,
                 port: None,
                 deployed_ms: None,
@@ -390,7 +384,7 @@ async fn a_failing_health_check_raises_and_shows_per_app() {
         match tokio::time::timeout_at(deadline, events.recv()).await {
             Ok(Ok(EngineEvent::AppHealth(h))) => {
                 assert!(h.healthy, "{h:?}");
-                assert_eq!((h.app.as_str(), h.vmid), ("kuma", guest.vmid.unwrap()));
+                assert_eq!((h.app.as_str(), h.vmid), ("kuma", guest.vmid));
                 break;
             }
             Ok(Ok(EngineEvent::Alert { alert, .. })) => panic!("unexpected {alert:?}"),
@@ -429,24 +423,24 @@ async fn health_checks_of_many_apps_open_a_few_consoles_at_a_time() {
     let mut events = engine.subscribe();
     engine.connect(&sim.spec).unwrap();
     let list = next_inventory(&mut events, "lab").await;
-    let running: Vec<_> = list
-        .iter()
-        .filter(|r| r.kind == "lxc" && r.status.as_deref() == Some("running"))
+    let running: Vec<_> = guests(&list)
+        .into_iter()
+        .filter(|(_, g)| g.kind == GuestKind::Container && g.running)
         .collect();
     assert!(
         running.len() >= 10,
         "only {} running containers",
         running.len()
     );
-    for (i, guest) in running.iter().enumerate() {
+    for (i, (node, guest)) in running.iter().enumerate() {
         let name = format!("app{i}");
         let record = AppRecord {
             name: name.clone(),
             app: "uptime-kuma".into(),
             version: None,
             host: "lab".into(),
-            node: guest.node.as_deref().unwrap().to_string(),
-            vmid: guest.vmid.unwrap(),
+            node: node.clone(),
+            vmid: guest.vmid,
             url: None,
             port: None,
             deployed_ms: None,
@@ -536,11 +530,7 @@ async fn an_edited_alerts_file_applies_without_restart_and_a_bad_edit_keeps_the_
     });
     engine.connect(&sim.spec).unwrap();
     let list = next_inventory(&mut events, "lab").await;
-    let vmid = list
-        .iter()
-        .find(|r| r.kind == "lxc" && r.status.as_deref() == Some("running"))
-        .and_then(|r| r.vmid)
-        .expect("a running container");
+    let vmid = running_container(&list).1.vmid;
     assert!(sim.handle.spike(vmid, Some((0.97, 0.3))));
     // 97% is under 99%: a few refreshes and no alert.
     tokio::time::sleep(Duration::from_millis(600)).await;

@@ -37,7 +37,8 @@ async fn app_port_lookups_reuse_a_few_connections() {
     let list = next_inventory(&mut events, "lab").await;
     let apps = list
         .iter()
-        .filter(|r| r.kind == "lxc" && r.tags.as_deref().is_some_and(|t| t.contains("px-app-")))
+        .flat_map(|n| n.guests.iter())
+        .filter(|g| g.kind == proximity::inventory::GuestKind::Container && g.app.is_some())
         .count();
     assert!(apps >= 50, "the seed should manage many apps, found {apps}");
 

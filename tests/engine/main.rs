@@ -25,7 +25,8 @@ async fn refresh_then_start_a_guest_as_a_job_and_follow_its_log() {
     let engine = engine(Some(Duration::from_secs(60)));
     let mut events = engine.subscribe();
     engine.connect(&sim.spec).unwrap();
-    let list = next_inventory(&mut events, "lab").await;
+    next_inventory(&mut events, "lab").await;
+    let list = engine.fetch_inventory("lab").await.unwrap();
     let stopped = guest_with(&list, "lxc", "stopped");
 
     let id = engine.power(&stopped, PowerOp::Start).unwrap();

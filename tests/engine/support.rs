@@ -1,10 +1,9 @@
 //! The emulator in-process and an engine connected to it as host `lab`.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use proximity::engine::{Caller, ConnAuth, ConnSpec, Engine, EngineConfig, EngineEvent, GuestRef};
-use proximity::inventory::GuestKind;
+use proximity::inventory::{Guest, GuestKind, Nodes};
 use proximity::pve::types::ClusterResource;
 use proximity::sim::{self, SimConfig, SimHandle};
 use tokio::sync::broadcast;
@@ -75,10 +74,7 @@ pub fn engine(refresh: Option<Duration>) -> Engine {
     })
 }
 
-pub async fn next_inventory(
-    events: &mut broadcast::Receiver<EngineEvent>,
-    host: &str,
-) -> Arc<Vec<ClusterResource>> {
+pub async fn next_inventory(events: &mut broadcast::Receiver<EngineEvent>, host: &str) -> Nodes {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let ev = tokio::time::timeout_at(deadline, events.recv())
@@ -93,6 +89,22 @@ pub async fn next_inventory(
             return result.expect("the refresh succeeds");
         }
     }
+}
+
+/// Every guest of an inventory with its node's name.
+pub fn guests(nodes: &Nodes) -> Vec<(String, Guest)> {
+    nodes
+        .iter()
+        .flat_map(|n| n.guests.iter().map(|g| (n.name.clone(), g.clone())))
+        .collect()
+}
+
+/// The first running container of an inventory, with its node's name.
+pub fn running_container(nodes: &Nodes) -> (String, Guest) {
+    guests(nodes)
+        .into_iter()
+        .find(|(_, g)| g.kind == GuestKind::Container && g.running)
+        .expect("a running container")
 }
 
 pub fn guest_with(list: &[ClusterResource], kind: &str, status: &str) -> GuestRef {

@@ -112,8 +112,8 @@ fn points_out_of_order_and_bad_values_are_tamed() {
     assert_eq!(io, [None, None, Some(0.025)]);
 }
 
-fn guest(vmid: u32, cpu: f64, mem: u64, net: u64) -> ClusterResource {
-    ClusterResource {
+fn guest(vmid: u32, cpu: f64, mem: u64, net: u64) -> crate::pve::types::ClusterResource {
+    crate::pve::types::ClusterResource {
         id: format!("lxc/{vmid}").into(),
         kind: "lxc".into(),
         node: Some("pve1".into()),
@@ -137,7 +137,8 @@ fn guest(vmid: u32, cpu: f64, mem: u64, net: u64) -> ClusterResource {
 fn top_lists_rank_and_measure_rates_between_refreshes() {
     let mut memory = RateMemory::default();
     let t0 = Instant::now();
-    let first = Arc::new(vec![
+    let nodes = crate::inventory::Nodes::from;
+    let first = nodes(vec![
         guest(100, 0.9, 10, 1000),
         guest(101, 0.1, 500, 100_000),
     ]);
@@ -156,7 +157,7 @@ fn top_lists_rank_and_measure_rates_between_refreshes() {
     memory.observe("lab", &first, t0 + Duration::from_secs(5));
     assert!(!memory.top(TopBy::Network, 1)[0].measured);
     // Ten seconds later 100 moved 50 kB, 101 nothing: 100 is now the busiest.
-    let second = Arc::new(vec![
+    let second = nodes(vec![
         guest(100, 0.9, 10, 51_000),
         guest(101, 0.1, 500, 100_000),
     ]);
