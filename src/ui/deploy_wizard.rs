@@ -299,14 +299,14 @@ impl Layer for DeployWizard {
         Reply::Consumed
     }
 
-    fn on_event(&mut self, ev: &AppEvent) -> bool {
+    fn on_event(&mut self, ev: &AppEvent, _ctx: &LayerCtx) -> Reply {
         match ev {
             AppEvent::DeployRefused { text } => {
                 self.submitting = false;
                 self.refusal = Some(crate::text::clean_string(text));
-                true
+                Reply::Consumed
             }
-            _ => false,
+            _ => Reply::Ignored,
         }
     }
 
