@@ -6,7 +6,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 use proximity::pve::ConsoleTarget;
-use proximity::ui::app::Screen;
 use proximity::ui::console::SessionState;
 use proximity::ui::{App, AppEvent, Effect, render, sample};
 use ratatui::Terminal;
@@ -90,7 +89,7 @@ fn console_opens_at_the_pane_size_and_takes_every_key() {
             rows: 41,
         }]
     );
-    assert_eq!(app.screen, Screen::Console);
+    assert!(app.console_open());
     // Keys typed before the console is up are not sent into the void.
     assert!(ch(&mut app, 'x').is_empty());
     app.handle(AppEvent::ConsoleOpened { session: 1 });
@@ -113,7 +112,7 @@ fn console_opens_at_the_pane_size_and_takes_every_key() {
         input(&key(&mut app, KeyCode::Enter, KeyModifiers::NONE)),
         b"\r"
     );
-    assert_eq!(app.screen, Screen::Console, "no key but the chord leaves");
+    assert!(app.console_open(), "no key but the chord leaves");
 }
 
 #[test]
@@ -135,20 +134,20 @@ fn chord_then_d_returns_to_the_rack_and_g_c_comes_back() {
     let mut app = app((160, 45));
     open_ct(&mut app, 100);
     assert!(chord(&mut app).is_empty());
-    assert!(app.sessions.escape_pending);
+    assert!(app.console_sessions().escape_pending);
     assert!(ch(&mut app, 'd').is_empty());
-    assert_eq!(app.screen, Screen::Rack);
+    assert!(!app.console_open());
     // The rack has its keys back: `j` moves the selection.
     let before = app.selected().map(|(_, _, g)| g.vmid);
     ch(&mut app, 'j');
     assert_ne!(app.selected().map(|(_, _, g)| g.vmid), before);
     ch(&mut app, 'g');
     ch(&mut app, 'c');
-    assert_eq!(app.screen, Screen::Console);
+    assert!(app.console_open());
     // A literal `ctrl-]` also works (terminals with the kitty protocol report it so).
     key(&mut app, KeyCode::Char(']'), KeyModifiers::CONTROL);
     key(&mut app, KeyCode::Esc, KeyModifiers::NONE);
-    assert_eq!(app.screen, Screen::Rack);
+    assert!(!app.console_open());
 }
 
 #[test]
@@ -160,8 +159,8 @@ fn chord_twice_sends_the_chord_and_unknown_follow_ups_are_dropped() {
     chord(&mut app);
     // `k` is "up" globally, but after the chord only console keys count.
     assert!(ch(&mut app, 'k').is_empty());
-    assert_eq!(app.screen, Screen::Console);
-    assert!(!app.sessions.escape_pending);
+    assert!(app.console_open());
+    assert!(!app.console_sessions().escape_pending);
     assert_eq!(input(&ch(&mut app, 'k')), b"k");
 }
 
@@ -173,11 +172,11 @@ fn tabs_switch_close_and_reuse() {
     ch(&mut app, 'd');
     let b = open_ct(&mut app, 106);
     assert_ne!(a, b);
-    assert_eq!(app.sessions.list.len(), 2);
-    assert_eq!(app.sessions.active, 1);
+    assert_eq!(app.console_sessions().list.len(), 2);
+    assert_eq!(app.console_sessions().active, 1);
     chord(&mut app);
     ch(&mut app, '1');
-    assert_eq!(app.sessions.active, 0);
+    assert_eq!(app.console_sessions().active, 0);
     assert_eq!(
         input(&ch(&mut app, 'z')),
         b"z",
@@ -185,10 +184,10 @@ fn tabs_switch_close_and_reuse() {
     );
     chord(&mut app);
     ch(&mut app, 'n');
-    assert_eq!(app.sessions.active, 1);
+    assert_eq!(app.console_sessions().active, 1);
     chord(&mut app);
     ch(&mut app, 'p');
-    assert_eq!(app.sessions.active, 0);
+    assert_eq!(app.console_sessions().active, 0);
     // Input goes to the active tab only.
     match ch(&mut app, 'y').as_slice() {
         [Effect::ConsoleInput { session, .. }] => assert_eq!(*session, a),
@@ -199,14 +198,14 @@ fn tabs_switch_close_and_reuse() {
     ch(&mut app, 'd');
     app.jump_to("lab", 106);
     assert!(ch(&mut app, 'c').is_empty());
-    assert_eq!(app.sessions.active, 1);
+    assert_eq!(app.console_sessions().active, 1);
     chord(&mut app);
     assert_eq!(ch(&mut app, 'x'), vec![Effect::CloseConsole { session: b }]);
-    assert_eq!(app.sessions.list.len(), 1);
-    assert_eq!(app.screen, Screen::Console);
+    assert_eq!(app.console_sessions().list.len(), 1);
+    assert!(app.console_open());
     chord(&mut app);
     assert_eq!(ch(&mut app, 'x'), vec![Effect::CloseConsole { session: a }]);
-    assert_eq!(app.screen, Screen::Rack);
+    assert!(!app.console_open());
 }
 
 #[test]
@@ -236,7 +235,7 @@ fn output_is_fed_to_the_screen_and_queries_are_answered() {
         session: id,
         bytes: b"\x1b]0;root@web: ~\x07hello\x1b[6n".to_vec(),
     });
-    let s = app.sessions.active().expect("session");
+    let s = app.console_sessions().active().expect("session");
     assert_eq!(s.screen.title(), "root@web: ~");
     assert!(s.screen.text_lines().iter().any(|l| l.ends_with("hello")));
     // DSR: the cursor position report goes back to the guest.
@@ -269,7 +268,7 @@ fn resize_and_split_follow_the_pane() {
         }]
     );
     assert_eq!(
-        app.sessions.active().map(|s| s.screen.size()),
+        app.console_sessions().active().map(|s| s.screen.size()),
         Some((98, 26))
     );
     chord(&mut app);
@@ -297,7 +296,7 @@ fn a_dropped_connection_reconnects_once() {
         dropped: true,
     });
     assert!(matches!(fx.as_slice(), [Effect::OpenConsole { session, .. }] if *session == id));
-    let s = app.sessions.active().expect("session");
+    let s = app.console_sessions().active().expect("session");
     assert_eq!(s.state, SessionState::Connecting);
     assert!(s.screen.text_lines().join("\n").contains("reconnecting"));
     app.handle(AppEvent::ConsoleOpened { session: id });
@@ -307,7 +306,7 @@ fn a_dropped_connection_reconnects_once() {
         dropped: true,
     });
     assert!(fx.is_empty(), "only one automatic reconnect");
-    let s = app.sessions.active().expect("session");
+    let s = app.console_sessions().active().expect("session");
     assert!(matches!(&s.state, SessionState::Closed(r) if r.contains("reset again")));
     assert!(
         ch(&mut app, 'a').is_empty(),
@@ -334,7 +333,7 @@ fn a_refused_console_says_why() {
         dropped: false,
     });
     assert!(fx.is_empty(), "a refusal is not retried");
-    let s = app.sessions.active().expect("session");
+    let s = app.console_sessions().active().expect("session");
     assert!(
         s.screen
             .text_lines()
@@ -358,7 +357,7 @@ fn scrollback_by_keys_and_wheel_unless_the_guest_wants_the_mouse() {
         bytes: many.into_bytes(),
     });
     let offset = |app: &App| {
-        app.sessions
+        app.console_sessions()
             .active()
             .map_or(0, |s| s.screen.scroll_offset())
     };
@@ -411,11 +410,14 @@ fn a_bell_flashes_until_its_deadline() {
         session: id,
         bytes: b"\x07".to_vec(),
     });
-    let until = app.sessions.active().and_then(|s| s.bell_until);
+    let until = app.console_sessions().active().and_then(|s| s.bell_until);
     assert!(until.is_some());
     assert_eq!(app.next_deadline(), until.min(app.next_deadline()));
     app.handle(AppEvent::Tick(t0() + Duration::from_secs(1)));
-    assert_eq!(app.sessions.active().and_then(|s| s.bell_until), None);
+    assert_eq!(
+        app.console_sessions().active().and_then(|s| s.bell_until),
+        None
+    );
 }
 
 // ---- snapshots ----
@@ -489,7 +491,7 @@ fn a_split_console_stays_beside_the_rack() {
     ch(&mut app, 's');
     chord(&mut app);
     ch(&mut app, 'd');
-    assert_eq!(app.screen, Screen::Rack);
+    assert!(!app.console_open());
     assert!(app.console_beside());
     assert!(app.geometry().area.width < full, "the rack makes room");
     // Rack keys work; a click on the pane gives the console the keyboard again.
@@ -501,7 +503,7 @@ fn a_split_console_stays_beside_the_rack() {
         modifiers: KeyModifiers::NONE,
     };
     app.handle(AppEvent::Mouse(click));
-    assert_eq!(app.screen, Screen::Console);
+    assert!(app.console_open());
     chord(&mut app);
     ch(&mut app, 'x');
     assert!(!app.console_beside());
@@ -543,7 +545,7 @@ fn the_escape_chord_comes_from_the_keymap() {
     assert_eq!(input(&chord(&mut app)), [0x1d]);
     assert!(key(&mut app, KeyCode::Char('g'), KeyModifiers::CONTROL).is_empty());
     ch(&mut app, 'd');
-    assert_eq!(app.screen, Screen::Rack);
+    assert!(!app.console_open());
     // Console keys are single keys: a chord there is refused with its line.
     let (_, err) =
         Keymap::with_user_file("user.toml", "[console]\nconsole_escape = [\"ctrl-a a\"]\n");
@@ -586,7 +588,7 @@ fn the_console_frame_is_the_same_without_the_background_pass_under_the_pane() {
             if split {
                 chord(&mut app);
                 ch(&mut app, 's');
-                assert!(app.sessions.split);
+                assert!(app.console_sessions().split);
             }
             let mut skipped = Buffer::empty(area);
             proximity::ui::render::draw(&app, area, &mut skipped);

@@ -67,7 +67,7 @@ fn console(out: &str) -> (App, u64) {
 }
 
 fn active(app: &App) -> &Session {
-    app.sessions.active().expect("a session")
+    app.console_sessions().active().expect("a session")
 }
 
 /// A mouse event at pane cell (col, row).
@@ -128,7 +128,8 @@ fn last_toast(app: &App) -> String {
 }
 
 fn selected_text(app: &mut App) -> String {
-    let s = &mut app.sessions.list[app.sessions.active];
+    let sessions = app.console_sessions_mut().expect("the console layer");
+    let s = &mut sessions.list[sessions.active];
     s.select.selection.text(&mut s.screen)
 }
 

@@ -137,6 +137,13 @@ fn typed(app: &mut App, seq: &str) -> Vec<Effect> {
                 "Space" => (KeyCode::Char(' '), none),
                 "C-r" => (KeyCode::Char('r'), KeyModifiers::CONTROL),
                 "C-u" => (KeyCode::Char('u'), KeyModifiers::CONTROL),
+                "Home" => (KeyCode::Home, none),
+                "End" => (KeyCode::End, none),
+                // Keys a test's own keymap binds.
+                "C-e" => (KeyCode::Char('e'), KeyModifiers::CONTROL),
+                "C-k" => (KeyCode::Char('k'), KeyModifiers::CONTROL),
+                "C-a" => (KeyCode::Char('a'), KeyModifiers::CONTROL),
+                "C-z" => (KeyCode::Char('z'), KeyModifiers::CONTROL),
                 other => panic!("unknown key {other}"),
             };
             out.extend(key(app, code, mods));
@@ -685,4 +692,49 @@ fn the_wizard_takes_its_keys_from_the_keymap() {
             .any(|l| l.as_any().is::<DeployWizard>()),
         "back on the first page closes the wizard"
     );
+}
+
+#[test]
+fn the_form_keys_come_from_the_popup_keymap() {
+    // The defaults: Home / End jump in the target list, Ctrl-U clears, Ctrl-R reveals.
+    let mut app = opened((100, 30));
+    typed(&mut app, "<Tab><End>");
+    assert_eq!(wizard(&app).form.target, 3, "End: the last node");
+    typed(&mut app, "<Home>");
+    assert_eq!(wizard(&app).form.target, 0, "Home: automatic");
+
+    // A user file moves them: the old keys do nothing, the new ones do the work, and the
+    // hints follow.
+    let user = "[popup]\nreveal = [\"ctrl-e\"]\nclear_field = [\"ctrl-k\"]\n\
+                top = [\"ctrl-a\"]\nbottom = [\"ctrl-z\"]\n";
+    let (keymap, err) = proximity::ui::keymap::Keymap::with_user_file("keymap.toml", user);
+    assert!(err.is_none(), "{err:?}");
+    let mut app = opened((100, 30));
+    app.keymap = keymap;
+    typed(&mut app, "<C-u>");
+    assert_ne!(
+        wizard(&app).form.name.lines().concat(),
+        "",
+        "C-u clears no more"
+    );
+    typed(&mut app, "<C-k>gitea-two");
+    assert_eq!(wizard(&app).form.name.lines().concat(), "gitea-two");
+    typed(&mut app, "<Tab><End>");
+    assert_eq!(wizard(&app).form.target, 0, "End is not bound any more");
+    typed(&mut app, "<C-z>");
+    assert_eq!(wizard(&app).form.target, 3);
+    typed(&mut app, "<C-a>");
+    assert_eq!(wizard(&app).form.target, 0);
+    // To the variables; the required DOMAIN stops the next page and gets the keyboard.
+    typed(&mut app, "<PgDn><PgDn><PgDn>git.lan<Tab>s3cret");
+    assert_eq!(wizard(&app).page, Page::Env);
+    let shown = screen(&app, (100, 30));
+    assert!(shown.contains("C-e reveal"), "{shown}");
+    typed(&mut app, "<C-r>");
+    assert!(
+        !screen(&app, (100, 30)).contains("s3cret"),
+        "C-r reveals no more"
+    );
+    typed(&mut app, "<C-e>");
+    assert!(screen(&app, (100, 30)).contains("s3cret"));
 }

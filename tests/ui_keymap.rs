@@ -241,3 +241,29 @@ fn rebinding_popup_keys_changes_the_popup_footers() {
     press(&mut app, 'D');
     assert!(screen_text(&app).contains("y remove · n keep"));
 }
+
+/// The deploy wizard's form keys are `[popup]` bindings, listed in the help like the rest.
+#[test]
+fn form_keys_are_popup_bindings() {
+    let km = Keymap::defaults();
+    for (key, action) in [
+        ("ctrl-r", Action::Reveal),
+        ("ctrl-u", Action::ClearField),
+        ("home", Action::Top),
+        ("end", Action::Bottom),
+        ("pagedown", Action::PageDown),
+        ("space", Action::PageDown),
+    ] {
+        assert_eq!(
+            km.lookup_in(Context::Popup, &[kp(key)]),
+            Some(action),
+            "{key}"
+        );
+    }
+    let rows = km.help_rows();
+    assert!(
+        rows.iter()
+            .any(|(c, k, d)| *c == Context::Popup && k == "C-r" && d.contains("secrets")),
+        "{rows:?}"
+    );
+}

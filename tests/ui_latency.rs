@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use proximity::ui::app::Screen;
 use proximity::ui::runtime::{Plain, RuntimeStats, run_loop};
 use proximity::ui::{App, AppEvent, Effect, sample};
 use ratatui::Terminal;
@@ -42,7 +41,7 @@ fn console_app() -> (App, u64) {
     };
     let id = *session;
     app.handle(AppEvent::ConsoleOpened { session: id });
-    assert_eq!(app.screen, Screen::Console);
+    assert!(app.console_open());
     (app, id)
 }
 
@@ -165,7 +164,7 @@ async fn keys_and_outputs_are_counted_once_each() {
         .expect("loop ends")
         .expect("join")
         .expect("ok");
-    assert_eq!(app.screen, Screen::Rack);
+    assert!(!app.console_open());
     assert_eq!(stats.latency_snapshot().key_to_input.count, keys);
 
     stats.reset_latency();

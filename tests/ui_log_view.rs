@@ -153,7 +153,7 @@ fn esc_pops_only_the_top_layer() {
     typed(&mut app, "<Esc>");
     assert!(app.layers.is_empty());
     typed(&mut app, "<Esc>");
-    assert_eq!(app.screen, proximity::ui::Screen::Rack, "the rack stays");
+    assert!(!app.console_open(), "the rack stays");
 }
 
 #[test]

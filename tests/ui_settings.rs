@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use proximity::ui::action::HostEntry;
 use proximity::ui::settings::{RecordingSwitch, RecordingSwitches, SettingsItem};
-use proximity::ui::{App, AppEvent, Effect, Screen, render, sample};
+use proximity::ui::{App, AppEvent, Effect, render, sample};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -182,7 +182,7 @@ fn moving_over_switches_keeps_the_preview_and_esc_restores_the_saved_theme() {
     assert_eq!(selected(&a), SettingsItem::Theme("nord".into()));
     assert_eq!(a.theme.name, "nord");
     key(&mut a, KeyCode::Esc);
-    assert_eq!((a.screen, a.theme.name.as_str()), (Screen::Rack, "dark"));
+    assert_eq!((a.console_open(), a.theme.name.as_str()), (false, "dark"));
     assert!(a.settings_view().is_none(), "esc closes the screen");
 }
 

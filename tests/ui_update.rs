@@ -8,7 +8,7 @@ use proximity::ui::action::{HostEntry, PowerOp};
 use proximity::ui::popups::help::HelpPopup;
 use proximity::ui::popups::host_form::HostFormPopup;
 use proximity::ui::view::Zoom;
-use proximity::ui::{App, AppEvent, Effect, Screen, sample};
+use proximity::ui::{App, AppEvent, Effect, sample};
 
 fn t0() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(1_700_000_000)
@@ -394,7 +394,7 @@ fn hosts_screen_add_edit_remove_and_fingerprint() {
         token_id: "root@pam!px".into(),
         fingerprint: None,
     }]));
-    assert_eq!(a.screen, Screen::Rack);
+    assert!(!a.console_open());
     typed(&mut a, "gh");
     assert!(a.hosts_view().is_some());
     assert!(matches!(&typed(&mut a, "t")[..], [Effect::TestHost(d)] if d.name == "lab"));

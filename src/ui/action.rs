@@ -417,6 +417,8 @@ actions! {
     Yes = "yes": "popups: yes",
     No = "no": "popups: no",
     NextField = "next_field": "popups: next field or entry",
+    Reveal = "reveal": "forms: show / hide the secrets typed",
+    ClearField = "clear_field": "forms: clear the field up to the cursor",
     PrevField = "prev_field": "popups: previous field or entry",
     Alerts = "alerts": "alerts: firing now and their history",
     TestNotify = "test_notify": "send a test notification (webhook, ntfy)",
@@ -494,6 +496,8 @@ impl Action {
                 | No
                 | NextField
                 | PrevField
+                | Reveal
+                | ClearField
                 | AppUpdate
                 | AppLogs
                 | AppComposeRestart

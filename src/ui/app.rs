@@ -1,7 +1,7 @@
 //! `App`: all UI state, owned by the UI task. `handle(event)` and `update(action)` change it
 //! and return the `Effect`s the runtime must perform; neither does IO, so both are tested
-//! from key sequences. The layers (`layers`: popups, screens, panes, the first-run screen)
-//! get keys first; the rack and the console, still drawn and driven here, get what no layer
+//! from key sequences. The layers (`layers`: popups, screens, panes, the first-run screen,
+//! the console) get keys first; the rack, still drawn and driven here, gets what no layer
 //! takes.
 
 use std::collections::{BTreeSet, HashMap};
@@ -20,15 +20,6 @@ use crate::inventory::{Filter, Guest, HostState, Inventory, Node};
 pub const TOAST_MS: u64 = 6000;
 /// Animation frame period while something pulses.
 pub const ANIM_MS: u64 = 250;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Screen {
-    /// The rack, or what the layers draw over it (the first-run screen is a base layer,
-    /// `ui::onboarding`).
-    Rack,
-    /// A console session has the keyboard (full screen or beside the rack).
-    Console,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -79,7 +70,6 @@ pub struct App {
     pub counts: crate::inventory::Counts,
     pub filter_text: String,
     pub filter_editing: bool,
-    pub screen: Screen,
     pub zoom: Zoom,
     pub focus: Pane,
     pub detail_open: bool,
@@ -106,9 +96,8 @@ pub struct App {
     pub last_upid: Option<String>,
     /// The guest the selection should return to when a filter stops hiding it.
     pub anchor: Option<GuestRef>,
-    /// Console tabs; each owns its `term::Screen`.
-    pub sessions: super::console::Sessions,
-    /// Screens as components: the tasks view, log viewers, their popups and panes.
+    /// Screens as components: the tasks view, log viewers, their popups and panes, the
+    /// console (`console_layer`, with the console tabs).
     pub layers: super::layer::LayerStack,
     /// Proxmox tasks and Proximity jobs as the inbox delivered them.
     pub task_board: super::task_board::TaskBoard,
@@ -134,6 +123,7 @@ impl App {
         // No host yet: the first-run screen, until a host or an inventory arrives.
         let mut layers = super::layer::LayerStack::default();
         layers.set_base(Some(Box::new(super::onboarding::OnboardingView)));
+        layers.set_console(Box::<super::console_layer::ConsoleLayer>::default());
         App {
             keymap,
             saved_theme: theme.name.clone(),
@@ -145,7 +135,6 @@ impl App {
             counts: Default::default(),
             filter_text: String::new(),
             filter_editing: false,
-            screen: Screen::Rack,
             zoom: Zoom::Detailed,
             focus: Pane::Rack,
             detail_open: false,
@@ -166,7 +155,6 @@ impl App {
             backup_times: HashMap::new(),
             last_upid: None,
             anchor: None,
-            sessions: Default::default(),
             layers,
             task_board: Default::default(),
             deploys: Default::default(),
@@ -190,9 +178,10 @@ impl App {
         if let Some(base) = self.layers.base() {
             return base.context();
         }
-        match self.screen {
-            Screen::Rack => Context::Rack,
-            Screen::Console => Context::Console,
+        if self.console_open() {
+            Context::Console
+        } else {
+            Context::Rack
         }
     }
 
@@ -216,7 +205,7 @@ impl App {
         if !self.tasks.is_empty() || !self.deploys.pending.is_empty() {
             return true;
         }
-        if self.screen != Screen::Rack || self.layers.covers_body() {
+        if self.console_open() || self.layers.covers_body() {
             return false;
         }
         // Busy slots pulse, but only visible ones matter; checking the view is O(visible).
@@ -238,9 +227,6 @@ impl App {
     pub fn next_deadline(&self) -> Option<SystemTime> {
         let mut next: Option<SystemTime> = self.toasts.iter().map(|t| t.until).min();
         let mut consider = |t: SystemTime| next = Some(next.map_or(t, |n| n.min(t)));
-        if let Some(bell) = self.sessions.next_deadline() {
-            consider(bell);
-        }
         if let Some(layer) = self.layers.next_deadline() {
             consider(layer);
         }
@@ -313,23 +299,16 @@ impl App {
             AppEvent::Resize(w, h) => {
                 self.size = (w, h);
                 self.ensure_visible();
-                return self.sync_console_size();
+                return self.console_event(&AppEvent::Resize(w, h));
             }
             AppEvent::Tick(now) => {
                 self.now = now;
                 self.toasts.retain(|t| t.until > now);
-                self.sessions.expire(now);
                 return self.layers.tick(now);
             }
-            AppEvent::ConsoleOpened { session } => return self.console_opened(session),
-            AppEvent::ConsoleOutput { session, bytes } => {
-                return self.console_output(session, &bytes);
-            }
-            AppEvent::ConsoleClosed {
-                session,
-                reason,
-                dropped,
-            } => return self.console_closed(session, &reason, dropped),
+            ev @ (AppEvent::ConsoleOpened { .. }
+            | AppEvent::ConsoleOutput { .. }
+            | AppEvent::ConsoleClosed { .. }) => return self.console_event(&ev),
             AppEvent::Inventory(host, result, at) => {
                 match result {
                     Ok(nodes) => {
@@ -461,7 +440,7 @@ impl App {
             }
             ev @ AppEvent::HostTestResult { .. } => {
                 // The host form up takes its own test's answer.
-                if !self.layers.offer_event(&ev)
+                if self.offer_event(&ev).is_none()
                     && let AppEvent::HostTestResult { name, result } = ev
                 {
                     let result = result
@@ -598,7 +577,7 @@ impl App {
                 {
                     self.sel_col = ci;
                     self.sel_idx = i;
-                    self.screen = Screen::Rack;
+                    self.layers.focus_console(false);
                     self.layers.set_base(None);
                     self.ensure_visible();
                     return;

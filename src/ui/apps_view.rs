@@ -564,7 +564,7 @@ impl Layer for AppsView {
         Reply::Consumed
     }
 
-    fn on_event(&mut self, ev: &AppEvent) -> bool {
+    fn on_event(&mut self, ev: &AppEvent, _ctx: &LayerCtx) -> Reply {
         match ev {
             AppEvent::Apps(AppsEvent::List {
                 apps,
@@ -575,16 +575,16 @@ impl Layer for AppsView {
                 self.deploying = deploying.clone();
                 self.backups = backups.clone();
                 self.loading = false;
-                true
+                Reply::Consumed
             }
             AppEvent::Apps(AppsEvent::Env { name, result }) => match &mut self.dialog {
                 Some(AppsDialog::Env(form)) if &form.app == name => {
                     form.loaded(result.clone());
-                    true
+                    Reply::Consumed
                 }
-                _ => false,
+                _ => Reply::Ignored,
             },
-            _ => false,
+            _ => Reply::Ignored,
         }
     }
 

@@ -374,26 +374,26 @@ impl Layer for BackupsView {
         Reply::Consumed
     }
 
-    fn on_event(&mut self, ev: &AppEvent) -> bool {
+    fn on_event(&mut self, ev: &AppEvent, _ctx: &LayerCtx) -> Reply {
         match ev {
             AppEvent::Backups(BackupEvent::List { rows, failures }) => {
                 self.rows = rows.clone();
                 self.failures = failures.clone();
                 self.loading = false;
-                true
+                Reply::Consumed
             }
             AppEvent::Backups(BackupEvent::CurrentSchedule { guest, result }) => {
                 if let Some(form) = self.schedule_form.as_mut().filter(|f| f.guest == *guest) {
                     form.current(result);
                 }
-                true
+                Reply::Consumed
             }
             // A snapshots layer above may want it too: reload, but let it pass.
             AppEvent::Backups(BackupEvent::Changed) => {
                 self.reload_at = self.reload_at.min(SystemTime::now() + RELOAD_AFTER_ACTION);
-                false
+                Reply::Ignored
             }
-            _ => false,
+            _ => Reply::Ignored,
         }
     }
 

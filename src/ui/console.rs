@@ -1,23 +1,23 @@
-//! Console sessions inside the TUI: container consoles and node shells as tabs. `App` owns
-//! each session's `term::Screen` (guest bytes in, replies out); the runtime only moves bytes
+//! Console sessions inside the TUI: container consoles and node shells as tabs, each with
+//! its `term::Screen` (guest bytes in, replies out); the runtime only moves bytes
 //! (`Effect::OpenConsole`/`ConsoleInput`/`ConsoleResize`/`CloseConsole` out,
 //! `AppEvent::ConsoleOpened`/`ConsoleOutput`/`ConsoleClosed` in).
 //!
-//! While a console has the keyboard it takes every key except one escape chord (Ctrl-] by
-//! default, `[console]` in the keymap); the key after the chord is looked up in the console
-//! context only: back to the rack, switch tabs, split, close, reconnect, copy mode.
-//! Selection and copy mode live in `console_copy`, the mouse in `console_mouse`.
+//! This module holds the sessions, the pane's layout and the key translation, and what the
+//! rack asks of the console (open one on the selection, where the pane is). The layer that
+//! owns the sessions and takes the keys is `console_layer`; selection and copy mode live in
+//! `console_copy`, the mouse in `console_mouse`.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
-use super::action::{Action, Effect};
-use super::app::{App, Screen};
+use super::action::Effect;
+use super::app::App;
 use super::console_copy::SelectState;
-use super::keymap::{Context, KeyPress};
-use super::term_widget::TermStyle;
+use super::console_layer::ConsoleLayer;
+use super::layer::Slot;
 use super::view::screen_layout;
 use crate::inventory::GuestKind;
 use crate::pve::ConsoleTarget;
@@ -54,7 +54,7 @@ pub struct Session {
 impl Session {
     /// A new size for the guest's screen; what was selected no longer lines up, so the
     /// selection goes with it.
-    fn resize(&mut self, cols: u16, rows: u16) {
+    pub(super) fn resize(&mut self, cols: u16, rows: u16) {
         self.screen.resize(cols, rows);
         self.select.screen_changed(&self.screen);
     }
@@ -69,10 +69,19 @@ pub struct Sessions {
     pub split: bool,
     /// The escape chord was pressed: the next key is a console command.
     pub escape_pending: bool,
-    next_id: u64,
+    pub(super) next_id: u64,
 }
 
 impl Sessions {
+    /// No session (what the accessors answer if the console layer is out).
+    pub const EMPTY: Sessions = Sessions {
+        list: Vec::new(),
+        active: 0,
+        split: false,
+        escape_pending: false,
+        next_id: 0,
+    };
+
     pub fn active(&self) -> Option<&Session> {
         self.list.get(self.active)
     }
@@ -81,7 +90,7 @@ impl Sessions {
         self.list.get_mut(self.active)
     }
 
-    fn get_mut(&mut self, id: u64) -> Option<&mut Session> {
+    pub(super) fn get_mut(&mut self, id: u64) -> Option<&mut Session> {
         self.list.iter_mut().find(|s| s.id == id)
     }
 
@@ -147,7 +156,7 @@ pub fn pane_inner(pane: Rect) -> Rect {
 
 /// Crossterm reports Ctrl-\ Ctrl-] Ctrl-^ Ctrl-_ as Ctrl-4..7 (the bytes are the same);
 /// fold them back so the keymap's `ctrl-]` matches.
-fn fold_ctrl_digit(mut k: KeyEvent) -> KeyEvent {
+pub(super) fn fold_ctrl_digit(mut k: KeyEvent) -> KeyEvent {
     if k.modifiers.contains(KeyModifiers::CONTROL)
         && let KeyCode::Char(c @ '4'..='7') = k.code
     {
@@ -156,7 +165,7 @@ fn fold_ctrl_digit(mut k: KeyEvent) -> KeyEvent {
     k
 }
 
-fn to_term_key(k: &KeyEvent) -> Option<term::KeyEvent> {
+pub(super) fn to_term_key(k: &KeyEvent) -> Option<term::KeyEvent> {
     use term::KeyCode as T;
     let code = match k.code {
         KeyCode::Char(c) => T::Char(c),
@@ -192,7 +201,7 @@ fn to_term_key(k: &KeyEvent) -> Option<term::KeyEvent> {
 }
 
 /// A line written into the pane itself (not sent to the guest).
-fn notice(screen: &mut term::Screen, text: &str) {
+pub(super) fn notice(screen: &mut term::Screen, text: &str) {
     let text = crate::text::clean_string(text);
     // Start on a fresh line without leaving an empty one behind.
     let nl = if screen.cursor().1 > 0 { "\r\n" } else { "" };
@@ -201,12 +210,38 @@ fn notice(screen: &mut term::Screen, text: &str) {
 }
 
 impl App {
+    /// The console layer (always installed; `None` only while it is lent out).
+    pub fn console(&self) -> Option<&ConsoleLayer> {
+        self.layers.console()?.as_any().downcast_ref()
+    }
+
+    fn console_mut(&mut self) -> Option<&mut ConsoleLayer> {
+        let layer: &mut dyn std::any::Any = self.layers.get_mut(Slot::Console)?.as_mut();
+        layer.downcast_mut()
+    }
+
+    /// Whether a console has the keyboard (full screen or beside the rack).
+    pub fn console_open(&self) -> bool {
+        self.layers.console_focused()
+    }
+
+    /// The console tabs.
+    pub fn console_sessions(&self) -> &Sessions {
+        static NONE: Sessions = Sessions::EMPTY;
+        self.console().map_or(&NONE, |c| &c.sessions)
+    }
+
+    /// The console tabs, to change (tests put a selection in place).
+    pub fn console_sessions_mut(&mut self) -> Option<&mut Sessions> {
+        self.console_mut().map(|c| &mut c.sessions)
+    }
+
     /// The cursor shape the next frame wants: the live console guest's (DECSCUSR) while
     /// its pane has the keyboard and the cursor, the user's default everywhere else.
     pub fn cursor_style(&self) -> term::CursorStyle {
-        match self.sessions.active() {
+        match self.console_sessions().active() {
             Some(s)
-                if self.screen == Screen::Console
+                if self.console_open()
                     && self.layers.popup().is_none()
                     && s.state == SessionState::Live =>
             {
@@ -216,17 +251,10 @@ impl App {
         }
     }
 
-    /// The guest screen's size: the pane's inner area at the current terminal size.
-    pub fn console_pane_size(&self) -> (u16, u16) {
-        let area = Rect::new(0, 0, self.size.0, self.size.1);
-        let inner = screen_area(area, self.sessions.split);
-        (inner.width.max(1), inner.height.max(1))
-    }
-
     /// Whether the console pane stays beside the rack (split, with a session open), also
     /// while the rack has the keyboard.
     pub fn console_beside(&self) -> bool {
-        self.sessions.split && !self.sessions.list.is_empty()
+        self.console().is_some_and(|c| c.beside())
     }
 
     /// The part of the terminal the rack screen lays itself out in: all of it, or the left
@@ -280,275 +308,22 @@ impl App {
             return Vec::new();
         };
         let host = host.to_string();
-        self.screen = Screen::Console;
-        self.sessions.escape_pending = false;
-        if let Some(i) = self
-            .sessions
-            .list
-            .iter()
-            .position(|s| s.host == host && s.target == target)
-        {
-            self.sessions.active = i;
+        let body = self.layer_area(Slot::Console);
+        let Some(console) = self.console_mut() else {
             return Vec::new();
-        }
-        let (cols, rows) = self.console_pane_size();
-        self.sessions.next_id += 1;
-        let id = self.sessions.next_id;
-        let mut screen = term::Screen::new(cols, rows);
-        notice(&mut screen, &format!("connecting to {name} on {host}…"));
-        self.sessions.list.push(Session {
-            id,
-            host: host.clone(),
-            target: target.clone(),
-            name,
-            screen,
-            state: SessionState::Connecting,
-            retried: false,
-            bell_until: None,
-            select: SelectState::default(),
-        });
-        self.sessions.active = self.sessions.list.len() - 1;
+        };
+        let effects = console.open(host, target, name, body);
+        self.layers.focus_console(true);
         self.ensure_visible();
-        vec![Effect::OpenConsole {
-            session: id,
-            host,
-            target,
-            cols,
-            rows,
-        }]
+        effects
     }
 
-    /// Session events from the executor.
-    pub(super) fn console_opened(&mut self, id: u64) -> Vec<Effect> {
-        let (cols, rows) = self.console_pane_size();
-        let Some(s) = self.sessions.get_mut(id) else {
-            return vec![Effect::CloseConsole { session: id }];
-        };
-        s.state = SessionState::Live;
-        // The pane may have changed size while connecting.
-        if s.screen.size() != (cols, rows) {
-            s.resize(cols, rows);
-        }
-        vec![Effect::ConsoleResize {
-            session: id,
-            cols,
-            rows,
-        }]
-    }
-
-    pub(super) fn console_output(&mut self, id: u64, bytes: &[u8]) -> Vec<Effect> {
-        let now = self.now;
-        // Set before every read, so a theme changed meanwhile answers with its colors.
-        let colors = TermStyle::from_theme(&self.theme).reported_colors();
-        let Some(s) = self.sessions.get_mut(id) else {
-            return Vec::new();
-        };
-        let alternate = s.screen.alternate_screen();
-        s.screen.set_reported_colors(colors);
-        s.screen.process(bytes);
-        if s.screen.alternate_screen() != alternate {
-            s.select.screen_changed(&s.screen);
-        }
-        if s.screen.take_bell() {
-            s.bell_until = Some(now + Duration::from_millis(BELL_MS));
-        }
-        // OSC 52 from a guest is not honoured: a guest must not write the user's clipboard.
-        let _ = s.screen.take_clipboard();
-        let replies = s.screen.take_replies();
-        if replies.is_empty() {
-            Vec::new()
+    /// `g c` (and the palette): the keyboard to the console, if a session is open.
+    pub(super) fn show_consoles(&mut self) -> Vec<Effect> {
+        if self.console_sessions().list.is_empty() {
+            self.show_toast("no console open (c: container, C: node shell)", false);
         } else {
-            vec![Effect::ConsoleInput {
-                session: id,
-                bytes: replies,
-            }]
-        }
-    }
-
-    pub(super) fn console_closed(&mut self, id: u64, reason: &str, dropped: bool) -> Vec<Effect> {
-        let (cols, rows) = self.console_pane_size();
-        let Some(s) = self.sessions.get_mut(id) else {
-            return Vec::new();
-        };
-        let reason = crate::text::clean_string(reason);
-        if dropped && !s.retried {
-            s.retried = true;
-            s.state = SessionState::Connecting;
-            notice(&mut s.screen, &format!("{reason}; reconnecting…"));
-            return vec![Effect::OpenConsole {
-                session: id,
-                host: s.host.clone(),
-                target: s.target.clone(),
-                cols,
-                rows,
-            }];
-        }
-        notice(&mut s.screen, &format!("console closed: {reason}"));
-        s.state = SessionState::Closed(reason.clone());
-        let text = format!("{}: {reason}", s.name);
-        let quiet = reason == "session ended";
-        if !quiet {
-            self.show_toast(&text, true);
-        }
-        Vec::new()
-    }
-
-    /// Every key while a console has the keyboard.
-    pub(super) fn console_key(&mut self, k: KeyEvent) -> Vec<Effect> {
-        let k = fold_ctrl_digit(k);
-        let press = KeyPress::from_event(&k);
-        let bound = press.and_then(|p| self.keymap.lookup_in(Context::Console, &[p]));
-        if self.sessions.escape_pending {
-            self.sessions.escape_pending = false;
-            if bound == Some(Action::ConsoleEscape) {
-                // The chord twice: the guest gets the chord itself (telnet's habit).
-                return self.send_key(&k);
-            }
-            if let KeyCode::Char(c @ '1'..='9') = k.code {
-                let i = usize::from(c as u8 - b'1');
-                if i < self.sessions.list.len() {
-                    self.sessions.active = i;
-                }
-                return Vec::new();
-            }
-            return match bound {
-                Some(a) => self.console_action(a),
-                None => Vec::new(),
-            };
-        }
-        if bound == Some(Action::ConsoleEscape) {
-            self.sessions.escape_pending = true;
-            return Vec::new();
-        }
-        if self
-            .sessions
-            .active()
-            .is_some_and(|s| s.select.copy.is_some())
-        {
-            return self.copy_mode_key(&k);
-        }
-        // Shift+PgUp/PgDn scroll the history, as in most terminals.
-        if k.modifiers.contains(KeyModifiers::SHIFT)
-            && matches!(k.code, KeyCode::PageUp | KeyCode::PageDown)
-        {
-            let half = (self.console_pane_size().1 / 2).max(1) as isize;
-            let delta = if k.code == KeyCode::PageUp {
-                half
-            } else {
-                -half
-            };
-            if let Some(s) = self.sessions.active_mut() {
-                s.screen.scroll_by(delta);
-            }
-            return Vec::new();
-        }
-        self.send_key(&k)
-    }
-
-    fn send_key(&mut self, k: &KeyEvent) -> Vec<Effect> {
-        let Some(key) = to_term_key(k) else {
-            return Vec::new();
-        };
-        let Some(s) = self.sessions.active_mut() else {
-            return Vec::new();
-        };
-        // Copy mode keeps every key from the guest, the chord's own byte included.
-        if s.state != SessionState::Live || s.select.copy.is_some() {
-            return Vec::new();
-        }
-        let bytes = s.screen.encode_key(&key);
-        if bytes.is_empty() {
-            return Vec::new();
-        }
-        // Typing returns the view to the live screen.
-        s.screen.set_scroll_offset(0);
-        vec![Effect::ConsoleInput {
-            session: s.id,
-            bytes,
-        }]
-    }
-
-    pub(super) fn console_paste(&mut self, text: &str) -> Vec<Effect> {
-        let Some(s) = self.sessions.active_mut() else {
-            return Vec::new();
-        };
-        if s.state != SessionState::Live || s.select.copy.is_some() {
-            return Vec::new();
-        }
-        s.screen.set_scroll_offset(0);
-        vec![Effect::ConsoleInput {
-            session: s.id,
-            bytes: s.screen.paste_bytes(text),
-        }]
-    }
-
-    /// Keep every session's screen (and its remote pty) at the pane's inner size.
-    pub(super) fn sync_console_size(&mut self) -> Vec<Effect> {
-        // The rack's own geometry depends on the split too.
-        self.ensure_visible();
-        let (cols, rows) = self.console_pane_size();
-        let mut out = Vec::new();
-        for s in &mut self.sessions.list {
-            if s.screen.size() == (cols, rows) {
-                continue;
-            }
-            s.resize(cols, rows);
-            if s.state == SessionState::Live {
-                out.push(Effect::ConsoleResize {
-                    session: s.id,
-                    cols,
-                    rows,
-                });
-            }
-        }
-        out
-    }
-
-    /// Console commands: after the escape chord, or from the rack (`g c`, the palette).
-    pub(super) fn console_action(&mut self, a: Action) -> Vec<Effect> {
-        let n = self.sessions.list.len();
-        match a {
-            Action::Consoles | Action::ConsoleEscape if n > 0 => self.screen = Screen::Console,
-            Action::Consoles => {
-                self.show_toast("no console open (c: container, C: node shell)", false)
-            }
-            Action::ConsoleDetach => self.screen = Screen::Rack,
-            Action::ConsoleNext if n > 0 => self.sessions.active = (self.sessions.active + 1) % n,
-            Action::ConsolePrev if n > 0 => {
-                self.sessions.active = (self.sessions.active + n - 1) % n
-            }
-            Action::ConsoleSplit => {
-                self.sessions.split = !self.sessions.split;
-                return self.sync_console_size();
-            }
-            Action::ConsoleClose if n > 0 => {
-                let s = self.sessions.list.remove(self.sessions.active);
-                self.sessions.active = self.sessions.active.min(n.saturating_sub(2));
-                if self.sessions.list.is_empty() {
-                    self.screen = Screen::Rack;
-                }
-                self.ensure_visible();
-                return vec![Effect::CloseConsole { session: s.id }];
-            }
-            Action::ConsoleCopyMode if n > 0 => return self.enter_copy_mode(),
-            Action::ConsoleReconnect => {
-                let (cols, rows) = self.console_pane_size();
-                if let Some(s) = self.sessions.active_mut()
-                    && matches!(s.state, SessionState::Closed(_))
-                {
-                    s.state = SessionState::Connecting;
-                    s.retried = false;
-                    notice(&mut s.screen, "reconnecting…");
-                    return vec![Effect::OpenConsole {
-                        session: s.id,
-                        host: s.host.clone(),
-                        target: s.target.clone(),
-                        cols,
-                        rows,
-                    }];
-                }
-            }
-            _ => {}
+            self.layers.focus_console(true);
         }
         Vec::new()
     }

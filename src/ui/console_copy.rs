@@ -9,8 +9,9 @@
 use crossterm::event::KeyEvent;
 
 use super::action::{Action, Effect};
-use super::app::App;
-use super::keymap::{Context, KeyPress};
+use super::console_layer::ConsoleLayer;
+use super::keymap::{Context, KeyPress, Keymap};
+use super::layer::{Reply, Request};
 use crate::term::{CellPos, Screen, Selection};
 
 /// What is being selected in one session; kept in its `Session`.
@@ -239,54 +240,55 @@ impl SelectState {
 /// (xterm and tmux stop around 100 kB once base64-encoded), so the user is told instead.
 pub const MAX_COPY_BYTES: usize = 64 * 1024;
 
-impl App {
-    /// `Effect::CopyToClipboard` for `text`, and a toast saying how much was copied.
-    pub(super) fn copy_text(&mut self, text: String) -> Vec<Effect> {
-        let n = text.chars().count();
-        if n == 0 {
-            self.show_toast("nothing copied: the selection is blank", false);
-            return Vec::new();
-        }
-        if text.len() > MAX_COPY_BYTES {
-            let msg = format!(
-                "nothing copied: the selection is {} bytes, over the {MAX_COPY_BYTES}-byte \
-                 clipboard limit",
-                text.len()
-            );
-            self.show_toast(&msg, true);
-            return Vec::new();
-        }
-        let unit = if n == 1 { "character" } else { "characters" };
-        self.show_toast(&format!("copied {n} {unit}"), false);
-        vec![Effect::CopyToClipboard(text)]
+/// `Effect::CopyToClipboard` for `text`, and a toast saying how much was copied.
+pub(super) fn copy_text(text: String) -> Reply {
+    let toast = |text: String, error: bool| Request::Toast { text, error };
+    let n = text.chars().count();
+    if n == 0 {
+        let blank = "nothing copied: the selection is blank".to_string();
+        return Reply::Then(vec![toast(blank, false)]);
     }
+    if text.len() > MAX_COPY_BYTES {
+        let msg = format!(
+            "nothing copied: the selection is {} bytes, over the {MAX_COPY_BYTES}-byte \
+             clipboard limit",
+            text.len()
+        );
+        return Reply::Then(vec![toast(msg, true)]);
+    }
+    let unit = if n == 1 { "character" } else { "characters" };
+    Reply::Then(vec![
+        toast(format!("copied {n} {unit}"), false),
+        Request::Effect(Effect::CopyToClipboard(text)),
+    ])
+}
 
+impl ConsoleLayer {
     /// The console command: copy mode on the active session.
-    pub(super) fn enter_copy_mode(&mut self) -> Vec<Effect> {
+    pub(super) fn enter_copy_mode(&mut self) {
         if let Some(s) = self.sessions.active_mut() {
             s.select.enter_copy_mode(&mut s.screen);
         }
-        Vec::new()
     }
 
     /// A key while the active session is in copy mode: looked up in the `[copy]` keymap
     /// only; any other key is dropped, never sent to the guest.
-    pub(super) fn copy_mode_key(&mut self, k: &KeyEvent) -> Vec<Effect> {
+    pub(super) fn copy_mode_key(&mut self, k: &KeyEvent, keymap: &Keymap) -> Reply {
         let Some(action) =
-            KeyPress::from_event(k).and_then(|p| self.keymap.lookup_in(Context::Copy, &[p]))
+            KeyPress::from_event(k).and_then(|p| keymap.lookup_in(Context::Copy, &[p]))
         else {
-            return Vec::new();
+            return Reply::Consumed;
         };
         let Some(s) = self.sessions.active_mut() else {
-            return Vec::new();
+            return Reply::Consumed;
         };
         match s.select.copy_command(&mut s.screen, action) {
-            Some(text) if text.is_empty() => {
-                self.show_toast("nothing selected, nothing copied", false);
-                Vec::new()
-            }
-            Some(text) => self.copy_text(text),
-            None => Vec::new(),
+            Some(text) if text.is_empty() => Reply::Then(vec![Request::Toast {
+                text: "nothing selected, nothing copied".into(),
+                error: false,
+            }]),
+            Some(text) => copy_text(text),
+            None => Reply::Consumed,
         }
     }
 }

@@ -6,9 +6,10 @@ use crossterm::event::{KeyModifiers, MouseButton as B, MouseEvent, MouseEventKin
 use ratatui::layout::Rect;
 
 use super::action::Effect;
-use super::app::{App, Screen};
-use super::console::{SessionState, console_layout, pane_inner};
-use super::view::screen_layout;
+use super::console::{SessionState, pane_inner};
+use super::console_copy::copy_text;
+use super::console_layer::ConsoleLayer;
+use super::layer::{Reply, Request};
 use crate::term;
 
 /// Lines the wheel scrolls per notch.
@@ -22,13 +23,11 @@ fn term_button(b: B) -> term::MouseButton {
     }
 }
 
-impl App {
-    /// Every mouse event while the console screen is up. A click on the rack beside a
-    /// split pane gives the keyboard back to the rack.
-    pub(super) fn console_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
-        let area = Rect::new(0, 0, self.size.0, self.size.1);
-        let body = screen_layout(area, false, false).body;
-        let layout = console_layout(body, self.sessions.split);
+impl ConsoleLayer {
+    /// Every mouse event while the console has the keyboard, drawn in `body`. A click on
+    /// the rack beside a split pane gives the keyboard back to the rack.
+    pub(super) fn mouse(&mut self, m: MouseEvent, body: Rect) -> Reply {
+        let layout = self.layout(body);
         let inner = pane_inner(layout.pane);
         let inside = m.column >= inner.x
             && m.column < inner.right()
@@ -40,12 +39,11 @@ impl App {
             && m.row >= r.y
             && m.row < r.bottom()
         {
-            self.screen = Screen::Rack;
             self.sessions.escape_pending = false;
-            return Vec::new();
+            return Reply::Then(vec![Request::Detach]);
         }
         let Some(s) = self.sessions.active_mut() else {
-            return Vec::new();
+            return Reply::Consumed;
         };
         let kind = match m.kind {
             MouseEventKind::ScrollUp => term::MouseKind::ScrollUp,
@@ -54,7 +52,7 @@ impl App {
             MouseEventKind::Up(b) => term::MouseKind::Release(term_button(b)),
             MouseEventKind::Drag(b) => term::MouseKind::Drag(term_button(b)),
             MouseEventKind::Moved => term::MouseKind::Moved,
-            _ => return Vec::new(),
+            _ => return Reply::Consumed,
         };
         let shift = m.modifiers.contains(KeyModifiers::SHIFT);
         let reporting = s.screen.mouse_mode() != term::MouseProtocolMode::None;
@@ -73,12 +71,12 @@ impl App {
                 },
             };
             if let Some(bytes) = s.screen.encode_mouse(&ev) {
-                return vec![Effect::ConsoleInput {
+                return Reply::effect(Effect::ConsoleInput {
                     session: s.id,
                     bytes,
-                }];
+                });
             }
-            return Vec::new();
+            return Reply::Consumed;
         }
         // The cell under the pointer, held inside the pane and the screen (a drag may
         // leave the pane; the screen may be smaller than the pane while connecting).
@@ -109,11 +107,11 @@ impl App {
             // Any release ends the drag: without SGR reports a release names no button.
             term::MouseKind::Release(_) => {
                 if let Some(text) = s.select.release(&mut s.screen, row, col) {
-                    return self.copy_text(text);
+                    return copy_text(text);
                 }
             }
             _ => {}
         }
-        Vec::new()
+        Reply::Consumed
     }
 }

@@ -109,8 +109,8 @@ impl App {
         match ev {
             AppEvent::DeployRefused { text } => {
                 self.show_toast(&format!("deploy refused: {text}"), true);
-                self.layers.offer_event(&AppEvent::DeployRefused { text });
-                Vec::new()
+                self.offer_event(&AppEvent::DeployRefused { text })
+                    .unwrap_or_default()
             }
             AppEvent::DeployStarted {
                 job,

@@ -8,12 +8,14 @@
 //! are the field's, the other keys come from the keymap's `[popup]` context (by default
 //! Tab / Shift-Tab and Enter move between fields and on to the next page, PgDn / PgUp
 //! between pages, Esc goes back a page and closes on the first, Up / Down pick in lists).
-//! Space flips a switch, Ctrl-R reveals secrets, Ctrl-U clears a field, Home / End jump in
-//! the target list. Its keys are shown on its last line, from the same keymap.
+//! From `[popup]` too: `reveal` (Ctrl-R) shows secrets, `clear_field` (Ctrl-U) clears a
+//! field, `top` / `bottom` (Home / End) jump in the target list. Space flips a switch: a
+//! typed character, the form's own. Its keys are shown on its last line, from the same
+//! keymap.
 
 use std::any::Any;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
@@ -217,7 +219,6 @@ impl DeployWizard {
     }
 
     fn key(&mut self, key: KeyEvent, keymap: &Keymap) -> Reply {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let read = super::popups::PopupKey::read(&key, keymap);
         // A typed character is the field's, whatever the keymap binds it to.
         let action = read.action.filter(|_| read.typed.is_none());
@@ -238,27 +239,27 @@ impl DeployWizard {
             Some(Action::Down) => {
                 self.field = (self.field + 1).min(self.fields(self.page).saturating_sub(1));
             }
-            _ => return self.edit_key(key, ctrl),
-        }
-        Reply::Consumed
-    }
-
-    /// The keys the keymap does not bind: the form's own editing keys.
-    fn edit_key(&mut self, key: KeyEvent, ctrl: bool) -> Reply {
-        match key.code {
-            KeyCode::Char('r') if ctrl => self.form.reveal = !self.form.reveal,
-            KeyCode::Home if self.page == Page::Target => self.form.target = 0,
-            KeyCode::End if self.page == Page::Target => {
-                self.form.target = self.form.nodes.len();
-            }
-            KeyCode::Char(' ') if self.page == Page::Volumes => self.toggle(),
-            // As in a shell: Ctrl-U clears to the start of the field.
-            KeyCode::Char('u') if ctrl => {
+            Some(Action::Top) if on_target => self.form.target = 0,
+            Some(Action::Bottom) if on_target => self.form.target = self.form.nodes.len(),
+            Some(Action::Reveal) => self.form.reveal = !self.form.reveal,
+            // As in a shell: clears to the start of the field.
+            Some(Action::ClearField) => {
                 if let Some(t) = self.text_field() {
                     t.delete_line_by_head();
                     self.refusal = None;
                 }
             }
+            _ => return self.edit_key(key),
+        }
+        Reply::Consumed
+    }
+
+    /// The keys the keymap does not bind here: the form's own editing keys. Space flips a
+    /// switch: it is a typed character (the fields' own), and `[popup]` gives it to
+    /// `page_down` (the help pages with it), so it cannot be a second action there.
+    fn edit_key(&mut self, key: KeyEvent) -> Reply {
+        match key.code {
+            KeyCode::Char(' ') if self.page == Page::Volumes => self.toggle(),
             _ => {
                 if let Some(t) = self.text_field() {
                     edit(t, key.into());
@@ -299,14 +300,14 @@ impl Layer for DeployWizard {
         Reply::Consumed
     }
 
-    fn on_event(&mut self, ev: &AppEvent) -> bool {
+    fn on_event(&mut self, ev: &AppEvent, _ctx: &LayerCtx) -> Reply {
         match ev {
             AppEvent::DeployRefused { text } => {
                 self.submitting = false;
                 self.refusal = Some(crate::text::clean_string(text));
-                true
+                Reply::Consumed
             }
-            _ => false,
+            _ => Reply::Ignored,
         }
     }
 

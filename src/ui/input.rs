@@ -1,19 +1,17 @@
-//! Terminal input for `App`: keys (the console, then the layers with a popup on top, then
-//! the filter line, then the keymap with chords), mouse (click a slot, wheel), bracketed paste, and the selection movement they
-//! drive. Pure like `update`: state changes plus effects.
+//! Terminal input for `App`: keys (the layers: a popup, else a focused console, else the
+//! screens and panes; then the filter line, then the keymap with chords), mouse (click a
+//! slot, wheel), bracketed paste, and the selection movement they drive. Pure like
+//! `update`: state changes plus effects.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::{Action, Effect};
-use super::app::{App, Pane, Screen};
+use super::app::{App, Pane};
+use super::layer::Slot;
 use super::view::Zoom;
 
 impl App {
     pub(super) fn handle_paste(&mut self, text: &str) -> Vec<Effect> {
-        let popup = self.layers.popup().is_some();
-        if self.screen == Screen::Console && !popup {
-            return self.console_paste(text);
-        }
         if let Some(effects) = self.layers_paste(text) {
             return effects;
         }
@@ -30,14 +28,13 @@ impl App {
             return Vec::new();
         }
         let popup = self.layers.popup().is_some();
-        // A console takes every key, Ctrl-C included, except its escape chord.
-        if self.screen == Screen::Console && !popup {
-            return self.console_key(k);
-        }
+        // A console takes every key, Ctrl-C included, except its escape chord (its layer
+        // gets them raw, through `layers_key`).
         if k.code == KeyCode::Char('c')
             && k.modifiers.contains(KeyModifiers::CONTROL)
             && !popup
             && !self.filter_editing
+            && !self.console_open()
         {
             return self.update(Action::Quit);
         }
@@ -87,22 +84,20 @@ impl App {
                 .layers_key(KeyEvent::new(code, KeyModifiers::NONE))
                 .unwrap_or_default();
         }
-        if self.screen == Screen::Console {
-            return self.console_mouse(m);
+        if self.console_open() {
+            return self
+                .with_layer(Slot::Console, |l, c| l.on_mouse(m, c))
+                .unwrap_or_default();
         }
         if let Some(effects) = self.layers_mouse(m) {
             return effects;
-        }
-        // The first-run screen has nothing to point at.
-        if self.screen != Screen::Rack {
-            return Vec::new();
         }
         // A click on the console split beside the rack gives it the keyboard.
         if self.console_beside()
             && matches!(m.kind, MouseEventKind::Down(_))
             && m.column >= self.rack_screen_area().right()
         {
-            self.screen = Screen::Console;
+            self.layers.focus_console(true);
             return Vec::new();
         }
         match m.kind {

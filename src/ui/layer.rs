@@ -2,9 +2,11 @@
 //! its keys from its own keymap context and draws itself. The `LayerStack` holds the
 //! full-screen layers (the top one gets keys first, they draw bottom-up over the body), up
 //! to `MAX_PANES` panes beside the rack, one of which may have the keyboard, a base layer
-//! drawn where the rack goes instead of it (the first-run screen), and at most one
-//! popup above everything (help, the palette, the app's prompts and the host form), which
-//! takes every key while it is up and is drawn last over the whole terminal.
+//! drawn where the rack goes instead of it (the first-run screen), the console (kept while
+//! the rack has the keyboard, so its sessions live on; drawn full screen or beside the
+//! rack), and at most one popup above everything (help, the palette, the app's prompts and
+//! the host form), which takes every key while it is up and is drawn last over the whole
+//! terminal.
 //!
 //! A layer answers a key with a `Reply`: ignored (the key goes on), consumed, or consumed
 //! with `Request`s the app carries out (push or close layers, effects for the runtime,
@@ -14,7 +16,7 @@ use std::any::Any;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
@@ -76,6 +78,8 @@ pub enum Request {
     /// Put this layer where the rack goes (`None`: the rack), and leave a full-screen
     /// console for it.
     Base(Option<Box<dyn Layer>>),
+    /// Give the keyboard back to the rack; the layer stays (a console's sessions live on).
+    Detach,
 }
 
 impl std::fmt::Debug for Request {
@@ -91,6 +95,7 @@ impl std::fmt::Debug for Request {
             Request::Palette(t) => write!(f, "Palette({t:?})"),
             Request::ClearMarks => f.write_str("ClearMarks"),
             Request::Base(b) => write!(f, "Base({:?})", b.as_ref().map(|l| l.title())),
+            Request::Detach => f.write_str("Detach"),
         }
     }
 }
@@ -146,9 +151,15 @@ pub trait Layer: Any + Send {
     fn on_wheel(&mut self, _down: bool, _ctx: &LayerCtx) -> Reply {
         Reply::Ignored
     }
-    /// Data from the inbox. Answer true to take the event (no one else sees it).
-    fn on_event(&mut self, _ev: &AppEvent) -> bool {
-        false
+    /// Every mouse event while it has the keyboard, before `on_wheel`/`on_click` (a
+    /// console hands drags and releases to its guest or its selection).
+    fn on_mouse(&mut self, _m: MouseEvent, _ctx: &LayerCtx) -> Reply {
+        Reply::Ignored
+    }
+    /// Data from the inbox. `Ignored` leaves the event to the next layer; anything else
+    /// takes it (no one else sees it).
+    fn on_event(&mut self, _ev: &AppEvent, _ctx: &LayerCtx) -> Reply {
+        Reply::Ignored
     }
     /// The clock moved; periodic requests (a refresh while visible) go here.
     fn on_tick(&mut self, _now: SystemTime) -> Vec<Effect> {
@@ -191,6 +202,8 @@ pub enum Slot {
     Popup,
     /// Where the rack goes.
     Base,
+    /// The console: full screen or beside the rack, or kept unseen while detached.
+    Console,
 }
 
 /// The full-screen layers and the panes beside the rack.
@@ -202,6 +215,10 @@ pub struct LayerStack {
     base: Option<Box<dyn Layer>>,
     /// Which pane has the keyboard; `None`: the rack has it.
     pane_focus: Option<usize>,
+    /// The console, kept for the whole run (its sessions outlive being seen).
+    console: Option<Box<dyn Layer>>,
+    /// The console has the keyboard (before any screen or pane; only a popup goes first).
+    console_focus: bool,
     /// Where saved logs go; the runtime sets `<state dir>/logs`.
     pub log_dir: PathBuf,
     /// The user's catalog files (`<config dir>/catalog`); `None`: the shipped ones only.
@@ -216,6 +233,8 @@ impl Default for LayerStack {
             popup: None,
             base: None,
             pane_focus: None,
+            console: None,
+            console_focus: false,
             log_dir: PathBuf::from("logs"),
             catalog_dir: None,
         }
@@ -231,11 +250,13 @@ impl std::fmt::Debug for LayerStack {
             .field("popup", &self.popup.as_ref().map(|l| l.title()))
             .field("base", &self.base.as_ref().map(|l| l.title()))
             .field("pane_focus", &self.pane_focus)
+            .field("console_focus", &self.console_focus)
             .finish()
     }
 }
 
 impl LayerStack {
+    /// No layer up but the console (which is always there, empty until a session opens).
     pub fn is_empty(&self) -> bool {
         self.screens.is_empty()
             && self.panes.is_empty()
@@ -253,6 +274,28 @@ impl LayerStack {
     pub fn set_base(&mut self, base: Option<Box<dyn Layer>>) -> Vec<Effect> {
         let old = std::mem::replace(&mut self.base, base);
         old.map(|mut l| l.on_close()).unwrap_or_default()
+    }
+
+    /// Install the console layer (once, when the app starts).
+    pub fn set_console(&mut self, console: Box<dyn Layer>) {
+        self.console = Some(console);
+    }
+
+    pub fn console(&self) -> Option<&dyn Layer> {
+        self.console.as_deref()
+    }
+
+    /// Whether the console has the keyboard.
+    pub fn console_focused(&self) -> bool {
+        self.console_focus && self.console.is_some()
+    }
+
+    /// Give the keyboard to the console (from any pane) or back to the rack.
+    pub fn focus_console(&mut self, focus: bool) {
+        self.console_focus = focus;
+        if focus {
+            self.pane_focus = None;
+        }
     }
 
     /// The popup up, if any.
@@ -288,9 +331,12 @@ impl LayerStack {
         self.pane_focus
     }
 
-    /// The layer that gets keys: the top screen, else the base layer, else the focused
-    /// pane.
+    /// The layer that gets keys: the focused console, else the top screen, else the base
+    /// layer, else the focused pane.
     pub fn keyboard(&self) -> Option<Slot> {
+        if self.console_focused() {
+            return Some(Slot::Console);
+        }
         if !self.screens.is_empty() {
             return Some(Slot::Screen(self.screens.len() - 1));
         }
@@ -308,6 +354,7 @@ impl LayerStack {
             Slot::Pane(i) => self.panes.get(i).map(|l| l.as_ref()),
             Slot::Popup => self.popup.as_deref(),
             Slot::Base => self.base.as_deref(),
+            Slot::Console => self.console.as_deref(),
         }
     }
 
@@ -317,16 +364,17 @@ impl LayerStack {
             Slot::Pane(i) => self.panes.get_mut(i),
             Slot::Popup => self.popup.as_mut(),
             Slot::Base => self.base.as_mut(),
+            Slot::Console => self.console.as_mut(),
         }
     }
 
-    /// The layers keys are offered to, top-down: the popup alone, else screens from the
-    /// top until a modal one, or the focused pane.
+    /// The layers keys are offered to, top-down: the popup alone, else the focused console
+    /// alone, else screens from the top until a modal one, or the focused pane.
     pub fn key_route(&self) -> Vec<Slot> {
         if self.popup.is_some() {
             return vec![Slot::Popup];
         }
-        if self.screens.is_empty() {
+        if self.screens.is_empty() || self.console_focused() {
             return self.keyboard().into_iter().collect();
         }
         let mut route = Vec::new();
@@ -377,12 +425,15 @@ impl LayerStack {
         Ok(())
     }
 
-    /// Take a layer out; the focus moves to the pane that takes its place, else the rack.
+    /// Take a layer out (never the console); the focus moves to the pane that takes its
+    /// place, else the rack.
     pub fn remove(&mut self, slot: Slot) -> Option<Box<dyn Layer>> {
         match slot {
             Slot::Screen(i) if i < self.screens.len() => Some(self.screens.remove(i)),
             Slot::Popup => self.popup.take(),
             Slot::Base => self.base.take(),
+            // The console stays for the whole run (its sessions outlive being seen).
+            Slot::Console => None,
             Slot::Pane(i) if i < self.panes.len() => {
                 let layer = self.panes.remove(i);
                 self.pane_focus = match self.pane_focus {
@@ -418,17 +469,26 @@ impl LayerStack {
 
     pub fn focus_pane(&mut self, pane: Option<usize>) {
         self.pane_focus = pane.filter(|i| *i < self.panes.len());
+        if self.pane_focus.is_some() {
+            self.console_focus = false;
+        }
     }
 
-    /// Offer a data event to every layer, the popup first, then the top screen; true when
-    /// one took it.
-    pub fn offer_event(&mut self, ev: &AppEvent) -> bool {
-        self.popup
-            .iter_mut()
-            .chain(self.screens.iter_mut().rev())
-            .chain(self.base.iter_mut())
-            .chain(self.panes.iter_mut())
-            .any(|l| l.on_event(ev))
+    /// The order data events are offered in: the popup first, then the screens top-down,
+    /// the base layer, the panes, the console.
+    pub fn event_route(&self) -> Vec<Slot> {
+        let popup = self.popup.is_some().then_some(Slot::Popup);
+        let screens = (0..self.screens.len()).rev().map(Slot::Screen);
+        let base = self.base.is_some().then_some(Slot::Base);
+        let panes = (0..self.panes.len()).map(Slot::Pane);
+        let console = self.console.is_some().then_some(Slot::Console);
+        popup
+            .into_iter()
+            .chain(screens)
+            .chain(base)
+            .chain(panes)
+            .chain(console)
+            .collect()
     }
 
     /// The layers on screen, bottom-up: the screens from the topmost opaque one, else
@@ -452,10 +512,12 @@ impl LayerStack {
             .collect()
     }
 
-    /// Only what is on screen ticks (the tasks view refreshes while it is seen).
+    /// Only what is on screen ticks (the tasks view refreshes while it is seen), and the
+    /// console, seen or not (a bell's flash ends on time either way).
     pub fn tick(&mut self, now: SystemTime) -> Vec<Effect> {
         let mut effects = Vec::new();
-        for slot in self.visible() {
+        let console = self.console.is_some().then_some(Slot::Console);
+        for slot in self.visible().into_iter().chain(console) {
             if let Some(l) = self.get_mut(slot) {
                 effects.extend(l.on_tick(now));
             }
@@ -464,8 +526,10 @@ impl LayerStack {
     }
 
     pub fn next_deadline(&self) -> Option<SystemTime> {
+        let console = self.console.is_some().then_some(Slot::Console);
         self.visible()
             .into_iter()
+            .chain(console)
             .filter_map(|s| self.get(s).and_then(|l| l.next_deadline()))
             .min()
     }

@@ -7,7 +7,7 @@ use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
 use super::action::{Action, AppEvent, Effect};
-use super::app::{App, Screen};
+use super::app::App;
 use super::keymap::{Context, KeyPress, Lookup};
 use super::layer::{Layer, LayerCtx, Reply, Request, Slot, beside_layout};
 use super::log_view::open_log_requests;
@@ -23,7 +23,7 @@ impl App {
 
     /// Whether the log panes are drawn beside the rack now.
     pub fn logs_beside(&self) -> bool {
-        self.screen == Screen::Rack && !self.layers.panes().is_empty()
+        !self.console_open() && !self.layers.panes().is_empty()
     }
 
     /// The body part the rack and its log panes share (left of a split console).
@@ -47,7 +47,10 @@ impl App {
     /// Where a layer is drawn.
     pub fn layer_area(&self, slot: Slot) -> Rect {
         match slot {
-            Slot::Screen(_) | Slot::Base => screen_layout(self.full_area(), false, false).body,
+            // The console lays itself out in the body (full, or split beside the rack).
+            Slot::Screen(_) | Slot::Base | Slot::Console => {
+                screen_layout(self.full_area(), false, false).body
+            }
             Slot::Popup => self.full_area(),
             Slot::Pane(i) => {
                 let (_, panes) = beside_layout(self.beside_region(), self.layers.panes().len());
@@ -75,7 +78,7 @@ impl App {
     }
 
     /// Run `f` on the layer in `slot` with its context, then carry out its reply.
-    fn with_layer(
+    pub(super) fn with_layer(
         &mut self,
         slot: Slot,
         f: impl FnOnce(&mut dyn Layer, &LayerCtx) -> Reply,
@@ -93,7 +96,7 @@ impl App {
         }
     }
 
-    /// A key for the layers; `None` when no layer has the keyboard (the old path runs).
+    /// A key for the layers; `None` when no layer has the keyboard (the rack gets it).
     pub(super) fn layers_key(&mut self, k: KeyEvent) -> Option<Vec<Effect>> {
         let route = self.layers.key_route();
         let top = *route.first()?;
@@ -120,7 +123,7 @@ impl App {
     }
 
     /// The keymap with chords, in `ctx`: an action, or `None` while a chord is pending or
-    /// the keys mean nothing. Shared by the layers and the screens still in `App`.
+    /// the keys mean nothing. Shared by the layers and the rack, still in `App`.
     pub(super) fn resolve_chord(&mut self, ctx: Context, k: KeyEvent) -> Option<Action> {
         let press = KeyPress::from_event(&k)?;
         let chord = !self.pending_keys.is_empty();
@@ -177,7 +180,11 @@ impl App {
         let text = text.to_string();
         // A full-screen layer or a popup swallows a paste it does not want: nothing under
         // it takes it.
-        let fallback = matches!(top, Slot::Screen(_) | Slot::Popup | Slot::Base).then(Vec::new);
+        let fallback = matches!(
+            top,
+            Slot::Screen(_) | Slot::Popup | Slot::Base | Slot::Console
+        )
+        .then(Vec::new);
         self.with_layer(top, |l, _| l.on_paste(&text)).or(fallback)
     }
 
@@ -263,11 +270,26 @@ impl App {
                 return self.carry_out(top, requests);
             }
             // Lines for a log nobody shows any more are dropped.
-            other => {
-                self.layers.offer_event(&other);
-            }
+            other => return self.offer_event(&other).unwrap_or_default(),
         }
         Vec::new()
+    }
+
+    /// Offer a data event to the layers (`LayerStack::event_route`) until one takes it;
+    /// `None`: no one did.
+    pub(super) fn offer_event(&mut self, ev: &AppEvent) -> Option<Vec<Effect>> {
+        for slot in self.layers.event_route() {
+            if let Some(effects) = self.with_layer(slot, |l, c| l.on_event(ev, c)) {
+                return Some(effects);
+            }
+        }
+        None
+    }
+
+    /// A console event (or a resize) for the console layer.
+    pub(super) fn console_event(&mut self, ev: &AppEvent) -> Vec<Effect> {
+        self.with_layer(Slot::Console, |l, c| l.on_event(ev, c))
+            .unwrap_or_default()
     }
 
     /// `g t`: the tasks view on top (the one already open, or a new one), and a refresh.
@@ -357,8 +379,9 @@ impl App {
                 Request::ClearMarks => self.marks.clear(),
                 Request::Base(base) => {
                     effects.extend(self.layers.set_base(base));
-                    self.screen = Screen::Rack;
+                    self.layers.focus_console(false);
                 }
+                Request::Detach => self.layers.focus_console(false),
                 Request::Close => {
                     if let Some(mut l) = self.layers.remove(slot) {
                         effects.extend(l.on_close());
@@ -384,7 +407,7 @@ impl App {
             return Vec::new();
         };
         match slot {
-            Slot::Pane(_) | Slot::Popup | Slot::Base => {
+            Slot::Pane(_) | Slot::Popup | Slot::Base | Slot::Console => {
                 self.layers.push(layer);
                 Vec::new()
             }
@@ -396,9 +419,7 @@ impl App {
                 Ok(()) => {
                     let mut effects = self.layers.clear_screens();
                     effects.extend(self.layers.set_base(None));
-                    if self.screen != Screen::Rack {
-                        self.screen = Screen::Rack;
-                    }
+                    self.layers.focus_console(false);
                     effects
                 }
                 Err(layer) => {

@@ -296,7 +296,7 @@ impl Layer for LogView {
         Reply::Consumed
     }
 
-    fn on_event(&mut self, ev: &AppEvent) -> bool {
+    fn on_event(&mut self, ev: &AppEvent, _ctx: &LayerCtx) -> Reply {
         match ev {
             AppEvent::LogLines {
                 source,
@@ -305,9 +305,9 @@ impl Layer for LogView {
                 done,
             } if *source == self.source => {
                 self.apply_lines(*from_line, lines, *done);
-                true
+                Reply::Consumed
             }
-            _ => false,
+            _ => Reply::Ignored,
         }
     }
 

@@ -115,9 +115,9 @@ impl Layer for TopView {
         Reply::Consumed
     }
 
-    fn on_event(&mut self, ev: &AppEvent) -> bool {
+    fn on_event(&mut self, ev: &AppEvent, _ctx: &LayerCtx) -> Reply {
         let AppEvent::TopGuests(lists) = ev else {
-            return false;
+            return Reply::Ignored;
         };
         self.lists = Some(lists.clone());
         for by in TopBy::ALL {
@@ -125,7 +125,7 @@ impl Layer for TopView {
             let i = index(by);
             self.selected[i] = self.selected[i].min(len.saturating_sub(1));
         }
-        true
+        Reply::Consumed
     }
 
     fn on_tick(&mut self, now: SystemTime) -> Vec<Effect> {

@@ -161,17 +161,17 @@ impl Layer for MetricsView {
         Reply::Consumed
     }
 
-    fn on_event(&mut self, ev: &AppEvent) -> bool {
+    fn on_event(&mut self, ev: &AppEvent, _ctx: &LayerCtx) -> Reply {
         let AppEvent::MetricsReport {
             target,
             timeframe,
             result,
         } = ev
         else {
-            return false;
+            return Reply::Ignored;
         };
         if *target != self.target || *timeframe != self.timeframe {
-            return false;
+            return Reply::Ignored;
         }
         self.state = match result {
             Ok(r) => {
@@ -181,7 +181,7 @@ impl Layer for MetricsView {
             Err(e) => MetricsState::Failed(crate::text::clean_string(e)),
         };
         // The cache keeps it too: never taken from the others.
-        false
+        Reply::Ignored
     }
 
     fn on_tick(&mut self, now: SystemTime) -> Vec<Effect> {
@@ -229,7 +229,8 @@ impl App {
         if let AppEvent::MetricsReport { result: Ok(r), .. } = &ev {
             self.metrics.insert(r.clone(), self.now);
         }
-        self.layers.offer_event(&ev);
+        // The screens only read it; what they answer goes nowhere.
+        let _ = self.offer_event(&ev);
     }
 
     /// `m`: the selected guest's metrics.

@@ -21,6 +21,7 @@ pub mod config;
 pub mod confirm;
 pub mod console;
 pub mod console_copy;
+pub mod console_layer;
 mod console_mouse;
 pub mod deploy_form;
 pub mod deploy_jobs;
@@ -59,7 +60,7 @@ mod update;
 pub mod view;
 
 pub use action::{Action, AppEvent, Effect, GuestRef, HostDraft, HostEntry, PowerOp};
-pub use app::{App, Screen};
+pub use app::App;
 pub use render::render;
 pub use runtime::{RuntimeStats, run};
 pub use terminal_guard::TerminalGuard;

@@ -10,7 +10,7 @@
 
 use super::action::{Effect, HostEntry};
 use super::alerts_board::AlertBoard;
-use super::app::{App, Screen};
+use super::app::App;
 use super::settings_view::SettingsView;
 use super::theme::ThemeSet;
 
@@ -137,8 +137,8 @@ impl App {
 
     /// Open the settings screen over the rack with the cursor on the current theme.
     pub(super) fn open_settings(&mut self) {
-        // A screen still drawn by `App` would take the keys; the layer covers the rack.
-        self.screen = Screen::Rack;
+        // A focused console would keep the keys; the settings screen covers the rack.
+        self.layers.focus_console(false);
         let current = SettingsItem::Theme(self.theme.name.clone());
         let sel = self
             .settings_items()

@@ -161,7 +161,7 @@ impl Layer for SnapshotsView {
         }
     }
 
-    fn on_event(&mut self, ev: &AppEvent) -> bool {
+    fn on_event(&mut self, ev: &AppEvent, _ctx: &LayerCtx) -> Reply {
         match ev {
             AppEvent::Backups(BackupEvent::Snapshots { guest, result }) if *guest == self.guest => {
                 match result {
@@ -172,9 +172,9 @@ impl Layer for SnapshotsView {
                     }
                     Err(e) => self.error = Some(e.clone()),
                 }
-                true
+                Reply::Consumed
             }
-            _ => false,
+            _ => Reply::Ignored,
         }
     }
 

@@ -2,7 +2,8 @@
 //! the effects the runtime must perform.
 
 use super::action::{Action, Effect, GuestRef, PowerOp};
-use super::app::{App, Pane, Screen};
+use super::app::{App, Pane};
+use super::layer::Slot;
 use super::popups::delete::DeletePrompt;
 use super::popups::help::HelpPopup;
 use super::popups::host_form::HostFormPopup;
@@ -33,7 +34,7 @@ impl App {
                 return Vec::new();
             }
             Action::Rack => {
-                self.screen = Screen::Rack;
+                self.layers.focus_console(false);
                 return self.layers.set_base(None);
             }
             Action::Hosts => return self.open_hosts(None),
@@ -58,17 +59,20 @@ impl App {
                 return Vec::new();
             }
             Action::TaskLogBeside => return self.open_task_log(true),
-            Action::Consoles => return self.console_action(action),
+            Action::Consoles => return self.show_consoles(),
             _ => {}
         }
         // A base layer (the first-run screen) stands where the rack is: no rack action.
         if self.layers.base().is_some() {
             return Vec::new();
         }
-        match self.screen {
-            Screen::Rack => self.update_rack(action),
-            Screen::Console => self.console_action(action),
+        // The palette's console commands while a console has the keyboard.
+        if self.console_open() {
+            return self
+                .with_layer(Slot::Console, |l, c| l.on_action(action, c))
+                .unwrap_or_default();
         }
+        self.update_rack(action)
     }
 
     fn update_rack(&mut self, action: Action) -> Vec<Effect> {
@@ -249,9 +253,7 @@ impl App {
         let effects = self.layers.clear_screens();
         // A full-screen console would keep the keys; the hosts screen covers the rack (or
         // the first-run screen, which it goes back to).
-        if self.screen == Screen::Console {
-            self.screen = Screen::Rack;
-        }
+        self.layers.focus_console(false);
         let sel = select
             .and_then(|name| self.hosts.iter().position(|h| h.name == name))
             .unwrap_or(0);

@@ -72,13 +72,13 @@ impl Layer for HostFormPopup {
     }
 
     /// The answer to the form's own test (a test from the hosts screen becomes a toast).
-    fn on_event(&mut self, ev: &AppEvent) -> bool {
+    fn on_event(&mut self, ev: &AppEvent, _ctx: &LayerCtx) -> Reply {
         let AppEvent::HostTestResult { result, .. } = ev else {
-            return false;
+            return Reply::Ignored;
         };
         let clean = |s: &String| crate::text::clean_string(s);
         self.form.test_result = Some(result.as_ref().map(clean).map_err(clean));
-        true
+        Reply::Consumed
     }
 
     fn render(&self, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {

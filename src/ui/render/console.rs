@@ -8,36 +8,30 @@ use ratatui::layout::{Position, Rect};
 use ratatui::widgets::{Block, Borders, Widget};
 
 use super::super::action::Action;
-use super::super::app::{App, Screen};
-use super::super::console::{Session, SessionState, console_layout, pane_inner, screen_area};
+use super::super::console::{Session, SessionState, Sessions, pane_inner};
 use super::super::console_copy::visible_row;
-use super::super::keymap::Context;
+use super::super::console_layer::ConsoleLayer;
+use super::super::keymap::{Context, Keymap};
+use super::super::layer::LayerCtx;
 use super::super::term_widget::{TermStyle, TermWidget};
+use super::super::theme::Theme;
 use super::widgets::put;
 use crate::ui::theme::ThemeKey;
 
-pub fn draw(app: &App, body: Rect, buf: &mut Buffer) {
-    let layout = console_layout(body, app.sessions.split);
-    if let Some(r) = layout.rack {
-        super::rack::draw_racks(app, r, buf);
-    }
-    draw_pane(app, layout.pane, buf);
-}
-
-/// The pane alone (beside the rack while the rack has the keyboard).
-pub fn draw_pane(app: &App, pane: Rect, buf: &mut Buffer) {
+/// The pane (full screen, or beside the rack with or without the keyboard).
+pub fn draw_pane(sessions: &Sessions, pane: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
     if pane.width < 4 || pane.height < 3 {
         return;
     }
-    let t = &app.theme;
-    let Some(active) = app.sessions.active() else {
+    let t = ctx.theme;
+    let Some(active) = sessions.active() else {
         return;
     };
-    let flash = active.bell_until.is_some_and(|until| until > app.now);
+    let flash = active.bell_until.is_some_and(|until| until > ctx.now);
     let border = if flash {
         t.style(ThemeKey::LcdAlert)
     } else {
-        t.border(app.screen == Screen::Console)
+        t.border(ctx.focused)
     };
     Block::default()
         .borders(Borders::ALL)
@@ -47,14 +41,14 @@ pub fn draw_pane(app: &App, pane: Rect, buf: &mut Buffer) {
     // Top border: tabs, then the window title of the active one.
     let right = pane.right().saturating_sub(1);
     let mut x = pane.x + 1;
-    for (i, s) in app.sessions.list.iter().enumerate() {
+    for (i, s) in sessions.list.iter().enumerate() {
         let mark = match s.state {
             SessionState::Live => "",
             SessionState::Connecting => " …",
             SessionState::Closed(_) => " ✖",
         };
         let label = format!(" {}:{}{mark} ", i + 1, s.name);
-        let style = if i == app.sessions.active {
+        let style = if i == sessions.active {
             t.style(ThemeKey::Selection)
         } else {
             t.dim()
@@ -93,7 +87,7 @@ pub fn draw_pane(app: &App, pane: Rect, buf: &mut Buffer) {
     // Bottom border: the escape chord and its keys, or the session's state.
     let y = pane.bottom() - 1;
     let key = |a: Action| {
-        app.keymap
+        ctx.keymap
             .keys_for(Context::Console, a)
             .into_iter()
             .next()
@@ -101,9 +95,9 @@ pub fn draw_pane(app: &App, pane: Rect, buf: &mut Buffer) {
     };
     let chord = key(Action::ConsoleEscape);
     let mut x = pane.x + 1;
-    if app.screen != Screen::Console {
+    if !ctx.focused {
         // Beside the rack without the keyboard: say how to give it back.
-        let back = app
+        let back = ctx
             .keymap
             .keys_for(Context::Rack, Action::Consoles)
             .into_iter()
@@ -125,20 +119,20 @@ pub fn draw_pane(app: &App, pane: Rect, buf: &mut Buffer) {
             t.dim(),
             right.saturating_sub(x),
         );
-        draw_screen(app, active, pane, buf);
+        draw_screen(t, active, pane, buf);
         return;
     }
-    if active.select.copy.is_some() && !app.sessions.escape_pending {
-        copy_mode_hint(app, x, y, right, buf);
-        draw_screen(app, active, pane, buf);
+    if active.select.copy.is_some() && !sessions.escape_pending {
+        copy_mode_hint(ctx.keymap, t, x, y, right, buf);
+        draw_screen(t, active, pane, buf);
         return;
     }
-    let chord_style = if app.sessions.escape_pending {
+    let chord_style = if sessions.escape_pending {
         t.style(ThemeKey::Selection)
     } else {
         t.style(ThemeKey::Key)
     };
-    let chord_label = if app.sessions.escape_pending {
+    let chord_label = if sessions.escape_pending {
         format!(" {chord} … ")
     } else {
         format!(" {chord} ")
@@ -163,7 +157,7 @@ pub fn draw_pane(app: &App, pane: Rect, buf: &mut Buffer) {
         (Action::ConsoleClose, "close"),
         (Action::ConsoleCopyMode, "copy"),
     ]);
-    if app.sessions.list.len() > 1 {
+    if sessions.list.len() > 1 {
         long.push("1-9 tab".into());
     }
     // Narrow panes get the keys alone, after the one that matters most.
@@ -200,15 +194,14 @@ pub fn draw_pane(app: &App, pane: Rect, buf: &mut Buffer) {
         put(buf, right.saturating_sub(w), y, &format!(" {s} "), style, w);
     }
 
-    draw_screen(app, active, pane, buf);
+    draw_screen(t, active, pane, buf);
 }
 
 /// The bottom border in copy mode: COPY and its keys (all of them, or the three that matter
 /// when the pane is narrow).
-fn copy_mode_hint(app: &App, x: u16, y: u16, right: u16, buf: &mut Buffer) {
-    let t = &app.theme;
+fn copy_mode_hint(keymap: &Keymap, t: &Theme, x: u16, y: u16, right: u16, buf: &mut Buffer) {
     let key = |a: Action| {
-        app.keymap
+        keymap
             .keys_for(Context::Copy, a)
             .into_iter()
             .next()
@@ -251,8 +244,7 @@ fn copy_mode_hint(app: &App, x: u16, y: u16, right: u16, buf: &mut Buffer) {
     }
 }
 
-fn draw_screen(app: &App, active: &Session, pane: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+fn draw_screen(t: &Theme, active: &Session, pane: Rect, buf: &mut Buffer) {
     let ts = TermStyle::from_theme(t);
     let inner = pane_inner(pane);
     TermWidget::new(&active.screen, ts)
@@ -275,14 +267,10 @@ fn copy_cursor(s: &Session, inner: Rect) -> Option<Position> {
         .then(|| Position::new(inner.x + c.col, inner.y + row))
 }
 
-/// Where the terminal cursor goes in a terminal of `area`: the guest's cursor while its
-/// console has the keyboard.
-pub fn cursor(app: &App, area: Rect) -> Option<Position> {
-    if app.screen != Screen::Console || app.layers.popup().is_some() {
-        return None;
-    }
-    let s = app.sessions.active()?;
-    let inner = screen_area(area, app.sessions.split);
+/// Where the terminal cursor goes when the guest's screen is drawn in `inner`: copy mode's
+/// cursor, else the live guest's.
+pub fn cursor(console: &ConsoleLayer, inner: Rect) -> Option<Position> {
+    let s = console.sessions.active()?;
     if s.select.copy.is_some() {
         return copy_cursor(s, inner);
     }

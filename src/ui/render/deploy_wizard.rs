@@ -125,12 +125,13 @@ fn hints(w: &DeployWizard, r: Rect, buf: &mut Buffer, t: &Theme, keymap: &Keymap
     }
     keys.push((key(Action::PrevField), "prev"));
     keys.push((pair(Action::PageDown, Action::PageUp, "/"), "page"));
-    // Space and Ctrl-R are the form's own keys (typed, or not in the keymap).
+    // Space is the form's own key (a typed character; `page_down` has it in `[popup]`).
     match w.page {
         Page::Target => keys.push((pair(Action::Up, Action::Down, ""), "choose")),
         Page::Volumes => keys.push(("Space".into(), "toggle")),
         Page::Env if w.form.app.env.iter().any(|v| v.is_secret()) => {
-            keys.push(("C-r".into(), if w.form.reveal { "hide" } else { "reveal" }));
+            let label = if w.form.reveal { "hide" } else { "reveal" };
+            keys.push((key(Action::Reveal), label));
         }
         _ => {}
     }

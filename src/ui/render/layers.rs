@@ -19,6 +19,14 @@ pub fn draw_screens(app: &App, buf: &mut Buffer) {
     }
 }
 
+/// The console layer in its part of `body` (it decides whether and where it shows).
+pub fn draw_console(app: &App, body: Rect, buf: &mut Buffer) {
+    if let Some(layer) = app.layers.get(Slot::Console) {
+        let ctx = app.layer_ctx(Slot::Console);
+        layer.render(body, buf, &ctx);
+    }
+}
+
 /// The popup up, over the whole terminal.
 pub fn draw_popup(app: &App, buf: &mut Buffer) {
     if let Some(layer) = app.layers.popup() {
@@ -39,10 +47,7 @@ pub fn draw_rack_beside(app: &App, area: Rect, layout: &ScreenLayout, buf: &mut 
         super::detail::draw(app, d, buf);
     }
     if app.console_beside() {
-        let split = crate::ui::console::console_layout(layout.body, true);
-        if split.rack.is_some() {
-            super::console::draw_pane(app, split.pane, buf);
-        }
+        draw_console(app, layout.body, buf);
     }
     for i in 0..app.layers.panes().len() {
         let slot = Slot::Pane(i);
@@ -54,7 +59,7 @@ pub fn draw_rack_beside(app: &App, area: Rect, layout: &ScreenLayout, buf: &mut 
 }
 
 /// Hints of the layer with the keyboard, from its keymap context; `None` when the rack
-/// (or another old-style screen) has it.
+/// has it.
 pub fn hints(app: &App) -> Option<Vec<(String, &'static str)>> {
     let slot = app.layers.keyboard()?;
     let layer = app.layers.get(slot)?;
@@ -68,6 +73,9 @@ pub fn hints(app: &App) -> Option<Vec<(String, &'static str)>> {
             // "move" stands for both directions: show "j/k", not "k" alone.
             let key = match a {
                 Action::Up => first(Action::Down).map_or(key.clone(), |d| format!("{d}/{key}")),
+                Action::CopyUp => {
+                    first(Action::CopyDown).map_or(key.clone(), |d| format!("{d}/{key}"))
+                }
                 _ => key,
             };
             Some((key, label))

@@ -7,7 +7,7 @@ pub mod apps_view;
 mod backup_schedule_form;
 pub mod backups_view;
 pub mod catalog_view;
-mod console;
+pub mod console;
 pub mod deploy_pending;
 pub mod deploy_wizard;
 mod detail;
@@ -31,8 +31,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 
 use super::action::Action;
-use super::app::{App, Screen};
-use super::keymap::Context;
+use super::app::App;
 use super::view::screen_layout;
 use crate::inventory::HostState;
 use crate::ui::theme::ThemeKey;
@@ -42,9 +41,19 @@ use widgets::put;
 pub fn render(app: &App, frame: &mut Frame) {
     let area = frame.area();
     draw(app, area, frame.buffer_mut());
-    if let Some(pos) = console::cursor(app, area) {
+    if let Some(pos) = console_cursor(app, area) {
         frame.set_cursor_position(pos);
     }
+}
+
+/// The console's cursor (the guest's, or copy mode's) while it has the keyboard and no
+/// popup is up.
+fn console_cursor(app: &App, area: Rect) -> Option<ratatui::layout::Position> {
+    if !app.console_open() || app.layers.popup().is_some() {
+        return None;
+    }
+    app.console()?
+        .cursor(screen_layout(area, false, false).body)
 }
 
 /// The theme's background everywhere, except inside a full-screen console pane, whose every
@@ -52,11 +61,13 @@ pub fn render(app: &App, frame: &mut Frame) {
 /// that carries a typed key's echo.
 fn fill_background(app: &App, area: Rect, buf: &mut Buffer) {
     let style = app.theme.style(ThemeKey::Background);
-    if app.screen != Screen::Console || app.sessions.active().is_none() {
+    let console = app.console().filter(|c| c.sessions.active().is_some());
+    let Some(console) = console.filter(|_| app.console_open()) else {
         buf.set_style(area, style);
         return;
-    }
-    let hole = super::console::screen_area(area, app.sessions.split).intersection(area);
+    };
+    let body = screen_layout(area, false, false).body;
+    let hole = super::console::pane_inner(console.layout(body).pane).intersection(area);
     if hole.is_empty() {
         buf.set_style(area, style);
         return;
@@ -85,43 +96,45 @@ fn fill_background(app: &App, area: Rect, buf: &mut Buffer) {
 /// Draw into a buffer (used by `render` and the benchmark).
 pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     fill_background(app, area, buf);
+    let console_open = app.console_open();
     let layout = screen_layout(
         area,
-        app.detail_open && app.screen == Screen::Rack,
+        app.detail_open && !console_open,
         app.focus == super::app::Pane::Detail,
     );
     lcd(app, layout.lcd, buf);
-    match app.screen {
-        _ if app.layers.covers_body() => layers::draw_screens(app, buf),
-        Screen::Rack if app.logs_beside() => layers::draw_rack_beside(app, area, &layout, buf),
-        Screen::Rack if app.console_beside() => {
-            // The split console stays on the right, unfocused; the rack (and its detail
-            // panel) lay out in what is left, as `App::geometry` does.
-            let split = super::console::console_layout(layout.body, true);
-            let left = Rect {
-                width: split.rack.map_or(area.width, |r| r.width),
-                ..area
-            };
-            let inner = screen_layout(left, app.detail_open, app.focus == super::app::Pane::Detail);
-            rack::draw_racks(app, inner.racks, buf);
-            if let Some(d) = inner.detail {
-                detail::draw(app, d, buf);
-            }
-            if split.rack.is_some() {
-                console::draw_pane(app, split.pane, buf);
-            }
+    if app.layers.covers_body() {
+        layers::draw_screens(app, buf);
+    } else if console_open {
+        // The console has the keyboard: the bare rack on the left when it is split.
+        if let Some(r) = app.console().and_then(|c| c.layout(layout.body).rack) {
+            rack::draw_racks(app, r, buf);
         }
-        Screen::Rack => {
-            rack::draw_racks(app, layout.racks, buf);
-            if let Some(d) = layout.detail {
-                detail::draw(app, d, buf);
-            }
+        layers::draw_console(app, layout.body, buf);
+    } else if app.logs_beside() {
+        layers::draw_rack_beside(app, area, &layout, buf);
+    } else if app.console_beside() {
+        // The split console stays on the right, unfocused; the rack (and its detail
+        // panel) lay out in what is left, as `App::geometry` does.
+        let left = Rect {
+            width: app.rack_screen_area().width,
+            ..area
+        };
+        let inner = screen_layout(left, app.detail_open, app.focus == super::app::Pane::Detail);
+        rack::draw_racks(app, inner.racks, buf);
+        if let Some(d) = inner.detail {
+            detail::draw(app, d, buf);
         }
-        Screen::Console => console::draw(app, layout.body, buf),
+        layers::draw_console(app, layout.body, buf);
+    } else {
+        rack::draw_racks(app, layout.racks, buf);
+        if let Some(d) = layout.detail {
+            detail::draw(app, d, buf);
+        }
     }
     status_bar(app, layout.status, buf);
     // Above a console pane's bottom border, which carries its keys and state.
-    let console_shown = app.screen == Screen::Console || app.console_beside();
+    let console_shown = console_open || app.console_beside();
     let toast_area = Rect {
         height: layout.body.height.saturating_sub(u16::from(console_shown)),
         ..layout.body
@@ -239,40 +252,19 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
     if let Some(hints) = layers::hints(app) {
         return hints;
     }
-    let copy_mode = app.screen == Screen::Console
-        && app
-            .sessions
-            .active()
-            .is_some_and(|s| s.select.copy.is_some());
-    let actions: &[(Action, &'static str)] = match app.screen {
-        Screen::Rack => &[
-            (Action::Details, "details"),
-            (Action::Start, "start"),
-            (Action::Shutdown, "shutdown"),
-            (Action::Mark, "mark"),
-            (Action::Filter, "filter"),
-            (Action::Zoom, "zoom"),
-            (Action::Console, "console"),
-            (Action::Palette, "palette"),
-            (Action::Help, "help"),
-            (Action::Quit, "quit"),
-        ],
-        Screen::Console if copy_mode => &[
-            (Action::CopyUp, "move"),
-            (Action::CopySelect, "mark"),
-            (Action::CopyYank, "copy"),
-            (Action::CopyLeave, "leave"),
-        ],
-        Screen::Console => &[(
-            Action::ConsoleEscape,
-            "escape chord, then a key from the pane's border",
-        )],
-    };
-    let ctx = if copy_mode {
-        Context::Copy
-    } else {
-        app.context()
-    };
+    let actions: &[(Action, &'static str)] = &[
+        (Action::Details, "details"),
+        (Action::Start, "start"),
+        (Action::Shutdown, "shutdown"),
+        (Action::Mark, "mark"),
+        (Action::Filter, "filter"),
+        (Action::Zoom, "zoom"),
+        (Action::Console, "console"),
+        (Action::Palette, "palette"),
+        (Action::Help, "help"),
+        (Action::Quit, "quit"),
+    ];
+    let ctx = app.context();
     actions
         .iter()
         .filter_map(|(a, label)| {
@@ -358,11 +350,10 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
         x = put(buf, x, area.y, &format!(" {label} "), t.text(), need);
     }
     // The zoom is the rack's: a full-screen layer over it does not show it.
-    let right = match app.screen {
-        Screen::Rack if !app.layers.covers_body() => {
-            format!(" {} · {} ", app.zoom.name(), app.theme.name)
-        }
-        _ => format!(" {} ", app.theme.name),
+    let right = if app.console_open() || app.layers.covers_body() {
+        format!(" {} ", app.theme.name)
+    } else {
+        format!(" {} · {} ", app.zoom.name(), app.theme.name)
     };
     let w = right.chars().count() as u16;
     if area.right() >= x + w {
