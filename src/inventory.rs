@@ -11,13 +11,15 @@
 //! The filter language (`name`, vmid, `tag:`, `status:`, `node:`, `host:`) lives here too so
 //! the CLI and the TUI match guests the same way.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use compact_str::CompactString;
 
 use crate::pve::types::ClusterResource;
+
+mod build;
+pub use build::{NodesBuilder, nodes_from_resources};
 
 /// Tag that marks a container as managed by Proximity: `px-app-<id>`.
 const APP_TAG_PREFIX: &str = "px-app-";
@@ -410,143 +412,6 @@ fn host_from_resources(host: &str, resources: &[ClusterResource], fetched_at: Sy
         fetched_at: Some(fetched_at),
         nodes: resources.into(),
     }
-}
-
-/// The nodes and guests of one `/cluster/resources` answer. Storage, pool and sdn entries
-/// are ignored; guests whose node has no `node` entry get one (offline) so they are never
-/// lost.
-pub fn nodes_from_resources(resources: &[ClusterResource]) -> Vec<Node> {
-    let mut nodes: Vec<Node> = Vec::new();
-    // Each guest's node by name (a map: 10,000 guests on 50 nodes made a linear search per
-    // guest); a node listed twice keeps its guests on the first.
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    for r in resources.iter().filter(|r| r.kind == "node") {
-        let Some(name) = r.node.as_deref() else {
-            continue;
-        };
-        index.entry(name).or_insert(nodes.len());
-        nodes.push(Node {
-            name: name.to_string(),
-            // Proxmox says "online"/"offline"; a node entry without status is from an old
-            // cluster member we cannot reach.
-            online: r.status.as_deref() == Some("online"),
-            listed_offline: r.status.as_deref() == Some("offline"),
-            cpu: r.cpu.unwrap_or(0.0).clamp(0.0, 1.0),
-            maxcpu: r.maxcpu.unwrap_or(0.0),
-            mem: r.mem.unwrap_or(0),
-            maxmem: r.maxmem.unwrap_or(0),
-            disk: r.disk.unwrap_or(0),
-            maxdisk: r.maxdisk.unwrap_or(0),
-            uptime_s: r.uptime.unwrap_or(0),
-            guests: Vec::new(),
-            storages: Vec::new(),
-        });
-    }
-    // Every guest list sized once from a count: no list regrows, and none is shrunk by a
-    // copy afterwards (they are held until the next changed refresh).
-    let mut counts = vec![0usize; nodes.len()];
-    let mut missing: Vec<&str> = Vec::new();
-    for r in resources
-        .iter()
-        .filter(|r| matches!(r.kind.as_str(), "lxc" | "qemu"))
-    {
-        let (Some(_), Some(node_name)) = (r.vmid, r.node.as_deref()) else {
-            continue;
-        };
-        match index.get(node_name) {
-            Some(&i) => counts[i] += 1,
-            None => {
-                // A guest on a node the answer has no entry for: drawn on an offline rack.
-                index.insert(node_name, counts.len());
-                counts.push(1);
-                missing.push(node_name);
-            }
-        }
-    }
-    for name in missing {
-        nodes.push(Node {
-            name: name.to_string(),
-            online: false,
-            listed_offline: false,
-            cpu: 0.0,
-            maxcpu: 0.0,
-            mem: 0,
-            maxmem: 0,
-            disk: 0,
-            maxdisk: 0,
-            uptime_s: 0,
-            guests: Vec::new(),
-            storages: Vec::new(),
-        });
-    }
-    for (node, count) in nodes.iter_mut().zip(counts) {
-        node.guests.reserve_exact(count);
-    }
-    for r in resources {
-        let kind = match r.kind.as_str() {
-            "lxc" => GuestKind::Container,
-            "qemu" => GuestKind::Vm,
-            _ => continue,
-        };
-        let (Some(vmid), Some(node_name)) = (r.vmid, r.node.as_deref()) else {
-            continue;
-        };
-        let tags: Vec<CompactString> = split_tags(r.tags.as_deref().unwrap_or(""));
-        let app = tags
-            .iter()
-            .find_map(|t| t.strip_prefix(APP_TAG_PREFIX))
-            .filter(|id| !id.is_empty())
-            .map(CompactString::from);
-        let guest = Guest {
-            vmid,
-            name: r.name.clone().unwrap_or_else(|| {
-                compact_str::format_compact!("{}-{vmid}", kind.short().to_lowercase())
-            }),
-            kind,
-            status: GuestStatus::from_wire(r.status.as_deref(), r.extra().lock.as_deref()),
-            lock: r.extra().lock.clone().filter(|l| !l.is_empty()),
-            cpu: r.cpu.unwrap_or(0.0).clamp(0.0, 1.0),
-            maxcpu: r.maxcpu.unwrap_or(0.0),
-            mem: r.mem.unwrap_or(0),
-            maxmem: r.maxmem.unwrap_or(0),
-            disk: r.disk.unwrap_or(0),
-            maxdisk: r.maxdisk.unwrap_or(0),
-            uptime_s: r.uptime.unwrap_or(0),
-            tags: tags.into_boxed_slice(),
-            app,
-            template: r.template == Some(1),
-            running: r.status.as_deref() == Some("running"),
-            disk_io: r
-                .diskread
-                .zip(r.diskwrite)
-                .map(|(a, b)| a.saturating_add(b)),
-            net_io: r.netin.zip(r.netout).map(|(a, b)| a.saturating_add(b)),
-        };
-        let Some(&idx) = index.get(node_name) else {
-            continue;
-        };
-        nodes[idx].guests.push(guest);
-    }
-    for r in resources.iter().filter(|r| r.kind == "storage") {
-        let extra = r.extra();
-        let (Some(node), Some(name)) = (r.node.as_deref(), extra.storage.as_ref()) else {
-            continue;
-        };
-        let Some(&idx) = index.get(node) else {
-            continue;
-        };
-        nodes[idx].storages.push(NodeStorage {
-            name: name.clone(),
-            content: extra.content.clone().unwrap_or_default(),
-            available: r.status.as_deref() == Some("available"),
-            shared: extra.shared == Some(1),
-        });
-    }
-    nodes.sort_by(|a, b| crate::text::natural_cmp(&a.name, &b.name));
-    for n in &mut nodes {
-        n.guests.sort_by_key(|g| g.vmid);
-    }
-    nodes
 }
 
 /// Proxmox joins tags with `;` (older releases also wrote `,` or spaces). Into any string

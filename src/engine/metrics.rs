@@ -410,9 +410,12 @@ impl Counters {
     }
 }
 
+/// Each guest's counters in one inventory, and when it was seen.
+type CountersAt = (HashMap<(GuestKind, u32), Counters>, Instant);
+
 #[derive(Default)]
 struct Snapshots {
-    previous: Option<(HashMap<(GuestKind, u32), Counters>, Instant)>,
+    previous: Option<CountersAt>,
     current: Option<Seen>,
 }
 

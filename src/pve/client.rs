@@ -303,8 +303,7 @@ impl PveClient {
             .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned())
             .or_else(|| status.canonical_reason().map(str::to_string))
             .unwrap_or_default();
-        let body = response
-            .bytes()
+        let body = read_body(response)
             .await
             .map_err(|e| transport_error(&url, e))?;
         if status.is_success() {
@@ -322,6 +321,19 @@ impl PveClient {
             Session::None | Session::PendingTfa { .. } => Err(PveError::NeedTfa),
         }
     }
+}
+
+/// A response's body, its chunks copied into one buffer as they arrive. `Response::bytes`
+/// collects every chunk first and then copies them into one block: twice the body at once,
+/// and hundreds of small blocks (a 10,000-guest inventory inflates to about 3 MB in 8 KB
+/// pieces) left in the middle of the heap. Here a chunk is freed as soon as it is copied,
+/// and the buffer, big enough to be mapped on its own, grows without a copy.
+async fn read_body(mut response: reqwest::Response) -> reqwest::Result<Bytes> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(body))
 }
 
 /// `PVEAuthCookie=<percent-encoded ticket>`, as the Proxmox GUI sends it (the server

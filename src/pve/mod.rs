@@ -56,7 +56,7 @@ pub use error::{PveError, Result};
 pub use guest_types::{GuestStatus, HaStatus, IpAddress, LxcConfig, LxcInterface, Snapshot};
 pub use lxc::{CloneOptions, DeleteOptions, LxcCreate, PowerAction};
 pub use params::Params;
-pub use resources::parse_resources;
+pub use resources::{for_each_resource, parse_resources};
 pub use storage::{Appliance, BackupMode, StorageContent, StorageEntry, Vzdump};
 pub use tasks::{TaskFilter, TaskListEntry, TaskLogLine, TaskLogPage, TaskStatus, exit_ok};
 pub use tls::{Fingerprint, TlsPolicy};

@@ -17,10 +17,18 @@ use super::types::ClusterResource;
 pub fn parse_resources(body: &[u8]) -> Result<Vec<ClusterResource>> {
     // Entries are ~200-400 bytes on the wire: a first guess at the count so the list
     // rarely regrows (serde's own `Vec` starts empty, JSON gives no length).
-    let reserve = (body.len() / 256).min(1 << 16);
+    let mut list = Vec::with_capacity((body.len() / 256).min(1 << 16));
+    for_each_resource(body, |r| list.push(r))?;
+    Ok(list)
+}
+
+/// Decodes the same body as [`parse_resources`], handing each entry to `each` as it is
+/// decoded instead of collecting them (the refresher builds its nodes this way, and never
+/// holds the whole decoded list).
+pub fn for_each_resource(body: &[u8], each: impl FnMut(ClusterResource)) -> Result<()> {
     let mut de = serde_json::Deserializer::from_slice(body);
-    de.deserialize_map(EnvelopeVisitor { reserve })
-        .and_then(|list| de.end().map(|()| list))
+    de.deserialize_map(EnvelopeVisitor { each })
+        .and_then(|()| de.end())
         .map_err(|e| PveError::Decode {
             path: "/cluster/resources".into(),
             detail: e.to_string(),
@@ -28,32 +36,37 @@ pub fn parse_resources(body: &[u8]) -> Result<Vec<ClusterResource>> {
 }
 
 /// `{"data": [...], ...}`: other keys are skipped; a missing `data` is an error.
-struct EnvelopeVisitor {
-    reserve: usize,
+struct EnvelopeVisitor<F> {
+    each: F,
 }
 
-impl<'de> Visitor<'de> for EnvelopeVisitor {
-    type Value = Vec<ClusterResource>;
+impl<'de, F: FnMut(ClusterResource)> Visitor<'de> for EnvelopeVisitor<F> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an object with a `data` list")
     }
 
     fn visit_map<A: MapAccess<'de>>(
-        self,
+        mut self,
         mut map: A,
     ) -> std::result::Result<Self::Value, A::Error> {
-        let mut data = None;
+        let mut data = false;
         while let Some(key) = map.next_key::<EnvelopeKey>()? {
-            if key == EnvelopeKey::Data {
-                data = Some(map.next_value_seed(ListSeed {
-                    reserve: self.reserve,
-                })?);
+            if key == EnvelopeKey::Data && !data {
+                map.next_value_seed(ListSeed {
+                    each: &mut self.each,
+                })?;
+                data = true;
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
         }
-        data.ok_or_else(|| de::Error::missing_field("data"))
+        if data {
+            Ok(())
+        } else {
+            Err(de::Error::missing_field("data"))
+        }
     }
 }
 
@@ -66,35 +79,31 @@ enum EnvelopeKey {
     Other,
 }
 
-/// The `data` list, reserved up front.
-struct ListSeed {
-    reserve: usize,
+/// The `data` list, each entry handed on as it is decoded.
+struct ListSeed<'a, F> {
+    each: &'a mut F,
 }
 
-impl<'de> DeserializeSeed<'de> for ListSeed {
-    type Value = Vec<ClusterResource>;
+impl<'de, F: FnMut(ClusterResource)> DeserializeSeed<'de> for ListSeed<'_, F> {
+    type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
         d.deserialize_seq(self)
     }
 }
 
-impl<'de> Visitor<'de> for ListSeed {
-    type Value = Vec<ClusterResource>;
+impl<'de, F: FnMut(ClusterResource)> Visitor<'de> for ListSeed<'_, F> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a list of resources")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> std::result::Result<Self::Value, A::Error> {
-        let mut out = Vec::with_capacity(self.reserve);
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
         while let Some(r) = seq.next_element::<ClusterResource>()? {
-            out.push(r);
+            (self.each)(r);
         }
-        Ok(out)
+        Ok(())
     }
 }
 
