@@ -376,7 +376,7 @@ impl App {
                 Request::Toast { text, error } => self.show_toast(&text, error),
                 Request::Settings(change) => effects.extend(self.settings_change(change)),
                 Request::Palette(target) => effects.extend(self.run_palette(target)),
-                Request::ClearMarks => self.marks.clear(),
+                Request::ClearMarks => self.rack.marks.clear(),
                 Request::Base(base) => {
                     effects.extend(self.layers.set_base(base));
                     self.layers.focus_console(false);

@@ -19,15 +19,15 @@ use crate::ui::theme::ThemeKey;
 /// terminal's width).
 fn home_col(app: &App, p: &PendingDeploy) -> Option<usize> {
     let vis = app.geometry().visible_cols;
-    let end = (app.col_offset + vis).min(app.view.cols.len());
+    let end = (app.rack.col_offset + vis).min(app.rack.view.cols.len());
     let names = |ci: usize| {
-        let c = app.view.cols.get(ci)?;
+        let c = app.rack.view.cols.get(ci)?;
         let h = app.inventory.hosts.get(c.host)?;
         let n = h.nodes.get(c.node?)?;
         Some((h.name.as_str(), n.name.as_str()))
     };
     let host_ok = |h: &str| p.host.is_empty() || p.host == h;
-    let visible = app.col_offset..end;
+    let visible = app.rack.col_offset..end;
     visible
         .clone()
         .find(|ci| names(*ci).is_some_and(|(h, n)| host_ok(h) && !p.node.is_empty() && p.node == n))

@@ -12,7 +12,7 @@ use crate::ui::theme::ThemeKey;
 
 pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let focused = app.focus == Pane::Detail;
+    let focused = app.rack.focus == Pane::Detail;
     let Some((host, node, g)) = app.selected() else {
         let inner = boxed(buf, area, "details", t, focused);
         put(

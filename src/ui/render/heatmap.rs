@@ -50,7 +50,7 @@ pub(super) fn heat(
                         glyph = '◆';
                         style = st.marked;
                     }
-                    if ci == app.sel_col && idx == app.sel_idx {
+                    if ci == app.rack.sel_col && idx == app.rack.sel_idx {
                         style = sel;
                     }
                     cell.set_char(glyph).set_style(style);

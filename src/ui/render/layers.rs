@@ -41,7 +41,7 @@ pub fn draw_rack_beside(app: &App, area: Rect, layout: &ScreenLayout, buf: &mut 
         width: app.rack_area_beside_logs().width,
         ..area
     };
-    let inner = screen_layout(left, app.detail_open, app.focus == Pane::Detail);
+    let inner = screen_layout(left, app.rack.detail_open, app.rack.focus == Pane::Detail);
     super::rack::draw_racks(app, inner.racks, buf);
     if let Some(d) = inner.detail {
         super::detail::draw(app, d, buf);

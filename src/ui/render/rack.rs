@@ -50,9 +50,9 @@ pub fn draw_racks(app: &App, area: Rect, buf: &mut Buffer) {
     if area.width < 4 || area.height < RACK_TOP + 2 {
         return;
     }
-    let geo = rack_geometry(area, app.zoom, app.view.cols.len());
-    if app.view.cols.is_empty() {
-        let msg = if app.filter_text.is_empty() {
+    let geo = rack_geometry(area, app.rack.zoom, app.rack.view.cols.len());
+    if app.rack.view.cols.is_empty() {
+        let msg = if app.rack.filter_text.is_empty() {
             "no guests yet: waiting for the first refresh"
         } else {
             "no guest matches the filter"
@@ -69,17 +69,17 @@ pub fn draw_racks(app: &App, area: Rect, buf: &mut Buffer) {
     }
     let pulse = pulse_on(app);
     let styles = super::slot::SlotStyles::new(&app.theme);
-    let end = (app.col_offset + geo.visible_cols).min(app.view.cols.len());
-    for (vis, ci) in (app.col_offset..end).enumerate() {
+    let end = (app.rack.col_offset + geo.visible_cols).min(app.rack.view.cols.len());
+    for (vis, ci) in (app.rack.col_offset..end).enumerate() {
         let rect = geo.rack_rect(vis);
-        let col = &app.view.cols[ci];
+        let col = &app.rack.view.cols[ci];
         let Some(host) = app.inventory.hosts.get(col.host) else {
             continue;
         };
-        let first_of_host = vis == 0 || app.view.cols[ci - 1].host != col.host;
+        let first_of_host = vis == 0 || app.rack.view.cols[ci - 1].host != col.host;
         if first_of_host {
             let span = (ci..end)
-                .take_while(|c| app.view.cols[*c].host == col.host)
+                .take_while(|c| app.rack.view.cols[*c].host == col.host)
                 .count() as u16;
             host_line(
                 app,
@@ -93,7 +93,7 @@ pub fn draw_racks(app: &App, area: Rect, buf: &mut Buffer) {
             height: rect.height - 1,
             ..rect
         };
-        let focused = ci == app.sel_col && app.focus == Pane::Rack;
+        let focused = ci == app.rack.sel_col && app.rack.focus == Pane::Rack;
         match col.node.and_then(|n| host.nodes.get(n)) {
             Some(node) => draw_rack(
                 app,
@@ -112,14 +112,18 @@ pub fn draw_racks(app: &App, area: Rect, buf: &mut Buffer) {
         }
     }
     // Horizontal position when racks overflow: "◀ 3/12 ▶" on the host line's right.
-    if app.view.cols.len() > geo.visible_cols {
+    if app.rack.view.cols.len() > geo.visible_cols {
         let s = format!(
             "{}{}-{}/{}{}",
-            if app.col_offset > 0 { "◀ " } else { "  " },
-            app.col_offset + 1,
+            if app.rack.col_offset > 0 {
+                "◀ "
+            } else {
+                "  "
+            },
+            app.rack.col_offset + 1,
             end,
-            app.view.cols.len(),
-            if end < app.view.cols.len() {
+            app.rack.view.cols.len(),
+            if end < app.rack.view.cols.len() {
                 " ▶"
             } else {
                 "  "
@@ -314,8 +318,8 @@ fn draw_rack(
         height: inner.height - 2,
         ..inner
     };
-    let start = app.scroll.get(ci).copied().unwrap_or(0);
-    match app.zoom {
+    let start = app.rack.scroll.get(ci).copied().unwrap_or(0);
+    match app.rack.zoom {
         Zoom::Heatmap => super::heatmap::heat(
             app,
             styles,
@@ -341,7 +345,7 @@ fn draw_rack(
                     Some(g) => super::slot::slot(
                         app,
                         styles,
-                        ci == app.sel_col && idx == app.sel_idx,
+                        ci == app.rack.sel_col && idx == app.rack.sel_idx,
                         host,
                         node,
                         g,
@@ -359,7 +363,7 @@ fn draw_rack(
     }
     super::deploy_pending::rack_edge(app, ci, node, area, buf);
     let total = col.guests.len();
-    let per_page = match app.zoom {
+    let per_page = match app.rack.zoom {
         Zoom::Heatmap => usize::from(slots.height) * cells_per_row,
         _ => usize::from(slots.height),
     };

@@ -16,8 +16,9 @@ use crate::ui::theme::ThemeKey;
 use crate::ui::view::Zoom;
 
 pub(super) fn marked(app: &App, host: &Host, node: &Node, g: &Guest) -> bool {
-    !app.marks.is_empty()
+    !app.rack.marks.is_empty()
         && app
+            .rack
             .marks
             .iter()
             .any(|m| m.vmid == g.vmid && m.host == host.name && m.node == node.name)
