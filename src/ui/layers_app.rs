@@ -74,6 +74,24 @@ impl App {
             hosts: &self.hosts,
             recording: &self.recording,
             inventory: &self.inventory,
+            rack_model: self.rack_model(),
+        }
+    }
+
+    /// What rack drawing reads from the app besides the rack's own state.
+    pub fn rack_model(&self) -> super::rack_model::RackModel<'_> {
+        super::rack_model::RackModel {
+            theme: &self.theme,
+            now: self.now,
+            inventory: &self.inventory,
+            alerts: &self.alerts,
+            tasks: &self.tasks,
+            deploys: &self.deploys,
+            app_ports: &self.app_ports,
+            backup_times: &self.backup_times,
+            extra: &self.extra,
+            metrics: &self.metrics,
+            visible_cols: self.geometry().visible_cols,
         }
     }
 

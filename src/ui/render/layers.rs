@@ -42,9 +42,9 @@ pub fn draw_rack_beside(app: &App, area: Rect, layout: &ScreenLayout, buf: &mut 
         ..area
     };
     let inner = screen_layout(left, app.rack.detail_open, app.rack.focus == Pane::Detail);
-    super::rack::draw_racks(app, inner.racks, buf);
+    super::rack::draw_racks(&app.rack, &app.rack_model(), inner.racks, buf);
     if let Some(d) = inner.detail {
-        super::detail::draw(app, d, buf);
+        super::detail::draw(&app.rack, &app.rack_model(), d, buf);
     }
     if app.console_beside() {
         draw_console(app, layout.body, buf);

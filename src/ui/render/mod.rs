@@ -108,7 +108,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     } else if console_open {
         // The console has the keyboard: the bare rack on the left when it is split.
         if let Some(r) = app.console().and_then(|c| c.layout(layout.body).rack) {
-            rack::draw_racks(app, r, buf);
+            rack::draw_racks(&app.rack, &app.rack_model(), r, buf);
         }
         layers::draw_console(app, layout.body, buf);
     } else if app.logs_beside() {
@@ -125,15 +125,15 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             app.rack.detail_open,
             app.rack.focus == super::app::Pane::Detail,
         );
-        rack::draw_racks(app, inner.racks, buf);
+        rack::draw_racks(&app.rack, &app.rack_model(), inner.racks, buf);
         if let Some(d) = inner.detail {
-            detail::draw(app, d, buf);
+            detail::draw(&app.rack, &app.rack_model(), d, buf);
         }
         layers::draw_console(app, layout.body, buf);
     } else {
-        rack::draw_racks(app, layout.racks, buf);
+        rack::draw_racks(&app.rack, &app.rack_model(), layout.racks, buf);
         if let Some(d) = layout.detail {
-            detail::draw(app, d, buf);
+            detail::draw(&app.rack, &app.rack_model(), d, buf);
         }
     }
     status_bar(app, layout.status, buf);
