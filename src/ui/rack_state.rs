@@ -328,3 +328,55 @@ impl Rack {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::UNIX_EPOCH;
+
+    use super::*;
+
+    // The rack alone, without an `App`: an inventory and the area it lays itself out in.
+    fn lab() -> (Inventory, Rect) {
+        let res = crate::ui::sample::resources(3, 30);
+        (
+            Inventory::from_resources("lab", &res, UNIX_EPOCH),
+            Rect::new(0, 0, 160, 45),
+        )
+    }
+
+    #[test]
+    fn the_selection_comes_back_when_a_filter_stops_hiding_it() {
+        let (inv, area) = lab();
+        let mut rack = Rack::default();
+        rack.rebuild(&inv, area);
+        rack.move_col(1, area);
+        rack.move_by(3, area);
+        // A refresh keeps it selected, which is what makes it the anchor.
+        rack.rebuild(&inv, area);
+        let picked = rack.selected_ref(&inv).expect("a guest is selected");
+        rack.filter_text = "no-guest-is-called-this".into();
+        rack.rebuild(&inv, area);
+        assert!(rack.selected(&inv).is_none());
+        rack.filter_text.clear();
+        rack.rebuild(&inv, area);
+        assert_eq!(rack.selected_ref(&inv), Some(picked));
+    }
+
+    #[test]
+    fn heatmap_steps_cross_into_the_neighbour_rack() {
+        let (inv, area) = lab();
+        let mut rack = Rack::default();
+        rack.rebuild(&inv, area);
+        rack.next_zoom(area);
+        rack.next_zoom(area);
+        assert_eq!(rack.zoom, Zoom::Heatmap);
+        rack.heat_step(-1, area);
+        assert_eq!((rack.sel_col, rack.sel_idx), (0, 0));
+        rack.move_by(isize::MAX / 2, area);
+        rack.heat_step(1, area);
+        assert_eq!((rack.sel_col, rack.sel_idx), (1, 0));
+        rack.heat_step(-1, area);
+        assert_eq!(rack.sel_col, 0);
+        assert_eq!(rack.sel_idx, rack.view.cols[0].guests.len() - 1);
+    }
+}
