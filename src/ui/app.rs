@@ -4,28 +4,21 @@
 //! the console) get keys first; the rack, still drawn and driven here, gets what no layer
 //! takes.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use super::action::{AppEvent, Effect, GuestRef, HostEntry};
 use super::keymap::{Context, KeyPress, Keymap};
 use super::theme::{ColorDepth, Theme, ThemeSet};
-use super::view::{RackView, Zoom, rack_geometry, screen_layout};
 use crate::engine::HostFailure;
-use crate::inventory::{Filter, Guest, HostState, Inventory, Node};
-
-/// A refresh's list as the engine publishes it.
+use crate::inventory::{Guest, HostState, Inventory, Node};
 
 /// How long a toast stays up.
 pub const TOAST_MS: u64 = 6000;
 /// Animation frame period while something pulses.
 pub const ANIM_MS: u64 = 250;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    Rack,
-    Detail,
-}
+pub use super::rack_state::Pane;
 
 /// A task the runtime reported on a guest.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,20 +58,10 @@ pub struct App {
     pub saved_theme: String,
     pub depth: ColorDepth,
     pub inventory: Inventory,
-    pub view: RackView,
+    /// The rack screen's view, selection, filter, zoom, marks and detail panel.
+    pub rack: super::rack_state::Rack,
     /// Header totals, recomputed with the view (not per frame: they cost O(guests)).
     pub counts: crate::inventory::Counts,
-    pub filter_text: String,
-    pub filter_editing: bool,
-    pub zoom: Zoom,
-    pub focus: Pane,
-    pub detail_open: bool,
-    pub sel_col: usize,
-    pub sel_idx: usize,
-    pub col_offset: usize,
-    /// First visible guest index per rack column.
-    pub scroll: Vec<usize>,
-    pub marks: BTreeSet<GuestRef>,
     pub tasks: Vec<TaskView>,
     pub toasts: Vec<Toast>,
     pub pending_keys: Vec<KeyPress>,
@@ -94,8 +77,6 @@ pub struct App {
     pub backup_times: HashMap<String, HashMap<u32, u64>>,
     /// The last task that finished, for the task-log key.
     pub last_upid: Option<String>,
-    /// The guest the selection should return to when a filter stops hiding it.
-    pub anchor: Option<GuestRef>,
     /// Screens as components: the tasks view, log viewers, their popups and panes, the
     /// console (`console_layer`, with the console tabs).
     pub layers: super::layer::LayerStack,
@@ -131,18 +112,8 @@ impl App {
             themes,
             depth,
             inventory: Inventory::default(),
-            view: RackView::default(),
+            rack: Default::default(),
             counts: Default::default(),
-            filter_text: String::new(),
-            filter_editing: false,
-            zoom: Zoom::Detailed,
-            focus: Pane::Rack,
-            detail_open: false,
-            sel_col: 0,
-            sel_idx: 0,
-            col_offset: 0,
-            scroll: Vec::new(),
-            marks: BTreeSet::new(),
             tasks: Vec::new(),
             toasts: Vec::new(),
             pending_keys: Vec::new(),
@@ -154,7 +125,6 @@ impl App {
             app_ports: HashMap::new(),
             backup_times: HashMap::new(),
             last_upid: None,
-            anchor: None,
             layers,
             task_board: Default::default(),
             deploys: Default::default(),
@@ -208,18 +178,9 @@ impl App {
         if self.console_open() || self.layers.covers_body() {
             return false;
         }
-        // Busy slots pulse, but only visible ones matter; checking the view is O(visible).
-        let g = self.geometry();
-        let per_page = g.per_page(self.zoom);
-        (self.col_offset..(self.col_offset + g.visible_cols).min(self.view.cols.len())).any(|c| {
-            let start = self.scroll.get(c).copied().unwrap_or(0);
-            let col = &self.view.cols[c];
-            col.guests.iter().skip(start).take(per_page).any(|gi| {
-                self.col_node(c)
-                    .and_then(|n| n.guests.get(*gi as usize))
-                    .is_some_and(|g| g.status == crate::inventory::GuestStatus::Busy)
-            })
-        })
+        // Busy slots pulse, but only visible ones matter.
+        self.rack
+            .busy_visible(&self.inventory, self.rack_area_beside_logs())
     }
 
     /// When the screen next changes by itself without an event: a toast expiring, a stale
@@ -245,32 +206,20 @@ impl App {
     }
 
     pub fn geometry(&self) -> super::view::RackGeometry {
-        let area = self.rack_area_beside_logs();
-        let layout = screen_layout(area, self.detail_open, self.focus == Pane::Detail);
-        rack_geometry(layout.racks, self.zoom, self.view.cols.len())
+        self.rack.geometry(self.rack_area_beside_logs())
     }
 
     pub fn col_node(&self, col: usize) -> Option<&Node> {
-        let c = self.view.cols.get(col)?;
-        self.inventory.hosts.get(c.host)?.nodes.get(c.node?)
+        self.rack.col_node(&self.inventory, col)
     }
 
     /// The selected guest with its host and node names.
     pub fn selected(&self) -> Option<(&str, &Node, &Guest)> {
-        let c = self.view.cols.get(self.sel_col)?;
-        let h = self.inventory.hosts.get(c.host)?;
-        let n = h.nodes.get(c.node?)?;
-        let g = n.guests.get(*c.guests.get(self.sel_idx)? as usize)?;
-        Some((&h.name, n, g))
+        self.rack.selected(&self.inventory)
     }
 
     pub fn selected_ref(&self) -> Option<GuestRef> {
-        self.selected().map(|(h, n, g)| GuestRef {
-            host: h.to_string(),
-            node: n.name.clone(),
-            vmid: g.vmid,
-            kind: g.kind,
-        })
+        self.rack.selected_ref(&self.inventory)
     }
 
     pub fn task_for(&self, host: &str, vmid: u32) -> Option<&TaskView> {
@@ -475,119 +424,29 @@ impl App {
 
     /// Recompute the filtered racks and keep the same guest selected when it still shows.
     pub fn rebuild_view(&mut self) {
-        let keep = self.selected_ref().or_else(|| self.anchor.clone());
-        let old_col = self.view.cols.get(self.sel_col).map(|c| (c.host, c.node));
-        self.view = RackView::build(&self.inventory, &Filter::parse(&self.filter_text));
+        let area = self.rack_area_beside_logs();
+        self.rack.rebuild(&self.inventory, area);
         self.counts = self.inventory.counts();
-        self.scroll.resize(self.view.cols.len(), 0);
-        // Columns may have shrunk (filter, refresh): never scroll past a rack's end.
-        for (s, c) in self.scroll.iter_mut().zip(&self.view.cols) {
-            if *s >= c.guests.len() {
-                *s = 0;
-            }
-        }
-        let mut found = false;
-        if let Some(k) = keep {
-            for (ci, c) in self.view.cols.iter().enumerate() {
-                let Some(n) = self.col_node(ci) else { continue };
-                if self.inventory.hosts[c.host].name != k.host {
-                    continue;
-                }
-                if let Some(i) = c
-                    .guests
-                    .iter()
-                    .position(|gi| n.guests.get(*gi as usize).is_some_and(|g| g.vmid == k.vmid))
-                {
-                    self.sel_col = ci;
-                    self.sel_idx = i;
-                    found = true;
-                    self.anchor = Some(k.clone());
-                    break;
-                }
-            }
-        }
-        if !found {
-            if let Some(pos) =
-                old_col.and_then(|o| self.view.cols.iter().position(|c| (c.host, c.node) == o))
-            {
-                self.sel_col = pos;
-            }
-            self.sel_col = self.sel_col.min(self.view.cols.len().saturating_sub(1));
-            // Never leave the selection on an empty rack when another has guests.
-            if self
-                .view
-                .cols
-                .get(self.sel_col)
-                .is_some_and(|c| c.guests.is_empty())
-                && let Some(first) = self.view.cols.iter().position(|c| !c.guests.is_empty())
-            {
-                self.sel_col = first;
-            }
-            let len = self
-                .view
-                .cols
-                .get(self.sel_col)
-                .map_or(0, |c| c.guests.len());
-            self.sel_idx = self.sel_idx.min(len.saturating_sub(1));
-        }
-        self.ensure_visible();
     }
 
     /// Scroll so the selection is on screen (columns and rows).
     pub fn ensure_visible(&mut self) {
-        let g = self.geometry();
-        let vis = g.visible_cols.max(1);
-        if self.sel_col < self.col_offset {
-            self.col_offset = self.sel_col;
-        } else if self.sel_col >= self.col_offset + vis {
-            self.col_offset = self.sel_col + 1 - vis;
-        }
-        self.col_offset = self
-            .col_offset
-            .min(self.view.cols.len().saturating_sub(vis));
-        let per_page = g.per_page(self.zoom);
-        let unit = if self.zoom == Zoom::Heatmap {
-            g.cells_per_row
-        } else {
-            1
-        };
-        if let Some(s) = self.scroll.get_mut(self.sel_col) {
-            if self.sel_idx < *s {
-                *s = self.sel_idx - self.sel_idx % unit;
-            } else if self.sel_idx >= *s + per_page {
-                let row_start = self.sel_idx - self.sel_idx % unit;
-                *s = (row_start + unit).saturating_sub(per_page);
-            }
-            *s -= *s % unit;
-        }
+        let area = self.rack_area_beside_logs();
+        self.rack.ensure_visible(area);
     }
 
     /// Select a guest by host and vmid (palette jump); clears a filter that hides it.
     pub fn jump_to(&mut self, host: &str, vmid: u32) {
-        for attempt in 0..2 {
-            for (ci, c) in self.view.cols.iter().enumerate() {
-                if self.inventory.hosts[c.host].name != host {
-                    continue;
-                }
-                let Some(n) = self.col_node(ci) else { continue };
-                if let Some(i) = c
-                    .guests
-                    .iter()
-                    .position(|gi| n.guests.get(*gi as usize).is_some_and(|g| g.vmid == vmid))
-                {
-                    self.sel_col = ci;
-                    self.sel_idx = i;
-                    self.layers.focus_console(false);
-                    self.layers.set_base(None);
-                    self.ensure_visible();
-                    return;
-                }
-            }
-            if attempt == 0 {
-                self.filter_text.clear();
-                self.rebuild_view();
+        if !self.rack.select(&self.inventory, host, vmid) {
+            self.rack.filter_text.clear();
+            self.rebuild_view();
+            if !self.rack.select(&self.inventory, host, vmid) {
+                return;
             }
         }
+        self.layers.focus_console(false);
+        self.layers.set_base(None);
+        self.ensure_visible();
     }
 
     /// Switch to a theme by name (live); errors become a toast.

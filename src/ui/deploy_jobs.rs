@@ -264,10 +264,7 @@ impl App {
 
     /// The deployments still without a slot on the rack (drawn on their rack's edge).
     pub fn pending_deploys(&self) -> impl Iterator<Item = &PendingDeploy> {
-        self.deploys.pending.iter().filter(|p| match p.vmid {
-            Some(vmid) => self.inventory.guest(&p.host, vmid).is_none(),
-            None => true,
-        })
+        self.rack_model().pending_deploys()
     }
 }
 

@@ -6,18 +6,17 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::{Action, Effect};
-use super::app::{App, Pane};
+use super::app::App;
 use super::layer::Slot;
-use super::view::Zoom;
 
 impl App {
     pub(super) fn handle_paste(&mut self, text: &str) -> Vec<Effect> {
         if let Some(effects) = self.layers_paste(text) {
             return effects;
         }
-        if self.filter_editing {
+        if self.rack.filter_editing {
             let clean = crate::text::clean_string(text.lines().next().unwrap_or(""));
-            self.filter_text.push_str(&clean);
+            self.rack.filter_text.push_str(&clean);
             self.rebuild_view();
         }
         Vec::new()
@@ -33,7 +32,7 @@ impl App {
         if k.code == KeyCode::Char('c')
             && k.modifiers.contains(KeyModifiers::CONTROL)
             && !popup
-            && !self.filter_editing
+            && !self.rack.filter_editing
             && !self.console_open()
         {
             return self.update(Action::Quit);
@@ -42,20 +41,20 @@ impl App {
         if let Some(effects) = self.layers_key(k) {
             return effects;
         }
-        if self.filter_editing {
+        if self.rack.filter_editing {
             match k.code {
                 KeyCode::Esc => {
-                    self.filter_editing = false;
-                    self.filter_text.clear();
+                    self.rack.filter_editing = false;
+                    self.rack.filter_text.clear();
                     self.rebuild_view();
                 }
-                KeyCode::Enter => self.filter_editing = false,
+                KeyCode::Enter => self.rack.filter_editing = false,
                 KeyCode::Backspace => {
-                    self.filter_text.pop();
+                    self.rack.filter_text.pop();
                     self.rebuild_view();
                 }
                 KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
-                    self.filter_text.push(c);
+                    self.rack.filter_text.push(c);
                     self.rebuild_view();
                 }
                 KeyCode::Up => return self.update(Action::Up),
@@ -112,19 +111,8 @@ impl App {
                 }
             }
             MouseEventKind::Down(MouseButton::Left) => {
-                let g = self.geometry();
-                if let Some((vis_col, slot)) = g.hit(self.zoom, m.column, m.row) {
-                    let col = self.col_offset + vis_col;
-                    if let Some(c) = self.view.cols.get(col) {
-                        let idx = self.scroll.get(col).copied().unwrap_or(0) + slot;
-                        if idx < c.guests.len() {
-                            self.sel_col = col;
-                            self.sel_idx = idx;
-                            self.focus = Pane::Rack;
-                            self.ensure_visible();
-                        }
-                    }
-                }
+                let area = self.rack_area_beside_logs();
+                self.rack.click(m.column, m.row, area);
             }
             _ => {}
         }
@@ -133,45 +121,18 @@ impl App {
 
     /// Move the selection by `delta` rows (heatmap: a row of cells).
     pub fn move_rows(&mut self, delta: isize) {
-        let unit = if self.zoom == Zoom::Heatmap {
-            self.geometry().cells_per_row as isize
-        } else {
-            1
-        };
-        self.move_by(delta * unit);
+        let area = self.rack_area_beside_logs();
+        self.rack.move_rows(delta, area);
     }
 
     pub fn move_by(&mut self, delta: isize) {
-        let len = self
-            .view
-            .cols
-            .get(self.sel_col)
-            .map_or(0, |c| c.guests.len());
-        if len == 0 {
-            return;
-        }
-        let target = (self.sel_idx as isize + delta).clamp(0, len as isize - 1);
-        self.sel_idx = target as usize;
-        self.ensure_visible();
+        let area = self.rack_area_beside_logs();
+        self.rack.move_by(delta, area);
     }
 
     /// Change rack, keeping the row on screen where possible.
     pub fn move_col(&mut self, delta: isize) {
-        if self.view.cols.is_empty() {
-            return;
-        }
-        let on_screen = self
-            .sel_idx
-            .saturating_sub(self.scroll.get(self.sel_col).copied().unwrap_or(0));
-        let target =
-            (self.sel_col as isize + delta).clamp(0, self.view.cols.len() as isize - 1) as usize;
-        if target == self.sel_col {
-            return;
-        }
-        self.sel_col = target;
-        let len = self.view.cols[target].guests.len();
-        let start = self.scroll.get(target).copied().unwrap_or(0);
-        self.sel_idx = (start + on_screen).min(len.saturating_sub(1));
-        self.ensure_visible();
+        let area = self.rack_area_beside_logs();
+        self.rack.move_col(delta, area);
     }
 }

@@ -74,6 +74,24 @@ impl App {
             hosts: &self.hosts,
             recording: &self.recording,
             inventory: &self.inventory,
+            rack_model: self.rack_model(),
+        }
+    }
+
+    /// What rack drawing reads from the app besides the rack's own state.
+    pub fn rack_model(&self) -> super::rack_model::RackModel<'_> {
+        super::rack_model::RackModel {
+            theme: &self.theme,
+            now: self.now,
+            inventory: &self.inventory,
+            alerts: &self.alerts,
+            tasks: &self.tasks,
+            deploys: &self.deploys,
+            app_ports: &self.app_ports,
+            backup_times: &self.backup_times,
+            extra: &self.extra,
+            metrics: &self.metrics,
+            visible_cols: self.geometry().visible_cols,
         }
     }
 
@@ -376,7 +394,7 @@ impl App {
                 Request::Toast { text, error } => self.show_toast(&text, error),
                 Request::Settings(change) => effects.extend(self.settings_change(change)),
                 Request::Palette(target) => effects.extend(self.run_palette(target)),
-                Request::ClearMarks => self.marks.clear(),
+                Request::ClearMarks => self.rack.marks.clear(),
                 Request::Base(base) => {
                     effects.extend(self.layers.set_base(base));
                     self.layers.focus_console(false);

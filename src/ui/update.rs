@@ -79,7 +79,7 @@ impl App {
         let before = self.selected_ref();
         let mut effects = self.rack_action(action);
         // An open detail panel follows the selection: ask for the new guest's facts.
-        if self.detail_open
+        if self.rack.detail_open
             && effects.is_empty()
             && let Some(r) = self.selected_ref()
             && before.as_ref() != Some(&r)
@@ -94,10 +94,13 @@ impl App {
     }
 
     fn rack_action(&mut self, action: Action) -> Vec<Effect> {
-        let g = self.geometry();
+        let area = self.rack_area_beside_logs();
+        let g = self.rack.geometry(area);
         let page = g.slot_rows.max(1) as isize;
         // With the detail pane focused on a narrow screen, movement keys are inert there.
-        let rack_hidden = self.focus == Pane::Detail && g.area.width == 0;
+        let rack_hidden = self.rack.focus == Pane::Detail && g.area.width == 0;
+        let zoom = self.rack.zoom;
+        let rack = &mut self.rack;
         match action {
             Action::Up
             | Action::Down
@@ -108,23 +111,21 @@ impl App {
             | Action::Left
             | Action::Right
                 if rack_hidden => {}
-            Action::Up => self.move_rows(-1),
-            Action::Down => self.move_rows(1),
-            Action::PageUp => self.move_rows(-page),
-            Action::PageDown => self.move_rows(page),
-            Action::Top => self.move_by(isize::MIN / 2),
-            Action::Bottom => self.move_by(isize::MAX / 2),
-            Action::Left if self.zoom == Zoom::Heatmap => self.heat_step(-1),
-            Action::Right if self.zoom == Zoom::Heatmap => self.heat_step(1),
-            Action::Left => self.move_col(-1),
-            Action::Right => self.move_col(1),
-            Action::PageLeft => self.move_col(-(g.visible_cols as isize)),
-            Action::PageRight => self.move_col(g.visible_cols as isize),
+            Action::Up => rack.move_rows(-1, area),
+            Action::Down => rack.move_rows(1, area),
+            Action::PageUp => rack.move_rows(-page, area),
+            Action::PageDown => rack.move_rows(page, area),
+            Action::Top => rack.move_by(isize::MIN / 2, area),
+            Action::Bottom => rack.move_by(isize::MAX / 2, area),
+            Action::Left if zoom == Zoom::Heatmap => rack.heat_step(-1, area),
+            Action::Right if zoom == Zoom::Heatmap => rack.heat_step(1, area),
+            Action::Left => rack.move_col(-1, area),
+            Action::Right => rack.move_col(1, area),
+            Action::PageLeft => rack.move_col(-(g.visible_cols as isize), area),
+            Action::PageRight => rack.move_col(g.visible_cols as isize, area),
             Action::Details => {
                 if let Some(r) = self.selected_ref() {
-                    self.detail_open = true;
-                    self.focus = Pane::Detail;
-                    self.ensure_visible();
+                    self.rack.open_detail(area);
                     return vec![Effect::LoadDetail {
                         host: r.host,
                         node: r.node,
@@ -132,41 +133,27 @@ impl App {
                     }];
                 }
             }
-            Action::NextPane | Action::PrevPane if self.detail_open => {
-                self.focus = if self.focus == Pane::Rack {
-                    Pane::Detail
-                } else {
-                    Pane::Rack
-                };
-                self.ensure_visible();
-            }
-            Action::Filter => self.filter_editing = true,
+            Action::NextPane | Action::PrevPane if rack.detail_open => rack.toggle_pane(area),
+            Action::Filter => rack.filter_editing = true,
             Action::Back => {
-                if self.detail_open {
-                    self.detail_open = false;
-                    self.focus = Pane::Rack;
-                    self.ensure_visible();
-                } else if !self.marks.is_empty() {
-                    self.marks.clear();
-                } else if !self.filter_text.is_empty() {
-                    self.filter_text.clear();
+                if rack.detail_open {
+                    rack.close_detail(area);
+                } else if !rack.marks.is_empty() {
+                    rack.marks.clear();
+                } else if !rack.filter_text.is_empty() {
+                    rack.filter_text.clear();
                     self.rebuild_view();
                 }
             }
-            Action::Zoom => {
-                self.zoom = self.zoom.next();
-                self.ensure_visible();
-            }
+            Action::Zoom => rack.next_zoom(area),
             Action::Refresh => return vec![Effect::RefreshAll],
             Action::Mark => {
                 if let Some(r) = self.selected_ref() {
-                    if !self.marks.remove(&r) {
-                        self.marks.insert(r);
-                    }
-                    self.move_by(1);
+                    self.rack.toggle_mark(r);
+                    self.rack.move_by(1, area);
                 }
             }
-            Action::ClearMarks => self.marks.clear(),
+            Action::ClearMarks => rack.marks.clear(),
             Action::BackupNow => return self.backup_selected(),
             Action::Snapshots => return self.open_snapshots_view(),
             Action::Start => return self.power(PowerOp::Start),
@@ -197,38 +184,9 @@ impl App {
         Vec::new()
     }
 
-    /// Heatmap left/right: one cell, crossing into the neighbour rack at either end.
-    fn heat_step(&mut self, delta: isize) {
-        let len = self
-            .view
-            .cols
-            .get(self.sel_col)
-            .map_or(0, |c| c.guests.len());
-        let target = self.sel_idx as isize + delta;
-        if target < 0 {
-            if self.sel_col > 0 {
-                self.sel_col -= 1;
-                self.sel_idx = self.view.cols[self.sel_col].guests.len().saturating_sub(1);
-                self.ensure_visible();
-            }
-        } else if target as usize >= len {
-            if self.sel_col + 1 < self.view.cols.len() {
-                self.sel_col += 1;
-                self.sel_idx = 0;
-                self.ensure_visible();
-            }
-        } else {
-            self.move_by(delta);
-        }
-    }
-
     /// The marked guests, or the selection when nothing is marked.
     pub fn targets(&self) -> Vec<GuestRef> {
-        if self.marks.is_empty() {
-            self.selected_ref().into_iter().collect()
-        } else {
-            self.marks.iter().cloned().collect()
-        }
+        self.rack.targets(&self.inventory)
     }
 
     fn power(&mut self, op: PowerOp) -> Vec<Effect> {
@@ -241,7 +199,7 @@ impl App {
             many => format!("{} requested for {} guests", op.verb(), many.len()),
         };
         self.show_toast(&text, false);
-        self.marks.clear();
+        self.rack.marks.clear();
         targets
             .into_iter()
             .map(|target| Effect::Power { target, op })

@@ -10,24 +10,25 @@ use ratatui::layout::Rect;
 
 use super::widgets::{bar, put};
 use crate::inventory::Node;
-use crate::ui::app::App;
 use crate::ui::deploy_jobs::PendingDeploy;
+use crate::ui::rack_model::RackModel;
+use crate::ui::rack_state::Rack;
 use crate::ui::theme::ThemeKey;
 
 /// The visible rack column `p` is drawn on: its node's, else the first visible rack of
 /// its host, else the first visible rack (so it is on screen whatever the scroll or the
 /// terminal's width).
-fn home_col(app: &App, p: &PendingDeploy) -> Option<usize> {
-    let vis = app.geometry().visible_cols;
-    let end = (app.col_offset + vis).min(app.view.cols.len());
+fn home_col(rack: &Rack, model: &RackModel, p: &PendingDeploy) -> Option<usize> {
+    let vis = model.visible_cols;
+    let end = (rack.col_offset + vis).min(rack.view.cols.len());
     let names = |ci: usize| {
-        let c = app.view.cols.get(ci)?;
-        let h = app.inventory.hosts.get(c.host)?;
+        let c = rack.view.cols.get(ci)?;
+        let h = model.inventory.hosts.get(c.host)?;
         let n = h.nodes.get(c.node?)?;
         Some((h.name.as_str(), n.name.as_str()))
     };
     let host_ok = |h: &str| p.host.is_empty() || p.host == h;
-    let visible = app.col_offset..end;
+    let visible = rack.col_offset..end;
     visible
         .clone()
         .find(|ci| names(*ci).is_some_and(|(h, n)| host_ok(h) && !p.node.is_empty() && p.node == n))
@@ -40,19 +41,26 @@ fn home_col(app: &App, p: &PendingDeploy) -> Option<usize> {
 }
 
 /// The pending deployments of this rack on its bottom border (`area` is the rack's box).
-pub fn rack_edge(app: &App, ci: usize, node: &Node, area: Rect, buf: &mut Buffer) {
+pub fn rack_edge(
+    rack: &Rack,
+    model: &RackModel,
+    ci: usize,
+    node: &Node,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     if area.height < 3 || area.width < 12 {
         return;
     }
-    let mut mine = app
+    let mut mine = model
         .pending_deploys()
-        .filter(|p| home_col(app, p) == Some(ci));
+        .filter(|p| home_col(rack, model, p) == Some(ci));
     let Some(first) = mine.next() else { return };
     let more = mine.count();
-    let t = &app.theme;
+    let t = model.theme;
     let y = area.bottom() - 1;
     let right = area.right().saturating_sub(2);
-    let glyph = if super::rack::pulse_on(app) {
+    let glyph = if super::rack::pulse_on(model) {
         "◉"
     } else {
         "◌"

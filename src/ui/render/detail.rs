@@ -7,13 +7,14 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use super::widgets::{bar, boxed, bytes, duration, put};
-use crate::ui::app::{App, Pane};
+use crate::ui::rack_model::RackModel;
+use crate::ui::rack_state::{Pane, Rack};
 use crate::ui::theme::ThemeKey;
 
-pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
-    let focused = app.focus == Pane::Detail;
-    let Some((host, node, g)) = app.selected() else {
+pub fn draw(rack: &Rack, model: &RackModel, area: Rect, buf: &mut Buffer) {
+    let t = model.theme;
+    let focused = rack.focus == Pane::Detail;
+    let Some((host, node, g)) = rack.selected(model.inventory) else {
         let inner = boxed(buf, area, "details", t, focused);
         put(
             buf,
@@ -66,7 +67,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         "-".into()
     };
     row(buf, "uptime", &up, t.text(), &mut y);
-    if let Some(task) = app.task_for(host, g.vmid) {
+    if let Some(task) = model.task_for(host, g.vmid) {
         let p = task
             .fraction
             .map(|f| format!(" {:.0}%", f * 100.0))
@@ -137,7 +138,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         row(buf, "tags", &tags.join(" "), t.style(ThemeKey::Tag), &mut y);
     }
     if let Some(a) = &g.app {
-        let ports = app
+        let ports = model
             .app_ports
             .get(&(host.to_string(), g.vmid))
             .map(|p| {
@@ -155,18 +156,18 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             &mut y,
         );
     }
-    let extra = app.extra.get(&(host.to_string(), g.vmid));
+    let extra = model.extra.get(&(host.to_string(), g.vmid));
     if let Some(e) = extra
         && !e.ips.is_empty()
     {
         row(buf, "ip", &e.ips.join(", "), t.text(), &mut y);
     }
     if let Some(Some(last)) = extra.map(|e| e.last_backup) {
-        let (text, style) = super::backups_view::last_backup_cell(app.now, last, t);
+        let (text, style) = super::backups_view::last_backup_cell(model.now, last, t);
         row(buf, "backup", &text, style, &mut y);
     }
     // The metrics may come before or without the config (a VM has no container config).
-    y = super::detail_sparklines::draw(app, host, &node.name, g, (x0, w), y, inner.bottom(), buf);
+    y = super::detail_sparklines::draw(model, host, &node.name, g, (x0, w), y, inner.bottom(), buf);
     if let Some(e) = extra {
         if !e.config.is_empty() && y + 1 < inner.bottom() {
             put(buf, x0, y, "config", t.style(ThemeKey::Title), w);

@@ -8,7 +8,7 @@ use ratatui::widgets::{Sparkline, SparklineBar, Widget};
 use super::widgets::put;
 use crate::engine::metrics::MetricsTarget;
 use crate::engine::metrics_series::{Point, Unit, axis_max, downsample, format_opt};
-use crate::ui::app::App;
+use crate::ui::rack_model::RackModel;
 use crate::ui::theme::ThemeKey;
 
 /// Label, points, unit, the capacity they are out of (else a round top), color.
@@ -18,7 +18,7 @@ type SparkRow<'a> = (&'a str, Option<Vec<Point>>, Unit, Option<f64>, ThemeKey);
 /// peaks kept), the latest value. Returns the next free row.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn draw(
-    app: &App,
+    model: &RackModel,
     host: &str,
     node: &str,
     g: &crate::inventory::Guest,
@@ -27,14 +27,14 @@ pub(super) fn draw(
     bottom: u16,
     buf: &mut Buffer,
 ) -> u16 {
-    let t = &app.theme;
+    let t = model.theme;
     let target = MetricsTarget::Guest {
         host: host.to_string(),
         node: node.to_string(),
         vmid: g.vmid,
         kind: g.kind,
     };
-    let Some(report) = app.metrics.get(&target, crate::pve::Timeframe::Hour) else {
+    let Some(report) = model.metrics.get(&target, crate::pve::Timeframe::Hour) else {
         return y;
     };
     // Two series summed into one (in + out, read + write): unknown when both are.

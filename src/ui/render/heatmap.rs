@@ -6,13 +6,15 @@ use ratatui::layout::Rect;
 
 use super::slot::{SlotStyles, marked};
 use crate::inventory::{GuestStatus, Host, Node};
-use crate::ui::app::App;
+use crate::ui::rack_model::RackModel;
+use crate::ui::rack_state::Rack;
 use crate::ui::theme::ThemeKey;
 use crate::ui::view::RackCol;
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn heat(
-    app: &App,
+    rack: &Rack,
+    model: &RackModel,
     st: &SlotStyles,
     ci: usize,
     col: &RackCol,
@@ -25,7 +27,7 @@ pub(super) fn heat(
     buf: &mut Buffer,
 ) {
     let sel = st.selection;
-    let blank = app.theme.style(ThemeKey::Blank);
+    let blank = model.theme.style(ThemeKey::Blank);
     for row in 0..area.height {
         let y = area.y + row;
         for c in 0..per_row {
@@ -41,16 +43,16 @@ pub(super) fn heat(
                 .and_then(|gi| node.guests.get(*gi as usize))
             {
                 Some(g) => {
-                    let busy =
-                        g.status == GuestStatus::Busy || app.task_for(&host.name, g.vmid).is_some();
+                    let busy = g.status == GuestStatus::Busy
+                        || model.task_for(&host.name, g.vmid).is_some();
                     let status = if busy { GuestStatus::Busy } else { g.status };
                     let mut style = st.led(status);
                     let mut glyph = if busy && !pulse { '□' } else { '■' };
-                    if marked(app, host, node, g) {
+                    if marked(rack, host, node, g) {
                         glyph = '◆';
                         style = st.marked;
                     }
-                    if ci == app.sel_col && idx == app.sel_idx {
+                    if ci == rack.sel_col && idx == rack.sel_idx {
                         style = sel;
                     }
                     cell.set_char(glyph).set_style(style);

@@ -41,10 +41,10 @@ pub fn draw_rack_beside(app: &App, area: Rect, layout: &ScreenLayout, buf: &mut 
         width: app.rack_area_beside_logs().width,
         ..area
     };
-    let inner = screen_layout(left, app.detail_open, app.focus == Pane::Detail);
-    super::rack::draw_racks(app, inner.racks, buf);
+    let inner = screen_layout(left, app.rack.detail_open, app.rack.focus == Pane::Detail);
+    super::rack::draw_racks(&app.rack, &app.rack_model(), inner.racks, buf);
     if let Some(d) = inner.detail {
-        super::detail::draw(app, d, buf);
+        super::detail::draw(&app.rack, &app.rack_model(), d, buf);
     }
     if app.console_beside() {
         draw_console(app, layout.body, buf);

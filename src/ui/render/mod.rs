@@ -99,8 +99,8 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     let console_open = app.console_open();
     let layout = screen_layout(
         area,
-        app.detail_open && !console_open,
-        app.focus == super::app::Pane::Detail,
+        app.rack.detail_open && !console_open,
+        app.rack.focus == super::app::Pane::Detail,
     );
     lcd(app, layout.lcd, buf);
     if app.layers.covers_body() {
@@ -108,7 +108,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     } else if console_open {
         // The console has the keyboard: the bare rack on the left when it is split.
         if let Some(r) = app.console().and_then(|c| c.layout(layout.body).rack) {
-            rack::draw_racks(app, r, buf);
+            rack::draw_racks(&app.rack, &app.rack_model(), r, buf);
         }
         layers::draw_console(app, layout.body, buf);
     } else if app.logs_beside() {
@@ -120,16 +120,20 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             width: app.rack_screen_area().width,
             ..area
         };
-        let inner = screen_layout(left, app.detail_open, app.focus == super::app::Pane::Detail);
-        rack::draw_racks(app, inner.racks, buf);
+        let inner = screen_layout(
+            left,
+            app.rack.detail_open,
+            app.rack.focus == super::app::Pane::Detail,
+        );
+        rack::draw_racks(&app.rack, &app.rack_model(), inner.racks, buf);
         if let Some(d) = inner.detail {
-            detail::draw(app, d, buf);
+            detail::draw(&app.rack, &app.rack_model(), d, buf);
         }
         layers::draw_console(app, layout.body, buf);
     } else {
-        rack::draw_racks(app, layout.racks, buf);
+        rack::draw_racks(&app.rack, &app.rack_model(), layout.racks, buf);
         if let Some(d) = layout.detail {
-            detail::draw(app, d, buf);
+            detail::draw(&app.rack, &app.rack_model(), d, buf);
         }
     }
     status_bar(app, layout.status, buf);
@@ -292,18 +296,18 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     buf.set_style(area, t.style(ThemeKey::Popup));
     let mut x = area.x;
-    if app.filter_editing || !app.filter_text.is_empty() {
-        let cursor = if app.filter_editing { "▏" } else { "" };
+    if app.rack.filter_editing || !app.rack.filter_text.is_empty() {
+        let cursor = if app.rack.filter_editing { "▏" } else { "" };
         x = put(buf, x, area.y, " / ", t.style(ThemeKey::Key), area.width);
         x = put(
             buf,
             x,
             area.y,
-            &format!("{}{cursor} ", app.filter_text),
+            &format!("{}{cursor} ", app.rack.filter_text),
             t.style(ThemeKey::Input),
             area.right().saturating_sub(x),
         );
-        let shown = format!(" {} match ", app.view.shown_guests);
+        let shown = format!(" {} match ", app.rack.view.shown_guests);
         x = put(
             buf,
             x,
@@ -313,12 +317,12 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
             area.right().saturating_sub(x),
         );
     }
-    if !app.marks.is_empty() {
+    if !app.rack.marks.is_empty() {
         x = put(
             buf,
             x,
             area.y,
-            &format!(" {} marked ", app.marks.len()),
+            &format!(" {} marked ", app.rack.marks.len()),
             t.style(ThemeKey::Marked),
             area.right().saturating_sub(x),
         );
@@ -353,7 +357,7 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let right = if app.console_open() || app.layers.covers_body() {
         format!(" {} ", app.theme.name)
     } else {
-        format!(" {} · {} ", app.zoom.name(), app.theme.name)
+        format!(" {} · {} ", app.rack.zoom.name(), app.theme.name)
     };
     let w = right.chars().count() as u16;
     if area.right() >= x + w {

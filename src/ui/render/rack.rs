@@ -9,7 +9,9 @@ use ratatui::layout::Rect;
 
 use super::widgets::{bar, boxed, duration, put};
 use crate::inventory::{GuestStatus, Host, HostState, Node};
-use crate::ui::app::{ANIM_MS, App, Pane};
+use crate::ui::app::ANIM_MS;
+use crate::ui::rack_model::RackModel;
+use crate::ui::rack_state::{Pane, Rack};
 use crate::ui::theme::ThemeKey;
 use crate::ui::view::{RACK_TOP, RackCol, Zoom, rack_geometry};
 
@@ -27,9 +29,9 @@ pub fn led_glyph(status: GuestStatus, pulse_on: bool) -> char {
 }
 
 /// A braille spinner frame for work of unknown length.
-pub fn spinner(app: &App) -> char {
+pub fn spinner(model: &RackModel) -> char {
     const FRAMES: [char; 8] = ['⣾', '⣽', '⣻', '⢿', '⡿', '⣟', '⣯', '⣷'];
-    let ms = app
+    let ms = model
         .now
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis())
@@ -37,8 +39,8 @@ pub fn spinner(app: &App) -> char {
     FRAMES[(ms / u128::from(ANIM_MS)) as usize % FRAMES.len()]
 }
 
-pub(super) fn pulse_on(app: &App) -> bool {
-    let ms = app
+pub(super) fn pulse_on(model: &RackModel) -> bool {
+    let ms = model
         .now
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis())
@@ -46,13 +48,13 @@ pub(super) fn pulse_on(app: &App) -> bool {
     (ms / u128::from(ANIM_MS)) % 2 == 0
 }
 
-pub fn draw_racks(app: &App, area: Rect, buf: &mut Buffer) {
+pub fn draw_racks(rack: &Rack, model: &RackModel, area: Rect, buf: &mut Buffer) {
     if area.width < 4 || area.height < RACK_TOP + 2 {
         return;
     }
-    let geo = rack_geometry(area, app.zoom, app.view.cols.len());
-    if app.view.cols.is_empty() {
-        let msg = if app.filter_text.is_empty() {
+    let geo = rack_geometry(area, rack.zoom, rack.view.cols.len());
+    if rack.view.cols.is_empty() {
+        let msg = if rack.filter_text.is_empty() {
             "no guests yet: waiting for the first refresh"
         } else {
             "no guest matches the filter"
@@ -62,27 +64,27 @@ pub fn draw_racks(app: &App, area: Rect, buf: &mut Buffer) {
             area.x + 2,
             area.y + 2,
             msg,
-            app.theme.dim(),
+            model.theme.dim(),
             area.width.saturating_sub(4),
         );
         return;
     }
-    let pulse = pulse_on(app);
-    let styles = super::slot::SlotStyles::new(&app.theme);
-    let end = (app.col_offset + geo.visible_cols).min(app.view.cols.len());
-    for (vis, ci) in (app.col_offset..end).enumerate() {
+    let pulse = pulse_on(model);
+    let styles = super::slot::SlotStyles::new(model.theme);
+    let end = (rack.col_offset + geo.visible_cols).min(rack.view.cols.len());
+    for (vis, ci) in (rack.col_offset..end).enumerate() {
         let rect = geo.rack_rect(vis);
-        let col = &app.view.cols[ci];
-        let Some(host) = app.inventory.hosts.get(col.host) else {
+        let col = &rack.view.cols[ci];
+        let Some(host) = model.inventory.hosts.get(col.host) else {
             continue;
         };
-        let first_of_host = vis == 0 || app.view.cols[ci - 1].host != col.host;
+        let first_of_host = vis == 0 || rack.view.cols[ci - 1].host != col.host;
         if first_of_host {
             let span = (ci..end)
-                .take_while(|c| app.view.cols[*c].host == col.host)
+                .take_while(|c| rack.view.cols[*c].host == col.host)
                 .count() as u16;
             host_line(
-                app,
+                model,
                 host,
                 Rect::new(rect.x, rect.y, rect.width * span, 1),
                 buf,
@@ -93,10 +95,11 @@ pub fn draw_racks(app: &App, area: Rect, buf: &mut Buffer) {
             height: rect.height - 1,
             ..rect
         };
-        let focused = ci == app.sel_col && app.focus == Pane::Rack;
+        let focused = ci == rack.sel_col && rack.focus == Pane::Rack;
         match col.node.and_then(|n| host.nodes.get(n)) {
             Some(node) => draw_rack(
-                app,
+                rack,
+                model,
                 &styles,
                 ci,
                 col,
@@ -108,18 +111,18 @@ pub fn draw_racks(app: &App, area: Rect, buf: &mut Buffer) {
                 geo.cells_per_row,
                 buf,
             ),
-            None => placeholder(app, host, box_area, focused, buf),
+            None => placeholder(model, host, box_area, focused, buf),
         }
     }
     // Horizontal position when racks overflow: "◀ 3/12 ▶" on the host line's right.
-    if app.view.cols.len() > geo.visible_cols {
+    if rack.view.cols.len() > geo.visible_cols {
         let s = format!(
             "{}{}-{}/{}{}",
-            if app.col_offset > 0 { "◀ " } else { "  " },
-            app.col_offset + 1,
+            if rack.col_offset > 0 { "◀ " } else { "  " },
+            rack.col_offset + 1,
             end,
-            app.view.cols.len(),
-            if end < app.view.cols.len() {
+            rack.view.cols.len(),
+            if end < rack.view.cols.len() {
                 " ▶"
             } else {
                 "  "
@@ -131,14 +134,14 @@ pub fn draw_racks(app: &App, area: Rect, buf: &mut Buffer) {
             area.right().saturating_sub(w),
             area.y,
             &s,
-            app.theme.style(ThemeKey::Key),
+            model.theme.style(ThemeKey::Key),
             w,
         );
     }
 }
 
-fn host_line(app: &App, host: &Host, r: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+fn host_line(model: &RackModel, host: &Host, r: Rect, buf: &mut Buffer) {
+    let t = model.theme;
     let r = r.intersection(buf.area);
     for x in r.x..r.right() {
         buf[(x, r.y)].set_char('━').set_style(t.border(false));
@@ -151,14 +154,14 @@ fn host_line(app: &App, host: &Host, r: Rect, buf: &mut Buffer) {
             Some(at) if !host.nodes.is_empty() => (
                 format!(
                     "✖ unreachable · data {} old",
-                    super::widgets::age(app.now, at)
+                    super::widgets::age(model.now, at)
                 ),
                 t.style(ThemeKey::HostError),
             ),
             _ => ("✖ unreachable".to_string(), t.style(ThemeKey::HostError)),
         },
         HostState::Stale { since } => (
-            format!("▲ stale {}", super::widgets::age(app.now, *since)),
+            format!("▲ stale {}", super::widgets::age(model.now, *since)),
             t.style(ThemeKey::HostStale),
         ),
     };
@@ -180,8 +183,8 @@ fn host_line(app: &App, host: &Host, r: Rect, buf: &mut Buffer) {
     );
 }
 
-fn placeholder(app: &App, host: &Host, area: Rect, focused: bool, buf: &mut Buffer) {
-    let t = &app.theme;
+fn placeholder(model: &RackModel, host: &Host, area: Rect, focused: bool, buf: &mut Buffer) {
+    let t = model.theme;
     let inner = boxed(buf, area, &host.name, t, focused);
     let (head, reason, style) = match &host.state {
         HostState::Connecting => ("CONNECTING…", String::new(), t.dim()),
@@ -237,7 +240,8 @@ fn placeholder(app: &App, host: &Host, area: Rect, focused: bool, buf: &mut Buff
 
 #[allow(clippy::too_many_arguments)]
 fn draw_rack(
-    app: &App,
+    rack: &Rack,
+    model: &RackModel,
     styles: &super::slot::SlotStyles,
     ci: usize,
     col: &RackCol,
@@ -249,7 +253,7 @@ fn draw_rack(
     cells_per_row: usize,
     buf: &mut Buffer,
 ) {
-    let t = &app.theme;
+    let t = model.theme;
     let inner = boxed(buf, area, &node.name, t, focused);
     if inner.height < 3 || inner.width < 4 {
         return;
@@ -264,8 +268,8 @@ fn draw_rack(
     };
     let mut x = put(buf, inner.x, inner.y, glyph, st, inner.width);
     // An alert on the node itself (offline, CPU, memory, disk): its rule, lit.
-    if let Some(a) = (!app.alerts.firing.is_empty())
-        .then(|| app.alerts.node_alert(&host.name, &node.name))
+    if let Some(a) = (!model.alerts.firing.is_empty())
+        .then(|| model.alerts.node_alert(&host.name, &node.name))
         .flatten()
     {
         x = put(
@@ -314,10 +318,11 @@ fn draw_rack(
         height: inner.height - 2,
         ..inner
     };
-    let start = app.scroll.get(ci).copied().unwrap_or(0);
-    match app.zoom {
+    let start = rack.scroll.get(ci).copied().unwrap_or(0);
+    match rack.zoom {
         Zoom::Heatmap => super::heatmap::heat(
-            app,
+            rack,
+            model,
             styles,
             ci,
             col,
@@ -339,9 +344,10 @@ fn draw_rack(
                     .and_then(|gi| node.guests.get(*gi as usize))
                 {
                     Some(g) => super::slot::slot(
-                        app,
+                        rack,
+                        model,
                         styles,
-                        ci == app.sel_col && idx == app.sel_idx,
+                        ci == rack.sel_col && idx == rack.sel_idx,
                         host,
                         node,
                         g,
@@ -351,15 +357,15 @@ fn draw_rack(
                         buf,
                     ),
                     None => {
-                        super::slot::blank_panel(app, Rect::new(slots.x, y, slots.width, 1), buf)
+                        super::slot::blank_panel(model, Rect::new(slots.x, y, slots.width, 1), buf)
                     }
                 }
             }
         }
     }
-    super::deploy_pending::rack_edge(app, ci, node, area, buf);
+    super::deploy_pending::rack_edge(rack, model, ci, node, area, buf);
     let total = col.guests.len();
-    let per_page = match app.zoom {
+    let per_page = match rack.zoom {
         Zoom::Heatmap => usize::from(slots.height) * cells_per_row,
         _ => usize::from(slots.height),
     };

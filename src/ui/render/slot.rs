@@ -11,13 +11,14 @@ use super::fg_only;
 use super::rack::{led_glyph, spinner};
 use super::widgets::{bar_with, put};
 use crate::inventory::{Guest, GuestStatus, Host, Node};
-use crate::ui::app::App;
+use crate::ui::rack_model::RackModel;
+use crate::ui::rack_state::Rack;
 use crate::ui::theme::ThemeKey;
 use crate::ui::view::Zoom;
 
-pub(super) fn marked(app: &App, host: &Host, node: &Node, g: &Guest) -> bool {
-    !app.marks.is_empty()
-        && app
+pub(super) fn marked(rack: &Rack, host: &Host, node: &Node, g: &Guest) -> bool {
+    !rack.marks.is_empty()
+        && rack
             .marks
             .iter()
             .any(|m| m.vmid == g.vmid && m.host == host.name && m.node == node.name)
@@ -25,7 +26,8 @@ pub(super) fn marked(app: &App, host: &Host, node: &Node, g: &Guest) -> bool {
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn slot(
-    app: &App,
+    rack: &Rack,
+    model: &RackModel,
     st: &SlotStyles,
     selected: bool,
     host: &Host,
@@ -36,7 +38,7 @@ pub(super) fn slot(
     pulse: bool,
     buf: &mut Buffer,
 ) {
-    let task = app.task_for(&host.name, g.vmid);
+    let task = model.task_for(&host.name, g.vmid);
     let busy = task.is_some() || g.status == GuestStatus::Busy;
     let base = if selected { st.selection } else { st.text };
     buf.set_style(r, base);
@@ -72,8 +74,8 @@ pub(super) fn slot(
         !busy || pulse,
     );
     // An alert lights the LED (a task's pulse still wins: it says what is being done).
-    let alert = (task.is_none() && !app.alerts.firing.is_empty())
-        .then(|| app.alerts.guest_alert(&host.name, g.vmid))
+    let alert = (task.is_none() && !model.alerts.firing.is_empty())
+        .then(|| model.alerts.guest_alert(&host.name, g.vmid))
         .flatten();
     let led = match alert {
         Some(_) if selected => base.patch(fg_only(st.led_alert)),
@@ -87,7 +89,7 @@ pub(super) fn slot(
         buf[(x, r.y)].set_char(glyph).set_style(led);
         x += 1;
     }
-    let is_marked = marked(app, host, node, g);
+    let is_marked = marked(rack, host, node, g);
     x = put(
         buf,
         x,
@@ -156,7 +158,7 @@ pub(super) fn slot(
             );
             let pct = match task.fraction {
                 Some(f) => format!("{:>3}%", (f * 100.0).round() as u32),
-                None => format!(" {} ", spinner(app)),
+                None => format!(" {} ", spinner(model)),
             };
             tx = put(buf, tx + pw, r.y, &pct, over(st.progress), 4);
         }
@@ -197,13 +199,13 @@ pub(super) fn slot(
         // stop before it.
         let mut limit = right;
         if w >= BACKUP_AGE_MIN_WIDTH
-            && let Some(at) = (!app.backup_times.is_empty())
-                .then(|| app.backup_times.get(host.name.as_str()))
+            && let Some(at) = (!model.backup_times.is_empty())
+                .then(|| model.backup_times.get(host.name.as_str()))
                 .flatten()
                 .and_then(|m| m.get(&g.vmid))
         {
-            let age_s = epoch_s(app.now).saturating_sub(*at);
-            let max_s = app.alerts.config.for_host(&host.name).backup_max_age_s;
+            let age_s = epoch_s(model.now).saturating_sub(*at);
+            let max_s = model.alerts.config.for_host(&host.name).backup_max_age_s;
             let style = if age_s > max_s {
                 over(st.backup_stale)
             } else {
@@ -216,8 +218,8 @@ pub(super) fn slot(
             limit = at_x.saturating_sub(1);
         }
         // A managed app's last health check: ♥ answers, ✗ does not.
-        if let Some(h) = (!app.alerts.health.is_empty())
-            .then(|| app.alerts.health_of(&host.name, g.vmid))
+        if let Some(h) = (!model.alerts.health.is_empty())
+            .then(|| model.alerts.health_of(&host.name, g.vmid))
             .flatten()
         {
             let (mark, style) = if h.healthy {
@@ -227,8 +229,8 @@ pub(super) fn slot(
             };
             ex = put(buf, ex, r.y, mark, style, limit.saturating_sub(ex));
         }
-        if let Some(ports) = (!app.app_ports.is_empty())
-            .then(|| app.app_ports.get(&(host.name.clone(), g.vmid)))
+        if let Some(ports) = (!model.app_ports.is_empty())
+            .then(|| model.app_ports.get(&(host.name.clone(), g.vmid)))
             .flatten()
             .filter(|p| !p.is_empty())
         {
@@ -377,8 +379,8 @@ impl SlotStyles {
 }
 
 /// Empty capacity: a blank panel with its two rack screws.
-pub(super) fn blank_panel(app: &App, r: Rect, buf: &mut Buffer) {
-    let s = app.theme.style(ThemeKey::Blank);
+pub(super) fn blank_panel(model: &RackModel, r: Rect, buf: &mut Buffer) {
+    let s = model.theme.style(ThemeKey::Blank);
     let r = r.intersection(buf.area);
     if r.width < 2 {
         return;
