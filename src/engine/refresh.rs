@@ -116,8 +116,7 @@ impl HostLink {
         // at 10,000 guests) is never held beside the nodes still shown.
         // Entries are 200-400 bytes on the wire.
         let mut nodes = crate::inventory::NodesBuilder::with_capacity(body.len() / 200);
-        crate::pve::for_each_resource(&body, |r| nodes.push(&r))
-            .map_err(|e| failure(&e))?;
+        crate::pve::for_each_resource(&body, |r| nodes.push(&r)).map_err(|e| failure(&e))?;
         drop(body);
         Ok(self.keep(Nodes::from(nodes.finish()), body_hash, at))
     }

@@ -99,7 +99,10 @@ impl<'de, F: FnMut(ClusterResource)> Visitor<'de> for ListSeed<'_, F> {
         f.write_str("a list of resources")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
         while let Some(r) = seq.next_element::<ClusterResource>()? {
             (self.each)(r);
         }
