@@ -133,6 +133,9 @@ impl Rack {
     /// Recompute the filtered racks and keep the same guest selected when it still shows.
     pub fn rebuild(&mut self, inv: &Inventory, area: Rect) {
         let keep = self.selected_ref(inv).or_else(|| self.anchor.clone());
+        // The guest selected now is the one a filter that hides it must give back later
+        // (kept even when this rebuild hides it; a move since the last rebuild counts too).
+        self.anchor = keep.clone();
         let old_col = self.view.cols.get(self.sel_col).map(|c| (c.host, c.node));
         self.view = RackView::build(inv, &Filter::parse(&self.filter_text));
         self.scroll.resize(self.view.cols.len(), 0);
@@ -357,6 +360,23 @@ mod tests {
         rack.filter_text = "no-guest-is-called-this".into();
         rack.rebuild(&inv, area);
         assert!(rack.selected(&inv).is_none());
+        rack.filter_text.clear();
+        rack.rebuild(&inv, area);
+        assert_eq!(rack.selected_ref(&inv), Some(picked));
+    }
+
+    #[test]
+    fn the_guest_moved_to_last_comes_back_not_the_one_before() {
+        let (inv, area) = lab();
+        let mut rack = Rack::default();
+        rack.rebuild(&inv, area);
+        rack.move_by(1, area);
+        rack.rebuild(&inv, area);
+        // A move with no refresh after it, then a filter that hides where it went.
+        rack.move_by(2, area);
+        let picked = rack.selected_ref(&inv).expect("a guest is selected");
+        rack.filter_text = "no-guest-is-called-this".into();
+        rack.rebuild(&inv, area);
         rack.filter_text.clear();
         rack.rebuild(&inv, area);
         assert_eq!(rack.selected_ref(&inv), Some(picked));
