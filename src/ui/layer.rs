@@ -51,8 +51,6 @@ pub struct LayerCtx<'a> {
     pub recording: &'a super::settings::RecordingSwitches,
     /// The hosts' state (online, unreachable...) and what they hold.
     pub inventory: &'a crate::inventory::Inventory,
-    /// What rack drawing reads besides the rack's own state.
-    pub rack_model: super::rack_model::RackModel<'a>,
 }
 
 /// What the app must do after a layer handled something.

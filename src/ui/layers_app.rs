@@ -74,7 +74,6 @@ impl App {
             hosts: &self.hosts,
             recording: &self.recording,
             inventory: &self.inventory,
-            rack_model: self.rack_model(),
         }
     }
 
