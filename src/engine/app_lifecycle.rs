@@ -132,18 +132,10 @@ impl Engine {
         spec: &AppSpec,
     ) -> Result<BTreeMap<String, String>, Refusal> {
         let app = self.present_app_record(name)?;
-        let link = self.link(&app.host)?;
-        let deployer = self.deployer()?;
-        let exec = deployer
-            .executors
-            .open(&link.client, &app.node, app.vmid)
-            .await
-            .map_err(|e| Refusal::Host(e.to_string()))?;
+        let (exec, timeout) = self.app_console(&app).await?;
         let path = crate::deploy::scripts::compose_path(&app.name);
         let cmd = format!("cat {}", crate::deploy::scripts::quote(&path));
-        let out = exec
-            .run(&cmd, deployer.tuning.command_timeout, &|_| {})
-            .await;
+        let out = exec.run(&cmd, timeout, &|_| {}).await;
         exec.close().await;
         let out = out.map_err(|e| Refusal::Host(e.to_string()))?;
         if out.code != 0 {

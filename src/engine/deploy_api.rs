@@ -591,9 +591,11 @@ impl Engine {
         )
     }
 
-    /// The last `tail` lines of a managed app's logs (`docker compose logs`).
-    pub async fn app_logs(&self, name: &str, tail: usize) -> Result<String, Refusal> {
-        let app = self.app_record(name)?;
+    /// A command runner in a managed app's container, with the timeout one command gets.
+    pub(super) async fn app_console(
+        &self,
+        app: &crate::deploy::AppRecord,
+    ) -> Result<(Box<dyn crate::deploy::exec::Executor>, std::time::Duration), Refusal> {
         let link = self.link(&app.host)?;
         let deployer = self.deployer()?;
         let exec = deployer
@@ -601,9 +603,14 @@ impl Engine {
             .open(&link.client, &app.node, app.vmid)
             .await
             .map_err(|e| Refusal::Host(e.to_string()))?;
-        let out =
-            crate::deploy::update::logs(exec.as_ref(), &app, tail, deployer.tuning.command_timeout)
-                .await;
+        Ok((exec, deployer.tuning.command_timeout))
+    }
+
+    /// The last `tail` lines of a managed app's logs (`docker compose logs`).
+    pub async fn app_logs(&self, name: &str, tail: usize) -> Result<String, Refusal> {
+        let app = self.app_record(name)?;
+        let (exec, timeout) = self.app_console(&app).await?;
+        let out = crate::deploy::update::logs(exec.as_ref(), &app, tail, timeout).await;
         exec.close().await;
         out.map_err(Refusal::Host)
     }
