@@ -110,7 +110,7 @@ fn the_console_is_on_the_stack_and_routes_before_screens_and_panes() {
     app.jump_to("lab", 100);
     app.handle(AppEvent::Key(press(KeyCode::Char('c'), KeyModifiers::NONE)));
     assert!(app.console_open());
-    assert_eq!(app.layers.keyboard(), Some(Slot::Console));
+    assert_eq!(app.layers.keyboard(), Slot::Console);
     assert_eq!(app.layers.key_route(), vec![Slot::Console]);
     assert!(app.console().is_some());
     assert!(

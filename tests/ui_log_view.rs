@@ -175,7 +175,7 @@ fn keys_go_to_the_top_layer_first() {
 #[test]
 fn save_asks_for_a_file_under_the_state_dir_and_toasts_the_result() {
     let mut app = with_log((160, 45), 3);
-    app.layers.log_dir = PathBuf::from("/state/logs");
+    app.log_dir = PathBuf::from("/state/logs");
     let effects = typed(&mut app, "S");
     let [
         Effect::SaveLog {

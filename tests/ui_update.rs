@@ -97,11 +97,11 @@ fn paging_scrolls_the_rack() {
     let rows = a.geometry().slot_rows;
     assert_eq!(selected_vmid(&a), Some(100 + rows as u32));
     assert!(
-        a.rack.scroll[0] > 0,
+        a.rack().scroll[0] > 0,
         "the rack scrolled to keep the selection visible"
     );
-    let s = a.rack.scroll[0];
-    assert!(a.rack.sel_idx >= s && a.rack.sel_idx < s + rows);
+    let s = a.rack().scroll[0];
+    assert!(a.rack().sel_idx >= s && a.rack().sel_idx < s + rows);
 }
 
 #[test]
@@ -121,7 +121,7 @@ fn power_actions_on_selection_and_marks() {
     }
     // Mark two (space moves down), then shut both down.
     typed(&mut a, "  ");
-    assert_eq!(a.rack.marks.len(), 2);
+    assert_eq!(a.rack().marks.len(), 2);
     let fx = typed(&mut a, "S");
     let mut vmids: Vec<u32> = fx
         .iter()
@@ -135,7 +135,7 @@ fn power_actions_on_selection_and_marks() {
         .collect();
     vmids.sort();
     assert_eq!(vmids, vec![100, 103]);
-    assert!(a.rack.marks.is_empty(), "marks clear after an action");
+    assert!(a.rack().marks.is_empty(), "marks clear after an action");
 }
 
 #[test]
@@ -177,14 +177,14 @@ fn quit_asks_when_tasks_run() {
 fn filter_live_and_escape() {
     let mut a = app();
     typed(&mut a, "/tag:media");
-    assert!(a.rack.filter_editing);
-    assert_eq!(a.rack.view.shown_guests, 8);
+    assert!(a.rack().filter_editing);
+    assert_eq!(a.rack().view.shown_guests, 8);
     typed(&mut a, "<Enter>");
-    assert!(!a.rack.filter_editing);
-    assert_eq!(a.rack.filter_text, "tag:media");
+    assert!(!a.rack().filter_editing);
+    assert_eq!(a.rack().filter_text, "tag:media");
     // Keys act on the rack again; Esc (back) clears the filter.
     typed(&mut a, "<Esc>");
-    assert_eq!(a.rack.view.shown_guests, 40);
+    assert_eq!(a.rack().view.shown_guests, 40);
     assert_eq!(
         selected_vmid(&a),
         Some(100),
@@ -211,18 +211,18 @@ fn details_tab_and_escape() {
     let mut a = app();
     let fx = typed(&mut a, "j<Enter>");
     assert!(matches!(&fx[..], [Effect::LoadDetail { vmid: 103, .. }]));
-    assert!(a.rack.detail_open);
+    assert!(a.rack().detail_open);
     typed(&mut a, "<Tab>");
-    assert_eq!(a.rack.focus, proximity::ui::app::Pane::Rack);
+    assert_eq!(a.rack().focus, proximity::ui::app::Pane::Rack);
     typed(&mut a, "<Esc>");
-    assert!(!a.rack.detail_open);
+    assert!(!a.rack().detail_open);
 }
 
 #[test]
 fn zoom_cycles_and_heatmap_moves_by_rows() {
     let mut a = app();
     typed(&mut a, "zz");
-    assert_eq!(a.rack.zoom, Zoom::Heatmap);
+    assert_eq!(a.rack().zoom, Zoom::Heatmap);
     typed(&mut a, "l");
     assert_eq!(
         selected_vmid(&a),
@@ -230,7 +230,7 @@ fn zoom_cycles_and_heatmap_moves_by_rows() {
         "heatmap: right is the next cell"
     );
     typed(&mut a, "z");
-    assert_eq!(a.rack.zoom, Zoom::Detailed);
+    assert_eq!(a.rack().zoom, Zoom::Detailed);
 }
 
 #[test]
@@ -343,7 +343,7 @@ fn unreachable_host_never_blocks_others_and_stale_keeps_data() {
         t0(),
     ));
     assert_eq!(
-        a.rack.view.cols.len(),
+        a.rack().view.cols.len(),
         4,
         "three racks of lab plus the edge placeholder"
     );
@@ -518,8 +518,8 @@ mod random_keys {
             a.handle(AppEvent::Resize(w, h));
             for k in seq {
                 a.handle(AppEvent::Key(k));
-                if let Some(c) = a.rack.view.cols.get(a.rack.sel_col) {
-                    prop_assert!(a.rack.sel_idx < c.guests.len().max(1));
+                if let Some(c) = a.rack().view.cols.get(a.rack().sel_col) {
+                    prop_assert!(a.rack().sel_idx < c.guests.len().max(1));
                 }
             }
             let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("backend");

@@ -78,7 +78,7 @@ async fn run_tui(
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| "dark".into());
     let mut app = App::from_config(&paths.config_dir, &theme, SystemTime::now());
-    app.layers.log_dir = paths.state_dir.join("logs");
+    app.log_dir = paths.state_dir.join("logs");
     let (inbox_tx, inbox_rx) = mpsc::channel::<AppEvent>(INBOX_CAPACITY);
     let (effect_tx, effect_rx) = mpsc::unbounded_channel::<Effect>();
 

@@ -270,7 +270,7 @@ impl Layer for AlertThresholdsEditor {
         }
     }
 
-    fn on_paste(&mut self, text: &str) -> Reply {
+    fn on_paste(&mut self, text: &str, _ctx: &LayerCtx) -> Reply {
         let line = crate::text::clean_string(text.lines().next().unwrap_or(""));
         self.form.paste(&line);
         Reply::Consumed

@@ -1,8 +1,8 @@
 //! `App`: all UI state, owned by the UI task. `handle(event)` and `update(action)` change it
 //! and return the `Effect`s the runtime must perform; neither does IO, so both are tested
-//! from key sequences. The layers (`layers`: popups, screens, panes, the first-run screen,
-//! the console) get keys first; the rack, still drawn and driven here, gets what no layer
-//! takes.
+//! from key sequences. The layers (`layers`: the rack, popups, screens, panes, the
+//! first-run screen, the console) own their state, keys and drawing; the app owns what
+//! they share (the inventory, the theme, tasks, toasts) and carries out their requests.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
@@ -58,8 +58,6 @@ pub struct App {
     pub saved_theme: String,
     pub depth: ColorDepth,
     pub inventory: Inventory,
-    /// The rack screen's view, selection, filter, zoom, marks and detail panel.
-    pub rack: super::rack_state::Rack,
     /// Header totals, recomputed with the view (not per frame: they cost O(guests)).
     pub counts: crate::inventory::Counts,
     pub tasks: Vec<TaskView>,
@@ -77,9 +75,11 @@ pub struct App {
     pub backup_times: HashMap<String, HashMap<u32, u64>>,
     /// The last task that finished, for the task-log key.
     pub last_upid: Option<String>,
-    /// Screens as components: the tasks view, log viewers, their popups and panes, the
-    /// console (`console_layer`, with the console tabs).
+    /// Screens as components: the rack (`rack_layer`), the tasks view, log viewers, their
+    /// popups and panes, the console (`console_layer`, with the console tabs).
     pub layers: super::layer::LayerStack,
+    /// Where saved logs go; the runtime sets `<state dir>/logs`.
+    pub log_dir: std::path::PathBuf,
     /// Proxmox tasks and Proximity jobs as the inbox delivered them.
     pub task_board: super::task_board::TaskBoard,
     /// Deployments under way, drawn on the rack until their container has a slot.
@@ -112,7 +112,6 @@ impl App {
             themes,
             depth,
             inventory: Inventory::default(),
-            rack: Default::default(),
             counts: Default::default(),
             tasks: Vec::new(),
             toasts: Vec::new(),
@@ -126,6 +125,7 @@ impl App {
             backup_times: HashMap::new(),
             last_upid: None,
             layers,
+            log_dir: std::path::PathBuf::from("logs"),
             task_board: Default::default(),
             deploys: Default::default(),
             metrics: Default::default(),
@@ -144,15 +144,20 @@ impl App {
         )
     }
 
+    /// The keymap context of the layer that has the keyboard (a popup's excepted).
     pub fn context(&self) -> Context {
-        if let Some(base) = self.layers.base() {
-            return base.context();
-        }
-        if self.console_open() {
-            Context::Console
-        } else {
-            Context::Rack
-        }
+        self.layers
+            .get(self.layers.keyboard())
+            .map_or(Context::Global, |l| l.context())
+    }
+
+    /// The rack screen's view, selection, filter, zoom, marks and detail panel.
+    pub fn rack(&self) -> &super::rack_state::Rack {
+        self.layers.rack()
+    }
+
+    pub fn rack_mut(&mut self) -> &mut super::rack_state::Rack {
+        self.layers.rack_mut()
     }
 
     /// Whether the first-run screen is up (no host or inventory yet).
@@ -179,7 +184,7 @@ impl App {
             return false;
         }
         // Busy slots pulse, but only visible ones matter.
-        self.rack
+        self.rack()
             .busy_visible(&self.inventory, self.rack_area_beside_logs())
     }
 
@@ -206,20 +211,20 @@ impl App {
     }
 
     pub fn geometry(&self) -> super::view::RackGeometry {
-        self.rack.geometry(self.rack_area_beside_logs())
+        self.rack().geometry(self.rack_area_beside_logs())
     }
 
     pub fn col_node(&self, col: usize) -> Option<&Node> {
-        self.rack.col_node(&self.inventory, col)
+        self.rack().col_node(&self.inventory, col)
     }
 
     /// The selected guest with its host and node names.
     pub fn selected(&self) -> Option<(&str, &Node, &Guest)> {
-        self.rack.selected(&self.inventory)
+        self.rack().selected(&self.inventory)
     }
 
     pub fn selected_ref(&self) -> Option<GuestRef> {
-        self.rack.selected_ref(&self.inventory)
+        self.rack().selected_ref(&self.inventory)
     }
 
     pub fn task_for(&self, host: &str, vmid: u32) -> Option<&TaskView> {
@@ -425,22 +430,22 @@ impl App {
     /// Recompute the filtered racks and keep the same guest selected when it still shows.
     pub fn rebuild_view(&mut self) {
         let area = self.rack_area_beside_logs();
-        self.rack.rebuild(&self.inventory, area);
+        self.layers.rack_mut().rebuild(&self.inventory, area);
         self.counts = self.inventory.counts();
     }
 
     /// Scroll so the selection is on screen (columns and rows).
     pub fn ensure_visible(&mut self) {
         let area = self.rack_area_beside_logs();
-        self.rack.ensure_visible(area);
+        self.rack_mut().ensure_visible(area);
     }
 
     /// Select a guest by host and vmid (palette jump); clears a filter that hides it.
     pub fn jump_to(&mut self, host: &str, vmid: u32) {
-        if !self.rack.select(&self.inventory, host, vmid) {
-            self.rack.filter_text.clear();
+        if !self.layers.rack_mut().select(&self.inventory, host, vmid) {
+            self.rack_mut().filter_text.clear();
             self.rebuild_view();
-            if !self.rack.select(&self.inventory, host, vmid) {
+            if !self.layers.rack_mut().select(&self.inventory, host, vmid) {
                 return;
             }
         }

@@ -547,7 +547,7 @@ impl Layer for AppsView {
         Reply::Consumed
     }
 
-    fn on_paste(&mut self, text: &str) -> Reply {
+    fn on_paste(&mut self, text: &str, _ctx: &LayerCtx) -> Reply {
         let line = crate::text::clean_string(text.lines().next().unwrap_or(""));
         match &mut self.dialog {
             Some(AppsDialog::Env(form)) => form.paste(&line),

@@ -355,7 +355,7 @@ impl Layer for BackupsView {
         Reply::Consumed
     }
 
-    fn on_paste(&mut self, text: &str) -> Reply {
+    fn on_paste(&mut self, text: &str, _ctx: &LayerCtx) -> Reply {
         let line = crate::text::clean_string(text.lines().next().unwrap_or(""));
         if let Some(form) = &mut self.schedule_form {
             form.paste(&line);

@@ -210,7 +210,7 @@ impl Layer for CatalogView {
         Reply::Consumed
     }
 
-    fn on_paste(&mut self, text: &str) -> Reply {
+    fn on_paste(&mut self, text: &str, _ctx: &LayerCtx) -> Reply {
         if !self.searching {
             return Reply::Ignored;
         }

@@ -216,7 +216,7 @@ impl App {
     }
 
     fn console_mut(&mut self) -> Option<&mut ConsoleLayer> {
-        let layer: &mut dyn std::any::Any = self.layers.get_mut(Slot::Console)?.as_mut();
+        let layer: &mut dyn std::any::Any = self.layers.get_mut(Slot::Console)?;
         layer.downcast_mut()
     }
 

@@ -345,6 +345,10 @@ impl Layer for ConsoleLayer {
         "console".into()
     }
 
+    fn beside_rack(&self) -> bool {
+        self.beside()
+    }
+
     /// Copy mode's keys while it lasts (the status-bar hints come from there).
     fn context(&self) -> Context {
         if self.in_copy_mode() {
@@ -367,7 +371,7 @@ impl Layer for ConsoleLayer {
         self.key(key, ctx)
     }
 
-    fn on_paste(&mut self, text: &str) -> Reply {
+    fn on_paste(&mut self, text: &str, _ctx: &LayerCtx) -> Reply {
         let Some(s) = self.sessions.active_mut() else {
             return Reply::Ignored;
         };

@@ -42,6 +42,17 @@ pub struct DeployTracker {
 }
 
 impl DeployTracker {
+    /// Deployments under way whose container has no slot in `inv` yet.
+    pub fn without_slot<'a>(
+        &'a self,
+        inv: &'a crate::inventory::Inventory,
+    ) -> impl Iterator<Item = &'a PendingDeploy> {
+        self.pending.iter().filter(move |p| match p.vmid {
+            Some(vmid) => inv.guest(&p.host, vmid).is_none(),
+            None => true,
+        })
+    }
+
     fn entry(&mut self, job: JobId) -> Option<&mut PendingDeploy> {
         if self.ended.contains(&job) {
             return None;
@@ -264,7 +275,7 @@ impl App {
 
     /// The deployments still without a slot on the rack (drawn on their rack's edge).
     pub fn pending_deploys(&self) -> impl Iterator<Item = &PendingDeploy> {
-        self.rack_model().pending_deploys()
+        self.deploys.without_slot(&self.inventory)
     }
 }
 

@@ -292,7 +292,7 @@ impl Layer for DeployWizard {
         self.key(key, ctx.keymap)
     }
 
-    fn on_paste(&mut self, text: &str) -> Reply {
+    fn on_paste(&mut self, text: &str, _ctx: &LayerCtx) -> Reply {
         if let Some(t) = self.text_field() {
             paste(t, text);
             self.refusal = None;

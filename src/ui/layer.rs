@@ -1,5 +1,6 @@
 //! Screens as components (after helix's compositor): each `Layer` owns its state, reads
-//! its keys from its own keymap context and draws itself. The `LayerStack` holds the
+//! its keys from its own keymap context and draws itself. The `LayerStack` holds the rack
+//! (the bottom layer, there for the whole run: it gets the keys no other layer has), the
 //! full-screen layers (the top one gets keys first, they draw bottom-up over the body), up
 //! to `MAX_PANES` panes beside the rack, one of which may have the keyboard, a base layer
 //! drawn where the rack goes instead of it (the first-run screen), the console (kept while
@@ -22,6 +23,7 @@ use ratatui::layout::Rect;
 
 use super::action::{Action, AppEvent, Effect};
 use super::keymap::{Context, Keymap};
+use super::rack_state::Rack;
 use super::task_board::TaskBoard;
 use super::theme::Theme;
 
@@ -51,6 +53,13 @@ pub struct LayerCtx<'a> {
     pub recording: &'a super::settings::RecordingSwitches,
     /// The hosts' state (online, unreachable...) and what they hold.
     pub inventory: &'a crate::inventory::Inventory,
+    /// What the rack draws besides the inventory: the facts events delivered.
+    pub tasks: &'a [super::app::TaskView],
+    pub deploys: &'a super::deploy_jobs::DeployTracker,
+    pub app_ports: &'a std::collections::HashMap<(String, u32), Vec<u16>>,
+    pub backup_times: &'a std::collections::HashMap<String, std::collections::HashMap<u32, u64>>,
+    pub extra: &'a std::collections::HashMap<(String, u32), super::app::GuestExtra>,
+    pub metrics: &'a super::metrics_view::MetricsCache,
 }
 
 /// What the app must do after a layer handled something.
@@ -80,6 +89,10 @@ pub enum Request {
     Base(Option<Box<dyn Layer>>),
     /// Give the keyboard back to the rack; the layer stays (a console's sessions live on).
     Detach,
+    /// An action only the app can carry out, for the rack's selection now: it opens a
+    /// layer from what the app holds (the console's sessions, the metrics cache, the
+    /// running tasks).
+    App(Action),
 }
 
 impl std::fmt::Debug for Request {
@@ -96,6 +109,7 @@ impl std::fmt::Debug for Request {
             Request::ClearMarks => f.write_str("ClearMarks"),
             Request::Base(b) => write!(f, "Base({:?})", b.as_ref().map(|l| l.title())),
             Request::Detach => f.write_str("Detach"),
+            Request::App(a) => write!(f, "App({a:?})"),
         }
     }
 }
@@ -140,7 +154,7 @@ pub trait Layer: Any + Send {
     fn on_text(&mut self, _key: KeyEvent, _ctx: &LayerCtx) -> Reply {
         Reply::Ignored
     }
-    fn on_paste(&mut self, _text: &str) -> Reply {
+    fn on_paste(&mut self, _text: &str, _ctx: &LayerCtx) -> Reply {
         Reply::Ignored
     }
     /// A left click at (`column`, `row`) of the terminal.
@@ -177,6 +191,11 @@ pub trait Layer: Any + Send {
     fn can_be_beside(&self) -> bool {
         false
     }
+    /// Whether it is drawn beside the rack now rather than over the body (a split
+    /// console): the rack stays on screen.
+    fn beside_rack(&self) -> bool {
+        false
+    }
     /// Whether it is a popup: pushed above everything (replacing any popup up), drawn last
     /// over the whole terminal, given every key while it is up.
     fn is_popup(&self) -> bool {
@@ -204,10 +223,15 @@ pub enum Slot {
     Base,
     /// The console: full screen or beside the rack, or kept unseen while detached.
     Console,
+    /// The rack: the bottom layer, it has the keyboard when no other layer does.
+    Rack,
 }
 
-/// The full-screen layers and the panes beside the rack.
+/// The rack, the full-screen layers and the panes beside the rack.
+#[derive(Default)]
 pub struct LayerStack {
+    /// The rack screen: its view, selection, filter, zoom, marks and detail panel.
+    rack: Rack,
     screens: Vec<Box<dyn Layer>>,
     panes: Vec<Box<dyn Layer>>,
     popup: Option<Box<dyn Layer>>,
@@ -219,26 +243,8 @@ pub struct LayerStack {
     console: Option<Box<dyn Layer>>,
     /// The console has the keyboard (before any screen or pane; only a popup goes first).
     console_focus: bool,
-    /// Where saved logs go; the runtime sets `<state dir>/logs`.
-    pub log_dir: PathBuf,
     /// The user's catalog files (`<config dir>/catalog`); `None`: the shipped ones only.
     pub catalog_dir: Option<PathBuf>,
-}
-
-impl Default for LayerStack {
-    fn default() -> LayerStack {
-        LayerStack {
-            screens: Vec::new(),
-            panes: Vec::new(),
-            popup: None,
-            base: None,
-            pane_focus: None,
-            console: None,
-            console_focus: false,
-            log_dir: PathBuf::from("logs"),
-            catalog_dir: None,
-        }
-    }
 }
 
 impl std::fmt::Debug for LayerStack {
@@ -256,7 +262,17 @@ impl std::fmt::Debug for LayerStack {
 }
 
 impl LayerStack {
-    /// No layer up but the console (which is always there, empty until a session opens).
+    /// The rack's state (selection, filter, marks...).
+    pub fn rack(&self) -> &Rack {
+        &self.rack
+    }
+
+    pub fn rack_mut(&mut self) -> &mut Rack {
+        &mut self.rack
+    }
+
+    /// No layer up but the rack and the console (which are always there; the console is
+    /// empty until a session opens).
     pub fn is_empty(&self) -> bool {
         self.screens.is_empty()
             && self.panes.is_empty()
@@ -332,8 +348,12 @@ impl LayerStack {
     }
 
     /// The layer that gets keys: the focused console, else the top screen, else the base
-    /// layer, else the focused pane.
-    pub fn keyboard(&self) -> Option<Slot> {
+    /// layer, else the focused pane, else the rack.
+    pub fn keyboard(&self) -> Slot {
+        self.keyboard_above_rack().unwrap_or(Slot::Rack)
+    }
+
+    fn keyboard_above_rack(&self) -> Option<Slot> {
         if self.console_focused() {
             return Some(Slot::Console);
         }
@@ -355,27 +375,35 @@ impl LayerStack {
             Slot::Popup => self.popup.as_deref(),
             Slot::Base => self.base.as_deref(),
             Slot::Console => self.console.as_deref(),
+            Slot::Rack => Some(&self.rack),
         }
     }
 
-    pub fn get_mut(&mut self, slot: Slot) -> Option<&mut Box<dyn Layer>> {
+    /// The layer in `slot`, to change. It borrows only the stack, so the app can lend a
+    /// layer its `LayerCtx` (read from its other fields) while the layer changes.
+    pub fn get_mut(&mut self, slot: Slot) -> Option<&mut dyn Layer> {
+        fn un_box(l: &mut Box<dyn Layer>) -> &mut dyn Layer {
+            l.as_mut()
+        }
         match slot {
-            Slot::Screen(i) => self.screens.get_mut(i),
-            Slot::Pane(i) => self.panes.get_mut(i),
-            Slot::Popup => self.popup.as_mut(),
-            Slot::Base => self.base.as_mut(),
-            Slot::Console => self.console.as_mut(),
+            Slot::Screen(i) => self.screens.get_mut(i).map(un_box),
+            Slot::Pane(i) => self.panes.get_mut(i).map(un_box),
+            Slot::Popup => self.popup.as_mut().map(un_box),
+            Slot::Base => self.base.as_mut().map(un_box),
+            Slot::Console => self.console.as_mut().map(un_box),
+            Slot::Rack => Some(&mut self.rack),
         }
     }
 
     /// The layers keys are offered to, top-down: the popup alone, else the focused console
-    /// alone, else screens from the top until a modal one, or the focused pane.
+    /// alone, else screens from the top until a modal one, or the focused pane, or the
+    /// rack.
     pub fn key_route(&self) -> Vec<Slot> {
         if self.popup.is_some() {
             return vec![Slot::Popup];
         }
         if self.screens.is_empty() || self.console_focused() {
-            return self.keyboard().into_iter().collect();
+            return vec![self.keyboard()];
         }
         let mut route = Vec::new();
         for i in (0..self.screens.len()).rev() {
@@ -388,20 +416,6 @@ impl LayerStack {
             route.push(Slot::Base);
         }
         route
-    }
-
-    /// Borrow a layer out of its place (a blank stands in, so every index and the focus
-    /// stay as they are) while it handles something with a context read from the app.
-    pub fn take(&mut self, slot: Slot) -> Option<Box<dyn Layer>> {
-        let place = self.get_mut(slot)?;
-        Some(std::mem::replace(place, Box::new(Blank)))
-    }
-
-    /// Put back what `take` lent out.
-    pub fn put_back(&mut self, slot: Slot, layer: Box<dyn Layer>) {
-        if let Some(place) = self.get_mut(slot) {
-            *place = layer;
-        }
     }
 
     /// Put a layer on top of the full-screen stack, or a popup up (the one up before it
@@ -432,8 +446,8 @@ impl LayerStack {
             Slot::Screen(i) if i < self.screens.len() => Some(self.screens.remove(i)),
             Slot::Popup => self.popup.take(),
             Slot::Base => self.base.take(),
-            // The console stays for the whole run (its sessions outlive being seen).
-            Slot::Console => None,
+            // The console and the rack stay for the whole run.
+            Slot::Console | Slot::Rack => None,
             Slot::Pane(i) if i < self.panes.len() => {
                 let layer = self.panes.remove(i);
                 self.pane_focus = match self.pane_focus {
@@ -491,33 +505,58 @@ impl LayerStack {
             .collect()
     }
 
-    /// The layers on screen, bottom-up: the screens from the topmost opaque one, else
-    /// the panes.
+    /// The layers on screen, bottom-up: the screens from the topmost opaque one (over the
+    /// base layer, else the rack, when none is), else the base layer, else the rack with
+    /// a split console and the panes (not while the console has the keyboard), or the
+    /// console alone when it fills the body.
     pub fn visible(&self) -> Vec<Slot> {
         let base = self.base.is_some().then_some(Slot::Base);
-        if self.screens.is_empty() {
-            if let Some(b) = base {
-                return vec![b];
-            }
-            return (0..self.panes.len()).map(Slot::Pane).collect();
+        if !self.screens.is_empty() {
+            let opaque = (0..self.screens.len())
+                .rev()
+                .find(|i| self.screens[*i].opaque());
+            let under = match opaque {
+                None => Some(base.unwrap_or(Slot::Rack)),
+                Some(_) => None,
+            };
+            return under
+                .into_iter()
+                .chain((opaque.unwrap_or(0)..self.screens.len()).map(Slot::Screen))
+                .collect();
         }
-        let opaque = (0..self.screens.len())
-            .rev()
-            .find(|i| self.screens[*i].opaque());
-        // Nothing opaque: the base layer (if any) shows under the screens.
-        let under = if opaque.is_none() { base } else { None };
-        under
-            .into_iter()
-            .chain((opaque.unwrap_or(0)..self.screens.len()).map(Slot::Screen))
-            .collect()
+        if let Some(b) = base {
+            return vec![b];
+        }
+        let split = self.console.as_ref().is_some_and(|c| c.beside_rack());
+        let console_shown = self.console_focused() || split;
+        if console_shown && !split {
+            return vec![Slot::Console];
+        }
+        let mut shown = vec![Slot::Rack];
+        if console_shown {
+            shown.push(Slot::Console);
+        }
+        if !self.console_focused() {
+            shown.extend((0..self.panes.len()).map(Slot::Pane));
+        }
+        shown
+    }
+
+    /// What is on screen, and the console seen or not (a bell's flash ends on time
+    /// either way).
+    fn live(&self) -> Vec<Slot> {
+        let mut slots = self.visible();
+        if self.console.is_some() && !slots.contains(&Slot::Console) {
+            slots.push(Slot::Console);
+        }
+        slots
     }
 
     /// Only what is on screen ticks (the tasks view refreshes while it is seen), and the
-    /// console, seen or not (a bell's flash ends on time either way).
+    /// console.
     pub fn tick(&mut self, now: SystemTime) -> Vec<Effect> {
         let mut effects = Vec::new();
-        let console = self.console.is_some().then_some(Slot::Console);
-        for slot in self.visible().into_iter().chain(console) {
+        for slot in self.live() {
             if let Some(l) = self.get_mut(slot) {
                 effects.extend(l.on_tick(now));
             }
@@ -526,31 +565,10 @@ impl LayerStack {
     }
 
     pub fn next_deadline(&self) -> Option<SystemTime> {
-        let console = self.console.is_some().then_some(Slot::Console);
-        self.visible()
+        self.live()
             .into_iter()
-            .chain(console)
             .filter_map(|s| self.get(s).and_then(|l| l.next_deadline()))
             .min()
-    }
-}
-
-/// Stands in for a layer lent out by `LayerStack::take`.
-struct Blank;
-
-impl Layer for Blank {
-    fn title(&self) -> String {
-        String::new()
-    }
-    fn context(&self) -> Context {
-        Context::Global
-    }
-    fn on_action(&mut self, _action: Action, _ctx: &LayerCtx) -> Reply {
-        Reply::Ignored
-    }
-    fn render(&self, _area: Rect, _buf: &mut Buffer, _ctx: &LayerCtx) {}
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

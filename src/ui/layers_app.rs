@@ -15,6 +15,34 @@ use super::task_board::LogSource;
 use super::tasks_view::TasksView;
 use super::view::screen_layout;
 
+/// A layer's context from the app's fields (not through a method, so a layer of the
+/// stack can change while its context is lent: they are disjoint borrows).
+macro_rules! layer_ctx {
+    ($app:expr, $area:expr, $focused:expr) => {
+        LayerCtx {
+            theme: &$app.theme,
+            keymap: &$app.keymap,
+            board: &$app.task_board,
+            now: $app.now,
+            area: $area,
+            focused: $focused,
+            log_dir: &$app.log_dir,
+            alerts: &$app.alerts,
+            themes: &$app.themes,
+            saved_theme: &$app.saved_theme,
+            hosts: &$app.hosts,
+            recording: &$app.recording,
+            inventory: &$app.inventory,
+            tasks: &$app.tasks,
+            deploys: &$app.deploys,
+            app_ports: &$app.app_ports,
+            backup_times: &$app.backup_times,
+            extra: &$app.extra,
+            metrics: &$app.metrics,
+        }
+    };
+}
+
 impl App {
     /// The whole terminal.
     fn full_area(&self) -> Rect {
@@ -56,42 +84,14 @@ impl App {
                 let (_, panes) = beside_layout(self.beside_region(), self.layers.panes().len());
                 panes.get(i).copied().unwrap_or_default()
             }
+            Slot::Rack => self.rack_area_beside_logs(),
         }
     }
 
     pub fn layer_ctx(&self, slot: Slot) -> LayerCtx<'_> {
-        LayerCtx {
-            theme: &self.theme,
-            keymap: &self.keymap,
-            board: &self.task_board,
-            now: self.now,
-            area: self.layer_area(slot),
-            focused: self.layers.keyboard() == Some(slot),
-            log_dir: &self.layers.log_dir,
-            alerts: &self.alerts,
-            themes: &self.themes,
-            saved_theme: &self.saved_theme,
-            hosts: &self.hosts,
-            recording: &self.recording,
-            inventory: &self.inventory,
-        }
-    }
-
-    /// What rack drawing reads from the app besides the rack's own state.
-    pub fn rack_model(&self) -> super::rack_model::RackModel<'_> {
-        super::rack_model::RackModel {
-            theme: &self.theme,
-            now: self.now,
-            inventory: &self.inventory,
-            alerts: &self.alerts,
-            tasks: &self.tasks,
-            deploys: &self.deploys,
-            app_ports: &self.app_ports,
-            backup_times: &self.backup_times,
-            extra: &self.extra,
-            metrics: &self.metrics,
-            visible_cols: self.geometry().visible_cols,
-        }
+        let area = self.layer_area(slot);
+        let focused = self.layers.keyboard() == slot;
+        layer_ctx!(self, area, focused)
     }
 
     /// Run `f` on the layer in `slot` with its context, then carry out its reply.
@@ -100,12 +100,11 @@ impl App {
         slot: Slot,
         f: impl FnOnce(&mut dyn Layer, &LayerCtx) -> Reply,
     ) -> Option<Vec<Effect>> {
-        let mut layer = self.layers.take(slot)?;
-        let reply = {
-            let ctx = self.layer_ctx(slot);
-            f(layer.as_mut(), &ctx)
-        };
-        self.layers.put_back(slot, layer);
+        let area = self.layer_area(slot);
+        let focused = self.layers.keyboard() == slot;
+        // The layer borrows the stack, its context the app's other fields.
+        let layer = self.layers.get_mut(slot)?;
+        let reply = f(layer, &layer_ctx!(self, area, focused));
         match reply {
             Reply::Ignored => None,
             Reply::Consumed => Some(Vec::new()),
@@ -113,34 +112,36 @@ impl App {
         }
     }
 
-    /// A key for the layers; `None` when no layer has the keyboard (the rack gets it).
-    pub(super) fn layers_key(&mut self, k: KeyEvent) -> Option<Vec<Effect>> {
+    /// A key for the layer with the keyboard (the rack when no other has it), then the
+    /// layers under it up to a modal one, then the app's global actions.
+    pub(super) fn layers_key(&mut self, k: KeyEvent) -> Vec<Effect> {
         let route = self.layers.key_route();
-        let top = *route.first()?;
+        let Some(&top) = route.first() else {
+            return Vec::new();
+        };
         if self.layers.get(top).is_some_and(|l| l.wants_text()) {
             self.pending_keys.clear();
-            return Some(
-                self.with_layer(top, |l, ctx| l.on_text(k, ctx))
-                    .unwrap_or_default(),
-            );
+            return self
+                .with_layer(top, |l, ctx| l.on_text(k, ctx))
+                .unwrap_or_default();
         }
         let ctx = self
             .layers
             .get(top)
             .map_or(Context::Global, |l| l.context());
         let Some(action) = self.resolve_chord(ctx, k) else {
-            return Some(Vec::new());
+            return Vec::new();
         };
         for slot in route {
             if let Some(effects) = self.with_layer(slot, |l, c| l.on_action(action, c)) {
-                return Some(effects);
+                return effects;
             }
         }
-        Some(self.global_action(action))
+        self.global_action(action)
     }
 
     /// The keymap with chords, in `ctx`: an action, or `None` while a chord is pending or
-    /// the keys mean nothing. Shared by the layers and the rack, still in `App`.
+    /// the keys mean nothing.
     pub(super) fn resolve_chord(&mut self, ctx: Context, k: KeyEvent) -> Option<Action> {
         let press = KeyPress::from_event(&k)?;
         let chord = !self.pending_keys.is_empty();
@@ -202,54 +203,62 @@ impl App {
             Slot::Screen(_) | Slot::Popup | Slot::Base | Slot::Console
         )
         .then(Vec::new);
-        self.with_layer(top, |l, _| l.on_paste(&text)).or(fallback)
+        self.with_layer(top, |l, c| l.on_paste(&text, c))
+            .or(fallback)
     }
 
-    /// The wheel scrolls the layer under the pointer; a click on a pane gives it the
-    /// keyboard, a click on the rack gives it back.
-    pub(super) fn layers_mouse(&mut self, m: MouseEvent) -> Option<Vec<Effect>> {
+    /// The wheel scrolls the layer under the pointer; a click on a pane or a split
+    /// console gives it the keyboard, a click on the rack gives it back (and selects the
+    /// slot there).
+    pub(super) fn layers_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
         let wheel = match m.kind {
             MouseEventKind::ScrollDown => Some(true),
             MouseEventKind::ScrollUp => Some(false),
             _ => None,
         };
-        if self.layers.covers_body()
-            && let Some(top) = self.layers.keyboard()
-        {
-            return Some(match (wheel, m.kind) {
-                (Some(down), _) => self
-                    .with_layer(top, |l, c| l.on_wheel(down, c))
-                    .unwrap_or_default(),
-                (None, MouseEventKind::Down(MouseButton::Left)) => self
-                    .with_layer(top, |l, c| l.on_click(m.column, m.row, c))
-                    .unwrap_or_default(),
-                _ => Vec::new(),
-            });
+        let left_click = m.kind == MouseEventKind::Down(MouseButton::Left);
+        let slot = if self.layers.covers_body() {
+            self.layers.keyboard()
+        } else {
+            match self.beside_rack_hit(m) {
+                Some(slot) => slot,
+                None => return Vec::new(),
+            }
+        };
+        match wheel {
+            Some(down) => self.with_layer(slot, |l, c| l.on_wheel(down, c)),
+            None if left_click => self.with_layer(slot, |l, c| l.on_click(m.column, m.row, c)),
+            None => None,
         }
-        if !self.logs_beside() {
+        .unwrap_or_default()
+    }
+
+    /// Which layer of the rack screen a mouse event is for: a pane beside the rack or
+    /// the rack. A press on a pane or a split console gives it the keyboard and goes no
+    /// further (`None`), a press elsewhere gives the keyboard back to the rack.
+    fn beside_rack_hit(&mut self, m: MouseEvent) -> Option<Slot> {
+        let press = matches!(m.kind, MouseEventKind::Down(_));
+        if self.logs_beside() {
+            let (x, y) = (m.column, m.row);
+            let hit = (0..self.layers.panes().len()).find(|i| {
+                let r = self.layer_area(Slot::Pane(*i));
+                x >= r.x && x < r.right() && y >= r.y && y < r.bottom()
+            });
+            match hit {
+                Some(i) if press => {
+                    self.layers.focus_pane(Some(i));
+                    return None;
+                }
+                Some(i) => return Some(Slot::Pane(i)),
+                None if press => self.layers.focus_pane(None),
+                None => {}
+            }
+        }
+        if self.console_beside() && press && m.column >= self.rack_screen_area().right() {
+            self.layers.focus_console(true);
             return None;
         }
-        let (x, y) = (m.column, m.row);
-        let hit = (0..self.layers.panes().len()).find(|i| {
-            let r = self.layer_area(Slot::Pane(*i));
-            x >= r.x && x < r.right() && y >= r.y && y < r.bottom()
-        });
-        match (hit, wheel, m.kind) {
-            (Some(i), Some(down), _) => Some(
-                self.with_layer(Slot::Pane(i), |l, c| l.on_wheel(down, c))
-                    .unwrap_or_default(),
-            ),
-            (Some(i), None, MouseEventKind::Down(MouseButton::Left)) => {
-                self.layers.focus_pane(Some(i));
-                Some(Vec::new())
-            }
-            (Some(_), None, _) => Some(Vec::new()),
-            (None, _, MouseEventKind::Down(_)) => {
-                self.layers.focus_pane(None);
-                None
-            }
-            _ => None,
-        }
+        Some(Slot::Rack)
     }
 
     /// Data events the views own: the task board, log lines, saved logs. The task log
@@ -393,12 +402,13 @@ impl App {
                 Request::Toast { text, error } => self.show_toast(&text, error),
                 Request::Settings(change) => effects.extend(self.settings_change(change)),
                 Request::Palette(target) => effects.extend(self.run_palette(target)),
-                Request::ClearMarks => self.rack.marks.clear(),
+                Request::ClearMarks => self.rack_mut().marks.clear(),
                 Request::Base(base) => {
                     effects.extend(self.layers.set_base(base));
                     self.layers.focus_console(false);
                 }
                 Request::Detach => self.layers.focus_console(false),
+                Request::App(action) => effects.extend(self.rack_request(action)),
                 Request::Close => {
                     if let Some(mut l) = self.layers.remove(slot) {
                         effects.extend(l.on_close());
@@ -424,7 +434,8 @@ impl App {
             return Vec::new();
         };
         match slot {
-            Slot::Pane(_) | Slot::Popup | Slot::Base | Slot::Console => {
+            // (The rack and the console are never removed.)
+            Slot::Pane(_) | Slot::Popup | Slot::Base | Slot::Console | Slot::Rack => {
                 self.layers.push(layer);
                 Vec::new()
             }

@@ -276,7 +276,7 @@ impl Layer for LogView {
         Reply::Consumed
     }
 
-    fn on_paste(&mut self, text: &str) -> Reply {
+    fn on_paste(&mut self, text: &str, _ctx: &LayerCtx) -> Reply {
         match self.search.input.as_mut() {
             Some(input) => {
                 input.push_str(&crate::text::clean_string(

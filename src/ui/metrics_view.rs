@@ -251,10 +251,15 @@ impl App {
 
     /// `M`: the metrics of the selected rack's node (an empty rack has one too).
     pub fn open_node_metrics(&mut self) -> Vec<Effect> {
-        let node = self.rack.view.cols.get(self.rack.sel_col).and_then(|c| {
-            let host = self.inventory.hosts.get(c.host)?;
-            Some((host.name.clone(), host.nodes.get(c.node?)?.name.clone()))
-        });
+        let node = self
+            .rack()
+            .view
+            .cols
+            .get(self.rack().sel_col)
+            .and_then(|c| {
+                let host = self.inventory.hosts.get(c.host)?;
+                Some((host.name.clone(), host.nodes.get(c.node?)?.name.clone()))
+            });
         let Some((host, node)) = node else {
             self.show_toast("no node selected", false);
             return Vec::new();

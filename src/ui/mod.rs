@@ -42,6 +42,7 @@ pub mod metrics_view;
 pub mod onboarding;
 mod palette;
 pub mod popups;
+pub mod rack_layer;
 pub mod rack_model;
 pub mod rack_state;
 pub mod render;

@@ -1,8 +1,8 @@
 //! `RackModel`: what drawing the rack and its detail panel reads from the app besides the
 //! rack's own state (`rack_state::Rack`): the shared inventory and the facts events
 //! delivered (tasks, pending deployments, app ports, backup times, detail extras, metrics,
-//! alerts). Borrowed and read-only, so rack drawing does not take `&App`; layers get it in
-//! their `LayerCtx`.
+//! alerts). Borrowed and read-only, so rack drawing does not take `&App`; the rack layer
+//! builds it from its `LayerCtx` (`Rack::model`).
 
 use std::collections::HashMap;
 use std::time::SystemTime;
@@ -38,9 +38,6 @@ impl<'a> RackModel<'a> {
 
     /// Deployments under way whose container has no slot yet.
     pub fn pending_deploys(self) -> impl Iterator<Item = &'a PendingDeploy> {
-        self.deploys.pending.iter().filter(move |p| match p.vmid {
-            Some(vmid) => self.inventory.guest(&p.host, vmid).is_none(),
-            None => true,
-        })
+        self.deploys.without_slot(self.inventory)
     }
 }

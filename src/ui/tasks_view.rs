@@ -177,7 +177,7 @@ impl Layer for TasksView {
         Reply::Consumed
     }
 
-    fn on_paste(&mut self, text: &str) -> Reply {
+    fn on_paste(&mut self, text: &str, _ctx: &LayerCtx) -> Reply {
         if !self.filter_editing {
             return Reply::Ignored;
         }

@@ -1,14 +1,13 @@
-//! `App::update`: what each keymap `Action` does on each screen. Pure: state changes plus
-//! the effects the runtime must perform.
+//! `App::update`: what an `Action` does: the app-wide ones here, the rest by the layer
+//! that has the keyboard (the console, else the rack). Pure: state changes plus the
+//! effects the runtime must perform.
 
-use super::action::{Action, Effect, GuestRef, PowerOp};
-use super::app::{App, Pane};
+use super::action::{Action, Effect};
+use super::app::App;
 use super::layer::Slot;
-use super::popups::delete::DeletePrompt;
 use super::popups::help::HelpPopup;
 use super::popups::host_form::HostFormPopup;
 use super::popups::prompts::QuitPrompt;
-use super::view::Zoom;
 
 impl App {
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
@@ -72,138 +71,23 @@ impl App {
                 .with_layer(Slot::Console, |l, c| l.on_action(action, c))
                 .unwrap_or_default();
         }
-        self.update_rack(action)
+        self.with_layer(Slot::Rack, |l, c| l.on_action(action, c))
+            .unwrap_or_default()
     }
 
-    fn update_rack(&mut self, action: Action) -> Vec<Effect> {
-        let before = self.selected_ref();
-        let mut effects = self.rack_action(action);
-        // An open detail panel follows the selection: ask for the new guest's facts.
-        if self.rack.detail_open
-            && effects.is_empty()
-            && let Some(r) = self.selected_ref()
-            && before.as_ref() != Some(&r)
-        {
-            effects.push(Effect::LoadDetail {
-                host: r.host,
-                node: r.node,
-                vmid: r.vmid,
-            });
-        }
-        effects
-    }
-
-    fn rack_action(&mut self, action: Action) -> Vec<Effect> {
-        let area = self.rack_area_beside_logs();
-        let g = self.rack.geometry(area);
-        let page = g.slot_rows.max(1) as isize;
-        // With the detail pane focused on a narrow screen, movement keys are inert there.
-        let rack_hidden = self.rack.focus == Pane::Detail && g.area.width == 0;
-        let zoom = self.rack.zoom;
-        let rack = &mut self.rack;
+    /// What the rack asks the app for (`Request::App`): a layer opened from what only the
+    /// app holds, for the rack's selection.
+    pub(super) fn rack_request(&mut self, action: Action) -> Vec<Effect> {
         match action {
-            Action::Up
-            | Action::Down
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Top
-            | Action::Bottom
-            | Action::Left
-            | Action::Right
-                if rack_hidden => {}
-            Action::Up => rack.move_rows(-1, area),
-            Action::Down => rack.move_rows(1, area),
-            Action::PageUp => rack.move_rows(-page, area),
-            Action::PageDown => rack.move_rows(page, area),
-            Action::Top => rack.move_by(isize::MIN / 2, area),
-            Action::Bottom => rack.move_by(isize::MAX / 2, area),
-            Action::Left if zoom == Zoom::Heatmap => rack.heat_step(-1, area),
-            Action::Right if zoom == Zoom::Heatmap => rack.heat_step(1, area),
-            Action::Left => rack.move_col(-1, area),
-            Action::Right => rack.move_col(1, area),
-            Action::PageLeft => rack.move_col(-(g.visible_cols as isize), area),
-            Action::PageRight => rack.move_col(g.visible_cols as isize, area),
-            Action::Details => {
-                if let Some(r) = self.selected_ref() {
-                    self.rack.open_detail(area);
-                    return vec![Effect::LoadDetail {
-                        host: r.host,
-                        node: r.node,
-                        vmid: r.vmid,
-                    }];
-                }
-            }
-            Action::NextPane | Action::PrevPane if rack.detail_open => rack.toggle_pane(area),
-            Action::Filter => rack.filter_editing = true,
-            Action::Back => {
-                if rack.detail_open {
-                    rack.close_detail(area);
-                } else if !rack.marks.is_empty() {
-                    rack.marks.clear();
-                } else if !rack.filter_text.is_empty() {
-                    rack.filter_text.clear();
-                    self.rebuild_view();
-                }
-            }
-            Action::Zoom => rack.next_zoom(area),
-            Action::Refresh => return vec![Effect::RefreshAll],
-            Action::Mark => {
-                if let Some(r) = self.selected_ref() {
-                    self.rack.toggle_mark(r);
-                    self.rack.move_by(1, area);
-                }
-            }
-            Action::ClearMarks => rack.marks.clear(),
-            Action::BackupNow => return self.backup_selected(),
-            Action::Snapshots => return self.open_snapshots_view(),
-            Action::Start => return self.power(PowerOp::Start),
-            Action::Shutdown => return self.power(PowerOp::Shutdown),
-            Action::Stop => return self.power(PowerOp::Stop),
-            Action::Reboot => return self.power(PowerOp::Reboot),
-            Action::Delete => {
-                let targets = self.targets();
-                let expected = match targets.as_slice() {
-                    [] => return Vec::new(),
-                    [one] => self
-                        .inventory
-                        .guest(&one.host, one.vmid)
-                        .map(|(_, g)| g.name.to_string())
-                        .unwrap_or_else(|| one.vmid.to_string()),
-                    many => many.len().to_string(),
-                };
-                self.layers
-                    .push(Box::new(DeletePrompt::new(targets, expected)));
-            }
-            Action::Metrics => return self.open_guest_metrics(),
-            Action::NodeMetrics => return self.open_node_metrics(),
-            Action::Console => return self.open_console(false),
-            Action::NodeShell => return self.open_console(true),
-            Action::TaskLog => return self.open_task_log(false),
-            _ => {}
+            Action::Snapshots => self.open_snapshots_view(),
+            Action::Metrics => self.open_guest_metrics(),
+            Action::NodeMetrics => self.open_node_metrics(),
+            Action::Console => self.open_console(false),
+            Action::NodeShell => self.open_console(true),
+            Action::TaskLog => self.open_task_log(false),
+            Action::TaskLogBeside => self.open_task_log(true),
+            _ => Vec::new(),
         }
-        Vec::new()
-    }
-
-    /// The marked guests, or the selection when nothing is marked.
-    pub fn targets(&self) -> Vec<GuestRef> {
-        self.rack.targets(&self.inventory)
-    }
-
-    fn power(&mut self, op: PowerOp) -> Vec<Effect> {
-        let targets = self.targets();
-        if targets.is_empty() {
-            return Vec::new();
-        }
-        let text = match targets.as_slice() {
-            [one] => format!("{} {} requested", op.verb(), one.vmid),
-            many => format!("{} requested for {} guests", op.verb(), many.len()),
-        };
-        self.show_toast(&text, false);
-        self.rack.marks.clear();
-        targets
-            .into_iter()
-            .map(|target| Effect::Power { target, op })
-            .collect()
     }
 
     /// `g h`: the hosts screen on top (the other screens closed), its cursor on `select`.

@@ -60,7 +60,7 @@ impl Layer for DeletePrompt {
         Reply::Consumed
     }
 
-    fn on_paste(&mut self, text: &str) -> Reply {
+    fn on_paste(&mut self, text: &str, _ctx: &LayerCtx) -> Reply {
         self.input.push_str(&crate::text::clean_string(
             text.lines().next().unwrap_or(""),
         ));

@@ -66,7 +66,7 @@ impl Layer for HostFormPopup {
         Reply::Consumed
     }
 
-    fn on_paste(&mut self, text: &str) -> Reply {
+    fn on_paste(&mut self, text: &str, _ctx: &LayerCtx) -> Reply {
         self.form.paste(text);
         Reply::Consumed
     }

@@ -1,29 +1,20 @@
-//! Drawing the layer stack: full-screen layers bottom-up over the body, or the rack with
-//! its log panes beside it; and the status-bar hints of the layer that has the keyboard.
+//! Drawing the layer stack: the layers on screen bottom-up (full-screen layers over the
+//! body, or the rack with its log panes and a split console beside it), the popup; and
+//! the status-bar hints of the layer that has the keyboard.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
 
 use crate::ui::action::Action;
-use crate::ui::app::{App, Pane};
+use crate::ui::app::App;
 use crate::ui::layer::Slot;
-use crate::ui::view::{ScreenLayout, screen_layout};
 
-/// The visible full-screen layers, bottom-up.
-pub fn draw_screens(app: &App, buf: &mut Buffer) {
+/// The layers on screen, bottom-up, each in its own area.
+pub fn draw_visible(app: &App, buf: &mut Buffer) {
     for slot in app.layers.visible() {
         if let Some(layer) = app.layers.get(slot) {
             let ctx = app.layer_ctx(slot);
             layer.render(ctx.area, buf, &ctx);
         }
-    }
-}
-
-/// The console layer in its part of `body` (it decides whether and where it shows).
-pub fn draw_console(app: &App, body: Rect, buf: &mut Buffer) {
-    if let Some(layer) = app.layers.get(Slot::Console) {
-        let ctx = app.layer_ctx(Slot::Console);
-        layer.render(body, buf, &ctx);
     }
 }
 
@@ -35,34 +26,12 @@ pub fn draw_popup(app: &App, buf: &mut Buffer) {
     }
 }
 
-/// The rack (and its detail panel) on the left, a split console if any, the log panes.
-pub fn draw_rack_beside(app: &App, area: Rect, layout: &ScreenLayout, buf: &mut Buffer) {
-    let left = Rect {
-        width: app.rack_area_beside_logs().width,
-        ..area
+/// Hints of the layer with the keyboard, from its keymap context.
+pub fn hints(app: &App) -> Vec<(String, &'static str)> {
+    let slot = app.layers.keyboard();
+    let Some(layer) = app.layers.get(slot) else {
+        return Vec::new();
     };
-    let inner = screen_layout(left, app.rack.detail_open, app.rack.focus == Pane::Detail);
-    super::rack::draw_racks(&app.rack, &app.rack_model(), inner.racks, buf);
-    if let Some(d) = inner.detail {
-        super::detail::draw(&app.rack, &app.rack_model(), d, buf);
-    }
-    if app.console_beside() {
-        draw_console(app, layout.body, buf);
-    }
-    for i in 0..app.layers.panes().len() {
-        let slot = Slot::Pane(i);
-        if let Some(layer) = app.layers.get(slot) {
-            let ctx = app.layer_ctx(slot);
-            layer.render(ctx.area, buf, &ctx);
-        }
-    }
-}
-
-/// Hints of the layer with the keyboard, from its keymap context; `None` when the rack
-/// has it.
-pub fn hints(app: &App) -> Option<Vec<(String, &'static str)>> {
-    let slot = app.layers.keyboard()?;
-    let layer = app.layers.get(slot)?;
     let ctx = layer.context();
     let mut out: Vec<(String, &'static str)> = layer
         .hints()
@@ -91,5 +60,5 @@ pub fn hints(app: &App) -> Option<Vec<(String, &'static str)>> {
     {
         out.insert(0, (k, "focus"));
     }
-    Some(out)
+    out
 }

@@ -1,5 +1,5 @@
-//! Rendering: a pure function of `App`. Dispatches by screen, then draws the LCD header,
-//! the status bar with hints generated from the keymap, toasts and the popup up.
+//! Rendering: a pure function of `App`. The LCD header, the layers on screen (each draws
+//! itself), the status bar with hints generated from the keymap, toasts and the popup up.
 
 pub mod alert_thresholds_form;
 pub mod alerts_view;
@@ -19,6 +19,7 @@ pub mod log_view;
 pub mod metrics_top;
 pub mod metrics_view;
 mod rack;
+pub use rack::draw_rack_screen;
 pub mod replay;
 pub mod settings_view;
 mod slot;
@@ -93,52 +94,17 @@ fn fill_background(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
-/// Draw into a buffer (used by `render` and the benchmark).
+/// Draw into a buffer (used by `render` and the benchmark): the header, the layers on
+/// screen (the rack, its panes, the console, full-screen layers), the status bar, toasts
+/// and the popup up.
 pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     fill_background(app, area, buf);
-    let console_open = app.console_open();
-    let layout = screen_layout(
-        area,
-        app.rack.detail_open && !console_open,
-        app.rack.focus == super::app::Pane::Detail,
-    );
+    let layout = screen_layout(area, false, false);
     lcd(app, layout.lcd, buf);
-    if app.layers.covers_body() {
-        layers::draw_screens(app, buf);
-    } else if console_open {
-        // The console has the keyboard: the bare rack on the left when it is split.
-        if let Some(r) = app.console().and_then(|c| c.layout(layout.body).rack) {
-            rack::draw_racks(&app.rack, &app.rack_model(), r, buf);
-        }
-        layers::draw_console(app, layout.body, buf);
-    } else if app.logs_beside() {
-        layers::draw_rack_beside(app, area, &layout, buf);
-    } else if app.console_beside() {
-        // The split console stays on the right, unfocused; the rack (and its detail
-        // panel) lay out in what is left, as `App::geometry` does.
-        let left = Rect {
-            width: app.rack_screen_area().width,
-            ..area
-        };
-        let inner = screen_layout(
-            left,
-            app.rack.detail_open,
-            app.rack.focus == super::app::Pane::Detail,
-        );
-        rack::draw_racks(&app.rack, &app.rack_model(), inner.racks, buf);
-        if let Some(d) = inner.detail {
-            detail::draw(&app.rack, &app.rack_model(), d, buf);
-        }
-        layers::draw_console(app, layout.body, buf);
-    } else {
-        rack::draw_racks(&app.rack, &app.rack_model(), layout.racks, buf);
-        if let Some(d) = layout.detail {
-            detail::draw(&app.rack, &app.rack_model(), d, buf);
-        }
-    }
+    layers::draw_visible(app, buf);
     status_bar(app, layout.status, buf);
     // Above a console pane's bottom border, which carries its keys and state.
-    let console_shown = console_open || app.console_beside();
+    let console_shown = app.console_open() || app.console_beside();
     let toast_area = Rect {
         height: layout.body.height.saturating_sub(u16::from(console_shown)),
         ..layout.body
@@ -251,44 +217,6 @@ fn lcd(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
-/// Key hints for the current screen, generated from the keymap.
-fn hints(app: &App) -> Vec<(String, &'static str)> {
-    if let Some(hints) = layers::hints(app) {
-        return hints;
-    }
-    let actions: &[(Action, &'static str)] = &[
-        (Action::Details, "details"),
-        (Action::Start, "start"),
-        (Action::Shutdown, "shutdown"),
-        (Action::Mark, "mark"),
-        (Action::Filter, "filter"),
-        (Action::Zoom, "zoom"),
-        (Action::Console, "console"),
-        (Action::Palette, "palette"),
-        (Action::Help, "help"),
-        (Action::Quit, "quit"),
-    ];
-    let ctx = app.context();
-    actions
-        .iter()
-        .filter_map(|(a, label)| {
-            let first = |a: Action| app.keymap.keys_for(ctx, a).into_iter().next();
-            let key = first(*a)?;
-            // "move" stands for both directions: show "j/k", not "k" alone.
-            let down = match *a {
-                Action::Up => first(Action::Down),
-                Action::CopyUp => first(Action::CopyDown),
-                _ => None,
-            };
-            let key = match down {
-                Some(down) => format!("{down}/{key}"),
-                None => key,
-            };
-            Some((key, *label))
-        })
-        .collect()
-}
-
 fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     if area.height == 0 {
         return;
@@ -296,18 +224,18 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     buf.set_style(area, t.style(ThemeKey::Popup));
     let mut x = area.x;
-    if app.rack.filter_editing || !app.rack.filter_text.is_empty() {
-        let cursor = if app.rack.filter_editing { "▏" } else { "" };
+    if app.rack().filter_editing || !app.rack().filter_text.is_empty() {
+        let cursor = if app.rack().filter_editing { "▏" } else { "" };
         x = put(buf, x, area.y, " / ", t.style(ThemeKey::Key), area.width);
         x = put(
             buf,
             x,
             area.y,
-            &format!("{}{cursor} ", app.rack.filter_text),
+            &format!("{}{cursor} ", app.rack().filter_text),
             t.style(ThemeKey::Input),
             area.right().saturating_sub(x),
         );
-        let shown = format!(" {} match ", app.rack.view.shown_guests);
+        let shown = format!(" {} match ", app.rack().view.shown_guests);
         x = put(
             buf,
             x,
@@ -317,12 +245,12 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
             area.right().saturating_sub(x),
         );
     }
-    if !app.rack.marks.is_empty() {
+    if !app.rack().marks.is_empty() {
         x = put(
             buf,
             x,
             area.y,
-            &format!(" {} marked ", app.rack.marks.len()),
+            &format!(" {} marked ", app.rack().marks.len()),
             t.style(ThemeKey::Marked),
             area.right().saturating_sub(x),
         );
@@ -338,7 +266,7 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
             area.right().saturating_sub(x),
         );
     }
-    for (key, label) in hints(app) {
+    for (key, label) in layers::hints(app) {
         let need = (key.chars().count() + label.chars().count() + 3) as u16;
         if x + need > area.right().saturating_sub(12) {
             break;
@@ -357,7 +285,7 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let right = if app.console_open() || app.layers.covers_body() {
         format!(" {} ", app.theme.name)
     } else {
-        format!(" {} · {} ", app.rack.zoom.name(), app.theme.name)
+        format!(" {} · {} ", app.rack().zoom.name(), app.theme.name)
     };
     let w = right.chars().count() as u16;
     if area.right() >= x + w {

@@ -48,6 +48,16 @@ pub(super) fn pulse_on(model: &RackModel) -> bool {
     (ms / u128::from(ANIM_MS)) % 2 == 0
 }
 
+/// The rack screen in `area` (the rack's part of the terminal, header and status rows
+/// included, which are the app's): the racks, and the detail panel when it is open.
+pub fn draw_rack_screen(rack: &Rack, model: &RackModel, area: Rect, buf: &mut Buffer) {
+    let layout = crate::ui::view::screen_layout(area, rack.detail_open, rack.focus == Pane::Detail);
+    draw_racks(rack, model, layout.racks, buf);
+    if let Some(d) = layout.detail {
+        super::detail::draw(rack, model, d, buf);
+    }
+}
+
 pub fn draw_racks(rack: &Rack, model: &RackModel, area: Rect, buf: &mut Buffer) {
     if area.width < 4 || area.height < RACK_TOP + 2 {
         return;
