@@ -738,3 +738,58 @@ fn the_form_keys_come_from_the_popup_keymap() {
     typed(&mut app, "<C-e>");
     assert!(screen(&app, (100, 30)).contains("s3cret"));
 }
+
+/// Space is `toggle` in the keymap's `[wizard]` context: by default it flips the switches
+/// and still types a space in the text fields. A user file that moves `toggle` moves what
+/// flips them and the hint follows; Space is then `[popup]`'s again (the next page).
+#[test]
+fn the_switches_flip_with_the_wizard_keymap_toggle() {
+    let mut app = opened((100, 30));
+    typed(&mut app, "<C-u>my git");
+    assert_eq!(
+        wizard(&app).form.name_value(),
+        "my git",
+        "typed in the name"
+    );
+    typed(&mut app, "<C-u>gitea-4<PgDn><PgDn><PgDn><Tab>git lan");
+    assert_eq!(wizard(&app).form.env_value(1), "git lan", "typed in DOMAIN");
+    typed(&mut app, "<C-u>git.lan<PgDn>");
+    assert_eq!(wizard(&app).page, Page::Volumes);
+    let shown = screen(&app, (100, 30));
+    assert!(shown.contains("space toggle"), "{shown}");
+    typed(&mut app, "<Space>");
+    assert!(!wizard(&app).form.backups);
+    assert_eq!(wizard(&app).page, Page::Volumes);
+
+    let (keymap, err) = proximity::ui::keymap::Keymap::with_user_file(
+        "keymap.toml",
+        "[wizard]\ntoggle = [\"t\"]\n",
+    );
+    assert!(err.is_none(), "{err:?}");
+    let mut app = opened((100, 30));
+    app.keymap = keymap;
+    typed(&mut app, "<C-u>gitea-t");
+    assert_eq!(
+        wizard(&app).form.name_value(),
+        "gitea-t",
+        "t is typed in a text field"
+    );
+    typed(&mut app, "<PgDn><PgDn><PgDn><Tab>git.lan<PgDn>");
+    assert_eq!(wizard(&app).page, Page::Volumes);
+    let shown = screen(&app, (100, 30));
+    assert!(
+        shown.contains("t toggle") && !shown.contains("space toggle"),
+        "{shown}"
+    );
+    // Plain keys are keys on a page without a text field: `t` flips, `j` moves down.
+    typed(&mut app, "tjt");
+    let w = wizard(&app);
+    assert!(!w.form.backups && w.form.keep_on_failure);
+    typed(&mut app, "<Space>");
+    let w = wizard(&app);
+    assert!(
+        !w.form.backups && w.form.keep_on_failure,
+        "space flips no more"
+    );
+    assert_eq!(w.page, Page::Review, "space pages down as in [popup]");
+}

@@ -117,7 +117,7 @@ fn bad_keymap_files_name_file_line_and_key() {
     );
     assert_eq!(
         err_of("[racks]\nstop = [\"X\"]\n"),
-        "/home/u/.config/proximity/keymap.toml:1: racks: unknown context (expected global, rack, hosts, onboarding, settings, console, copy, tasks, log, catalog, metrics, popup, backups, snapshots, alerts or apps)"
+        "/home/u/.config/proximity/keymap.toml:1: racks: unknown context (expected global, rack, hosts, onboarding, settings, console, copy, tasks, log, catalog, metrics, popup, wizard, backups, snapshots, alerts or apps)"
     );
     assert_eq!(
         err_of("[rack]\nstop = \"X\"\n"),
@@ -266,4 +266,79 @@ fn form_keys_are_popup_bindings() {
             .any(|(c, k, d)| *c == Context::Popup && k == "C-r" && d.contains("secrets")),
         "{rows:?}"
     );
+}
+
+/// The wizard's context has its own keys (Space flips a switch) and falls back to `[popup]`
+/// for the rest, never to `global` for a single key; `[popup]` keeps Space for paging.
+#[test]
+fn the_wizard_context_falls_back_to_popup() {
+    let km = Keymap::defaults();
+    assert_eq!(
+        km.lookup_in(Context::Wizard, &[kp("space")]),
+        Some(Action::Toggle)
+    );
+    assert_eq!(
+        km.lookup_in(Context::Popup, &[kp("space")]),
+        Some(Action::PageDown),
+        "the help still pages down with space"
+    );
+    for (key, action) in [
+        ("pagedown", Action::PageDown),
+        ("ctrl-r", Action::Reveal),
+        ("ctrl-u", Action::ClearField),
+        ("tab", Action::NextField),
+        ("esc", Action::Back),
+        ("home", Action::Top),
+    ] {
+        assert_eq!(
+            km.lookup_in(Context::Wizard, &[kp(key)]),
+            Some(action),
+            "{key}"
+        );
+    }
+    assert_eq!(km.lookup_in(Context::Wizard, &[kp("ctrl-z")]), None);
+    assert_eq!(
+        km.lookup(Context::Wizard, &[kp("space")]),
+        Lookup::Action(Action::Toggle)
+    );
+    assert_eq!(
+        km.lookup(Context::Wizard, &[kp("ctrl-z")]),
+        Lookup::Action(Action::Suspend),
+        "with chords, global comes last"
+    );
+    // Hints: space is not a page key in the wizard, it is in the popups.
+    assert_eq!(km.keys_for(Context::Wizard, Action::Toggle), vec!["space"]);
+    assert_eq!(km.keys_for(Context::Wizard, Action::PageDown), vec!["PgDn"]);
+    assert_eq!(
+        km.keys_for(Context::Popup, Action::PageDown),
+        vec!["PgDn", "space"]
+    );
+    let rows = km.help_rows();
+    assert!(
+        rows.iter()
+            .any(|(c, k, d)| *c == Context::Wizard && k == "space" && *d == "flip the switch"),
+        "{rows:?}"
+    );
+}
+
+/// A user file rebinds the wizard's toggle: the new key flips, Space goes back to what
+/// `[popup]` binds it to, and `[popup]` itself is untouched.
+#[test]
+fn a_user_file_rebinds_the_wizard_toggle() {
+    let (km, err) = Keymap::with_user_file("keymap.toml", "[wizard]\ntoggle = [\"t\"]\n");
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(
+        km.lookup_in(Context::Wizard, &[kp("t")]),
+        Some(Action::Toggle)
+    );
+    assert_eq!(
+        km.lookup_in(Context::Wizard, &[kp("space")]),
+        Some(Action::PageDown)
+    );
+    assert_eq!(km.keys_for(Context::Wizard, Action::Toggle), vec!["t"]);
+    assert_eq!(
+        km.keys_for(Context::Wizard, Action::PageDown),
+        vec!["PgDn", "space"]
+    );
+    assert_eq!(km.lookup_in(Context::Popup, &[kp("t")]), None);
 }

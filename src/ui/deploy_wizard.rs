@@ -4,18 +4,19 @@
 //! comes back as `AppEvent::DeployStarted` (the app closes the wizard and opens the job's
 //! log beside the rack) or `AppEvent::DeployRefused` (the wizard stays, values kept).
 //!
-//! It is a form, so it reads raw keys (`wants_text`), like the host form: typed characters
-//! are the field's, the other keys come from the keymap's `[popup]` context (by default
-//! Tab / Shift-Tab and Enter move between fields and on to the next page, PgDn / PgUp
-//! between pages, Esc goes back a page and closes on the first, Up / Down pick in lists).
-//! From `[popup]` too: `reveal` (Ctrl-R) shows secrets, `clear_field` (Ctrl-U) clears a
-//! field, `top` / `bottom` (Home / End) jump in the target list. Space flips a switch: a
-//! typed character, the form's own. Its keys are shown on its last line, from the same
-//! keymap.
+//! It is a form, so it reads raw keys (`wants_text`), like the host form: on a page with a
+//! text field typed characters are the field's; the other keys come from the keymap's
+//! `[wizard]` context, then `[popup]` (by default Tab / Shift-Tab and Enter move between
+//! fields and on to the next page, PgDn / PgUp between pages, Esc goes back a page and
+//! closes on the first, Up / Down pick in lists). From `[popup]` too: `reveal` (Ctrl-R)
+//! shows secrets, `clear_field` (Ctrl-U) clears a field, `top` / `bottom` (Home / End) jump
+//! in the target list. `[wizard]` has `toggle` (Space): it flips a switch on the volumes
+//! page, where `[popup]` would page down with Space. Its keys are shown on its last line,
+//! from the same keymap.
 
 use std::any::Any;
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
@@ -219,9 +220,11 @@ impl DeployWizard {
     }
 
     fn key(&mut self, key: KeyEvent, keymap: &Keymap) -> Reply {
-        let read = super::popups::PopupKey::read(&key, keymap);
-        // A typed character is the field's, whatever the keymap binds it to.
-        let action = read.action.filter(|_| read.typed.is_none());
+        let read = super::popups::PopupKey::read_in(&key, keymap, Context::Wizard);
+        // A typed character is the field's, whatever the keymap binds it to; on a page
+        // without one (target, volumes, review) it is a key like the others.
+        let typing = read.typed.is_some() && self.text_field().is_some();
+        let action = read.action.filter(|_| !typing);
         let on_target = self.page == Page::Target;
         match action {
             Some(Action::Back) if self.page == Page::Name => {
@@ -241,6 +244,7 @@ impl DeployWizard {
             }
             Some(Action::Top) if on_target => self.form.target = 0,
             Some(Action::Bottom) if on_target => self.form.target = self.form.nodes.len(),
+            Some(Action::Toggle) if self.page == Page::Volumes => self.toggle(),
             Some(Action::Reveal) => self.form.reveal = !self.form.reveal,
             // As in a shell: clears to the start of the field.
             Some(Action::ClearField) => {
@@ -254,18 +258,11 @@ impl DeployWizard {
         Reply::Consumed
     }
 
-    /// The keys the keymap does not bind here: the form's own editing keys. Space flips a
-    /// switch: it is a typed character (the fields' own), and `[popup]` gives it to
-    /// `page_down` (the help pages with it), so it cannot be a second action there.
+    /// The keys the keymap does not bind here: the text field's own editing keys.
     fn edit_key(&mut self, key: KeyEvent) -> Reply {
-        match key.code {
-            KeyCode::Char(' ') if self.page == Page::Volumes => self.toggle(),
-            _ => {
-                if let Some(t) = self.text_field() {
-                    edit(t, key.into());
-                    self.refusal = None;
-                }
-            }
+        if let Some(t) = self.text_field() {
+            edit(t, key.into());
+            self.refusal = None;
         }
         Reply::Consumed
     }
@@ -277,7 +274,7 @@ impl Layer for DeployWizard {
     }
 
     fn context(&self) -> Context {
-        Context::Popup
+        Context::Wizard
     }
 
     fn wants_text(&self) -> bool {

@@ -11,7 +11,8 @@ use super::action::Action;
 
 pub const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.toml");
 
-/// Where a binding is active. Screen contexts are looked up before `Global`.
+/// Where a binding is active. Screen contexts are looked up before `Global`; a context
+/// with a `parent` (the wizard's, over `[popup]`) is looked up before its parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Context {
     Global,
@@ -36,6 +37,10 @@ pub enum Context {
     /// Popups: help, the palette, confirmations, the fingerprint prompt, the host form.
     /// Popups with a text field type plain characters before asking the keymap.
     Popup,
+    /// The deploy wizard: its own keys (`toggle`), then those of `Popup`. A key has one
+    /// action per context, and `Popup` gives Space to `page_down` (the help pages with it)
+    /// where the wizard flips a switch with it.
+    Wizard,
     /// The backups screen (every backup across hosts).
     Backups,
     /// A container's snapshot tree.
@@ -56,7 +61,7 @@ fn context_names() -> String {
 }
 
 impl Context {
-    pub const ALL: [Context; 16] = [
+    pub const ALL: [Context; 17] = [
         Context::Global,
         Context::Rack,
         Context::Hosts,
@@ -69,6 +74,7 @@ impl Context {
         Context::Catalog,
         Context::Metrics,
         Context::Popup,
+        Context::Wizard,
         Context::Backups,
         Context::Snapshots,
         Context::Alerts,
@@ -88,6 +94,7 @@ impl Context {
             Context::Catalog => "catalog",
             Context::Metrics => "metrics",
             Context::Popup => "popup",
+            Context::Wizard => "wizard",
             Context::Backups => "backups",
             Context::Snapshots => "snapshots",
             Context::Alerts => "alerts",
@@ -96,6 +103,25 @@ impl Context {
     }
     fn from_name(s: &str) -> Option<Context> {
         Context::ALL.into_iter().find(|c| c.name() == s)
+    }
+
+    /// The context whose bindings apply where this one binds nothing.
+    pub fn parent(self) -> Option<Context> {
+        match self {
+            Context::Wizard => Some(Context::Popup),
+            _ => None,
+        }
+    }
+
+    /// This context, then its parents: where `lookup_in` looks (no `Global`).
+    fn chain(self) -> impl Iterator<Item = Context> {
+        std::iter::successors(Some(self), |c| c.parent())
+    }
+
+    /// This context, its parents, then `Global` (once): where `lookup` looks.
+    fn chain_to_global(self) -> impl Iterator<Item = Context> {
+        let global = (self != Context::Global).then_some(Context::Global);
+        self.chain().chain(global)
     }
 }
 
@@ -379,10 +405,10 @@ impl Keymap {
         Ok(())
     }
 
-    /// Resolve a key sequence in `ctx` (then global).
+    /// Resolve a key sequence in `ctx` (then its parent, then global).
     pub fn lookup(&self, ctx: Context, keys: &[KeyPress]) -> Lookup {
         let mut pending = false;
-        for c in [ctx, Context::Global] {
+        for c in ctx.chain_to_global() {
             for (action, chords) in self.bindings.get(&c).into_iter().flatten() {
                 for chord in chords {
                     if chord.as_slice() == keys {
@@ -393,9 +419,6 @@ impl Keymap {
                     }
                 }
             }
-            if c == Context::Global {
-                break;
-            }
         }
         if pending {
             Lookup::Pending
@@ -404,9 +427,14 @@ impl Keymap {
         }
     }
 
-    /// A one-key sequence bound in `ctx` itself (no `Global` fallback): the console asks
-    /// only its own bindings, so after the escape chord `q` never quits.
+    /// A one-key sequence bound in `ctx` itself or its parent (no `Global` fallback): the
+    /// console asks only its own bindings, so after the escape chord `q` never quits.
     pub fn lookup_in(&self, ctx: Context, keys: &[KeyPress]) -> Option<Action> {
+        ctx.chain().find_map(|c| self.bound_in(c, keys))
+    }
+
+    /// The action `keys` are bound to in `ctx` alone.
+    fn bound_in(&self, ctx: Context, keys: &[KeyPress]) -> Option<Action> {
         self.bindings
             .get(&ctx)?
             .iter()
@@ -414,16 +442,34 @@ impl Keymap {
             .map(|(a, _)| *a)
     }
 
-    /// The keys of an action in a context (then global), for hints.
+    /// The keys of an action in a context (then its parent, then global), for hints. A
+    /// parent's key that the context binds to another action is left out (Space pages
+    /// down in `[popup]`, not in the wizard, where it flips a switch); `Global` keys are
+    /// listed as bound.
     pub fn keys_for(&self, ctx: Context, action: Action) -> Vec<String> {
-        for c in [ctx, Context::Global] {
-            if let Some((_, chords)) = self
+        let nearer: Vec<Context> = ctx.chain().collect();
+        for (depth, c) in ctx.chain_to_global().enumerate() {
+            let Some((_, chords)) = self
                 .bindings
                 .get(&c)
                 .and_then(|l| l.iter().find(|(a, _)| *a == action))
-                && !chords.is_empty()
-            {
-                return chords.iter().map(|c| chord_label(c)).collect();
+            else {
+                continue;
+            };
+            let shadowed = |chord: &Chord| {
+                c != Context::Global
+                    && nearer
+                        .iter()
+                        .take(depth)
+                        .any(|n| self.bound_in(*n, chord).is_some_and(|a| a != action))
+            };
+            let keys: Vec<String> = chords
+                .iter()
+                .filter(|c| !shadowed(c))
+                .map(|c| chord_label(c))
+                .collect();
+            if !keys.is_empty() {
+                return keys;
             }
         }
         Vec::new()

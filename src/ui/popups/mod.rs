@@ -26,6 +26,11 @@ pub(crate) struct PopupKey {
 
 impl PopupKey {
     pub(crate) fn read(k: &KeyEvent, keymap: &Keymap) -> PopupKey {
+        PopupKey::read_in(k, keymap, Context::Popup)
+    }
+
+    /// As `read`, the action from `ctx` (then its parent: `[wizard]`, then `[popup]`).
+    pub(crate) fn read_in(k: &KeyEvent, keymap: &Keymap, ctx: Context) -> PopupKey {
         let typing = !k
             .modifiers
             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
@@ -33,7 +38,7 @@ impl PopupKey {
             KeyCode::Char(c) if typing => Some(c),
             _ => None,
         };
-        let action = KeyPress::from_event(k).and_then(|p| keymap.lookup_in(Context::Popup, &[p]));
+        let action = KeyPress::from_event(k).and_then(|p| keymap.lookup_in(ctx, &[p]));
         PopupKey { typed, action }
     }
 }

@@ -1,6 +1,6 @@
 //! Drawing the deploy wizard: a step bar, the page (fields with their message under them,
 //! the target list, the switches, or the review), the engine's refusal if any, and the keys
-//! (those of the keymap's `[popup]` context the wizard reads).
+//! (those of the keymap's `[wizard]` context, then `[popup]`, that the wizard reads).
 //! Reads only; long pages show a window around the focused field.
 
 use ratatui::buffer::Buffer;
@@ -99,10 +99,11 @@ fn step_bar(w: &DeployWizard, r: Rect, buf: &mut Buffer, t: &Theme) {
     }
 }
 
-/// The first key bound to `action` in the `[popup]` context (empty when none is).
+/// The first key bound to `action` in the `[wizard]` context, then `[popup]` (empty when
+/// none is).
 fn first_key(keymap: &Keymap, action: Action) -> String {
     keymap
-        .keys_for(Context::Popup, action)
+        .keys_for(Context::Wizard, action)
         .into_iter()
         .next()
         .unwrap_or_default()
@@ -125,10 +126,9 @@ fn hints(w: &DeployWizard, r: Rect, buf: &mut Buffer, t: &Theme, keymap: &Keymap
     }
     keys.push((key(Action::PrevField), "prev"));
     keys.push((pair(Action::PageDown, Action::PageUp, "/"), "page"));
-    // Space is the form's own key (a typed character; `page_down` has it in `[popup]`).
     match w.page {
         Page::Target => keys.push((pair(Action::Up, Action::Down, ""), "choose")),
-        Page::Volumes => keys.push(("Space".into(), "toggle")),
+        Page::Volumes => keys.push((key(Action::Toggle), "toggle")),
         Page::Env if w.form.app.env.iter().any(|v| v.is_secret()) => {
             let label = if w.form.reveal { "hide" } else { "reveal" };
             keys.push((key(Action::Reveal), label));
