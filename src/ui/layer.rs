@@ -395,6 +395,15 @@ impl LayerStack {
         }
     }
 
+    /// The first layer of `key_route` (the popup, else the one with the keyboard), with no
+    /// list built: a console keystroke needs no more.
+    pub fn key_top(&self) -> Slot {
+        if self.popup.is_some() {
+            return Slot::Popup;
+        }
+        self.keyboard()
+    }
+
     /// The layers keys are offered to, top-down: the popup alone, else the focused console
     /// alone, else screens from the top until a modal one, or the focused pane, or the
     /// rack.
@@ -619,5 +628,51 @@ mod tests {
         assert_eq!(rack.width, 30);
         assert_eq!(panes[0].x, 30);
         assert_eq!(panes[1].right(), 80);
+    }
+
+    /// A popup for the route test.
+    struct Pop(bool);
+
+    impl Layer for Pop {
+        fn title(&self) -> String {
+            String::new()
+        }
+        fn context(&self) -> Context {
+            Context::Global
+        }
+        fn is_popup(&self) -> bool {
+            self.0
+        }
+        fn on_action(&mut self, _action: Action, _ctx: &LayerCtx) -> Reply {
+            Reply::Ignored
+        }
+        fn render(&self, _area: Rect, _buf: &mut Buffer, _ctx: &LayerCtx) {}
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+    }
+
+    #[test]
+    fn key_top_is_the_head_of_the_key_route() {
+        let mut s = LayerStack::default();
+        let same = |s: &LayerStack| assert_eq!(Some(s.key_top()), s.key_route().first().copied());
+        same(&s);
+        assert_eq!(s.key_top(), Slot::Rack);
+        s.set_console(Box::new(Pop(false)));
+        same(&s);
+        s.focus_console(true);
+        same(&s);
+        assert_eq!(s.key_top(), Slot::Console);
+        s.push(Box::new(Pop(false)));
+        s.push(Box::new(Pop(false)));
+        same(&s);
+        s.focus_console(false);
+        same(&s);
+        assert_eq!(s.key_top(), Slot::Screen(1));
+        s.set_base(Some(Box::new(Pop(false))));
+        same(&s);
+        s.push(Box::new(Pop(true)));
+        same(&s);
+        assert_eq!(s.key_top(), Slot::Popup);
     }
 }

@@ -115,10 +115,7 @@ impl App {
     /// A key for the layer with the keyboard (the rack when no other has it), then the
     /// layers under it up to a modal one, then the app's global actions.
     pub(super) fn layers_key(&mut self, k: KeyEvent) -> Vec<Effect> {
-        let route = self.layers.key_route();
-        let Some(&top) = route.first() else {
-            return Vec::new();
-        };
+        let top = self.layers.key_top();
         if self.layers.get(top).is_some_and(|l| l.wants_text()) {
             self.pending_keys.clear();
             return self
@@ -132,7 +129,7 @@ impl App {
         let Some(action) = self.resolve_chord(ctx, k) else {
             return Vec::new();
         };
-        for slot in route {
+        for slot in self.layers.key_route() {
             if let Some(effects) = self.with_layer(slot, |l, c| l.on_action(action, c)) {
                 return effects;
             }
@@ -391,7 +388,14 @@ impl App {
 
     /// Carry out what the layer in `slot` asked for.
     pub(super) fn carry_out(&mut self, slot: Slot, requests: Vec<Request>) -> Vec<Effect> {
-        let mut effects = Vec::new();
+        // Bytes for a guest (a console keystroke) move nothing on screen: no rack relayout
+        // on that hot path. Anything else may, an empty list too (a console split with no
+        // session live asks for nothing, yet the rack's width changed).
+        let relayout = requests.is_empty()
+            || requests
+                .iter()
+                .any(|r| !matches!(r, Request::Effect(Effect::ConsoleInput { .. })));
+        let mut effects = Vec::with_capacity(requests.len());
         for r in requests {
             match r {
                 // The catalog screen asks; the wizard needs the inventory, which layers
@@ -423,7 +427,9 @@ impl App {
                 }
             }
         }
-        self.ensure_visible();
+        if relayout {
+            self.ensure_visible();
+        }
         effects
     }
 
