@@ -324,7 +324,8 @@ impl LayerStack {
         self.popup()?.as_any().downcast_ref::<T>()
     }
 
-    /// A full-screen layer or the base layer covers the body: the rack is not drawn.
+    /// A full-screen layer or the base layer has the body and the mouse: the rack is under
+    /// it (drawn only under a screen that is not opaque, and then still).
     pub fn covers_body(&self) -> bool {
         !self.screens.is_empty() || self.base.is_some()
     }
