@@ -168,3 +168,74 @@ fn apps_the_rack_shows_are_scopes() {
         "{seen:?}"
     );
 }
+
+/// The editor reads its keys in the keymap's `[popup]` context: a user file that moves
+/// submit, back, clear_field and the scope keys moves what the editor obeys (the old keys
+/// do nothing) and its footer and refusal name the new keys.
+#[test]
+fn the_editor_takes_its_keys_from_the_keymap() {
+    let (km, err) = proximity::ui::keymap::Keymap::with_user_file(
+        "keymap.toml",
+        "[popup]\nsubmit = [\"ctrl-o\"]\nback = [\"ctrl-g\"]\nclear_field = [\"ctrl-k\"]\n\
+         left = [\"ctrl-b\"]\nright = [\"ctrl-f\"]\n",
+    );
+    assert!(err.is_none(), "{err:?}");
+    let mut app = editor_app((160, 45));
+    app.keymap = km;
+    let text = screen(&app, (160, 45));
+    // (The footer wraps before "closes" at this width.)
+    assert!(text.contains("C-b/C-f scope · C-o saves · C-g"), "{text}");
+    // The scope moves with the new keys only.
+    typed(&mut app, "<Right>");
+    assert_eq!(editor(&app).unwrap().form.scope, AlertScope::Defaults);
+    typed(&mut app, "<C-f>");
+    assert_eq!(
+        editor(&app).unwrap().form.scope,
+        AlertScope::Host("lab".into())
+    );
+    typed(&mut app, "<C-b>");
+    assert_eq!(editor(&app).unwrap().form.scope, AlertScope::Defaults);
+    // Ctrl-U clears no more; the new clear_field does.
+    typed(&mut app, "<Down>95<C-u>");
+    assert_eq!(editor(&app).unwrap().form.values[0], "95");
+    typed(&mut app, "<C-k>80");
+    assert_eq!(editor(&app).unwrap().form.values[0], "80");
+    // Unsaved: the scope change is refused naming the bound keys.
+    typed(&mut app, "<Up><C-f>");
+    let error = editor(&app).unwrap().form.error.clone().unwrap();
+    assert!(
+        error.ends_with("C-o saves the changes first (C-g leaves without saving)"),
+        "{error}"
+    );
+    // Enter saves no more; the new submit does.
+    assert_eq!(typed(&mut app, "<Enter>"), Vec::<Effect>::new());
+    assert!(matches!(
+        &typed(&mut app, "<C-o>")[..],
+        [Effect::SaveAlertLayer {
+            scope: AlertScope::Defaults,
+            ..
+        }]
+    ));
+    // Esc closes no more; the new back does.
+    typed(&mut app, "<Esc>");
+    assert!(editor(&app).is_some(), "Esc is not back any more");
+    typed(&mut app, "<C-g>");
+    assert!(editor(&app).is_none());
+}
+
+/// In a field, letters the `[popup]` context binds (`j` down, `q` quit, `y` yes) are typed;
+/// on the scope row, which takes no text, `j` moves down like the arrow.
+#[test]
+fn letters_type_into_a_field_and_move_on_the_scope_row() {
+    let mut app = editor_app((160, 45));
+    typed(&mut app, "j");
+    assert_eq!(
+        editor(&app).unwrap().form.focus,
+        1,
+        "j moves off the scope row"
+    );
+    typed(&mut app, "jqy k");
+    let form = &editor(&app).unwrap().form;
+    assert_eq!(form.focus, 1);
+    assert_eq!(form.values[0], "jqy k");
+}

@@ -384,3 +384,78 @@ fn update_logs_clone_variables_and_copy_go_to_the_engine() {
     let top = app.layers.screens().last().unwrap();
     assert_eq!(top.title(), "update editor");
 }
+
+/// The variables form and the delete and clone dialogs read their keys in the keymap's
+/// `[popup]` context: a user file that moves submit, back, clear_field and reveal moves
+/// what they obey (Enter, Esc, Ctrl-U and Ctrl-R do nothing there any more) and what their
+/// footers say. Letters the context binds (`j`, `q`) are typed into the fields.
+#[test]
+fn the_forms_and_dialogs_take_their_keys_from_the_keymap() {
+    let mut app = opened((160, 45));
+    let (km, err) = proximity::ui::keymap::Keymap::with_user_file(
+        "keymap.toml",
+        "[popup]\nsubmit = [\"ctrl-o\"]\nback = [\"ctrl-g\"]\nclear_field = [\"ctrl-k\"]\n\
+         reveal = [\"ctrl-f\"]\n",
+    );
+    assert!(err.is_none(), "{err:?}");
+    app.keymap = km;
+    typed(&mut app, "gg");
+    typed(&mut app, "j"); // editor (code-server)
+    assert_eq!(view(&app).selected_row().unwrap().name(), "editor");
+    match one_effect(typed(&mut app, "e")) {
+        AppsEffect::LoadEnv { name, .. } => assert_eq!(name, "editor"),
+        other => panic!("{other:?}"),
+    }
+    app.handle(AppEvent::Apps(AppsEvent::Env {
+        name: "editor".into(),
+        result: Ok(BTreeMap::from([
+            ("TZ".to_string(), "Etc/UTC".to_string()),
+            ("PASSWORD".to_string(), "hunter2hunter2".to_string()),
+        ])),
+    }));
+    let shown = plain_screen(&app, (160, 45));
+    assert!(
+        shown.contains("Tab next · C-o apply (re-creates the app) · C-f secrets · C-g cancel"),
+        "{shown}"
+    );
+    // Ctrl-U clears no more; the new clear_field does; j and q are typed.
+    typed(&mut app, "<C-u>");
+    assert!(plain_screen(&app, (160, 45)).contains("Etc/UTC"));
+    typed(&mut app, "<C-k>Europe/jq");
+    // Ctrl-R reveals no more; the new reveal does.
+    typed(&mut app, "<Down>");
+    press(
+        &mut app,
+        crossterm::event::KeyCode::Char('r'),
+        crossterm::event::KeyModifiers::CONTROL,
+    );
+    assert!(!plain_screen(&app, (160, 45)).contains("hunter2"));
+    typed(&mut app, "<C-f>");
+    assert!(plain_screen(&app, (160, 45)).contains("hunter2hunter2"));
+    // Enter and Esc do nothing; the new submit applies.
+    assert_eq!(typed(&mut app, "<Enter><Esc>"), Vec::<Effect>::new());
+    assert!(view(&app).dialog.is_some(), "Esc is not back any more");
+    match one_effect(typed(&mut app, "<C-o>")) {
+        AppsEffect::EditEnv { changes, .. } => assert_eq!(
+            changes,
+            BTreeMap::from([("TZ".to_string(), "Europe/jq".to_string())])
+        ),
+        other => panic!("{other:?}"),
+    }
+    // The delete dialog: the name typed, Enter does not delete, the new submit does.
+    typed(&mut app, "D");
+    assert!(plain_screen(&app, (160, 45)).contains("↑↓ choose · C-o confirm · C-g cancel"));
+    assert_eq!(typed(&mut app, "editor<Enter>"), Vec::<Effect>::new());
+    assert_eq!(
+        one_effect(typed(&mut app, "<C-o>")),
+        AppsEffect::Remove {
+            name: "editor".into(),
+            backup_first: true
+        }
+    );
+    // The clone dialog: the new back closes it, Esc does not.
+    typed(&mut app, "c<Esc>");
+    assert!(view(&app).dialog.is_some());
+    typed(&mut app, "<C-g>");
+    assert!(view(&app).dialog.is_none());
+}

@@ -578,3 +578,45 @@ fn a_vm_backup_restores_with_the_same_typed_confirmation() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The schedule form's clear_field, and the screen's prompts and `/` filter line, read the
+/// keymap's `[popup]` context too: rebound, Ctrl-U, Enter and Esc do nothing there and the
+/// new keys do the work.
+#[test]
+fn the_prompts_and_the_schedule_field_clear_take_their_keys_from_the_keymap() {
+    use proximity::ui::keymap::Keymap;
+    let mut app = opened((160, 45));
+    let (km, err) = Keymap::with_user_file(
+        "keymap.toml",
+        "[popup]\nsubmit = [\"ctrl-o\"]\nback = [\"ctrl-g\"]\nclear_field = [\"ctrl-k\"]\n",
+    );
+    assert!(err.is_none(), "{err:?}");
+    app.keymap = km;
+    // The schedule field: Ctrl-U clears no more, the new clear_field does.
+    typed(&mut app, "s");
+    let before = form(&app).unwrap().values[0].clone();
+    assert!(!before.is_empty());
+    typed(&mut app, "<C-u>");
+    assert_eq!(form(&app).unwrap().values[0], before, "C-u clears no more");
+    typed(&mut app, "<C-k>");
+    assert_eq!(form(&app).unwrap().values[0], "");
+    typed(&mut app, "<C-g>");
+    assert!(form(&app).is_none());
+    // The notes prompt: Ctrl-U and Esc leave it as it is, Enter does not send it.
+    typed(&mut app, "n<C-u>");
+    assert_eq!(view(&app).prompt.as_ref().unwrap().input, "web-101 nightly");
+    assert_eq!(typed(&mut app, "<Esc><Enter>"), Vec::<Effect>::new());
+    assert!(view(&app).prompt.is_some(), "Esc and Enter are not bound");
+    match one_effect(typed(&mut app, "<C-k>weekly<C-o>")) {
+        BackupEffect::Notes(_, text) => assert_eq!(text, "weekly"),
+        other => panic!("{other:?}"),
+    }
+    // The filter line: the new submit keeps it, the new back clears it.
+    typed(&mut app, "/web<Enter>");
+    assert!(view(&app).filtering, "Enter does not end the filter");
+    typed(&mut app, "<C-o>");
+    assert!(!view(&app).filtering);
+    assert_eq!(view(&app).visible().len(), 2);
+    typed(&mut app, "/<C-g>");
+    assert_eq!(view(&app).visible().len(), 4);
+}

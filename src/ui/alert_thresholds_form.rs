@@ -5,18 +5,20 @@
 //! read (`RawThresholds::set_field_text`), so the editor never saves what a reload would
 //! refuse; the refusal names the field. Enter saves the scope into `alerts.toml` (the engine
 //! writes it through the TOML serializer, keeping every other entry); the editor stays open
-//! for the next scope. A layer over the settings screen; it reads raw keys (a form).
+//! for the next scope. A layer over the settings screen; it reads raw keys (a form) in the
+//! keymap's `[popup]` context, so a user keymap changes its keys and its footer.
 
 use std::any::Any;
 use std::collections::BTreeSet;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use super::action::{Action, Effect};
-use super::keymap::Context;
+use super::keymap::{Context, Keymap};
 use super::layer::{Layer, LayerCtx, Reply, Request};
+use super::popups::{PopupKey, key_of};
 use crate::alerts::config::EDITABLE_FIELDS;
 use crate::alerts::{AlertConfig, AlertScope, RawThresholds, Thresholds, format_duration_s};
 
@@ -100,7 +102,7 @@ pub struct AlertThresholdsForm {
     pub focus: usize,
     /// Why the last save was refused, naming the field.
     pub error: Option<String>,
-    /// Unsaved typing in this scope (a scope change asks for Enter first).
+    /// Unsaved typing in this scope (a scope change asks for submit first).
     pub dirty: bool,
 }
 
@@ -139,12 +141,22 @@ impl AlertThresholdsForm {
     }
 
     /// Move to the next or previous scope of `scopes`, loading its values. Refused while
-    /// typing is unsaved (it would be lost without a word).
-    fn step_scope(&mut self, config: &AlertConfig, scopes: &[AlertScope], forward: bool) {
+    /// typing is unsaved (it would be lost without a word); the refusal names the keys
+    /// bound to submit and back.
+    fn step_scope(
+        &mut self,
+        config: &AlertConfig,
+        scopes: &[AlertScope],
+        forward: bool,
+        keymap: &Keymap,
+    ) {
         if self.dirty {
+            let key = |a| key_of(keymap, a);
             self.error = Some(format!(
-                "{}: Enter saves the changes first (Esc leaves without saving)",
-                self.scope
+                "{}: {} saves the changes first ({} leaves without saving)",
+                self.scope,
+                key(Action::Submit),
+                key(Action::Back),
             ));
             return;
         }
@@ -160,17 +172,30 @@ impl AlertThresholdsForm {
         }
     }
 
-    /// One key: Up/Down/Tab move, Left/Right on the scope row change scope, Enter saves
-    /// (the layer to write), Esc closes; the rest edits the focused field.
-    pub fn key(&mut self, key: KeyEvent, config: &AlertConfig, scopes: &[AlertScope]) -> FormStep {
-        match key.code {
-            KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1) % ROWS,
-            KeyCode::BackTab | KeyCode::Up => self.focus = (self.focus + ROWS - 1) % ROWS,
-            KeyCode::Left | KeyCode::Right if self.focus == 0 => {
-                self.step_scope(config, scopes, key.code == KeyCode::Right);
+    /// One key, read in the keymap's `[popup]` context: up / down and the next / previous
+    /// field move, left / right on the scope row change scope, submit saves (the layer to
+    /// write), back closes, `clear_field` clears the focused field. On a field a plain
+    /// character is typed, whatever the keymap binds it to; on the scope row (no text) it
+    /// is a key like the others. Backspace is the field's own editing key, not a keymap
+    /// action (as in the deploy wizard).
+    pub fn key(
+        &mut self,
+        key: KeyEvent,
+        keymap: &Keymap,
+        config: &AlertConfig,
+        scopes: &[AlertScope],
+    ) -> FormStep {
+        let read = PopupKey::read(&key, keymap);
+        let on_scope = self.focus == 0;
+        let typing = read.typed.is_some() && !on_scope;
+        match read.action.filter(|_| !typing) {
+            Some(Action::NextField | Action::Down) => self.focus = (self.focus + 1) % ROWS,
+            Some(Action::PrevField | Action::Up) => self.focus = (self.focus + ROWS - 1) % ROWS,
+            Some(a @ (Action::Left | Action::Right)) if on_scope => {
+                self.step_scope(config, scopes, a == Action::Right, keymap);
             }
-            KeyCode::Esc => return FormStep::Closed,
-            KeyCode::Enter => {
+            Some(Action::Back) => return FormStep::Closed,
+            Some(Action::Submit) => {
                 return match self.layer(config) {
                     Ok(layer) => {
                         self.error = None;
@@ -184,23 +209,24 @@ impl AlertThresholdsForm {
                     }
                 };
             }
-            _ if self.focus == 0 => {}
-            KeyCode::Backspace => {
-                self.values[self.focus - 1].pop();
-                self.edited();
-            }
-            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            _ if on_scope => {}
+            Some(Action::ClearField) => {
                 self.values[self.focus - 1].clear();
                 self.edited();
             }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                let value = &mut self.values[self.focus - 1];
-                if value.chars().count() < 16 {
-                    value.push(c);
-                }
+            _ if key.code == KeyCode::Backspace => {
+                self.values[self.focus - 1].pop();
                 self.edited();
             }
-            _ => {}
+            _ => {
+                if let Some(c) = read.typed {
+                    let value = &mut self.values[self.focus - 1];
+                    if value.chars().count() < 16 {
+                        value.push(c);
+                    }
+                    self.edited();
+                }
+            }
         }
         FormStep::Editing
     }
@@ -263,7 +289,7 @@ impl Layer for AlertThresholdsEditor {
 
     fn on_text(&mut self, key: KeyEvent, ctx: &LayerCtx) -> Reply {
         let scopes = scopes(ctx);
-        match self.form.key(key, &ctx.alerts.config, &scopes) {
+        match self.form.key(key, ctx.keymap, &ctx.alerts.config, &scopes) {
             FormStep::Editing => Reply::Consumed,
             FormStep::Closed => Reply::Then(vec![Request::Close]),
             FormStep::Save(scope, layer) => Reply::effect(Effect::SaveAlertLayer { scope, layer }),

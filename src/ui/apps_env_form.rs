@@ -1,14 +1,18 @@
 //! The variables form of the apps screen (`e`): one field per catalog variable, filled with
 //! what the app's compose file holds (read through the engine when the form opens).
-//! Secrets are masked (Ctrl-R shows them); every field is checked as it is typed (required
-//! values, no empty secret: the running app uses it). Enter applies only what changed, with
-//! `edit_app_env` (the compose file written again, the services re-created).
+//! Secrets are masked (`reveal`, Ctrl-R, shows them); every field is checked as it is typed
+//! (required values, no empty secret: the running app uses it). `submit` (Enter) applies only
+//! what changed, with `edit_app_env` (the compose file written again, the services
+//! re-created). Its keys come from the keymap's `[popup]` context.
 
 use std::collections::BTreeMap;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
+use super::action::Action;
 use super::backups_view::edit_line;
+use super::keymap::Keymap;
+use super::popups::PopupKey;
 use crate::catalog::AppSpec;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +46,7 @@ pub struct EnvForm {
     /// Why the values could not be read.
     pub error: Option<String>,
     pub focus: usize,
-    /// Secrets drawn in clear (Ctrl-R).
+    /// Secrets drawn in clear (`reveal`).
     pub reveal: bool,
 }
 
@@ -115,18 +119,24 @@ impl EnvForm {
         }
     }
 
-    pub fn key(&mut self, key: KeyEvent) -> EnvStep {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Esc => return EnvStep::Cancelled,
-            KeyCode::Char('r') if ctrl => self.reveal = !self.reveal,
-            KeyCode::Up | KeyCode::BackTab => self.focus = self.focus.saturating_sub(1),
-            KeyCode::Down | KeyCode::Tab => {
+    /// One key, read in the keymap's `[popup]` context: a plain character is the focused
+    /// field's (whatever the keymap binds it to); `back` cancels, `reveal` shows the
+    /// secrets, up / down and the next / previous field move, `clear_field` clears the
+    /// field, `submit` applies (or closes the form when the values could not be read).
+    /// Backspace is the field's own editing key, not a keymap action (as in the wizard).
+    pub fn key(&mut self, key: KeyEvent, keymap: &Keymap) -> EnvStep {
+        let read = PopupKey::read(&key, keymap);
+        let locked = self.loading || self.error.is_some();
+        match read.action.filter(|_| read.typed.is_none()) {
+            Some(Action::Back) => return EnvStep::Cancelled,
+            Some(Action::Reveal) => self.reveal = !self.reveal,
+            Some(Action::Up | Action::PrevField) => self.focus = self.focus.saturating_sub(1),
+            Some(Action::Down | Action::NextField) => {
                 self.focus = (self.focus + 1).min(self.fields.len().saturating_sub(1))
             }
-            KeyCode::Enter if self.error.is_some() => return EnvStep::Cancelled,
-            KeyCode::Enter if self.loading => {}
-            KeyCode::Enter => {
+            Some(Action::Submit) if self.error.is_some() => return EnvStep::Cancelled,
+            Some(Action::Submit) if self.loading => {}
+            Some(Action::Submit) => {
                 if let Some(bad) = (0..self.fields.len()).find(|i| self.problem(*i).is_some()) {
                     self.focus = bad;
                     return EnvStep::Editing;
@@ -138,10 +148,10 @@ impl EnvForm {
                     EnvStep::Submitted(changes)
                 };
             }
-            _ if self.loading || self.error.is_some() => {}
+            _ if locked => {}
             _ => {
                 if let Some(f) = self.fields.get_mut(self.focus) {
-                    edit_line(&mut f.value, key);
+                    edit_line(&mut f.value, key, keymap);
                 }
             }
         }

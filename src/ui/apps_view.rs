@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
@@ -19,9 +19,10 @@ use super::action::{Action, AppEvent, Effect};
 use super::app::App;
 use super::apps_env_form::{EnvForm, EnvStep};
 use super::apps_link::{AppsEffect, AppsEvent, DeployingApp};
-use super::backups_view::edit_line;
-use super::keymap::Context;
+use super::backups_view::{edit_line, filter_key};
+use super::keymap::{Context, Keymap};
 use super::layer::{Layer, LayerCtx, Reply, Request};
+use super::popups::PopupKey;
 use crate::catalog::{AppSpec, Catalog};
 use crate::deploy::AppRecord;
 use crate::engine::app_lifecycle::CloneRequest;
@@ -361,60 +362,64 @@ impl AppsView {
             .unwrap_or_else(|| format!("{name}-copy"))
     }
 
-    /// A key while a dialog is up.
-    fn dialog_key(&mut self, key: KeyEvent) -> Reply {
+    /// A key while a dialog is up, read in the keymap's `[popup]` context: a plain
+    /// character goes into the dialog's text field (a name typed may hold `j` or `q`);
+    /// submit, back, the field and entry moves come from the keymap.
+    fn dialog_key(&mut self, key: KeyEvent, keymap: &Keymap) -> Reply {
         let Some(dialog) = self.dialog.as_mut() else {
             return Reply::Ignored;
         };
+        let read = PopupKey::read(&key, keymap);
+        let action = read.action.filter(|_| read.typed.is_none());
         match dialog {
             AppsDialog::Delete {
                 name,
                 typed,
                 choice,
                 ..
-            } => match key.code {
-                KeyCode::Esc => {
-                    self.dialog = None;
-                    Reply::Consumed
-                }
-                KeyCode::Up | KeyCode::BackTab => {
+            } => match action {
+                Some(Action::Up | Action::PrevField) => {
                     *choice = choice.saturating_sub(1);
                     Reply::Consumed
                 }
-                KeyCode::Down | KeyCode::Tab => {
+                Some(Action::Down | Action::NextField) => {
                     *choice = (*choice + 1).min(DELETE_CHOICES.len() - 1);
                     Reply::Consumed
                 }
-                KeyCode::Enter => {
-                    let (name, typed, choice) = (name.clone(), typed.clone(), *choice);
-                    if choice == 2 {
+                _ => match edit_line(typed, key, keymap) {
+                    None => Reply::Consumed,
+                    Some(false) => {
                         self.dialog = None;
-                        return Reply::Consumed;
+                        Reply::Consumed
                     }
-                    if typed.trim() != name {
-                        return Self::toast(format!("type {name} to delete it"), true);
+                    Some(true) => {
+                        let (name, typed, choice) = (name.clone(), typed.clone(), *choice);
+                        if choice == 2 {
+                            self.dialog = None;
+                            return Reply::Consumed;
+                        }
+                        if typed.trim() != name {
+                            return Self::toast(format!("type {name} to delete it"), true);
+                        }
+                        self.dialog = None;
+                        self.effect(AppsEffect::Remove {
+                            name,
+                            backup_first: choice == 0,
+                        })
                     }
-                    self.dialog = None;
-                    self.effect(AppsEffect::Remove {
-                        name,
-                        backup_first: choice == 0,
-                    })
-                }
-                _ => {
-                    edit_line(typed, key);
-                    Reply::Consumed
-                }
+                },
             },
             AppsDialog::Clone {
                 source,
                 input,
                 keep_secrets,
-            } => match key.code {
-                KeyCode::Tab => {
+            } => match action {
+                // The switch is the dialog's other field: moving to it flips it.
+                Some(Action::NextField | Action::PrevField) => {
                     *keep_secrets = !*keep_secrets;
                     Reply::Consumed
                 }
-                _ => match edit_line(input, key) {
+                _ => match edit_line(input, key, keymap) {
                     None => Reply::Consumed,
                     Some(false) => {
                         self.dialog = None;
@@ -450,7 +455,7 @@ impl AppsView {
                     }
                 },
             },
-            AppsDialog::Env(form) => match form.key(key) {
+            AppsDialog::Env(form) => match form.key(key, keymap) {
                 EnvStep::Editing => Reply::Consumed,
                 EnvStep::Cancelled => {
                     self.dialog = None;
@@ -528,21 +533,12 @@ impl Layer for AppsView {
         Reply::Consumed
     }
 
-    fn on_text(&mut self, key: KeyEvent, _ctx: &LayerCtx) -> Reply {
+    fn on_text(&mut self, key: KeyEvent, ctx: &LayerCtx) -> Reply {
         if self.dialog.is_some() {
-            return self.dialog_key(key);
+            return self.dialog_key(key, ctx.keymap);
         }
-        match key.code {
-            KeyCode::Up => self.move_by(-1),
-            KeyCode::Down => self.move_by(1),
-            _ => {
-                if let Some(done) = edit_line(&mut self.filter, key) {
-                    self.filtering = false;
-                    if !done {
-                        self.filter.clear();
-                    }
-                }
-            }
+        if let Some(delta) = filter_key(&mut self.filter, &mut self.filtering, key, ctx.keymap) {
+            self.move_by(delta);
         }
         Reply::Consumed
     }

@@ -4,10 +4,10 @@
 //! (`deploy::auto_backup::check_schedule`), so the form never accepts what saving would
 //! refuse; each message names its field. It opens at once with the defaults and takes the
 //! guest's current Proximity job (schedule, keep-last, switched off) when the engine has
-//! read it, unless the user typed first. Typed characters are the field's; Tab, Enter and
-//! Esc (or what the user binds instead) come from the keymap's `[popup]` context.
+//! read it, unless the user typed first. Typed characters are the field's; Tab, Enter, Esc
+//! and Ctrl-U (or what the user binds instead) come from the keymap's `[popup]` context.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::action::Action;
 use super::keymap::Keymap;
@@ -142,8 +142,8 @@ impl ScheduleForm {
 
     /// One key, read in the keymap's `[popup]` context: next/previous field (or up/down)
     /// move between the fields, submit saves (refused with the reason while a field is
-    /// wrong), back cancels; typed characters and the line-editing keys edit the focused
-    /// field.
+    /// wrong), back cancels; typed characters, `clear_field` and Backspace (the field's own
+    /// editing key) edit the focused field.
     pub fn key(&mut self, key: KeyEvent, keymap: &Keymap) -> FormStep {
         let read = PopupKey::read(&key, keymap);
         match read.action.filter(|_| read.typed.is_none()) {
@@ -156,12 +156,10 @@ impl ScheduleForm {
             Some(Action::Back) => return FormStep::Cancelled,
             _ => {}
         }
-        // Enter and Esc do only what the keymap binds them to.
-        if matches!(key.code, KeyCode::Enter | KeyCode::Esc) {
-            return FormStep::Editing;
-        }
+        // Submit and back were taken above: what `edit_line` sees now only edits (typed
+        // characters, `clear_field`, Backspace); Enter or Esc bound to nothing do nothing.
         let before = self.values[self.focus].clone();
-        edit_line(&mut self.values[self.focus], key);
+        edit_line(&mut self.values[self.focus], key, keymap);
         if self.values[self.focus] != before {
             self.edited = true;
         }

@@ -9,7 +9,7 @@
 use std::any::Any;
 use std::time::{Duration, SystemTime};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
@@ -17,8 +17,9 @@ use super::action::{Action, AppEvent, Effect};
 use super::app::App;
 use super::backup_schedule_form::{FormStep, ScheduleForm};
 use super::backups_link::{BackupEffect, BackupEvent};
-use super::keymap::Context;
+use super::keymap::{Context, Keymap};
 use super::layer::{Layer, LayerCtx, Reply, Request};
+use super::popups::PopupKey;
 use crate::engine::GuestRef;
 use crate::engine::backups::BackupRow;
 use crate::inventory::GuestKind;
@@ -50,27 +51,55 @@ pub enum BackupPrompt {
     Notes,
 }
 
-/// Edit a prompt's input with one key; `Some(true)` on Enter, `Some(false)` on Esc.
-pub fn edit_line(input: &mut String, key: KeyEvent) -> Option<bool> {
-    match key.code {
-        KeyCode::Enter => Some(true),
-        KeyCode::Esc => Some(false),
-        KeyCode::Backspace => {
-            input.pop();
-            None
+/// Edit a prompt's input with one key read in the keymap's `[popup]` context: a plain
+/// character is typed (whatever the keymap binds it to, so `y` or `j` go into the line),
+/// `clear_field` clears it; `Some(true)` on `submit`, `Some(false)` on `back`. Backspace is
+/// the line's own editing key, not a keymap action (as in the deploy wizard's fields).
+pub fn edit_line(input: &mut String, key: KeyEvent, keymap: &Keymap) -> Option<bool> {
+    let read = PopupKey::read(&key, keymap);
+    if let Some(c) = read.typed {
+        if input.chars().count() < 200 {
+            input.push(c);
         }
-        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+        return None;
+    }
+    match read.action {
+        Some(Action::Submit) => Some(true),
+        Some(Action::Back) => Some(false),
+        Some(Action::ClearField) => {
             input.clear();
             None
         }
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-            if input.chars().count() < 200 {
-                input.push(c);
-            }
+        _ if key.code == KeyCode::Backspace => {
+            input.pop();
             None
         }
         _ => None,
     }
+}
+
+/// A key on a screen's `/` filter line: `up` / `down` (`[popup]`, not typed) move in the
+/// list under it (the rows to move by is returned), the rest edits the line (`edit_line`);
+/// submit keeps the filter, back clears it.
+pub fn filter_key(
+    filter: &mut String,
+    filtering: &mut bool,
+    key: KeyEvent,
+    keymap: &Keymap,
+) -> Option<isize> {
+    let read = PopupKey::read(&key, keymap);
+    match read.action.filter(|_| read.typed.is_none()) {
+        Some(Action::Up) => return Some(-1),
+        Some(Action::Down) => return Some(1),
+        _ => {}
+    }
+    if let Some(done) = edit_line(filter, key, keymap) {
+        *filtering = false;
+        if !done {
+            filter.clear();
+        }
+    }
+    None
 }
 
 #[derive(Debug, Clone)]
@@ -331,7 +360,7 @@ impl Layer for BackupsView {
             };
         }
         if let Some(p) = &mut self.prompt {
-            return match edit_line(&mut p.input, key) {
+            return match edit_line(&mut p.input, key, ctx.keymap) {
                 Some(true) => self.submit(),
                 Some(false) => {
                     self.prompt = None;
@@ -340,17 +369,8 @@ impl Layer for BackupsView {
                 None => Reply::Consumed,
             };
         }
-        match key.code {
-            KeyCode::Up => self.move_by(-1),
-            KeyCode::Down => self.move_by(1),
-            _ => {
-                if let Some(done) = edit_line(&mut self.filter, key) {
-                    self.filtering = false;
-                    if !done {
-                        self.filter.clear();
-                    }
-                }
-            }
+        if let Some(delta) = filter_key(&mut self.filter, &mut self.filtering, key, ctx.keymap) {
+            self.move_by(delta);
         }
         Reply::Consumed
     }

@@ -147,11 +147,11 @@ impl Layer for SnapshotsView {
         Reply::Consumed
     }
 
-    fn on_text(&mut self, key: KeyEvent, _ctx: &LayerCtx) -> Reply {
+    fn on_text(&mut self, key: KeyEvent, ctx: &LayerCtx) -> Reply {
         let Some(p) = &mut self.prompt else {
             return Reply::Ignored;
         };
-        match edit_line(&mut p.input, key) {
+        match edit_line(&mut p.input, key, ctx.keymap) {
             Some(true) => self.submit(),
             Some(false) => {
                 self.prompt = None;

@@ -132,6 +132,14 @@ pub fn typed(app: &mut App, seq: &str) -> Vec<Effect> {
                 "PgDn" => (KeyCode::PageDown, KeyModifiers::NONE),
                 "Bs" => (KeyCode::Backspace, KeyModifiers::NONE),
                 "C-w" => (KeyCode::Char('w'), KeyModifiers::CONTROL),
+                "Left" => (KeyCode::Left, KeyModifiers::NONE),
+                "Right" => (KeyCode::Right, KeyModifiers::NONE),
+                "C-u" => (KeyCode::Char('u'), KeyModifiers::CONTROL),
+                "C-k" => (KeyCode::Char('k'), KeyModifiers::CONTROL),
+                "C-o" => (KeyCode::Char('o'), KeyModifiers::CONTROL),
+                "C-g" => (KeyCode::Char('g'), KeyModifiers::CONTROL),
+                "C-f" => (KeyCode::Char('f'), KeyModifiers::CONTROL),
+                "C-b" => (KeyCode::Char('b'), KeyModifiers::CONTROL),
                 other => panic!("unknown key {other}"),
             };
             out.extend(press(app, code, mods));

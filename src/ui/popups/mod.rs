@@ -48,6 +48,27 @@ pub(crate) fn footer(keymap: &Keymap, hints: &[(Action, &str)]) -> String {
     keymap.hint_line(Context::Popup, hints)
 }
 
+/// The first key `[popup]` binds to `action`, for a hint inside a sentence (`Enter`), or
+/// the action's name when the user's keymap binds it to nothing.
+pub(crate) fn key_of(keymap: &Keymap, action: Action) -> String {
+    keymap
+        .keys_for(Context::Popup, action)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| action.name().to_string())
+}
+
+/// The keys of two opposite moves as one hint (`←→`, `↑↓`; `C-b/C-f` when a key's label
+/// is longer than a character).
+pub(crate) fn key_pair(keymap: &Keymap, first: Action, second: Action) -> String {
+    let (a, b) = (key_of(keymap, first), key_of(keymap, second));
+    if a.chars().count() == 1 && b.chars().count() == 1 {
+        format!("{a}{b}")
+    } else {
+        format!("{a}/{b}")
+    }
+}
+
 /// The `Layer` items every popup shares: a modal layer in the `[popup]` context that takes
 /// keys raw (`on_text`) and is drawn over what is under it.
 macro_rules! popup_layer_basics {

@@ -10,8 +10,10 @@ use super::widgets::{popup_box, put};
 use crate::alerts::AlertScope;
 use crate::alerts::config::EDITABLE_FIELDS;
 use crate::text::clean;
+use crate::ui::action::Action;
 use crate::ui::alert_thresholds_form::{AlertThresholdsForm, FIELD_LABELS, below, inherited};
 use crate::ui::layer::LayerCtx;
+use crate::ui::popups::{footer, key_pair};
 use crate::ui::theme::ThemeKey;
 
 pub fn draw(form: &AlertThresholdsForm, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
@@ -88,7 +90,14 @@ pub fn draw(form: &AlertThresholdsForm, area: Rect, buf: &mut Buffer, ctx: &Laye
     let (text, style) = match &form.error {
         Some(e) => (clean(e).into_owned(), t.style(ThemeKey::InputInvalid)),
         None => (
-            "durations 30s 5m 2h 7d · ←→ scope · Enter saves · Esc closes".to_string(),
+            format!(
+                "durations 30s 5m 2h 7d · {} scope · {}",
+                key_pair(ctx.keymap, Action::Left, Action::Right),
+                footer(
+                    ctx.keymap,
+                    &[(Action::Submit, "saves"), (Action::Back, "closes")]
+                ),
+            ),
             t.dim(),
         ),
     };

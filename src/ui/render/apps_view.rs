@@ -18,11 +18,13 @@ use ratatui::style::Style;
 use super::widgets::{boxed, duration, popup_box, put};
 use crate::inventory::GuestStatus;
 use crate::text::clean;
+use crate::ui::action::Action;
 use crate::ui::apps_env_form::EnvForm;
 use crate::ui::apps_view::{
     AppRow, AppStatus, AppsDialog, AppsView, DELETE_CHOICES, guest_of, safe_url, status_of,
 };
 use crate::ui::layer::LayerCtx;
+use crate::ui::popups::{footer, key_of, key_pair};
 use crate::ui::theme::{Theme, ThemeKey};
 
 fn epoch(now: SystemTime) -> u64 {
@@ -289,13 +291,13 @@ pub fn draw(v: &AppsView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
             vmid,
             typed,
             choice,
-        }) => draw_delete(buf, area, t, name, *vmid, typed, *choice),
+        }) => draw_delete(buf, area, ctx, name, *vmid, typed, *choice),
         Some(AppsDialog::Clone {
             source,
             input,
             keep_secrets,
-        }) => draw_clone(buf, area, t, source, input, *keep_secrets),
-        Some(AppsDialog::Env(form)) => draw_env(buf, area, t, form),
+        }) => draw_clone(buf, area, ctx, source, input, *keep_secrets),
+        Some(AppsDialog::Env(form)) => draw_env(buf, area, ctx, form),
         None => {}
     }
 }
@@ -316,12 +318,13 @@ fn line(buf: &mut Buffer, inner: Rect, dy: u16, text: &str, style: Style) {
 fn draw_delete(
     buf: &mut Buffer,
     area: Rect,
-    t: &Theme,
+    ctx: &LayerCtx,
     name: &str,
     vmid: u32,
     typed: &str,
     choice: usize,
 ) {
+    let t = ctx.theme;
     let inner = popup_box(buf, area, 62, 11, &format!("delete {}", clean(name)), t);
     line(
         buf,
@@ -365,12 +368,20 @@ fn draw_delete(
         buf,
         inner,
         inner.height.saturating_sub(1),
-        "↑↓ choose · Enter · Esc cancel",
+        &format!(
+            "{} choose · {}",
+            key_pair(ctx.keymap, Action::Up, Action::Down),
+            footer(
+                ctx.keymap,
+                &[(Action::Submit, "confirm"), (Action::Back, "cancel")]
+            ),
+        ),
         t.dim(),
     );
 }
 
-fn draw_clone(buf: &mut Buffer, area: Rect, t: &Theme, source: &str, input: &str, keep: bool) {
+fn draw_clone(buf: &mut Buffer, area: Rect, ctx: &LayerCtx, source: &str, input: &str, keep: bool) {
+    let t = ctx.theme;
     let inner = popup_box(buf, area, 62, 8, &format!("clone {}", clean(source)), t);
     line(
         buf,
@@ -413,19 +424,30 @@ fn draw_clone(buf: &mut Buffer, area: Rect, t: &Theme, source: &str, input: &str
         buf,
         inner,
         4,
-        &format!("{mark} keep the generated secrets (Tab)"),
+        &format!(
+            "{mark} keep the generated secrets ({})",
+            key_of(ctx.keymap, Action::NextField)
+        ),
         style,
     );
     line(
         buf,
         inner,
         inner.height.saturating_sub(1),
-        "Enter deploy · Tab secrets · Esc cancel",
+        &footer(
+            ctx.keymap,
+            &[
+                (Action::Submit, "deploy"),
+                (Action::NextField, "secrets"),
+                (Action::Back, "cancel"),
+            ],
+        ),
         t.dim(),
     );
 }
 
-fn draw_env(buf: &mut Buffer, area: Rect, t: &Theme, form: &EnvForm) {
+fn draw_env(buf: &mut Buffer, area: Rect, ctx: &LayerCtx, form: &EnvForm) {
+    let t = ctx.theme;
     let h = (form.fields.len() as u16 + 6).min(area.height);
     let inner = popup_box(
         buf,
@@ -447,7 +469,12 @@ fn draw_env(buf: &mut Buffer, area: Rect, t: &Theme, form: &EnvForm) {
     }
     if let Some(e) = &form.error {
         line(buf, inner, 0, &clean(e), t.style(ThemeKey::HostError));
-        line(buf, inner, 1, "Enter or Esc closes", t.dim());
+        let closes = format!(
+            "{} or {} closes",
+            key_of(ctx.keymap, Action::Submit),
+            key_of(ctx.keymap, Action::Back)
+        );
+        line(buf, inner, 1, &closes, t.dim());
         return;
     }
     let key_w = form
@@ -509,7 +536,11 @@ fn draw_env(buf: &mut Buffer, area: Rect, t: &Theme, form: &EnvForm) {
     let desc = match (about, form.problem(form.focus)) {
         (Some(f), Some(p)) => (format!("{}: {p}", f.key), t.style(ThemeKey::InputInvalid)),
         (Some(f), None) if f.secret => (
-            format!("{} (secret: Ctrl-R shows it)", f.description),
+            format!(
+                "{} (secret: {} shows it)",
+                f.description,
+                key_of(ctx.keymap, Action::Reveal)
+            ),
             t.dim(),
         ),
         (Some(f), None) => (f.description.clone(), t.dim()),
@@ -520,7 +551,15 @@ fn draw_env(buf: &mut Buffer, area: Rect, t: &Theme, form: &EnvForm) {
         buf,
         inner,
         inner.height.saturating_sub(1),
-        "Tab/↓ next · Enter apply (re-creates the app) · Ctrl-R show secrets · Esc cancel",
+        &footer(
+            ctx.keymap,
+            &[
+                (Action::NextField, "next"),
+                (Action::Submit, "apply (re-creates the app)"),
+                (Action::Reveal, "secrets"),
+                (Action::Back, "cancel"),
+            ],
+        ),
         t.dim(),
     );
 }
