@@ -342,3 +342,28 @@ fn a_user_file_rebinds_the_wizard_toggle() {
     );
     assert_eq!(km.lookup_in(Context::Popup, &[kp("t")]), None);
 }
+
+#[test]
+fn a_hint_never_shows_a_global_key_the_screen_took_for_another_action() {
+    let km = Keymap::defaults();
+    // Tab is `next_pane` globally; the log viewer gives it to `focus_next`.
+    assert_eq!(km.keys_for(Context::Global, Action::NextPane), vec!["Tab"]);
+    assert_eq!(
+        km.lookup(Context::Log, &[kp("tab")]),
+        Lookup::Action(Action::FocusNext)
+    );
+    assert!(
+        !km.keys_for(Context::Log, Action::NextPane)
+            .contains(&"Tab".to_string()),
+        "{:?}",
+        km.keys_for(Context::Log, Action::NextPane)
+    );
+    assert_eq!(km.keys_for(Context::Log, Action::FocusNext)[0], "Tab");
+    // A global key no screen takes is still listed there.
+    assert_eq!(km.keys_for(Context::Log, Action::Palette), vec![":"]);
+    // `q` quits globally; the log viewer's `q` goes back.
+    assert!(
+        !km.keys_for(Context::Log, Action::Quit)
+            .contains(&"q".to_string())
+    );
+}

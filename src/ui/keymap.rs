@@ -443,9 +443,9 @@ impl Keymap {
     }
 
     /// The keys of an action in a context (then its parent, then global), for hints. A
-    /// parent's key that the context binds to another action is left out (Space pages
-    /// down in `[popup]`, not in the wizard, where it flips a switch); `Global` keys are
-    /// listed as bound.
+    /// parent's or a global key that the context binds to another action is left out: it
+    /// does that other action there (Space pages down in `[popup]`, not in the wizard,
+    /// where it flips a switch; Tab is `next_pane` globally, `focus_next` in `[log]`).
     pub fn keys_for(&self, ctx: Context, action: Action) -> Vec<String> {
         let nearer: Vec<Context> = ctx.chain().collect();
         for (depth, c) in ctx.chain_to_global().enumerate() {
@@ -457,11 +457,10 @@ impl Keymap {
                 continue;
             };
             let shadowed = |chord: &Chord| {
-                c != Context::Global
-                    && nearer
-                        .iter()
-                        .take(depth)
-                        .any(|n| self.bound_in(*n, chord).is_some_and(|a| a != action))
+                nearer
+                    .iter()
+                    .take(depth)
+                    .any(|n| self.bound_in(*n, chord).is_some_and(|a| a != action))
             };
             let keys: Vec<String> = chords
                 .iter()
