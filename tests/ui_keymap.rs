@@ -367,3 +367,19 @@ fn a_hint_never_shows_a_global_key_the_screen_took_for_another_action() {
             .contains(&"q".to_string())
     );
 }
+
+#[test]
+fn help_names_the_movement_keys_for_where_they_are_bound() {
+    let rows = Keymap::defaults().help_rows();
+    let row = |ctx: Context, keys: &str| {
+        rows.iter()
+            .find(|(c, k, _)| *c == ctx && k == keys)
+            .map(|(_, _, d)| *d)
+    };
+    assert_eq!(row(Context::Global, "h, ←"), Some("previous rack"));
+    assert_eq!(
+        row(Context::Popup, "←"),
+        Some("previous choice (a form's scope)")
+    );
+    assert_eq!(row(Context::Popup, "Home"), Some("first entry"));
+}

@@ -488,7 +488,7 @@ impl Keymap {
             .join(" · ")
     }
 
-    /// Help rows: (context, keys, description), in file order.
+    /// Help rows: (context, keys, description in that context), in file order.
     pub fn help_rows(&self) -> Vec<(Context, String, &'static str)> {
         let mut rows = Vec::new();
         for ctx in Context::ALL {
@@ -501,9 +501,21 @@ impl Keymap {
                     .map(|c| chord_label(c))
                     .collect::<Vec<_>>()
                     .join(", ");
-                rows.push((ctx, keys, action.description()));
+                rows.push((ctx, keys, description_in(ctx, *action)));
             }
         }
         rows
+    }
+}
+
+/// An action's description where it is bound: the movement actions are named for the rack
+/// (`previous rack`, `first slot`), which is wrong in the popups' lists and forms.
+fn description_in(ctx: Context, action: Action) -> &'static str {
+    match (ctx, action) {
+        (Context::Popup | Context::Wizard, Action::Left) => "previous choice (a form's scope)",
+        (Context::Popup | Context::Wizard, Action::Right) => "next choice (a form's scope)",
+        (Context::Popup | Context::Wizard, Action::Top) => "first entry",
+        (Context::Popup | Context::Wizard, Action::Bottom) => "last entry",
+        _ => action.description(),
     }
 }
