@@ -209,6 +209,38 @@ fn the_screen_lists_apps_with_status_health_url_backup_and_version() {
 }
 
 #[test]
+fn the_version_column_grows_to_its_longest_text_and_the_url_stays_whole() {
+    for size in SIZES {
+        let mut app = rack_app(size);
+        typed(&mut app, "gp");
+        let url = "http://10.10.0.117:8096/";
+        let spec = view(&app)
+            .spec("nextcloud")
+            .expect("nextcloud in the catalog");
+        let upgrade = format!("30.0.2→{}", spec.version);
+        app.handle(AppEvent::Apps(AppsEvent::List {
+            apps: vec![record(
+                "cloud",
+                "nextcloud",
+                guest(&app, GuestStatus::Running, 0),
+                Some(url),
+                "30.0.2",
+            )],
+            deploying: Vec::new(),
+            backups: HashMap::new(),
+        }));
+        let text = plain_screen(&app, size);
+        assert!(text.contains(url), "{size:?}: the URL is cut:\n{text}");
+        if size.0 >= 120 {
+            assert!(
+                text.contains(&upgrade),
+                "{size:?}: {upgrade} is cut:\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
 fn a_url_is_one_osc8_cell_whose_width_is_forced() {
     let mut buf = Buffer::empty(Rect::new(0, 0, 40, 1));
     let url = "http://10.0.0.21:8096/";

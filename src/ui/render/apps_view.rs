@@ -16,6 +16,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 
 use super::widgets::{boxed, duration, popup_box, put};
+use crate::deploy::AppRecord;
 use crate::inventory::GuestStatus;
 use crate::text::clean;
 use crate::ui::action::Action;
@@ -71,6 +72,15 @@ fn mib(bytes: u64) -> String {
     }
 }
 
+/// The version an app runs, with the catalog's after an arrow when it is newer; true then.
+fn version_label(a: &AppRecord, v: &AppsView) -> (String, bool) {
+    let have = a.version.as_deref().unwrap_or("?");
+    match v.spec(&a.app) {
+        Some(s) if s.version != have => (format!("{}→{}", clean(have), clean(&s.version)), true),
+        _ => (clean(have).into_owned(), false),
+    }
+}
+
 pub fn draw(v: &AppsView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
     if area.width < 40 || area.height < 6 {
         return;
@@ -88,7 +98,7 @@ pub fn draw(v: &AppsView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
     let wide = inner.width >= 120;
     let url_w = |used: u16| inner.width.saturating_sub(used).max(8);
     // (header, width); the URL takes what is left.
-    let cols: Vec<(&str, u16)> = if wide {
+    let mut cols: Vec<(&str, u16)> = if wide {
         vec![
             ("STATUS", 11),
             ("NAME", 18),
@@ -111,6 +121,22 @@ pub fn draw(v: &AppsView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
             ("VERSION", 7),
         ]
     };
+    // VERSION grows to its longest text (`30.0.2→stable-apache`) while the URL keeps
+    // room for an address and a port (`http://10.10.0.105:8096/`, 24 columns).
+    let longest = rows
+        .iter()
+        .filter_map(|r| match r {
+            AppRow::App(a) => Some(version_label(a, v).0.chars().count() as u16),
+            AppRow::Deploying(_) => None,
+        })
+        .max()
+        .unwrap_or(0);
+    let url_min = if wide { 26 } else { 24 };
+    let fixed: u16 = cols.iter().map(|(_, w)| w + 1).sum::<u16>() + 1;
+    if let Some((_, w)) = cols.last_mut() {
+        let room = (*w + inner.width.saturating_sub(fixed + url_min)).max(*w);
+        *w = longest.clamp(*w, room);
+    }
     let used: u16 = cols.iter().map(|(_, w)| w + 1).sum::<u16>() + 1;
     let mut x = inner.x + 1;
     for (name, w) in &cols {
@@ -183,16 +209,10 @@ pub fn draw(v: &AppsView, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
             None => ("-".into(), pick(t.dim())),
         };
         let version = match app {
-            Some(a) => {
-                let have = a.version.as_deref().unwrap_or("?");
-                match v.spec(&a.app) {
-                    Some(s) if s.version != have => (
-                        format!("{}→{}", clean(have), clean(&s.version)),
-                        pick(t.style(ThemeKey::Progress)),
-                    ),
-                    _ => (clean(have).into_owned(), base),
-                }
-            }
+            Some(a) => match version_label(a, v) {
+                (text, true) => (text, pick(t.style(ThemeKey::Progress))),
+                (text, false) => (text, base),
+            },
             None => ("-".into(), pick(t.dim())),
         };
         if wide {
