@@ -134,6 +134,21 @@ fn view(app: &App) -> &AppsView {
         .expect("the apps view on top")
 }
 
+/// `e` on the selected `editor` app: the variables are asked for, and arrive (one secret).
+fn open_editor_variables(app: &mut App) {
+    match one_effect(typed(app, "e")) {
+        AppsEffect::LoadEnv { name, .. } => assert_eq!(name, "editor"),
+        other => panic!("{other:?}"),
+    }
+    app.handle(AppEvent::Apps(AppsEvent::Env {
+        name: "editor".into(),
+        result: Ok(BTreeMap::from([
+            ("TZ".to_string(), "Etc/UTC".to_string()),
+            ("PASSWORD".to_string(), "hunter2hunter2".to_string()),
+        ])),
+    }));
+}
+
 fn one_effect(effects: Vec<Effect>) -> AppsEffect {
     match effects.as_slice() {
         [Effect::Apps(e)] => e.clone(),
@@ -368,17 +383,7 @@ fn update_logs_clone_variables_and_copy_go_to_the_engine() {
     }
 
     // Variables: read first, secrets masked, only changes applied.
-    match one_effect(typed(&mut app, "e")) {
-        AppsEffect::LoadEnv { name, .. } => assert_eq!(name, "editor"),
-        other => panic!("{other:?}"),
-    }
-    app.handle(AppEvent::Apps(AppsEvent::Env {
-        name: "editor".into(),
-        result: Ok(BTreeMap::from([
-            ("TZ".to_string(), "Etc/UTC".to_string()),
-            ("PASSWORD".to_string(), "hunter2hunter2".to_string()),
-        ])),
-    }));
+    open_editor_variables(&mut app);
     let shown = plain_screen(&app, (160, 45));
     assert!(!shown.contains("hunter2"), "a secret is masked:\n{shown}");
     assert!(shown.contains("Etc/UTC"), "{shown}");
@@ -434,17 +439,7 @@ fn the_forms_and_dialogs_take_their_keys_from_the_keymap() {
     typed(&mut app, "gg");
     typed(&mut app, "j"); // editor (code-server)
     assert_eq!(view(&app).selected_row().unwrap().name(), "editor");
-    match one_effect(typed(&mut app, "e")) {
-        AppsEffect::LoadEnv { name, .. } => assert_eq!(name, "editor"),
-        other => panic!("{other:?}"),
-    }
-    app.handle(AppEvent::Apps(AppsEvent::Env {
-        name: "editor".into(),
-        result: Ok(BTreeMap::from([
-            ("TZ".to_string(), "Etc/UTC".to_string()),
-            ("PASSWORD".to_string(), "hunter2hunter2".to_string()),
-        ])),
-    }));
+    open_editor_variables(&mut app);
     let shown = plain_screen(&app, (160, 45));
     assert!(
         shown.contains("Tab next · C-o apply (re-creates the app) · C-f secrets · C-g cancel"),
