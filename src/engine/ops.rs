@@ -46,7 +46,7 @@ pub enum EngineError {
         log: Vec<String>,
     },
     #[error("{0}")]
-    Refused(String),
+    Refused(#[from] super::Refusal),
 }
 
 /// One `/cluster/resources` request: the whole cluster in one round trip.
@@ -91,10 +91,7 @@ pub async fn delete(
 ) -> Result<Upid, EngineError> {
     match guest.kind {
         GuestKind::Vm => {
-            return Err(EngineError::Refused(format!(
-                "{} is a VM: deleting VMs is not supported yet",
-                guest.vmid
-            )));
+            return Err(super::Refusal::VmDelete { vmid: guest.vmid }.into());
         }
         GuestKind::Container => {}
     }
@@ -104,10 +101,7 @@ pub async fn delete(
         .is_running()
     {
         if !force {
-            return Err(EngineError::Refused(format!(
-                "CT {} is running: stop it first or use --force",
-                guest.vmid
-            )));
+            return Err(super::Refusal::RunningUnlessForced { vmid: guest.vmid }.into());
         }
         let stop = power(client, guest, PowerOp::Stop).await?;
         wait(client, &stop).await?;

@@ -50,6 +50,9 @@ pub enum Refusal {
     NotConnected(String),
     #[error("CT {vmid} is running: stop it first")]
     Running { vmid: u32 },
+    /// As `Running`, seen live by a one-shot delete that can stop it (`--force`).
+    #[error("CT {vmid} is running: stop it first or use --force")]
+    RunningUnlessForced { vmid: u32 },
     #[error("{vmid} is a VM: deleting VMs is not supported yet")]
     VmDelete { vmid: u32 },
     #[error("no guest {vmid} on host {host}")]

@@ -151,6 +151,21 @@ async fn deleting_a_running_container_is_refused_for_every_caller() {
         engine.delete(&vm, false),
         Err(Refusal::VmDelete { vmid: running.vmid })
     );
+    // The live check a delete job makes just before it deletes (the inventory may be
+    // stale) refuses in the same typed form.
+    let client = engine.client("lab").unwrap();
+    match proximity::engine::ops::delete(&client, &running, false).await {
+        Err(proximity::engine::EngineError::Refused(r)) => {
+            assert_eq!(r, Refusal::RunningUnlessForced { vmid: running.vmid })
+        }
+        other => panic!("expected a typed refusal, got {other:?}"),
+    }
+    match proximity::engine::ops::delete(&client, &vm, false).await {
+        Err(proximity::engine::EngineError::Refused(r)) => {
+            assert_eq!(r, Refusal::VmDelete { vmid: running.vmid })
+        }
+        other => panic!("expected a typed refusal, got {other:?}"),
+    }
     sim.finish().await;
 }
 
