@@ -127,7 +127,7 @@ impl EnvForm {
     pub fn key(&mut self, key: KeyEvent, keymap: &Keymap) -> EnvStep {
         let read = PopupKey::read(&key, keymap);
         let locked = self.loading || self.error.is_some();
-        match read.action.filter(|_| read.typed.is_none()) {
+        match read.command() {
             Some(Action::Back) => return EnvStep::Cancelled,
             Some(Action::Reveal) => self.reveal = !self.reveal,
             Some(Action::Up | Action::PrevField) => self.focus = self.focus.saturating_sub(1),

@@ -370,7 +370,7 @@ impl AppsView {
             return Reply::Ignored;
         };
         let read = PopupKey::read(&key, keymap);
-        let action = read.action.filter(|_| read.typed.is_none());
+        let action = read.command();
         match dialog {
             AppsDialog::Delete {
                 name,

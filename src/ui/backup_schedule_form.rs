@@ -146,7 +146,7 @@ impl ScheduleForm {
     /// editing key) edit the focused field.
     pub fn key(&mut self, key: KeyEvent, keymap: &Keymap) -> FormStep {
         let read = PopupKey::read(&key, keymap);
-        match read.action.filter(|_| read.typed.is_none()) {
+        match read.command() {
             Some(Action::NextField | Action::PrevField | Action::Down | Action::Up) => {
                 // Two fields: the next one is the previous one.
                 self.focus = (self.focus + 1) % FIELD_LABELS.len();

@@ -88,7 +88,7 @@ pub fn filter_key(
     keymap: &Keymap,
 ) -> Option<isize> {
     let read = PopupKey::read(&key, keymap);
-    match read.action.filter(|_| read.typed.is_none()) {
+    match read.command() {
         Some(Action::Up) => return Some(-1),
         Some(Action::Down) => return Some(1),
         _ => {}

@@ -36,7 +36,7 @@ impl Layer for HostFormPopup {
         let form = &mut self.form;
         // Plain characters are the field's, as are the editing keys the form binds
         // nothing to (Backspace, Left/Right, Home/End...).
-        match key.action.filter(|_| key.typed.is_none()) {
+        match key.command() {
             Some(Action::Back) => return Reply::Then(vec![Request::Close]),
             Some(Action::NextField | Action::Down) => form.next(),
             Some(Action::PrevField | Action::Up) => form.prev(),

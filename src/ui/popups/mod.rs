@@ -41,6 +41,12 @@ impl PopupKey {
         let action = KeyPress::from_event(k).and_then(|p| keymap.lookup_in(ctx, &[p]));
         PopupKey { typed, action }
     }
+
+    /// The action, unless the key types a character: in a text field a plain key is the
+    /// field's, whatever the keymap binds it to.
+    pub(crate) fn command(&self) -> Option<Action> {
+        self.action.filter(|_| self.typed.is_none())
+    }
 }
 
 /// A popup's key hints, from the keymap's `[popup]` context (the keys its handler reads).
