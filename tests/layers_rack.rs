@@ -175,3 +175,34 @@ fn a_split_console_shares_the_body_with_the_rack() {
     assert_eq!(app.layers.keyboard(), Slot::Rack);
     assert_eq!(app.layers.visible(), vec![Slot::Rack, Slot::Console]);
 }
+
+#[test]
+fn the_selection_stays_on_screen_when_a_split_console_narrows_the_rack() {
+    let mut app = App::with_defaults(t0());
+    app.handle(AppEvent::Resize(200, 40));
+    app.handle(AppEvent::Inventory(
+        "lab".into(),
+        Ok(sample::resources(6, 30).into()),
+        t0(),
+    ));
+    for _ in 0..5 {
+        app.handle(key('l'));
+    }
+    let on_screen = |app: &App| {
+        let (r, g) = (app.rack(), app.geometry());
+        r.sel_col >= r.col_offset && r.sel_col < r.col_offset + g.visible_cols.max(1)
+    };
+    assert!(on_screen(&app));
+    let wide = app.geometry().visible_cols;
+    app.handle(key('c'));
+    app.handle(AppEvent::Key(KeyEvent::new(
+        KeyCode::Char('5'),
+        KeyModifiers::CONTROL,
+    )));
+    app.handle(key('s'));
+    assert!(
+        app.geometry().visible_cols < wide,
+        "the split narrows the rack"
+    );
+    assert!(on_screen(&app), "the selected rack scrolled back into view");
+}
